@@ -1,0 +1,161 @@
+"""create_app(settings): routers, middleware, error handlers, lifespan."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from storyline import __version__
+from storyline.api.common import JSON
+from storyline.config import Settings, load_settings
+from storyline.db import make_engine, make_sessionmaker
+from storyline.errors import FrameworkError, StorylineError
+
+log = logging.getLogger("storyline")
+
+_INDEXED = re.compile(r"^([A-Za-z_]+)\[\d*\]$")
+CORS_HEADERS = "origin, authorization, accept, x-total, x-limit, x-marker, x-offset, x-client, content-type"
+
+
+class V1PathMiddleware:
+    """Serve /api/v1 like /v1, accept a trailing slash, and read `tags[0]=a` as `tags=a`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path.startswith("/api/v1"):
+                path = path[4:]
+            if len(path) > 1 and path.endswith("/"):
+                path = path.rstrip("/") or "/"
+            if path != scope["path"]:
+                scope = dict(scope, path=path, raw_path=path.encode())
+            qs: bytes = scope.get("query_string", b"")
+            if b"%5B" in qs or b"[" in qs:
+                pairs = parse_qsl(qs.decode("latin-1"), keep_blank_values=True)
+                fixed = [((m.group(1) if (m := _INDEXED.match(k)) else k), v) for k, v in pairs]
+                scope = dict(scope, query_string=urlencode(fixed).encode())
+        await self.app(scope, receive, send)
+
+
+class CORSMiddleware:
+    """StoryBoard's CORS rules: echo an allowed Origin (exact, or a regex entry starting with ^)."""
+
+    def __init__(self, app: ASGIApp, origins: list[str], max_age: int) -> None:
+        self.app = app
+        self.exact = {o for o in origins if not o.startswith("^")}
+        self.patterns = [re.compile(o) for o in origins if o.startswith("^")]
+        self.max_age = str(max_age)
+
+    def allowed(self, origin: str) -> bool:
+        return origin in self.exact or any(p.match(origin) for p in self.patterns)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        origin = next((v.decode() for k, v in scope["headers"] if k == b"origin"), None)
+        if origin is None or not self.allowed(origin):
+            await self.app(scope, receive, send)
+            return
+        cors = [
+            (b"access-control-allow-origin", origin.encode()),
+            (b"access-control-allow-methods", b"GET, POST, PUT, DELETE, OPTIONS"),
+            (b"access-control-allow-headers", CORS_HEADERS.encode()),
+            (b"access-control-expose-headers", CORS_HEADERS.encode()),
+            (b"access-control-max-age", self.max_age.encode()),
+            (b"vary", b"Origin"),
+        ]
+        if scope["method"] == "OPTIONS":
+            await send({"type": "http.response.start", "status": 204, "headers": cors})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_cors(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=list(message.get("headers", [])) + cors)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StorylineError)
+    async def _storyline_error(_request: Request, exc: StorylineError) -> JSON:
+        return JSON(exc.body(), status_code=exc.status_code)
+
+    @app.exception_handler(FrameworkError)
+    async def _framework_error(_request: Request, exc: FrameworkError) -> JSON:
+        return JSON(exc.body(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSON:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        field = _field(tuple(first.get("loc", ())))
+        message = str(first.get("msg", "invalid"))
+        if first.get("type") == "json_invalid":
+            field, message = "body", "The request body is not valid JSON"
+        return JSON(
+            {"message": message, "field": field, "faultstring": f"{field}: {message}"}, status_code=400
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSON:
+        titles = {404: "Not Found", 405: "Method Not Allowed", 400: "Bad Request"}
+        description = None if exc.status_code in (404, 405) else str(exc.detail)
+        return JSON(
+            {"code": exc.status_code, "title": titles.get(exc.status_code, str(exc.detail)),
+             "description": description},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSON:
+        log.exception("unexpected error", exc_info=exc)
+        return JSON({"faultcode": "Server", "faultstring": "Internal server error", "debuginfo": None},
+                    status_code=500)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    from storyline.api.v1 import router as v1_router
+
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    app = FastAPI(
+        title="Storyline",
+        version=__version__,
+        description=(
+            "Task tracker for large open-source communities. `/v1` (also served at `/api/v1`) is the "
+            "StoryBoard-compatible REST API v1. Paths under `/preview` are preview: not yet stable."
+        ),
+        default_response_class=JSON,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.write_sessions = make_sessionmaker(engine, write=True)
+    app.state.read_sessions = make_sessionmaker(engine, write=False)
+    install_error_handlers(app)
+    app.include_router(v1_router)
+    app.add_middleware(V1PathMiddleware)
+    if settings.cors_allowed_origins:
+        app.add_middleware(
+            CORSMiddleware, origins=settings.cors_allowed_origins, max_age=settings.cors_max_age
+        )
+    return app

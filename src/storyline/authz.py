@@ -1,0 +1,102 @@
+"""The one visibility rule and the permission checks. Every read path goes through here.
+
+A story is visible to a viewer when it is public, or when the viewer is on its access list directly
+or through a team. Superusers do not bypass access lists. Everything hanging off a story (tasks,
+comments, events, tags' popularity, inbox rows) is visible exactly when its story is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from storyline.errors import Forbidden, NotFound, superuser_only, unauthorized
+from storyline.stories.models import Story, StoryTeam, StoryUser
+from storyline.users.models import TeamMember
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: anonymous (user_id None) or an authenticated user."""
+
+    user_id: int | None = None
+    is_superuser: bool = False
+    token_id: int | None = field(default=None, compare=False)
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None
+
+
+ANONYMOUS = Viewer()
+
+
+def story_visible(viewer: Viewer, story: type[Story] | object = Story) -> ColumnElement[bool]:
+    """SQL predicate: the viewer may see `story` (the Story entity or an alias of it)."""
+    s = story  # Story or aliased(Story)
+    if viewer.user_id is None:
+        return s.private == false()  # type: ignore[attr-defined,no-any-return]
+    uid = viewer.user_id
+    on_list = exists().where(StoryUser.story_id == s.id, StoryUser.user_id == uid)  # type: ignore[attr-defined]
+    via_team = exists().where(
+        StoryTeam.story_id == s.id,  # type: ignore[attr-defined]
+        StoryTeam.team_id == TeamMember.team_id,
+        TeamMember.user_id == uid,
+    )
+    return or_(s.private == false(), on_list, via_team)  # type: ignore[attr-defined]
+
+
+def story_id_visible(viewer: Viewer, story_id_col: ColumnElement[int] | object) -> ColumnElement[bool]:
+    """SQL predicate on a column holding a story id (NULL = not about a story: visible)."""
+    col = story_id_col
+    inner = select(Story.id).where(Story.id == col, story_visible(viewer))  # type: ignore[arg-type]
+    return or_(col.is_(None), inner.exists())  # type: ignore[attr-defined]
+
+
+def can_see_story(session: Session, viewer: Viewer, story_id: int) -> bool:
+    return bool(
+        session.execute(select(true()).where(Story.id == story_id, story_visible(viewer))).first()
+    )
+
+
+def get_story(session: Session, viewer: Viewer, story_id: int) -> Story:
+    """The story if it exists and the viewer may see it; 404 otherwise (same answer for both)."""
+    story = session.execute(
+        select(Story).where(Story.id == story_id, story_visible(viewer))
+    ).scalar_one_or_none()
+    if story is None:
+        raise NotFound(f"Story {story_id} not found")
+    return story
+
+
+def require_user(viewer: Viewer) -> int:
+    if viewer.user_id is None:
+        raise unauthorized()
+    return viewer.user_id
+
+
+def require_superuser(viewer: Viewer) -> int:
+    uid = require_user(viewer)
+    if not viewer.is_superuser:
+        raise superuser_only()
+    return uid
+
+
+def require_self_or_superuser(viewer: Viewer, user_id: int) -> int:
+    uid = require_user(viewer)
+    if uid != user_id and not viewer.is_superuser:
+        raise Forbidden("You may only act on your own account.")
+    return uid
+
+
+def can_see_email(viewer: Viewer, user_id: int) -> bool:
+    """E-mail addresses are shown to the user themself and to superusers only."""
+    return viewer.is_superuser or viewer.user_id == user_id
+
+
+__all__ = [
+    "ANONYMOUS", "Viewer", "can_see_email", "can_see_story", "get_story", "require_self_or_superuser",
+    "require_superuser", "require_user", "story_id_visible", "story_visible",
+]

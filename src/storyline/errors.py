@@ -1,0 +1,87 @@
+"""One error hierarchy, rendered in StoryBoard's JSON shapes (reference §1.8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StorylineError(Exception):
+    """Raised by services and access helpers; rendered as StoryBoard's `faultstring` body."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "faultcode": "Client",
+            "faultstring": self.message,
+            "debuginfo": None,
+            "error_code": self.code,
+        }
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+class BadRequest(StorylineError):
+    status_code = 400
+    code = "bad_request"
+
+
+class ValidationFailed(StorylineError):
+    """A field failed validation: StoryBoard's `{"message", "field"}` shape."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, field=field)
+
+    def body(self) -> dict[str, Any]:
+        return {"message": self.message, "field": self.field, "faultstring": f"{self.field}: {self.message}"}
+
+
+class NotFound(StorylineError):
+    status_code = 404
+    code = "not_found"
+
+
+class Forbidden(StorylineError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(StorylineError):
+    status_code = 409
+    code = "conflict"
+
+
+class MethodNotAllowed(StorylineError):
+    status_code = 405
+    code = "method_not_allowed"
+
+
+class FrameworkError(Exception):
+    """Authentication, superuser and routing refusals: `{"code", "title", "description"}`."""
+
+    def __init__(self, status_code: int, title: str, description: str | None = None) -> None:
+        super().__init__(title)
+        self.status_code = status_code
+        self.title = title
+        self.description = description
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.status_code, "title": self.title, "description": self.description}
+
+
+def unauthorized() -> FrameworkError:
+    return FrameworkError(401, "Unauthorized")
+
+
+def superuser_only() -> FrameworkError:
+    return FrameworkError(403, "Forbidden", "This action is limited to superusers only.")

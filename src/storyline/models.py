@@ -1,0 +1,14 @@
+"""Imports every model so that Base.metadata is complete (Alembic, tests)."""
+
+from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
+from storyline.stories.models import (
+    Comment, CommentHistory, Event, Story, StoryTag, StoryTeam, StoryUser, Tag, Task,
+)
+from storyline.subscriptions.models import Subscription, SubscriptionEvent
+from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
+
+__all__ = [
+    "AccessToken", "Branch", "Comment", "CommentHistory", "Event", "Milestone", "Project", "ProjectGroup",
+    "ProjectGroupMember", "Story", "StoryTag", "StoryTeam", "StoryUser", "Subscription",
+    "SubscriptionEvent", "Tag", "Task", "Team", "TeamMember", "TeamProject", "User", "UserPreference",
+]

@@ -1,0 +1,94 @@
+"""Reads of projects, groups, branches and milestones, and their v1 JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storyline.api.common import ts
+from storyline.errors import NotFound
+from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
+
+
+def project_json(p: Project) -> dict[str, Any]:
+    return {
+        "id": p.id, "created_at": ts(p.created_at), "updated_at": ts(p.updated_at), "name": p.name,
+        "description": p.description, "is_active": p.is_active, "repo_url": p.repo_url,
+        "autocreate_branches": p.autocreate_branches,
+    }
+
+
+def group_json(g: ProjectGroup) -> dict[str, Any]:
+    return {"id": g.id, "created_at": ts(g.created_at), "updated_at": ts(g.updated_at), "name": g.name,
+            "title": g.title}
+
+
+def branch_json(b: Branch) -> dict[str, Any]:
+    return {
+        "id": b.id, "created_at": ts(b.created_at), "updated_at": ts(b.updated_at), "name": b.name,
+        "project_id": b.project_id, "expired": b.expired, "expiration_date": ts(b.expiration_date),
+        "autocreated": b.autocreated, "restricted": b.restricted,
+    }
+
+
+def milestone_json(m: Milestone) -> dict[str, Any]:
+    return {
+        "id": m.id, "created_at": ts(m.created_at), "updated_at": ts(m.updated_at), "name": m.name,
+        "branch_id": m.branch_id, "expired": m.expired, "expiration_date": ts(m.expiration_date),
+    }
+
+
+def _by_id_or_name(session: Session, model: Any, ref: str | int, label: str) -> Any:
+    ref = str(ref)
+    if ref.isdigit():
+        row = session.get(model, int(ref))
+    else:
+        row = session.execute(select(model).where(model.name == ref)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"{label} {ref} not found")
+    return row
+
+
+def get_project(session: Session, ref: str | int) -> Project:
+    """By id, or by name (which may contain slashes)."""
+    return _by_id_or_name(session, Project, ref, "Project")  # type: ignore[no-any-return]
+
+
+def get_group(session: Session, ref: str | int) -> ProjectGroup:
+    return _by_id_or_name(session, ProjectGroup, ref, "Project Group")  # type: ignore[no-any-return]
+
+
+def get_branch(session: Session, branch_id: int) -> Branch:
+    branch = session.get(Branch, branch_id)
+    if branch is None:
+        raise NotFound(f"Branch {branch_id} not found")
+    return branch
+
+
+def get_milestone(session: Session, milestone_id: int) -> Milestone:
+    milestone = session.get(Milestone, milestone_id)
+    if milestone is None:
+        raise NotFound(f"Milestone {milestone_id} not found")
+    return milestone
+
+
+def group_projects(session: Session, group_id: int) -> list[Project]:
+    return list(
+        session.execute(
+            select(Project)
+            .join(ProjectGroupMember, ProjectGroupMember.project_id == Project.id)
+            .where(ProjectGroupMember.project_group_id == group_id)
+            .order_by(Project.id)
+        ).scalars()
+    )
+
+
+def master_branch_id(session: Session, project_id: int) -> int:
+    branch_id = session.execute(
+        select(Branch.id).where(Branch.project_id == project_id, Branch.name == "master")
+    ).scalar_one_or_none()
+    if branch_id is None:
+        raise NotFound(f"Project {project_id} has no master branch")
+    return branch_id

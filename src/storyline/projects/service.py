@@ -1,0 +1,159 @@
+"""Writes on projects, groups, branches and milestones. Services flush; the request commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from storyline.db import utcnow
+from storyline.errors import BadRequest, NotFound
+from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
+from storyline.search import index as search_index
+
+
+def _unique(session: Session, model: Any, field: str, value: Any, label: str, *where: Any,
+            exclude_id: int | None = None) -> None:
+    stmt = select(model.id).where(getattr(model, field) == value, *where)
+    if exclude_id is not None:
+        stmt = stmt.where(model.id != exclude_id)
+    if session.execute(stmt).first() is not None:
+        raise BadRequest(f"{label} with {field} '{value}' already exists", field=field)
+
+
+def do_create_project(session: Session, data: dict[str, Any]) -> Project:
+    _unique(session, Project, "name", data["name"], "A project")
+    project = Project(**data)
+    session.add(project)
+    session.flush()
+    session.add(Branch(name="master", project_id=project.id, restricted=True))
+    search_index.index_project(session, project)
+    session.flush()
+    return project
+
+
+def do_update_project(session: Session, project: Project, changes: dict[str, Any]) -> Project:
+    if "name" in changes:
+        _unique(session, Project, "name", changes["name"], "A project", exclude_id=project.id)
+    for key, value in changes.items():
+        if value is None and key in ("is_active", "autocreate_branches", "name"):
+            continue
+        setattr(project, key, value)
+    project.updated_at = utcnow()
+    search_index.index_project(session, project)
+    session.flush()
+    return project
+
+
+def do_create_group(session: Session, data: dict[str, Any]) -> ProjectGroup:
+    _unique(session, ProjectGroup, "name", data["name"], "A project group")
+    group = ProjectGroup(**data)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def do_update_group(session: Session, group: ProjectGroup, changes: dict[str, Any]) -> ProjectGroup:
+    if changes.get("name") is not None:
+        _unique(session, ProjectGroup, "name", changes["name"], "A project group", exclude_id=group.id)
+    for key, value in changes.items():
+        if value is not None:
+            setattr(group, key, value)
+    group.updated_at = utcnow()
+    session.flush()
+    return group
+
+
+def do_delete_group(session: Session, group: ProjectGroup) -> None:
+    has_members = session.execute(
+        select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id == group.id)
+    ).first()
+    if has_members is not None:
+        raise BadRequest(f"Project group {group.id} is not empty")
+    session.delete(group)
+    session.flush()
+
+
+def do_add_group_project(session: Session, group: ProjectGroup, project: Project) -> None:
+    key = (group.id, project.id)
+    if session.get(ProjectGroupMember, key) is not None:
+        raise BadRequest(f"Project {project.id} is already in project group {group.id}")
+    session.add(ProjectGroupMember(project_group_id=group.id, project_id=project.id))
+    group.updated_at = utcnow()
+    session.flush()
+
+
+def do_remove_group_project(session: Session, group: ProjectGroup, project_id: int) -> None:
+    result = session.execute(
+        delete(ProjectGroupMember).where(
+            ProjectGroupMember.project_group_id == group.id, ProjectGroupMember.project_id == project_id
+        )
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound(f"Project {project_id} is not in project group {group.id}")
+    group.updated_at = utcnow()
+    session.flush()
+
+
+def do_create_branch(session: Session, data: dict[str, Any]) -> Branch:
+    if session.get(Project, data["project_id"]) is None:
+        raise BadRequest(f"Project {data['project_id']} not found", field="project_id")
+    if data.get("expired"):
+        raise BadRequest("A branch cannot be created expired", field="expired")
+    _unique(session, Branch, "name", data["name"], "A branch", Branch.project_id == data["project_id"])
+    data = {k: v for k, v in data.items() if k != "expiration_date"}
+    branch = Branch(**data)
+    session.add(branch)
+    session.flush()
+    return branch
+
+
+def do_update_branch(session: Session, branch: Branch, changes: dict[str, Any]) -> Branch:
+    if changes.get("project_id") is not None and changes["project_id"] != branch.project_id:
+        raise BadRequest("A branch cannot be moved to another project", field="project_id")
+    if changes.get("name") is not None and changes["name"] != branch.name:
+        if branch.name == "master":
+            raise BadRequest("The master branch cannot be renamed", field="name")
+        _unique(session, Branch, "name", changes["name"], "A branch",
+                Branch.project_id == branch.project_id, exclude_id=branch.id)
+        branch.name = changes["name"]
+    if changes.get("restricted") is not None:
+        branch.restricted = changes["restricted"]
+    if changes.get("expired") is not None and changes["expired"] != branch.expired:
+        branch.expired = changes["expired"]
+        branch.expiration_date = utcnow() if branch.expired else None
+    branch.updated_at = utcnow()
+    session.flush()
+    return branch
+
+
+def do_create_milestone(session: Session, data: dict[str, Any]) -> Milestone:
+    if session.get(Branch, data["branch_id"]) is None:
+        raise BadRequest(f"Branch {data['branch_id']} not found", field="branch_id")
+    if data.get("expired"):
+        raise BadRequest("A milestone cannot be created expired", field="expired")
+    _unique(session, Milestone, "name", data["name"], "A milestone",
+            Milestone.branch_id == data["branch_id"])
+    data = {k: v for k, v in data.items() if k != "expiration_date"}
+    milestone = Milestone(**data)
+    session.add(milestone)
+    session.flush()
+    return milestone
+
+
+def do_update_milestone(session: Session, milestone: Milestone, changes: dict[str, Any]) -> Milestone:
+    if changes.get("branch_id") is not None and changes["branch_id"] != milestone.branch_id:
+        raise BadRequest("A milestone cannot be moved to another branch", field="branch_id")
+    if changes.get("name") is not None and changes["name"] != milestone.name:
+        _unique(session, Milestone, "name", changes["name"], "A milestone",
+                Milestone.branch_id == milestone.branch_id, exclude_id=milestone.id)
+        milestone.name = changes["name"]
+    if changes.get("expired") is not None and changes["expired"] != milestone.expired:
+        milestone.expired = changes["expired"]
+        milestone.expiration_date = utcnow() if milestone.expired else None
+    milestone.updated_at = utcnow()
+    session.flush()
+    return milestone
+
+

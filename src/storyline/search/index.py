@@ -1,0 +1,110 @@
+"""Full-text search behind one interface: SQLite FTS5 or PostgreSQL tsvector + GIN.
+
+Each searchable kind has one document per row, written by the service that changes the row, in the
+same transaction. SQLite keeps FTS5 tables `<kind>_fts` (rowid = the row's id); PostgreSQL keeps
+tables `<kind>_search(id, document tsvector)` with a GIN index. Both are created by the migrations.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+KINDS = ("story", "task", "project", "user")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _put(session: Session, kind: str, row_id: int, title: str, body: str) -> None:
+    if _sqlite(session):
+        session.execute(text(f"DELETE FROM {kind}_fts WHERE rowid = :id"), {"id": row_id})
+        session.execute(
+            text(f"INSERT INTO {kind}_fts (rowid, title, body) VALUES (:id, :title, :body)"),
+            {"id": row_id, "title": title, "body": body},
+        )
+    else:
+        session.execute(
+            text(
+                f"INSERT INTO {kind}_search (id, document) VALUES (:id, "
+                "setweight(to_tsvector('simple', :title), 'A') || to_tsvector('simple', :body)) "
+                "ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document"
+            ),
+            {"id": row_id, "title": title, "body": body},
+        )
+
+
+def remove(session: Session, kind: str, row_id: int) -> None:
+    if _sqlite(session):
+        session.execute(text(f"DELETE FROM {kind}_fts WHERE rowid = :id"), {"id": row_id})
+    else:
+        session.execute(text(f"DELETE FROM {kind}_search WHERE id = :id"), {"id": row_id})
+
+
+def index_project(session: Session, project: Any) -> None:
+    session.flush()
+    _put(session, "project", project.id, project.name, project.description or "")
+
+
+def index_user(session: Session, user: Any) -> None:
+    """Users are found by full name only: e-mail addresses are not public."""
+    session.flush()
+    _put(session, "user", user.id, user.full_name, "")
+
+
+def index_task(session: Session, task: Any) -> None:
+    session.flush()
+    _put(session, "task", task.id, task.title, "")
+
+
+def index_story(session: Session, story_id: int) -> None:
+    """A story's document: title, then description, tag names and active comments."""
+    from storyline.stories.models import Comment, Story, StoryTag, Tag
+
+    session.flush()
+    row = session.execute(select(Story.title, Story.description).where(Story.id == story_id)).first()
+    if row is None:
+        remove(session, "story", story_id)
+        return
+    tags = session.execute(
+        select(Tag.name).join(StoryTag, StoryTag.tag_id == Tag.id).where(StoryTag.story_id == story_id)
+    ).scalars()
+    comments = session.execute(
+        select(Comment.content).where(Comment.story_id == story_id, Comment.is_active.is_(True))
+    ).scalars()
+    body = "\n".join([row.description or "", " ".join(tags), *comments])
+    _put(session, "story", story_id, row.title, body)
+
+
+def words(q: str) -> list[str]:
+    return _WORD.findall(q or "")
+
+
+def matching_ids(session: Session, kind: str, q: str) -> Any | None:
+    """A selectable of the ids whose document matches every word of `q`, the last one as a prefix.
+
+    None when `q` has no words (the caller then returns nothing).
+    """
+    terms = words(q)
+    if not terms:
+        return None
+    if _sqlite(session):
+        expr = " ".join(f'"{t}"' for t in terms[:-1]) + f' "{terms[-1]}"*'
+        return (
+            select(text("rowid"))
+            .select_from(text(f"{kind}_fts"))
+            .where(text(f"{kind}_fts MATCH :q_{kind}").bindparams(**{f"q_{kind}": expr.strip()}))
+        )
+    tsq = " & ".join(t.replace("'", "") for t in terms[:-1])
+    last = terms[-1].replace("'", "") + ":*"
+    tsq = f"{tsq} & {last}" if tsq else last
+    return (
+        select(text("id"))
+        .select_from(text(f"{kind}_search"))
+        .where(text(f"document @@ to_tsquery('simple', :q_{kind})").bindparams(**{f"q_{kind}": tsq}))
+    )

@@ -1,0 +1,148 @@
+"""Stories, their access lists, tasks, tags, comments and timeline events."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storyline.db import Base, TimestampMixin
+
+TASK_STATUSES = ("todo", "merged", "invalid", "review", "inprogress")
+TASK_STATUS_NAMES = {
+    "todo": "Todo", "merged": "Merged", "invalid": "Invalid", "review": "Review", "inprogress": "Progress",
+}
+TASK_PRIORITIES = ("low", "medium", "high")
+STORY_STATUSES = ("active", "merged", "invalid")
+
+
+class Story(TimestampMixin, Base):
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_bug: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    story_type_id: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    private: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    security: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Computed from the tasks by stories.service.refresh_status in the same transaction as
+    # every task write, so reads, filters and sorts never aggregate tasks.
+    status: Mapped[str] = mapped_column(String(16), default="invalid", nullable=False)
+    count_todo: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    count_merged: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    count_invalid: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    count_review: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    count_inprogress: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+    __table_args__ = (
+        Index("ix_stories_updated_at", "updated_at"),
+        Index("ix_stories_creator", "creator_id"),
+        Index("ix_stories_private", "private"),
+    )
+
+
+class StoryUser(Base):
+    """A user on a private story's access list."""
+
+    __tablename__ = "story_users"
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_story_users_user", "user_id"),)
+
+
+class StoryTeam(Base):
+    """A team on a private story's access list."""
+
+    __tablename__ = "story_teams"
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_story_teams_team", "team_id"),)
+
+
+class Task(TimestampMixin, Base):
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), default="todo", nullable=False)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), nullable=False)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), nullable=False)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"), nullable=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    link: Mapped[str | None] = mapped_column(Text, nullable=True)
+    priority: Mapped[str] = mapped_column(String(16), default="medium", nullable=False)
+
+    __table_args__ = (
+        Index("ix_tasks_story", "story_id"),
+        Index("ix_tasks_project_status", "project_id", "status"),
+        Index("ix_tasks_assignee", "assignee_id"),
+        Index("ix_tasks_branch", "branch_id"),
+    )
+
+
+class Tag(TimestampMixin, Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), nullable=False, unique=True)
+
+
+class StoryTag(Base):
+    __tablename__ = "story_tags"
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_story_tags_tag", "tag_id"),)
+
+
+class Comment(TimestampMixin, Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    in_reply_to: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), nullable=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), nullable=False)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+
+    __table_args__ = (Index("ix_comments_story", "story_id"),)
+
+
+class CommentHistory(TimestampMixin, Base):
+    """An earlier version of a comment, kept when the comment is edited."""
+
+    __tablename__ = "comment_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (Index("ix_comment_history_comment", "comment_id"),)
+
+
+class Event(TimestampMixin, Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    event_info: Mapped[str | None] = mapped_column(Text, nullable=True)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), nullable=True)
+    worklist_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    board_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), nullable=True
+    )
+
+    __table_args__ = (
+        Index("ix_events_story", "story_id", "id"),
+        Index("ix_events_type", "event_type"),
+    )

@@ -1,0 +1,73 @@
+"""Small typed builders and named personas. Setup goes through the API wherever the API can do it;
+the first superuser and tokens are made as the CLI makes them (service functions)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from storyline.db import session_scope
+from storyline.users import service as users_service
+from storyline.users.tokens import create_token
+
+_seq = itertools.count(1)
+
+
+def uniq(prefix: str = "x") -> str:
+    return f"{prefix}{next(_seq)}"
+
+
+@dataclass
+class Persona:
+    id: int
+    token: str
+    name: str
+    email: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_persona(app: Any, *, superuser: bool = False, name: str | None = None) -> Persona:
+    n = uniq("person")
+    full_name = name or f"Person {n}"
+    email = f"{n}@example.org"
+    for session in session_scope(app.state.write_sessions):
+        user = users_service.do_create_user(
+            session, {"full_name": full_name, "email": email, "is_superuser": superuser}
+        )
+        _, token = create_token(session, user.id, 3600 * 24)
+        uid = user.id
+    return Persona(uid, token, full_name, email)
+
+
+class Api:
+    """HTTP helpers that assert success, for arranging a test's data through the API."""
+
+    def __init__(self, client: TestClient, admin: Persona) -> None:
+        self.client = client
+        self.admin = admin
+
+    def ok(self, method: str, path: str, who: Persona | None = None, **kw: Any) -> Any:
+        headers = (who or self.admin).headers
+        r = self.client.request(method, path, headers=headers, **kw)
+        assert r.status_code in (200, 204), (method, path, r.status_code, r.text)
+        return r.json() if r.content else None
+
+    def project(self, name: str | None = None, **fields: Any) -> dict[str, Any]:
+        return self.ok("POST", "/v1/projects", json={"name": name or uniq("proj-"), **fields})
+
+    def group(self, name: str | None = None) -> dict[str, Any]:
+        return self.ok("POST", "/v1/project_groups", json={"name": name or uniq("group-"), "title": "A group"})
+
+    def story(self, who: Persona | None = None, **fields: Any) -> dict[str, Any]:
+        fields.setdefault("title", uniq("Story "))
+        return self.ok("POST", "/v1/stories", who, json=fields)
+
+    def task(self, story_id: int, project_id: int, who: Persona | None = None, **fields: Any) -> dict[str, Any]:
+        fields.setdefault("title", uniq("Task "))
+        return self.ok("POST", "/v1/tasks", who, json={"story_id": story_id, "project_id": project_id, **fields})
