@@ -8,9 +8,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storyline.db import utcnow
-from storyline.errors import BadRequest, NotFound
+from storyline.errors import BadRequest, NotFound, ValidationFailed
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
+from storyline.projects.queries import storable_id, storable_text
 from storyline.search import index as search_index
+from storyline.subscriptions.models import Subscription
+
+
+def _check_text(data: dict[str, Any]) -> None:
+    """Refuse text no backend can store (PostgreSQL rejects NUL), naming the field."""
+    for key, value in data.items():
+        if isinstance(value, str) and not storable_text(value):
+            raise ValidationFailed(key, "must not contain NUL characters")
 
 
 def _unique(session: Session, model: Any, field: str, value: Any, label: str, *where: Any,
@@ -23,6 +32,7 @@ def _unique(session: Session, model: Any, field: str, value: Any, label: str, *w
 
 
 def do_create_project(session: Session, data: dict[str, Any]) -> Project:
+    _check_text(data)
     _unique(session, Project, "name", data["name"], "A project")
     project = Project(**data)
     session.add(project)
@@ -34,6 +44,7 @@ def do_create_project(session: Session, data: dict[str, Any]) -> Project:
 
 
 def do_update_project(session: Session, project: Project, changes: dict[str, Any]) -> Project:
+    _check_text(changes)
     if "name" in changes:
         _unique(session, Project, "name", changes["name"], "A project", exclude_id=project.id)
     for key, value in changes.items():
@@ -47,6 +58,7 @@ def do_update_project(session: Session, project: Project, changes: dict[str, Any
 
 
 def do_create_group(session: Session, data: dict[str, Any]) -> ProjectGroup:
+    _check_text(data)
     _unique(session, ProjectGroup, "name", data["name"], "A project group")
     group = ProjectGroup(**data)
     session.add(group)
@@ -55,6 +67,7 @@ def do_create_group(session: Session, data: dict[str, Any]) -> ProjectGroup:
 
 
 def do_update_group(session: Session, group: ProjectGroup, changes: dict[str, Any]) -> ProjectGroup:
+    _check_text(changes)
     if changes.get("name") is not None:
         _unique(session, ProjectGroup, "name", changes["name"], "A project group", exclude_id=group.id)
     for key, value in changes.items():
@@ -71,6 +84,11 @@ def do_delete_group(session: Session, group: ProjectGroup) -> None:
     ).first()
     if has_members is not None:
         raise BadRequest(f"Project group {group.id} is not empty")
+    session.execute(
+        delete(Subscription).where(
+            Subscription.target_type == "project_group", Subscription.target_id == group.id
+        )
+    )
     session.delete(group)
     session.flush()
 
@@ -97,7 +115,8 @@ def do_remove_group_project(session: Session, group: ProjectGroup, project_id: i
 
 
 def do_create_branch(session: Session, data: dict[str, Any]) -> Branch:
-    if session.get(Project, data["project_id"]) is None:
+    _check_text(data)
+    if not storable_id(data["project_id"]) or session.get(Project, data["project_id"]) is None:
         raise BadRequest(f"Project {data['project_id']} not found", field="project_id")
     if data.get("expired"):
         raise BadRequest("A branch cannot be created expired", field="expired")
@@ -110,6 +129,7 @@ def do_create_branch(session: Session, data: dict[str, Any]) -> Branch:
 
 
 def do_update_branch(session: Session, branch: Branch, changes: dict[str, Any]) -> Branch:
+    _check_text(changes)
     if changes.get("project_id") is not None and changes["project_id"] != branch.project_id:
         raise BadRequest("A branch cannot be moved to another project", field="project_id")
     if changes.get("name") is not None and changes["name"] != branch.name:
@@ -129,7 +149,8 @@ def do_update_branch(session: Session, branch: Branch, changes: dict[str, Any]) 
 
 
 def do_create_milestone(session: Session, data: dict[str, Any]) -> Milestone:
-    if session.get(Branch, data["branch_id"]) is None:
+    _check_text(data)
+    if not storable_id(data["branch_id"]) or session.get(Branch, data["branch_id"]) is None:
         raise BadRequest(f"Branch {data['branch_id']} not found", field="branch_id")
     if data.get("expired"):
         raise BadRequest("A milestone cannot be created expired", field="expired")
@@ -143,6 +164,7 @@ def do_create_milestone(session: Session, data: dict[str, Any]) -> Milestone:
 
 
 def do_update_milestone(session: Session, milestone: Milestone, changes: dict[str, Any]) -> Milestone:
+    _check_text(changes)
     if changes.get("branch_id") is not None and changes["branch_id"] != milestone.branch_id:
         raise BadRequest("A milestone cannot be moved to another branch", field="branch_id")
     if changes.get("name") is not None and changes["name"] != milestone.name:

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from storyline.api.v1 import projects
+from storyline.api.v1 import projects, project_groups, branches, milestones
 
 router = APIRouter(prefix="/v1")
-for module in (projects,):
+for module in (projects, project_groups, branches, milestones,):
     router.include_router(module.router)

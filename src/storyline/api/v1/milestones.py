@@ -1,0 +1,68 @@
+"""/v1/milestones (no DELETE)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import false, select
+from sqlalchemy.orm import Session
+
+from storyline.api.common import JSON, Paging, json_response, like, paginate
+from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.v1.project_groups import checked_paging, superuser
+from storyline.authz import Viewer
+from storyline.projects import queries, service
+from storyline.projects.models import Milestone
+from storyline.projects.schemas import MilestoneIn, MilestoneOut, MilestoneUpdate
+
+router = APIRouter(prefix="/milestones", tags=["milestones"])
+
+SORT = {c.key: c for c in Milestone.__table__.columns}
+LIST = {200: {"model": list[MilestoneOut]}}
+ONE = {200: {"model": MilestoneOut}}
+
+
+@router.get("", responses=LIST)
+def list_milestones(
+    request: Request,
+    name: str | None = None,
+    branch_id: int | None = None,
+    p: Paging = Depends(checked_paging),
+    session: Session = SessionDep,
+    viewer: Viewer = ViewerDep,
+) -> JSON:
+    stmt = select(Milestone)
+    if name:
+        stmt = stmt.where(like(Milestone.name, name) if queries.storable_text(name) else false())
+    if branch_id is not None:
+        stmt = stmt.where(Milestone.branch_id == branch_id if queries.storable_id(branch_id) else false())
+    cap = request.app.state.settings.max_page_size
+    page = paginate(session, stmt, id_column=Milestone.id, sort_columns=SORT, params=p, cap=cap)
+    return json_response([queries.milestone_json(m) for m in page.rows], page.headers)
+
+
+@router.get("/{milestone_id}", responses=ONE)
+def get_milestone(milestone_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    return json_response(queries.milestone_json(queries.get_milestone(session, milestone_id)))
+
+
+@router.post(
+    "", responses=ONE,
+    description="`name` is unique per branch. A milestone cannot be created expired; "
+                "`expiration_date` is set by the server when the milestone is expired.",
+)
+def create_milestone(body: MilestoneIn, _su: int = Depends(superuser), session: Session = SessionDep) -> JSON:
+    return json_response(queries.milestone_json(service.do_create_milestone(session, body.model_dump())))
+
+
+@router.put(
+    "/{milestone_id}", responses=ONE,
+    description="Partial update. A milestone cannot move to another branch; setting `expired` sets "
+                "or clears `expiration_date`.",
+)
+def update_milestone(
+    milestone_id: int, body: MilestoneUpdate, _su: int = Depends(superuser), session: Session = SessionDep
+) -> JSON:
+    milestone = queries.get_milestone(session, milestone_id)
+    return json_response(
+        queries.milestone_json(service.do_update_milestone(session, milestone, body.changes()))
+    )

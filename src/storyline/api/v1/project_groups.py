@@ -1,0 +1,122 @@
+"""/v1/project_groups and their project membership."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import false, select
+from sqlalchemy.orm import Session
+
+from storyline.api.common import JSON, Paging, json_response, like, no_content, paginate, paging
+from storyline.api.deps import SessionDep, ViewerDep
+from storyline.authz import Viewer, require_superuser
+from storyline.projects import queries, service
+from storyline.projects.models import ProjectGroup
+from storyline.projects.schemas import ProjectGroupIn, ProjectGroupOut, ProjectGroupUpdate, ProjectOut
+from storyline.subscriptions.models import Subscription
+
+router = APIRouter(prefix="/project_groups", tags=["project groups"])
+
+SORT = {c.key: c for c in ProjectGroup.__table__.columns}
+LIST = {200: {"model": list[ProjectGroupOut]}}
+ONE = {200: {"model": ProjectGroupOut}}
+PROJECTS = {200: {"model": list[ProjectOut]}}
+PROJECT = {200: {"model": ProjectOut}}
+GONE = {204: {"description": "Deleted; empty body"}}
+
+
+def superuser(viewer: Viewer = ViewerDep) -> int:
+    """Resolved before the body is validated, so refusals come before validation errors."""
+    return require_superuser(viewer)
+
+
+def checked_paging(p: Paging = Depends(paging)) -> Paging:
+    return queries.check_paging(p)
+
+
+@router.get("", responses=LIST)
+def list_groups(
+    request: Request,
+    name: str | None = None,
+    title: str | None = None,
+    subscriber_id: int | None = None,
+    p: Paging = Depends(checked_paging),
+    session: Session = SessionDep,
+    viewer: Viewer = ViewerDep,
+) -> JSON:
+    stmt = select(ProjectGroup)
+    for column, value in ((ProjectGroup.name, name), (ProjectGroup.title, title)):
+        if value:
+            stmt = stmt.where(like(column, value) if queries.storable_text(value) else false())
+    if subscriber_id is not None:
+        if queries.storable_id(subscriber_id):
+            stmt = stmt.where(ProjectGroup.id.in_(
+                select(Subscription.target_id).where(
+                    Subscription.target_type == "project_group", Subscription.user_id == subscriber_id)
+            ))
+        else:
+            stmt = stmt.where(false())
+    cap = request.app.state.settings.max_page_size
+    page = paginate(session, stmt, id_column=ProjectGroup.id, sort_columns=SORT, params=p, cap=cap)
+    return json_response([queries.group_json(g) for g in page.rows], page.headers)
+
+
+@router.get(
+    "/{ref:path}",
+    responses={200: {"model": ProjectGroupOut | list[ProjectOut]}},
+    summary="Get a project group by id or name, or (with a final /projects) list its projects",
+    description=(
+        "`ref` is an id or a name; names may contain slashes. A final `projects` segment asks for "
+        "the group's projects (no paging): `/v1/project_groups/openstack/projects`."
+    ),
+)
+def get_group(ref: str, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    head, sep, tail = ref.rpartition("/")
+    if sep and head and tail == "projects":
+        group = queries.get_group(session, head)
+        return json_response([queries.project_json(p) for p in queries.group_projects(session, group.id)])
+    return json_response(queries.group_json(queries.get_group(session, ref)))
+
+
+@router.post("", responses=ONE)
+def create_group(
+    body: ProjectGroupIn, _su: int = Depends(superuser), session: Session = SessionDep
+) -> JSON:
+    return json_response(queries.group_json(service.do_create_group(session, body.model_dump())))
+
+
+@router.put("/{group_id}", responses=ONE)
+def update_group(
+    group_id: int, body: ProjectGroupUpdate, _su: int = Depends(superuser), session: Session = SessionDep
+) -> JSON:
+    group = queries.get_group(session, group_id)
+    return json_response(queries.group_json(service.do_update_group(session, group, body.changes())))
+
+
+@router.delete("/{group_id}", status_code=204, responses=GONE, response_class=Response)
+def delete_group(group_id: int, _su: int = Depends(superuser), session: Session = SessionDep) -> Response:
+    service.do_delete_group(session, queries.get_group(session, group_id))
+    return no_content()
+
+
+@router.put("/{group_id}/projects/{project_id}", responses=PROJECT, summary="Add a project to a group")
+def add_project(
+    group_id: int, project_id: int, _su: int = Depends(superuser), session: Session = SessionDep
+) -> JSON:
+    group = queries.get_group(session, group_id)
+    project = queries.get_project(session, project_id)
+    service.do_add_group_project(session, group, project)
+    return json_response(queries.project_json(project))
+
+
+@router.delete(
+    "/{group_id}/projects/{project_id}", status_code=204, responses=GONE, response_class=Response,
+    summary="Remove a project from a group",
+)
+def remove_project(
+    group_id: int, project_id: int, _su: int = Depends(superuser), session: Session = SessionDep
+) -> Response:
+    group = queries.get_group(session, group_id)
+    project = queries.get_project(session, project_id)
+    service.do_remove_group_project(session, group, project.id)
+    return no_content()
