@@ -71,6 +71,25 @@ def get_story(session: Session, viewer: Viewer, story_id: int) -> Story:
     return story
 
 
+def users_who_can_see_story(session: Session, story_id: int, user_ids: set[int]) -> set[int]:
+    """The subset of `user_ids` allowed to see the story (notification recipients)."""
+    if not user_ids:
+        return set()
+    private = session.execute(select(Story.private).where(Story.id == story_id)).scalar_one_or_none()
+    if private is None:
+        return set()
+    if not private:
+        return set(user_ids)
+    direct = session.execute(
+        select(StoryUser.user_id).where(StoryUser.story_id == story_id, StoryUser.user_id.in_(user_ids))
+    ).scalars()
+    via_team = session.execute(
+        select(TeamMember.user_id).join(StoryTeam, StoryTeam.team_id == TeamMember.team_id)
+        .where(StoryTeam.story_id == story_id, TeamMember.user_id.in_(user_ids))
+    ).scalars()
+    return set(direct) | set(via_team)
+
+
 def require_user(viewer: Viewer) -> int:
     if viewer.user_id is None:
         raise unauthorized()
@@ -98,5 +117,5 @@ def can_see_email(viewer: Viewer, user_id: int) -> bool:
 
 __all__ = [
     "ANONYMOUS", "Viewer", "can_see_email", "can_see_story", "get_story", "require_self_or_superuser",
-    "require_superuser", "require_user", "story_id_visible", "story_visible",
+    "require_superuser", "require_user", "story_id_visible", "story_visible", "users_who_can_see_story",
 ]

@@ -1,0 +1,175 @@
+"""/v1/stories (+ search, access list sub-resources)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storyline.api.common import JSON, Paging, json_response, no_content, paginate, paging, parse_datetime
+from storyline.api.deps import SessionDep, ViewerDep
+from storyline.authz import Viewer, get_story, require_superuser, require_user
+from storyline.errors import BadRequest, NotFound
+from storyline.search.index import matching_ids
+from storyline.stories import queries, service
+from storyline.stories.models import Story, StoryTeam, StoryUser
+from storyline.stories.schemas import StoryIn, StoryOut, StoryUpdate
+from storyline.stories.serialize import story_json, story_raw_json, stories_json, team_json, user_public_json
+from storyline.users.models import Team, User
+
+router = APIRouter(prefix="/stories", tags=["stories"])
+LIST = {200: {"model": list[StoryOut]}}
+ONE = {200: {"model": StoryOut}}
+
+
+class StoryFilters:
+    def __init__(
+        self,
+        status: list[str] | None = Query(None, description="active, merged or invalid (any of)"),
+        assignee_id: int | None = None,
+        creator_id: int | None = None,
+        project_id: int | None = None,
+        project_group_id: int | None = None,
+        subscriber_id: int | None = None,
+        tags: list[str] | None = Query(None),
+        tags_filter_type: str = Query("all", description="all or any"),
+        updated_since: str | None = Query(None, description="ISO-8601; updated strictly later"),
+    ) -> None:
+        self.kw: dict[str, Any] = dict(
+            status=status, assignee_id=assignee_id, creator_id=creator_id, project_id=project_id,
+            project_group_id=project_group_id, subscriber_id=subscriber_id, tags=tags,
+            tags_filter_type=tags_filter_type, updated_since=parse_datetime("updated_since", updated_since),
+        )
+
+
+def _list(request: Request, session: Session, viewer: Viewer, stmt: Any, p: Paging) -> JSON:
+    page = paginate(session, stmt, id_column=Story.id, sort_columns=queries.STORY_SORT, params=p,
+                    cap=request.app.state.settings.max_page_size)
+    return json_response(stories_json(session, viewer, page.rows), page.headers)
+
+
+@router.get("", responses=LIST)
+def list_stories(
+    request: Request,
+    title: str | None = None,
+    description: str | None = None,
+    f: StoryFilters = Depends(),
+    p: Paging = Depends(paging),
+    session: Session = SessionDep,
+    viewer: Viewer = ViewerDep,
+) -> JSON:
+    stmt = queries.stories_select(viewer, title=title, description=description, **f.kw)
+    return _list(request, session, viewer, stmt, p)
+
+
+@router.get("/search", responses=LIST)
+def search_stories(
+    request: Request,
+    q: str = Query("", description="Full text over title, description, tags and comments"),
+    f: StoryFilters = Depends(),
+    p: Paging = Depends(paging),
+    session: Session = SessionDep,
+    viewer: Viewer = ViewerDep,
+) -> JSON:
+    stmt = queries.stories_select(viewer, **f.kw)
+    ids = matching_ids(session, "story", q)
+    stmt = stmt.where(Story.id.in_(ids) if ids is not None else Story.id.is_(None))
+    return _list(request, session, viewer, stmt, p)
+
+
+@router.get("/{story_id}", responses=ONE)
+def get_one(story_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    return json_response(story_json(session, viewer, get_story(session, viewer, story_id)))
+
+
+@router.post("", responses=ONE, description="Returns the stored fields only, as StoryBoard does.")
+def create(body: StoryIn, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    story = service.do_create_story(session, viewer, body.model_dump())
+    return json_response(story_raw_json(story))
+
+
+@router.put("/{story_id}", responses=ONE)
+def update(story_id: int, body: StoryUpdate, session: Session = SessionDep,
+           viewer: Viewer = ViewerDep) -> JSON:
+    require_user(viewer)
+    story = get_story(session, viewer, story_id)
+    service.do_update_story(session, viewer, story, body.changes())
+    return json_response(story_json(session, viewer, story))
+
+
+@router.delete("/{story_id}", status_code=204, response_class=Response)
+def delete(story_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> Response:
+    require_superuser(viewer)
+    service.do_delete_story(session, get_story(session, viewer, story_id))
+    return no_content()
+
+
+# Access list sub-resources (StoryBoard 1.1.0).
+
+@router.get("/{story_id}/users")
+def list_story_users(story_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    story = get_story(session, viewer, story_id)
+    users = session.execute(select(User).join(StoryUser, StoryUser.user_id == User.id)
+                            .where(StoryUser.story_id == story.id).order_by(User.id)).scalars()
+    return json_response([user_public_json(u, viewer) for u in users])
+
+
+@router.get("/{story_id}/teams")
+def list_story_teams(story_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    story = get_story(session, viewer, story_id)
+    teams = session.execute(select(Team).join(StoryTeam, StoryTeam.team_id == Team.id)
+                            .where(StoryTeam.story_id == story.id).order_by(Team.id)).scalars()
+    return json_response([team_json(t) for t in teams])
+
+
+def _change_list(session: Session, viewer: Viewer, story_id: int, kind: str, item_id: int,
+                 add: bool) -> Any:
+    require_user(viewer)
+    story = get_story(session, viewer, story_id)
+    if not story.private:
+        raise BadRequest(f"Story {story_id} is public: it has no access list", field=kind)
+    model = User if kind == "users" else Team
+    item = session.get(model, item_id)
+    if item is None:
+        raise NotFound(f"{'User' if kind == 'users' else 'Team'} {item_id} not found")
+    users, teams = service._current_access_list(session, story.id)
+    current = users if kind == "users" else teams
+    if add:
+        if item_id in current:
+            raise BadRequest(f"{item_id} is already on the access list", field=kind)
+        current.append(item_id)
+    else:
+        if item_id not in current:
+            raise BadRequest(f"{item_id} is not on the access list", field=kind)
+        current.remove(item_id)
+    service.do_update_story(session, viewer, story, {"users": users, "teams": teams})
+    return item
+
+
+@router.put("/{story_id}/users/{user_id}")
+def add_story_user(story_id: int, user_id: int, session: Session = SessionDep,
+                   viewer: Viewer = ViewerDep) -> JSON:
+    return json_response(user_public_json(_change_list(session, viewer, story_id, "users", user_id, True), viewer))
+
+
+@router.delete("/{story_id}/users/{user_id}", status_code=204, response_class=Response)
+def remove_story_user(story_id: int, user_id: int, session: Session = SessionDep,
+                      viewer: Viewer = ViewerDep) -> Response:
+    _change_list(session, viewer, story_id, "users", user_id, False)
+    return no_content()
+
+
+@router.put("/{story_id}/teams/{team_id}")
+def add_story_team(story_id: int, team_id: int, session: Session = SessionDep,
+                   viewer: Viewer = ViewerDep) -> JSON:
+    return json_response(team_json(_change_list(session, viewer, story_id, "teams", team_id, True)))
+
+
+@router.delete("/{story_id}/teams/{team_id}", status_code=204, response_class=Response)
+def remove_story_team(story_id: int, team_id: int, session: Session = SessionDep,
+                      viewer: Viewer = ViewerDep) -> Response:
+    _change_list(session, viewer, story_id, "teams", team_id, False)
+    return no_content()

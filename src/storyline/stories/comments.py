@@ -1,0 +1,75 @@
+"""Writes on comments: post (as a timeline event), edit (keeping history), soft delete."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storyline.authz import Viewer, require_user
+from storyline.db import utcnow
+from storyline.errors import BadRequest, Forbidden, NotFound
+from storyline.search import index as search_index
+from storyline.stories.models import Comment, CommentHistory, Event, Story
+from storyline.stories.timeline import emit
+
+
+def get_comment(session: Session, story: Story, comment_id: int) -> Comment:
+    """A comment of `story` (already checked visible); 404 when it belongs elsewhere."""
+    comment = session.execute(
+        select(Comment).where(Comment.id == comment_id, Comment.story_id == story.id)
+    ).scalar_one_or_none()
+    if comment is None:
+        raise NotFound(f"Comment {comment_id} not found")
+    return comment
+
+
+def do_post_comment(session: Session, viewer: Viewer, story: Story, content: str,
+                    in_reply_to: int | None) -> Event:
+    uid = require_user(viewer)
+    if not content.strip():
+        raise BadRequest("A comment cannot be empty", field="content")
+    if in_reply_to is not None:
+        parent = session.execute(select(Comment.id).where(
+            Comment.id == in_reply_to, Comment.story_id == story.id)).first()
+        if parent is None:
+            raise BadRequest(f"Comment {in_reply_to} is not a comment of this story", field="in_reply_to")
+    now = utcnow()
+    comment = Comment(content=content, in_reply_to=in_reply_to, story_id=story.id, author_id=uid,
+                      created_at=now)
+    session.add(comment)
+    session.flush()
+    story.updated_at = now
+    event = emit(session, "user_comment", author_id=uid, story_id=story.id, comment=comment)
+    search_index.index_story(session, story.id)
+    return event
+
+
+def do_edit_comment(session: Session, viewer: Viewer, comment: Comment, content: str) -> Comment:
+    uid = require_user(viewer)
+    if comment.author_id != uid:
+        raise Forbidden("Only the author may edit a comment")
+    if not comment.is_active:
+        raise BadRequest("A deleted comment cannot be edited")
+    if not content.strip():
+        raise BadRequest("A comment cannot be empty", field="content")
+    if content != comment.content:
+        session.add(CommentHistory(comment_id=comment.id, content=comment.content,
+                                   created_at=comment.updated_at or comment.created_at))
+        comment.content = content
+        comment.updated_at = utcnow()
+        session.flush()
+        search_index.index_story(session, comment.story_id)
+    return comment
+
+
+def do_delete_comment(session: Session, comment: Comment) -> None:
+    comment.is_active = False
+    comment.updated_at = utcnow()
+    session.flush()
+    search_index.index_story(session, comment.story_id)
+
+
+def history(session: Session, comment: Comment) -> list[CommentHistory]:
+    return list(session.execute(
+        select(CommentHistory).where(CommentHistory.comment_id == comment.id).order_by(CommentHistory.id)
+    ).scalars())

@@ -1,0 +1,156 @@
+"""v1 JSON of stories, tasks, tags, comments and events, loaded in a bounded number of queries."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storyline.api.common import ts
+from storyline.authz import Viewer, can_see_email, story_visible
+from storyline.stories.models import (
+    TASK_STATUSES, Comment, CommentHistory, Event, Story, StoryTag, StoryTeam, StoryUser, Tag, Task,
+)
+from storyline.users.models import Team, User
+
+
+def story_raw_json(s: Story) -> dict[str, Any]:
+    """The shape StoryBoard returns from POST: stored fields only."""
+    return {
+        "id": s.id, "created_at": ts(s.created_at), "updated_at": ts(s.updated_at), "title": s.title,
+        "description": s.description, "is_bug": s.is_bug, "creator_id": s.creator_id,
+        "story_type_id": s.story_type_id, "private": s.private, "security": s.security,
+    }
+
+
+def user_public_json(u: User, viewer: Viewer) -> dict[str, Any]:
+    return {
+        "id": u.id, "created_at": ts(u.created_at), "updated_at": ts(u.updated_at),
+        "full_name": u.full_name, "openid": u.openid,
+        "email": u.email if can_see_email(viewer, u.id) else None,
+        "is_superuser": u.is_superuser, "last_login": ts(u.last_login), "enable_login": u.enable_login,
+    }
+
+
+def team_json(t: Team) -> dict[str, Any]:
+    return {"id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at), "name": t.name,
+            "description": t.description, "security": t.security}
+
+
+def stories_json(session: Session, viewer: Viewer, stories: Sequence[Story]) -> list[dict[str, Any]]:
+    """Full story shapes: three queries at most, whatever the number of stories or tasks."""
+    if not stories:
+        return []
+    ids = [s.id for s in stories]
+    tags: dict[int, list[str]] = defaultdict(list)
+    for sid, name in session.execute(
+        select(StoryTag.story_id, Tag.name).join(Tag, Tag.id == StoryTag.tag_id)
+        .where(StoryTag.story_id.in_(ids)).order_by(Tag.name)
+    ):
+        tags[sid].append(name)
+    users: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    teams: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    private_ids = [s.id for s in stories if s.private]
+    if private_ids:
+        for sid, u in session.execute(
+            select(StoryUser.story_id, User).join(User, User.id == StoryUser.user_id)
+            .where(StoryUser.story_id.in_(private_ids)).order_by(User.id)
+        ):
+            users[sid].append(user_public_json(u, viewer))
+        for sid, t in session.execute(
+            select(StoryTeam.story_id, Team).join(Team, Team.id == StoryTeam.team_id)
+            .where(StoryTeam.story_id.in_(private_ids)).order_by(Team.id)
+        ):
+            teams[sid].append(team_json(t))
+    out = []
+    for s in stories:
+        d = story_raw_json(s)
+        d["status"] = s.status
+        d["task_statuses"] = [{"key": k, "count": getattr(s, f"count_{k}")} for k in TASK_STATUSES]
+        d["tags"] = tags.get(s.id, [])
+        d["users"] = users.get(s.id, [])
+        d["teams"] = teams.get(s.id, [])
+        out.append(d)
+    return out
+
+
+def story_json(session: Session, viewer: Viewer, story: Story) -> dict[str, Any]:
+    return stories_json(session, viewer, [story])[0]
+
+
+def task_json(t: Task) -> dict[str, Any]:
+    return {
+        "id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at), "title": t.title,
+        "status": t.status, "creator_id": t.creator_id, "story_id": t.story_id, "link": t.link,
+        "project_id": t.project_id, "assignee_id": t.assignee_id, "branch_id": t.branch_id,
+        "milestone_id": t.milestone_id, "priority": t.priority,
+    }
+
+
+def comment_json(c: Comment) -> dict[str, Any]:
+    return {"id": c.id, "created_at": ts(c.created_at), "updated_at": ts(c.updated_at),
+            "content": c.content, "is_active": c.is_active, "in_reply_to": c.in_reply_to}
+
+
+def history_json(h: CommentHistory, comment: Comment) -> dict[str, Any]:
+    """An earlier version of a comment, in the Comment shape (plus the comment it belongs to)."""
+    return {"id": h.id, "created_at": ts(h.created_at), "updated_at": None, "content": h.content,
+            "is_active": True, "in_reply_to": comment.in_reply_to, "comment_id": comment.id}
+
+
+def tags_json(session: Session, viewer: Viewer, tags: Sequence[Tag]) -> list[dict[str, Any]]:
+    """Tags with their popularity: the number of stories carrying them that the viewer can see."""
+    if not tags:
+        return []
+    counts = dict(
+        session.execute(
+            select(StoryTag.tag_id, func.count())
+            .join(Story, Story.id == StoryTag.story_id)
+            .where(StoryTag.tag_id.in_([t.id for t in tags]), story_visible(viewer))
+            .group_by(StoryTag.tag_id)
+        ).all()
+    )
+    return [{"id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at), "name": t.name,
+             "popularity": counts.get(t.id, 0)} for t in tags]
+
+
+def events_json(session: Session, events: Sequence[Event]) -> list[dict[str, Any]]:
+    """Events with their comments, and assignee names added to assignee changes (bounded queries)."""
+    comment_ids = [e.comment_id for e in events if e.comment_id is not None]
+    comments = {}
+    if comment_ids:
+        comments = {c.id: c for c in session.execute(
+            select(Comment).where(Comment.id.in_(comment_ids))).scalars()}
+    infos: dict[int, Any] = {}
+    user_ids: set[int] = set()
+    for e in events:
+        if e.event_type == "task_assignee_changed" and e.event_info:
+            info = json.loads(e.event_info)
+            infos[e.id] = info
+            user_ids.update(i for i in (info.get("old_assignee_id"), info.get("new_assignee_id"))
+                            if isinstance(i, int))
+    names: dict[int, str] = {}
+    if user_ids:
+        names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids))).all())
+    out = []
+    for e in events:
+        info_text = e.event_info
+        if e.id in infos:
+            info = infos[e.id]
+            info["old_assignee_fullname"] = names.get(info.get("old_assignee_id"), "unassigned")
+            info["new_assignee_fullname"] = names.get(info.get("new_assignee_id"), "unassigned")
+            info_text = json.dumps(info)
+        d = {
+            "id": e.id, "created_at": ts(e.created_at), "updated_at": ts(e.updated_at),
+            "event_type": e.event_type, "event_info": info_text, "story_id": e.story_id,
+            "worklist_id": e.worklist_id, "board_id": e.board_id, "author_id": e.author_id,
+            "comment_id": e.comment_id,
+        }
+        if e.comment_id is not None and e.comment_id in comments:
+            d["comment"] = comment_json(comments[e.comment_id])
+        out.append(d)
+    return out

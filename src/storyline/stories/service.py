@@ -1,0 +1,250 @@
+"""Writes on stories, their access lists and tags. Services flush; the request commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from storyline.authz import Viewer, require_user
+from storyline.db import utcnow
+from storyline.errors import BadRequest, NotFound
+from storyline.projects.models import Branch, Project
+from storyline.search import index as search_index
+from storyline.stories.models import TASK_STATUSES, Story, StoryTag, StoryTeam, StoryUser, Tag, Task
+from storyline.stories.timeline import emit
+from storyline.subscriptions.models import Subscription
+from storyline.users.models import Team, User
+
+VALID_STORY_TYPES = {1, 2, 3, 4}
+ALLOWED_TYPE_CHANGES = {(1, 4), (1, 2), (2, 1), (3, 4), (3, 1), (4, 1)}
+RESTRICTED_TYPE = 2
+
+
+def _ids(field: str, entries: list[Any] | None) -> list[int]:
+    out: list[int] = []
+    for entry in entries or []:
+        value = entry.get("id") if isinstance(entry, dict) else entry
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+            raise BadRequest(f"Each entry of {field} needs an integer id", field=field)
+        out.append(int(value))
+    return sorted(set(out))
+
+
+def _check_exist(session: Session, model: Any, ids: list[int], field: str) -> None:
+    if not ids:
+        return
+    found = set(session.execute(select(model.id).where(model.id.in_(ids))).scalars())
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise BadRequest(f"Unknown id {missing[0]} in {field}", field=field)
+
+
+def _set_access_list(session: Session, story: Story, user_ids: list[int], team_ids: list[int]) -> None:
+    session.execute(delete(StoryUser).where(StoryUser.story_id == story.id))
+    session.execute(delete(StoryTeam).where(StoryTeam.story_id == story.id))
+    session.add_all(StoryUser(story_id=story.id, user_id=u) for u in user_ids)
+    session.add_all(StoryTeam(story_id=story.id, team_id=t) for t in team_ids)
+
+
+def _current_access_list(session: Session, story_id: int) -> tuple[list[int], list[int]]:
+    users = session.execute(select(StoryUser.user_id).where(StoryUser.story_id == story_id)).scalars()
+    teams = session.execute(select(StoryTeam.team_id).where(StoryTeam.story_id == story_id)).scalars()
+    return sorted(users), sorted(teams)
+
+
+def do_create_story(session: Session, viewer: Viewer, data: dict[str, Any]) -> Story:
+    uid = require_user(viewer)
+    if data.get("creator_id") not in (None, uid):
+        raise BadRequest("creator_id must be the caller", field="creator_id")
+    type_id = data.get("story_type_id", 1)
+    if type_id in (3, 4):
+        raise BadRequest(f"Now you can't add story with type {type_id}.", field="story_type_id")
+    if type_id not in VALID_STORY_TYPES:
+        raise BadRequest(f"Unknown story type {type_id}", field="story_type_id")
+    user_ids = _ids("users", data.get("users"))
+    team_ids = _ids("teams", data.get("teams"))
+    _check_exist(session, User, user_ids, "users")
+    _check_exist(session, Team, team_ids, "teams")
+    tags = list(dict.fromkeys(data.get("tags") or []))
+    now = utcnow()
+    story = Story(
+        title=data["title"], description=data.get("description"), is_bug=data.get("is_bug", True),
+        creator_id=uid, story_type_id=type_id, private=bool(data.get("private")),
+        security=bool(data.get("security")), created_at=now,
+    )
+    session.add(story)
+    session.flush()
+    if story.private:
+        _set_access_list(session, story, user_ids or [uid], team_ids)
+    emit(session, "story_created", author_id=uid, story_id=story.id,
+         info={"story_id": story.id, "story_title": story.title})
+    session.add(Subscription(user_id=uid, target_type="story", target_id=story.id, created_at=now))
+    if tags:
+        do_add_tags(session, viewer, story, tags)
+    search_index.index_story(session, story.id)
+    return story
+
+
+def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dict[str, Any]) -> Story:
+    uid = require_user(viewer)
+    if "creator_id" in changes and changes["creator_id"] not in (None, story.creator_id):
+        raise BadRequest("creator_id cannot be changed", field="creator_id")
+    type_id = changes.get("story_type_id")
+    if type_id is not None and type_id != story.story_type_id:
+        _check_type_change(session, story, type_id)
+    wants_private = changes["private"] if changes.get("private") is not None else story.private
+    new_users = _ids("users", changes["users"]) if changes.get("users") is not None else None
+    new_teams = _ids("teams", changes["teams"]) if changes.get("teams") is not None else None
+    _check_exist(session, User, new_users or [], "users")
+    _check_exist(session, Team, new_teams or [], "teams")
+
+    changed = False
+    for key in ("title", "description", "is_bug", "security"):
+        if key in changes and (changes[key] is not None or key == "description"):
+            if getattr(story, key) != changes[key]:
+                setattr(story, key, changes[key])
+                changed = True
+    if type_id is not None and type_id != story.story_type_id:
+        story.story_type_id = type_id
+        changed = True
+
+    old_users, old_teams = _current_access_list(session, story.id)
+    if wants_private:
+        users = new_users if new_users is not None else old_users
+        teams = new_teams if new_teams is not None else old_teams
+        if not users and not teams:
+            if new_users is not None or new_teams is not None:
+                raise BadRequest("A private story needs at least one user or team on its access list",
+                                 field="users")
+            users = [uid]
+        if not story.private or (users, teams) != (old_users, old_teams):
+            _set_access_list(session, story, users, teams)
+            changed = True
+        if not story.private:
+            story.private = True
+    elif story.private:
+        story.private = False
+        _set_access_list(session, story, [], [])
+        changed = True
+
+    if changed:
+        now = utcnow()
+        story.updated_at = now
+        session.execute(
+            update(Project).where(Project.id.in_(select(Task.project_id).where(Task.story_id == story.id)))
+            .values(updated_at=now)
+        )
+        emit(session, "story_details_changed", author_id=uid, story_id=story.id,
+             info={"story_id": story.id, "story_title": story.title})
+        search_index.index_story(session, story.id)
+    session.flush()
+    return story
+
+
+def _check_type_change(session: Session, story: Story, type_id: int) -> None:
+    if type_id not in VALID_STORY_TYPES:
+        raise BadRequest(f"Unknown story type {type_id}", field="story_type_id")
+    if type_id in (3, 4) or (story.story_type_id, type_id) not in ALLOWED_TYPE_CHANGES:
+        raise BadRequest(f"The story type cannot change from {story.story_type_id} to {type_id}",
+                         field="story_type_id")
+    if type_id == RESTRICTED_TYPE:
+        unrestricted = session.execute(
+            select(Task.id).join(Branch, Branch.id == Task.branch_id)
+            .where(Task.story_id == story.id, Branch.restricted.is_(False)).limit(1)
+        ).first()
+        if unrestricted is not None:
+            raise BadRequest("A task of this story is on an unrestricted branch", field="story_type_id")
+
+
+def do_delete_story(session: Session, story: Story) -> None:
+    task_ids = list(session.execute(select(Task.id).where(Task.story_id == story.id)).scalars())
+    for tid in task_ids:
+        search_index.remove(session, "task", tid)
+    search_index.remove(session, "story", story.id)
+    session.execute(delete(Subscription).where(Subscription.target_type == "story",
+                                               Subscription.target_id == story.id))
+    if task_ids:
+        session.execute(delete(Subscription).where(Subscription.target_type == "task",
+                                                   Subscription.target_id.in_(task_ids)))
+    session.delete(story)
+    session.flush()
+
+
+def refresh_status(session: Session, story_ids: set[int] | list[int]) -> None:
+    """Recompute the stored status and per-status task counts of the given stories."""
+    for sid in set(story_ids):
+        counts = dict.fromkeys(TASK_STATUSES, 0)
+        for status, n in session.execute(
+            select(Task.status, func.count()).where(Task.story_id == sid).group_by(Task.status)
+        ):
+            counts[status] = n
+        if counts["todo"] or counts["inprogress"] or counts["review"]:
+            status = "active"
+        elif counts["merged"]:
+            status = "merged"
+        else:
+            status = "invalid"
+        session.execute(
+            update(Story).where(Story.id == sid).values(
+                status=status, **{f"count_{k}": v for k, v in counts.items()})
+        )
+
+
+def _get_or_create_tags(session: Session, names: list[str]) -> list[Tag]:
+    for name in names:
+        if not name or len(name) > 50:
+            raise BadRequest(f"Invalid tag name '{name[:60]}': 1 to 50 characters", field="tags")
+    existing = {t.name: t for t in session.execute(select(Tag).where(Tag.name.in_(names))).scalars()}
+    for name in names:
+        if name not in existing:
+            tag = Tag(name=name)
+            session.add(tag)
+            existing[name] = tag
+    session.flush()
+    return [existing[n] for n in names]
+
+
+def do_create_tag(session: Session, name: str) -> Tag:
+    if session.execute(select(Tag.id).where(Tag.name == name)).first() is not None:
+        raise BadRequest(f"Tag '{name}' already exists", field="tag_name")
+    return _get_or_create_tags(session, [name])[0]
+
+
+def do_add_tags(session: Session, viewer: Viewer, story: Story, names: list[str]) -> Story:
+    uid = require_user(viewer)
+    names = list(dict.fromkeys(names))
+    if not names:
+        raise BadRequest("No tags given", field="tags")
+    tags = _get_or_create_tags(session, names)
+    present = set(session.execute(
+        select(StoryTag.tag_id).where(StoryTag.story_id == story.id)).scalars())
+    for tag in tags:
+        if tag.id in present:
+            raise BadRequest(f"The story already has the tag '{tag.name}'", field="tags")
+    session.add_all(StoryTag(story_id=story.id, tag_id=t.id) for t in tags)
+    story.updated_at = utcnow()
+    emit(session, "tags_added", author_id=uid, story_id=story.id,
+         info={"story_id": story.id, "author_id": uid, "story_title": story.title, "tags": names})
+    search_index.index_story(session, story.id)
+    return story
+
+
+def do_remove_tags(session: Session, viewer: Viewer, story: Story, names: list[str]) -> None:
+    uid = require_user(viewer)
+    names = list(dict.fromkeys(names))
+    if not names:
+        raise BadRequest("No tags given", field="tags")
+    rows = dict(session.execute(
+        select(Tag.name, Tag.id).join(StoryTag, StoryTag.tag_id == Tag.id)
+        .where(StoryTag.story_id == story.id, Tag.name.in_(names))).all())
+    missing = [n for n in names if n not in rows]
+    if missing:
+        raise NotFound(f"The story has no tag '{missing[0]}'")
+    session.execute(delete(StoryTag).where(StoryTag.story_id == story.id,
+                                           StoryTag.tag_id.in_(list(rows.values()))))
+    story.updated_at = utcnow()
+    emit(session, "tags_deleted", author_id=uid, story_id=story.id,
+         info={"story_id": story.id, "author_id": uid, "story_title": story.title, "tags": names})
+    search_index.index_story(session, story.id)

@@ -1,0 +1,85 @@
+"""Timeline events and their fan-out to subscribers' inboxes, in the writer's transaction.
+
+Recipients: subscribers of the story, of the task concerned, of the projects with a task in the
+story and of the groups of those projects, minus the author, filtered by the visibility rule.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from storyline.authz import users_who_can_see_story
+from storyline.projects.models import ProjectGroupMember
+from storyline.stories.models import Comment, Event, Story, Task
+from storyline.subscriptions.models import Subscription, SubscriptionEvent
+
+STORY_EVENT_TYPES = (
+    "story_created", "story_details_changed", "user_comment", "tags_added", "tags_deleted", "task_created",
+    "task_details_changed", "task_status_changed", "task_priority_changed", "task_assignee_changed",
+    "task_deleted",
+)
+WORKLIST_EVENT_TYPES = (
+    "worklist_created", "worklist_details_changed", "worklist_permission_created",
+    "worklist_permissions_changed", "worklist_filters_changed", "worklist_contents_changed",
+    "board_created", "board_details_changed", "board_permission_created", "board_permissions_changed",
+    "board_lanes_changed",
+)
+EVENT_TYPES = STORY_EVENT_TYPES + WORKLIST_EVENT_TYPES
+
+
+def emit(
+    session: Session,
+    event_type: str,
+    *,
+    author_id: int | None,
+    story_id: int | None = None,
+    info: dict[str, Any] | None = None,
+    comment: Comment | None = None,
+    task_id: int | None = None,
+) -> Event:
+    event = Event(
+        event_type=event_type,
+        event_info=json.dumps(info) if info is not None else None,
+        story_id=story_id,
+        author_id=author_id,
+        comment_id=comment.id if comment is not None else None,
+    )
+    session.add(event)
+    session.flush()
+    if story_id is not None:
+        _notify(session, event, story_id, task_id, comment)
+    return event
+
+
+def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
+            comment: Comment | None) -> None:
+    project_ids = select(Task.project_id).where(Task.story_id == story_id).distinct()
+    group_ids = select(ProjectGroupMember.project_group_id).where(
+        ProjectGroupMember.project_id.in_(project_ids))
+    targets = [
+        and_(Subscription.target_type == "story", Subscription.target_id == story_id),
+        and_(Subscription.target_type == "project", Subscription.target_id.in_(project_ids)),
+        and_(Subscription.target_type == "project_group", Subscription.target_id.in_(group_ids)),
+    ]
+    if task_id is not None:
+        targets.append(and_(Subscription.target_type == "task", Subscription.target_id == task_id))
+    subscribers = set(session.execute(select(Subscription.user_id).where(or_(*targets))).scalars())
+    subscribers.discard(event.author_id)  # type: ignore[arg-type]
+    recipients = users_who_can_see_story(session, story_id, subscribers)
+    if not recipients:
+        return
+    if comment is not None:
+        title = session.execute(select(Story.title).where(Story.id == story_id)).scalar_one()
+        info = json.dumps({"comment_id": comment.id, "comment_content": comment.content,
+                           "story_id": story_id, "story_title": title})
+    else:
+        info = event.event_info
+    session.add_all(
+        SubscriptionEvent(subscriber_id=uid, author_id=event.author_id, event_type=event.event_type,
+                          event_info=info, story_id=story_id)
+        for uid in sorted(recipients)
+    )
