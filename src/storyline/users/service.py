@@ -1,16 +1,27 @@
-"""Writes on users. Services flush; the request commits."""
+"""Writes on users, teams and membership, team projects, preferences and tokens.
+
+Services flush; the request commits.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from storyline.authz import Viewer
 from storyline.db import utcnow
-from storyline.errors import BadRequest
+from storyline.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from storyline.projects.models import Project
 from storyline.search import index as search_index
-from storyline.users.models import User
+from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
+from storyline.users.tokens import create_token, hash_token
+
+# ---- users ----------------------------------------------------------------------------------------
 
 
 def _email_free(session: Session, email: str, exclude_id: int | None = None) -> None:
@@ -53,3 +64,170 @@ def do_update_user(session: Session, user: User, changes: dict[str, Any]) -> Use
     session.flush()
     search_index.index_user(session, user)
     return user
+
+
+SUPERUSER_ONLY_FIELDS = ("is_superuser", "enable_login", "openid")
+
+
+def do_update_user_as(session: Session, viewer: Viewer, user: User, changes: dict[str, Any]) -> User:
+    """A v1 user PUT by `viewer` (the user themself or a superuser).
+
+    Non-superusers cannot change `is_superuser`, `enable_login` or `openid` (silently dropped), and
+    cannot change their own e-mail address: that needs verification or a superuser.
+    """
+    if not viewer.is_superuser:
+        changes = {k: v for k, v in changes.items() if k not in SUPERUSER_ONLY_FIELDS}
+        new_email = changes.get("email")
+        if new_email is not None and new_email != user.email:
+            raise ValidationFailed(
+                "email", "Changing your own e-mail address needs a superuser (no verification yet)"
+            )
+    return do_update_user(session, user, changes)
+
+
+# ---- teams ----------------------------------------------------------------------------------------
+
+
+def _team_name_free(session: Session, name: str, exclude_id: int | None = None) -> None:
+    stmt = select(Team.id).where(Team.name == name)
+    if exclude_id is not None:
+        stmt = stmt.where(Team.id != exclude_id)
+    if session.execute(stmt).first() is not None:
+        raise BadRequest(f"A team with name '{name}' already exists", field="name")
+
+
+def do_create_team(session: Session, data: dict[str, Any]) -> Team:
+    _team_name_free(session, data["name"])
+    team = Team(**data)
+    session.add(team)
+    session.flush()
+    return team
+
+
+def do_update_team(session: Session, team: Team, changes: dict[str, Any]) -> Team:
+    if changes.get("name") is not None:
+        _team_name_free(session, changes["name"], exclude_id=team.id)
+    for key, value in changes.items():
+        if value is None and key in ("name", "security"):
+            continue
+        setattr(team, key, value)
+    team.updated_at = utcnow()
+    session.flush()
+    return team
+
+
+def do_delete_team(session: Session, team: Team) -> None:
+    has_members = session.execute(
+        select(TeamMember.user_id).where(TeamMember.team_id == team.id).limit(1)
+    ).first()
+    if has_members is not None:
+        raise BadRequest(f"Team {team.id} is not empty: remove its members first")
+    session.delete(team)
+    session.flush()
+
+
+def do_add_team_member(session: Session, team: Team, user: User) -> None:
+    """Idempotent: adding a member twice leaves one membership."""
+    if session.get(TeamMember, (team.id, user.id)) is None:
+        session.add(TeamMember(team_id=team.id, user_id=user.id))
+        team.updated_at = utcnow()
+        session.flush()
+
+
+def do_remove_team_member(session: Session, team: Team, user_id: int) -> None:
+    result = session.execute(
+        delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_id == user_id)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound(f"User {user_id} is not a member of team {team.id}")
+    team.updated_at = utcnow()
+    session.flush()
+
+
+def do_add_team_project(session: Session, team: Team, project: Project) -> None:
+    """Idempotent: linking a project twice leaves one link."""
+    if session.get(TeamProject, (team.id, project.id)) is None:
+        session.add(TeamProject(team_id=team.id, project_id=project.id))
+        team.updated_at = utcnow()
+        session.flush()
+
+
+def do_remove_team_project(session: Session, team: Team, project_id: int) -> None:
+    result = session.execute(
+        delete(TeamProject).where(TeamProject.team_id == team.id, TeamProject.project_id == project_id)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound(f"Project {project_id} is not linked to team {team.id}")
+    team.updated_at = utcnow()
+    session.flush()
+
+
+# ---- preferences ----------------------------------------------------------------------------------
+
+
+def _check_preference(key: Any, value: Any) -> None:
+    if not isinstance(key, str) or not 3 <= len(key) <= 100:
+        raise ValidationFailed(str(key), "Preference keys must be 3 to 100 characters long")
+    if value is None or isinstance(value, bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationFailed(key, "Preference values must be finite numbers")
+        return
+    if isinstance(value, str):
+        if not 1 <= len(value) <= 255:
+            raise ValidationFailed(key, "String preference values must be 1 to 255 characters long")
+        return
+    raise ValidationFailed(key, "Preference values must be a string, a boolean, a number or null")
+
+
+def do_set_preferences(session: Session, user_id: int, data: dict[str, Any]) -> None:
+    """Upsert every key of `data`; a null value deletes the key. Everything is checked first."""
+    for key, value in data.items():
+        _check_preference(key, value)
+    for key, value in data.items():
+        row = session.get(UserPreference, (user_id, key))
+        if value is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(UserPreference(user_id=user_id, key=key, value=json.dumps(value)))
+        else:
+            row.value = json.dumps(value)
+    session.flush()
+
+
+# ---- tokens ---------------------------------------------------------------------------------------
+
+
+def do_create_token(
+    session: Session, user_id: int, expires_in: int, value: str | None = None
+) -> tuple[AccessToken, str]:
+    """A personal token; a random value when none is given. 409 when the value is already taken."""
+    if value:
+        taken = session.execute(
+            select(AccessToken.id).where(AccessToken.token_hash == hash_token(value))
+        ).first()
+        if taken is not None:
+            raise Conflict("This token already exists.", field="access_token")
+    return create_token(session, user_id, expires_in, value or None)
+
+
+def do_update_token(session: Session, token: AccessToken, expires_in: int | None) -> AccessToken:
+    """Only the lifetime changes; it still counts from the token's creation."""
+    if expires_in is not None:
+        token.expires_in = expires_in
+        token.expires_at = token.created_at + dt.timedelta(seconds=expires_in)
+    token.updated_at = utcnow()
+    session.flush()
+    return token
+
+
+def do_delete_token(session: Session, token: AccessToken) -> None:
+    session.delete(token)
+    session.flush()
+
+
+def do_delete_all_tokens(session: Session, user_id: int) -> None:
+    session.execute(delete(AccessToken).where(AccessToken.user_id == user_id))
+    session.flush()
