@@ -1,0 +1,94 @@
+"""/v1/users/{user_id}/tokens: personal API tokens (self or superuser)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from storyline.api.common import JSON, Paging, json_response, no_content, paginate, paging
+from storyline.api.deps import SessionDep, ViewerDep
+from storyline.authz import Viewer, require_self_or_superuser
+from storyline.errors import Forbidden
+from storyline.users import queries, service
+from storyline.users.models import AccessToken
+from storyline.users.schemas import MAX_ID, TokenIn, TokenOut, TokenUpdate
+
+router = APIRouter(prefix="/users/{user_id}/tokens", tags=["user tokens"])
+
+LIST = {200: {"model": list[TokenOut]}}
+ONE = {200: {"model": TokenOut}}
+UserId = Path(ge=-MAX_ID - 1, le=MAX_ID)
+TokenId = Path(ge=-MAX_ID - 1, le=MAX_ID)
+
+
+def _owner(session: Session, viewer: Viewer, user_id: int) -> None:
+    """The caller is the user or a superuser (else 401/403), and the user exists (else 404)."""
+    require_self_or_superuser(viewer, user_id)
+    queries.get_user(session, user_id)
+
+
+def _same_user(body_user_id: int | None, user_id: int) -> None:
+    """No `PUT /users/1/tokens {user_id: 2}`: the body names the user of the path."""
+    if body_user_id != user_id:
+        raise Forbidden("The token's user_id must be the user of the path.")
+
+
+@router.get("", responses=LIST)
+def list_tokens(
+    request: Request,
+    user_id: int = UserId,
+    p: Paging = Depends(paging),
+    session: Session = SessionDep,
+    viewer: Viewer = ViewerDep,
+) -> JSON:
+    _owner(session, viewer, user_id)
+    cap = request.app.state.settings.max_page_size
+    page = paginate(session, queries.tokens_query(user_id), id_column=AccessToken.id,
+                    sort_columns=queries.TOKEN_SORT, params=p, cap=cap)
+    return json_response([queries.token_json(t) for t in page.rows], page.headers)
+
+
+@router.delete("/delete_all", status_code=204, response_class=Response)
+def delete_all_tokens(user_id: int = UserId, session: Session = SessionDep,
+                      viewer: Viewer = ViewerDep) -> Response:
+    """Log the user out everywhere: every token of the user is deleted."""
+    _owner(session, viewer, user_id)
+    service.do_delete_all_tokens(session, user_id)
+    return no_content()
+
+
+@router.get("/{token_id}", responses=ONE)
+def get_token(user_id: int = UserId, token_id: int = TokenId, session: Session = SessionDep,
+              viewer: Viewer = ViewerDep) -> JSON:
+    _owner(session, viewer, user_id)
+    return json_response(queries.token_json(queries.get_token(session, user_id, token_id)))
+
+
+@router.post("", responses=ONE)
+def create_token(request: Request, body: TokenIn, user_id: int = UserId, session: Session = SessionDep,
+                 viewer: Viewer = ViewerDep) -> JSON:
+    """The clear `access_token` appears in this response only: Storyline stores a hash of it."""
+    _owner(session, viewer, user_id)
+    _same_user(body.user_id, user_id)
+    expires_in = body.expires_in or request.app.state.settings.default_token_lifetime
+    token, value = service.do_create_token(session, user_id, expires_in, body.access_token)
+    return json_response(queries.token_json(token, value))
+
+
+@router.put("/{token_id}", responses=ONE)
+def update_token(body: TokenUpdate, user_id: int = UserId, token_id: int = TokenId,
+                 session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    """Only `expires_in` changes; the body must carry the `user_id` of the path (else 403)."""
+    _owner(session, viewer, user_id)
+    _same_user(body.user_id, user_id)
+    token = queries.get_token(session, user_id, token_id)
+    return json_response(queries.token_json(service.do_update_token(session, token, body.expires_in)))
+
+
+@router.delete("/{token_id}", status_code=204, response_class=Response)
+def delete_token(user_id: int = UserId, token_id: int = TokenId, session: Session = SessionDep,
+                 viewer: Viewer = ViewerDep) -> Response:
+    _owner(session, viewer, user_id)
+    service.do_delete_token(session, queries.get_token(session, user_id, token_id))
+    return no_content()
