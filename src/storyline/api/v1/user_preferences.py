@@ -1,0 +1,48 @@
+"""/v1/users/{user_id}/preferences: only the user themself, superusers included (403 otherwise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Path
+from sqlalchemy.orm import Session
+
+from storyline.api.common import JSON, json_response
+from storyline.api.deps import SessionDep, ViewerDep
+from storyline.authz import Viewer, require_user
+from storyline.errors import Forbidden
+from storyline.users import queries, service
+from storyline.users.schemas import MAX_ID, Preferences
+
+router = APIRouter(prefix="/users/{user_id}/preferences", tags=["user preferences"])
+
+ONE = {200: {"model": Preferences}}
+UserId = Path(ge=-MAX_ID - 1, le=MAX_ID)
+
+
+def _self_only(viewer: Viewer, user_id: int) -> None:
+    if require_user(viewer) != user_id:
+        raise Forbidden("Preferences are readable and writable by their user only.")
+
+
+@router.get("", responses=ONE)
+def get_preferences(user_id: int = UserId, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    """The stored preferences merged over the defaults."""
+    _self_only(viewer, user_id)
+    return json_response(queries.preferences(session, user_id))
+
+
+@router.post("", responses=ONE)
+def set_preferences(
+    user_id: int = UserId,
+    body: dict[str, Any] = Body(
+        ..., description="key -> value (string 1-255, bool or number); null deletes the key",
+        examples=[{"page_size": 20, "plugin_email_enable": True, "story_detail_page_size": None}],
+    ),
+    session: Session = SessionDep,
+    viewer: Viewer = ViewerDep,
+) -> JSON:
+    """Upsert; returns the whole merged object."""
+    _self_only(viewer, user_id)
+    service.do_set_preferences(session, user_id, body)
+    return json_response(queries.preferences(session, user_id))
