@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
 from sqlalchemy.orm import Session
@@ -14,10 +14,10 @@ from storyline.errors import Forbidden
 from storyline.users import queries, service
 from storyline.users.schemas import MAX_ID, Preferences
 
+IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
 router = APIRouter(prefix="/users/{user_id}/preferences", tags=["user preferences"])
 
 ONE = {200: {"model": Preferences}}
-UserId = Path(ge=-MAX_ID - 1, le=MAX_ID)
 
 
 def _self_only(viewer: Viewer, user_id: int) -> None:
@@ -26,7 +26,7 @@ def _self_only(viewer: Viewer, user_id: int) -> None:
 
 
 @router.get("", responses=ONE)
-def get_preferences(user_id: int = UserId, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+def get_preferences(user_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     """The stored preferences merged over the defaults."""
     _self_only(viewer, user_id)
     return json_response(queries.preferences(session, user_id))
@@ -34,7 +34,7 @@ def get_preferences(user_id: int = UserId, session: Session = SessionDep, viewer
 
 @router.post("", responses=ONE)
 def set_preferences(
-    user_id: int = UserId,
+    user_id: IdPath,
     body: dict[str, Any] = Body(
         ..., description="key -> value (string 1-255, bool or number); null deletes the key",
         examples=[{"page_size": 20, "plugin_email_enable": True, "story_detail_page_size": None}],

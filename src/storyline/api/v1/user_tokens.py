@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -14,12 +16,11 @@ from storyline.users import queries, service
 from storyline.users.models import AccessToken
 from storyline.users.schemas import MAX_ID, TokenIn, TokenOut, TokenUpdate
 
+IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
 router = APIRouter(prefix="/users/{user_id}/tokens", tags=["user tokens"])
 
 LIST = {200: {"model": list[TokenOut]}}
 ONE = {200: {"model": TokenOut}}
-UserId = Path(ge=-MAX_ID - 1, le=MAX_ID)
-TokenId = Path(ge=-MAX_ID - 1, le=MAX_ID)
 
 
 def _owner(session: Session, viewer: Viewer, user_id: int) -> None:
@@ -37,7 +38,7 @@ def _same_user(body_user_id: int | None, user_id: int) -> None:
 @router.get("", responses=LIST)
 def list_tokens(
     request: Request,
-    user_id: int = UserId,
+    user_id: IdPath,
     p: Paging = Depends(paging),
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
@@ -50,7 +51,7 @@ def list_tokens(
 
 
 @router.delete("/delete_all", status_code=204, response_class=Response)
-def delete_all_tokens(user_id: int = UserId, session: Session = SessionDep,
+def delete_all_tokens(user_id: IdPath, session: Session = SessionDep,
                       viewer: Viewer = ViewerDep) -> Response:
     """Log the user out everywhere: every token of the user is deleted."""
     _owner(session, viewer, user_id)
@@ -59,14 +60,14 @@ def delete_all_tokens(user_id: int = UserId, session: Session = SessionDep,
 
 
 @router.get("/{token_id}", responses=ONE)
-def get_token(user_id: int = UserId, token_id: int = TokenId, session: Session = SessionDep,
+def get_token(user_id: IdPath, token_id: IdPath, session: Session = SessionDep,
               viewer: Viewer = ViewerDep) -> JSON:
     _owner(session, viewer, user_id)
     return json_response(queries.token_json(queries.get_token(session, user_id, token_id)))
 
 
 @router.post("", responses=ONE)
-def create_token(request: Request, body: TokenIn, user_id: int = UserId, session: Session = SessionDep,
+def create_token(request: Request, body: TokenIn, user_id: IdPath, session: Session = SessionDep,
                  viewer: Viewer = ViewerDep) -> JSON:
     """The clear `access_token` appears in this response only: Storyline stores a hash of it."""
     _owner(session, viewer, user_id)
@@ -77,7 +78,7 @@ def create_token(request: Request, body: TokenIn, user_id: int = UserId, session
 
 
 @router.put("/{token_id}", responses=ONE)
-def update_token(body: TokenUpdate, user_id: int = UserId, token_id: int = TokenId,
+def update_token(body: TokenUpdate, user_id: IdPath, token_id: IdPath,
                  session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     """Only `expires_in` changes; the body must carry the `user_id` of the path (else 403)."""
     _owner(session, viewer, user_id)
@@ -87,7 +88,7 @@ def update_token(body: TokenUpdate, user_id: int = UserId, token_id: int = Token
 
 
 @router.delete("/{token_id}", status_code=204, response_class=Response)
-def delete_token(user_id: int = UserId, token_id: int = TokenId, session: Session = SessionDep,
+def delete_token(user_id: IdPath, token_id: IdPath, session: Session = SessionDep,
                  viewer: Viewer = ViewerDep) -> Response:
     _owner(session, viewer, user_id)
     service.do_delete_token(session, queries.get_token(session, user_id, token_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,11 +16,11 @@ from storyline.users import queries, service
 from storyline.users.models import User
 from storyline.users.schemas import MAX_ID, UserIn, UserOut, UserUpdate
 
+IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
 router = APIRouter(prefix="/users", tags=["users"])
 
 LIST = {200: {"model": list[UserOut]}}
 ONE = {200: {"model": UserOut}}
-UserId = Path(ge=-MAX_ID - 1, le=MAX_ID)
 
 
 def _respond_list(page: Page, viewer: Viewer) -> JSON:
@@ -66,7 +68,7 @@ def search_users(
 
 
 @router.get("/{user_id}", responses=ONE)
-def get_user(user_id: int = UserId, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+def get_user(user_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     return json_response(queries.user_json(queries.get_user(session, user_id), viewer))
 
 
@@ -78,7 +80,7 @@ def create_user(body: UserIn, session: Session = SessionDep, viewer: Viewer = Vi
 
 @router.put("/{user_id}", responses=ONE)
 def update_user(
-    body: UserUpdate, user_id: int = UserId, session: Session = SessionDep, viewer: Viewer = ViewerDep
+    body: UserUpdate, user_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep
 ) -> JSON:
     """Self or superuser. Non-superusers' `is_superuser`, `enable_login` and `openid` are ignored, and
     they cannot change their own e-mail address (400)."""
