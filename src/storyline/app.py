@@ -9,11 +9,12 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storyline import __version__
-from storyline.api.common import JSON
+from storyline.api.common import JSON, dumps
 from storyline.config import Settings, load_settings
 from storyline.db import make_engine, make_sessionmaker
 from storyline.errors import FrameworkError, StorylineError
@@ -24,26 +25,81 @@ _INDEXED = re.compile(r"^([A-Za-z_]+)\[\d*\]$")
 CORS_HEADERS = "origin, authorization, accept, x-total, x-limit, x-marker, x-offset, x-client, content-type"
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on every backend
+
+
+async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
+    payload = dumps(body)
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})
+
+
 class V1PathMiddleware:
-    """Serve /api/v1 like /v1, accept a trailing slash, and read `tags[0]=a` as `tags=a`."""
+    """Request normalisation and the input rules that hold for every endpoint.
+
+    Serves /api/v1 like /v1, accepts a trailing slash, reads `tags[0]=a` as `tags=a`; answers 404
+    for an id too large to exist, and 400 (naming the parameter) for a query number out of range or
+    NUL characters in the query or body, which no backend can store.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path: str = scope["path"]
-            if path.startswith("/api/v1"):
-                path = path[4:]
-            if len(path) > 1 and path.endswith("/"):
-                path = path.rstrip("/") or "/"
-            if path != scope["path"]:
-                scope = dict(scope, path=path, raw_path=path.encode())
-            qs: bytes = scope.get("query_string", b"")
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path.startswith("/api/v1"):
+            path = path[4:]
+        if len(path) > 1 and path.endswith("/"):
+            path = path.rstrip("/") or "/"
+        if any(seg.isascii() and seg.isdigit() and int(seg) > MAX_ID for seg in path.split("/")):
+            await _answer(send, 404, {"faultcode": "Client", "faultstring": "Not found", "debuginfo": None,
+                                      "error_code": "not_found"})
+            return
+        if path != scope["path"]:
+            scope = dict(scope, path=path, raw_path=path.encode())
+        qs: bytes = scope.get("query_string", b"")
+        if qs:
+            pairs = parse_qsl(qs.decode("latin-1"), keep_blank_values=True)
+            for key, value in pairs:
+                problem = ("must not contain NUL characters" if "\x00" in value or "\x00" in key else
+                           "is out of range" if value.isascii() and value.lstrip("-").isdigit() and abs(int(value)) > MAX_ID
+                           else None)
+                if problem:
+                    await _answer(send, 400, {"message": f"{key} {problem}", "field": key,
+                                              "faultstring": f"{key}: {problem}"})
+                    return
             if b"%5B" in qs or b"[" in qs:
-                pairs = parse_qsl(qs.decode("latin-1"), keep_blank_values=True)
                 fixed = [((m.group(1) if (m := _INDEXED.match(k)) else k), v) for k, v in pairs]
                 scope = dict(scope, query_string=urlencode(fixed).encode())
+        if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            chunks = []
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            body = b"".join(chunks)
+            if b"\\u0000" in body or b"\x00" in body:
+                await _answer(send, 400, {"message": "must not contain NUL characters", "field": "body",
+                                          "faultstring": "body: must not contain NUL characters"})
+                return
+            sent = False
+
+            async def replay() -> dict[str, Any]:
+                nonlocal sent
+                if not sent:
+                    sent = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send)
+            return
         await self.app(scope, receive, send)
 
 
@@ -123,6 +179,19 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_request: Request, exc: Exception) -> JSON:
+        # A number in the body beyond what the database column holds.
+        return JSON({"message": "A number in the request is out of range", "field": "body",
+                     "faultstring": "body: a number in the request is out of range"}, status_code=400)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, exc: IntegrityError) -> JSON:
+        # Two requests raced to create the same unique value; the loser changed nothing.
+        return JSON({"faultcode": "Client", "faultstring": "The request conflicts with a concurrent change",
+                     "debuginfo": None, "error_code": "conflict"}, status_code=409)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSON:

@@ -26,7 +26,7 @@ def _ids(field: str, entries: list[Any] | None) -> list[int]:
     out: list[int] = []
     for entry in entries or []:
         value = entry.get("id") if isinstance(entry, dict) else entry
-        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        if isinstance(value, bool) or not isinstance(value, int | str) or not (str(value).isascii() and str(value).isdigit()):
             raise BadRequest(f"Each entry of {field} needs an integer id", field=field)
         out.append(int(value))
     return sorted(set(out))

@@ -1,0 +1,79 @@
+"""Each endpoint's query count is bounded: a story with 1,500 tasks costs what a story with 1 costs."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy import event
+
+from storyline.db import session_scope
+from storyline.projects.queries import master_branch_id
+from storyline.stories.models import Comment, Event, StoryTag, Tag, Task
+from storyline.stories.service import refresh_status
+from builders import uniq
+
+
+@contextlib.contextmanager
+def count_queries(app) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def _record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    event.listen(app.state.engine, "before_cursor_execute", _record)
+    try:
+        yield statements
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", _record)
+
+
+def _fill(app, story_id: int, project_ids: list[int], creator_id: int, n: int) -> None:
+    """Bulk rows for a big story: tasks over several projects, events, comments and tags."""
+    for session in session_scope(app.state.write_sessions):
+        branches = {p: master_branch_id(session, p) for p in project_ids}
+        session.add_all(
+            Task(title=f"Bulk task {i}", status=("todo", "merged", "review")[i % 3], creator_id=creator_id,
+                 story_id=story_id, project_id=project_ids[i % len(project_ids)],
+                 branch_id=branches[project_ids[i % len(project_ids)]], assignee_id=creator_id)
+            for i in range(n)
+        )
+        comments = [Comment(content=f"c{i}", story_id=story_id, author_id=creator_id) for i in range(min(n, 50))]
+        session.add_all(comments)
+        session.flush()
+        session.add_all(Event(event_type="user_comment", story_id=story_id, author_id=creator_id,
+                              comment_id=c.id) for c in comments)
+        session.add_all(Event(event_type="task_assignee_changed", story_id=story_id, author_id=creator_id,
+                              event_info=f'{{"old_assignee_id": null, "new_assignee_id": {creator_id}}}')
+                        for _ in range(min(n, 50)))
+        tags = [Tag(name=uniq("bulktag")) for _ in range(min(n, 5))]
+        session.add_all(tags)
+        session.flush()
+        session.add_all(StoryTag(story_id=story_id, tag_id=t.id) for t in tags)
+        refresh_status(session, [story_id])
+
+
+def test_query_count_does_not_grow_with_tasks(client, api, user, app):
+    projects = [api.project()["id"] for _ in range(3)]
+    small = api.story(user, private=True)
+    big = api.story(user, private=True)
+    _fill(app, small["id"], projects[:1], user.id, 1)
+    _fill(app, big["id"], projects, user.id, 1500)
+    big_tasks = client.get(f"/v1/stories/{big['id']}/tasks", headers=user.headers)
+    assert big_tasks.headers["X-Total"] == "1500" and len(big_tasks.json()) == 1500
+
+    paths = [
+        "/v1/stories/{id}", "/v1/stories/{id}/tasks", "/v1/stories/{id}/events", "/v1/stories/{id}/comments",
+        "/v1/tasks?story_id={id}", "/v1/tags?story_id={id}", "/v1/events?story_id={id}",
+        "/v1/stories?creator_id=" + str(user.id),
+    ]
+    for path in paths:
+        counts = []
+        for story in (small, big):
+            with count_queries(app) as statements:
+                r = client.get(path.format(id=story["id"]), headers=user.headers)
+            assert r.status_code == 200, (path, r.text)
+            counts.append(len(statements))
+        assert counts[0] == counts[1], (path, counts)
+        assert counts[1] <= 8, (path, counts)
