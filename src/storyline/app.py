@@ -7,6 +7,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import orjson
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, IntegrityError
@@ -33,6 +35,40 @@ async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
     await send({"type": "http.response.body", "body": payload})
+
+
+def _walk(value: Any, path: str) -> tuple[str, str] | None:
+    if isinstance(value, str):
+        return (path or "body", "must not contain NUL characters") if "\x00" in value else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return (path or "body", "is out of range") if abs(value) > MAX_ID else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)  # type: ignore[assignment]
+    else:
+        return None
+    for key, item in items:
+        found = _walk(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
+def _body_problem(body: bytes) -> tuple[str, str] | None:
+    """The first field of a body that no backend can store: NUL characters, or an int beyond 32 bits."""
+    if b"\x00" in body:
+        return "body", "must not contain NUL characters"
+    stripped = body.lstrip()
+    if not stripped or stripped[:1] not in (b"{", b"["):
+        return None
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None  # reported by the endpoint's own body parsing
+    return _walk(data, "")
 
 
 class V1PathMiddleware:
@@ -85,9 +121,11 @@ class V1PathMiddleware:
                 chunks.append(message.get("body", b""))
                 more = message.get("more_body", False)
             body = b"".join(chunks)
-            if b"\\u0000" in body or b"\x00" in body:
-                await _answer(send, 400, {"message": "must not contain NUL characters", "field": "body",
-                                          "faultstring": "body: must not contain NUL characters"})
+            problem = _body_problem(body)
+            if problem:
+                field, message = problem
+                await _answer(send, 400, {"message": f"{field} {message}", "field": field,
+                                          "faultstring": f"{field}: {message}"})
                 return
             sent = False
 
