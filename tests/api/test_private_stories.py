@@ -1,0 +1,89 @@
+"""The visibility rule on every story read path (the full persona matrix lives with the security work)."""
+
+from builders import uniq
+
+
+def test_private_story_hidden_everywhere(client, api, user, other, admin):
+    proj = api.project()
+    word = uniq("secretword")
+    tag = uniq("secrettag")
+    s = api.story(user, title=f"Private {word}", private=True, tags=[tag])
+    t = api.task(s["id"], proj["id"], user, title=f"hidden task {word}")
+    ev = api.ok("POST", f"/v1/stories/{s['id']}/comments", user, json={"content": f"hush {word}"})
+    sid, tid, cid, eid = s["id"], t["id"], ev["comment_id"], ev["id"]
+
+    assert client.get(f"/v1/stories/{sid}", headers=user.headers).json()["users"][0]["id"] == user.id
+    for who in ({}, other.headers, admin.headers):
+        for path in (f"/v1/stories/{sid}", f"/v1/tasks/{tid}", f"/v1/stories/{sid}/tasks",
+                     f"/v1/stories/{sid}/events", f"/v1/stories/{sid}/comments",
+                     f"/v1/stories/{sid}/comments/{cid}", f"/v1/stories/{sid}/comments/{cid}/history",
+                     f"/v1/events/{eid}", f"/v1/stories/{sid}/events/{eid}", f"/v1/tags?story_id={sid}",
+                     f"/v1/stories/{sid}/users", f"/v1/stories/{sid}/teams"):
+            r = client.get(path, headers=who)
+            assert r.status_code == 404, (path, who, r.status_code)
+            assert word not in r.text
+        for path, params in (("/v1/stories", {"title": word}), ("/v1/stories/search", {"q": word}),
+                             ("/v1/tasks", {"project_id": proj["id"]}), ("/v1/tasks/search", {"q": word}),
+                             ("/v1/events", {"story_id": sid}), ("/v1/stories", {"tags": tag})):
+            r = client.get(path, params=params, headers=who)
+            assert r.status_code == 200 and r.json() == [], (path, who)
+            assert r.headers.get("X-Total", "0") == "0"
+        tags = client.get("/v1/tags", params={"name": tag}, headers=who).json()
+        assert tags[0]["popularity"] == 0
+    # Writes by people off the list are refused and change nothing.
+    for who in (other, admin):
+        assert client.post(f"/v1/stories/{sid}/comments", json={"content": "intrusion"},
+                           headers=who.headers).status_code == 404
+        assert client.put(f"/v1/stories/{sid}", json={"title": "Taken over"}, headers=who.headers).status_code == 404
+        assert client.put(f"/v1/tasks/{tid}", json={"status": "merged"}, headers=who.headers).status_code == 404
+        r = client.post("/v1/tasks", json={"title": "sneak", "story_id": sid, "project_id": proj["id"]},
+                        headers=who.headers)
+        assert r.status_code == 400 and r.json()["field"] == "story_id"
+        assert client.put(f"/v1/stories/{sid}/tags", params={"tags": "x-y"}, headers=who.headers).status_code == 404
+    assert client.get(f"/v1/stories/{sid}/comments", headers=user.headers).headers["X-Total"] == "1"
+
+
+def test_access_list_through_teams_and_sub_resources(client, api, user, other, admin):
+    team = api.ok("POST", "/v1/teams", json={"name": uniq("team-")})
+    api.ok("PUT", f"/v1/teams/{team['id']}/users/{other.id}")
+    s = api.story(user, private=True)
+    assert client.get(f"/v1/stories/{s['id']}", headers=other.headers).status_code == 404
+    api.ok("PUT", f"/v1/stories/{s['id']}/teams/{team['id']}", user)
+    assert client.get(f"/v1/stories/{s['id']}", headers=other.headers).status_code == 200
+    assert [t["id"] for t in client.get(f"/v1/stories/{s['id']}/teams", headers=other.headers).json()] == [team["id"]]
+    # The list can never be emptied while the story is private.
+    api.ok("DELETE", f"/v1/stories/{s['id']}/teams/{team['id']}", other)
+    r = client.delete(f"/v1/stories/{s['id']}/users/{user.id}", headers=user.headers)
+    assert r.status_code == 400
+    r = client.put(f"/v1/stories/{s['id']}", json={"users": [], "teams": []}, headers=user.headers)
+    assert r.status_code == 400
+    # Making it public clears the list; making it private again puts the caller on it.
+    pub = api.ok("PUT", f"/v1/stories/{s['id']}", user, json={"private": False})
+    assert pub["private"] is False and pub["users"] == []
+    assert client.get(f"/v1/stories/{s['id']}").status_code == 200
+    priv = api.ok("PUT", f"/v1/stories/{s['id']}", other, json={"private": True})
+    assert [u["id"] for u in priv["users"]] == [other.id]
+    assert client.get(f"/v1/stories/{s['id']}", headers=user.headers).status_code == 404
+
+
+def test_private_story_emails_hidden_on_access_list(client, api, user, other):
+    s = api.story(user, private=True, users=[{"id": user.id}, {"id": other.id}])
+    seen_by_other = client.get(f"/v1/stories/{s['id']}", headers=other.headers).json()["users"]
+    emails = {u["id"]: u["email"] for u in seen_by_other}
+    assert emails == {user.id: None, other.id: other.email}
+
+
+def test_notifications_only_reach_people_who_can_see(client, api, user, other, app):
+    proj = api.project()
+    api.ok("POST", "/v1/subscriptions", other, json={"target_type": "project", "target_id": proj["id"]})
+    public = api.story(user)
+    private = api.story(user, private=True)
+    api.task(public["id"], proj["id"], user)
+    api.task(private["id"], proj["id"], user)
+    api.ok("POST", f"/v1/stories/{private['id']}/comments", user, json={"content": "secret comment"})
+    inbox = client.get("/v1/subscription_events", params={"subscriber_id": other.id}, headers=other.headers)
+    assert inbox.status_code == 200
+    assert "secret" not in inbox.text
+    infos = [e["event_info"] for e in inbox.json()]
+    assert any(str(public["id"]) in (i or "") for i in infos)
+    assert not any(f'"story_id": {private["id"]}' in (i or "") for i in infos)
