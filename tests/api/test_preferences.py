@@ -91,7 +91,8 @@ def test_limits_are_inclusive(client, user):
 
 def enabled(app, user_id, key):
     for session in session_scope(app.state.read_sessions):
-        return preference_enabled(session, user_id, key)
+        result = preference_enabled(session, user_id, key)
+    return result
 
 
 def test_boolean_true_and_string_true_alike(client, app, user, other):

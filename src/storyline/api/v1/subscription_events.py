@@ -1,0 +1,58 @@
+"""/v1/subscription_events: the notification inbox."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from storyline.api.common import JSON, Paging, json_response, list_param, no_content, paginate, paging
+from storyline.api.deps import SessionDep, ViewerDep
+from storyline.authz import Viewer, require_user
+from storyline.subscriptions import queries, service
+from storyline.subscriptions.models import SubscriptionEvent
+from storyline.subscriptions.schemas import SubscriptionEventOut
+from storyline.users.schemas import MAX_ID, DbId
+
+IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
+router = APIRouter(prefix="/subscription_events", tags=["subscription events"])
+
+LIST = {200: {"model": list[SubscriptionEventOut]}}
+ONE = {200: {"model": SubscriptionEventOut}}
+
+
+@router.get("", responses=LIST)
+def list_subscription_events(
+    request: Request,
+    event_type: list[str] = Query([], description="Any of these event types"),
+    subscriber_id: DbId | None = Query(None, description="The caller by default; others: superusers only"),
+    p: Paging = Depends(paging),
+    session: Session = SessionDep,
+    viewer: Viewer = ViewerDep,
+) -> JSON:
+    require_user(viewer)
+    stmt = queries.events_query(viewer, subscriber_id=subscriber_id,
+                                event_types=list_param(request, "event_type"))
+    cap = request.app.state.settings.max_page_size
+    page = paginate(session, stmt, id_column=SubscriptionEvent.id, sort_columns=queries.EVENT_SORT,
+                    params=p, cap=cap)
+    return json_response([queries.event_json(e) for e in page.rows], page.headers)
+
+
+@router.get("/{event_id}", responses=ONE)
+def get_subscription_event(event_id: IdPath, session: Session = SessionDep,
+                           viewer: Viewer = ViewerDep) -> JSON:
+    """Owner or superuser."""
+    require_user(viewer)
+    return json_response(queries.event_json(queries.get_event(session, viewer, event_id)))
+
+
+@router.delete("/{event_id}", status_code=204, response_class=Response)
+def delete_subscription_event(event_id: IdPath, session: Session = SessionDep,
+                              viewer: Viewer = ViewerDep) -> Response:
+    """Owner or superuser."""
+    require_user(viewer)
+    service.do_delete_event(session, queries.get_event(session, viewer, event_id))
+    return no_content()

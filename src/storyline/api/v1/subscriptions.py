@@ -1,0 +1,71 @@
+"""/v1/subscriptions"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from storyline.api.common import JSON, Paging, json_response, list_param, no_content, paginate, paging
+from storyline.api.deps import SessionDep, ViewerDep
+from storyline.authz import Viewer, require_user
+from storyline.errors import ValidationFailed
+from storyline.subscriptions import queries, service
+from storyline.subscriptions.models import TARGET_TYPES, Subscription
+from storyline.subscriptions.schemas import SubscriptionIn, SubscriptionOut
+from storyline.users.schemas import MAX_ID, DbId
+
+IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
+router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
+
+LIST = {200: {"model": list[SubscriptionOut]}}
+ONE = {200: {"model": SubscriptionOut}}
+
+
+@router.get("", responses=LIST)
+def list_subscriptions(
+    request: Request,
+    target_type: list[str] = Query([], description=f"Any of {', '.join(TARGET_TYPES)}"),
+    target_id: DbId | None = None,
+    user_id: DbId | None = Query(None, description="Superusers only; others always get their own"),
+    p: Paging = Depends(paging),
+    session: Session = SessionDep,
+    viewer: Viewer = ViewerDep,
+) -> JSON:
+    require_user(viewer)
+    types = list_param(request, "target_type")
+    for t in types:
+        if t not in TARGET_TYPES:
+            raise ValidationFailed("target_type", f"'{t}' is not one of {', '.join(TARGET_TYPES)}")
+    stmt = queries.subscriptions_query(viewer, user_id=user_id, target_types=types, target_id=target_id)
+    cap = request.app.state.settings.max_page_size
+    page = paginate(session, stmt, id_column=Subscription.id, sort_columns=queries.SUBSCRIPTION_SORT,
+                    params=p, cap=cap)
+    return json_response([queries.subscription_json(s) for s in page.rows], page.headers)
+
+
+@router.get("/{subscription_id}", responses=ONE)
+def get_subscription(subscription_id: IdPath, session: Session = SessionDep,
+                     viewer: Viewer = ViewerDep) -> JSON:
+    """Owner or superuser."""
+    require_user(viewer)
+    return json_response(queries.subscription_json(queries.get_subscription(session, viewer, subscription_id)))
+
+
+@router.post("", responses=ONE)
+def create_subscription(body: SubscriptionIn, session: Session = SessionDep,
+                        viewer: Viewer = ViewerDep) -> JSON:
+    """Subscribe yourself (superusers: anyone) to a target that exists and that you may see."""
+    require_user(viewer)
+    return json_response(queries.subscription_json(service.do_subscribe(session, viewer, body.model_dump())))
+
+
+@router.delete("/{subscription_id}", status_code=204, response_class=Response)
+def delete_subscription(subscription_id: IdPath, session: Session = SessionDep,
+                        viewer: Viewer = ViewerDep) -> Response:
+    """Owner or superuser."""
+    require_user(viewer)
+    service.do_unsubscribe(session, queries.get_subscription(session, viewer, subscription_id))
+    return no_content()
