@@ -1,0 +1,368 @@
+"""`python -m benchmarks.run` (`make bench`): load a dataset through the v1 API, time the hot reads.
+
+Sequence: start `storyline serve` on a fresh database, load the dataset, time every read (a fixed
+number of requests from a few concurrent clients), time the floor reads for get-story and the huge
+task list (one client, then the plain-driver floor in-process), stop the server. With --peer, the same
+for the StoryBoard peer, one server at a time so they never compete for the CPU. Prints a side-by-side
+table and writes a JSON file (benchmarks/results/latest-<db>.json unless --output says otherwise).
+See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.client import Conn, Target, TransportError
+from benchmarks.dataset import Loaded, Loader, Plan, Sizes, make_plan, verify
+from benchmarks.floor import Floor, summarize, time_calls
+from benchmarks.servers import DEFAULT_PEER_HOME, REPO, OurServer, Peer
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TARGET_PEER_RATIO = 10.0      # at least 10x StoryBoard's throughput on every read
+TARGET_FLOOR_RATIO = 3.0      # within 3x of the floor's latency
+
+
+@dataclass(frozen=True)
+class Read:
+    name: str
+    label: str
+    paths: Callable[[Plan, Loaded, list[int]], list[str]]
+    floor: str | None = None      # name of the Floor method producing the same JSON
+
+
+def _stories(plan: Plan, loaded: Loaded, sample: list[int]) -> list[str]:
+    return [f"/v1/stories/{loaded.story_ids[i]}" for i in sample]
+
+
+READS = (
+    Read("get_story", "GET /v1/stories/{id}", _stories, floor="get_story"),
+    Read("huge_story_tasks", "GET /v1/stories/{huge}/tasks (all, no limit)",
+         lambda plan, loaded, _s: [f"/v1/stories/{loaded.huge_id}/tasks"], floor="story_tasks"),
+    Read("list_stories", "GET /v1/stories?project_id&status=active&sort_field=updated_at&sort_dir=desc&limit=20",
+         lambda plan, loaded, _s: [f"/v1/stories?project_id={p}&status=active&sort_field=updated_at"
+                                   f"&sort_dir=desc&limit=20" for p in loaded.project_ids]),
+    Read("search_stories", "GET /v1/stories/search?q=<word>&limit=20",
+         lambda plan, loaded, _s: [f"/v1/stories/search?q={w}&limit=20" for w in plan.search_words]),
+    Read("list_tasks", "GET /v1/tasks?project_id&status=todo&limit=50",
+         lambda plan, loaded, _s: [f"/v1/tasks?project_id={p}&status=todo&limit=50"
+                                   for p in loaded.project_ids]),
+    Read("story_events", "GET /v1/stories/{id}/events (all, no limit)",
+         lambda plan, loaded, sample: [f"/v1/stories/{loaded.story_ids[i]}/events" for i in sample]),
+)
+
+
+# ----------------------------------------------------------------------------------- measurement
+def measure(target: Target, paths: list[str], requests: int, clients: int, warmup: int,
+            max_seconds: float) -> dict[str, Any]:
+    """`requests` GETs spread over `clients` threads (one keep-alive connection each), cycling over
+    `paths`; stops early after `max_seconds`. Latency is per request, as the client sees it."""
+    conn = Conn(target)
+    for i in range(warmup):
+        conn.get(paths[i % len(paths)])
+    conn.close()
+
+    counter = iter(range(requests))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    failures: dict[str, int] = {}
+    sizes: list[int] = []
+    deadline = time.perf_counter() + max_seconds
+    start_gate = threading.Barrier(clients + 1)
+
+    def worker() -> None:
+        c = Conn(target)
+        mine: list[float] = []
+        start_gate.wait()
+        try:
+            while time.perf_counter() < deadline:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    break
+                path = paths[i % len(paths)]
+                t0 = time.perf_counter()
+                try:
+                    status, body = c.get(path, retries=0)
+                except TransportError:
+                    status, body = -1, b""
+                elapsed = time.perf_counter() - t0
+                if status == 200:
+                    mine.append(elapsed)
+                    if i < 50:
+                        sizes.append(len(body))
+                else:
+                    with lock:
+                        failures[str(status)] = failures.get(str(status), 0) + 1
+        finally:
+            c.close()
+            with lock:
+                latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    start_gate.wait()
+    t_start = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t_start
+    result = summarize(latencies, wall)
+    result["errors"] = failures
+    result["stopped_by_time_limit"] = len(latencies) + sum(failures.values()) < requests
+    result["avg_bytes"] = int(sum(sizes) / len(sizes)) if sizes else 0
+    return result
+
+
+def count_rows(conn: Conn, path: str) -> int | None:
+    try:
+        data = conn.get_json(path)
+    except (RuntimeError, TransportError):
+        return None
+    return len(data) if isinstance(data, list) else 1
+
+
+def bench_server(target: Target, loaded: Loaded, plan: Plan, sample: list[int], args: argparse.Namespace,
+                 floor: Floor | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    conn = Conn(target)
+    for read in READS:
+        paths = read.paths(plan, loaded, sample)
+        print(f"  {target.name}: {read.name} ({len(paths)} distinct paths)", file=sys.stderr)
+        res = measure(target, paths, args.requests, args.clients, args.warmup, args.max_seconds)
+        res["rows"] = count_rows(conn, paths[0])
+        res["example"] = paths[0]
+        if read.floor and floor is not None:
+            # One client: a request at a time, comparable with the in-process floor (also one at a time).
+            res["one_client"] = measure(target, paths, args.requests, 1, args.warmup, args.max_seconds)
+            fn = getattr(floor, read.floor)
+            ids = [int(p.split("/")[3]) for p in paths]
+            res["floor"] = time_calls(fn, ids, args.requests)
+            res["floor"]["driver"] = floor.kind
+            res["floor"]["same_json"] = all(
+                json.loads(fn(i)) == conn.get_json(p) for i, p in list(zip(ids, paths, strict=True))[:5])
+        out[read.name] = res
+    conn.close()
+    return out
+
+
+# ----------------------------------------------------------------------------------- orchestration
+def run_ours(plan: Plan, sample: list[int], args: argparse.Namespace) -> dict[str, Any]:
+    server = OurServer(db=args.db, keep=args.keep)
+    try:
+        print(f"starting storyline ({args.db}) ...", file=sys.stderr)
+        target = server.start()
+        print(f"loading {plan.request_count} objects into storyline at {target.base_url} ...", file=sys.stderr)
+        loaded = Loader(target, plan, workers=args.load_workers).load()
+        conn = Conn(target)
+        problems = verify(conn, plan, loaded)
+        conn.close()
+        floor = Floor(server.database_url, server.viewer_id)
+        try:
+            reads = bench_server(target, loaded, plan, sample, args, floor)
+        finally:
+            floor.close()
+        return {"server": server.mode, "load": loaded.summary(), "problems": problems, "reads": reads}
+    finally:
+        server.stop()
+        if args.keep:
+            print(f"kept {server.workdir}", file=sys.stderr)
+
+
+def run_peer(plan: Plan, sample: list[int], args: argparse.Namespace) -> dict[str, Any]:
+    peer = Peer(home=Path(args.peer_home), workers=args.peer_workers)
+    try:
+        print(f"starting the StoryBoard peer (log: {peer.log}; the first start takes 1-2 minutes) ...",
+              file=sys.stderr)
+        try:
+            target = peer.start()
+        except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
+            print(f"StoryBoard peer could not start; continuing with Storyline only.\n{exc}", file=sys.stderr)
+            return {"error": f"peer could not start: {exc}"}
+        print(f"loading {plan.request_count} objects into the peer at {target.base_url} ...", file=sys.stderr)
+        loaded = Loader(target, plan, workers=args.load_workers).load()
+        conn = Conn(target)
+        problems = verify(conn, plan, loaded)
+        conn.close()
+        reads = bench_server(target, loaded, plan, sample, args, None)
+        return {"server": peer.mode, "load": loaded.summary(), "problems": problems, "reads": reads}
+    finally:
+        peer.stop()
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    if not a or not b:
+        return None
+    return round(a / b, 2)
+
+
+def combine(ours: dict[str, Any], peer: dict[str, Any] | None) -> dict[str, Any]:
+    endpoints: dict[str, Any] = {}
+    for read in READS:
+        o = ours["reads"][read.name]
+        p = (peer or {}).get("reads", {}).get(read.name)
+        e: dict[str, Any] = {"label": read.label, "ours": o, "peer": p,
+                             "throughput_ratio": ratio(o["rps"], p["rps"]) if p else None}
+        if "floor" in o:
+            e["floor_ratio"] = ratio(o["one_client"]["p50_ms"], o["floor"]["p50_ms"])
+        endpoints[read.name] = e
+    return endpoints
+
+
+def _fmt(v: Any, width: int, digits: int = 1) -> str:
+    if v is None:
+        return "-".rjust(width)
+    if isinstance(v, float):
+        return f"{v:.{digits}f}".rjust(width)
+    return str(v).rjust(width)
+
+
+def table(result: dict[str, Any]) -> str:
+    meta = result["meta"]
+    s = meta["sizes"]
+    lines = [
+        f"Storyline benchmark, {meta['date']} ({meta['db']}, {s['projects']} projects, {s['stories']} stories, "
+        f"huge story with {s['huge_tasks']} tasks; {meta['requests']} requests x {meta['clients']} clients "
+        f"per read; {meta['cpus']} CPUs)",
+        f"ours:   {result['ours']['server']}; load {result['ours']['load']['seconds']} s "
+        f"({result['ours']['load']['requests']} requests)",
+    ]
+    peer = result.get("peer")
+    if peer and "error" not in peer:
+        lines.append(f"theirs: {peer['server']}; load {peer['load']['seconds']} s "
+                     f"({peer['load']['requests']} requests)")
+    elif peer:
+        lines.append(f"theirs: {peer['error'].splitlines()[0]}")
+    head = (f"{'read':<17}{'rows':>5} | {'ours p50':>8}{'p95':>8}{'rps':>8} | {'SB p50':>8}{'p95':>8}"
+            f"{'rps':>7} | {'x SB':>6} | {'1-cl p50':>8}{'floor':>7}{'x floor':>8}")
+    lines += ["", "latencies in ms; rps = requests per second; x SB = our rps / StoryBoard rps;",
+              "1-cl p50 = our p50 with one client; floor = plain driver + orjson p50; x floor = 1-cl p50 / floor",
+              "", head, "-" * len(head)]
+    for name, e in result["endpoints"].items():
+        o, p = e["ours"], e["peer"] or {}
+        rows = o.get("rows")
+        if p and p.get("rows") is not None and p.get("rows") != rows:
+            rows = f"{rows}/{p['rows']}"
+        lines.append(
+            f"{name:<17}{_fmt(rows, 5)} | {_fmt(o['p50_ms'], 8, 2)}{_fmt(o['p95_ms'], 8, 2)}{_fmt(o['rps'], 8)} | "
+            f"{_fmt(p.get('p50_ms'), 8, 1)}{_fmt(p.get('p95_ms'), 8, 1)}{_fmt(p.get('rps'), 7)} | "
+            f"{_fmt(e['throughput_ratio'], 6)} | "
+            f"{_fmt(o.get('one_client', {}).get('p50_ms'), 8, 2)}{_fmt(o.get('floor', {}).get('p50_ms'), 7, 2)}"
+            f"{_fmt(e.get('floor_ratio'), 8)}")
+    lines += ["", "targets:"]
+    for name, e in result["endpoints"].items():
+        checks = []
+        if e["throughput_ratio"] is not None:
+            ok = e["throughput_ratio"] >= TARGET_PEER_RATIO
+            checks.append(f">= {TARGET_PEER_RATIO:g}x StoryBoard rps: {'PASS' if ok else 'FAIL'} "
+                          f"({e['throughput_ratio']}x)")
+        if e.get("floor_ratio") is not None:
+            ok = e["floor_ratio"] <= TARGET_FLOOR_RATIO
+            checks.append(f"<= {TARGET_FLOOR_RATIO:g}x floor: {'PASS' if ok else 'FAIL'} ({e['floor_ratio']}x)")
+        errors = {k: v for k, v in (e["ours"]["errors"] or {}).items()}
+        if errors:
+            checks.append(f"ours errors {errors}")
+        if e["peer"] and e["peer"]["errors"]:
+            checks.append(f"peer errors {e['peer']['errors']}")
+        lines.append(f"  {name:<17}" + ("; ".join(checks) if checks else "no peer figures"))
+    for who in ("ours", "peer"):
+        r = result.get(who) or {}
+        if r.get("problems"):
+            lines.append(f"{who} dataset problems: {r['problems']}")
+        if r.get("load", {}).get("non_2xx"):
+            lines.append(f"{who} non-2xx answers while loading (retried): {r['load']['non_2xx']}")
+    return "\n".join(lines)
+
+
+def git_commit() -> str | None:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+    except OSError:
+        return None
+    return sha or None
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
+    ap.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite", help="our database")
+    ap.add_argument("--quick", action="store_true",
+                    help="small run: 300 stories, huge story of 300 tasks, 50 requests per read "
+                         "(explicit size flags still win)")
+    ap.add_argument("--projects", type=int, help="projects (default 30)")
+    ap.add_argument("--stories", type=int, help="ordinary stories (default 3000)")
+    ap.add_argument("--huge-tasks", type=int, help="tasks of the huge story (default 1500)")
+    ap.add_argument("--requests", type=int, help="requests per read and server (default 300)")
+    ap.add_argument("--clients", type=int, default=4, help="concurrent client threads (default 4)")
+    ap.add_argument("--warmup", type=int, default=10, help="unmeasured requests before each read (default 10)")
+    ap.add_argument("--max-seconds", type=float, default=60.0,
+                    help="stop a read early after this many seconds (default 60)")
+    ap.add_argument("--load-workers", type=int, default=8, help="concurrent connections while loading")
+    ap.add_argument("--peer", action="store_true", help="also start and measure the StoryBoard peer")
+    ap.add_argument("--peer-home", default=str(DEFAULT_PEER_HOME),
+                    help=f"state directory of the bench's own peer (default {DEFAULT_PEER_HOME})")
+    ap.add_argument("--peer-workers", type=int, default=2, help="gunicorn workers of the peer (default 2)")
+    ap.add_argument("--seed", type=int, default=20261130, help="dataset seed")
+    ap.add_argument("--output", help="results JSON (default benchmarks/results/latest-<db>.json)")
+    ap.add_argument("--keep", action="store_true", help="keep our temporary database directory")
+    args = ap.parse_args(argv)
+    quick = args.quick
+    for name, full, small in (("projects", 30, 30), ("stories", 3000, 300), ("huge_tasks", 1500, 300),
+                              ("requests", 300, 50)):
+        if getattr(args, name) is None:
+            setattr(args, name, small if quick else full)
+    for name in ("projects", "stories", "huge_tasks", "requests", "clients", "load_workers"):
+        if getattr(args, name) < 1:
+            ap.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    t0 = time.perf_counter()
+    sizes = Sizes(projects=args.projects, stories=args.stories, huge_tasks=args.huge_tasks)
+    plan = make_plan(sizes, seed=args.seed)
+    rng = random.Random(args.seed)
+    sample = rng.sample(range(len(plan.stories)), min(200, len(plan.stories)))
+
+    ours = run_ours(plan, sample, args)
+    peer = run_peer(plan, sample, args) if args.peer else None
+    if peer is not None and "error" in peer:
+        endpoints = combine(ours, None)
+    else:
+        endpoints = combine(ours, peer)
+    result = {
+        "meta": {
+            "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "commit": git_commit(), "db": args.db, "sizes": sizes.__dict__, "requests": args.requests,
+            "clients": args.clients, "warmup": args.warmup, "max_seconds": args.max_seconds,
+            "load_workers": args.load_workers, "seed": args.seed, "python": platform.python_version(),
+            "cpus": os.cpu_count(), "machine": platform.machine(), "quick": args.quick,
+            "total_seconds": round(time.perf_counter() - t0, 1),
+        },
+        "ours": {k: v for k, v in ours.items() if k != "reads"},
+        "peer": None if peer is None else {k: v for k, v in peer.items() if k != "reads"},
+        "endpoints": endpoints,
+    }
+    out = Path(args.output) if args.output else RESULTS / f"latest-{args.db}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(table(result))
+    print(f"\nresults: {out} (total {result['meta']['total_seconds']} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

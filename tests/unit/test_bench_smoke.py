@@ -1,0 +1,46 @@
+"""The benchmark runs end to end in a tiny configuration (a real server, real HTTP, no peer)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+READS = ("get_story", "huge_story_tasks", "list_stories", "search_stories", "list_tasks", "story_events")
+FLOOR_READS = ("get_story", "huge_story_tasks")
+
+
+def test_bench_runs_and_writes_results(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    res = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--stories", "20", "--huge-tasks", "30",
+         "--requests", "5", "--warmup", "1", "--output", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=180,
+    )
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
+    assert "huge_story_tasks" in res.stdout
+
+    data = json.loads(out.read_text())
+    assert data["meta"]["sizes"]["stories"] == 20
+    assert data["meta"]["sizes"]["huge_tasks"] == 30
+    assert data["peer"] is None
+    assert data["ours"]["problems"] == []
+    assert data["ours"]["load"]["requests"] > 0
+    assert set(data["endpoints"]) == set(READS)
+    for name in READS:
+        ours = data["endpoints"][name]["ours"]
+        assert ours["requests"] == 5, (name, ours)
+        assert ours["errors"] == {}, (name, ours)
+        assert ours["p50_ms"] > 0 and ours["p95_ms"] >= ours["p50_ms"], (name, ours)
+        assert ours["rps"] > 0, (name, ours)
+        assert ours["rows"] is not None, (name, ours)
+    assert data["endpoints"]["huge_story_tasks"]["ours"]["rows"] == 30
+    assert data["endpoints"]["get_story"]["ours"]["rows"] == 1
+    for name in FLOOR_READS:
+        e = data["endpoints"][name]
+        assert e["ours"]["floor"]["p50_ms"] > 0, e
+        assert e["ours"]["floor"]["same_json"] is True, e
+        assert e["ours"]["one_client"]["p50_ms"] > 0, e
+        assert e["floor_ratio"] > 0, e
