@@ -46,8 +46,8 @@ def set_private(app, story_id, private):
 
 
 def subscribe(client, who, target_type, target_id, **extra):
-    return client.post("/v1/subscriptions", json={"target_type": target_type, "target_id": target_id, **extra},
-                       headers=who.headers)
+    body = {"target_type": target_type, "target_id": target_id, **extra}
+    return client.post("/v1/subscriptions", json=body, headers=who.headers)
 
 
 # ---- subscriptions --------------------------------------------------------------------------------
@@ -273,7 +273,8 @@ def test_inbox_filters_and_paging(client, app, user):
 def test_inbox_of_someone_else(client, app, user, other, admin):
     hidden = make_story(app, user, private=True, members=[user])
     lost = make_story(app, user, private=True, members=[admin])  # the subscriber is not on its list
-    mine = [make_event(app, user), make_event(app, user, story_id=hidden), make_event(app, user, story_id=lost)]
+    mine = [make_event(app, user), make_event(app, user, story_id=hidden),
+            make_event(app, user, story_id=lost)]
     r = client.get("/v1/subscription_events", params={"subscriber_id": user.id}, headers=other.headers)
     assert r.status_code == 403
     r = client.get("/v1/subscription_events", params={"subscriber_id": user.id}, headers=admin.headers)

@@ -76,7 +76,8 @@ def test_update_team(client, api, admin):
     assert r.status_code == 400 and r.json()["field"] == "name"
     r = client.put(f"/v1/teams/{t['id']}", json={"name": "a"}, headers=admin.headers)
     assert r.status_code == 400 and r.json()["field"] == "name"
-    assert client.put("/v1/teams/987654321", json={"name": uniq("t-")}, headers=admin.headers).status_code == 404
+    r = client.put("/v1/teams/987654321", json={"name": uniq("t-")}, headers=admin.headers)
+    assert r.status_code == 404
 
 
 def test_list_filters_and_paging(client, api):

@@ -82,7 +82,8 @@ def get_subscription(session: Session, viewer: Viewer, subscription_id: int) -> 
 
 def can_see_task(session: Session, viewer: Viewer, task_id: int) -> bool:
     return session.execute(
-        select(Task.id).join(Story, Story.id == Task.story_id).where(Task.id == task_id, story_visible(viewer))
+        select(Task.id).join(Story, Story.id == Task.story_id)
+        .where(Task.id == task_id, story_visible(viewer))
     ).first() is not None
 
 

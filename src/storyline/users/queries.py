@@ -58,10 +58,6 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def user_exists(session: Session, user_id: int) -> bool:
-    return _in_range(user_id) and session.execute(select(User.id).where(User.id == user_id)).first() is not None
-
-
 def user_sort_columns(viewer: Viewer) -> dict[str, Any]:
     """Sortable columns. Only superusers may sort on e-mail: the order would leak hidden addresses."""
     cols = {c.key: c for c in User.__table__.columns}

@@ -51,7 +51,8 @@ def get_subscription(subscription_id: IdPath, session: Session = SessionDep,
                      viewer: Viewer = ViewerDep) -> JSON:
     """Owner or superuser."""
     require_user(viewer)
-    return json_response(queries.subscription_json(queries.get_subscription(session, viewer, subscription_id)))
+    sub = queries.get_subscription(session, viewer, subscription_id)
+    return json_response(queries.subscription_json(sub))
 
 
 @router.post("", responses=ONE)
