@@ -1,0 +1,33 @@
+"""The `storyline` command (Typer). Importing this module starts nothing: each command imports and
+opens what it needs when it runs.
+
+The database is chosen by STORYLINE_DATABASE_URL (or `database_url` in the STORYLINE_CONFIG file).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from storyline.cli.projects import projects_app
+from storyline.cli.server import db_app, serve
+from storyline.cli.users import tokens_app, users_app
+
+app = typer.Typer(
+    name="storyline",
+    help="Storyline: task tracker serving the StoryBoard REST API v1.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(projects_app, name="projects")
+
+
+def main() -> None:
+    app(prog_name="storyline")
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,54 @@
+"""`storyline serve` and `storyline db upgrade`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from storyline.cli.common import fail, require_migrated, settings, shown_url
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to bind (default: settings.host)")] = None,
+    port: Annotated[int | None, typer.Option(
+        "--port", min=0, max=65535, help="Port to listen on (default: settings.port)")] = None,
+) -> None:
+    """Run the API server (uvicorn) on the configured database (STORYLINE_DATABASE_URL)."""
+    import uvicorn
+
+    from storyline.app import create_app
+
+    config = settings()
+    require_migrated(config.database_url)
+    host = host or config.host
+    port = config.port if port is None else port
+    app = create_app(config)
+    shown_host = f"[{host}]" if ":" in host else host
+    typer.echo(f"Storyline serving http://{shown_host}:{port}/ (API v1 at /v1 and /api/v1, docs at /docs)")
+    typer.echo(f"Database: {shown_url(config.database_url)}")
+    typer.echo("Admin token: storyline users create --name N --email E --superuser, "
+               "then storyline tokens create --user E")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        app.state.engine.dispose()
+
+
+@db_app.command("upgrade")
+def upgrade() -> None:
+    """Create the schema, or bring it up to the newest revision (safe to repeat)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storyline.cli.common import schema_revisions
+    from storyline.migrate import upgrade as run_upgrade
+
+    url = settings().database_url
+    try:
+        run_upgrade(url)
+        current, _head = schema_revisions(url)
+    except SQLAlchemyError as exc:
+        fail(f"cannot upgrade {shown_url(url)}: {str(getattr(exc, 'orig', exc)).strip()}")
+    typer.echo(f"Database {shown_url(url)} is at revision {current} (newest).")

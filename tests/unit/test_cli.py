@@ -1,0 +1,292 @@
+"""The `storyline` command, run as a subprocess against a fresh database of each backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from storyline.app import create_app
+from storyline.config import Settings
+from storyline.migrate import upgrade
+from storyline.users.models import AccessToken
+
+STORYLINE = Path(sys.executable).parent / "storyline"
+BACKENDS = [b for b in os.environ.get("STORYLINE_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
+_n = itertools.count(1)
+
+SAMPLE = """\
+# OpenStack project-config style: every repository is listed, StoryBoard users are flagged.
+- project: openstack/nova
+  description: OpenStack Compute (Nova)
+  use-storyboard: true
+  groups:
+    - nova
+    - openstack
+- project: openstack/python-novaclient
+  description: Python client for Nova
+  use-storyboard: true
+  groups: [nova]
+- project: openstack/launchpad-only
+  description: Still on Launchpad
+  acl-config: /home/gerrit2/acls/openstack/launchpad-only.config
+- project: openstack/swift
+  description: Object Storage
+  use-storyboard: false
+  groups: [openstack]
+"""
+
+
+class Cli:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("STORYLINE_")}
+        self.env["STORYLINE_DATABASE_URL"] = url
+
+    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([str(STORYLINE), *args], env=self.env, capture_output=True, text=True,
+                              timeout=120)
+        if ok:
+            assert done.returncode == 0, (args, done.stdout, done.stderr)
+        return done
+
+    def app_client(self) -> Any:
+        return TestClient(create_app(Settings(database_url=self.url)), raise_server_exceptions=False)
+
+
+@pytest.fixture(params=BACKENDS)
+def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Cli:
+    if request.param == "sqlite":
+        return Cli(f"sqlite:///{tmp_path / 'cli.db'}")
+    pg = request.getfixturevalue("pg")
+    return Cli(pg.create_database(f"storyline_cli_{next(_n)}"))
+
+
+@pytest.fixture()
+def migrated(cli: Cli) -> Cli:
+    upgrade(cli.url)  # in-process: `storyline db upgrade` itself is tested below
+    return cli
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_entry_point_and_help():
+    assert STORYLINE.exists()
+    done = subprocess.run([str(STORYLINE), "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    for command in ("serve", "db", "users", "tokens", "projects"):
+        assert command in done.stdout
+    done = subprocess.run([sys.executable, "-m", "storyline.cli", "tokens", "create", "--help"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "--expires-in" in done.stdout
+
+
+def test_commands_refuse_an_unmigrated_database_with_the_fix(cli):
+    for args in (("users", "create", "--name", "Nobody", "--email", "n@example.org"),
+                 ("tokens", "create", "--user", "1"), ("serve", "--port", "1")):
+        done = cli.run(*args, ok=False)
+        assert done.returncode == 1, args
+        assert done.stdout == "", args
+        assert "storyline db upgrade" in done.stderr, args
+    first = cli.run("db", "upgrade")
+    assert "0002" in first.stdout or "revision" in first.stdout
+    again = cli.run("db", "upgrade")
+    assert again.stdout == first.stdout
+    if "@" in cli.url:
+        assert "postgres@" in again.stdout  # no password in this URL, and none would be shown
+
+
+def test_users_create_prints_only_the_id_and_tokens_create_only_the_token(migrated):
+    cli = migrated
+    done = cli.run("users", "create", "--name", "Ada Admin", "--email", "ada@example.org", "--superuser")
+    assert re.fullmatch(r"\d+\n", done.stdout), done.stdout
+    admin_id = int(done.stdout)
+    assert done.stderr == ""
+    plain_id = int(cli.run("users", "create", "--name", "Bob Bot", "--email", "bob@example.org").stdout)
+    assert plain_id != admin_id
+
+    done = cli.run("tokens", "create", "--user", "ADA@example.org")
+    assert re.fullmatch(r"[A-Za-z0-9_\-]{32,}\n", done.stdout), done.stdout
+    admin_token = done.stdout.strip()
+    bot_token = cli.run("tokens", "create", "--user", str(plain_id)).stdout.strip()
+    assert bot_token != admin_token
+
+    with cli.app_client() as client:
+        assert client.get("/v1/projects", headers=auth(admin_token)).status_code == 200
+        assert client.get("/v1/projects", headers=auth(bot_token)).status_code == 200
+        r = client.get("/v1/projects", headers=auth(admin_token + "x"))
+        assert (r.status_code, r.json()) == (401, {"code": 401, "title": "Unauthorized", "description": None})
+        body = {"name": "cli-made", "title": "Made with a CLI token"}
+        assert client.post("/v1/project_groups", json=body, headers=auth(bot_token)).status_code == 403
+        r = client.post("/v1/project_groups", json=body, headers=auth(admin_token))
+        assert r.status_code == 200 and r.json()["name"] == "cli-made"
+        # the default lifetime is a long one (a year), for bots
+        for session in (client.app.state.read_sessions(),):
+            row = session.execute(select(AccessToken).where(AccessToken.user_id == plain_id)).scalar_one()
+            session.close()
+        assert row.expires_at - row.created_at == dt.timedelta(days=365)
+        client.app.state.engine.dispose()
+
+
+def test_user_and_token_errors(migrated):
+    cli = migrated
+    cli.run("users", "create", "--name", "Carol", "--email", "carol@example.org")
+    done = cli.run("users", "create", "--name", "Carol Again", "--email", "Carol@example.org", ok=False)
+    assert done.returncode == 1 and done.stdout == "" and "email" in done.stderr
+    done = cli.run("users", "create", "--name", "Al", "--email", "al@example.org", ok=False)
+    assert done.returncode == 1 and done.stdout == "" and "--name" in done.stderr
+    for ref in ("nobody@example.org", "99999999999999999999"):
+        done = cli.run("tokens", "create", "--user", ref, ok=False)
+        assert done.returncode == 1 and done.stdout == "" and "no user" in done.stderr, ref
+    done = cli.run("tokens", "create", "--user", "carol@example.org", "--expires-in", "0", ok=False)
+    assert done.returncode == 2 and done.stdout == ""
+    done = cli.run("users", "set-superuser", "nobody@example.org", ok=False)
+    assert done.returncode == 1
+
+
+def test_set_superuser_and_token_expiry(migrated):
+    cli = migrated
+    uid = cli.run("users", "create", "--name", "Dana", "--email", "dana@example.org").stdout.strip()
+    token = cli.run("tokens", "create", "--user", uid).stdout.strip()
+    short = cli.run("tokens", "create", "--user", "dana@example.org", "--expires-in", "1").stdout.strip()
+    started = time.monotonic()
+    body = {"name": "dana-group", "title": "Dana's group"}
+    with cli.app_client() as client:
+        assert client.post("/v1/project_groups", json=body, headers=auth(token)).status_code == 403
+        done = cli.run("users", "set-superuser", "dana@example.org")
+        assert "superuser" in done.stdout
+        assert client.post("/v1/project_groups", json=body, headers=auth(token)).status_code == 200
+        cli.run("users", "set-superuser", uid, "--off")
+        body["name"] = "dana-group-2"
+        assert client.post("/v1/project_groups", json=body, headers=auth(token)).status_code == 403
+        time.sleep(max(0.0, 2.2 - (time.monotonic() - started)))
+        assert client.get("/v1/projects", headers=auth(short)).status_code == 401
+        assert client.get("/v1/projects", headers=auth(token)).status_code == 200
+        client.app.state.engine.dispose()
+
+
+def test_projects_load_is_idempotent(migrated, tmp_path):
+    cli = migrated
+    path = tmp_path / "projects.yaml"
+    path.write_text(SAMPLE)
+    first = cli.run("projects", "load", str(path))
+    assert "2 projects (2 entries skipped" in first.stdout
+    assert "projects: 2 created, 0 updated, 0 unchanged" in first.stdout
+    assert "groups: 2 created" in first.stdout and "memberships: 3 added" in first.stdout
+    second = cli.run("projects", "load", str(path))
+    assert "projects: 0 created, 0 updated, 2 unchanged" in second.stdout
+    assert "groups: 0 created" in second.stdout and "memberships: 0 added" in second.stdout
+
+    with cli.app_client() as client:
+        projects = {p["name"]: p for p in client.get("/v1/projects").json()}
+        assert set(projects) == {"openstack/nova", "openstack/python-novaclient"}
+        assert projects["openstack/nova"]["description"] == "OpenStack Compute (Nova)"
+        groups = {g["name"]: g for g in client.get("/v1/project_groups").json()}
+        assert set(groups) == {"nova", "openstack"}
+        assert all(g["title"] == g["name"] for g in groups.values())
+        nova = sorted(p["name"] for p in client.get("/v1/project_groups/nova/projects").json())
+        assert nova == ["openstack/nova", "openstack/python-novaclient"]
+        assert [p["name"] for p in client.get("/v1/project_groups/openstack/projects").json()] == ["openstack/nova"]
+        # every loaded project has its restricted master branch
+        branches = client.get("/v1/branches", params={"project_id": projects["openstack/nova"]["id"]}).json()
+        assert [(b["name"], b["restricted"]) for b in branches] == [("master", True)]
+        client.app.state.engine.dispose()
+
+    # a changed description and a new group are applied; nothing is removed
+    path.write_text(SAMPLE.replace("Python client for Nova", "Nova client").replace(
+        "groups: [nova]", "groups: [clients]"))
+    dry = cli.run("projects", "load", str(path), "--dry-run")
+    assert "would load" in dry.stdout and "1 updated" in dry.stdout and "groups: 1 created" in dry.stdout
+    third = cli.run("projects", "load", str(path))
+    assert "projects: 0 created, 1 updated, 1 unchanged" in third.stdout
+    assert "groups: 1 created" in third.stdout and "memberships: 1 added" in third.stdout
+    with cli.app_client() as client:
+        r = client.get("/v1/projects/openstack/python-novaclient")
+        assert r.json()["description"] == "Nova client"
+        assert len(client.get("/v1/project_groups/nova/projects").json()) == 2
+        assert len(client.get("/v1/project_groups/clients/projects").json()) == 1
+        client.app.state.engine.dispose()
+
+
+def test_projects_load_without_the_flag_loads_every_entry(migrated, tmp_path):
+    cli = migrated
+    path = tmp_path / "mine.yaml"
+    path.write_text("- project: team/alpha\n  groups: [team]\n- project: team/beta\n  description: Beta\n")
+    done = cli.run("projects", "load", str(path))
+    assert "2 projects (0 entries skipped" in done.stdout and "projects: 2 created" in done.stdout
+    with cli.app_client() as client:
+        assert client.get("/v1/projects/team/alpha").json()["description"] is None
+        assert [p["name"] for p in client.get("/v1/project_groups/team/projects").json()] == ["team/alpha"]
+        client.app.state.engine.dispose()
+
+
+def test_projects_load_rejects_bad_files_and_writes_nothing(migrated, tmp_path):
+    cli = migrated
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- project: good/one\n- project: ab\n- project: good/two\n  groups: [x]\n- 42\n")
+    done = cli.run("projects", "load", str(bad), ok=False)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "entry 2" in done.stderr and "entry 3 (good/two)" in done.stderr and "entry 4" in done.stderr
+    assert "entry 1" not in done.stderr and "nothing was loaded" in done.stderr
+    flag = tmp_path / "flag.yaml"
+    flag.write_text("- project: good/one\n  use-storyboard: true\n- project: good/two\n  use-storyboard: maybe\n")
+    done = cli.run("projects", "load", str(flag), ok=False)
+    assert done.returncode == 1 and "entry 2" in done.stderr and "use-storyboard" in done.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("{a: [")
+    done = cli.run("projects", "load", str(broken), ok=False)
+    assert done.returncode == 1 and "YAML" in done.stderr
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("project: openstack/nova\n")
+    done = cli.run("projects", "load", str(mapping), ok=False)
+    assert done.returncode == 1 and "list of entries" in done.stderr
+    with cli.app_client() as client:
+        assert client.get("/v1/projects").json() == []
+        client.app.state.engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_prints_the_url_and_the_token_recipe_and_serves(migrated):
+    cli = migrated
+    port = _free_port()
+    proc = subprocess.Popen([str(STORYLINE), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
+        assert f"http://127.0.0.1:{port}/" in lines[0]
+        recipe = next(line for line in lines if "tokens create" in line)
+        assert "storyline users create --name N --email E --superuser" in recipe
+        assert "storyline tokens create --user E" in recipe
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/project_groups") as resp:
+                    assert resp.status == 200 and resp.headers["X-Total"] == "0"
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "server did not start"
+                assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
