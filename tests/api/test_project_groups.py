@@ -20,7 +20,8 @@ def test_create_and_get_by_id_and_name_with_slashes(client, api):
 
 
 def test_post_answers_200_and_content_length(client, admin):
-    r = client.post("/v1/project_groups", json={"name": uniq("grp-"), "title": "Title"}, headers=admin.headers)
+    body = {"name": uniq("grp-"), "title": "Title"}
+    r = client.post("/v1/project_groups", json=body, headers=admin.headers)
     assert r.status_code == 200
     assert r.headers["content-length"] == str(len(r.content))
 
@@ -62,7 +63,7 @@ def test_missing_group_404(client):
                  "/v1/project_groups/a%00b"):
         r = client.get(path)
         assert r.status_code == 404, path
-        assert r.json()["faultcode"] == "Client" and "not found" in r.json()["faultstring"], path
+        assert r.json()["faultcode"] == "Client" and "not found" in r.json()["faultstring"].lower(), path
     assert client.get("/v1/project_groups/999999").json()["faultstring"] == "Project Group 999999 not found"
 
 
@@ -124,7 +125,8 @@ def test_partial_update(client, api, admin):
     assert out["name"] == new_name and out["title"] == "New title"
     assert client.get(f"/v1/project_groups/{new_name}").json()["id"] == g["id"]
     # null and empty bodies change nothing
-    assert api.ok("PUT", f"/v1/project_groups/{g['id']}", json={"name": None, "title": None})["name"] == new_name
+    out = api.ok("PUT", f"/v1/project_groups/{g['id']}", json={"name": None, "title": None})
+    assert out["name"] == new_name
     assert api.ok("PUT", f"/v1/project_groups/{g['id']}", json={})["title"] == "New title"
     r = client.put(f"/v1/project_groups/{g['id']}", json={"title": "x"}, headers=admin.headers)
     assert r.status_code == 400 and r.json()["field"] == "title"
@@ -160,7 +162,8 @@ def test_reads_are_open_but_a_bad_token_is_401(client, api, user):
     g = api.group()
     assert client.get(f"/v1/project_groups/{g['id']}").status_code == 200
     assert client.get(f"/v1/project_groups/{g['id']}", headers=user.headers).status_code == 200
-    for path in ("/v1/project_groups", f"/v1/project_groups/{g['id']}", f"/v1/project_groups/{g['id']}/projects"):
+    for path in ("/v1/project_groups", f"/v1/project_groups/{g['id']}",
+                 f"/v1/project_groups/{g['id']}/projects"):
         r = client.get(path, headers={"Authorization": "Bearer expired-or-wrong"})
         assert (r.status_code, r.json()) == (401, UNAUTHORIZED), path
 
@@ -172,7 +175,8 @@ def test_membership_rules(client, api, admin):
     r = client.put(f"{base}/{p['id']}", headers=admin.headers)
     assert r.status_code == 400 and r.json()["faultcode"] == "Client"
     assert client.put(f"{base}/999999", headers=admin.headers).status_code == 404
-    assert client.put(f"/v1/project_groups/999999/projects/{p['id']}", headers=admin.headers).status_code == 404
+    r = client.put(f"/v1/project_groups/999999/projects/{p['id']}", headers=admin.headers)
+    assert r.status_code == 404
     assert client.put(f"{base}/99999999999999999999", headers=admin.headers).status_code == 404
     # a project may belong to many groups
     g2 = api.group()
@@ -184,7 +188,8 @@ def test_membership_rules(client, api, admin):
     # removing again, or an unknown project, or from an unknown group: 404
     assert client.delete(f"{base}/{p['id']}", headers=admin.headers).status_code == 404
     assert client.delete(f"{base}/999999", headers=admin.headers).status_code == 404
-    assert client.delete(f"/v1/project_groups/999999/projects/{p['id']}", headers=admin.headers).status_code == 404
+    r = client.delete(f"/v1/project_groups/999999/projects/{p['id']}", headers=admin.headers)
+    assert r.status_code == 404
 
 
 def test_delete_only_empty_groups(client, api, admin):
@@ -239,13 +244,14 @@ def test_list_bad_parameters(client):
     assert r.status_code == 400 and r.json()["field"] == "limit"
     r = client.get("/v1/project_groups", params={"subscriber_id": "x"})
     assert r.status_code == 400 and r.json()["field"] == "subscriber_id"
-    for params in ({"marker": 10**20}, {"subscriber_id": 10**20}, {"name": "a\x00b"}, {"title": "%"},
-                   {"limit": 10**10}):
+    # values no database could hold are refused, naming the parameter
+    for params in ({"marker": 10**20}, {"subscriber_id": 10**20}, {"name": "a\x00b"}, {"title": "\x00"},
+                   {"limit": 10**10}, {"offset": 10**20}):
         r = client.get("/v1/project_groups", params=params)
-        assert r.status_code == 200, params
-    assert client.get("/v1/project_groups", params={"name": "a\x00b"}).json() == []
-    r = client.get("/v1/project_groups", params={"offset": 10**20})
-    assert r.status_code == 400 and r.json()["field"] == "offset"
+        assert r.status_code == 400, params
+        assert r.json()["field"] == next(iter(params)), params
+    r = client.get("/v1/project_groups", params={"title": "%"})
+    assert r.status_code == 200
 
 
 def test_like_wildcards_are_literal(client, api):

@@ -136,8 +136,10 @@ def test_users_create_prints_only_the_id_and_tokens_create_only_the_token(migrat
         r = client.post("/v1/project_groups", json=body, headers=auth(admin_token))
         assert r.status_code == 200 and r.json()["name"] == "cli-made"
         # the default lifetime is a long one (a year), for bots
-        for session in (client.app.state.read_sessions(),):
+        session = client.app.state.read_sessions()
+        try:
             row = session.execute(select(AccessToken).where(AccessToken.user_id == plain_id)).scalar_one()
+        finally:
             session.close()
         assert row.expires_at - row.created_at == dt.timedelta(days=365)
         client.app.state.engine.dispose()
@@ -201,7 +203,8 @@ def test_projects_load_is_idempotent(migrated, tmp_path):
         assert all(g["title"] == g["name"] for g in groups.values())
         nova = sorted(p["name"] for p in client.get("/v1/project_groups/nova/projects").json())
         assert nova == ["openstack/nova", "openstack/python-novaclient"]
-        assert [p["name"] for p in client.get("/v1/project_groups/openstack/projects").json()] == ["openstack/nova"]
+        members = client.get("/v1/project_groups/openstack/projects").json()
+        assert [p["name"] for p in members] == ["openstack/nova"]
         # every loaded project has its restricted master branch
         branches = client.get("/v1/branches", params={"project_id": projects["openstack/nova"]["id"]}).json()
         assert [(b["name"], b["restricted"]) for b in branches] == [("master", True)]
@@ -244,7 +247,8 @@ def test_projects_load_rejects_bad_files_and_writes_nothing(migrated, tmp_path):
     assert "entry 2" in done.stderr and "entry 3 (good/two)" in done.stderr and "entry 4" in done.stderr
     assert "entry 1" not in done.stderr and "nothing was loaded" in done.stderr
     flag = tmp_path / "flag.yaml"
-    flag.write_text("- project: good/one\n  use-storyboard: true\n- project: good/two\n  use-storyboard: maybe\n")
+    flag.write_text("- project: good/one\n  use-storyboard: true\n"
+                    "- project: good/two\n  use-storyboard: maybe\n")
     done = cli.run("projects", "load", str(flag), ok=False)
     assert done.returncode == 1 and "entry 2" in done.stderr and "use-storyboard" in done.stderr
     broken = tmp_path / "broken.yaml"
@@ -266,11 +270,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_prints_the_url_and_the_token_recipe_and_serves(migrated):
+def test_serve_prints_the_url_and_the_token_recipe_and_serves(migrated, tmp_path):
     cli = migrated
     port = _free_port()
+    log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen([str(STORYLINE), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=cli.env, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
         assert f"http://127.0.0.1:{port}/" in lines[0]
@@ -285,8 +290,9 @@ def test_serve_prints_the_url_and_the_token_recipe_and_serves(migrated):
                     break
             except (urllib.error.URLError, ConnectionError):
                 assert time.monotonic() < deadline, "server did not start"
-                assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
+                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
                 time.sleep(0.2)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()

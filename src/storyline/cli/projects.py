@@ -140,13 +140,13 @@ def load(session: Any, entries: list[Entry], summary: Summary) -> None:
     names = [e.name for e in entries]
     projects: dict[str, Project] = {}
     for chunk in _chunks(names):
-        projects.update((p.name, p) for p in session.execute(select(Project).where(Project.name.in_(chunk))).scalars())
+        rows = session.execute(select(Project).where(Project.name.in_(chunk))).scalars()
+        projects.update((p.name, p) for p in rows)
     group_names = sorted({g for e in entries for g in e.groups})
     groups: dict[str, ProjectGroup] = {}
     for chunk in _chunks(group_names):
-        groups.update(
-            (g.name, g) for g in session.execute(select(ProjectGroup).where(ProjectGroup.name.in_(chunk))).scalars()
-        )
+        rows = session.execute(select(ProjectGroup).where(ProjectGroup.name.in_(chunk))).scalars()
+        groups.update((g.name, g) for g in rows)
     for name in group_names:
         if name not in groups:
             groups[name] = service.do_create_group(session, {"name": name, "title": name})
@@ -155,7 +155,8 @@ def load(session: Any, entries: list[Entry], summary: Summary) -> None:
     for entry in entries:
         project = projects.get(entry.name)
         if project is None:
-            project = service.do_create_project(session, {"name": entry.name, "description": entry.description})
+            data = {"name": entry.name, "description": entry.description}
+            project = service.do_create_project(session, data)
             projects[entry.name] = project
             summary.projects_created += 1
         elif entry.has_description and project.description != entry.description:

@@ -12,7 +12,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 
 def serve(
-    host: Annotated[str | None, typer.Option("--host", help="Address to bind (default: settings.host)")] = None,
+    host: Annotated[str | None, typer.Option(
+        "--host", help="Address to bind (default: settings.host)")] = None,
     port: Annotated[int | None, typer.Option(
         "--port", min=0, max=65535, help="Port to listen on (default: settings.port)")] = None,
 ) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import Paging, ts
-from storyline.errors import NotFound, ValidationFailed
+from storyline.api.common import ts
+from storyline.errors import NotFound
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
 
 
@@ -43,8 +43,6 @@ def milestone_json(m: Milestone) -> dict[str, Any]:
 # Ids are 32-bit integer columns on every backend: a larger value names no row, and binding it
 # would fail in the driver (SQLite) or the server (PostgreSQL).
 ID_MIN, ID_MAX = -(2**31), 2**31 - 1
-# LIMIT and OFFSET take 64-bit integers on both backends.
-ROWS_MAX = 2**63 - 1
 
 
 def storable_id(value: int | None) -> bool:
@@ -55,18 +53,6 @@ def storable_id(value: int | None) -> bool:
 def storable_text(value: str) -> bool:
     """True when `value` could be stored in a text column (PostgreSQL refuses NUL characters)."""
     return "\x00" not in value
-
-
-def check_paging(p: Paging) -> Paging:
-    """Refuse limits and offsets no database accepts (negative ones mean 0); an impossible marker
-    names no row, so it is ignored like any unknown marker."""
-    for field in ("limit", "offset"):
-        value = getattr(p, field)
-        if value is not None and value > ROWS_MAX:
-            raise ValidationFailed(field, f"{field} must be at most {ROWS_MAX}")
-    if p.marker is not None and not storable_id(p.marker):
-        p.marker = None
-    return p
 
 
 def _by_id_or_name(session: Session, model: Any, ref: str | int, label: str) -> Any:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import false, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, json_response, like, paginate
+from storyline.api.common import JSON, Paging, json_response, like, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
-from storyline.api.v1.project_groups import checked_paging, superuser
+from storyline.api.v1.project_groups import superuser
 from storyline.authz import Viewer
 from storyline.projects import queries, service
 from storyline.projects.models import Branch, ProjectGroupMember
@@ -27,23 +27,19 @@ def list_branches(
     name: str | None = None,
     project_id: int | None = None,
     project_group_id: int | None = None,
-    p: Paging = Depends(checked_paging),
+    p: Paging = Depends(paging),
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
 ) -> JSON:
     stmt = select(Branch)
     if name:
-        stmt = stmt.where(like(Branch.name, name) if queries.storable_text(name) else false())
+        stmt = stmt.where(like(Branch.name, name))
     if project_id is not None:
-        stmt = stmt.where(Branch.project_id == project_id if queries.storable_id(project_id) else false())
+        stmt = stmt.where(Branch.project_id == project_id)
     if project_group_id is not None:
-        if queries.storable_id(project_group_id):
-            stmt = stmt.where(Branch.project_id.in_(
-                select(ProjectGroupMember.project_id).where(
-                    ProjectGroupMember.project_group_id == project_group_id)
-            ))
-        else:
-            stmt = stmt.where(false())
+        stmt = stmt.where(Branch.project_id.in_(
+            select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id == project_group_id)
+        ))
     cap = request.app.state.settings.max_page_size
     page = paginate(session, stmt, id_column=Branch.id, sort_columns=SORT, params=p, cap=cap)
     return json_response([queries.branch_json(b) for b in page.rows], page.headers)

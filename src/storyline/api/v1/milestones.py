@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import false, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, json_response, like, paginate
+from storyline.api.common import JSON, Paging, json_response, like, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
-from storyline.api.v1.project_groups import checked_paging, superuser
+from storyline.api.v1.project_groups import superuser
 from storyline.authz import Viewer
 from storyline.projects import queries, service
 from storyline.projects.models import Milestone
@@ -26,15 +26,15 @@ def list_milestones(
     request: Request,
     name: str | None = None,
     branch_id: int | None = None,
-    p: Paging = Depends(checked_paging),
+    p: Paging = Depends(paging),
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
 ) -> JSON:
     stmt = select(Milestone)
     if name:
-        stmt = stmt.where(like(Milestone.name, name) if queries.storable_text(name) else false())
+        stmt = stmt.where(like(Milestone.name, name))
     if branch_id is not None:
-        stmt = stmt.where(Milestone.branch_id == branch_id if queries.storable_id(branch_id) else false())
+        stmt = stmt.where(Milestone.branch_id == branch_id)
     cap = request.app.state.settings.max_page_size
     page = paginate(session, stmt, id_column=Milestone.id, sort_columns=SORT, params=p, cap=cap)
     return json_response([queries.milestone_json(m) for m in page.rows], page.headers)
