@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, IntegrityError
@@ -20,6 +19,7 @@ from storyline.api.common import JSON, dumps
 from storyline.config import Settings, load_settings
 from storyline.db import make_engine, make_sessionmaker
 from storyline.errors import FrameworkError, StorylineError
+from storyline.schemas import MAX_ID
 
 log = logging.getLogger("storyline")
 
@@ -27,7 +27,6 @@ _INDEXED = re.compile(r"^([A-Za-z_]+)\[\d*\]$")
 CORS_HEADERS = "origin, authorization, accept, x-total, x-limit, x-marker, x-offset, x-client, content-type"
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on every backend
 
 
 async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
@@ -238,6 +237,43 @@ def install_error_handlers(app: FastAPI) -> None:
                     status_code=500)
 
 
+VALIDATION_ERROR = {
+    "type": "object",
+    "properties": {"message": {"type": "string"}, "field": {"type": "string"},
+                   "faultstring": {"type": "string"}},
+    "required": ["message", "field"],
+}
+
+
+def install_openapi(app: FastAPI) -> None:
+    """OpenAPI as the API really answers: validation errors are StoryBoard's 400 `{message, field}`."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        from fastapi.openapi.utils import get_openapi
+
+        doc = get_openapi(title=app.title, version=app.version, description=app.description,
+                          routes=app.routes)
+        for path_item in doc.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.get("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses["400"] = {"description": "Validation error (names the field)",
+                                        "content": {"application/json": {"schema": VALIDATION_ERROR}}}
+                for response in responses.values():
+                    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+                    if "$ref" in schema:  # FastAPI adds a stray "type" beside the reference
+                        schema.pop("type", None)
+        schemas = doc.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     from storyline.api.v1 import router as v1_router
 
@@ -259,6 +295,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_sessions = make_sessionmaker(engine, write=True)
     app.state.read_sessions = make_sessionmaker(engine, write=False)
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(v1_router)
     app.add_middleware(V1PathMiddleware)
     if settings.cors_allowed_origins:

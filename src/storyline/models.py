@@ -2,7 +2,15 @@
 
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
 from storyline.stories.models import (
-    Comment, CommentHistory, Event, Story, StoryTag, StoryTeam, StoryUser, Tag, Task,
+    Comment,
+    CommentHistory,
+    Event,
+    Story,
+    StoryTag,
+    StoryTeam,
+    StoryUser,
+    Tag,
+    Task,
 )
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on every backend
+DbId = Annotated[int, Field(ge=-MAX_ID - 1, le=MAX_ID)]
 
 NAME_PATTERN = r"^[A-Za-z0-9]+([_\-./][A-Za-z0-9]+)*$"
 

@@ -10,8 +10,8 @@ import os
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
 from builders import make_persona
+from hypothesis import HealthCheck, given, settings
 
 from storyline.app import create_app
 from storyline.config import Settings

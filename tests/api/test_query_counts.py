@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from builders import uniq
 from sqlalchemy import event
 
 from storyline.db import session_scope
 from storyline.projects.queries import master_branch_id
 from storyline.stories.models import Comment, Event, StoryTag, Tag, Task
 from storyline.stories.service import refresh_status
-from builders import uniq
 
 
 @contextlib.contextmanager

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from storyline.errors import BadRequest, ValidationFailed
+from storyline.schemas import MAX_ID
+
+IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
 
 
 def ts(value: dt.datetime | None) -> str | None:

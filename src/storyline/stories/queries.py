@@ -13,7 +13,14 @@ from storyline.authz import Viewer, story_id_visible, story_visible
 from storyline.errors import BadRequest, NotFound
 from storyline.projects.models import ProjectGroupMember
 from storyline.stories.models import (
-    STORY_STATUSES, TASK_PRIORITIES, TASK_STATUSES, Event, Story, StoryTag, Tag, Task,
+    STORY_STATUSES,
+    TASK_PRIORITIES,
+    TASK_STATUSES,
+    Event,
+    Story,
+    StoryTag,
+    Tag,
+    Task,
 )
 from storyline.stories.timeline import EVENT_TYPES
 from storyline.subscriptions.models import Subscription

@@ -11,11 +11,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import ts
-from storyline.authz import Viewer, can_see_email, story_visible
+from storyline.authz import Viewer, story_visible
 from storyline.stories.models import (
-    TASK_STATUSES, Comment, CommentHistory, Event, Story, StoryTag, StoryTeam, StoryUser, Tag, Task,
+    TASK_STATUSES,
+    Comment,
+    CommentHistory,
+    Event,
+    Story,
+    StoryTag,
+    StoryTeam,
+    StoryUser,
+    Tag,
+    Task,
 )
 from storyline.users.models import Team, User
+from storyline.users.queries import team_json, user_json
 
 
 def story_raw_json(s: Story) -> dict[str, Any]:
@@ -25,20 +35,6 @@ def story_raw_json(s: Story) -> dict[str, Any]:
         "description": s.description, "is_bug": s.is_bug, "creator_id": s.creator_id,
         "story_type_id": s.story_type_id, "private": s.private, "security": s.security,
     }
-
-
-def user_public_json(u: User, viewer: Viewer) -> dict[str, Any]:
-    return {
-        "id": u.id, "created_at": ts(u.created_at), "updated_at": ts(u.updated_at),
-        "full_name": u.full_name, "openid": u.openid,
-        "email": u.email if can_see_email(viewer, u.id) else None,
-        "is_superuser": u.is_superuser, "last_login": ts(u.last_login), "enable_login": u.enable_login,
-    }
-
-
-def team_json(t: Team) -> dict[str, Any]:
-    return {"id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at), "name": t.name,
-            "description": t.description, "security": t.security}
 
 
 def stories_json(session: Session, viewer: Viewer, stories: Sequence[Story]) -> list[dict[str, Any]]:
@@ -60,7 +56,7 @@ def stories_json(session: Session, viewer: Viewer, stories: Sequence[Story]) -> 
             select(StoryUser.story_id, User).join(User, User.id == StoryUser.user_id)
             .where(StoryUser.story_id.in_(private_ids)).order_by(User.id)
         ):
-            users[sid].append(user_public_json(u, viewer))
+            users[sid].append(user_json(u, viewer))
         for sid, t in session.execute(
             select(StoryTeam.story_id, Team).join(Team, Team.id == StoryTeam.team_id)
             .where(StoryTeam.story_id.in_(private_ids)).order_by(Team.id)

@@ -17,14 +17,9 @@ from storyline.authz import Viewer, require_user, story_id_visible, story_visibl
 from storyline.errors import Forbidden, NotFound
 from storyline.stories.models import Story, Task
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
-from storyline.users.schemas import MAX_ID
 
 SUBSCRIPTION_SORT = {c.key: c for c in Subscription.__table__.columns}
 EVENT_SORT = {c.key: c for c in SubscriptionEvent.__table__.columns}
-
-
-def _in_range(ref: int) -> bool:
-    return -MAX_ID - 1 <= ref <= MAX_ID
 
 
 # ---- subscriptions --------------------------------------------------------------------------------
@@ -67,7 +62,7 @@ def subscriptions_query(
 
 def get_subscription(session: Session, viewer: Viewer, subscription_id: int) -> Subscription:
     """Owner or superuser (else 403); 404 when missing or its target is invisible to the caller."""
-    sub = session.get(Subscription, subscription_id) if _in_range(subscription_id) else None
+    sub = session.get(Subscription, subscription_id)
     if sub is None:
         raise NotFound(f"Subscription {subscription_id} not found")
     if sub.user_id != viewer.user_id and not viewer.is_superuser:
@@ -122,7 +117,7 @@ def events_query(viewer: Viewer, *, subscriber_id: int | None, event_types: Sequ
 
 def get_event(session: Session, viewer: Viewer, event_id: int) -> SubscriptionEvent:
     """Owner or superuser (else 403); 404 when missing or about a story that is not visible."""
-    event = session.get(SubscriptionEvent, event_id) if _in_range(event_id) else None
+    event = session.get(SubscriptionEvent, event_id)
     if event is None:
         raise NotFound(f"Subscription event {event_id} not found")
     if event.subscriber_id != viewer.user_id and not viewer.is_superuser:

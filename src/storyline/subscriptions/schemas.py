@@ -6,8 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from storyline.schemas import In, Resource
-from storyline.users.schemas import DbId
+from storyline.schemas import DbId, In, Resource
 
 TargetType = Literal["task", "story", "project", "project_group", "worklist"]
 

@@ -12,7 +12,6 @@ from storyline.api.common import like, ts
 from storyline.authz import Viewer, can_see_email
 from storyline.errors import NotFound
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
-from storyline.users.schemas import MAX_ID
 
 # The timeline types the web client shows on a story (reference §2.8).
 STORY_EVENT_TYPES = (
@@ -35,10 +34,6 @@ DEFAULT_PREFERENCES: dict[str, Any] = {
 }
 
 
-def _in_range(ref: int) -> bool:
-    return -MAX_ID - 1 <= ref <= MAX_ID
-
-
 # ---- users ----------------------------------------------------------------------------------------
 
 def user_json(u: User, viewer: Viewer) -> dict[str, Any]:
@@ -52,7 +47,7 @@ def user_json(u: User, viewer: Viewer) -> dict[str, Any]:
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id) if _in_range(user_id) else None
+    user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"User {user_id} not found")
     return user
@@ -95,7 +90,7 @@ def get_team(session: Session, ref: str | int) -> Team:
     ref = str(ref)
     team: Team | None
     if ref.isdigit():
-        team = session.get(Team, int(ref)) if _in_range(int(ref)) else None
+        team = session.get(Team, int(ref))
     else:
         team = session.execute(select(Team).where(Team.name == ref)).scalar_one_or_none()
     if team is None:
@@ -152,7 +147,7 @@ def tokens_query(user_id: int) -> Select[Any]:
 def get_token(session: Session, user_id: int, token_id: int) -> AccessToken:
     token = session.execute(
         select(AccessToken).where(AccessToken.id == token_id, AccessToken.user_id == user_id)
-    ).scalar_one_or_none() if _in_range(token_id) else None
+    ).scalar_one_or_none()
     if token is None:
         raise NotFound(f"Token {token_id} not found")
     return token

@@ -6,12 +6,10 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from storyline.schemas import In, Out, Resource, TeamName
+from storyline.schemas import DbId, In, Out, Resource, TeamName
 
 # Ids as the database holds them (32-bit INTEGER on PostgreSQL): anything larger is refused with a
 # 400 naming the parameter instead of reaching the database.
-DbId = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
-MAX_ID = 2**31 - 1
 
 FullName = Annotated[str, StringConstraints(min_length=3, max_length=255)]
 Email = Annotated[str, StringConstraints(min_length=5, max_length=255)]

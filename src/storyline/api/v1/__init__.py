@@ -2,10 +2,25 @@
 
 from fastapi import APIRouter
 
-from storyline.api.v1 import comments, events, stories, tags, tasks
-from storyline.api.v1 import projects, project_groups, branches, milestones
-from storyline.api.v1 import subscription_events, subscriptions, systeminfo, task_statuses, teams
-from storyline.api.v1 import user_preferences, user_tokens, users
+from storyline.api.v1 import (
+    branches,
+    comments,
+    events,
+    milestones,
+    project_groups,
+    projects,
+    stories,
+    subscription_events,
+    subscriptions,
+    systeminfo,
+    tags,
+    task_statuses,
+    tasks,
+    teams,
+    user_preferences,
+    user_tokens,
+    users,
+)
 
 router = APIRouter(prefix="/v1")
 for module in (stories, tasks, comments, events, tags, projects, project_groups, branches, milestones,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,6 @@ from storyline.projects.models import Project, ProjectGroupMember
 from storyline.projects.schemas import ProjectIn, ProjectOut, ProjectUpdate
 from storyline.search.index import matching_ids
 from storyline.subscriptions.models import Subscription
-from fastapi import Depends
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 

@@ -17,8 +17,9 @@ from storyline.search.index import matching_ids
 from storyline.stories import queries, service
 from storyline.stories.models import Story, StoryTeam, StoryUser
 from storyline.stories.schemas import StoryIn, StoryOut, StoryUpdate
-from storyline.stories.serialize import story_json, story_raw_json, stories_json, team_json, user_public_json
+from storyline.stories.serialize import stories_json, story_json, story_raw_json
 from storyline.users.models import Team, User
+from storyline.users.queries import team_json, user_json
 
 router = APIRouter(prefix="/stories", tags=["stories"])
 LIST = {200: {"model": list[StoryOut]}}
@@ -114,7 +115,7 @@ def list_story_users(story_id: int, session: Session = SessionDep, viewer: Viewe
     story = get_story(session, viewer, story_id)
     users = session.execute(select(User).join(StoryUser, StoryUser.user_id == User.id)
                             .where(StoryUser.story_id == story.id).order_by(User.id)).scalars()
-    return json_response([user_public_json(u, viewer) for u in users])
+    return json_response([user_json(u, viewer) for u in users])
 
 
 @router.get("/{story_id}/teams")
@@ -152,7 +153,7 @@ def _change_list(session: Session, viewer: Viewer, story_id: int, kind: str, ite
 @router.put("/{story_id}/users/{user_id}")
 def add_story_user(story_id: int, user_id: int, session: Session = SessionDep,
                    viewer: Viewer = ViewerDep) -> JSON:
-    return json_response(user_public_json(_change_list(session, viewer, story_id, "users", user_id, True), viewer))
+    return json_response(user_json(_change_list(session, viewer, story_id, "users", user_id, True), viewer))
 
 
 @router.delete("/{story_id}/users/{user_id}", status_code=204, response_class=Response)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, json_response, list_param, no_content, paginate, paging
+from storyline.api.common import JSON, IdPath, Paging, json_response, list_param, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.authz import Viewer, require_user
+from storyline.schemas import DbId
 from storyline.subscriptions import queries, service
 from storyline.subscriptions.models import SubscriptionEvent
 from storyline.subscriptions.schemas import SubscriptionEventOut
-from storyline.users.schemas import MAX_ID, DbId
 
-IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
 router = APIRouter(prefix="/subscription_events", tags=["subscription events"])
 
 LIST = {200: {"model": list[SubscriptionEventOut]}}

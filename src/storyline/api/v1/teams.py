@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, json_response, no_content, paginate, paging
+from storyline.api.common import JSON, IdPath, Paging, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.authz import Viewer, require_superuser
 from storyline.projects import queries as project_queries
 from storyline.projects.models import Project
 from storyline.projects.schemas import ProjectOut
+from storyline.schemas import DbId
 from storyline.users import queries, service
 from storyline.users.models import Team, User
-from storyline.users.schemas import MAX_ID, DbId, TeamIn, TeamOut, TeamUpdate, UserOut
+from storyline.users.schemas import TeamIn, TeamOut, TeamUpdate, UserOut
 
-IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
 router = APIRouter(prefix="/teams", tags=["teams"])
 
 SORT = {c.key: c for c in Team.__table__.columns}

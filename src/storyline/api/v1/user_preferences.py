@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, json_response
+from storyline.api.common import JSON, IdPath, json_response
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.authz import Viewer, require_user
 from storyline.errors import Forbidden
 from storyline.users import queries, service
-from storyline.users.schemas import MAX_ID, Preferences
+from storyline.users.schemas import Preferences
 
-IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
 router = APIRouter(prefix="/users/{user_id}/preferences", tags=["user preferences"])
 
 ONE = {200: {"model": Preferences}}

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, json_response, no_content, paginate, paging
+from storyline.api.common import JSON, IdPath, Paging, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.authz import Viewer, require_self_or_superuser
 from storyline.errors import Forbidden
 from storyline.users import queries, service
 from storyline.users.models import AccessToken
-from storyline.users.schemas import MAX_ID, TokenIn, TokenOut, TokenUpdate
+from storyline.users.schemas import TokenIn, TokenOut, TokenUpdate
 
-IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
 router = APIRouter(prefix="/users/{user_id}/tokens", tags=["user tokens"])
 
 LIST = {200: {"model": list[TokenOut]}}

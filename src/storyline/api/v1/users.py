@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Page, Paging, json_response, paginate, paging
+from storyline.api.common import JSON, IdPath, Page, Paging, json_response, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.authz import Viewer, require_self_or_superuser, require_superuser, require_user
 from storyline.search.index import matching_ids
 from storyline.users import queries, service
 from storyline.users.models import User
-from storyline.users.schemas import MAX_ID, UserIn, UserOut, UserUpdate
+from storyline.users.schemas import UserIn, UserOut, UserUpdate
 
-IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
 router = APIRouter(prefix="/users", tags=["users"])
 
 LIST = {200: {"model": list[UserOut]}}
