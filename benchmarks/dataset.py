@@ -140,12 +140,13 @@ class Loaded:
     seconds: float = 0.0
     requests: int = 0
     statuses: dict[str, int] = field(default_factory=dict)   # "POST /v1/tasks 500" -> count
+    samples: dict[str, str] = field(default_factory=dict)    # first answer of each kind
     retries: int = 0
 
     def summary(self) -> dict[str, Any]:
         return {"seconds": round(self.seconds, 1), "requests": self.requests,
                 "requests_per_second": round(self.requests / self.seconds, 1) if self.seconds else None,
-                "non_2xx": self.statuses, "retries": self.retries}
+                "non_2xx": self.statuses, "non_2xx_samples": self.samples, "retries": self.retries}
 
 
 class LoadError(RuntimeError):
@@ -163,6 +164,7 @@ class Loader:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._statuses: Counter[str] = Counter()
+        self._samples: dict[str, str] = {}
         self._requests = 0
         self._retries = 0
         self._done_stories = 0
@@ -186,8 +188,10 @@ class Loader:
                 self._statuses[f"{method} {_route(path)} no answer"] += 1
             return None, None
         if not 200 <= status < 300:
+            key = f"{method} {_route(path)} {status}"
             with self._lock:
-                self._statuses[f"{method} {_route(path)} {status}"] += 1
+                self._statuses[key] += 1
+                self._samples.setdefault(key, payload[:300].decode(errors="replace"))
         try:
             data = json.loads(payload) if payload else None
         except ValueError:
@@ -299,7 +303,8 @@ class Loader:
             story_ids = [f.result() for f in story_jobs]
         loaded = Loaded(target=self.target.name, project_ids=project_ids, huge_id=huge_id,
                         story_ids=story_ids, seconds=time.perf_counter() - t0, requests=self._requests,
-                        statuses=dict(sorted(self._statuses.items())), retries=self._retries)
+                        statuses=dict(sorted(self._statuses.items())), samples=self._samples,
+                        retries=self._retries)
         return loaded
 
     def _huge_tasks(self, story_id: int, specs: tuple[TaskSpec, ...], project_ids: list[int]) -> None:

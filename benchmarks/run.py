@@ -134,9 +134,31 @@ def count_rows(conn: Conn, path: str) -> int | None:
     return len(data) if isinstance(data, list) else 1
 
 
+def cpu_busy(seconds: float = 1.0) -> float | None:
+    """Percentage of all CPUs busy during `seconds` (from /proc/stat); None where unavailable."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as fh:
+            values = [int(v) for v in fh.readline().split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        return sum(values), idle
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = total1 - total0
+    return round(100.0 * (total - (idle1 - idle0)) / total, 1) if total else None
+
+
 def bench_server(target: Target, loaded: Loaded, plan: Plan, sample: list[int], args: argparse.Namespace,
                  floor: Floor | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    busy = cpu_busy()
+    out["_cpu_busy_before_pct"] = busy
+    if busy is not None and busy > 15:
+        print(f"warning: the machine is {busy}% busy with other work before measuring {target.name}; "
+              "figures will be noisy", file=sys.stderr)
     conn = Conn(target)
     for read in READS:
         paths = read.paths(plan, loaded, sample)
@@ -159,47 +181,78 @@ def bench_server(target: Target, loaded: Loaded, plan: Plan, sample: list[int], 
 
 
 # ----------------------------------------------------------------------------------- orchestration
-def run_ours(plan: Plan, sample: list[int], args: argparse.Namespace) -> dict[str, Any]:
-    server = OurServer(db=args.db, keep=args.keep)
-    try:
-        print(f"starting storyline ({args.db}) ...", file=sys.stderr)
-        target = server.start()
-        print(f"loading {plan.request_count} objects into storyline at {target.base_url} ...", file=sys.stderr)
-        loaded = Loader(target, plan, workers=args.load_workers).load()
-        conn = Conn(target)
-        problems = verify(conn, plan, loaded)
-        conn.close()
-        floor = Floor(server.database_url, server.viewer_id)
+@dataclass
+class Side:
+    """One server's run: started, loaded, measured, stopped."""
+
+    server: Any
+    target: Target | None = None
+    loaded: Loaded | None = None
+    problems: list[str] | None = None
+    error: str | None = None
+
+    def start_and_load(self, plan: Plan, workers: int) -> None:
+        name = self.server.name
         try:
-            reads = bench_server(target, loaded, plan, sample, args, floor)
+            print(f"starting {name} ...", file=sys.stderr)
+            self.target = self.server.start()
+            print(f"loading {plan.request_count} objects into {name} at {self.target.base_url} ...",
+                  file=sys.stderr)
+            self.loaded = Loader(self.target, plan, workers=workers).load()
+            conn = Conn(self.target)
+            try:
+                self.problems = verify(conn, plan, self.loaded)
+            finally:
+                conn.close()
+            print(f"{name} loaded in {self.loaded.seconds:.0f} s", file=sys.stderr)
+        except Exception as exc:  # reported, never hidden: the run goes on with the other server
+            self.error = f"{type(exc).__name__}: {exc}"
+            print(f"{name} failed: {self.error}", file=sys.stderr)
+
+    def report(self, reads: dict[str, Any]) -> dict[str, Any]:
+        assert self.loaded is not None
+        busy = reads.pop("_cpu_busy_before_pct", None)
+        return {"server": self.server.mode, "load": self.loaded.summary(), "problems": self.problems,
+                "cpu_busy_before_measuring_pct": busy, "reads": reads}
+
+
+def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Both servers start and load side by side (loading is not what is measured, and our single
+    server process leaves a core idle); then each is measured alone while the other is idle or stopped."""
+    ours = Side(OurServer(db=args.db, keep=args.keep))
+    peer = Side(Peer(home=Path(args.peer_home), workers=args.peer_workers)) if args.peer else None
+    if peer is not None:
+        print(f"StoryBoard peer log: {peer.server.log} (its first start takes 1-2 minutes)", file=sys.stderr)
+    try:
+        sides = [s for s in (ours, peer) if s is not None]
+        threads = [threading.Thread(target=s.start_and_load, args=(plan, args.load_workers)) for s in sides]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if ours.error or ours.target is None or ours.loaded is None:
+            raise SystemExit(f"storyline could not be benchmarked: {ours.error}\nserver log: {ours.server.log}")
+        time.sleep(args.settle)
+        floor = Floor(ours.server.database_url, ours.server.viewer_id)
+        try:
+            ours_result = ours.report(bench_server(ours.target, ours.loaded, plan, sample, args, floor))
         finally:
             floor.close()
-        return {"server": server.mode, "load": loaded.summary(), "problems": problems, "reads": reads}
+        ours.server.stop()
+        peer_result = None
+        if peer is not None:
+            if peer.error or peer.target is None or peer.loaded is None:
+                print(f"StoryBoard peer unavailable, Storyline figures only: {peer.error}", file=sys.stderr)
+                peer_result = {"error": peer.error or "peer did not start"}
+            else:
+                peer_result = peer.report(bench_server(peer.target, peer.loaded, plan, sample, args, None))
+        return ours_result, peer_result
     finally:
-        server.stop()
+        ours.server.stop()
+        if peer is not None:
+            peer.server.stop()
         if args.keep:
-            print(f"kept {server.workdir}", file=sys.stderr)
-
-
-def run_peer(plan: Plan, sample: list[int], args: argparse.Namespace) -> dict[str, Any]:
-    peer = Peer(home=Path(args.peer_home), workers=args.peer_workers)
-    try:
-        print(f"starting the StoryBoard peer (log: {peer.log}; the first start takes 1-2 minutes) ...",
-              file=sys.stderr)
-        try:
-            target = peer.start()
-        except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
-            print(f"StoryBoard peer could not start; continuing with Storyline only.\n{exc}", file=sys.stderr)
-            return {"error": f"peer could not start: {exc}"}
-        print(f"loading {plan.request_count} objects into the peer at {target.base_url} ...", file=sys.stderr)
-        loaded = Loader(target, plan, workers=args.load_workers).load()
-        conn = Conn(target)
-        problems = verify(conn, plan, loaded)
-        conn.close()
-        reads = bench_server(target, loaded, plan, sample, args, None)
-        return {"server": peer.mode, "load": loaded.summary(), "problems": problems, "reads": reads}
-    finally:
-        peer.stop()
+            print(f"kept {ours.server.workdir}", file=sys.stderr)
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -307,8 +360,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--requests", type=int, help="requests per read and server (default 300)")
     ap.add_argument("--clients", type=int, default=4, help="concurrent client threads (default 4)")
     ap.add_argument("--warmup", type=int, default=10, help="unmeasured requests before each read (default 10)")
-    ap.add_argument("--max-seconds", type=float, default=60.0,
-                    help="stop a read early after this many seconds (default 60)")
+    ap.add_argument("--max-seconds", type=float, default=30.0,
+                    help="stop a read early after this many seconds (default 30)")
+    ap.add_argument("--settle", type=float, default=3.0,
+                    help="seconds of rest between loading and measuring (default 3)")
     ap.add_argument("--load-workers", type=int, default=8, help="concurrent connections while loading")
     ap.add_argument("--peer", action="store_true", help="also start and measure the StoryBoard peer")
     ap.add_argument("--peer-home", default=str(DEFAULT_PEER_HOME),
@@ -337,12 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     sample = rng.sample(range(len(plan.stories)), min(200, len(plan.stories)))
 
-    ours = run_ours(plan, sample, args)
-    peer = run_peer(plan, sample, args) if args.peer else None
-    if peer is not None and "error" in peer:
-        endpoints = combine(ours, None)
-    else:
-        endpoints = combine(ours, peer)
+    ours, peer = run(plan, sample, args)
+    endpoints = combine(ours, None if peer is None or "error" in peer else peer)
     result = {
         "meta": {
             "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
