@@ -21,7 +21,11 @@ run: migrate
 	$(VENV)/bin/storyline serve
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check src tests migrations
 	$(PY) -m pytest tests
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests migrations benchmarks
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
