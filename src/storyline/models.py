@@ -1,5 +1,7 @@
 """Imports every model so that Base.metadata is complete (Alembic, tests)."""
 
+from storyline.auth.models import AuthorizationCode, PendingLogin, RefreshToken, UserIdentity
+
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
 from storyline.stories.models import (
     Comment,
@@ -12,10 +14,12 @@ from storyline.stories.models import (
     Tag,
     Task,
 )
+from storyline.security.models import StoryAudit
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
 
 __all__ = [
+    "AuthorizationCode", "PendingLogin", "RefreshToken", "StoryAudit", "UserIdentity",
     "AccessToken", "Branch", "Comment", "CommentHistory", "Event", "Milestone", "Project", "ProjectGroup",
     "ProjectGroupMember", "Story", "StoryTag", "StoryTeam", "StoryUser", "Subscription",
     "SubscriptionEvent", "Tag", "Task", "Team", "TeamMember", "TeamProject", "User", "UserPreference",

@@ -19,6 +19,9 @@ class Project(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     repo_url: Mapped[str | None] = mapped_column(String(255), nullable=True)
     autocreate_branches: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # The team that gets access to a private security story when a task on this project is added.
+    security_team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), nullable=True)
 
 
 class ProjectGroup(TimestampMixin, Base):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+import datetime as dt
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storyline.db import Base, TimestampMixin
@@ -26,6 +28,12 @@ class Story(TimestampMixin, Base):
     story_type_id: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     private: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     security: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # public | public_security | private_security | private; always agrees with private/security.
+    information_type: Mapped[str] = mapped_column(String(20), default="public", nullable=False)
+    embargo_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    disclosure_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Set by the worker once the 90-day embargo limit has passed without disclosure.
+    disclosure_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     # Computed from the tasks by stories.service.refresh_status in the same transaction as
     # every task write, so reads, filters and sorts never aggregate tasks.
     status: Mapped[str] = mapped_column(String(16), default="invalid", nullable=False)
@@ -39,6 +47,7 @@ class Story(TimestampMixin, Base):
         Index("ix_stories_updated_at", "updated_at"),
         Index("ix_stories_creator", "creator_id"),
         Index("ix_stories_private", "private"),
+        Index("ix_stories_disclosure_at", "disclosure_at"),
     )
 
 

@@ -60,6 +60,8 @@ class AccessToken(TimestampMixin, Base):
     expires_in: Mapped[int] = mapped_column(Integer, nullable=False)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # "personal" (bots, scripts: created by the user or the CLI) or "session" (web login, refreshable).
+    kind: Mapped[str] = mapped_column(String(10), default="personal", nullable=False)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
     __table_args__ = (Index("ix_access_tokens_user", "user_id"),)
