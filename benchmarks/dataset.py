@@ -295,10 +295,17 @@ class Loader:
             for name in plan.tags:
                 self._tag(name)
             huge_id = self._full_story(plan.huge, project_ids, with_tasks=False)
-            chunk = 25
-            huge_jobs = [pool.submit(self._huge_tasks, huge_id, plan.huge.tasks[i:i + chunk], project_ids)
-                         for i in range(0, len(plan.huge.tasks), chunk)]
-            story_jobs = [pool.submit(self._full_story, s, project_ids) for s in plan.stories]
+            # The huge story's tasks go in small chunks spread evenly through the queue of ordinary
+            # stories: many writers on one story at once only measure the peer's lock waits and deadlocks.
+            chunk = 10
+            chunks = [plan.huge.tasks[i:i + chunk] for i in range(0, len(plan.huge.tasks), chunk)]
+            every = max(1, len(plan.stories) // max(1, len(chunks)))
+            huge_jobs, story_jobs = [], []
+            for i, s in enumerate(plan.stories):
+                if i % every == 0 and chunks:
+                    huge_jobs.append(pool.submit(self._huge_tasks, huge_id, chunks.pop(0), project_ids))
+                story_jobs.append(pool.submit(self._full_story, s, project_ids))
+            huge_jobs += [pool.submit(self._huge_tasks, huge_id, c, project_ids) for c in chunks]
             self._wait(huge_jobs + story_jobs, t0)
             story_ids = [f.result() for f in story_jobs]
         loaded = Loaded(target=self.target.name, project_ids=project_ids, huge_id=huge_id,
