@@ -23,10 +23,12 @@ TASK_STATUSES = ("todo", "merged", "invalid", "review", "inprogress")
 
 STORY_SQL = (
     "SELECT id, created_at, updated_at, title, description, is_bug, creator_id, story_type_id, private, "
-    "security, status, count_todo, count_merged, count_invalid, count_review, count_inprogress "
+    "security, status, count_todo, count_merged, count_invalid, count_review, count_inprogress{extra} "
     "FROM stories WHERE id = {p} AND (private = {false} OR EXISTS "
     "(SELECT 1 FROM story_users su WHERE su.story_id = stories.id AND su.user_id = {p}))"
 )
+# Additive security fields of the story JSON (information type and embargo), when the server sends them.
+EMBARGO_COLUMNS = ", information_type, embargo_until, disclosure_at, disclosure_due_at"
 TAGS_SQL = ("SELECT t.name FROM story_tags st JOIN tags t ON t.id = st.tag_id "
             "WHERE st.story_id = {p} ORDER BY t.name")
 VISIBLE_SQL = (
@@ -44,6 +46,17 @@ def _ts_text(v: str | None) -> str | None:
     return None if v is None else f"{v[:10]}T{v[11:19]}+00:00"
 
 
+def _as_datetime(v: Any) -> dt.datetime | None:
+    if v is None or isinstance(v, dt.datetime):
+        return v
+    return dt.datetime.fromisoformat(v)
+
+
+def _iso(v: Any) -> str | None:
+    v = _as_datetime(v)
+    return None if v is None else v.isoformat() + "+00:00"
+
+
 def _ts_datetime(v: dt.datetime | None) -> str | None:
     if v is None:
         return None
@@ -55,8 +68,10 @@ def _ts_datetime(v: dt.datetime | None) -> str | None:
 class Floor:
     """Plain-driver implementations of GET /v1/stories/{id} and GET /v1/stories/{id}/tasks."""
 
-    def __init__(self, database_url: str, viewer_id: int) -> None:
+    def __init__(self, database_url: str, viewer_id: int, story_keys: set[str] | frozenset[str] = frozenset()) -> None:
+        """`story_keys`: the keys of a story as the server sends it (decides the additive fields)."""
         self.viewer_id = viewer_id
+        self.embargo = "information_type" in story_keys
         if database_url.startswith("sqlite"):
             path = database_url.split(":///", 1)[1]
             self.conn: Any = sqlite3.connect(path, check_same_thread=False)
@@ -69,7 +84,7 @@ class Floor:
             self.conn = psycopg.connect(url, autocommit=True)
             p, false, self.ts = "%s", "false", _ts_datetime
             self.kind = "psycopg"
-        self.story_sql = STORY_SQL.format(p=p, false=false)
+        self.story_sql = STORY_SQL.format(p=p, false=false, extra=EMBARGO_COLUMNS if self.embargo else "")
         self.tags_sql = TAGS_SQL.format(p=p)
         self.visible_sql = VISIBLE_SQL.format(p=p, false=false)
         self.tasks_sql = TASKS_SQL.format(p=p)
@@ -87,13 +102,26 @@ class Floor:
         cur.execute(self.tags_sql, (story_id,))
         tags = [t for (t,) in cur.fetchall()]
         ts = self.ts
-        return orjson.dumps({
+        story = {
             "id": r[0], "created_at": ts(r[1]), "updated_at": ts(r[2]), "title": r[3], "description": r[4],
             "is_bug": bool(r[5]), "creator_id": r[6], "story_type_id": r[7], "private": bool(r[8]),
-            "security": bool(r[9]), "status": r[10],
+            "security": bool(r[9]),
+        }
+        if self.embargo:
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+            until = _as_datetime(r[17])
+            story.update({
+                "information_type": r[16], "embargo_until": _iso(until),
+                "embargo_days_left": None if until is None else max((until - now).days, 0),
+                "embargo_expired": r[19] is not None or (until is not None and until <= now),
+                "disclosure_at": _iso(r[18]),
+            })
+        story.update({
+            "status": r[10],
             "task_statuses": [{"key": k, "count": c} for k, c in zip(TASK_STATUSES, r[11:16], strict=True)],
             "tags": tags, "users": [], "teams": [],
         })
+        return orjson.dumps(story)
 
     def story_tasks(self, story_id: int) -> bytes:
         cur = self.conn.cursor()

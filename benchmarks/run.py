@@ -28,11 +28,13 @@ from typing import Any
 from benchmarks.client import Conn, Target, TransportError
 from benchmarks.dataset import Loaded, Loader, Plan, Sizes, make_plan, verify
 from benchmarks.floor import Floor, summarize, time_calls
+from benchmarks.machine import CpuMeter
 from benchmarks.servers import DEFAULT_PEER_HOME, REPO, OurServer, Peer
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_PEER_RATIO = 10.0      # at least 10x StoryBoard's throughput on every read
 TARGET_FLOOR_RATIO = 3.0      # within 3x of the floor's latency
+NOISY_PCT = 10.0              # other programs' share of the CPU above which figures are flagged
 
 
 @dataclass(frozen=True)
@@ -134,41 +136,34 @@ def count_rows(conn: Conn, path: str) -> int | None:
     return len(data) if isinstance(data, list) else 1
 
 
-def cpu_busy(seconds: float = 1.0) -> float | None:
-    """Percentage of all CPUs busy during `seconds` (from /proc/stat); None where unavailable."""
-    def sample() -> tuple[int, int]:
-        with open("/proc/stat") as fh:
-            values = [int(v) for v in fh.readline().split()[1:]]
-        idle = values[3] + (values[4] if len(values) > 4 else 0)
-        return sum(values), idle
-    try:
-        total0, idle0 = sample()
-        time.sleep(seconds)
-        total1, idle1 = sample()
-    except (OSError, ValueError, IndexError):
-        return None
-    total = total1 - total0
-    return round(100.0 * (total - (idle1 - idle0)) / total, 1) if total else None
-
-
 def bench_server(target: Target, loaded: Loaded, plan: Plan, sample: list[int], args: argparse.Namespace,
-                 floor: Floor | None) -> dict[str, Any]:
+                 floor: Floor | None, other_pids: set[int] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    busy = cpu_busy()
-    out["_cpu_busy_before_pct"] = busy
-    if busy is not None and busy > 15:
-        print(f"warning: the machine is {busy}% busy with other work before measuring {target.name}; "
+    meter = CpuMeter(other_pids)
+    meter.start()
+    time.sleep(1.0)
+    busy = meter.stop()
+    out["_other_cpu_before_pct"] = busy
+    if busy is not None and busy > NOISY_PCT:
+        print(f"warning: other programs use {busy}% of the machine's CPU before measuring {target.name}; "
               "figures will be noisy", file=sys.stderr)
+
+    def timed(clients: int, paths: list[str]) -> dict[str, Any]:
+        meter.start()
+        res = measure(target, paths, args.requests, clients, args.warmup, args.max_seconds)
+        res["other_cpu_pct"] = meter.stop()
+        return res
+
     conn = Conn(target)
     for read in READS:
         paths = read.paths(plan, loaded, sample)
         print(f"  {target.name}: {read.name} ({len(paths)} distinct paths)", file=sys.stderr)
-        res = measure(target, paths, args.requests, args.clients, args.warmup, args.max_seconds)
+        res = timed(args.clients, paths)
         res["rows"] = count_rows(conn, paths[0])
         res["example"] = paths[0]
         if read.floor and floor is not None:
             # One client: a request at a time, comparable with the in-process floor (also one at a time).
-            res["one_client"] = measure(target, paths, args.requests, 1, args.warmup, args.max_seconds)
+            res["one_client"] = timed(1, paths)
             fn = getattr(floor, read.floor)
             ids = [int(p.split("/")[3]) for p in paths]
             res["floor"] = time_calls(fn, ids, args.requests)
@@ -211,9 +206,9 @@ class Side:
 
     def report(self, reads: dict[str, Any]) -> dict[str, Any]:
         assert self.loaded is not None
-        busy = reads.pop("_cpu_busy_before_pct", None)
+        busy = reads.pop("_other_cpu_before_pct", None)
         return {"server": self.server.mode, "load": self.loaded.summary(), "problems": self.problems,
-                "cpu_busy_before_measuring_pct": busy, "reads": reads}
+                "other_cpu_before_measuring_pct": busy, "reads": reads}
 
 
 def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -233,7 +228,10 @@ def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[s
         if ours.error or ours.target is None or ours.loaded is None:
             raise SystemExit(f"storyline could not be benchmarked: {ours.error}\nserver log: {ours.server.log}")
         time.sleep(args.settle)
-        floor = Floor(ours.server.database_url, ours.server.viewer_id)
+        conn = Conn(ours.target)
+        story_keys = set(conn.get_json(f"/v1/stories/{ours.loaded.story_ids[0]}"))
+        conn.close()
+        floor = Floor(ours.server.database_url, ours.server.viewer_id, story_keys)
         try:
             ours_result = ours.report(bench_server(ours.target, ours.loaded, plan, sample, args, floor))
         finally:
@@ -245,7 +243,8 @@ def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[s
                 print(f"StoryBoard peer unavailable, Storyline figures only: {peer.error}", file=sys.stderr)
                 peer_result = {"error": peer.error or "peer did not start"}
             else:
-                peer_result = peer.report(bench_server(peer.target, peer.loaded, plan, sample, args, None))
+                peer_result = peer.report(bench_server(peer.target, peer.loaded, plan, sample, args, None,
+                                                       peer.server.pids()))
         return ours_result, peer_result
     finally:
         ours.server.stop()
@@ -282,6 +281,12 @@ def _fmt(v: Any, width: int, digits: int = 1) -> str:
     return str(v).rjust(width)
 
 
+def _other_cpu(e: dict[str, Any]) -> float | None:
+    values = [r.get("other_cpu_pct") for r in (e["ours"], e["ours"].get("one_client") or {}, e["peer"] or {})]
+    values = [v for v in values if v is not None]
+    return max(values) if values else None
+
+
 def table(result: dict[str, Any]) -> str:
     meta = result["meta"]
     s = meta["sizes"]
@@ -289,31 +294,36 @@ def table(result: dict[str, Any]) -> str:
         f"Storyline benchmark, {meta['date']} ({meta['db']}, {s['projects']} projects, {s['stories']} stories, "
         f"huge story with {s['huge_tasks']} tasks; {meta['requests']} requests x {meta['clients']} clients "
         f"per read; {meta['cpus']} CPUs)",
-        f"ours:   {result['ours']['server']}; load {result['ours']['load']['seconds']} s "
+        f"ours:   {result['ours']['server']}; loaded in {result['ours']['load']['seconds']} s "
         f"({result['ours']['load']['requests']} requests)",
     ]
     peer = result.get("peer")
     if peer and "error" not in peer:
-        lines.append(f"theirs: {peer['server']}; load {peer['load']['seconds']} s "
+        lines.append(f"theirs: {peer['server']}; loaded in {peer['load']['seconds']} s "
                      f"({peer['load']['requests']} requests)")
     elif peer:
-        lines.append(f"theirs: {peer['error'].splitlines()[0]}")
+        lines.append(f"theirs: unavailable: {peer['error'].splitlines()[0]}")
     head = (f"{'read':<17}{'rows':>5} | {'ours p50':>8}{'p95':>8}{'rps':>8} | {'SB p50':>8}{'p95':>8}"
-            f"{'rps':>7} | {'x SB':>6} | {'1-cl p50':>8}{'floor':>7}{'x floor':>8}")
+            f"{'rps':>7} | {'x SB':>6} | {'1-cl p50':>8}{'floor':>7}{'x floor':>8} | {'other%':>6}")
     lines += ["", "latencies in ms; rps = requests per second; x SB = our rps / StoryBoard rps;",
-              "1-cl p50 = our p50 with one client; floor = plain driver + orjson p50; x floor = 1-cl p50 / floor",
+              "1-cl p50 = our p50 with one client; floor = plain driver + orjson p50; x floor = 1-cl p50 / floor;",
+              "other% = most CPU other programs took from the machine while this read was measured",
               "", head, "-" * len(head)]
+    noisy = []
     for name, e in result["endpoints"].items():
         o, p = e["ours"], e["peer"] or {}
         rows = o.get("rows")
         if p and p.get("rows") is not None and p.get("rows") != rows:
             rows = f"{rows}/{p['rows']}"
+        other = _other_cpu(e)
+        if other is not None and other > NOISY_PCT:
+            noisy.append(name)
         lines.append(
             f"{name:<17}{_fmt(rows, 5)} | {_fmt(o['p50_ms'], 8, 2)}{_fmt(o['p95_ms'], 8, 2)}{_fmt(o['rps'], 8)} | "
             f"{_fmt(p.get('p50_ms'), 8, 1)}{_fmt(p.get('p95_ms'), 8, 1)}{_fmt(p.get('rps'), 7)} | "
             f"{_fmt(e['throughput_ratio'], 6)} | "
-            f"{_fmt(o.get('one_client', {}).get('p50_ms'), 8, 2)}{_fmt(o.get('floor', {}).get('p50_ms'), 7, 2)}"
-            f"{_fmt(e.get('floor_ratio'), 8)}")
+            f"{_fmt(o.get('one_client', {}).get('p50_ms'), 8, 2)}{_fmt(o.get('floor', {}).get('p50_ms'), 7, 3)}"
+            f"{_fmt(e.get('floor_ratio'), 8)} | {_fmt(other, 6)}")
     lines += ["", "targets:"]
     for name, e in result["endpoints"].items():
         checks = []
@@ -324,9 +334,10 @@ def table(result: dict[str, Any]) -> str:
         if e.get("floor_ratio") is not None:
             ok = e["floor_ratio"] <= TARGET_FLOOR_RATIO
             checks.append(f"<= {TARGET_FLOOR_RATIO:g}x floor: {'PASS' if ok else 'FAIL'} ({e['floor_ratio']}x)")
-        errors = {k: v for k, v in (e["ours"]["errors"] or {}).items()}
-        if errors:
-            checks.append(f"ours errors {errors}")
+            if not e["ours"]["floor"].get("same_json"):
+                checks.append("floor JSON differs from ours: update benchmarks/floor.py")
+        if e["ours"]["errors"]:
+            checks.append(f"our errors {e['ours']['errors']}")
         if e["peer"] and e["peer"]["errors"]:
             checks.append(f"peer errors {e['peer']['errors']}")
         lines.append(f"  {name:<17}" + ("; ".join(checks) if checks else "no peer figures"))
@@ -335,7 +346,10 @@ def table(result: dict[str, Any]) -> str:
         if r.get("problems"):
             lines.append(f"{who} dataset problems: {r['problems']}")
         if r.get("load", {}).get("non_2xx"):
-            lines.append(f"{who} non-2xx answers while loading (retried): {r['load']['non_2xx']}")
+            lines.append(f"{who}: non-2xx answers while loading (retried after checking): {r['load']['non_2xx']}")
+    if noisy:
+        lines.append(f"NOISY: other programs took more than {NOISY_PCT:g}% of the CPU while measuring "
+                     f"{', '.join(noisy)}; run again on a quiet machine")
     return "\n".join(lines)
 
 

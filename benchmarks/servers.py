@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.client import LOOPBACK, Conn, Target, TransportError
+from benchmarks.machine import pids_from_files
 
 REPO = Path(__file__).resolve().parents[1]
 PEER_DIR = REPO.parent / "shared" / "peers" / "storyboard"
@@ -185,6 +186,10 @@ class Peer:
         target = Target(self.name, url, token)
         wait_ready(target, None, self.log, timeout=60)
         return target
+
+    def pids(self) -> set[int]:
+        """The peer's server and database processes (their children are found by CpuMeter)."""
+        return pids_from_files(self.home / "run")
 
     def stop(self) -> None:
         if self.started:
