@@ -51,6 +51,9 @@ def database_url(request: pytest.FixtureRequest, pg: PostgresServer | None,
 
 
 def make_settings(url: str, **overrides: Any) -> Settings:
+    """Test settings: the worker does not run in the background (tests run its passes themselves)."""
+    overrides.setdefault("worker_in_process", False)
+    overrides.setdefault("vmt_team", "vmt")
     return Settings(database_url=url, **overrides)
 
 

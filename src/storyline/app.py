@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -254,7 +256,7 @@ def install_openapi(app: FastAPI) -> None:
         from fastapi.openapi.utils import get_openapi
 
         doc = get_openapi(title=app.title, version=app.version, description=app.description,
-                          routes=app.routes)
+                          routes=app.routes, tags=app.openapi_tags)
         for path_item in doc.get("paths", {}).values():
             for operation in path_item.values():
                 responses = operation.get("responses", {})
@@ -276,10 +278,26 @@ def install_openapi(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     from storyline.api.v1 import router as v1_router
+    from storyline.preview import router as preview_router
 
     settings = settings or load_settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.worker_in_process:
+            from storyline.worker import WorkerThread
+
+            worker = WorkerThread(app.state.write_sessions, settings)
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Storyline",
         version=__version__,
         description=(
@@ -287,6 +305,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "StoryBoard-compatible REST API v1. Paths under `/preview` are preview: not yet stable."
         ),
         default_response_class=JSON,
+        openapi_tags=[{"name": "preview", "description": "Preview: new API surface under /preview, not yet "
+                       "stable; it may change or move without notice."}],
         docs_url="/docs",
         redoc_url=None,
     )
@@ -297,6 +317,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(v1_router)
+    app.include_router(preview_router)
     app.add_middleware(V1PathMiddleware)
     if settings.cors_allowed_origins:
         app.add_middleware(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,6 +15,28 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def default_database_url() -> str:
     return f"sqlite:///{ROOT / 'var' / 'storyline.db'}"
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect provider, found through discovery at `<issuer>/.well-known/openid-configuration`."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,100}$")
+    issuer: str
+    client_id: str = Field(min_length=1)
+    client_secret: str = ""
+    scopes: list[str] = ["openid", "email", "profile"]
+
+    @field_validator("issuer")
+    @classmethod
+    def _check_issuer(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or len(value) > 255:
+            raise ValueError(f"issuer must be an http(s) URL of at most 255 characters, got {value!r}")
+        return value
+
+    @field_validator("scopes")
+    @classmethod
+    def _openid_scope(cls, value: list[str]) -> list[str]:
+        return value if "openid" in value else ["openid", *value]
 
 
 class Settings(BaseSettings):
@@ -32,6 +55,30 @@ class Settings(BaseSettings):
     enable_attachments: bool = False
     # Lifetime of tokens created without an explicit expiry.
     default_token_lifetime: int = 3600
+    # Login through OpenID Connect (docs/login.md). Providers by issuer URL; the first is the default,
+    # `provider=<name>` on /v1/openid/authorize picks another.
+    oidc_providers: list[OidcProvider] = []
+    # The provider returns the browser here; empty: <scheme://host of the request>/v1/openid/authorize_return.
+    oidc_redirect_uri: str = ""
+    # A claim carrying a legacy OpenID 2.0 identifier (matched against users.openid); empty: none.
+    oidc_legacy_openid_claim: str = ""
+    oidc_http_timeout: float = 10.0
+    # Seconds a login may take between /v1/openid/authorize and the provider's return.
+    oidc_login_ttl: int = 600
+    # Storyline as OAuth server for its clients: client ids (the web client's host name), exact or a
+    # regular expression when an entry starts with "^"; lifetimes in seconds.
+    valid_oauth_clients: list[str] = ["storyboard.openstack.org", "localhost"]
+    authorization_code_ttl: int = 300
+    access_token_ttl: int = 3600
+    refresh_token_ttl: int = 604800
+    # Security handling: the vulnerability management team (a team name) that sees every new
+    # security report, and the longest embargo allowed after a report.
+    vmt_team: str | None = None
+    embargo_max_days: int = 90
+    # The worker (scheduled disclosures, embargo expiry): run inside `storyline serve` (embedded
+    # mode) and how often, in seconds. With several API processes, run `storyline worker` instead.
+    worker_in_process: bool = True
+    worker_interval: int = 60
     sql_echo: bool = False
 
     @field_validator("database_url")
@@ -44,6 +91,25 @@ class Settings(BaseSettings):
             )
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://"):]
+        return value
+
+    @field_validator("oidc_providers")
+    @classmethod
+    def _unique_providers(cls, value: list[OidcProvider]) -> list[OidcProvider]:
+        names = [p.name for p in value]
+        if len(set(names)) != len(names):
+            raise ValueError(f"oidc_providers: provider names must be unique, got {names}")
+        return value
+
+    @field_validator("valid_oauth_clients")
+    @classmethod
+    def _check_clients(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if entry.startswith("^"):
+                try:
+                    re.compile(entry)
+                except re.error as exc:
+                    raise ValueError(f"valid_oauth_clients: {entry!r} is not a regular expression: {exc}") from exc
         return value
 
 

@@ -27,7 +27,7 @@ def fuzz_env(request, pg, tmp_path_factory, database_url):
     else:
         url = pg.create_database("storyline_fuzz")
     upgrade(url)
-    app = create_app(Settings(database_url=url))
+    app = create_app(Settings(database_url=url, worker_in_process=False))
     admin = make_persona(app, superuser=True)
     yield app, admin
     app.state.engine.dispose()

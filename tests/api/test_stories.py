@@ -2,8 +2,11 @@ import json
 
 from builders import uniq
 
-RAW_KEYS = {"id", "created_at", "updated_at", "title", "description", "is_bug", "creator_id",
-            "story_type_id", "private", "security"}
+V1_RAW_KEYS = {"id", "created_at", "updated_at", "title", "description", "is_bug", "creator_id",
+               "story_type_id", "private", "security"}
+# Additive fields (security handling).
+RAW_KEYS = V1_RAW_KEYS | {"information_type", "embargo_until", "embargo_days_left", "embargo_expired",
+                          "disclosure_at"}
 FULL_KEYS = RAW_KEYS | {"status", "task_statuses", "tags", "users", "teams"}
 
 

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Iterator
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from storyline.authz import ANONYMOUS, Viewer
 from storyline.db import utcnow
 from storyline.errors import unauthorized
+from storyline.security.service import SecurityPolicy
 from storyline.users.models import AccessToken, User
 from storyline.users.tokens import hash_token
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A token's last_used_at is written at most once per this interval (not on every request).
+LAST_USED_STEP = dt.timedelta(seconds=60)
+
+log = logging.getLogger("storyline")
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -35,6 +43,28 @@ def _session(request: Request) -> Iterator[Session]:
 SessionDep = Depends(_session, scope="function")
 
 
+def _note_use(request: Request, session: Session, token_id: int, now: dt.datetime) -> None:
+    """Record when a token was last used, at most once a minute per token.
+
+    A write request updates it in its own transaction. A read request's session does not write
+    (on SQLite it holds no write lock), so a separate short write transaction does it; if that
+    write cannot happen (database busy), the request goes on without it.
+    """
+    stmt = (update(AccessToken)
+            .where(AccessToken.id == token_id,
+                   or_(AccessToken.last_used_at.is_(None), AccessToken.last_used_at < now - LAST_USED_STEP))
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False))
+    if request.method not in READ_METHODS:
+        session.execute(stmt)
+        return
+    try:
+        with request.app.state.write_sessions() as writer, writer.begin():
+            writer.execute(stmt)
+    except SQLAlchemyError:
+        log.warning("could not record the use of token %s", token_id, exc_info=True)
+
+
 def get_viewer(request: Request, session: Session = SessionDep) -> Viewer:
     header = request.headers.get("authorization")
     if header is None:
@@ -44,18 +74,30 @@ def get_viewer(request: Request, session: Session = SessionDep) -> Viewer:
     if scheme.lower() != "bearer" or not value:
         raise unauthorized()
     row = session.execute(
-        select(AccessToken.id, AccessToken.expires_at, User.id, User.is_superuser, User.enable_login)
+        select(AccessToken.id, AccessToken.expires_at, AccessToken.last_used_at, User.id, User.is_superuser,
+               User.enable_login)
         .join(User, User.id == AccessToken.user_id)
         .where(AccessToken.token_hash == hash_token(value))
     ).first()
     if row is None:
         raise unauthorized()
-    token_id, expires_at, user_id, is_superuser, enable_login = row
-    if expires_at <= utcnow() or not enable_login:
+    token_id, expires_at, last_used_at, user_id, is_superuser, enable_login = row
+    now = utcnow()
+    if expires_at <= now or not enable_login:
         raise unauthorized()
+    if last_used_at is None or last_used_at < now - LAST_USED_STEP:
+        _note_use(request, session, token_id, now)
     return Viewer(user_id=user_id, is_superuser=is_superuser, token_id=token_id)
 
 
 ViewerDep = Depends(get_viewer)
+
+
+def security_policy(request: Request) -> SecurityPolicy:
+    settings = request.app.state.settings
+    return SecurityPolicy(vmt_team=settings.vmt_team, embargo_max_days=settings.embargo_max_days)
+
+
+PolicyDep = Depends(security_policy)
 
 __all__ = ["SessionDep", "ViewerDep", "get_viewer"]

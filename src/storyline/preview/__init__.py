@@ -1,0 +1,10 @@
+"""Preview API: new surface that is not yet stable, served under /preview and labelled "preview"
+in OpenAPI. Stable code never imports this package; promoting a feature means moving it out."""
+
+from fastapi import APIRouter
+
+from storyline.preview import security
+
+router = APIRouter(prefix="/preview")
+for module in (security,):
+    router.include_router(module.router)

@@ -16,7 +16,7 @@ def project_json(p: Project) -> dict[str, Any]:
     return {
         "id": p.id, "created_at": ts(p.created_at), "updated_at": ts(p.updated_at), "name": p.name,
         "description": p.description, "is_active": p.is_active, "repo_url": p.repo_url,
-        "autocreate_branches": p.autocreate_branches,
+        "autocreate_branches": p.autocreate_branches, "security_team_id": p.security_team_id,
     }
 
 

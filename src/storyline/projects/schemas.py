@@ -13,6 +13,7 @@ class ProjectIn(In):
     repo_url: Annotated[str, StringConstraints(max_length=255)] | None = None
     is_active: bool = True
     autocreate_branches: bool = False
+    security_team_id: int | None = None
 
 
 class ProjectUpdate(In):
@@ -21,6 +22,7 @@ class ProjectUpdate(In):
     repo_url: Annotated[str, StringConstraints(max_length=255)] | None = None
     is_active: bool | None = None
     autocreate_branches: bool | None = None
+    security_team_id: int | None = None
 
 
 class ProjectOut(Resource):
@@ -29,6 +31,7 @@ class ProjectOut(Resource):
     is_active: bool
     repo_url: str | None
     autocreate_branches: bool
+    security_team_id: int | None
 
 
 class ProjectGroupIn(In):

@@ -13,6 +13,7 @@ from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, 
 from storyline.projects.queries import storable_id, storable_text
 from storyline.search import index as search_index
 from storyline.subscriptions.models import Subscription
+from storyline.users.models import Team
 
 
 def _check_text(data: dict[str, Any]) -> None:
@@ -31,9 +32,15 @@ def _unique(session: Session, model: Any, field: str, value: Any, label: str, *w
         raise BadRequest(f"{label} with {field} '{value}' already exists", field=field)
 
 
+def _check_security_team(session: Session, team_id: int | None) -> None:
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise BadRequest(f"Team {team_id} not found", field="security_team_id")
+
+
 def do_create_project(session: Session, data: dict[str, Any]) -> Project:
     _check_text(data)
     _unique(session, Project, "name", data["name"], "A project")
+    _check_security_team(session, data.get("security_team_id"))
     project = Project(**data)
     session.add(project)
     session.flush()
@@ -47,6 +54,7 @@ def do_update_project(session: Session, project: Project, changes: dict[str, Any
     _check_text(changes)
     if "name" in changes:
         _unique(session, Project, "name", changes["name"], "A project", exclude_id=project.id)
+    _check_security_team(session, changes.get("security_team_id"))
     for key, value in changes.items():
         if value is None and key in ("is_active", "autocreate_branches", "name"):
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -13,6 +14,7 @@ TaskTitle = Annotated[str, StringConstraints(min_length=3, max_length=255)]
 TagName = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 TaskStatus = Literal["todo", "inprogress", "review", "merged", "invalid"]
 Priority = Literal["low", "medium", "high"]
+InformationType = Literal["public", "public_security", "private_security", "private"]
 
 
 class StoryIn(In):
@@ -21,11 +23,14 @@ class StoryIn(In):
     is_bug: bool = True
     creator_id: int | None = None
     story_type_id: int = 1
-    private: bool = False
-    security: bool = False
+    private: bool | None = None
+    security: bool | None = None
     users: list[dict[str, object] | int] | None = None
     teams: list[dict[str, object] | int] | None = None
     tags: list[TagName] | None = None
+    information_type: InformationType | None = None
+    embargo_until: dt.datetime | None = Field(None, description="UTC; at most 90 days after the report")
+    disclosure_at: dt.datetime | None = Field(None, description="UTC; the worker makes the story public then")
 
 
 class StoryUpdate(In):
@@ -38,6 +43,9 @@ class StoryUpdate(In):
     security: bool | None = None
     users: list[dict[str, object] | int] | None = None
     teams: list[dict[str, object] | int] | None = None
+    information_type: InformationType | None = None
+    embargo_until: dt.datetime | None = Field(None, description="UTC; at most 90 days after the report")
+    disclosure_at: dt.datetime | None = Field(None, description="UTC; the worker makes the story public then")
 
 
 class TaskStatusCount(Out):
@@ -58,6 +66,11 @@ class StoryOut(Resource):
     security: bool
     users: list[dict[str, object]] | None = None
     teams: list[dict[str, object]] | None = None
+    information_type: str
+    embargo_until: str | None
+    embargo_days_left: int | None
+    embargo_expired: bool
+    disclosure_at: str | None
 
 
 class TaskIn(In):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storyline.api.common import ts
 from storyline.authz import Viewer, story_visible
+from storyline.security.service import embargo_fields
 from storyline.stories.models import (
     TASK_STATUSES,
     Comment,
@@ -34,6 +35,7 @@ def story_raw_json(s: Story) -> dict[str, Any]:
         "id": s.id, "created_at": ts(s.created_at), "updated_at": ts(s.updated_at), "title": s.title,
         "description": s.description, "is_bug": s.is_bug, "creator_id": s.creator_id,
         "story_type_id": s.story_type_id, "private": s.private, "security": s.security,
+        **embargo_fields(s),
     }
 
 

@@ -12,7 +12,9 @@ from storyline.db import utcnow
 from storyline.errors import BadRequest, NotFound
 from storyline.projects.models import Branch, Project
 from storyline.search import index as search_index
-from storyline.stories.models import TASK_STATUSES, Story, StoryTag, StoryTeam, StoryUser, Tag, Task
+from storyline.security import service as security
+from storyline.security.service import SecurityPolicy
+from storyline.stories.models import TASK_STATUSES, Story, StoryTag, Tag, Task
 from storyline.stories.timeline import emit
 from storyline.subscriptions.models import Subscription
 from storyline.users.models import Team, User
@@ -41,20 +43,20 @@ def _check_exist(session: Session, model: Any, ids: list[int], field: str) -> No
         raise BadRequest(f"Unknown id {missing[0]} in {field}", field=field)
 
 
-def _set_access_list(session: Session, story: Story, user_ids: list[int], team_ids: list[int]) -> None:
-    session.execute(delete(StoryUser).where(StoryUser.story_id == story.id))
-    session.execute(delete(StoryTeam).where(StoryTeam.story_id == story.id))
-    session.add_all(StoryUser(story_id=story.id, user_id=u) for u in user_ids)
-    session.add_all(StoryTeam(story_id=story.id, team_id=t) for t in team_ids)
+def _acl_input(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """Validated visibility input: access-list ids checked to exist, before anything is written."""
+    out = {k: data[k] for k in ("private", "security", "information_type", "embargo_until", "disclosure_at")
+           if k in data}
+    for field, model in (("users", User), ("teams", Team)):
+        if data.get(field) is not None:
+            ids = _ids(field, data[field])
+            _check_exist(session, model, ids, field)
+            out[field] = ids
+    return out
 
 
-def _current_access_list(session: Session, story_id: int) -> tuple[list[int], list[int]]:
-    users = session.execute(select(StoryUser.user_id).where(StoryUser.story_id == story_id)).scalars()
-    teams = session.execute(select(StoryTeam.team_id).where(StoryTeam.story_id == story_id)).scalars()
-    return sorted(users), sorted(teams)
-
-
-def do_create_story(session: Session, viewer: Viewer, data: dict[str, Any]) -> Story:
+def do_create_story(session: Session, viewer: Viewer, data: dict[str, Any],
+                    policy: SecurityPolicy = SecurityPolicy()) -> Story:
     uid = require_user(viewer)
     if data.get("creator_id") not in (None, uid):
         raise BadRequest("creator_id must be the caller", field="creator_id")
@@ -63,21 +65,16 @@ def do_create_story(session: Session, viewer: Viewer, data: dict[str, Any]) -> S
         raise BadRequest(f"Now you can't add story with type {type_id}.", field="story_type_id")
     if type_id not in VALID_STORY_TYPES:
         raise BadRequest(f"Unknown story type {type_id}", field="story_type_id")
-    user_ids = _ids("users", data.get("users"))
-    team_ids = _ids("teams", data.get("teams"))
-    _check_exist(session, User, user_ids, "users")
-    _check_exist(session, Team, team_ids, "teams")
+    visibility = _acl_input(session, {k: v for k, v in data.items() if v is not None})
     tags = list(dict.fromkeys(data.get("tags") or []))
     now = utcnow()
     story = Story(
         title=data["title"], description=data.get("description"), is_bug=data.get("is_bug", True),
-        creator_id=uid, story_type_id=type_id, private=bool(data.get("private")),
-        security=bool(data.get("security")), created_at=now,
+        creator_id=uid, story_type_id=type_id, created_at=now,
     )
     session.add(story)
     session.flush()
-    if story.private:
-        _set_access_list(session, story, user_ids or [uid], team_ids)
+    security.apply_visibility(session, story, uid, policy, visibility, creating=True)
     emit(session, "story_created", author_id=uid, story_id=story.id,
          info={"story_id": story.id, "story_title": story.title})
     session.add(Subscription(user_id=uid, target_type="story", target_id=story.id, created_at=now))
@@ -87,21 +84,19 @@ def do_create_story(session: Session, viewer: Viewer, data: dict[str, Any]) -> S
     return story
 
 
-def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dict[str, Any]) -> Story:
+def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dict[str, Any],
+                    policy: SecurityPolicy = SecurityPolicy()) -> Story:
     uid = require_user(viewer)
     if "creator_id" in changes and changes["creator_id"] not in (None, story.creator_id):
         raise BadRequest("creator_id cannot be changed", field="creator_id")
     type_id = changes.get("story_type_id")
     if type_id is not None and type_id != story.story_type_id:
         _check_type_change(session, story, type_id)
-    wants_private = changes["private"] if changes.get("private") is not None else story.private
-    new_users = _ids("users", changes["users"]) if changes.get("users") is not None else None
-    new_teams = _ids("teams", changes["teams"]) if changes.get("teams") is not None else None
-    _check_exist(session, User, new_users or [], "users")
-    _check_exist(session, Team, new_teams or [], "teams")
+    visibility = _acl_input(session, {k: v for k, v in changes.items()
+                                      if v is not None or k in ("embargo_until", "disclosure_at")})
 
     changed = False
-    for key in ("title", "description", "is_bug", "security"):
+    for key in ("title", "description", "is_bug"):
         if key in changes and (changes[key] is not None or key == "description"):
             if getattr(story, key) != changes[key]:
                 setattr(story, key, changes[key])
@@ -109,24 +104,7 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
     if type_id is not None and type_id != story.story_type_id:
         story.story_type_id = type_id
         changed = True
-
-    old_users, old_teams = _current_access_list(session, story.id)
-    if wants_private:
-        users = new_users if new_users is not None else old_users
-        teams = new_teams if new_teams is not None else old_teams
-        if not users and not teams:
-            if new_users is not None or new_teams is not None:
-                raise BadRequest("A private story needs at least one user or team on its access list",
-                                 field="users")
-            users = [uid]
-        if not story.private or (users, teams) != (old_users, old_teams):
-            _set_access_list(session, story, users, teams)
-            changed = True
-        if not story.private:
-            story.private = True
-    elif story.private:
-        story.private = False
-        _set_access_list(session, story, [], [])
+    if security.apply_visibility(session, story, uid, policy, visibility, creating=False):
         changed = True
 
     if changed:

@@ -13,6 +13,7 @@ from storyline.errors import BadRequest
 from storyline.projects.models import Branch, Milestone, Project
 from storyline.projects.queries import master_branch_id
 from storyline.search import index as search_index
+from storyline.security import service as security
 from storyline.stories.models import Story, Task
 from storyline.stories.service import RESTRICTED_TYPE, refresh_status
 from storyline.stories.timeline import emit
@@ -85,6 +86,7 @@ def do_create_task(session: Session, viewer: Viewer, data: dict[str, Any]) -> Ta
     )
     session.add(task)
     session.flush()
+    security.on_task_added(session, story, project_id, uid)
     _touch(session, {story.id}, {project_id})
     emit(session, "task_created", author_id=uid, story_id=story.id, task_id=task.id,
          info={"story_id": story.id, "task_id": task.id, "task_title": task.title})
@@ -136,6 +138,8 @@ def do_update_task(session: Session, viewer: Viewer, task: Task, changes: dict[s
     task.branch_id, task.milestone_id = branch_id, milestone_id
     task.updated_at = utcnow()
     session.flush()
+    if project_id != old["project_id"] or story_id != old["story_id"]:
+        security.on_task_added(session, story, project_id, uid)
     _touch(session, {old["story_id"], story_id}, {old["project_id"], project_id})
 
     base = {"story_id": story_id, "task_id": task.id, "task_title": old["title"]}

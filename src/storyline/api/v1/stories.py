@@ -10,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, Paging, json_response, no_content, paginate, paging, parse_datetime
-from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.deps import PolicyDep, SessionDep, ViewerDep
 from storyline.authz import Viewer, get_story, require_superuser, require_user
 from storyline.errors import BadRequest, NotFound
 from storyline.search.index import matching_ids
+from storyline.security import service as security
+from storyline.security.service import SecurityPolicy
 from storyline.stories import queries, service
 from storyline.stories.models import Story, StoryTeam, StoryUser
 from storyline.stories.schemas import StoryIn, StoryOut, StoryUpdate
@@ -87,17 +89,18 @@ def get_one(story_id: int, session: Session = SessionDep, viewer: Viewer = Viewe
 
 
 @router.post("", responses=ONE, description="Returns the stored fields only, as StoryBoard does.")
-def create(body: StoryIn, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
-    story = service.do_create_story(session, viewer, body.model_dump())
+def create(body: StoryIn, session: Session = SessionDep, viewer: Viewer = ViewerDep,
+           policy: SecurityPolicy = PolicyDep) -> JSON:
+    story = service.do_create_story(session, viewer, body.model_dump(), policy)
     return json_response(story_raw_json(story))
 
 
 @router.put("/{story_id}", responses=ONE)
 def update(story_id: int, body: StoryUpdate, session: Session = SessionDep,
-           viewer: Viewer = ViewerDep) -> JSON:
+           viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> JSON:
     require_user(viewer)
     story = get_story(session, viewer, story_id)
-    service.do_update_story(session, viewer, story, body.changes())
+    service.do_update_story(session, viewer, story, body.changes(), policy)
     return json_response(story_json(session, viewer, story))
 
 
@@ -126,8 +129,8 @@ def list_story_teams(story_id: int, session: Session = SessionDep, viewer: Viewe
     return json_response([team_json(t) for t in teams])
 
 
-def _change_list(session: Session, viewer: Viewer, story_id: int, kind: str, item_id: int,
-                 add: bool) -> Any:
+def _change_list(session: Session, viewer: Viewer, policy: SecurityPolicy, story_id: int, kind: str,
+                 item_id: int, add: bool) -> Any:
     require_user(viewer)
     story = get_story(session, viewer, story_id)
     if not story.private:
@@ -136,7 +139,7 @@ def _change_list(session: Session, viewer: Viewer, story_id: int, kind: str, ite
     item = session.get(model, item_id)
     if item is None:
         raise NotFound(f"{'User' if kind == 'users' else 'Team'} {item_id} not found")
-    users, teams = service._current_access_list(session, story.id)
+    users, teams = security.access_list(session, story.id)
     current = users if kind == "users" else teams
     if add:
         if item_id in current:
@@ -146,31 +149,31 @@ def _change_list(session: Session, viewer: Viewer, story_id: int, kind: str, ite
         if item_id not in current:
             raise BadRequest(f"{item_id} is not on the access list", field=kind)
         current.remove(item_id)
-    service.do_update_story(session, viewer, story, {"users": users, "teams": teams})
+    service.do_update_story(session, viewer, story, {"users": users, "teams": teams}, policy)
     return item
 
 
 @router.put("/{story_id}/users/{user_id}")
 def add_story_user(story_id: int, user_id: int, session: Session = SessionDep,
-                   viewer: Viewer = ViewerDep) -> JSON:
-    return json_response(user_json(_change_list(session, viewer, story_id, "users", user_id, True), viewer))
+                   viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> JSON:
+    return json_response(user_json(_change_list(session, viewer, policy, story_id, "users", user_id, True), viewer))
 
 
 @router.delete("/{story_id}/users/{user_id}", status_code=204, response_class=Response)
 def remove_story_user(story_id: int, user_id: int, session: Session = SessionDep,
-                      viewer: Viewer = ViewerDep) -> Response:
-    _change_list(session, viewer, story_id, "users", user_id, False)
+                      viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> Response:
+    _change_list(session, viewer, policy, story_id, "users", user_id, False)
     return no_content()
 
 
 @router.put("/{story_id}/teams/{team_id}")
 def add_story_team(story_id: int, team_id: int, session: Session = SessionDep,
-                   viewer: Viewer = ViewerDep) -> JSON:
-    return json_response(team_json(_change_list(session, viewer, story_id, "teams", team_id, True)))
+                   viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> JSON:
+    return json_response(team_json(_change_list(session, viewer, policy, story_id, "teams", team_id, True)))
 
 
 @router.delete("/{story_id}/teams/{team_id}", status_code=204, response_class=Response)
 def remove_story_team(story_id: int, team_id: int, session: Session = SessionDep,
-                      viewer: Viewer = ViewerDep) -> Response:
-    _change_list(session, viewer, story_id, "teams", team_id, False)
+                      viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> Response:
+    _change_list(session, viewer, policy, story_id, "teams", team_id, False)
     return no_content()

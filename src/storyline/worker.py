@@ -1,0 +1,53 @@
+"""The background worker: scheduled disclosures and embargo expiry (more jobs join it later).
+
+`storyline worker` runs it as its own process (several API processes on PostgreSQL: run one or more
+workers; due rows are claimed with FOR UPDATE SKIP LOCKED). In the embedded mode `storyline serve`
+runs it in a thread of the server process (setting `worker_in_process`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from storyline.config import Settings
+from storyline.db import session_scope
+from storyline.security.disclosure import run_due
+from storyline.security.service import SecurityPolicy
+
+log = logging.getLogger("storyline.worker")
+
+
+def policy_of(settings: Settings) -> SecurityPolicy:
+    return SecurityPolicy(vmt_team=settings.vmt_team, embargo_max_days=settings.embargo_max_days)
+
+
+def run_pass(write_sessions: Any, settings: Settings) -> dict[str, int]:
+    """One pass over every job, in one transaction."""
+    result: dict[str, int] = {}
+    for session in session_scope(write_sessions):
+        result = run_due(session, policy_of(settings))
+    return result
+
+
+class WorkerThread(threading.Thread):
+    def __init__(self, write_sessions: Any, settings: Settings) -> None:
+        super().__init__(name="storyline-worker", daemon=True)
+        self.write_sessions = write_sessions
+        self.settings = settings
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                result = run_pass(self.write_sessions, self.settings)
+                if any(result.values()):
+                    log.info("worker pass: %s", result)
+            except Exception:  # a failed pass is retried at the next tick; nothing was committed
+                log.exception("worker pass failed")
+            self.stopping.wait(self.settings.worker_interval)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=10)
