@@ -10,6 +10,7 @@ import typer
 
 from storyline.cli.projects import projects_app
 from storyline.cli.server import db_app, serve
+from storyline.cli.teams import security_app, teams_app, worker
 from storyline.cli.users import tokens_app, users_app
 
 app = typer.Typer(
@@ -24,6 +25,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(projects_app, name="projects")
+app.add_typer(teams_app, name="teams")
+app.add_typer(security_app, name="security")
+app.command("worker")(worker)
 
 
 def main() -> None:

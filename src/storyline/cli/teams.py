@@ -1,0 +1,143 @@
+"""`storyline teams ...`, `storyline security ...` and `storyline worker`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from storyline.cli.common import fail, find_user, settings, write_session
+
+teams_app = typer.Typer(help="Teams and their members.", no_args_is_help=True)
+security_app = typer.Typer(help="Security handling: project security teams.", no_args_is_help=True)
+
+NAME_HELP = "Team name (3-255 characters: letters and digits separated by single _ - . /)"
+
+
+def _find_team(session, ref: str):  # type: ignore[no-untyped-def]
+    from storyline.errors import NotFound
+    from storyline.users.queries import get_team
+
+    try:
+        return get_team(session, ref)
+    except NotFound:
+        fail(f"no team with id or name {ref!r}")
+
+
+@teams_app.command("create")
+def create_team(
+    name: Annotated[str, typer.Argument(help=NAME_HELP)],
+    security: Annotated[bool, typer.Option("--security", help="Mark it as a security team")] = False,
+) -> None:
+    """Create a team. Prints its id."""
+    import re
+
+    from storyline.schemas import NAME_PATTERN
+    from storyline.users import service
+
+    if not 3 <= len(name) <= 255 or not re.match(NAME_PATTERN, name):
+        fail(f"invalid team name {name!r}: {NAME_HELP}")
+    with write_session() as session:
+        team = service.do_create_team(session, {"name": name, "security": security})
+        team_id = team.id
+    typer.echo(team_id)
+
+
+@teams_app.command("list")
+def list_teams() -> None:
+    """List teams: id, name, members."""
+    from sqlalchemy import func, select
+
+    from storyline.users.models import Team, TeamMember
+
+    with write_session() as session:
+        rows = session.execute(
+            select(Team.id, Team.name, Team.security, func.count(TeamMember.user_id))
+            .outerjoin(TeamMember, TeamMember.team_id == Team.id).group_by(Team.id).order_by(Team.name)
+        ).all()
+    for team_id, name, security, members in rows:
+        typer.echo(f"{team_id}\t{name}\t{members} member(s){' (security)' if security else ''}")
+
+
+@teams_app.command("add-member")
+def add_member(
+    team_ref: Annotated[str, typer.Argument(metavar="TEAM", help="Team id or name")],
+    user_ref: Annotated[str, typer.Argument(metavar="USER", help="User id or e-mail address")],
+) -> None:
+    """Add a user to a team."""
+    from storyline.users import service
+
+    with write_session() as session:
+        team, user = _find_team(session, team_ref), find_user(session, user_ref)
+        service.do_add_team_member(session, team, user)
+        message = f"User {user.id} is a member of team {team.name}."
+    typer.echo(message)
+
+
+@teams_app.command("remove-member")
+def remove_member(
+    team_ref: Annotated[str, typer.Argument(metavar="TEAM", help="Team id or name")],
+    user_ref: Annotated[str, typer.Argument(metavar="USER", help="User id or e-mail address")],
+) -> None:
+    """Remove a user from a team."""
+    from storyline.users import service
+
+    with write_session() as session:
+        team, user = _find_team(session, team_ref), find_user(session, user_ref)
+        service.do_remove_team_member(session, team, user.id)
+        message = f"User {user.id} is no longer a member of team {team.name}."
+    typer.echo(message)
+
+
+@security_app.command("set-team")
+def set_team(
+    project_ref: Annotated[str, typer.Argument(metavar="PROJECT", help="Project id or name")],
+    team_ref: Annotated[str | None, typer.Argument(metavar="TEAM", help="Team id or name")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the project's security team")] = False,
+) -> None:
+    """Name the security team of a project: it gets access to private security stories with a task on
+    the project (when a responder adds the task)."""
+    from storyline.errors import NotFound
+    from storyline.projects import queries, service
+
+    if (team_ref is None) == (not clear):
+        fail("give a TEAM, or --clear")
+    with write_session() as session:
+        try:
+            project = queries.get_project(session, project_ref)
+        except NotFound:
+            fail(f"no project with id or name {project_ref!r}")
+        team = None if clear else _find_team(session, team_ref or "")
+        service.do_update_project(session, project, {"security_team_id": None if team is None else team.id})
+        message = (f"Project {project.name} has no security team." if team is None
+                   else f"Project {project.name}: security team {team.name}.")
+    typer.echo(message)
+
+
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run one pass and exit")] = False,
+) -> None:
+    """Run the background worker (scheduled disclosures, embargo expiry). With several API
+    processes, run it here and set worker_in_process = false for `serve`."""
+    import logging
+    import time
+
+    from storyline.cli.common import require_migrated
+    from storyline.db import make_engine, make_sessionmaker
+    from storyline.worker import run_pass
+
+    config = settings()
+    require_migrated(config.database_url)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    engine = make_engine(config.database_url)
+    sessions = make_sessionmaker(engine, write=True)
+    try:
+        while True:
+            result = run_pass(sessions, config)
+            typer.echo(f"worker pass: {result['disclosed']} disclosed, "
+                       f"{result['embargo_expired']} embargo(es) expired")
+            if once:
+                return
+            time.sleep(config.worker_interval)
+    finally:
+        engine.dispose()
