@@ -133,10 +133,12 @@ TOKEN_SORT = {c.key: c for c in AccessToken.__table__.columns if c.key != "token
 
 def token_json(t: AccessToken, value: str | None = None) -> dict[str, Any]:
     """AccessToken JSON. Only a hash is stored: `access_token` is the clear value in the create
-    response and null on every later read."""
+    response and null on every later read. `last_used_at` is kept to the minute."""
     return {
         "id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at), "user_id": t.user_id,
         "access_token": value, "expires_in": t.expires_in, "refresh_token": None,
+        # additive: a label, "personal" or "session" (web login), expiry and last use
+        "name": t.name, "kind": t.kind, "expires_at": ts(t.expires_at), "last_used_at": ts(t.last_used_at),
     }
 
 

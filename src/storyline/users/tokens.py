@@ -21,9 +21,13 @@ def new_token_value() -> str:
 
 
 def create_token(
-    session: Session, user_id: int, expires_in: int, value: str | None = None, name: str | None = None
+    session: Session, user_id: int, expires_in: int, value: str | None = None, name: str | None = None,
+    kind: str = "personal",
 ) -> tuple[AccessToken, str]:
-    """Store a token for `user_id`; returns the row and the clear value (shown once)."""
+    """Store a token for `user_id`; returns the row and the clear value (shown once).
+
+    `kind` is "personal" (bots and scripts: made by the user or the CLI) or "session" (a web login,
+    renewable through its refresh token)."""
     value = value or new_token_value()
     now = utcnow()
     token = AccessToken(
@@ -32,6 +36,7 @@ def create_token(
         expires_in=expires_in,
         expires_at=now + dt.timedelta(seconds=expires_in),
         name=name,
+        kind=kind,
         created_at=now,
     )
     session.add(token)
