@@ -7,6 +7,7 @@ from storyline.api.v1 import (
     comments,
     events,
     milestones,
+    openid,
     project_groups,
     projects,
     stories,
@@ -25,5 +26,5 @@ from storyline.api.v1 import (
 router = APIRouter(prefix="/v1")
 for module in (stories, tasks, comments, events, tags, projects, project_groups, branches, milestones,
                systeminfo, task_statuses, users, user_tokens, user_preferences, teams, subscriptions,
-               subscription_events):
+               subscription_events, openid):
     router.include_router(module.router)
