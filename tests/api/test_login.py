@@ -693,3 +693,16 @@ def test_personal_token_last_used_at(lc, login_app):
     r = lc.post(f"/v1/users/{who.id}/preferences", json={"page_size": 20}, headers=bearer(value))
     assert r.status_code == 200
     assert utcnow() - last_used() < dt.timedelta(seconds=5)
+
+
+def test_userinfo_and_revoked_provider_tokens(issuer):
+    """Userinfo completes missing claims (same `sub` only); once the provider revokes the person's
+    tokens it gives nothing, and Storyline carries on with the ID token's claims alone."""
+    sub, email = person(issuer)
+    provider = Provider(OidcProvider(name="p", issuer=issuer, client_id="storyline"), 5)
+    tokens = mock_tokens(issuer, "storyline", sub, "n")
+    info = provider.userinfo(tokens["access_token"], sub)
+    assert info["sub"] == sub and info["email"] == email
+    assert provider.userinfo(tokens["access_token"], "somebody-else") == {}
+    assert httpx.post(f"{issuer}/users/{sub}/revoke-tokens").status_code == 204
+    assert provider.userinfo(tokens["access_token"], sub) == {}

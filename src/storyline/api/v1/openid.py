@@ -33,6 +33,7 @@ from storyline.auth.oauth import OAuthError
 from storyline.auth.oidc import LoginFailed, providers_for
 from storyline.config import Settings
 from storyline.db import session_scope
+from storyline.errors import StorylineError
 
 router = APIRouter(prefix="/openid", tags=["login"])
 
@@ -104,7 +105,7 @@ def authorize(
     if chosen is None:
         if not providers.by_name:
             return _fail(OAuthError("server_error", "Login is not configured on this server", **back))
-        return _fail(OAuthError("invalid_request", f"Unknown identity provider '{req.provider}'", **back))
+        return _fail(OAuthError("invalid_request", f"Unknown identity provider '{req.provider[:100]}'", **back))
     try:
         chosen.metadata()  # reach the provider before writing anything
     except LoginFailed as exc:
@@ -171,7 +172,8 @@ def authorize_return(
                 code_challenge_method=pending.code_challenge_method, ttl=settings.authorization_code_ttl)
     except login_service.LoginRefused as exc:
         return _fail(OAuthError(exc.error, exc.description, **back))
-    except IntegrityError:
+    except (IntegrityError, StorylineError):
+        # A concurrent change took the e-mail address or identity this login needed.
         return _fail(OAuthError("temporarily_unavailable", "A concurrent login changed this account; "
                                                            "please log in again", **back))
     location = oauth.redirect_to(pending.client_redirect_uri, code=our_code, state=pending.client_state)
