@@ -1,8 +1,8 @@
 """Imports every model so that Base.metadata is complete (Alembic, tests)."""
 
 from storyline.auth.models import AuthorizationCode, PendingLogin, RefreshToken, UserIdentity
-
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
+from storyline.security.models import StoryAudit
 from storyline.stories.models import (
     Comment,
     CommentHistory,
@@ -14,7 +14,6 @@ from storyline.stories.models import (
     Tag,
     Task,
 )
-from storyline.security.models import StoryAudit
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
 
