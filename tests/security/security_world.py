@@ -1,0 +1,234 @@
+"""The world the leak matrix runs against: private stories with everything hanging off them, public
+objects around them, and one persona per role of the security requirements (security-vmt.md §4).
+
+Everything is arranged through the HTTP API, as the people concerned would do it; only the first
+superuser and the personas' tokens are made as the CLI makes them (builders.make_persona).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from builders import Persona, make_persona
+from fastapi.testclient import TestClient
+
+PHASES = ("private", "flipped", "member_removed")
+
+
+def secret(label: str) -> str:
+    """A distinctive word that cannot occur anywhere by chance (ASCII: JSON escaping leaves it alone)."""
+    return f"zq{label}{uuid.uuid4().hex[:12]}"
+
+
+def headers(who: Persona | None) -> dict[str, str]:
+    return who.headers if who is not None else {}
+
+
+@dataclass
+class Subject:
+    """A private story and the ids of everything hanging off it."""
+
+    kind: str  # "private" (an ordinary private story) or "security" (a private security report)
+    story_id: int = 0
+    task_id: int = 0
+    comment_id: int = 0
+    event_id: int = 0  # the timeline event of the comment
+    tag_id: int = 0  # the tag only this story carries
+    subscription_id: int = 0  # the reporter's subscription to the story
+    inbox_id: int = 0  # a row of the reporter's inbox about the story
+    event_ids: set[int] = field(default_factory=set)
+    comment_ids: set[int] = field(default_factory=set)
+    inbox_ids: set[int] = field(default_factory=set)
+    subscription_ids: set[int] = field(default_factory=set)
+    secrets: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Role:
+    """A persona of the matrix: how the world makes them, and whether they may see a subject.
+
+    `sees(subject_kind, phase)`; adding a persona to the matrix is one entry in ROLES.
+    """
+
+    make: Callable[[World], Persona | None]
+    sees: Callable[[str, str], bool]
+
+
+def never(kind: str, phase: str) -> bool:
+    return False
+
+
+def always(kind: str, phase: str) -> bool:
+    return True
+
+
+ROLES: dict[str, Role] = {
+    "anonymous": Role(lambda w: None, never),
+    "outsider": Role(lambda w: w.person(teams=[w.outsider_team]), never),
+    "superuser": Role(lambda w: w.person(superuser=True, teams=[w.outsider_team]), never),
+    "reporter": Role(lambda w: w.owner, always),
+    "team_member": Role(lambda w: w.person(teams=[w.list_team]), lambda kind, phase: phase != "member_removed"),
+}
+
+
+class World:
+    """One arranged world per test module (see `arrange`); `advance_to(phase)` moves it forward."""
+
+    def __init__(self, app: Any, client: TestClient, roles: dict[str, Role] = ROLES) -> None:
+        self.app = app
+        self.client = client
+        self.roles = roles
+        self.phase = "none"
+        self.admin = make_persona(app, superuser=True, name="Arranging Admin")
+        self.owner = make_persona(app, name="Reporting Person")
+        self.personas: dict[str, Persona | None] = {}
+        self.subjects: list[Subject] = []
+
+    # ---- HTTP -------------------------------------------------------------------------------------
+
+    def call(self, method: str, path: str, who: Persona | None, **kw: Any) -> Any:
+        return self.client.request(method, path, headers=headers(who), **kw)
+
+    def ok(self, method: str, path: str, who: Persona | None = None, **kw: Any) -> Any:
+        r = self.call(method, path, who or self.admin, **kw)
+        assert r.status_code in (200, 204), (method, path, r.status_code, r.text)
+        return r.json() if r.content else None
+
+    def person(self, *, superuser: bool = False, teams: list[int] = ()) -> Persona:  # type: ignore[assignment]
+        p = make_persona(self.app, superuser=superuser)
+        for team_id in teams:
+            self.ok("PUT", f"/v1/teams/{team_id}/users/{p.id}")
+        return p
+
+    # ---- arranging --------------------------------------------------------------------------------
+
+    def arrange(self) -> World:
+        ok = self.ok
+        self.project = ok("POST", "/v1/projects", json={"name": "security/matrix", "description": "Matrix"})
+        self.project_id = self.project["id"]
+        self.branch_id = ok("GET", "/v1/branches", params={"project_id": self.project_id})[0]["id"]
+        self.milestone_id = ok("POST", "/v1/milestones", json={"name": "milestone-1", "branch_id": self.branch_id})["id"]
+        self.group = ok("POST", "/v1/project_groups", json={"name": "security-group", "title": "Group"})
+        ok("PUT", f"/v1/project_groups/{self.group['id']}/projects/{self.project_id}")
+        self.list_team = ok("POST", "/v1/teams", json={"name": "story-list-team"})["id"]
+        self.outsider_team = ok("POST", "/v1/teams", json={"name": "outsider-team"})["id"]
+        self.owner_token_id = ok("GET", f"/v1/users/{self.owner.id}/tokens", self.owner)[0]["id"]
+        for name, role in self.roles.items():
+            self.personas[name] = role.make(self)
+        self.member = self.personas["team_member"]
+        assert self.member is not None
+        # Outsiders subscribe to the project: a notification filter that forgot the rule would reach them.
+        for name in ("outsider", "superuser"):
+            ok("POST", "/v1/subscriptions", self.personas[name],
+               json={"target_type": "project", "target_id": self.project_id})
+        self.shared_tag = "shared-tag"
+        self._arrange_public()
+        self.subjects.append(self._arrange_subject("private"))
+        self.phase = "private"
+        return self
+
+    def _arrange_public(self) -> None:
+        """Public objects everywhere the private ones are, so that no collection is trivially empty."""
+        ok = self.ok
+        outsider = self.personas["outsider"]
+        ps = ok("POST", "/v1/stories", self.owner, json={"title": "A public story", "description": "Open",
+                                                          "tags": [self.shared_tag]})
+        self.public_story_id = ps["id"]
+        ok("POST", "/v1/tasks", self.owner, json={"title": "A public task", "story_id": ps["id"],
+                                                   "project_id": self.project_id, "assignee_id": self.owner.id})
+        ok("POST", f"/v1/stories/{ps['id']}/comments", self.member, json={"content": "A public comment"})
+        other = ok("POST", "/v1/stories", outsider, json={"title": "Another public story"})
+        ok("POST", "/v1/tasks", outsider, json={"title": "Outsider task", "story_id": other["id"],
+                                                 "project_id": self.project_id})
+        ok("POST", "/v1/subscriptions", self.member, json={"target_type": "story", "target_id": ps["id"]})
+
+    def _arrange_subject(self, kind: str, **story_fields: Any) -> Subject:
+        ok, owner, member = self.ok, self.owner, self.member
+        s = Subject(kind)
+        s.secrets = {k: secret(k) for k in ("title", "description", "task", "comment", "history", "tag")}
+        story = ok("POST", "/v1/stories", owner, json={
+            "title": f"Private {s.secrets['title']}", "description": f"Details: {s.secrets['description']}",
+            "private": True, "users": [{"id": owner.id}], "teams": [{"id": self.list_team}], **story_fields})
+        s.story_id = sid = story["id"]
+        ok("POST", "/v1/subscriptions", member, json={"target_type": "story", "target_id": sid})
+        event = ok("POST", f"/v1/stories/{sid}/comments", member,
+                   json={"content": f"First words {s.secrets['history']}"})
+        s.comment_id, s.event_id = event["comment_id"], event["id"]
+        ok("PUT", f"/v1/stories/{sid}/comments/{s.comment_id}", member,
+           json={"content": f"Edited words {s.secrets['comment']}"})
+        ok("PUT", f"/v1/stories/{sid}/tags", owner, json=[s.secrets["tag"], self.shared_tag])
+        s.tag_id = ok("GET", "/v1/tags", owner, params={"name": s.secrets["tag"]})[0]["id"]
+        task = ok("POST", "/v1/tasks", owner, json={
+            "title": f"Fix {s.secrets['task']}", "story_id": sid, "project_id": self.project_id,
+            "assignee_id": owner.id})
+        s.task_id = task["id"]
+        ok("PUT", f"/v1/tasks/{s.task_id}", member, json={"status": "merged", "milestone_id": self.milestone_id})
+        ok("POST", "/v1/subscriptions", owner, json={"target_type": "task", "target_id": s.task_id})
+        self.refresh(s)
+        return s
+
+    def refresh(self, s: Subject) -> None:
+        """Collect the ids of everything hanging off the subject, as its reporter sees them."""
+        ok, sid = self.ok, s.story_id
+        s.event_ids = {e["id"] for e in ok("GET", f"/v1/stories/{sid}/events", self.owner)}
+        s.comment_ids = {c["id"] for c in ok("GET", f"/v1/stories/{sid}/comments", self.owner)}
+        subs = ok("GET", "/v1/subscriptions", self.owner)
+        s.subscription_id = next(x["id"] for x in subs
+                                 if x["target_type"] == "story" and x["target_id"] == sid)
+        s.subscription_ids = {x["id"] for x in subs if (x["target_type"], x["target_id"]) in
+                              (("story", sid), ("task", s.task_id))}
+        inbox = ok("GET", "/v1/subscription_events", self.owner)
+        s.inbox_ids = {e["id"] for e in inbox if json.loads(e["event_info"] or "{}").get("story_id") == sid}
+        assert s.inbox_ids, "the reporter's inbox has rows about the subject"
+        s.inbox_id = min(s.inbox_ids)
+
+    # ---- phases -----------------------------------------------------------------------------------
+
+    def advance_to(self, phase: str) -> None:
+        assert PHASES.index(phase) >= PHASES.index(self.phase), f"phases run in order: {self.phase} → {phase}"
+        while self.phase != phase:
+            nxt = PHASES[PHASES.index(self.phase) + 1]
+            getattr(self, f"_enter_{nxt}")()
+            self.phase = nxt
+
+    def _enter_flipped(self) -> None:
+        """Each subject goes public (the outsider subscribes meanwhile) and private again."""
+        outsider = self.personas["outsider"]
+        for s in self.subjects:
+            sid = s.story_id
+            users = [u["id"] for u in self.ok("GET", f"/v1/stories/{sid}/users", self.owner)]
+            teams = [t["id"] for t in self.ok("GET", f"/v1/stories/{sid}/teams", self.owner)]
+            assert self.ok("PUT", f"/v1/stories/{sid}", self.owner, json={"private": False})["private"] is False
+            assert self.call("GET", f"/v1/stories/{sid}", None).status_code == 200
+            self.ok("POST", "/v1/subscriptions", outsider, json={"target_type": "story", "target_id": sid})
+            again = self.ok("PUT", f"/v1/stories/{sid}", self.owner,
+                            json={"private": True, "users": users, "teams": teams})
+            assert again["private"] is True
+            s.secrets["after_flip"] = secret("afterflip")
+            self.ok("POST", f"/v1/stories/{sid}/comments", self.member,
+                    json={"content": f"Back to private {s.secrets['after_flip']}"})
+            self.refresh(s)
+
+    def _enter_member_removed(self) -> None:
+        assert self.member is not None
+        self.ok("DELETE", f"/v1/teams/{self.list_team}/users/{self.member.id}")
+
+    # ---- reading back -----------------------------------------------------------------------------
+
+    def snapshot(self, s: Subject) -> dict[str, Any]:
+        """Everything about the subject as its reporter reads it: a refused write must leave it equal."""
+        sid, owner = s.story_id, self.owner
+        paths = [f"/v1/stories/{sid}", f"/v1/stories/{sid}/tasks", f"/v1/stories/{sid}/comments",
+                 f"/v1/stories/{sid}/comments/{s.comment_id}/history", f"/v1/stories/{sid}/events",
+                 f"/v1/stories/{sid}/users", f"/v1/stories/{sid}/teams", f"/v1/tags?story_id={sid}",
+                 "/v1/subscriptions", "/v1/subscription_events", f"/v1/teams/{self.list_team}/users",
+                 f"/v1/tasks/{s.task_id}"]
+        out = {}
+        for path in paths:
+            r = self.call("GET", path, owner)
+            out[path] = (r.status_code, r.json())
+        return out
