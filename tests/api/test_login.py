@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import time
 import urllib.parse as up
 from collections.abc import Iterator
 from typing import Any
@@ -693,6 +694,30 @@ def test_personal_token_last_used_at(lc, login_app):
     r = lc.post(f"/v1/users/{who.id}/preferences", json={"page_size": 20}, headers=bearer(value))
     assert r.status_code == 200
     assert utcnow() - last_used() < dt.timedelta(seconds=5)
+
+
+def test_last_used_at_never_holds_up_a_read(lc, login_app):
+    """On SQLite, while another writer holds the lock, a read goes on without recording the use."""
+    if login_app.state.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's single writer lock")
+    who = make_persona(login_app)
+    holder = login_app.state.write_sessions()
+    holder.execute(select(1))  # BEGIN IMMEDIATE: the write lock is taken
+    try:
+        started = time.monotonic()
+        r = me(lc, who.token)
+        elapsed = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert r.status_code == 200 and elapsed < 5
+    for session in session_scope(login_app.state.read_sessions):
+        assert session.execute(select(AccessToken.last_used_at)
+                               .where(AccessToken.token_hash == hash_token(who.token))).scalar_one() is None
+    assert me(lc, who.token).status_code == 200  # the lock is free again: recorded now
+    for session in session_scope(login_app.state.read_sessions):
+        assert session.execute(select(AccessToken.last_used_at)
+                               .where(AccessToken.token_hash == hash_token(who.token))).scalar_one() is not None
 
 
 def test_userinfo_and_revoked_provider_tokens(issuer):

@@ -47,8 +47,9 @@ def _note_use(request: Request, session: Session, token_id: int, now: dt.datetim
     """Record when a token was last used, at most once a minute per token.
 
     A write request updates it in its own transaction. A read request's session does not write
-    (on SQLite it holds no write lock), so a separate short write transaction does it; if that
-    write cannot happen (database busy), the request goes on without it.
+    (on SQLite it holds no write lock), so a separate short write transaction does it. That write
+    never makes a read wait long: on SQLite it gives up after 250 ms when another writer holds the
+    lock, and the request goes on without it (the next use records it).
     """
     stmt = (update(AccessToken)
             .where(AccessToken.id == token_id,
@@ -58,11 +59,22 @@ def _note_use(request: Request, session: Session, token_id: int, now: dt.datetim
     if request.method not in READ_METHODS:
         session.execute(stmt)
         return
+    engine = request.app.state.engine
     try:
-        with request.app.state.write_sessions() as writer, writer.begin():
-            writer.execute(stmt)
+        with engine.execution_options(storyline_write=True).connect() as conn:
+            raw = conn.connection.dbapi_connection if engine.dialect.name == "sqlite" else None
+            saved = raw.execute("PRAGMA busy_timeout").fetchone()[0] if raw is not None else None
+            try:
+                if raw is not None:
+                    raw.execute("PRAGMA busy_timeout=250")
+                conn.execute(stmt)
+                conn.commit()
+            finally:
+                conn.rollback()
+                if raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout={int(saved)}")
     except SQLAlchemyError:
-        log.warning("could not record the use of token %s", token_id, exc_info=True)
+        log.info("could not record the use of token %s now", token_id, exc_info=True)
 
 
 def get_viewer(request: Request, session: Session = SessionDep) -> Viewer:
