@@ -7,7 +7,9 @@ from storyline.db import session_scope, utcnow
 from storyline.users.models import AccessToken
 from storyline.users.tokens import hash_token
 
-TOKEN_KEYS = {"id", "created_at", "updated_at", "user_id", "access_token", "expires_in", "refresh_token"}
+TOKEN_KEYS = {"id", "created_at", "updated_at", "user_id", "access_token", "expires_in", "refresh_token",
+              # additive
+              "name", "kind", "expires_at", "last_used_at"}
 
 
 def bearer(value):
@@ -32,7 +34,8 @@ def test_create_token_shows_value_once(client, app, user):
     # only a hash is stored, so later reads cannot show the value
     r = client.get(f"/v1/users/{user.id}/tokens/{t['id']}", headers=user.headers)
     assert r.status_code == 200
-    assert r.json() == {**t, "access_token": None}
+    # Using the token records its last use; everything else is as created, without the value.
+    assert r.json() == {**t, "access_token": None, "last_used_at": r.json()["last_used_at"]}
     for session in session_scope(app.state.read_sessions):
         stored = session.execute(select(AccessToken.token_hash).where(AccessToken.id == t["id"])).scalar_one()
     assert stored == hash_token(t["access_token"]) and stored != t["access_token"]
@@ -175,3 +178,13 @@ def test_delete_all_by_self_and_by_superuser(client, user, other, admin):
     assert client.delete(f"/v1/users/{other.id}/tokens/delete_all", headers=admin.headers).status_code == 204
     assert client.get("/v1/users/self", headers=other.headers).status_code == 401
     assert client.get("/v1/users/self", headers=admin.headers).status_code == 200
+
+
+def test_token_name_kind_and_expiry_are_shown(client, user):
+    t = make_token(client, user, name="gerrit-bot", expires_in=7200)
+    assert t["name"] == "gerrit-bot" and t["kind"] == "personal" and t["last_used_at"] is None
+    created = dt.datetime.fromisoformat(t["created_at"])
+    assert dt.datetime.fromisoformat(t["expires_at"]) - created == dt.timedelta(seconds=7200)
+    r = client.post(f"/v1/users/{user.id}/tokens", json={"user_id": user.id, "name": "x" * 101},
+                    headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "name"

@@ -48,8 +48,8 @@ def _note_use(request: Request, session: Session, token_id: int, now: dt.datetim
 
     A write request updates it in its own transaction. A read request's session does not write
     (on SQLite it holds no write lock), so a separate short write transaction does it. That write
-    never makes a read wait long: on SQLite it gives up after 250 ms when another writer holds the
-    lock, and the request goes on without it (the next use records it).
+    never makes a read wait long: it gives up after 250 ms when another writer holds the lock (SQLite)
+    or the token's row (PostgreSQL), and the request goes on without it (the next use records it).
     """
     stmt = (update(AccessToken)
             .where(AccessToken.id == token_id,
@@ -67,6 +67,8 @@ def _note_use(request: Request, session: Session, token_id: int, now: dt.datetim
             try:
                 if raw is not None:
                     raw.execute("PRAGMA busy_timeout=250")
+                else:  # PostgreSQL: never queue behind a lock on the token row for long
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = '250ms'")
                 conn.execute(stmt)
                 conn.commit()
             finally:

@@ -71,6 +71,8 @@ class TokenIn(In):
     access_token: Annotated[str, StringConstraints(max_length=255)] | None = Field(
         None, description="The token value; a random one is generated when absent or empty"
     )
+    name: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        None, description="A label, e.g. the bot or script that uses the token (additive)")
 
 
 class TokenUpdate(In):
@@ -86,6 +88,10 @@ class TokenOut(Resource):
     )
     expires_in: int
     refresh_token: None = None
+    name: str | None = Field(description="A label (additive)")
+    kind: str = Field(description='"personal" (bots, scripts) or "session" (web login) (additive)')
+    expires_at: str = Field(description="When the token stops working, UTC (additive)")
+    last_used_at: str | None = Field(description="Last use, to the minute (additive)")
 
 
 class Preferences(Out):

@@ -201,7 +201,7 @@ def do_set_preferences(session: Session, user_id: int, data: dict[str, Any]) -> 
 
 
 def do_create_token(
-    session: Session, user_id: int, expires_in: int, value: str | None = None
+    session: Session, user_id: int, expires_in: int, value: str | None = None, name: str | None = None
 ) -> tuple[AccessToken, str]:
     """A personal token; a random value when none is given. 409 when the value is already taken."""
     if value:
@@ -210,7 +210,7 @@ def do_create_token(
         ).first()
         if taken is not None:
             raise Conflict("This token already exists.", field="access_token")
-    return create_token(session, user_id, expires_in, value or None)
+    return create_token(session, user_id, expires_in, value or None, name=name)
 
 
 def do_update_token(session: Session, token: AccessToken, expires_in: int | None) -> AccessToken:

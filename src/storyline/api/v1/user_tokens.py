@@ -70,7 +70,7 @@ def create_token(request: Request, body: TokenIn, user_id: IdPath, session: Sess
     _owner(session, viewer, user_id)
     _same_user(body.user_id, user_id)
     expires_in = body.expires_in or request.app.state.settings.default_token_lifetime
-    token, value = service.do_create_token(session, user_id, expires_in, body.access_token)
+    token, value = service.do_create_token(session, user_id, expires_in, body.access_token, body.name)
     return json_response(queries.token_json(token, value))
 
 
