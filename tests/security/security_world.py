@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builders import Persona, make_persona
+from conftest import VMT_TEAM
 from fastapi.testclient import TestClient
 
 PHASES = ("private", "flipped", "member_removed")
@@ -72,6 +73,8 @@ ROLES: dict[str, Role] = {
     "superuser": Role(lambda w: w.person(superuser=True, teams=[w.outsider_team]), never),
     "reporter": Role(lambda w: w.owner, always),
     "team_member": Role(lambda w: w.person(teams=[w.list_team]), lambda kind, phase: phase != "member_removed"),
+    "security_team": Role(lambda w: w.person(teams=[w.security_team]), lambda kind, phase: kind == "security"),
+    "vmt_member": Role(lambda w: w.person(teams=[w.vmt_team]), lambda kind, phase: kind == "security"),
 }
 
 
@@ -98,7 +101,7 @@ class World:
         assert r.status_code in (200, 204), (method, path, r.status_code, r.text)
         return r.json() if r.content else None
 
-    def person(self, *, superuser: bool = False, teams: list[int] = ()) -> Persona:  # type: ignore[assignment]
+    def person(self, *, superuser: bool = False, teams: tuple[int, ...] | list[int] = ()) -> Persona:
         p = make_persona(self.app, superuser=superuser)
         for team_id in teams:
             self.ok("PUT", f"/v1/teams/{team_id}/users/{p.id}")
@@ -116,18 +119,27 @@ class World:
         ok("PUT", f"/v1/project_groups/{self.group['id']}/projects/{self.project_id}")
         self.list_team = ok("POST", "/v1/teams", json={"name": "story-list-team"})["id"]
         self.outsider_team = ok("POST", "/v1/teams", json={"name": "outsider-team"})["id"]
+        # The configured VMT, and the project's security team (named by a superuser).
+        self.vmt_team = ok("POST", "/v1/teams", json={"name": VMT_TEAM})["id"]
+        self.security_team = ok("POST", "/v1/teams", json={"name": "matrix-coresec"})["id"]
+        ok("PUT", f"/v1/projects/{self.project_id}", json={"security_team_id": self.security_team})
         self.owner_token_id = ok("GET", f"/v1/users/{self.owner.id}/tokens", self.owner)[0]["id"]
         for name, role in self.roles.items():
             self.personas[name] = role.make(self)
         self.member = self.personas["team_member"]
-        assert self.member is not None
+        self.vmt_member = self.personas["vmt_member"]
+        assert self.member is not None and self.vmt_member is not None
         # Outsiders subscribe to the project: a notification filter that forgot the rule would reach them.
         for name in ("outsider", "superuser"):
             ok("POST", "/v1/subscriptions", self.personas[name],
                json={"target_type": "project", "target_id": self.project_id})
         self.shared_tag = "shared-tag"
         self._arrange_public()
-        self.subjects.append(self._arrange_subject("private"))
+        # An ordinary private story: a responder's task on the project must not bring its security team.
+        self.subjects.append(self._arrange_subject("private", self.member, private=True))
+        # A security report: the reporter and the VMT see it at once; the project's security team once a
+        # responder (the VMT) adds a task on the project (security-vmt.md §3.2).
+        self.subjects.append(self._arrange_subject("security", self.vmt_member, security=True))
         self.phase = "private"
         return self
 
@@ -146,14 +158,21 @@ class World:
                                                  "project_id": self.project_id})
         ok("POST", "/v1/subscriptions", self.member, json={"target_type": "story", "target_id": ps["id"]})
 
-    def _arrange_subject(self, kind: str, **story_fields: Any) -> Subject:
+    def _arrange_subject(self, kind: str, task_by: Persona, **story_fields: Any) -> Subject:
         ok, owner, member = self.ok, self.owner, self.member
         s = Subject(kind)
         s.secrets = {k: secret(k) for k in ("title", "description", "task", "comment", "history", "tag")}
         story = ok("POST", "/v1/stories", owner, json={
             "title": f"Private {s.secrets['title']}", "description": f"Details: {s.secrets['description']}",
-            "private": True, "users": [{"id": owner.id}], "teams": [{"id": self.list_team}], **story_fields})
+            "users": [{"id": owner.id}], "teams": [{"id": self.list_team}], **story_fields})
         s.story_id = sid = story["id"]
+        assert story["private"] is True
+        if kind == "security":
+            assert self.sees("vmt_member", sid) and not self.sees("security_team", sid), "a new report: VMT only"
+            # The reporter choosing the project does not bring in its security team.
+            ok("POST", "/v1/tasks", owner, json={"title": "Reporter's guess", "story_id": sid,
+                                                  "project_id": self.project_id})
+            assert not self.sees("security_team", sid), "the reporter's task grants nothing"
         ok("POST", "/v1/subscriptions", member, json={"target_type": "story", "target_id": sid})
         event = ok("POST", f"/v1/stories/{sid}/comments", member,
                    json={"content": f"First words {s.secrets['history']}"})
@@ -162,14 +181,20 @@ class World:
            json={"content": f"Edited words {s.secrets['comment']}"})
         ok("PUT", f"/v1/stories/{sid}/tags", owner, json=[s.secrets["tag"], self.shared_tag])
         s.tag_id = ok("GET", "/v1/tags", owner, params={"name": s.secrets["tag"]})[0]["id"]
-        task = ok("POST", "/v1/tasks", owner, json={
+        task = ok("POST", "/v1/tasks", task_by, json={
             "title": f"Fix {s.secrets['task']}", "story_id": sid, "project_id": self.project_id,
             "assignee_id": owner.id})
         s.task_id = task["id"]
+        assert self.sees("security_team", sid) == (kind == "security"), f"security team and the {kind} story"
         ok("PUT", f"/v1/tasks/{s.task_id}", member, json={"status": "merged", "milestone_id": self.milestone_id})
         ok("POST", "/v1/subscriptions", owner, json={"target_type": "task", "target_id": s.task_id})
         self.refresh(s)
         return s
+
+    def sees(self, role: str, story_id: int) -> bool:
+        r = self.call("GET", f"/v1/stories/{story_id}", self.personas[role])
+        assert r.status_code in (200, 404), r.text
+        return r.status_code == 200
 
     def refresh(self, s: Subject) -> None:
         """Collect the ids of everything hanging off the subject, as its reporter sees them."""

@@ -92,7 +92,7 @@ QUERY_PARAMS: dict[str, Callable[[Ctx], list[Any]]] = {
     "story_id": lambda c: [c.subject.story_id],
     "title": lambda c: [c.subject.secrets["title"], c.subject.secrets["task"]],
     "description": lambda c: [c.subject.secrets["description"]],
-    "q": lambda c: [c.subject.secrets[k] for k in ("title", "task", "comment", "history", "tag")],
+    "q": lambda c: [c.subject.secrets[k] for k in ("title", "task", "history")],
     "tags": lambda c: [c.subject.secrets["tag"], c.world.shared_tag],
     "name": lambda c: [c.subject.secrets["tag"]],
     "project_id": lambda c: [c.world.project_id],
@@ -342,7 +342,8 @@ def with_controls(op: Operation, ctx: Ctx, body: Body | None = None, query: dict
 
 def read_calls(ops: Iterable[Operation], ctx: Ctx, *, variants: bool = True) -> list[Call]:
     """Every GET: the plain call (with its controls), and unless `variants` is false, one call per
-    filled query parameter value and a one-row page."""
+    filled query parameter value and a one-row page. Operations with a private object in the path
+    get no variants: the object is looked up (404) before any filter applies."""
     calls = []
     for op in ops:
         if op.method != "GET":
@@ -350,7 +351,7 @@ def read_calls(ops: Iterable[Operation], ctx: Ctx, *, variants: bool = True) -> 
         first = with_controls(op, ctx)
         first[0].base = True
         calls += first
-        if not variants:
+        if not variants or hidden_in_path(op):
             continue
         for name in op.query_params:
             for value in QUERY_PARAMS[name](ctx) if name in QUERY_PARAMS else ():
@@ -369,9 +370,21 @@ def write_calls(op: Operation, ctx: Ctx) -> list[Call]:
     return calls
 
 
-def send(client: TestClient, call: Call, who: Persona | None) -> Any:
-    headers = who.headers if who is not None else {}
-    return client.request(call.method, call.path, headers=headers, follow_redirects=False, **call.kwargs)
+class Sender:
+    """Sends calls as one persona; reads are cached (the same request for several subjects is sent once)."""
+
+    def __init__(self, client: TestClient, who: Persona | None) -> None:
+        self.client, self.who, self.cache = client, who, {}  # type: ignore[var-annotated]
+
+    def __call__(self, call: Call) -> Any:
+        key = (call.method, call.path, json.dumps(call.kwargs, sort_keys=True))
+        if call.method == "GET" and key in self.cache:
+            return self.cache[key]
+        headers = self.who.headers if self.who is not None else {}
+        r = self.client.request(call.method, call.path, headers=headers, follow_redirects=False, **call.kwargs)
+        if call.method == "GET":
+            self.cache[key] = r
+        return r
 
 
 # ---- what a response reveals ------------------------------------------------------------------------
@@ -415,7 +428,7 @@ def revealed(data: Any, s: Subject) -> list[str]:
 
 def normalised(text: str, ids: Iterable[int]) -> str:
     ids = sorted({str(i) for i in ids}, key=len, reverse=True)
-    return re.sub(rf"(?<!\d)(?:{'|'.join(ids)})(?!\d)", "<id>", text) if ids else text
+    return re.sub(rf"(?<!\w)(?:{'|'.join(ids)})(?!\w)", "<id>", text) if ids else text
 
 
 def body_of(r: Any) -> Any:
@@ -434,22 +447,26 @@ class Findings:
             self.problems.append(f"{call.label} [{call.path}] {check}: {detail}")
 
 
-def check_hidden(f: Findings, client: TestClient, call: Call, r: Any, who: Persona | None,
-                 invisible: list[Subject], *, write: bool) -> None:
-    """The checks for a persona who must not see the subjects `invisible` (the call's among them)."""
-    text = r.text
-    data = body_of(r)
+def check_content(f: Findings, call: Call, r: Any, invisible: list[Subject]) -> None:
+    """Nothing of the subjects `invisible` in the answer: no secret, no object of theirs listed."""
+    text, data = r.text, body_of(r)
     for s in invisible:
         for name, word in s.secrets.items():
             f.check(word not in text, call, f"secret:{name}", f"{r.status_code} contains the {name} ({word})")
         where = revealed(data, s)
         f.check(not where, call, "listed", f"{r.status_code} lists {where[:3]}")
+
+
+def check_like_missing(f: Findings, send: Sender, call: Call, r: Any, *, write: bool) -> None:
+    """A call naming objects of a subject the caller must not see: refused (writes) or 404 (single
+    objects), and answered exactly like the same call naming missing ids (ids aside)."""
+    text = r.text
     if write:
         f.check(r.status_code in (400, 401, 403, 404), call, "refused", f"answered {r.status_code}: {text[:200]}")
     elif call.base and set(call.hidden.values()) & hidden_in_path(call.op):
         f.check(r.status_code == 404, call, "404", f"answered {r.status_code}: {text[:200]}")
     if call.control is not None:
-        c = send(client, call.control, who)
+        c = send(call.control)
         mine = normalised(text, call.hidden)
         theirs = normalised(c.text, call.control.hidden)
         f.check((r.status_code, mine, r.headers.get("x-total")) == (c.status_code, theirs, c.headers.get("x-total")),
@@ -534,16 +551,18 @@ def test_reads(world: World, ops: list[Operation], phase: str, role: str, client
     visible = sees(world, role)
     invisible = [s for s in world.subjects if not visible(s)]
     f = Findings()
+    send = Sender(client, who)
     for s in world.subjects:
         texts: list[str] = []
         listed: set[str] = set()
         # People on the list make the plain calls only: enough for the positive controls below.
         for call in read_calls(ops, Ctx(world, s, who, "GET"), variants=not visible(s)):
-            r = send(client, call, who)
+            r = send(call)
             check_any(f, call, r, world, visible)
-            if invisible:
-                check_hidden(f, client, call, r, who, invisible, write=False)
-            if visible(s):
+            check_content(f, call, r, invisible)
+            if not visible(s):
+                check_like_missing(f, send, call, r, write=False)
+            else:
                 texts.append(r.text)
                 if revealed(body_of(r), s):
                     listed.add(str(call.op))
@@ -555,16 +574,19 @@ def test_reads(world: World, ops: list[Operation], phase: str, role: str, client
             f.problems += [f"{role} never reads the {k} of the {s.kind} story"
                            for k, v in s.secrets.items() if v not in joined]
             expected = {"GET /v1/stories", "GET /v1/tasks", "GET /v1/events", "GET /v1/stories/{story_id}/comments",
-                        "GET /v1/subscriptions"}
+                        "GET /v1/stories/{story_id}/events"}
             f.problems += [f"{role} is never shown the {s.kind} story by {x}" for x in sorted(expected - listed)]
-    assert not f.problems, "\n".join(f.problems)
+    problems = list(dict.fromkeys(f.problems))
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_writes(world: World, ops: list[Operation], phase: str, role: str, client: TestClient) -> None:
     who = world.personas[role]
     visible = sees(world, role)
+    invisible = [s for s in world.subjects if not visible(s)]
     f = Findings()
+    send = Sender(client, who)
     for s in world.subjects:
         before = world.snapshot(s)
         if visible(s):
@@ -578,9 +600,10 @@ def test_writes(world: World, ops: list[Operation], phase: str, role: str, clien
                 continue
             calls = write_calls(op, Ctx(world, s, who, op.method))
             for call in calls:
-                r = send(client, call, who)
+                r = send(call)
                 check_any(f, call, r, world, visible)
-                check_hidden(f, client, call, r, who, [s], write=True)
+                check_content(f, call, r, invisible)
+                check_like_missing(f, send, call, r, write=True)
         # Refused writes changed nothing the reporter can read (one snapshot for all of them: a write
         # that was not refused is reported above by its own status).
         after = world.snapshot(s)
