@@ -9,6 +9,7 @@ tags) by checking what was stored before retrying. Every non-2xx answer is count
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import sys
@@ -79,6 +80,11 @@ class Plan:
     search_words: tuple[str, ...] = SEARCH_WORDS
 
     @property
+    def fingerprint(self) -> str:
+        """Identifies the plan's content (sizes, seed, generator): equal plans load equal data."""
+        return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
+
+    @property
     def request_count(self) -> int:
         n = len(self.projects) + len(self.tags)
         for s in (self.huge, *self.stories):
@@ -142,6 +148,9 @@ class Loaded:
     statuses: dict[str, int] = field(default_factory=dict)   # "POST /v1/tasks 500" -> count
     samples: dict[str, str] = field(default_factory=dict)    # first answer of each kind
     retries: int = 0
+
+    def ids(self) -> dict[str, Any]:
+        return {"project_ids": self.project_ids, "huge_id": self.huge_id, "story_ids": self.story_ids}
 
     def summary(self) -> dict[str, Any]:
         return {"seconds": round(self.seconds, 1), "requests": self.requests,

@@ -148,7 +148,20 @@ def bench_server(target: Target, loaded: Loaded, plan: Plan, sample: list[int], 
         print(f"warning: other programs use {busy}% of the machine's CPU before measuring {target.name}; "
               "figures will be noisy", file=sys.stderr)
 
+    deadline = time.monotonic() + args.wait_quiet
+
     def timed(clients: int, paths: list[str]) -> dict[str, Any]:
+        waited = False
+        while time.monotonic() < deadline:      # --wait-quiet: let other people's work finish first
+            meter.start()
+            time.sleep(2.0)
+            other = meter.stop()
+            if other is None or other <= NOISY_PCT:
+                break
+            if not waited:
+                print(f"  waiting for a quiet machine (other programs use {other}% of the CPU) ...",
+                      file=sys.stderr)
+                waited = True
         meter.start()
         res = measure(target, paths, args.requests, clients, args.warmup, args.max_seconds)
         res["other_cpu_pct"] = meter.stop()
@@ -186,11 +199,42 @@ class Side:
     problems: list[str] | None = None
     error: str | None = None
 
+    reuse: bool = False           # the peer only: keep the dataset a previous run loaded (--peer-reuse)
+    reused: bool = False
+
+    def _previous(self, plan: Plan) -> Loaded | None:
+        """The dataset a previous run loaded into the peer, if it was this very plan."""
+        try:
+            saved = json.loads(self.server.dataset_file.read_text())
+        except (OSError, ValueError):
+            return None
+        if saved.get("fingerprint") != plan.fingerprint:
+            return None
+        return Loaded(target=self.server.name, **saved["ids"], seconds=0.0)
+
     def start_and_load(self, plan: Plan, workers: int) -> None:
         name = self.server.name
         try:
             print(f"starting {name} ...", file=sys.stderr)
-            self.target = self.server.start()
+            previous = self._previous(plan) if self.reuse else None
+            if previous is not None:
+                self.target = self.server.start(reset=False)
+                conn = Conn(self.target)
+                try:
+                    problems = verify(conn, plan, previous)
+                except (RuntimeError, TransportError) as exc:
+                    problems = [str(exc)]
+                finally:
+                    conn.close()
+                if not problems:
+                    self.loaded, self.problems, self.reused = previous, [], True
+                    print(f"{name}: re-using the dataset loaded by a previous run", file=sys.stderr)
+                    return
+                print(f"{name}: the saved dataset does not check out ({problems[0]}); loading again",
+                      file=sys.stderr)
+                self.server.stop()
+            if self.target is None or previous is not None:
+                self.target = self.server.start()
             print(f"loading {plan.request_count} objects into {name} at {self.target.base_url} ...",
                   file=sys.stderr)
             self.loaded = Loader(self.target, plan, workers=workers).load()
@@ -199,6 +243,9 @@ class Side:
                 self.problems = verify(conn, plan, self.loaded)
             finally:
                 conn.close()
+            if isinstance(self.server, Peer) and not self.problems:
+                self.server.dataset_file.write_text(json.dumps(
+                    {"fingerprint": plan.fingerprint, "ids": self.loaded.ids()}))
             print(f"{name} loaded in {self.loaded.seconds:.0f} s", file=sys.stderr)
         except Exception as exc:  # reported, never hidden: the run goes on with the other server
             self.error = f"{type(exc).__name__}: {exc}"
@@ -207,7 +254,8 @@ class Side:
     def report(self, reads: dict[str, Any]) -> dict[str, Any]:
         assert self.loaded is not None
         busy = reads.pop("_other_cpu_before_pct", None)
-        return {"server": self.server.mode, "load": self.loaded.summary(), "problems": self.problems,
+        load = {"reused_from_previous_run": True} if self.reused else self.loaded.summary()
+        return {"server": self.server.mode, "load": load, "problems": self.problems,
                 "other_cpu_before_measuring_pct": busy, "reads": reads}
 
 
@@ -215,7 +263,8 @@ def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[s
     """Both servers start and load side by side (loading is not what is measured, and our single
     server process leaves a core idle); then each is measured alone while the other is idle or stopped."""
     ours = Side(OurServer(db=args.db, keep=args.keep))
-    peer = Side(Peer(home=Path(args.peer_home), workers=args.peer_workers)) if args.peer else None
+    peer = (Side(Peer(home=Path(args.peer_home), workers=args.peer_workers), reuse=args.peer_reuse)
+            if args.peer else None)
     if peer is not None:
         print(f"StoryBoard peer log: {peer.server.log} (its first start takes 1-2 minutes)", file=sys.stderr)
     try:
@@ -287,6 +336,12 @@ def _other_cpu(e: dict[str, Any]) -> float | None:
     return max(values) if values else None
 
 
+def _load_text(load: dict[str, Any]) -> str:
+    if load.get("reused_from_previous_run"):
+        return "dataset loaded by a previous run (--peer-reuse)"
+    return f"loaded in {load['seconds']} s ({load['requests']} requests)"
+
+
 def table(result: dict[str, Any]) -> str:
     meta = result["meta"]
     s = meta["sizes"]
@@ -294,13 +349,11 @@ def table(result: dict[str, Any]) -> str:
         f"Storyline benchmark, {meta['date']} ({meta['db']}, {s['projects']} projects, {s['stories']} stories, "
         f"huge story with {s['huge_tasks']} tasks; {meta['requests']} requests x {meta['clients']} clients "
         f"per read; {meta['cpus']} CPUs)",
-        f"ours:   {result['ours']['server']}; loaded in {result['ours']['load']['seconds']} s "
-        f"({result['ours']['load']['requests']} requests)",
+        f"ours:   {result['ours']['server']}; {_load_text(result['ours']['load'])}",
     ]
     peer = result.get("peer")
     if peer and "error" not in peer:
-        lines.append(f"theirs: {peer['server']}; loaded in {peer['load']['seconds']} s "
-                     f"({peer['load']['requests']} requests)")
+        lines.append(f"theirs: {peer['server']}; {_load_text(peer['load'])}")
     elif peer:
         lines.append(f"theirs: unavailable: {peer['error'].splitlines()[0]}")
     head = (f"{'read':<17}{'rows':>5} | {'ours p50':>8}{'p95':>8}{'rps':>8} | {'SB p50':>8}{'p95':>8}"
@@ -376,12 +429,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--warmup", type=int, default=10, help="unmeasured requests before each read (default 10)")
     ap.add_argument("--max-seconds", type=float, default=30.0,
                     help="stop a read early after this many seconds (default 30)")
+    ap.add_argument("--wait-quiet", type=float, default=0.0,
+                    help="before each measurement, wait while other programs use more than 10%% of the CPU, "
+                         "for at most this many seconds in all per server (default 0: do not wait)")
     ap.add_argument("--settle", type=float, default=3.0,
                     help="seconds of rest between loading and measuring (default 3)")
     ap.add_argument("--load-workers", type=int, default=8, help="concurrent connections while loading")
     ap.add_argument("--peer", action="store_true", help="also start and measure the StoryBoard peer")
     ap.add_argument("--peer-home", default=str(DEFAULT_PEER_HOME),
                     help=f"state directory of the bench's own peer (default {DEFAULT_PEER_HOME})")
+    ap.add_argument("--peer-reuse", action="store_true",
+                    help="keep the peer's database when a previous run loaded this very dataset into it "
+                         "(checked first; loading the peer takes 6-13 minutes on 2 cores)")
     ap.add_argument("--peer-workers", type=int, default=2, help="gunicorn workers of the peer (default 2)")
     ap.add_argument("--seed", type=int, default=20261130, help="dataset seed")
     ap.add_argument("--output", help="results JSON (default benchmarks/results/latest-<db>.json)")

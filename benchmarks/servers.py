@@ -170,12 +170,19 @@ class Peer:
             raise RuntimeError(f"{name} failed ({res.returncode}):\n{_tail(self.log)}")
         return res.stdout
 
-    def start(self, timeout: float = 1200) -> Target:
-        """Stop a previous bench peer, then start it on free ports with an empty database."""
+    @property
+    def dataset_file(self) -> Path:
+        """Written after a complete load: the plan's fingerprint and the ids the peer gave out."""
+        return self.home / "bench-dataset.json"
+
+    def start(self, timeout: float = 1200, reset: bool = True) -> Target:
+        """Stop a previous bench peer, then start it on free ports (with an empty database if `reset`)."""
         self._script("stop.sh", self._env(), timeout=120)
-        out = self._script("start.sh", self._env(
-            STORYBOARD_PEER_PORT=str(free_port()), STORYBOARD_PEER_DB_PORT=str(free_port()),
-            STORYBOARD_PEER_RESET_DB="1"), timeout=timeout)
+        extra = {"STORYBOARD_PEER_PORT": str(free_port()), "STORYBOARD_PEER_DB_PORT": str(free_port())}
+        if reset:
+            self.dataset_file.unlink(missing_ok=True)
+            extra["STORYBOARD_PEER_RESET_DB"] = "1"
+        out = self._script("start.sh", self._env(**extra), timeout=timeout)
         self.started = True
         values = dict(line.split("=", 1) for line in out.splitlines() if line.startswith("STORYBOARD_PEER_"))
         url, token = values.get("STORYBOARD_PEER_URL"), values.get("STORYBOARD_PEER_ADMIN_TOKEN")
