@@ -6,6 +6,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -14,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import FileResponse, HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storyline import __version__
@@ -276,6 +278,49 @@ def install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+WEB_DIR = Path(__file__).parent / "web"
+# Paths that belong to the API: a miss there is the API's JSON 404, never the web client.
+API_PREFIXES = ("/v1", "/api/v1", "/preview", "/openapi.json", "/docs")
+NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Storyline</title></head>
+<body><main><h1>Storyline</h1><p>The web client is not built. Run <code>make web</code> (or
+<code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>) and reload this page.</p>
+<p>The API is served at <a href="/v1/systeminfo">/v1</a> and <a href="/api/v1/systeminfo">/api/v1</a>;
+its documentation at <a href="/docs">/docs</a>.</p></main></body></html>"""
+
+
+def _is_api_path(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in API_PREFIXES)
+
+
+def install_web(app: FastAPI, directory: Path = WEB_DIR) -> None:
+    """Serve the built web client at `/`: files as they are, any other GET of a client route gets
+    index.html (the client routes itself). API paths keep the API's JSON 404; other methods too."""
+    root = directory.resolve()
+    not_found = app.router.default
+
+    async def web(scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or _is_api_path(path):
+            await not_found(scope, receive, send)
+            return
+        index = root / "index.html"
+        if not index.is_file():
+            await HTMLResponse(NOT_BUILT)(scope, receive, send)
+            return
+        candidate = (root / path.lstrip("/")).resolve()
+        if path != "/" and candidate.is_file() and candidate.is_relative_to(root):
+            immutable = candidate.parent == root / "assets"
+            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
+            await FileResponse(candidate, headers={"cache-control": cache})(scope, receive, send)
+            return
+        if path.startswith("/assets/"):  # a missing build file, not a client route
+            await not_found(scope, receive, send)
+            return
+        await FileResponse(index, headers={"cache-control": "no-cache"})(scope, receive, send)
+
+    app.router.default = web  # type: ignore[assignment]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     from storyline.api.v1 import router as v1_router
     from storyline.preview import router as preview_router
@@ -318,6 +363,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     app.include_router(v1_router)
     app.include_router(preview_router)
+    install_web(app)
     app.add_middleware(V1PathMiddleware)
     if settings.cors_allowed_origins:
         app.add_middleware(
