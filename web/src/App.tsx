@@ -1,0 +1,57 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createBrowserRouter, RouterProvider } from "react-router-dom";
+import { ApiError } from "./api/client";
+import { Layout } from "./components/Layout";
+import { CallbackPage } from "./features/auth/CallbackPage";
+import { LoginPage } from "./features/auth/LoginPage";
+import { HomePage } from "./features/home/HomePage";
+import { UserPage } from "./features/home/UserPage";
+import { ProjectPage } from "./features/projects/ProjectPage";
+import { SearchPage } from "./features/search/SearchPage";
+import { CreateStoryPage } from "./features/stories/CreateStoryPage";
+import { StoryPage } from "./features/stories/StoryPage";
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      refetchOnWindowFocus: false,
+      // A 4xx will not change by asking again.
+      retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+    },
+  },
+});
+
+function NotFoundPage() {
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>There is nothing at this address.</p>
+    </section>
+  );
+}
+
+const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    children: [
+      { path: "/", element: <HomePage /> },
+      { path: "/story/:id", element: <StoryPage /> },
+      { path: "/stories/new", element: <CreateStoryPage /> },
+      { path: "/project/*", element: <ProjectPage /> },
+      { path: "/user/:id", element: <UserPage /> },
+      { path: "/search", element: <SearchPage /> },
+      { path: "/login", element: <LoginPage /> },
+      { path: "/auth/callback", element: <CallbackPage /> },
+      { path: "*", element: <NotFoundPage /> },
+    ],
+  },
+]);
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
+  );
+}

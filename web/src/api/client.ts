@@ -1,0 +1,95 @@
+// The one way the client talks to the server: /api/v1 (StoryBoard's public path), bearer token.
+import { getToken } from "../lib/auth";
+
+/** An error answered by the API, with the field it concerns when the server names one. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly field: string | null;
+  constructor(status: number, message: string, field: string | null = null) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.field = field;
+  }
+}
+
+/** Reads any of the server's error shapes: faultstring, {message, field}, {code, title, description}, OAuth. */
+export function parseError(status: number, body: unknown): ApiError {
+  if (body && typeof body === "object") {
+    const b = body as Record<string, unknown>;
+    const field = typeof b.field === "string" ? b.field : null;
+    if (typeof b.message === "string") return new ApiError(status, b.message, field);
+    if (typeof b.faultstring === "string") return new ApiError(status, b.faultstring, field);
+    if (typeof b.error_description === "string") return new ApiError(status, b.error_description, field);
+    if (typeof b.description === "string") return new ApiError(status, b.description, field);
+    if (typeof b.title === "string") return new ApiError(status, b.title, field);
+    if (typeof b.error === "string") return new ApiError(status, b.error, field);
+  }
+  const fallback: Record<number, string> = {
+    401: "Your token was refused: log in again.",
+    403: "You are not allowed to do that.",
+    404: "Not found.",
+  };
+  return new ApiError(status, fallback[status] ?? `The server answered ${status}.`);
+}
+
+export type Query = Record<string, string | number | boolean | (string | number)[] | null | undefined>;
+
+export function buildUrl(path: string, query?: Query): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === null || value === "") continue;
+    if (Array.isArray(value)) value.forEach((v) => params.append(key, String(v)));
+    else params.append(key, String(value));
+  }
+  const qs = params.toString();
+  return `/api/v1${path}${qs ? `?${qs}` : ""}`;
+}
+
+export interface Page<T> {
+  items: T;
+  total: number | null;
+}
+
+async function send(method: string, path: string, query?: Query, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let res: Response;
+  try {
+    res = await fetch(buildUrl(path, query), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "The server cannot be reached. Check your connection and try again.");
+  }
+  if (!res.ok) {
+    let parsed: unknown = null;
+    try {
+      parsed = await res.json();
+    } catch {
+      parsed = null;
+    }
+    throw parseError(res.status, parsed);
+  }
+  return res;
+}
+
+export async function api<T>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
+  const res = await send(method, path, query, body);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** A list with its X-Total header (rows matching the filters, ignoring paging). */
+export async function apiPage<T>(path: string, query?: Query): Promise<Page<T[]>> {
+  const res = await send("GET", path, query);
+  const total = res.headers.get("X-Total");
+  return { items: (await res.json()) as T[], total: total === null ? null : Number(total) };
+}
+
+export const get = <T>(path: string, query?: Query) => api<T>("GET", path, query);

@@ -1,0 +1,100 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
+import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router-dom";
+import { useSelf, useToken } from "../api/queries";
+import { setToken, startLogin } from "../lib/auth";
+import { editFocused, moveFocus } from "../lib/listnav";
+import { shortcutFor } from "../lib/shortcuts";
+import { SearchBox } from "./SearchBox";
+import { ShortcutsDialog } from "./ShortcutsDialog";
+
+export function Layout() {
+  const token = useToken();
+  const self = useSelf();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const queryClient = useQueryClient();
+  const search = useRef<HTMLInputElement>(null);
+  const [help, setHelp] = useState(false);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented) return;
+      const action = shortcutFor(event);
+      if (!action || action === "escape") return;
+      if (document.querySelector("dialog[open]")) return;
+      switch (action) {
+        case "help":
+          setHelp(true);
+          break;
+        case "search":
+          search.current?.focus();
+          break;
+        case "create":
+          navigate("/stories/new");
+          break;
+        case "next":
+        case "previous":
+          if (!moveFocus(action)) return;
+          break;
+        case "edit":
+          if (!editFocused()) return;
+          break;
+      }
+      event.preventDefault();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [navigate]);
+
+  const logout = () => {
+    setToken(null);
+    queryClient.clear();
+    navigate("/");
+  };
+  const here = location.pathname + location.search;
+
+  return (
+    <>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand">
+          Storyline
+        </Link>
+        <SearchBox ref={search} />
+        <nav aria-label="Main">
+          <NavLink to="/" end>
+            Home
+          </NavLink>
+          <NavLink to="/stories/new">New story</NavLink>
+          {token ? (
+            <>
+              <span className="who" aria-label="Logged in as">
+                {self.data?.full_name ?? (self.isError ? "Token refused" : "…")}
+              </span>
+              <button type="button" onClick={logout}>
+                Log out
+              </button>
+            </>
+          ) : (
+            <>
+              <button type="button" onClick={() => window.location.assign(startLogin(here))}>
+                Log in
+              </button>
+              <NavLink to="/login">Use a token</NavLink>
+            </>
+          )}
+          <button type="button" className="link" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">
+            ?
+          </button>
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+      <ShortcutsDialog open={help} onClose={() => setHelp(false)} />
+    </>
+  );
+}

@@ -1,0 +1,67 @@
+import { useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { Link } from "react-router-dom";
+import { get } from "../../api/client";
+import { useSelf } from "../../api/queries";
+import type { TimelineEvent } from "../../api/types";
+import { Time } from "../../components/Time";
+import { UserName } from "../../components/UserName";
+import { describeEvent } from "../stories/describeEvent";
+import { UserTasks } from "./UserTasks";
+
+export function HomePage() {
+  const self = useSelf();
+  useEffect(() => {
+    document.title = "Storyline";
+  }, []);
+  return (
+    <div className="home">
+      {self.data ? (
+        <>
+          <h1>Welcome, {self.data.full_name}</h1>
+          <UserTasks userId={self.data.id} title="My tasks" />
+        </>
+      ) : (
+        <>
+          <h1>Storyline</h1>
+          <p>
+            A task tracker for large open-source communities. Search above (press <kbd>/</kbd>), or{" "}
+            <Link to="/login">log in</Link> to see your tasks.
+          </p>
+        </>
+      )}
+      <RecentActivity />
+    </div>
+  );
+}
+
+function RecentActivity() {
+  const events = useQuery({
+    queryKey: ["recent-events"],
+    queryFn: () => get<TimelineEvent[]>("/events", { sort_field: "id", sort_dir: "desc", limit: 25 }),
+  });
+  return (
+    <section aria-labelledby="recent-title">
+      <h2 id="recent-title">Recent activity</h2>
+      {events.isPending && <p className="muted">Loading…</p>}
+      {events.isError && <p role="alert">{(events.error as Error).message}</p>}
+      {events.data?.length === 0 && <p className="muted">Nothing yet.</p>}
+      <ul className="plain activity">
+        {events.data?.map((e) => (
+          <li key={e.id} data-nav-item tabIndex={-1}>
+            <UserName id={e.author_id} /> {describeEvent(e)}
+            {e.story_id !== null && (
+              <>
+                {" "}
+                in <Link to={`/story/${e.story_id}`}>story #{e.story_id}</Link>
+              </>
+            )}{" "}
+            <span className="muted">
+              <Time value={e.created_at} />
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

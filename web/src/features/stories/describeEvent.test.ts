@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { describeEvent } from "./describeEvent";
+
+describe("describeEvent", () => {
+  it("reads event_info as StoryBoard's JSON string", () => {
+    const info = JSON.stringify({ task_title: "Fix it", old_status: "todo", new_status: "inprogress" });
+    expect(describeEvent({ event_type: "task_status_changed", event_info: info })).toBe(
+      "moved task “Fix it” from Todo to In progress",
+    );
+  });
+  it("copes with null and broken info", () => {
+    expect(describeEvent({ event_type: "task_created", event_info: null })).toBe("added a task");
+    expect(describeEvent({ event_type: "task_created", event_info: "{oops" })).toBe("added a task");
+    expect(describeEvent({ event_type: "something_new", event_info: null })).toBe("something new");
+  });
+});

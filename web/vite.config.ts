@@ -1,0 +1,23 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+// The built client goes into the Python package, where `storyline serve` serves it at `/`.
+const outDir = fileURLToPath(new URL("../src/storyline/web", import.meta.url));
+const api = process.env.STORYLINE_API ?? "http://127.0.0.1:8000";
+
+export default defineConfig({
+  esbuild: { jsx: "automatic" },
+  build: {
+    outDir,
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 700,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        if (warning.code === "MODULE_LEVEL_DIRECTIVE") return; // "use client" in libraries
+        warn(warning);
+      },
+    },
+  },
+  server: { proxy: { "/api": api, "/v1": api, "/preview": api } },
+  test: { environment: "jsdom", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] },
+});
