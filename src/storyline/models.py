@@ -1,6 +1,21 @@
 """Imports every model so that Base.metadata is complete (Alembic, tests)."""
 
 from storyline.auth.models import AuthorizationCode, PendingLogin, RefreshToken, UserIdentity
+from storyline.planning.models import (
+    Board,
+    BoardLane,
+    DueDate,
+    DueDateBoard,
+    DueDateItem,
+    DueDateWorklist,
+    FilterCriterion,
+    PlanningPermission,
+    PlanningPermissionTeam,
+    PlanningPermissionUser,
+    Worklist,
+    WorklistFilter,
+    WorklistItem,
+)
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
 from storyline.security.models import StoryAudit
 from storyline.stories.models import (
@@ -22,4 +37,7 @@ __all__ = [
     "AccessToken", "Branch", "Comment", "CommentHistory", "Event", "Milestone", "Project", "ProjectGroup",
     "ProjectGroupMember", "Story", "StoryTag", "StoryTeam", "StoryUser", "Subscription",
     "SubscriptionEvent", "Tag", "Task", "Team", "TeamMember", "TeamProject", "User", "UserPreference",
+    "Board", "BoardLane", "DueDate", "DueDateBoard", "DueDateItem", "DueDateWorklist", "FilterCriterion",
+    "PlanningPermission", "PlanningPermissionTeam", "PlanningPermissionUser", "Worklist", "WorklistFilter",
+    "WorklistItem",
 ]

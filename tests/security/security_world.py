@@ -41,6 +41,7 @@ class Subject:
     tag_id: int = 0  # the tag only this story carries
     subscription_id: int = 0  # the reporter's subscription to the story
     inbox_id: int = 0  # a row of the reporter's inbox about the story
+    card_id: int = 0  # the story's card on the world's worklist
     event_ids: set[int] = field(default_factory=set)
     comment_ids: set[int] = field(default_factory=set)
     inbox_ids: set[int] = field(default_factory=set)
@@ -140,6 +141,7 @@ class World:
         # A security report: the reporter and the VMT see it at once; the project's security team once a
         # responder (the VMT) adds a task on the project (security-vmt.md §3.2).
         self.subjects.append(self._arrange_subject("security", self.vmt_member, security=True))
+        self._arrange_planning()
         self.phase = "private"
         return self
 
@@ -157,6 +159,32 @@ class World:
         ok("POST", "/v1/tasks", outsider, json={"title": "Outsider task", "story_id": other["id"],
                                                  "project_id": self.project_id})
         ok("POST", "/v1/subscriptions", self.member, json={"target_type": "story", "target_id": ps["id"]})
+
+    def _arrange_planning(self) -> None:
+        """The reporter's worklist with cards of every story and task, a board whose lane is an automatic
+        list matching the shared tag (so it computes the private stories too), and a due date on both."""
+        ok, owner = self.ok, self.owner
+        self.worklist_id = ok("POST", "/v1/worklists", owner, json={"title": "Matrix list"})["id"]
+        lane = ok("POST", "/v1/worklists", owner, json={"title": "Matrix lane", "automatic": True})["id"]
+        self.filter_id = ok("POST", f"/v1/worklists/{lane}/filters", owner, json={
+            "type": "Story", "filter_criteria": [{"field": "Tags", "value": self.shared_tag}]})["id"]
+        self.lane_id = lane
+        self.board_id = ok("POST", "/v1/boards", owner, json={"title": "Matrix board",
+                                                               "lanes": [{"list_id": lane, "position": 0}]})["id"]
+        self.due_date_id = ok("POST", "/v1/due_dates", owner, json={
+            "name": "Matrix date", "date": "2030-01-01T00:00:00Z", "board_id": self.board_id})["id"]
+        cards = [("story", self.public_story_id)]
+        for s in self.subjects:
+            cards += [("story", s.story_id), ("task", s.task_id)]
+        for item_type, item_id in cards:
+            card = ok("POST", f"/v1/worklists/{self.worklist_id}/items", owner,
+                      json={"item_id": item_id, "item_type": item_type, "display_due_date": self.due_date_id})
+            for s in self.subjects:
+                if (item_type, item_id) == ("story", s.story_id):
+                    s.card_id = card["id"]
+        ok("PUT", f"/v1/due_dates/{self.due_date_id}", owner, json={
+            "stories": [self.public_story_id, *(s.story_id for s in self.subjects)],
+            "tasks": [s.task_id for s in self.subjects]})
 
     def _arrange_subject(self, kind: str, task_by: Persona, **story_fields: Any) -> Subject:
         ok, owner, member = self.ok, self.owner, self.member

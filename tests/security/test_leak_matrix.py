@@ -36,7 +36,7 @@ METHODS = ("get", "put", "post", "delete", "patch")
 
 # Ids that exist nowhere (within 32 bits): the answer for a private object must be the answer for these.
 MISSING = {"story_id": 2_000_000_011, "task_id": 2_000_000_012, "comment_id": 2_000_000_013,
-           "event_id": 2_000_000_014}
+           "event_id": 2_000_000_014, "card_id": 2_000_000_015}
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,11 @@ PATH_PARAMS: dict[str, Param] = {
     "branch_id": Param(lambda c: c.world.branch_id),
     "milestone_id": Param(lambda c: c.world.milestone_id),
     "token_id": Param(lambda c: c.world.owner_token_id),
+    "worklist_id": Param(lambda c: c.world.worklist_id),
+    "item_id": Param(lambda c: c.subject.card_id, "card_id"),  # a worklist card (its id, not the story's)
+    "filter_id": Param(lambda c: c.world.filter_id),
+    "board_id": Param(lambda c: c.world.board_id),
+    "due_date_id": Param(lambda c: c.world.due_date_id),
 }
 
 # (method or "*", path prefix, parameter) → Param; the longest matching prefix wins over PATH_PARAMS.
@@ -84,6 +89,8 @@ PATH_OVERRIDES: dict[tuple[str, str, str], Param] = {
     # Writes on the access list: try to add oneself (or one's team), and to remove the reporter.
     ("PUT", "/v1/stories/{story_id}/users/", "user_id"): Param(_caller_or_owner),
     ("PUT", "/v1/stories/{story_id}/teams/", "team_id"): Param(lambda c: c.world.outsider_team),
+    # Filters are those of the board's automatic lane.
+    ("*", "/v1/worklists/{worklist_id}/filters", "worklist_id"): Param(lambda c: c.world.lane_id),
 }
 
 # Query parameters filled one at a time (one request per value); others are left out. Only `story_id`
@@ -153,6 +160,41 @@ WRITE_BODIES: dict[tuple[str, str], list[Body]] = {
                                     "user_id": c.world.owner.id}}, ("story_id",))],
     ("DELETE", "/v1/subscriptions/{subscription_id}"): [Body(lambda v, c: {})],
     ("DELETE", "/v1/subscription_events/{event_id}"): [Body(lambda v, c: {})],
+    # Worklists, boards, due dates: the reporter's, so every persona who cannot see a subject is refused.
+    ("PUT", "/v1/worklists/{worklist_id}"): [Body(lambda v, c: {"json": {"title": "Taken", "private": True}})],
+    ("DELETE", "/v1/worklists/{worklist_id}"): [Body(lambda v, c: {})],
+    ("POST", "/v1/worklists/{worklist_id}/items"): [
+        Body(lambda v, c: {"json": {"item_id": v["story_id"], "item_type": "story"}}, ("story_id",)),
+        Body(lambda v, c: {"json": {"item_id": v["task_id"], "item_type": "task"}}, ("task_id",))],
+    ("PUT", "/v1/worklists/{worklist_id}/items/{item_id}"): [
+        Body(lambda v, c: {"json": {"list_position": 0}}),
+        Body(lambda v, c: {"json": {"list_id": c.world.lane_id}})],
+    ("POST", "/v1/worklists/{worklist_id}/permissions"): [
+        Body(lambda v, c: {"json": {"codename": "edit_worklist", "users": [_caller_or_owner(c)]}})],
+    ("PUT", "/v1/worklists/{worklist_id}/permissions"): [
+        Body(lambda v, c: {"json": {"codename": "edit_worklist", "users": [_caller_or_owner(c)]}})],
+    ("POST", "/v1/worklists/{worklist_id}/filters"): [Body(lambda v, c: {"json": {
+        "type": "Story", "filter_criteria": [{"field": "Story", "value": v["story_id"]}]}}, ("story_id",))],
+    ("PUT", "/v1/worklists/{worklist_id}/filters/{filter_id}"): [Body(lambda v, c: {"json": {
+        "filter_criteria": [{"field": "Story", "value": v["story_id"]}]}}, ("story_id",))],
+    ("DELETE", "/v1/worklists/{worklist_id}/filters/{filter_id}"): [Body(lambda v, c: {})],
+    ("POST", "/v1/boards"): [Body(lambda v, c: {"json": {
+        "title": "Take over a list", "lanes": [{"list_id": c.world.worklist_id}]}})],
+    ("PUT", "/v1/boards/{board_id}"): [Body(lambda v, c: {"json": {
+        "title": "Taken", "lanes": [{"list_id": c.world.worklist_id}]}})],
+    ("DELETE", "/v1/boards/{board_id}"): [Body(lambda v, c: {})],
+    ("POST", "/v1/boards/{board_id}/permissions"): [
+        Body(lambda v, c: {"json": {"codename": "edit_board", "users": [_caller_or_owner(c)]}})],
+    ("PUT", "/v1/boards/{board_id}/permissions"): [
+        Body(lambda v, c: {"json": {"codename": "edit_board", "users": [_caller_or_owner(c)]}})],
+    ("PUT", "/v1/due_dates/{due_date_id}"): [
+        Body(lambda v, c: {"json": {"stories": [v["story_id"]]}}, ("story_id",)),
+        Body(lambda v, c: {"json": {"tasks": [v["task_id"]]}}, ("task_id",))],
+    ("DELETE", "/v1/due_dates/{due_date_id}"): [Body(lambda v, c: {"params": {"board_id": c.world.board_id}})],
+    ("POST", "/v1/due_dates/{due_date_id}/permissions"): [
+        Body(lambda v, c: {"json": {"codename": "assign_date", "users": [_caller_or_owner(c)]}})],
+    ("PUT", "/v1/due_dates/{due_date_id}/permissions"): [
+        Body(lambda v, c: {"json": {"codename": "assign_date", "users": [_caller_or_owner(c)]}})],
     ("POST", "/preview/stories/disclose"): [
         Body(lambda v, c: {"json": {"story_ids": [v["story_id"]]}}, ("story_id",)),
         Body(lambda v, c: {"json": {"story_ids": [c.world.public_story_id, v["story_id"]]}}, ("story_id",))],
@@ -192,6 +234,10 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("PUT", "/v1/teams/{team_id}/projects/{project_id}"): _SUPER,
     ("DELETE", "/v1/teams/{team_id}/projects/{project_id}"): _SUPER,
     ("POST", "/v1/openid/token"): "login (OpenID Connect code exchange for a token); " + _NOT_STORY,
+    ("POST", "/v1/worklists"): ("creates the caller's own worklist; an automatic list's filters may name any id, "
+                                "and its items are computed per reader under the visibility rule (covered by "
+                                "the reads of the world's automatic lane); " + _NOT_STORY),
+    ("POST", "/v1/due_dates"): "creates the caller's own due date, with no stories or tasks; " + _NOT_STORY,
 }
 
 # Leaks the matrix finds in the server as it is, reported to the server's authors: (operation, check)

@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from storyline.authz import users_who_can_see_story
+from storyline.planning.access import users_who_can_see_worklist
 from storyline.projects.models import ProjectGroupMember
 from storyline.stories.models import Comment, Event, Story, Task
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
@@ -42,19 +43,45 @@ def emit(
     info: dict[str, Any] | None = None,
     comment: Comment | None = None,
     task_id: int | None = None,
+    worklist_id: int | None = None,
+    board_id: int | None = None,
 ) -> Event:
+    """Record an event and fan it out to subscribers' inboxes.
+
+    A worklist or board event may carry `story_id` (an item whose story is private): the event is then
+    visible only with that story, and it goes to the worklist's subscribers, not the story's.
+    """
     event = Event(
         event_type=event_type,
         event_info=json.dumps(info) if info is not None else None,
         story_id=story_id,
+        worklist_id=worklist_id,
+        board_id=board_id,
         author_id=author_id,
         comment_id=comment.id if comment is not None else None,
     )
     session.add(event)
     session.flush()
-    if story_id is not None:
+    if worklist_id is not None:
+        _notify_worklist(session, event, worklist_id, story_id)
+    elif story_id is not None and board_id is None:
         _notify(session, event, story_id, task_id, comment)
     return event
+
+
+def _notify_worklist(session: Session, event: Event, worklist_id: int, story_id: int | None) -> None:
+    """Subscribers of the worklist who may see it (and the story of the item concerned, if any)."""
+    subscribers = set(session.execute(select(Subscription.user_id).where(
+        Subscription.target_type == "worklist", Subscription.target_id == worklist_id)).scalars())
+    subscribers.discard(event.author_id)  # type: ignore[arg-type]
+    recipients = users_who_can_see_worklist(session, worklist_id, subscribers)
+    if story_id is not None:
+        recipients = users_who_can_see_story(session, story_id, recipients)
+    session.add_all(
+        SubscriptionEvent(subscriber_id=uid, author_id=event.author_id, event_type=event.event_type,
+                          event_info=event.event_info, story_id=story_id)
+        for uid in sorted(recipients)
+    )
 
 
 def _notify(session: Session, event: Event, story_id: int, task_id: int | None,

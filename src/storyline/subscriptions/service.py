@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, can_see_story, require_user
 from storyline.errors import BadRequest, Conflict, Forbidden
+from storyline.planning.access import worklist_visible
+from storyline.planning.models import Worklist
 from storyline.projects.models import Project, ProjectGroup
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
 from storyline.subscriptions.queries import can_see_task
@@ -32,7 +34,10 @@ def _target_visible(session: Session, viewer: Viewer, target_type: str, target_i
         return session.execute(
             select(ProjectGroup.id).where(ProjectGroup.id == target_id)
         ).first() is not None
-    # "worklist" is a valid target type, but Storyline has no worklists yet: none can be found.
+    if target_type == "worklist":
+        return session.execute(
+            select(Worklist.id).where(Worklist.id == target_id, worklist_visible(viewer))
+        ).first() is not None
     return False
 
 

@@ -3,8 +3,10 @@
 from fastapi import APIRouter
 
 from storyline.api.v1 import (
+    boards,
     branches,
     comments,
+    due_dates,
     events,
     milestones,
     openid,
@@ -21,10 +23,11 @@ from storyline.api.v1 import (
     user_preferences,
     user_tokens,
     users,
+    worklists,
 )
 
 router = APIRouter(prefix="/v1")
 for module in (stories, tasks, comments, events, tags, projects, project_groups, branches, milestones,
                systeminfo, task_statuses, users, user_tokens, user_preferences, teams, subscriptions,
-               subscription_events, openid):
+               subscription_events, openid, worklists, boards, due_dates):
     router.include_router(module.router)

@@ -1,0 +1,226 @@
+"""Visibility and rights on worklists, boards and due dates: the access helpers of the planning domain.
+
+A worklist, board or due date is visible when it is not private, or when the viewer holds one of its
+two permissions directly or through a team. A lane (a worklist on a board) ignores its own flags and
+permissions and takes its board's. Superusers do not bypass any of this. Missing and invisible
+objects both answer 404; visible objects the caller may not change answer 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select
+from sqlalchemy.orm import Session
+
+from storyline.authz import Viewer, require_user, story_visible
+from storyline.errors import Forbidden, NotFound
+from storyline.planning.models import (
+    CODENAMES,
+    Board,
+    BoardLane,
+    DueDate,
+    PlanningPermission,
+    PlanningPermissionTeam,
+    PlanningPermissionUser,
+    Worklist,
+    WorklistItem,
+)
+from storyline.stories.models import Story, Task
+from storyline.users.models import TeamMember
+
+LABELS = {"worklist": "Worklist", "board": "Board", "due_date": "Due date"}
+
+
+def holds(viewer: Viewer, object_type: str, id_col: object, codenames: tuple[str, ...] | None = None
+          ) -> ColumnElement[bool]:
+    """SQL predicate: the viewer holds a permission (any of `codenames`) on the object in `id_col`."""
+    if viewer.user_id is None:
+        return false()
+    uid = viewer.user_id
+    conds = [PlanningPermission.object_type == object_type, PlanningPermission.object_id == id_col]
+    if codenames is not None:
+        conds.append(PlanningPermission.codename.in_(codenames))
+    direct = exists().where(PlanningPermissionUser.permission_id == PlanningPermission.id,
+                            PlanningPermissionUser.user_id == uid)
+    team = exists().where(PlanningPermissionTeam.permission_id == PlanningPermission.id,
+                          PlanningPermissionTeam.team_id == TeamMember.team_id, TeamMember.user_id == uid)
+    return exists().where(*conds, or_(direct, team))
+
+
+def board_visible(viewer: Viewer, board: type[Board] | object = Board) -> ColumnElement[bool]:
+    b = board
+    return or_(b.private == false(), holds(viewer, "board", b.id))  # type: ignore[attr-defined]
+
+
+def worklist_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL predicate on Worklist: visible by its own flags, or (for a lane) by its board's."""
+    lane = exists().where(BoardLane.list_id == Worklist.id)
+    via_board = exists().where(BoardLane.list_id == Worklist.id, Board.id == BoardLane.board_id,
+                               board_visible(viewer))
+    own = and_(not_(lane), or_(Worklist.private == false(), holds(viewer, "worklist", Worklist.id)))
+    return or_(own, via_board)
+
+
+def due_date_visible(viewer: Viewer) -> ColumnElement[bool]:
+    return or_(DueDate.private == false(), holds(viewer, "due_date", DueDate.id))
+
+
+def item_visible(viewer: Viewer, type_col: object = WorklistItem.item_type,
+                 id_col: object = WorklistItem.item_id) -> ColumnElement[bool]:
+    """SQL predicate: the story or task an item points at exists and the viewer may see its story."""
+    story_ok = exists().where(Story.id == id_col, story_visible(viewer))
+    task_ok = exists().where(Task.id == id_col, Story.id == Task.story_id, story_visible(viewer))
+    return or_(and_(type_col == "story", story_ok), and_(type_col == "task", task_ok))  # type: ignore[operator]
+
+
+# ---- fetching -------------------------------------------------------------------------------------
+
+def get_worklist(session: Session, viewer: Viewer, worklist_id: int, *, lock: bool = False) -> Worklist:
+    stmt = select(Worklist).where(Worklist.id == worklist_id, worklist_visible(viewer))
+    worklist = session.execute(stmt).scalar_one_or_none()
+    if worklist is None:
+        raise NotFound(f"Worklist {worklist_id} not found")
+    if lock:
+        lock_worklists(session, [worklist_id])
+    return worklist
+
+
+def lock_worklists(session: Session, ids: list[int]) -> None:
+    """Serialise writers of these lists' positions: row locks in id order on PostgreSQL.
+
+    SQLite write transactions are already serialised (BEGIN IMMEDIATE), so nothing is needed there.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    session.execute(select(Worklist.id).where(Worklist.id.in_(sorted(set(ids))))
+                    .order_by(Worklist.id).with_for_update())
+
+
+def get_board(session: Session, viewer: Viewer, board_id: int) -> Board:
+    board = session.execute(
+        select(Board).where(Board.id == board_id, board_visible(viewer))).scalar_one_or_none()
+    if board is None:
+        raise NotFound(f"Board {board_id} not found")
+    return board
+
+
+def get_due_date(session: Session, viewer: Viewer, due_date_id: int) -> DueDate:
+    due = session.execute(
+        select(DueDate).where(DueDate.id == due_date_id, due_date_visible(viewer))).scalar_one_or_none()
+    if due is None:
+        raise NotFound(f"Due date {due_date_id} not found")
+    return due
+
+
+# ---- rights ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rights:
+    edit: bool
+    move: bool
+
+
+def held_map(session: Session, viewer: Viewer, object_type: str, ids: list[int]) -> dict[int, set[str]]:
+    """The codenames the viewer holds (directly or through a team) on each object: one query."""
+    out: dict[int, set[str]] = {}
+    if viewer.user_id is None or not ids:
+        return out
+    uid = viewer.user_id
+    base = [PlanningPermission.object_type == object_type, PlanningPermission.object_id.in_(ids)]
+    direct = select(PlanningPermission.object_id, PlanningPermission.codename).join(
+        PlanningPermissionUser, PlanningPermissionUser.permission_id == PlanningPermission.id).where(
+        *base, PlanningPermissionUser.user_id == uid)
+    team = select(PlanningPermission.object_id, PlanningPermission.codename).join(
+        PlanningPermissionTeam, PlanningPermissionTeam.permission_id == PlanningPermission.id).join(
+        TeamMember, TeamMember.team_id == PlanningPermissionTeam.team_id).where(
+        *base, TeamMember.user_id == uid)
+    for oid, codename in session.execute(direct.union(team)):
+        out.setdefault(oid, set()).add(codename)
+    return out
+
+
+def _held(session: Session, viewer: Viewer, object_type: str, object_id: int) -> set[str]:
+    return held_map(session, viewer, object_type, [object_id]).get(object_id, set())
+
+
+def lane_board_id(session: Session, worklist_id: int) -> int | None:
+    return session.execute(select(BoardLane.board_id).where(BoardLane.list_id == worklist_id)).scalar()
+
+
+def worklist_rights(session: Session, viewer: Viewer, worklist: Worklist) -> Rights:
+    board_id = lane_board_id(session, worklist.id)
+    if board_id is not None:
+        held = _held(session, viewer, "board", board_id)
+        either = bool(held & set(CODENAMES["board"]))
+        return Rights(edit=either, move=either)
+    held = _held(session, viewer, "worklist", worklist.id)
+    edit = "edit_worklist" in held
+    return Rights(edit=edit, move=edit or "move_items" in held)
+
+
+def worklist_codenames(session: Session, viewer: Viewer, worklist: Worklist) -> list[str]:
+    """The worklist codenames the caller holds (for a lane: granted by either board permission)."""
+    if lane_board_id(session, worklist.id) is not None:
+        rights = worklist_rights(session, viewer, worklist)
+        return list(CODENAMES["worklist"]) if rights.edit else []
+    return sorted(_held(session, viewer, "worklist", worklist.id))
+
+
+def codenames(session: Session, viewer: Viewer, object_type: str, object_id: int) -> list[str]:
+    return sorted(_held(session, viewer, object_type, object_id))
+
+
+def require_worklist_edit(session: Session, viewer: Viewer, worklist: Worklist) -> int:
+    uid = require_user(viewer)
+    if not worklist_rights(session, viewer, worklist).edit:
+        raise Forbidden(f"You may not edit worklist {worklist.id}.")
+    return uid
+
+
+def require_worklist_move(session: Session, viewer: Viewer, worklist: Worklist) -> int:
+    uid = require_user(viewer)
+    if not worklist_rights(session, viewer, worklist).move:
+        raise Forbidden(f"You may not move items of worklist {worklist.id}.")
+    return uid
+
+
+def require_held(session: Session, viewer: Viewer, object_type: str, object_id: int,
+                 allowed: tuple[str, ...]) -> int:
+    uid = require_user(viewer)
+    if not _held(session, viewer, object_type, object_id) & set(allowed):
+        raise Forbidden(f"You may not change {LABELS[object_type].lower()} {object_id}.")
+    return uid
+
+
+def audience(session: Session, object_type: str, object_id: int) -> tuple[set[int], set[int]]:
+    """The users and teams holding any permission on the object."""
+    perm_ids = select(PlanningPermission.id).where(
+        PlanningPermission.object_type == object_type, PlanningPermission.object_id == object_id)
+    users = set(session.execute(select(PlanningPermissionUser.user_id).where(
+        PlanningPermissionUser.permission_id.in_(perm_ids))).scalars())
+    teams = set(session.execute(select(PlanningPermissionTeam.team_id).where(
+        PlanningPermissionTeam.permission_id.in_(perm_ids))).scalars())
+    return users, teams
+
+
+def users_who_can_see_worklist(session: Session, worklist_id: int, user_ids: set[int]) -> set[int]:
+    """The subset of `user_ids` that may see the worklist (notification recipients)."""
+    if not user_ids:
+        return set()
+    board_id = lane_board_id(session, worklist_id)
+    if board_id is not None:
+        kind, oid = "board", board_id
+        private = session.execute(select(Board.private).where(Board.id == board_id)).scalar()
+    else:
+        kind, oid = "worklist", worklist_id
+        private = session.execute(select(Worklist.private).where(Worklist.id == worklist_id)).scalar()
+    if private is None:
+        return set()
+    if not private:
+        return set(user_ids)
+    users, teams = audience(session, kind, oid)
+    if teams:
+        users |= set(session.execute(select(TeamMember.user_id).where(
+            TeamMember.team_id.in_(teams), TeamMember.user_id.in_(user_ids))).scalars())
+    return users & user_ids

@@ -1,0 +1,150 @@
+"""Writes on boards and their lanes. Services flush; the request commits.
+
+A lane is a worklist: adding one needs edit rights on that worklist, and a private worklist becomes a
+lane only of a private board whose audience it already has (reference §6 item 5).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import false, select
+from sqlalchemy.orm import Session
+
+from storyline.authz import Viewer, require_user
+from storyline.db import utcnow
+from storyline.errors import BadRequest
+from storyline.planning import access
+from storyline.planning.models import Board, BoardLane, Worklist
+from storyline.planning.permissions import initial_members
+from storyline.planning.worklist_service import check_project, grant_initial
+from storyline.stories.timeline import emit
+from storyline.users.models import TeamMember
+
+DETAIL_FIELDS = ("title", "description", "private", "archived", "project_id")
+
+
+def emit_board(session: Session, event_type: str, board_id: int, info: dict[str, Any]) -> None:
+    emit(session, event_type, author_id=info.get("author_id"), board_id=board_id,
+         info={"board_id": board_id, **info})
+
+
+def _team_members(session: Session, teams: set[int]) -> set[int]:
+    if not teams:
+        return set()
+    return set(session.execute(select(TeamMember.user_id).where(TeamMember.team_id.in_(teams))).scalars())
+
+
+def _check_lane(session: Session, viewer: Viewer, list_id: int, board_private: bool,
+                board_users: set[int], board_teams: set[int], board_id: int | None) -> Worklist:
+    wl = access.get_worklist(session, viewer, list_id)
+    lane_of = access.lane_board_id(session, list_id)
+    if lane_of is not None and lane_of != board_id:
+        raise BadRequest(f"Worklist {list_id} is already a lane of another board", field="lanes")
+    if lane_of is None:
+        access.require_worklist_edit(session, viewer, wl)
+        if wl.private:
+            users, teams = access.audience(session, "worklist", wl.id)
+            if (not board_private or not board_teams <= teams
+                    or not board_users <= users | _team_members(session, teams)):
+                raise BadRequest(f"Private worklist {list_id} cannot become a lane of a board with a wider "
+                                 "audience", field="lanes")
+    return wl
+
+
+def _place_lanes(session: Session, board_id: int, wanted: list[tuple[int, int | None]]) -> tuple[list[BoardLane], list[tuple[dict[str, Any], BoardLane]]]:
+    """Add lanes / reposition existing ones, then number the board's lanes 0..n-1."""
+    lanes = list(session.execute(select(BoardLane).where(BoardLane.board_id == board_id)
+                                 .order_by(BoardLane.position, BoardLane.id)).scalars())
+    by_list = {lane.list_id: lane for lane in lanes}
+    added: list[BoardLane] = []
+    moved: list[tuple[dict[str, Any], BoardLane]] = []
+    for list_id, position in wanted:
+        lane = by_list.get(list_id)
+        if lane is None:
+            lane = BoardLane(board_id=board_id, list_id=list_id, position=0)
+            session.add(lane)
+            by_list[list_id] = lane
+            added.append(lane)
+        else:
+            moved.append((_lane_entry(lane), lane))
+            lanes.remove(lane)
+        at = len(lanes) if position is None else min(position, len(lanes))
+        lanes.insert(at, lane)
+    for n, lane in enumerate(lanes):
+        lane.position = n
+    session.flush()
+    return added, moved
+
+
+def _lane_entry(lane: BoardLane) -> dict[str, Any]:
+    return {"lane_id": lane.id, "list_id": lane.list_id, "position": lane.position}
+
+
+def do_create_board(session: Session, viewer: Viewer, data: dict[str, Any]) -> Board:
+    uid = require_user(viewer)
+    check_project(session, data.get("project_id"))
+    private = bool(data.get("private"))
+    owners, members, team_owners, team_users = initial_members(session, uid, data)
+    users = set(owners) | set(members)
+    teams = set(team_owners) | set(team_users)
+    lanes = data.get("lanes") or []
+    for lane in lanes:
+        _check_lane(session, viewer, lane["list_id"], private, users, teams, None)
+    board = Board(title=data["title"], description=data.get("description"), creator_id=uid,
+                  project_id=data.get("project_id"), private=private)
+    session.add(board)
+    session.flush()
+    emit_board(session, "board_created", board.id, {"author_id": uid, "board_title": board.title,
+                                                    "board_description": board.description})
+    grant_initial(session, "board", board.id, uid, data,
+                  lambda info: emit_board(session, "board_permission_created", board.id, info))
+    _place_lanes(session, board.id, [(lane["list_id"], lane.get("position")) for lane in lanes])
+    return board
+
+
+def do_update_board(session: Session, viewer: Viewer, board: Board, changes: dict[str, Any]) -> Board:
+    """Details (one event per changed field) and `lanes` (adds lanes or repositions; never removes)."""
+    uid = access.require_held(session, viewer, "board", board.id, ("edit_board",))
+    if "title" in changes and changes["title"] is None:
+        raise BadRequest("title must not be null", field="title")
+    if changes.get("project_id") is not None:
+        check_project(session, changes["project_id"])
+    lanes = changes.get("lanes")
+    if lanes is not None:
+        users, teams = access.audience(session, "board", board.id)
+        private = board.private if changes.get("private") is None else changes["private"]
+        for lane in lanes:
+            _check_lane(session, viewer, lane["list_id"], bool(private), users, teams, board.id)
+    changed = False
+    for key in DETAIL_FIELDS:
+        if key not in changes or (changes[key] is None and key not in ("description", "project_id")):
+            continue
+        old, new = getattr(board, key), changes[key]
+        if old == new:
+            continue
+        setattr(board, key, new)
+        changed = True
+        emit_board(session, "board_details_changed", board.id,
+                   {"author_id": uid, "field": key, "old_value": old, "new_value": new})
+    if lanes:
+        added, moved = _place_lanes(session, board.id, [(lane["list_id"], lane.get("position")) for lane in lanes])
+        emit_board(session, "board_lanes_changed", board.id, {
+            "author_id": uid, "added": [_lane_entry(lane) for lane in added], "removed": [],
+            "updated": [{"old": old, "new": _lane_entry(lane)} for old, lane in moved]})
+        changed = True
+    if changed:
+        board.updated_at = utcnow()
+        session.flush()
+    return board
+
+
+def do_archive_board(session: Session, viewer: Viewer, board: Board) -> None:
+    """DELETE archives the board and its lane worklists."""
+    do_update_board(session, viewer, board, {"archived": True})
+    now = utcnow()
+    for wl in session.execute(select(Worklist).join(BoardLane, BoardLane.list_id == Worklist.id)
+                              .where(BoardLane.board_id == board.id, Worklist.archived == false())).scalars():
+        wl.archived = True
+        wl.updated_at = now
+    session.flush()

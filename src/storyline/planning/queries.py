@@ -1,0 +1,256 @@
+"""Reads of worklists, boards and due dates: filtered, visible selects, and automatic worklists' items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, select
+from sqlalchemy.orm import Session
+
+from storyline.api.common import like
+from storyline.authz import Viewer, story_visible
+from storyline.errors import BadRequest
+from storyline.planning.access import board_visible, due_date_visible, holds, item_visible, worklist_visible
+from storyline.planning.models import (
+    ITEM_TYPES,
+    Board,
+    BoardLane,
+    DueDate,
+    DueDateBoard,
+    DueDateWorklist,
+    FilterCriterion,
+    Worklist,
+    WorklistFilter,
+    WorklistItem,
+)
+from storyline.projects.models import ProjectGroupMember
+from storyline.stories.models import Story, StoryTag, Tag, Task
+from storyline.subscriptions.models import Subscription
+
+WORKLIST_SORT = {c.key: c for c in Worklist.__table__.columns}
+BOARD_SORT = {c.key: c for c in Board.__table__.columns}
+DUE_DATE_SORT = {c.key: c for c in DueDate.__table__.columns}
+INT_FIELDS = ("Project", "ProjectGroup", "Story", "User")
+
+
+def _check_item_type(item_type: str | None) -> None:
+    if item_type is not None and item_type not in ITEM_TYPES:
+        raise BadRequest("item_type must be 'story' or 'task'", field="item_type")
+
+
+def _holding(user_id: int, object_type: str, id_col: Any) -> ColumnElement[bool]:
+    return holds(Viewer(user_id=user_id), object_type, id_col)
+
+
+def _containing(story_id: int | None, task_id: int | None, item_type: str | None) -> list[Any]:
+    """Conditions on WorklistItem for the lists containing a given story / task / item type."""
+    conds: list[Any] = [WorklistItem.archived == false()]
+    if story_id is not None:
+        conds += [WorklistItem.item_type == "story", WorklistItem.item_id == story_id]
+    if task_id is not None:
+        conds += [WorklistItem.item_type == "task", WorklistItem.item_id == task_id]
+    if item_type is not None:
+        conds.append(WorklistItem.item_type == item_type)
+    return conds
+
+
+def worklists_select(viewer: Viewer, *, title: str | None = None, creator_id: int | None = None,
+                     project_id: int | None = None, archived: bool = False, user_id: int | None = None,
+                     story_id: int | None = None, task_id: int | None = None, item_type: str | None = None,
+                     hide_lanes: bool = True, board_id: int | None = None,
+                     subscriber_id: int | None = None) -> Select[Any]:
+    stmt = select(Worklist).where(worklist_visible(viewer))
+    if board_id is not None:  # that board's lanes; the other filters are ignored
+        return stmt.where(exists().where(BoardLane.list_id == Worklist.id, BoardLane.board_id == board_id))
+    _check_item_type(item_type)
+    if title:
+        stmt = stmt.where(like(Worklist.title, title))
+    if creator_id is not None:
+        stmt = stmt.where(Worklist.creator_id == creator_id)
+    if project_id is not None:
+        stmt = stmt.where(Worklist.project_id == project_id)
+    if archived is not None:
+        stmt = stmt.where(Worklist.archived == archived)
+    if user_id is not None:
+        stmt = stmt.where(_holding(user_id, "worklist", Worklist.id))
+    if story_id is not None or task_id is not None or item_type is not None:
+        stmt = stmt.where(exists().where(WorklistItem.list_id == Worklist.id,
+                                         *_containing(story_id, task_id, item_type), item_visible(viewer)))
+    if hide_lanes:
+        stmt = stmt.where(not_(exists().where(BoardLane.list_id == Worklist.id)))
+    if subscriber_id is not None:
+        stmt = stmt.where(exists().where(Subscription.target_type == "worklist",
+                                         Subscription.target_id == Worklist.id,
+                                         Subscription.user_id == subscriber_id))
+    return stmt
+
+
+def boards_select(viewer: Viewer, *, title: str | None = None, creator_id: int | None = None,
+                  project_id: int | None = None, archived: bool | None = False, user_id: int | None = None,
+                  story_id: int | None = None, task_id: int | None = None,
+                  item_type: str | None = None) -> Select[Any]:
+    stmt = select(Board).where(board_visible(viewer))
+    _check_item_type(item_type)
+    if title:
+        stmt = stmt.where(like(Board.title, title))
+    if creator_id is not None:
+        stmt = stmt.where(Board.creator_id == creator_id)
+    if project_id is not None:
+        stmt = stmt.where(Board.project_id == project_id)
+    if archived is not None:
+        stmt = stmt.where(Board.archived == archived)
+    if user_id is not None:
+        stmt = stmt.where(_holding(user_id, "board", Board.id))
+    if story_id is not None or task_id is not None or item_type is not None:
+        stmt = stmt.where(exists().where(
+            BoardLane.board_id == Board.id, WorklistItem.list_id == BoardLane.list_id,
+            *_containing(story_id, task_id, item_type), item_visible(viewer)))
+    return stmt
+
+
+def due_dates_select(viewer: Viewer, *, name: str | None = None, date: dt.datetime | None = None,
+                     board_id: int | None = None, worklist_id: int | None = None, user: int | None = None,
+                     owner: int | None = None) -> Select[Any]:
+    stmt = select(DueDate).where(due_date_visible(viewer))
+    if name:
+        stmt = stmt.where(like(DueDate.name, name))
+    if date is not None:
+        stmt = stmt.where(DueDate.date == date)
+    if board_id is not None:
+        stmt = stmt.where(exists().where(DueDateBoard.due_date_id == DueDate.id,
+                                         DueDateBoard.board_id == board_id))
+    if worklist_id is not None:
+        stmt = stmt.where(exists().where(DueDateWorklist.due_date_id == DueDate.id,
+                                         DueDateWorklist.worklist_id == worklist_id))
+    if user is not None:
+        stmt = stmt.where(holds(Viewer(user_id=user), "due_date", DueDate.id, ("assign_date",)))
+    if owner is not None:
+        stmt = stmt.where(holds(Viewer(user_id=owner), "due_date", DueDate.id, ("edit_date",)))
+    return stmt
+
+
+def active_items(session: Session, viewer: Viewer, list_ids: list[int]) -> dict[int, list[WorklistItem]]:
+    """The non-archived cards the viewer may see, per list, in position order (one query)."""
+    out: dict[int, list[WorklistItem]] = defaultdict(list)
+    if not list_ids:
+        return out
+    for item in session.execute(
+        select(WorklistItem).where(WorklistItem.list_id.in_(list_ids), WorklistItem.archived == false(),
+                                   item_visible(viewer))
+        .order_by(WorklistItem.list_id, WorklistItem.list_position, WorklistItem.id)
+    ).scalars():
+        out[item.list_id].append(item)
+    return out
+
+
+# ---- automatic worklists --------------------------------------------------------------------------
+
+def _int(value: str) -> int | None:
+    v = value.strip()
+    return int(v) if v.lstrip("-").isdigit() and abs(int(v)) < 2**31 else None
+
+
+def _tagged(story_id_col: Any, name: str) -> Any:
+    return exists().where(StoryTag.story_id == story_id_col, Tag.id == StoryTag.tag_id, Tag.name == name)
+
+
+def _group_projects(group_id: int) -> Any:
+    return select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id == group_id)
+
+
+def _story_condition(field: str, value: str) -> Any | None:
+    """A Story-filter criterion as a SQL condition on Story; None for a field nobody knows."""
+    n = _int(value)
+    if field in INT_FIELDS and n is None:
+        return false()
+    has_task = lambda *conds: exists().where(Task.story_id == Story.id, *conds)  # noqa: E731
+    if field == "Project":
+        return has_task(Task.project_id == n)
+    if field == "ProjectGroup":
+        return has_task(Task.project_id.in_(_group_projects(n)))  # type: ignore[arg-type]
+    if field == "Story":
+        return Story.id == n
+    if field == "User":
+        return has_task(Task.assignee_id == n)
+    if field == "StoryStatus":
+        return Story.status == value
+    if field == "TaskStatus":
+        return has_task(Task.status == value)
+    if field == "Tags":
+        return _tagged(Story.id, value)
+    if field == "Text":
+        return like(Story.title, value)
+    return None
+
+
+def _task_condition(field: str, value: str) -> Any | None:
+    """A Task-filter criterion as a SQL condition on Task (joined to its Story)."""
+    n = _int(value)
+    if field in INT_FIELDS and n is None:
+        return false()
+    if field == "Project":
+        return Task.project_id == n
+    if field == "ProjectGroup":
+        return Task.project_id.in_(_group_projects(n))  # type: ignore[arg-type]
+    if field == "Story":
+        return Task.story_id == n
+    if field == "User":
+        return and_(Task.assignee_id.is_not(None), Task.assignee_id == n)
+    if field == "StoryStatus":
+        return Story.status == value
+    if field == "TaskStatus":
+        return Task.status == value
+    if field == "Tags":
+        return _tagged(Task.story_id, value)
+    if field == "Text":
+        return like(Task.title, value)
+    return None
+
+
+def filter_condition(filter_type: str, criteria: list[FilterCriterion]) -> Any | None:
+    """AND of the known criteria (`negative` inverts one); None when no criterion is usable."""
+    make = _story_condition if filter_type == "Story" else _task_condition
+    conds = []
+    for c in criteria:
+        cond = make(c.field, c.value)
+        if cond is not None:
+            conds.append(not_(cond) if c.negative else cond)
+    return and_(*conds) if conds else None
+
+
+def load_filters(session: Session, list_ids: list[int]
+                 ) -> tuple[dict[int, list[WorklistFilter]], dict[int, list[FilterCriterion]]]:
+    filters: dict[int, list[WorklistFilter]] = defaultdict(list)
+    criteria: dict[int, list[FilterCriterion]] = defaultdict(list)
+    if not list_ids:
+        return filters, criteria
+    rows = list(session.execute(select(WorklistFilter).where(WorklistFilter.list_id.in_(list_ids))
+                                .order_by(WorklistFilter.id)).scalars())
+    for f in rows:
+        filters[f.list_id].append(f)
+    if rows:
+        for c in session.execute(select(FilterCriterion).where(
+                FilterCriterion.filter_id.in_([f.id for f in rows])).order_by(FilterCriterion.id)).scalars():
+            criteria[c.filter_id].append(c)
+    return filters, criteria
+
+
+def automatic_items(session: Session, viewer: Viewer, filters: list[WorklistFilter],
+                    criteria: dict[int, list[FilterCriterion]], cap: int = 0) -> list[Story | Task]:
+    """Stories and tasks matching any filter (filters are OR'ed), visible to the viewer; by id."""
+    story_conds, task_conds = [], []
+    for f in filters:
+        cond = filter_condition(f.type, criteria.get(f.id, []))
+        if cond is not None:
+            (story_conds if f.type == "Story" else task_conds).append(cond)
+    found: list[Story | Task] = []
+    if story_conds:
+        stmt = select(Story).where(story_visible(viewer), or_(*story_conds)).order_by(Story.id)
+        found.extend(session.execute(stmt.limit(cap) if cap else stmt).scalars())
+    if task_conds:
+        stmt = (select(Task).join(Story, Story.id == Task.story_id)
+                .where(story_visible(viewer), or_(*task_conds)).order_by(Task.id))
+        found.extend(session.execute(stmt.limit(cap) if cap else stmt).scalars())
+    return found

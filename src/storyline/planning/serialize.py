@@ -1,0 +1,209 @@
+"""v1 JSON of worklists, items, filters, boards, lanes and due dates, in a bounded number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storyline.api.common import ts
+from storyline.authz import Viewer, story_visible
+from storyline.planning import queries
+from storyline.planning.access import due_date_visible, held_map
+from storyline.planning.models import (
+    Board,
+    BoardLane,
+    DueDate,
+    DueDateBoard,
+    DueDateItem,
+    FilterCriterion,
+    Worklist,
+    WorklistFilter,
+    WorklistItem,
+)
+from storyline.planning.permissions import members_json
+from storyline.stories.models import Story, Task
+from storyline.stories.serialize import stories_json, task_json
+
+
+def criterion_json(c: FilterCriterion) -> dict[str, Any]:
+    return {"id": c.id, "created_at": ts(c.created_at), "updated_at": ts(c.updated_at), "filter_id": c.filter_id,
+            "title": c.title, "field": c.field, "value": c.value, "negative": c.negative}
+
+
+def filter_json(f: WorklistFilter, criteria: Sequence[FilterCriterion]) -> dict[str, Any]:
+    return {"id": f.id, "created_at": ts(f.created_at), "updated_at": ts(f.updated_at), "list_id": f.list_id,
+            "type": f.type, "filter_criteria": [criterion_json(c) for c in criteria]}
+
+
+def due_dates_json(session: Session, viewer: Viewer, dues: Sequence[DueDate]) -> list[dict[str, Any]]:
+    """Due dates with the stories and tasks assigned to them that the viewer may see."""
+    if not dues:
+        return []
+    ids = [d.id for d in dues]
+    assigned: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for due_id, item_type, item_id in session.execute(
+        select(DueDateItem.due_date_id, DueDateItem.item_type, DueDateItem.item_id)
+        .where(DueDateItem.due_date_id.in_(ids)).order_by(DueDateItem.item_id)
+    ):
+        assigned[due_id].append((item_type, item_id))
+    story_ids = {i for rows in assigned.values() for t, i in rows if t == "story"}
+    task_ids = {i for rows in assigned.values() for t, i in rows if t == "task"}
+    stories = _stories(session, viewer, story_ids)
+    tasks = _tasks(session, viewer, task_ids)
+    members = members_json(session, "due_date", ids)
+    held = held_map(session, viewer, "due_date", ids)
+    out = []
+    for d in dues:
+        s = [stories[i] for t, i in assigned.get(d.id, []) if t == "story" and i in stories]
+        k = [tasks[i] for t, i in assigned.get(d.id, []) if t == "task" and i in tasks]
+        out.append({
+            "id": d.id, "created_at": ts(d.created_at), "updated_at": ts(d.updated_at), "name": d.name,
+            "date": ts(d.date), "private": d.private, "creator_id": d.creator_id, "tasks": k, "stories": s,
+            "count": len(s) + len(k), **members[d.id],
+            "editable": "edit_date" in held.get(d.id, set()),
+            "assignable": bool(held.get(d.id, set()) & {"edit_date", "assign_date"}),
+        })
+    return out
+
+
+def _stories(session: Session, viewer: Viewer, ids: set[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = list(session.execute(select(Story).where(Story.id.in_(ids), story_visible(viewer))).scalars())
+    return {d["id"]: d for d in stories_json(session, viewer, rows)}
+
+
+def _tasks(session: Session, viewer: Viewer, ids: set[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Task).join(Story, Story.id == Task.story_id)
+                           .where(Task.id.in_(ids), story_visible(viewer))).scalars()
+    return {t.id: task_json(t) for t in rows}
+
+
+def item_json(item: WorklistItem) -> dict[str, Any]:
+    return {"id": item.id, "created_at": ts(item.created_at), "updated_at": ts(item.updated_at),
+            "list_id": item.list_id, "item_id": item.item_id, "item_type": item.item_type,
+            "list_position": item.list_position, "archived": item.archived,
+            "display_due_date": item.display_due_date}
+
+
+def _automatic_json(list_id: int, obj: Story | Task) -> dict[str, Any]:
+    """An item of an automatic list: computed at read time, so it has no id of its own; position 0."""
+    return {"id": None, "created_at": ts(obj.created_at), "updated_at": ts(obj.updated_at), "list_id": list_id,
+            "item_id": obj.id, "item_type": "story" if isinstance(obj, Story) else "task", "list_position": 0,
+            "archived": False, "display_due_date": None}
+
+
+def resolve_items(session: Session, viewer: Viewer, items: list[dict[str, Any]]) -> None:
+    """Add `story`, `task` and `resolved_due_date` to item dicts (a few queries for any number)."""
+    stories = _stories(session, viewer, {i["item_id"] for i in items if i["item_type"] == "story"})
+    tasks = _tasks(session, viewer, {i["item_id"] for i in items if i["item_type"] == "task"})
+    due_ids = {i["display_due_date"] for i in items if i["display_due_date"] is not None}
+    dues: dict[int, dict[str, Any]] = {}
+    if due_ids:
+        rows = list(session.execute(select(DueDate).where(DueDate.id.in_(due_ids), due_date_visible(viewer)))
+                    .scalars())
+        dues = {d["id"]: d for d in due_dates_json(session, viewer, rows)}
+    for i in items:
+        i["story"] = stories.get(i["item_id"]) if i["item_type"] == "story" else None
+        i["task"] = tasks.get(i["item_id"]) if i["item_type"] == "task" else None
+        i["resolved_due_date"] = dues.get(i["display_due_date"]) if i["display_due_date"] else None
+
+
+def list_items(session: Session, viewer: Viewer, worklist: Worklist, filters: list[WorklistFilter],
+               criteria: dict[int, list[FilterCriterion]], cap: int = 0,
+               manual: list[WorklistItem] | None = None) -> list[dict[str, Any]]:
+    """The items of one list as the viewer may see them (automatic lists are computed now)."""
+    if worklist.automatic:
+        return [_automatic_json(worklist.id, o)
+                for o in queries.automatic_items(session, viewer, filters, criteria, cap)]
+    if manual is None:
+        manual = queries.active_items(session, viewer, [worklist.id]).get(worklist.id, [])
+    return [item_json(i) for i in manual]
+
+
+def worklists_json(session: Session, viewer: Viewer, worklists: Sequence[Worklist], *, resolve: bool,
+                   cap: int = 0) -> list[dict[str, Any]]:
+    """Worklists with filters and members; items resolved (and automatic ones computed) if `resolve`."""
+    if not worklists:
+        return []
+    ids = [w.id for w in worklists]
+    filters, criteria = queries.load_filters(session, ids)
+    members = members_json(session, "worklist", ids)
+    manual = queries.active_items(session, viewer, [w.id for w in worklists if not w.automatic])
+    out = []
+    all_items: list[dict[str, Any]] = []
+    for w in worklists:
+        if w.automatic and not resolve:
+            items: list[dict[str, Any]] = []
+        else:
+            items = list_items(session, viewer, w, filters.get(w.id, []), criteria, cap, manual.get(w.id, []))
+        all_items.extend(items)
+        out.append({
+            "id": w.id, "created_at": ts(w.created_at), "updated_at": ts(w.updated_at), "title": w.title,
+            "creator_id": w.creator_id, "project_id": w.project_id, "private": w.private,
+            "archived": w.archived, "automatic": w.automatic,
+            "filters": [filter_json(f, criteria.get(f.id, [])) for f in filters.get(w.id, [])],
+            **members[w.id], "items": items,
+        })
+    if resolve:
+        resolve_items(session, viewer, all_items)
+    return out
+
+
+def boards_json(session: Session, viewer: Viewer, boards: Sequence[Board], *, resolve: bool,
+                cap: int = 0) -> list[dict[str, Any]]:
+    """Boards with lanes (each with its worklist), due dates and members."""
+    if not boards:
+        return []
+    ids = [b.id for b in boards]
+    lanes: dict[int, list[tuple[BoardLane, Worklist]]] = defaultdict(list)
+    for lane, wl in session.execute(
+        select(BoardLane, Worklist).join(Worklist, Worklist.id == BoardLane.list_id)
+        .where(BoardLane.board_id.in_(ids)).order_by(BoardLane.board_id, BoardLane.position, BoardLane.id)
+    ).tuples():
+        lanes[lane.board_id].append((lane, wl))
+    lists = {d["id"]: d for d in worklists_json(
+        session, viewer, [wl for rows in lanes.values() for _, wl in rows], resolve=resolve, cap=cap)}
+    dues_of: dict[int, list[int]] = defaultdict(list)
+    for due_id, board_id in session.execute(select(DueDateBoard.due_date_id, DueDateBoard.board_id)
+                                            .where(DueDateBoard.board_id.in_(ids))):
+        dues_of[board_id].append(due_id)
+    due_ids = {i for v in dues_of.values() for i in v}
+    dues: dict[int, dict[str, Any]] = {}
+    if due_ids:
+        rows = list(session.execute(select(DueDate).where(DueDate.id.in_(due_ids), due_date_visible(viewer))
+                                    .order_by(DueDate.id)).scalars())
+        dues = {d["id"]: d for d in due_dates_json(session, viewer, rows)}
+    members = members_json(session, "board", ids)
+    return [{
+        "id": b.id, "created_at": ts(b.created_at), "updated_at": ts(b.updated_at), "title": b.title,
+        "description": b.description, "creator_id": b.creator_id, "project_id": b.project_id,
+        "private": b.private, "archived": b.archived,
+        "lanes": [{"id": lane.id, "created_at": ts(lane.created_at), "updated_at": ts(lane.updated_at),
+                   "board_id": lane.board_id, "list_id": lane.list_id, "position": lane.position,
+                   "worklist": lists[wl.id]} for lane, wl in lanes.get(b.id, [])],
+        "due_dates": [dues[i] for i in sorted(dues_of.get(b.id, [])) if i in dues],
+        **members[b.id],
+    } for b in boards]
+
+
+def item_title(session: Session, item_type: str, item_id: int) -> tuple[str | None, int | None, bool]:
+    """(title, story id, story is private) of the story or task an item points at."""
+    if item_type == "story":
+        row = session.execute(select(Story.title, Story.id, Story.private).where(Story.id == item_id)).first()
+    else:
+        row = session.execute(select(Task.title, Story.id, Story.private).join(Story, Story.id == Task.story_id)
+                              .where(Task.id == item_id)).first()
+    return (row[0], row[1], row[2]) if row else (None, None, False)
+
+
+def item_entry(item: WorklistItem, title: str | None) -> dict[str, Any]:
+    """An item as worklist_contents_changed events carry it."""
+    return {"item_id": item.item_id, "item_type": item.item_type, "item_title": title,
+            "position": item.list_position, "worklist_id": item.list_id, "due_date_id": item.display_due_date}

@@ -1,0 +1,261 @@
+"""Writes on worklists and their cards. Services flush; the request commits.
+
+Card positions: the active (non-archived) cards of a list always hold positions 0..n-1. Every insert,
+move and archive re-packs the list while holding the list's row lock (PostgreSQL `FOR UPDATE`;
+SQLite's write transactions are serialised by BEGIN IMMEDIATE), so concurrent moves never leave
+gaps, duplicates or lost cards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import false, literal, select
+from sqlalchemy.orm import Session
+
+from storyline.authz import Viewer, require_user
+from storyline.db import utcnow
+from storyline.errors import BadRequest, NotFound, ValidationFailed
+from storyline.planning import access
+from storyline.planning.access import get_worklist, item_visible, lock_worklists
+from storyline.planning.models import ITEM_TYPES, DueDate, Worklist, WorklistItem
+from storyline.planning.permissions import create_permission, initial_members, named
+from storyline.planning.serialize import item_entry, item_title
+from storyline.projects.models import Project
+from storyline.stories.timeline import emit
+
+DETAIL_FIELDS = ("title", "private", "automatic", "archived")
+
+
+def check_project(session: Session, project_id: int | None) -> None:
+    if project_id is not None and session.get(Project, project_id) is None:
+        raise ValidationFailed("project_id", f"Project {project_id} not found")
+
+
+def emit_worklist(session: Session, event_type: str, worklist_id: int, author_id: int, info: dict[str, Any],
+                  story_id: int | None = None) -> None:
+    emit(session, event_type, author_id=author_id, worklist_id=worklist_id, story_id=story_id,
+         info={"worklist_id": worklist_id, **info})
+
+
+def grant_initial(session: Session, object_type: str, object_id: int, author_id: int, data: dict[str, Any],
+                  emit_created: Any) -> None:
+    """The two permissions of a new object; the creator is the default owner."""
+    owners, users, team_owners, team_users = initial_members(session, author_id, data)
+    from storyline.planning.models import CODENAMES
+
+    edit, move = CODENAMES[object_type]
+    for codename, u, t in ((edit, owners, team_owners), (move, users, team_users)):
+        perm = create_permission(session, object_type, object_id, codename, u, t)
+        unames, tnames = named(session, u, t)
+        emit_created({"permission_id": perm.id, "author_id": author_id, "codename": codename,
+                      "users": unames, "teams": tnames})
+
+
+def do_create_worklist(session: Session, viewer: Viewer, data: dict[str, Any]) -> Worklist:
+    from storyline.planning.filter_service import add_filter
+
+    uid = require_user(viewer)
+    check_project(session, data.get("project_id"))
+    wl = Worklist(title=data["title"], creator_id=uid, project_id=data.get("project_id"),
+                  private=bool(data.get("private")), automatic=bool(data.get("automatic")))
+    session.add(wl)
+    session.flush()
+    emit_worklist(session, "worklist_created", wl.id, uid, {"author_id": uid, "worklist_title": wl.title})
+    grant_initial(session, "worklist", wl.id, uid, data,
+                  lambda info: emit_worklist(session, "worklist_permission_created", wl.id, uid, info))
+    for f in data.get("filters") or []:
+        add_filter(session, wl, f["type"], f.get("filter_criteria") or [])
+    return wl
+
+
+def do_update_worklist(session: Session, viewer: Viewer, wl: Worklist, changes: dict[str, Any]) -> Worklist:
+    """Title, project, privacy, automatic flag, archive state; one event per changed field."""
+    uid = access.require_worklist_edit(session, viewer, wl)
+    if "title" in changes and changes["title"] is None:
+        raise ValidationFailed("title", "must not be null")
+    if changes.get("project_id") is not None:
+        check_project(session, changes["project_id"])
+    changed = False
+    for key, value in changes.items():
+        if key not in ("title", "project_id", *DETAIL_FIELDS) or (value is None and key != "project_id"):
+            continue
+        old = getattr(wl, key)
+        if old == value:
+            continue
+        setattr(wl, key, value)
+        changed = True
+        if key in DETAIL_FIELDS:
+            emit_worklist(session, "worklist_details_changed", wl.id, uid,
+                          {"author_id": uid, "field": key, "old_value": old, "new_value": value})
+    if changed:
+        wl.updated_at = utcnow()
+        session.flush()
+    return wl
+
+
+def do_archive_worklist(session: Session, viewer: Viewer, wl: Worklist) -> None:
+    do_update_worklist(session, viewer, wl, {"archived": True})
+
+
+# ---- cards ----------------------------------------------------------------------------------------
+
+def _int_arg(args: dict[str, Any], name: str, *, required: bool = False) -> int | None:
+    value = args.get(name)
+    if value is None or value == "":
+        if required:
+            raise ValidationFailed(name, "is required")
+        return None
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31 - 1:
+        raise ValidationFailed(name, f"'{value}' is not an integer")
+    return value
+
+
+def _position(args: dict[str, Any]) -> int | None:
+    pos = _int_arg(args, "list_position")
+    if pos is not None and pos < 0:
+        raise ValidationFailed("list_position", "must not be negative")
+    return pos
+
+
+def repack(session: Session, list_id: int, moving: WorklistItem | None = None, position: int | None = None
+           ) -> None:
+    """Positions 0..n-1 for the list's active cards, with `moving` placed at `position` (end if None).
+
+    The caller holds the list's lock (lock_worklists), so the read below sees every committed card.
+    """
+    cards = list(session.execute(
+        select(WorklistItem).where(WorklistItem.list_id == list_id, WorklistItem.archived == false())
+        .order_by(WorklistItem.list_position, WorklistItem.id)
+        .execution_options(populate_existing=True)
+    ).scalars())
+    if moving is not None:
+        cards = [c for c in cards if c.id != moving.id]
+        if not moving.archived:
+            at = len(cards) if position is None else min(position, len(cards))
+            cards.insert(at, moving)
+    for n, card in enumerate(cards):
+        if card.list_position != n:
+            card.list_position = n
+    session.flush()
+
+
+def _check_item(session: Session, viewer: Viewer, item_type: str, item_id: int) -> None:
+    if item_type not in ITEM_TYPES:
+        raise ValidationFailed("item_type", "must be 'story' or 'task'")
+    visible = session.execute(select(item_visible(viewer, literal(item_type), literal(item_id)))).scalar()
+    if not visible:
+        raise NotFound(f"{item_type.capitalize()} {item_id} not found")
+
+
+def _emit_contents(session: Session, wl_id: int, uid: int, *, added: list[WorklistItem] = (),  # type: ignore[assignment]
+                   removed: list[WorklistItem] = (),  # type: ignore[assignment]
+                   updated: list[tuple[dict[str, Any], WorklistItem]] = ()) -> None:  # type: ignore[assignment]
+    """worklist_contents_changed; an event about a private story's card is visible only with that story."""
+    card = (added or removed or [u[1] for u in updated])[0]
+    title, story_id, private = item_title(session, card.item_type, card.item_id)
+    emit_worklist(session, "worklist_contents_changed", wl_id, uid, {
+        "author_id": uid,
+        "added": [item_entry(i, title) for i in added],
+        "removed": [item_entry(i, title) for i in removed],
+        "updated": [{"old": old, "new": item_entry(new, title)} for old, new in updated],
+    }, story_id=story_id if private else None)
+
+
+def do_add_item(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, Any]) -> WorklistItem:
+    """Add a story or task (re-adding an archived card un-archives it; an active one is moved)."""
+    uid = access.require_worklist_move(session, viewer, wl)
+    item_id = _int_arg(args, "item_id", required=True)
+    item_type = args.get("item_type")
+    if item_type is None:
+        raise ValidationFailed("item_type", "is required")
+    position = _position(args)
+    assert item_id is not None
+    _check_item(session, viewer, str(item_type), item_id)
+    if wl.automatic:
+        raise BadRequest("Items of an automatic worklist are computed from its filters", field="item_id")
+    lock_worklists(session, [wl.id])
+    card = session.execute(select(WorklistItem).where(
+        WorklistItem.list_id == wl.id, WorklistItem.item_type == item_type, WorklistItem.item_id == item_id)
+        .order_by(WorklistItem.archived, WorklistItem.id).limit(1)).scalar_one_or_none()
+    if card is not None and not card.archived:
+        old = item_entry(card, None)
+        repack(session, wl.id, card, position)
+        card.updated_at = utcnow()
+        old["item_title"] = item_title(session, card.item_type, card.item_id)[0]
+        _emit_contents(session, wl.id, uid, updated=[(old, card)])
+        return card
+    if card is None:
+        card = WorklistItem(list_id=wl.id, item_id=item_id, item_type=item_type, list_position=0)
+        session.add(card)
+        session.flush()
+    else:
+        card.archived = False
+        card.updated_at = utcnow()
+    repack(session, wl.id, card, position)
+    _emit_contents(session, wl.id, uid, added=[card])
+    return card
+
+
+def get_card(session: Session, viewer: Viewer, wl: Worklist, card_id: int) -> WorklistItem:
+    """A card of *this* list whose story or task the viewer may see; 404 otherwise."""
+    card = session.execute(select(WorklistItem).where(
+        WorklistItem.id == card_id, WorklistItem.list_id == wl.id, WorklistItem.archived == false(),
+        item_visible(viewer))).scalar_one_or_none()
+    if card is None:
+        raise NotFound(f"Worklist item {card_id} not found")
+    return card
+
+
+def do_update_item(session: Session, viewer: Viewer, wl: Worklist, card: WorklistItem,
+                   args: dict[str, Any]) -> WorklistItem:
+    """Move a card within its list or to another list (`list_id`, rights on both), or set its due date."""
+    uid = access.require_worklist_move(session, viewer, wl)
+    position = _position(args)
+    target_id = _int_arg(args, "list_id")
+    due = _int_arg(args, "display_due_date")
+    target = wl
+    if target_id is not None and target_id != wl.id:
+        target = get_worklist(session, viewer, target_id)
+        access.require_worklist_move(session, viewer, target)
+        if target.automatic:
+            raise BadRequest("Items of an automatic worklist are computed from its filters", field="list_id")
+    if due is not None and due != -1:
+        if session.execute(select(DueDate.id).where(DueDate.id == due, access.due_date_visible(viewer))
+                           ).first() is None:
+            raise ValidationFailed("display_due_date", f"Due date {due} not found")
+    lock_worklists(session, [wl.id, target.id])
+    session.refresh(card)
+    if card.archived or card.list_id != wl.id:  # archived or moved away meanwhile
+        raise NotFound(f"Worklist item {card.id} not found")
+    old = item_entry(card, None)
+    if due is not None:
+        card.display_due_date = None if due == -1 else due
+    if target.id != wl.id:
+        card.list_id = target.id
+        session.flush()
+        repack(session, wl.id)
+        repack(session, target.id, card, position)
+    elif position is not None:
+        repack(session, wl.id, card, position)
+    card.updated_at = utcnow()
+    session.flush()
+    old["item_title"] = item_title(session, card.item_type, card.item_id)[0]
+    for list_id in dict.fromkeys((wl.id, target.id)):
+        _emit_contents(session, list_id, uid, updated=[(old, card)])
+    return card
+
+
+def do_remove_item(session: Session, viewer: Viewer, wl: Worklist, card: WorklistItem) -> None:
+    """Archive a card (its list re-packed)."""
+    uid = access.require_worklist_move(session, viewer, wl)
+    lock_worklists(session, [wl.id])
+    session.refresh(card)
+    if card.archived or card.list_id != wl.id:
+        raise NotFound(f"Worklist item {card.id} not found")
+    card.archived = True
+    card.updated_at = utcnow()
+    repack(session, wl.id, card)
+    _emit_contents(session, wl.id, uid, removed=[card])

@@ -1,0 +1,414 @@
+"""Worklists (reference §2.14, §5.4, §6 items 4, 13, 17): manual and automatic lists, cards, filters,
+permissions, private lists, and cards about private stories."""
+
+from __future__ import annotations
+
+import json
+
+from builders import uniq
+
+WORKLIST_KEYS = {"id", "created_at", "updated_at", "title", "creator_id", "project_id", "private", "archived",
+                 "automatic", "filters", "owners", "users", "team_owners", "team_users", "items"}
+ITEM_KEYS = {"id", "created_at", "updated_at", "list_id", "item_id", "item_type", "list_position", "archived",
+             "display_due_date", "resolved_due_date", "task", "story"}
+
+
+def worklist(api, who=None, **fields):
+    fields.setdefault("title", uniq("List "))
+    return api.ok("POST", "/v1/worklists", who, json=fields)
+
+
+def add(api, wl_id, item_id, item_type="story", who=None, **extra):
+    return api.ok("POST", f"/v1/worklists/{wl_id}/items", who,
+                  json={"item_id": item_id, "item_type": item_type, **extra})
+
+
+def positions(client, wl_id, who):
+    r = client.get(f"/v1/worklists/{wl_id}/items", headers=who.headers)
+    assert r.status_code == 200, r.text
+    return [(i["item_id"], i["list_position"]) for i in r.json()]
+
+
+def events(client, who, wl_id, event_type):
+    r = client.get("/v1/events", params={"worklist_id": wl_id, "event_type": event_type},
+                   headers=who.headers if who else {})
+    assert r.status_code == 200, r.text
+    return [json.loads(e["event_info"]) for e in r.json()]
+
+
+def test_create_get_update_archive(client, api, user):
+    r = client.post("/v1/worklists", json={"title": "Mine", "private": False}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    wl = r.json()
+    assert set(wl) == WORKLIST_KEYS
+    assert wl["owners"] == [user.id] and wl["users"] == [] and wl["items"] == [] and not wl["automatic"]
+    assert client.get(f"/v1/worklists/{wl['id']}").json()["title"] == "Mine"
+    r = client.put(f"/v1/worklists/{wl['id']}", json={"title": "Renamed", "items": [1], "filters": []},
+                   headers=user.headers)
+    assert r.status_code == 200 and r.json()["title"] == "Renamed"
+    changed = events(client, user, wl["id"], "worklist_details_changed")
+    assert changed == [{"worklist_id": wl["id"], "author_id": user.id, "field": "title", "old_value": "Mine",
+                        "new_value": "Renamed"}]
+    created = events(client, user, wl["id"], "worklist_created")
+    assert created == [{"worklist_id": wl["id"], "author_id": user.id, "worklist_title": "Mine"}]
+    perms = events(client, user, wl["id"], "worklist_permission_created")
+    assert sorted(p["codename"] for p in perms) == ["edit_worklist", "move_items"]
+    assert set(perms[0]) == {"worklist_id", "permission_id", "author_id", "codename", "users", "teams"}
+    owner_perm = next(p for p in perms if p["codename"] == "edit_worklist")
+    assert owner_perm["users"] == [{str(user.id): user.name}]
+    r = client.delete(f"/v1/worklists/{wl['id']}", headers=user.headers)
+    assert r.status_code == 204 and r.content == b""
+    assert client.get(f"/v1/worklists/{wl['id']}").json()["archived"] is True
+    listed = client.get("/v1/worklists", params={"creator_id": user.id}).json()
+    assert wl["id"] not in [w["id"] for w in listed]
+    listed = client.get("/v1/worklists", params={"creator_id": user.id, "archived": "true"}).json()
+    assert [w["id"] for w in listed] == [wl["id"]]
+
+
+def test_validation_and_auth(client, api, user, other):
+    assert client.post("/v1/worklists", json={"title": "x"}).status_code == 401
+    r = client.post("/v1/worklists", json={"title": "x" * 101}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "title"
+    r = client.post("/v1/worklists", json={"title": "x", "owners": [2_000_000_000]}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "owners"
+    assert client.get("/v1/worklists/2000000000").status_code == 404
+    wl = worklist(api, user)
+    r = client.put(f"/v1/worklists/{wl['id']}", json={"title": "Taken"}, headers=other.headers)
+    assert r.status_code == 403
+    assert client.delete(f"/v1/worklists/{wl['id']}", headers=other.headers).status_code == 403
+    assert client.get("/v1/worklists", params={"item_type": "epic"}).status_code == 400
+    assert client.get("/v1/worklists", params={"sort_field": "nope"}).status_code == 400
+
+
+def test_cards_positions_and_archiving(client, api, user):
+    wl = worklist(api, user)
+    stories = [api.story(user)["id"] for _ in range(4)]
+    for sid in stories:
+        item = add(api, wl["id"], sid, who=user)
+        assert set(item) == ITEM_KEYS and item["story"]["id"] == sid and item["task"] is None
+    assert positions(client, wl["id"], user) == [(s, n) for n, s in enumerate(stories)]
+    # Insert at the front, from the query string this time.
+    first = api.story(user)["id"]
+    r = client.post(f"/v1/worklists/{wl['id']}/items", params={"item_id": first, "item_type": "story",
+                                                               "list_position": 0}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    order = [first, *stories]
+    assert positions(client, wl["id"], user) == [(s, n) for n, s in enumerate(order)]
+    cards = {i["item_id"]: i["id"] for i in client.get(f"/v1/worklists/{wl['id']}/items").json()}
+    # Move the last card to position 1.
+    r = client.put(f"/v1/worklists/{wl['id']}/items/{cards[stories[-1]]}", json={"list_position": 1},
+                   headers=user.headers)
+    assert r.status_code == 200 and r.json()["list_position"] == 1
+    order = [first, stories[-1], *stories[:-1]]
+    assert positions(client, wl["id"], user) == [(s, n) for n, s in enumerate(order)]
+    # Archive one: the list is re-packed.
+    r = client.delete(f"/v1/worklists/{wl['id']}/items/{cards[stories[0]]}", headers=user.headers)
+    assert r.status_code == 204
+    order.remove(stories[0])
+    assert positions(client, wl["id"], user) == [(s, n) for n, s in enumerate(order)]
+    assert client.delete(f"/v1/worklists/{wl['id']}/items/{cards[stories[0]]}",
+                         headers=user.headers).status_code == 404
+    # Re-adding un-archives the same card.
+    again = add(api, wl["id"], stories[0], who=user, list_position=0)
+    assert again["id"] == cards[stories[0]] and again["archived"] is False and again["list_position"] == 0
+    r = client.get(f"/v1/worklists/{wl['id']}/items")
+    assert r.headers["X-Total"] == "5" and len(r.json()) == 5
+    contents = events(client, user, wl["id"], "worklist_contents_changed")
+    added = contents[0]
+    assert set(added) == {"worklist_id", "author_id", "added", "removed", "updated"}
+    assert set(added["added"][0]) == {"item_id", "item_type", "item_title", "position", "worklist_id",
+                                      "due_date_id"}
+    moved = [c for c in contents if c["updated"]][0]["updated"][0]
+    assert set(moved) == {"old", "new"}
+
+
+def test_tasks_as_cards_and_bad_input(client, api, user):
+    project = api.project()
+    story = api.story(user)
+    task = api.task(story["id"], project["id"], user)
+    wl = worklist(api, user)
+    item = add(api, wl["id"], task["id"], "task", who=user)
+    assert item["task"]["id"] == task["id"] and item["story"] is None
+    base = f"/v1/worklists/{wl['id']}/items"
+    for body, field in (({"item_type": "story"}, "item_id"), ({"item_id": story["id"]}, "item_type"),
+                        ({"item_id": "abc", "item_type": "story"}, "item_id"),
+                        ({"item_id": story["id"], "item_type": "epic"}, "item_type"),
+                        ({"item_id": story["id"], "item_type": "story", "list_position": -1}, "list_position")):
+        r = client.post(base, json=body, headers=user.headers)
+        assert r.status_code == 400 and r.json()["field"] == field, (body, r.text)
+    r = client.post(base, json={"item_id": 2_000_000_000, "item_type": "story"}, headers=user.headers)
+    assert r.status_code == 404
+    assert client.post(base, content=b"{nope", headers=user.headers).status_code == 400
+    assert client.put(f"{base}/{item['id']}", json={"display_due_date": 2_000_000_000},
+                      headers=user.headers).status_code == 400
+
+
+def test_cards_belong_to_the_list_in_the_url(client, api, user, other):
+    """§6 item 4: card ids must belong to the worklist named in the URL; moving needs rights on both."""
+    mine, theirs = worklist(api, user), worklist(api, other)
+    story = api.story(other)["id"]
+    card = add(api, theirs["id"], story, who=other)
+    # Edit rights on my list do not reach the other list's card.
+    r = client.put(f"/v1/worklists/{mine['id']}/items/{card['id']}", json={"list_id": mine["id"]},
+                   headers=user.headers)
+    assert r.status_code == 404
+    assert client.delete(f"/v1/worklists/{mine['id']}/items/{card['id']}", headers=user.headers).status_code == 404
+    # Moving my card into their list needs rights there.
+    my_card = add(api, mine["id"], api.story(user)["id"], who=user)
+    r = client.put(f"/v1/worklists/{mine['id']}/items/{my_card['id']}", json={"list_id": theirs["id"]},
+                   headers=user.headers)
+    assert r.status_code == 403
+    assert positions(client, theirs["id"], other) == [(story, 0)]
+    # With move rights on both, the card moves and both lists are re-packed.
+    api.ok("PUT", f"/v1/worklists/{theirs['id']}/permissions", other,
+           json={"codename": "move_items", "users": [user.id]})
+    r = client.put(f"/v1/worklists/{mine['id']}/items/{my_card['id']}",
+                   json={"list_id": theirs["id"], "list_position": 0}, headers=user.headers)
+    assert r.status_code == 200 and r.json()["list_id"] == theirs["id"]
+    assert positions(client, theirs["id"], other) == [(my_card["item_id"], 0), (story, 1)]
+    assert positions(client, mine["id"], user) == []
+
+
+def test_permissions_endpoints(client, api, user, other):
+    wl = worklist(api, user)
+    base = f"/v1/worklists/{wl['id']}/permissions"
+    assert client.get(base, headers=user.headers).json() == ["edit_worklist"]
+    assert client.get(base, headers=other.headers).json() == []
+    assert client.get(base).json() == []
+    card = add(api, wl["id"], api.story(user)["id"], who=user)
+    assert client.delete(f"/v1/worklists/{wl['id']}/items/{card['id']}", headers=other.headers).status_code == 403
+    r = client.post(base, json={"codename": "move_items", "users": [other.id]}, headers=other.headers)
+    assert r.status_code == 403
+    r = client.post(base, json={"codename": "move_items", "users": [other.id]}, headers=user.headers)
+    assert r.status_code == 200 and r.json() == "move_items"
+    assert client.get(base, headers=other.headers).json() == ["move_items"]
+    # move_items allows cards but not the list's details.
+    assert client.put(f"/v1/worklists/{wl['id']}/items/{card['id']}", json={"list_position": 0},
+                      headers=other.headers).status_code == 200
+    assert client.put(f"/v1/worklists/{wl['id']}", json={"title": "no"}, headers=other.headers).status_code == 403
+    r = client.put(base, json={"codename": "move_items", "users": []}, headers=user.headers)
+    assert r.status_code == 200 and r.json() == "move_items"
+    assert client.get(base, headers=other.headers).json() == []
+    changed = events(client, user, wl["id"], "worklist_permissions_changed")
+    assert changed[-1]["removed"] == [{str(other.id): other.name}] and changed[-1]["added"] == []
+    assert set(changed[-1]) == {"worklist_id", "permission_id", "author_id", "codename", "added", "removed"}
+    r = client.post(base, json={"codename": "admin", "users": []}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "codename"
+    r = client.put(base, json={"codename": "move_items", "users": [2_000_000_000]}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "users"
+
+
+def test_team_permissions(client, api, user, other, admin):
+    team = api.ok("POST", "/v1/teams", json={"name": uniq("planners-")})
+    api.ok("PUT", f"/v1/teams/{team['id']}/users/{other.id}")
+    wl = worklist(api, user, private=True, team_users=[team["id"]])
+    assert wl["team_users"] == [team["id"]]
+    assert client.get(f"/v1/worklists/{wl['id']}", headers=other.headers).status_code == 200
+    assert client.get(f"/v1/worklists/{wl['id']}/permissions", headers=other.headers).json() == ["move_items"]
+    api.ok("DELETE", f"/v1/teams/{team['id']}/users/{other.id}")
+    assert client.get(f"/v1/worklists/{wl['id']}", headers=other.headers).status_code == 404
+
+
+def test_private_worklists(client, api, user, other, admin):
+    wl = worklist(api, user, private=True, title=uniq("Secret list "))
+    for who in (None, other, admin):  # superusers do not bypass
+        headers = who.headers if who else {}
+        assert client.get(f"/v1/worklists/{wl['id']}", headers=headers).status_code == 404
+        assert client.get(f"/v1/worklists/{wl['id']}/items", headers=headers).status_code == 404
+        assert client.get(f"/v1/worklists/{wl['id']}/filters", headers=headers).status_code == 404
+        r = client.get("/v1/worklists", params={"title": wl["title"]}, headers=headers)
+        assert r.json() == [] and r.headers["X-Total"] == "0"
+    r = client.put(f"/v1/worklists/{wl['id']}", json={"title": "x"}, headers=other.headers)
+    assert r.status_code == 404
+    r = client.post("/v1/subscriptions", json={"target_type": "worklist", "target_id": wl["id"]},
+                    headers=other.headers)
+    assert r.status_code == 400
+    r = client.get("/v1/worklists", params={"title": wl["title"]}, headers=user.headers)
+    assert [w["id"] for w in r.json()] == [wl["id"]] and r.headers["X-Total"] == "1"
+    # Adding someone as a user makes it visible to them.
+    api.ok("POST", f"/v1/worklists/{wl['id']}/permissions", user, json={"codename": "move_items",
+                                                                        "users": [other.id]})
+    assert client.get(f"/v1/worklists/{wl['id']}", headers=other.headers).status_code == 200
+
+
+def test_cards_of_private_stories_are_hidden_and_not_counted(client, api, user, other):
+    """§5.4, §6 item 13: cards pointing at invisible stories are left out of every read and count."""
+    secret = uniq("zqhidden")
+    private = api.story(user, title=f"Private {secret}", private=True)["id"]
+    public = api.story(user)["id"]
+    project = api.project()
+    hidden_task = api.task(private, project["id"], user, title=f"Task {secret}")["id"]
+    wl = worklist(api, user)
+    api.ok("PUT", f"/v1/worklists/{wl['id']}/permissions", user, json={"codename": "move_items",
+                                                                       "users": [other.id]})
+    add(api, wl["id"], public, who=user)
+    private_card = add(api, wl["id"], private, who=user)
+    task_card = add(api, wl["id"], hidden_task, "task", who=user)
+    assert len(client.get(f"/v1/worklists/{wl['id']}/items", headers=user.headers).json()) == 3
+    for who in (None, other):
+        headers = who.headers if who else {}
+        for path in (f"/v1/worklists/{wl['id']}", f"/v1/worklists/{wl['id']}/items", "/v1/worklists",
+                     f"/v1/events?worklist_id={wl['id']}", "/v1/events"):
+            r = client.get(path, headers=headers)
+            assert r.status_code == 200 and secret not in r.text, path
+        r = client.get(f"/v1/worklists/{wl['id']}/items", headers=headers)
+        assert [i["item_id"] for i in r.json()] == [public] and r.headers["X-Total"] == "1"
+        assert client.get("/v1/worklists", params={"story_id": private}, headers=headers).json() == []
+        # The invisible cards answer like missing ones.
+        for card in (private_card, task_card):
+            if who is not None:
+                r = client.put(f"/v1/worklists/{wl['id']}/items/{card['id']}", json={"list_position": 0},
+                               headers=headers)
+                assert r.status_code == 404
+        if who is not None:
+            r = client.post(f"/v1/worklists/{wl['id']}/items", json={"item_id": private, "item_type": "story"},
+                            headers=headers)
+            assert r.status_code == 404
+    ids = [w["id"] for w in client.get("/v1/worklists", params={"story_id": private},
+                                       headers=user.headers).json()]
+    assert ids == [wl["id"]]
+    # The owner still sees the events with the titles.
+    assert secret in client.get(f"/v1/events?worklist_id={wl['id']}", headers=user.headers).text
+
+
+def test_worklist_subscribers_are_notified_within_visibility(client, api, user, other):
+    wl = worklist(api, user)
+    api.ok("POST", "/v1/subscriptions", other, json={"target_type": "worklist", "target_id": wl["id"]})
+    secret = uniq("zqinbox")
+    private = api.story(user, title=f"Private {secret}", private=True)["id"]
+    add(api, wl["id"], api.story(user)["id"], who=user)
+    add(api, wl["id"], private, who=user)
+    inbox = client.get("/v1/subscription_events", headers=other.headers)
+    assert inbox.status_code == 200
+    rows = [e for e in inbox.json() if e["event_type"] == "worklist_contents_changed"]
+    assert len(rows) == 1 and secret not in inbox.text
+    # Made private, the list no longer notifies the subscriber.
+    api.ok("PUT", f"/v1/worklists/{wl['id']}", user, json={"private": True})
+    add(api, wl["id"], api.story(user)["id"], who=user)
+    rows = [e for e in client.get("/v1/subscription_events", headers=other.headers).json()
+            if e["event_type"] == "worklist_contents_changed"]
+    assert len(rows) == 1
+
+
+def test_filters_crud(client, api, user, other):
+    wl = worklist(api, user, automatic=True)
+    base = f"/v1/worklists/{wl['id']}/filters"
+    r = client.post(base, json={"type": "Story", "filter_criteria": [
+        {"title": "tag", "field": "Tags", "value": "needs-review", "negative": False}]}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    f = r.json()
+    assert set(f) == {"id", "created_at", "updated_at", "list_id", "type", "filter_criteria"}
+    crit = f["filter_criteria"][0]
+    assert set(crit) == {"id", "created_at", "updated_at", "filter_id", "title", "field", "value", "negative"}
+    assert client.get(f"{base}/{f['id']}").json()["id"] == f["id"]
+    assert [x["id"] for x in client.get(base).json()] == [f["id"]]
+    r = client.put(f"{base}/{f['id']}", json={"filter_criteria": [
+        {"id": crit["id"], "field": "Tags", "value": "reviewed", "negative": True},
+        {"field": "StoryStatus", "value": "active"}]}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    got = r.json()["filter_criteria"]
+    assert [(c["id"] == crit["id"], c["value"], c["negative"]) for c in got] == [
+        (True, "reviewed", True), (False, "active", False)]
+    r = client.put(f"{base}/{f['id']}", json={"filter_criteria": [{"field": "Text", "value": "x"}]},
+                   headers=user.headers)
+    assert [c["field"] for c in r.json()["filter_criteria"]] == ["Text"]
+    r = client.post(base, json={"type": "Story", "filter_criteria": [{"field": "Project", "value": "abc"}]},
+                    headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "filter_criteria.0.value"
+    assert client.post(base, json={"type": "Epic"}, headers=user.headers).status_code == 400
+    assert client.post(base, json={"type": "Story"}, headers=other.headers).status_code == 403
+    # §6 item 4: a filter id of another list answers 404 through this one.
+    mine = worklist(api, other)
+    for method in ("GET", "PUT", "DELETE"):
+        r = client.request(method, f"/v1/worklists/{mine['id']}/filters/{f['id']}", headers=other.headers,
+                           json={"type": "Task"} if method == "PUT" else None)
+        assert r.status_code == 404, method
+    r = client.delete(f"{base}/{f['id']}", headers=user.headers)
+    assert r.status_code == 200 and r.content == b""
+    assert client.get(f"{base}/{f['id']}").status_code == 404
+    changes = events(client, user, wl["id"], "worklist_filters_changed")
+    assert [(bool(c["added"]), bool(c["updated"]), bool(c["removed"])) for c in changes] == [
+        (True, False, False), (False, True, False), (False, True, False), (False, False, True)]
+    assert all(set(c) == {"worklist_id", "author_id", "added", "removed", "updated"} for c in changes)
+    assert len(changes) == 4 and changes[-1]["removed"][0]["id"] == f["id"]
+
+
+def test_automatic_worklist_items_are_computed(client, api, user, other):
+    """§6 item 17: GET items of an automatic list answers the computed items (StoryBoard: 500)."""
+    tag = uniq("autotag")
+    project = api.project()
+    a = api.story(user, title=uniq("Alpha "), tags=[tag])
+    b = api.story(user, title=uniq("Beta "), tags=[tag])
+    hidden = api.story(user, title=uniq("Gamma "), tags=[tag], private=True)
+    api.story(user, title=uniq("Delta "))
+    t = api.task(b["id"], project["id"], user, assignee_id=other.id)
+    api.task(a["id"], project["id"], user)
+    wl = worklist(api, user, automatic=True, filters=[
+        {"type": "Story", "filter_criteria": [{"field": "Tags", "value": tag}]}])
+    r = client.get(f"/v1/worklists/{wl['id']}/items", headers=other.headers)
+    assert r.status_code == 200, r.text
+    assert [(i["item_type"], i["item_id"], i["list_position"]) for i in r.json()] == [
+        ("story", a["id"], 0), ("story", b["id"], 0)]
+    assert r.headers["X-Total"] == "2" and r.json()[0]["story"]["title"] == a["title"]
+    mine = client.get(f"/v1/worklists/{wl['id']}/items", headers=user.headers).json()
+    assert [i["item_id"] for i in mine] == [a["id"], b["id"], hidden["id"]]
+    assert [i["item_id"] for i in client.get(f"/v1/worklists/{wl['id']}").json()["items"]] == [a["id"], b["id"]]
+    # AND within a filter, `negative`, and OR between filters.
+    f = client.get(f"/v1/worklists/{wl['id']}/filters").json()[0]
+    api.ok("PUT", f"/v1/worklists/{wl['id']}/filters/{f['id']}", user, json={"filter_criteria": [
+        {"field": "Tags", "value": tag}, {"field": "User", "value": str(other.id), "negative": True}]})
+    got = [i["item_id"] for i in client.get(f"/v1/worklists/{wl['id']}/items", headers=other.headers).json()]
+    assert got == [a["id"]]
+    api.ok("POST", f"/v1/worklists/{wl['id']}/filters", user, json={"type": "Task", "filter_criteria": [
+        {"field": "User", "value": other.id}, {"field": "Project", "value": project["id"]},
+        {"field": "Unknown", "value": "ignored"}]})
+    got = [(i["item_type"], i["item_id"]) for i in
+           client.get(f"/v1/worklists/{wl['id']}/items", headers=other.headers).json()]
+    assert got == [("story", a["id"]), ("task", t["id"])]
+    # Cards cannot be added by hand.
+    r = client.post(f"/v1/worklists/{wl['id']}/items", json={"item_id": a["id"], "item_type": "story"},
+                    headers=user.headers)
+    assert r.status_code == 400
+
+
+def test_automatic_filter_fields(client, api, user):
+    group = api.group()
+    project = api.project()
+    api.ok("PUT", f"/v1/project_groups/{group['id']}/projects/{project['id']}")
+    s = api.story(user, title=uniq("Findme "))
+    task = api.task(s["id"], project["id"], user, status="review")
+    cases = [("Story", "ProjectGroup", group["id"], ("story", s["id"])),
+             ("Story", "Project", project["id"], ("story", s["id"])),
+             ("Story", "Story", s["id"], ("story", s["id"])),
+             ("Story", "TaskStatus", "review", ("story", s["id"])),
+             ("Story", "Text", s["title"].lower(), ("story", s["id"])),
+             ("Task", "ProjectGroup", group["id"], ("task", task["id"])),
+             ("Task", "Story", s["id"], ("task", task["id"])),
+             ("Task", "TaskStatus", "review", ("task", task["id"])),
+             ("Task", "StoryStatus", "active", ("task", task["id"])),
+             ("Task", "Text", task["title"], ("task", task["id"]))]
+    for ftype, field, value, expected in cases:
+        crit = [{"field": field, "value": value}, {"field": "Project", "value": project["id"]}]
+        if ftype == "Story":
+            crit[1] = {"field": "Story", "value": s["id"]}
+        wl = worklist(api, user, automatic=True, filters=[{"type": ftype, "filter_criteria": crit}])
+        got = [(i["item_type"], i["item_id"]) for i in client.get(f"/v1/worklists/{wl['id']}/items").json()]
+        assert got == [expected], (ftype, field)
+
+
+def test_list_filters(client, api, user, other):
+    project = api.project()
+    story = api.story(user)
+    wl = worklist(api, user, project_id=project["id"])
+    add(api, wl["id"], story["id"], who=user)
+    api.ok("POST", "/v1/subscriptions", other, json={"target_type": "worklist", "target_id": wl["id"]})
+    for params in ({"project_id": project["id"]}, {"story_id": story["id"]}, {"user_id": user.id,
+                   "project_id": project["id"]}, {"subscriber_id": other.id}, {"item_type": "story",
+                   "project_id": project["id"]}, {"title": wl["title"].upper()}):
+        r = client.get("/v1/worklists", params=params)
+        assert [w["id"] for w in r.json()] == [wl["id"]], params
+        assert r.headers["X-Total"] == "1"
+    r = client.get("/v1/worklists", params={"creator_id": user.id, "limit": 1, "offset": 0})
+    assert r.headers["X-Limit"] == "1" and r.headers["X-Offset"] == "0"
+    r = client.post("/v1/worklists", json={"title": "x", "project_id": 2_000_000_000}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "project_id"
