@@ -1,0 +1,214 @@
+"""Boards (reference §2.15, §5.4, §6 items 4, 5, 26): lanes are worklists, cards move between lanes."""
+
+from __future__ import annotations
+
+import json
+
+from builders import uniq
+
+BOARD_KEYS = {"id", "created_at", "updated_at", "title", "description", "creator_id", "project_id", "private",
+              "archived", "lanes", "due_dates", "owners", "users", "team_owners", "team_users"}
+LANE_KEYS = {"id", "created_at", "updated_at", "board_id", "list_id", "position", "worklist"}
+
+
+def worklist(api, who, **fields):
+    fields.setdefault("title", uniq("Lane "))
+    return api.ok("POST", "/v1/worklists", who, json=fields)
+
+
+def board(api, who, lanes=(), **fields):
+    fields.setdefault("title", uniq("Board "))
+    return api.ok("POST", "/v1/boards", who, json={"lanes": [{"list_id": i, "position": n} for n, i in
+                                                              enumerate(lanes)], **fields})
+
+
+def card(api, who, lane, item_id, item_type="story"):
+    return api.ok("POST", f"/v1/worklists/{lane}/items", who, json={"item_id": item_id, "item_type": item_type})
+
+
+def board_events(client, who, board_id, event_type):
+    r = client.get("/v1/events", params={"board_id": board_id, "event_type": event_type}, headers=who.headers)
+    assert r.status_code == 200
+    return [json.loads(e["event_info"]) for e in r.json()]
+
+
+def test_create_board_with_lanes(client, api, user):
+    todo, done = worklist(api, user), worklist(api, user)
+    r = client.post("/v1/boards", json={"title": "Sprint", "description": "Two lanes", "lanes": [
+        {"list_id": todo["id"], "position": 0}, {"list_id": done["id"], "position": 1}]}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    b = r.json()
+    assert set(b) == BOARD_KEYS and b["owners"] == [user.id] and b["due_dates"] == []
+    assert [set(lane) for lane in b["lanes"]] == [LANE_KEYS, LANE_KEYS]
+    assert [(lane["list_id"], lane["position"]) for lane in b["lanes"]] == [(todo["id"], 0), (done["id"], 1)]
+    assert b["lanes"][0]["worklist"]["title"] == todo["title"]
+    created = board_events(client, user, b["id"], "board_created")
+    assert created == [{"board_id": b["id"], "author_id": user.id, "board_title": "Sprint",
+                        "board_description": "Two lanes"}]
+    perms = board_events(client, user, b["id"], "board_permission_created")
+    assert sorted(p["codename"] for p in perms) == ["edit_board", "move_cards"]
+    # Lanes are hidden from the worklist list unless asked for.
+    listed = [w["id"] for w in client.get("/v1/worklists", params={"creator_id": user.id}).json()]
+    assert todo["id"] not in listed
+    lanes = client.get("/v1/worklists", params={"board_id": b["id"]}).json()
+    assert sorted(w["id"] for w in lanes) == sorted([todo["id"], done["id"]])
+    assert todo["id"] in [w["id"] for w in client.get("/v1/worklists", params={
+        "creator_id": user.id, "hide_lanes": "false"}).json()]
+    assert client.post("/v1/boards", json={"title": "x"}).status_code == 401
+    r = client.post("/v1/boards", json={"title": "x" * 101}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "title"
+
+
+def test_moving_cards_between_lanes(client, api, user, other):
+    todo, doing = worklist(api, user), worklist(api, user)
+    b = board(api, user, [todo["id"], doing["id"]])
+    stories = [api.story(user)["id"] for _ in range(3)]
+    cards = [card(api, user, todo["id"], s) for s in stories]
+    r = client.put(f"/v1/worklists/{todo['id']}/items/{cards[1]['id']}",
+                   json={"list_id": doing["id"], "list_position": 0}, headers=user.headers)
+    assert r.status_code == 200 and r.json()["list_id"] == doing["id"]
+    got = client.get(f"/v1/boards/{b['id']}").json()
+    lanes = {lane["list_id"]: [(i["item_id"], i["list_position"]) for i in lane["worklist"]["items"]]
+             for lane in got["lanes"]}
+    assert lanes == {todo["id"]: [(stories[0], 0), (stories[2], 1)], doing["id"]: [(stories[1], 0)]}
+    assert got["lanes"][0]["worklist"]["items"][0]["story"]["id"] == stories[0]
+    # Lanes take their rights from the board: move_cards on the board lets `other` move cards.
+    r = client.put(f"/v1/worklists/{todo['id']}/items/{cards[0]['id']}", json={"list_position": 1},
+                   headers=other.headers)
+    assert r.status_code == 403
+    api.ok("POST", f"/v1/boards/{b['id']}/permissions", user, json={"codename": "move_cards",
+                                                                    "users": [other.id]})
+    assert client.get(f"/v1/boards/{b['id']}/permissions", headers=other.headers).json() == ["move_cards"]
+    assert client.get(f"/v1/worklists/{todo['id']}/permissions", headers=other.headers).json() == [
+        "edit_worklist", "move_items"]
+    r = client.put(f"/v1/worklists/{todo['id']}/items/{cards[0]['id']}", json={"list_position": 1},
+                   headers=other.headers)
+    assert r.status_code == 200
+    # Board lists leave items unresolved.
+    listed = client.get("/v1/boards", params={"creator_id": user.id}).json()
+    assert [x["id"] for x in listed] == [b["id"]]
+    assert all("story" not in i for lane in listed[0]["lanes"] for i in lane["worklist"]["items"])
+
+
+def test_lane_requires_edit_rights_on_the_worklist(client, api, user, other):
+    """§6 item 5: board owners cannot take over other people's worklists."""
+    theirs = worklist(api, other)
+    r = client.post("/v1/boards", json={"title": "Grab", "lanes": [{"list_id": theirs["id"]}]},
+                    headers=user.headers)
+    assert r.status_code == 403
+    mine = board(api, user)
+    r = client.put(f"/v1/boards/{mine['id']}", json={"lanes": [{"list_id": theirs["id"]}]}, headers=user.headers)
+    assert r.status_code == 403
+    # move_items is not enough either.
+    api.ok("PUT", f"/v1/worklists/{theirs['id']}/permissions", other, json={"codename": "move_items",
+                                                                             "users": [user.id]})
+    r = client.put(f"/v1/boards/{mine['id']}", json={"lanes": [{"list_id": theirs["id"]}]}, headers=user.headers)
+    assert r.status_code == 403
+    # A worklist is a lane of one board at most.
+    own = worklist(api, user)
+    board(api, user, [own["id"]])
+    r = client.post("/v1/boards", json={"title": "Again", "lanes": [{"list_id": own["id"]}]},
+                    headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "lanes"
+    r = client.post("/v1/boards", json={"title": "Missing", "lanes": [{"list_id": 2_000_000_000}]},
+                    headers=user.headers)
+    assert r.status_code == 404
+
+
+def test_private_worklist_cannot_join_a_wider_board(client, api, user, other):
+    secret = worklist(api, user, private=True)
+    r = client.post("/v1/boards", json={"title": "Public", "lanes": [{"list_id": secret["id"]}]},
+                    headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "lanes"
+    r = client.post("/v1/boards", json={"title": "Shared", "private": True, "users": [other.id],
+                                        "lanes": [{"list_id": secret["id"]}]}, headers=user.headers)
+    assert r.status_code == 400
+    b = board(api, user, [secret["id"]], private=True)
+    assert b["lanes"][0]["list_id"] == secret["id"]
+    # The lane now follows the board: a board user sees it.
+    api.ok("PUT", f"/v1/boards/{b['id']}/permissions", user, json={"codename": "move_cards", "users": [other.id]})
+    assert client.get(f"/v1/worklists/{secret['id']}", headers=other.headers).status_code == 200
+
+
+def test_private_boards_and_cards(client, api, user, other, admin):
+    lane = worklist(api, user)
+    b = board(api, user, [lane["id"]], private=True, title=uniq("Hidden board "))
+    for who in (None, other, admin):
+        headers = who.headers if who else {}
+        assert client.get(f"/v1/boards/{b['id']}", headers=headers).status_code == 404
+        assert client.get(f"/v1/worklists/{lane['id']}", headers=headers).status_code == 404
+        r = client.get("/v1/boards", params={"title": b["title"]}, headers=headers)
+        assert r.json() == [] and r.headers["X-Total"] == "0"
+        assert client.get(f"/v1/boards/{b['id']}/permissions", headers=headers).status_code == 404
+    assert client.put(f"/v1/boards/{b['id']}", json={"title": "x"}, headers=other.headers).status_code == 404
+    # A public board with a card of a private story: hidden from people who cannot see the story.
+    open_lane = worklist(api, user)
+    public = board(api, user, [open_lane["id"]])
+    word = uniq("zqboard")
+    private_story = api.story(user, title=f"Private {word}", private=True)["id"]
+    card(api, user, open_lane["id"], private_story)
+    card(api, user, open_lane["id"], api.story(user)["id"])
+    for who in (None, other):
+        headers = who.headers if who else {}
+        r = client.get(f"/v1/boards/{public['id']}", headers=headers)
+        assert r.status_code == 200 and word not in r.text
+        assert len(r.json()["lanes"][0]["worklist"]["items"]) == 1
+        assert client.get("/v1/boards", params={"story_id": private_story}, headers=headers).json() == []
+    r = client.get(f"/v1/boards/{public['id']}", headers=user.headers)
+    assert len(r.json()["lanes"][0]["worklist"]["items"]) == 2
+    assert [x["id"] for x in client.get("/v1/boards", params={"story_id": private_story},
+                                        headers=user.headers).json()] == [public["id"]]
+
+
+def test_update_lanes_and_details(client, api, user, other):
+    a, b_, c = worklist(api, user), worklist(api, user), worklist(api, user)
+    b = board(api, user, [a["id"], b_["id"]])
+    r = client.put(f"/v1/boards/{b['id']}", json={"title": "Renamed", "lanes": [
+        {"list_id": c["id"], "position": 0}, {"list_id": b_["id"], "position": 0}]}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    assert [lane["list_id"] for lane in r.json()["lanes"]] == [b_["id"], c["id"], a["id"]]
+    assert [lane["position"] for lane in r.json()["lanes"]] == [0, 1, 2]
+    details = board_events(client, user, b["id"], "board_details_changed")
+    assert details == [{"board_id": b["id"], "author_id": user.id, "field": "title",
+                        "old_value": b["title"], "new_value": "Renamed"}]
+    lanes_changed = board_events(client, user, b["id"], "board_lanes_changed")
+    assert len(lanes_changed) == 1
+    assert set(lanes_changed[0]) == {"board_id", "author_id", "added", "removed", "updated"}
+    assert [x["list_id"] for x in lanes_changed[0]["added"]] == [c["id"]]
+    assert client.put(f"/v1/boards/{b['id']}", json={"title": "no"}, headers=other.headers).status_code == 403
+    # move_cards does not allow editing the board.
+    api.ok("PUT", f"/v1/boards/{b['id']}/permissions", user, json={"codename": "move_cards", "users": [other.id]})
+    assert client.put(f"/v1/boards/{b['id']}", json={"title": "no"}, headers=other.headers).status_code == 403
+    changed = board_events(client, user, b["id"], "board_permissions_changed")
+    assert changed[-1]["added"] == [{str(other.id): other.name}]
+    assert set(changed[-1]) == {"board_id", "permission_id", "author_id", "codename", "added", "removed"}
+
+
+def test_delete_archives_board_and_lanes(client, api, user, other):
+    """DELETE archives the board and its lanes; `archived` on the list is honoured (§6 item 26)."""
+    lane = worklist(api, user)
+    b = board(api, user, [lane["id"]])
+    assert client.delete(f"/v1/boards/{b['id']}", headers=other.headers).status_code == 403
+    r = client.delete(f"/v1/boards/{b['id']}", headers=user.headers)
+    assert r.status_code == 204 and r.content == b""
+    got = client.get(f"/v1/boards/{b['id']}").json()
+    assert got["archived"] is True and got["lanes"][0]["worklist"]["archived"] is True
+    active = [x["id"] for x in client.get("/v1/boards", params={"creator_id": user.id}).json()]
+    archived = [x["id"] for x in client.get("/v1/boards", params={"creator_id": user.id,
+                                                                  "archived": "true"}).json()]
+    assert b["id"] not in active and b["id"] in archived
+    assert client.get("/v1/boards", params={"archived": "maybe"}).status_code == 400
+
+
+def test_board_list_filters_and_paging(client, api, user):
+    project = api.project()
+    boards = [board(api, user, project_id=project["id"]) for _ in range(3)]
+    r = client.get("/v1/boards", params={"project_id": project["id"], "limit": 2, "offset": 1,
+                                         "sort_dir": "desc"})
+    assert r.status_code == 200 and r.headers["X-Total"] == "3"
+    assert [x["id"] for x in r.json()] == [boards[1]["id"], boards[0]["id"]]
+    assert r.headers["X-Limit"] == "2" and r.headers["X-Offset"] == "1"
+    r = client.get("/v1/boards", params={"user_id": user.id, "project_id": project["id"]})
+    assert len(r.json()) == 3
+    assert client.get("/v1/boards", params={"title": boards[0]["title"].upper()}).json()[0]["id"] == boards[0]["id"]
+    assert client.get("/v1/boards", params={"sort_field": "bogus"}).status_code == 400

@@ -1,0 +1,100 @@
+"""Concurrent card moves: positions stay 0..n-1 with no duplicates and no lost cards (reference §2.14),
+on SQLite (serialised write transactions) and PostgreSQL (the list rows are locked)."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+from builders import uniq
+
+THREADS = 6
+
+
+def _cards(client, who, wl_id):
+    r = client.get(f"/v1/worklists/{wl_id}/items", headers=who.headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _assert_packed(client, who, wl_id):
+    cards = _cards(client, who, wl_id)
+    assert sorted(c["list_position"] for c in cards) == list(range(len(cards))), cards
+    return cards
+
+
+def test_concurrent_moves_in_one_list(client, api, user):
+    wl = api.ok("POST", "/v1/worklists", user, json={"title": uniq("Busy ")})
+    stories = [api.story(user)["id"] for _ in range(10)]
+    cards = [api.ok("POST", f"/v1/worklists/{wl['id']}/items", user,
+                    json={"item_id": s, "item_type": "story"})["id"] for s in stories]
+    rng = random.Random(7)
+    moves = [(rng.choice(cards), rng.randrange(0, 12)) for _ in range(60)]
+
+    def move(job):
+        card, position = job
+        r = client.put(f"/v1/worklists/{wl['id']}/items/{card}", json={"list_position": position},
+                       headers=user.headers)
+        return r.status_code
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        statuses = list(pool.map(move, moves))
+    assert statuses == [200] * len(moves)
+    final = _assert_packed(client, user, wl["id"])
+    assert sorted(c["id"] for c in final) == sorted(cards)
+
+
+def test_concurrent_adds_archives_and_cross_list_moves(client, api, user):
+    a = api.ok("POST", "/v1/worklists", user, json={"title": uniq("Left ")})
+    b = api.ok("POST", "/v1/worklists", user, json={"title": uniq("Right ")})
+    initial = [api.story(user)["id"] for _ in range(8)]
+    cards = {api.ok("POST", f"/v1/worklists/{a['id']}/items", user,
+                    json={"item_id": s, "item_type": "story"})["id"]: a["id"] for s in initial}
+    newcomers = [api.story(user)["id"] for _ in range(6)]
+    to_archive = list(cards)[:2]
+    to_move = list(cards)[2:6]
+
+    def job(spec):
+        kind, value = spec
+        if kind == "add":
+            r = client.post(f"/v1/worklists/{b['id']}/items", json={"item_id": value, "item_type": "story",
+                                                                     "list_position": 0}, headers=user.headers)
+        elif kind == "archive":
+            r = client.delete(f"/v1/worklists/{a['id']}/items/{value}", headers=user.headers)
+        else:
+            r = client.put(f"/v1/worklists/{a['id']}/items/{value}", json={"list_id": b["id"], "list_position": 1},
+                           headers=user.headers)
+        return kind, r.status_code
+
+    specs = ([("add", s) for s in newcomers] + [("archive", c) for c in to_archive]
+             + [("move", c) for c in to_move])
+    random.Random(3).shuffle(specs)
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(job, specs))
+    assert all(status in (200, 204) for _, status in results), results
+    left = _assert_packed(client, user, a["id"])
+    right = _assert_packed(client, user, b["id"])
+    assert {c["id"] for c in left} == set(cards) - set(to_archive) - set(to_move)
+    assert {c["id"] for c in right} >= set(to_move)
+    assert sorted(c["item_id"] for c in right if c["id"] not in to_move) == sorted(newcomers)
+
+
+def test_concurrent_moves_in_both_directions(client, api, user):
+    """Moves from A to B and from B to A at once lock both lists in the same order: no deadlock."""
+    a = api.ok("POST", "/v1/worklists", user, json={"title": uniq("A ")})
+    b = api.ok("POST", "/v1/worklists", user, json={"title": uniq("B ")})
+    on_a = [api.ok("POST", f"/v1/worklists/{a['id']}/items", user,
+                   json={"item_id": api.story(user)["id"], "item_type": "story"})["id"] for _ in range(5)]
+    on_b = [api.ok("POST", f"/v1/worklists/{b['id']}/items", user,
+                   json={"item_id": api.story(user)["id"], "item_type": "story"})["id"] for _ in range(5)]
+    jobs = [(a["id"], c, b["id"]) for c in on_a] + [(b["id"], c, a["id"]) for c in on_b]
+
+    def move(job):
+        src, card, dst = job
+        return client.put(f"/v1/worklists/{src}/items/{card}", json={"list_id": dst, "list_position": 0},
+                          headers=user.headers).status_code
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        assert list(pool.map(move, jobs)) == [200] * len(jobs)
+    left, right = _assert_packed(client, user, a["id"]), _assert_packed(client, user, b["id"])
+    assert {c["id"] for c in left} == set(on_b) and {c["id"] for c in right} == set(on_a)
