@@ -1,4 +1,5 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { useState } from "react";
 import { createBrowserRouter, RouterProvider } from "react-router-dom";
 import { ApiError } from "./api/client";
 import { Layout } from "./components/Layout";
@@ -31,7 +32,7 @@ function NotFoundPage() {
   );
 }
 
-const router = createBrowserRouter([
+const routes = [
   {
     element: <Layout />,
     children: [
@@ -46,9 +47,11 @@ const router = createBrowserRouter([
       { path: "*", element: <NotFoundPage /> },
     ],
   },
-]);
+];
 
 export function App() {
+  // Created on first render, after main.tsx has rewritten an old StoryBoard URL.
+  const [router] = useState(() => createBrowserRouter(routes));
   return (
     <QueryClientProvider client={queryClient}>
       <RouterProvider router={router} />
