@@ -212,3 +212,38 @@ def test_board_list_filters_and_paging(client, api, user):
     assert len(r.json()) == 3
     assert client.get("/v1/boards", params={"title": boards[0]["title"].upper()}).json()[0]["id"] == boards[0]["id"]
     assert client.get("/v1/boards", params={"sort_field": "bogus"}).status_code == 400
+
+
+def test_board_reads_cost_the_same_whatever_the_number_of_cards(client, api, user, app):
+    from sqlalchemy import event
+
+    def count(path):
+        statements = []
+
+        def record(conn, cursor, statement, *args):  # noqa: ANN001
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SET LOCAL",
+                                                          "UPDATE ACCESS_TOKENS")):
+                statements.append(statement)
+
+        event.listen(app.state.engine, "before_cursor_execute", record)
+        try:
+            assert client.get(path, headers=user.headers).status_code == 200
+        finally:
+            event.remove(app.state.engine, "before_cursor_execute", record)
+        return len(statements)
+
+    project = api.project()
+    small_lane, big_lanes = api.ok("POST", "/v1/worklists", user, json={"title": "s"}), [
+        api.ok("POST", "/v1/worklists", user, json={"title": f"b{i}"}) for i in range(3)]
+    small = board(api, user, [small_lane["id"]])
+    big = board(api, user, [w["id"] for w in big_lanes])
+    s = api.story(user)
+    card(api, user, small_lane["id"], s["id"])
+    card(api, user, small_lane["id"], api.task(s["id"], project["id"], user)["id"], "task")
+    for n in range(12):
+        story = api.story(user)
+        card(api, user, big_lanes[n % 3]["id"], story["id"])
+        card(api, user, big_lanes[n % 3]["id"], api.task(story["id"], project["id"], user)["id"], "task")
+    assert count(f"/v1/boards/{big['id']}") == count(f"/v1/boards/{small['id']}")
+    assert count(f"/v1/worklists/{big_lanes[0]['id']}") == count(f"/v1/worklists/{small_lane['id']}")
+    assert count(f"/v1/worklists/{big_lanes[0]['id']}/items") == count(f"/v1/worklists/{small_lane['id']}/items")

@@ -224,3 +224,12 @@ def users_who_can_see_worklist(session: Session, worklist_id: int, user_ids: set
         users |= set(session.execute(select(TeamMember.user_id).where(
             TeamMember.team_id.in_(teams), TeamMember.user_id.in_(user_ids))).scalars())
     return users & user_ids
+
+
+def event_visible(viewer: Viewer, worklist_id_col: object, board_id_col: object) -> ColumnElement[bool]:
+    """SQL predicate on a timeline event's worklist_id / board_id columns: the worklist or board is visible
+    (NULL = not about one). For the events queries, beside the story rule."""
+    wl_ok = exists().where(Worklist.id == worklist_id_col, worklist_visible(viewer))
+    board_ok = exists().where(Board.id == board_id_col, board_visible(viewer))
+    return and_(or_(worklist_id_col.is_(None), wl_ok),  # type: ignore[attr-defined]
+                or_(board_id_col.is_(None), board_ok))  # type: ignore[attr-defined]

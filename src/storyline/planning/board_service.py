@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from storyline.authz import Viewer, require_user
 from storyline.db import utcnow
 from storyline.errors import BadRequest
-from storyline.planning import access
+from storyline.planning import access, permissions
+from storyline.planning.events import check_project
 from storyline.planning.models import Board, BoardLane, Worklist
 from storyline.planning.permissions import initial_members
-from storyline.planning.worklist_service import check_project, grant_initial
+from storyline.planning.worklist_service import grant_initial
 from storyline.stories.timeline import emit
 from storyline.users.models import TeamMember
 
@@ -148,3 +149,17 @@ def do_archive_board(session: Session, viewer: Viewer, board: Board) -> None:
         wl.archived = True
         wl.updated_at = now
     session.flush()
+
+
+def do_add_permission(session: Session, viewer: Viewer, board: Board, args: dict[str, Any]) -> str:
+    uid = access.require_held(session, viewer, "board", board.id, ("edit_board",))
+    perm, info = permissions.do_add_permission(session, "board", board.id, uid, args)
+    emit_board(session, "board_permission_created", board.id, info)
+    return perm.codename
+
+
+def do_replace_permission(session: Session, viewer: Viewer, board: Board, args: dict[str, Any]) -> str:
+    uid = access.require_held(session, viewer, "board", board.id, ("edit_board",))
+    perm, info = permissions.do_replace_permission(session, "board", board.id, uid, args)
+    emit_board(session, "board_permissions_changed", board.id, info)
+    return perm.codename

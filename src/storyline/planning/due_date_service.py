@@ -15,7 +15,7 @@ from storyline.api.common import parse_datetime
 from storyline.authz import Viewer, require_user, story_visible
 from storyline.db import utcnow
 from storyline.errors import Forbidden, ValidationFailed
-from storyline.planning import access
+from storyline.planning import access, permissions
 from storyline.planning.models import DueDate, DueDateBoard, DueDateItem, DueDateWorklist
 from storyline.planning.worklist_service import grant_initial
 from storyline.stories.models import Story, Task
@@ -142,3 +142,13 @@ def do_detach(session: Session, viewer: Viewer, due: DueDate, board_id: int | No
         session.execute(delete(DueDateWorklist).where(DueDateWorklist.due_date_id == due.id,
                                                       DueDateWorklist.worklist_id == worklist_id))
     session.flush()
+
+
+def do_add_permission(session: Session, viewer: Viewer, due: DueDate, args: dict[str, Any]) -> str:
+    uid = access.require_held(session, viewer, "due_date", due.id, EDIT)
+    return permissions.do_add_permission(session, "due_date", due.id, uid, args)[0].codename
+
+
+def do_replace_permission(session: Session, viewer: Viewer, due: DueDate, args: dict[str, Any]) -> str:
+    uid = access.require_held(session, viewer, "due_date", due.id, EDIT)
+    return permissions.do_replace_permission(session, "due_date", due.id, uid, args)[0].codename

@@ -11,14 +11,14 @@ from storyline.authz import Viewer
 from storyline.db import utcnow
 from storyline.errors import NotFound, ValidationFailed
 from storyline.planning import access
+from storyline.planning.events import emit_worklist
 from storyline.planning.models import FilterCriterion, Worklist, WorklistFilter
-from storyline.planning.queries import INT_FIELDS, _int
+from storyline.planning.queries import INT_FIELDS, parse_int
 from storyline.planning.serialize import filter_json
-from storyline.planning.worklist_service import emit_worklist
 
 
 def _check_criterion(n: int, c: dict[str, Any]) -> None:
-    if c["field"] in INT_FIELDS and _int(str(c["value"])) is None:
+    if c["field"] in INT_FIELDS and parse_int(str(c["value"])) is None:
         raise ValidationFailed(f"filter_criteria.{n}.value", f"{c['field']} criteria need an id")
 
 

@@ -147,7 +147,7 @@ def active_items(session: Session, viewer: Viewer, list_ids: list[int]) -> dict[
 
 # ---- automatic worklists --------------------------------------------------------------------------
 
-def _int(value: str) -> int | None:
+def parse_int(value: str) -> int | None:
     v = value.strip()
     return int(v) if v.lstrip("-").isdigit() and abs(int(v)) < 2**31 else None
 
@@ -162,7 +162,7 @@ def _group_projects(group_id: int) -> Any:
 
 def _story_condition(field: str, value: str) -> Any | None:
     """A Story-filter criterion as a SQL condition on Story; None for a field nobody knows."""
-    n = _int(value)
+    n = parse_int(value)
     if field in INT_FIELDS and n is None:
         return false()
     has_task = lambda *conds: exists().where(Task.story_id == Story.id, *conds)  # noqa: E731
@@ -187,7 +187,7 @@ def _story_condition(field: str, value: str) -> Any | None:
 
 def _task_condition(field: str, value: str) -> Any | None:
     """A Task-filter criterion as a SQL condition on Task (joined to its Story)."""
-    n = _int(value)
+    n = parse_int(value)
     if field in INT_FIELDS and n is None:
         return false()
     if field == "Project":

@@ -16,34 +16,21 @@ from sqlalchemy.orm import Session
 from storyline.authz import Viewer, require_user
 from storyline.db import utcnow
 from storyline.errors import BadRequest, NotFound, ValidationFailed
-from storyline.planning import access
+from storyline.planning import access, permissions
 from storyline.planning.access import get_worklist, item_visible, lock_worklists
-from storyline.planning.models import ITEM_TYPES, DueDate, Worklist, WorklistItem
+from storyline.planning.events import check_project, emit_worklist
+from storyline.planning.filter_service import add_filter
+from storyline.planning.models import CODENAMES, ITEM_TYPES, DueDate, Worklist, WorklistItem
 from storyline.planning.permissions import create_permission, initial_members, named
 from storyline.planning.serialize import item_entry, item_title
-from storyline.projects.models import Project
-from storyline.stories.timeline import emit
 
 DETAIL_FIELDS = ("title", "private", "automatic", "archived")
-
-
-def check_project(session: Session, project_id: int | None) -> None:
-    if project_id is not None and session.get(Project, project_id) is None:
-        raise ValidationFailed("project_id", f"Project {project_id} not found")
-
-
-def emit_worklist(session: Session, event_type: str, worklist_id: int, author_id: int, info: dict[str, Any],
-                  story_id: int | None = None) -> None:
-    emit(session, event_type, author_id=author_id, worklist_id=worklist_id, story_id=story_id,
-         info={"worklist_id": worklist_id, **info})
 
 
 def grant_initial(session: Session, object_type: str, object_id: int, author_id: int, data: dict[str, Any],
                   emit_created: Any) -> None:
     """The two permissions of a new object; the creator is the default owner."""
     owners, users, team_owners, team_users = initial_members(session, author_id, data)
-    from storyline.planning.models import CODENAMES
-
     edit, move = CODENAMES[object_type]
     for codename, u, t in ((edit, owners, team_owners), (move, users, team_users)):
         perm = create_permission(session, object_type, object_id, codename, u, t)
@@ -53,8 +40,6 @@ def grant_initial(session: Session, object_type: str, object_id: int, author_id:
 
 
 def do_create_worklist(session: Session, viewer: Viewer, data: dict[str, Any]) -> Worklist:
-    from storyline.planning.filter_service import add_filter
-
     uid = require_user(viewer)
     check_project(session, data.get("project_id"))
     wl = Worklist(title=data["title"], creator_id=uid, project_id=data.get("project_id"),
@@ -259,3 +244,19 @@ def do_remove_item(session: Session, viewer: Viewer, wl: Worklist, card: Worklis
     card.updated_at = utcnow()
     repack(session, wl.id, card)
     _emit_contents(session, wl.id, uid, removed=[card])
+
+
+def do_add_permission(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, Any]) -> str:
+    """POST permissions (edit permission needed): adds members; returns the codename."""
+    uid = access.require_worklist_edit(session, viewer, wl)
+    perm, info = permissions.do_add_permission(session, "worklist", wl.id, uid, args)
+    emit_worklist(session, "worklist_permission_created", wl.id, uid, info)
+    return perm.codename
+
+
+def do_replace_permission(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, Any]) -> str:
+    """PUT permissions (edit permission needed): the member list is replaced; returns the codename."""
+    uid = access.require_worklist_edit(session, viewer, wl)
+    perm, info = permissions.do_replace_permission(session, "worklist", wl.id, uid, args)
+    emit_worklist(session, "worklist_permissions_changed", wl.id, uid, info)
+    return perm.codename

@@ -12,7 +12,7 @@ from storyline.api.common import JSON, IdPath, Paging, json_response, loose_args
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.v1.worklists import PERM_ARGS
 from storyline.authz import Viewer, require_user
-from storyline.planning import access, board_service, permissions, queries, serialize
+from storyline.planning import access, board_service, queries, serialize
 from storyline.planning.models import Board
 from storyline.planning.schemas import BoardIn, BoardOut, BoardUpdate
 from storyline.schemas import DbId
@@ -90,10 +90,7 @@ def add_permission(board_id: IdPath, args: dict[str, Any] = Depends(loose_args),
                    viewer: Viewer = ViewerDep) -> JSON:
     require_user(viewer)
     board = access.get_board(session, viewer, board_id)
-    uid = access.require_held(session, viewer, "board", board.id, ("edit_board",))
-    perm, info = permissions.do_add_permission(session, "board", board.id, uid, args)
-    board_service.emit_board(session, "board_permission_created", board.id, info)
-    return json_response(perm.codename)
+    return json_response(board_service.do_add_permission(session, viewer, board, args))
 
 
 @router.put("/{board_id}/permissions", responses={200: {"model": str}}, openapi_extra=PERM_ARGS)
@@ -101,7 +98,4 @@ def replace_permission(board_id: IdPath, args: dict[str, Any] = Depends(loose_ar
                        session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     require_user(viewer)
     board = access.get_board(session, viewer, board_id)
-    uid = access.require_held(session, viewer, "board", board.id, ("edit_board",))
-    perm, info = permissions.do_replace_permission(session, "board", board.id, uid, args)
-    board_service.emit_board(session, "board_permissions_changed", board.id, info)
-    return json_response(perm.codename)
+    return json_response(board_service.do_replace_permission(session, viewer, board, args))

@@ -13,7 +13,7 @@ from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.v1.worklists import PERM_ARGS
 from storyline.authz import Viewer, require_user
 from storyline.errors import BadRequest
-from storyline.planning import access, due_date_service, permissions, queries, serialize
+from storyline.planning import access, due_date_service, queries, serialize
 from storyline.planning.models import DueDate
 from storyline.planning.schemas import DueDateIn, DueDateOut, DueDateUpdate
 from storyline.schemas import DbId
@@ -92,9 +92,7 @@ def add_permission(due_date_id: IdPath, args: dict[str, Any] = Depends(loose_arg
                    session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     require_user(viewer)
     due = access.get_due_date(session, viewer, due_date_id)
-    uid = access.require_held(session, viewer, "due_date", due.id, ("edit_date",))
-    perm, _ = permissions.do_add_permission(session, "due_date", due.id, uid, args)
-    return json_response(perm.codename)
+    return json_response(due_date_service.do_add_permission(session, viewer, due, args))
 
 
 @router.put("/{due_date_id}/permissions", responses={200: {"model": str}}, openapi_extra=PERM_ARGS)
@@ -102,6 +100,4 @@ def replace_permission(due_date_id: IdPath, args: dict[str, Any] = Depends(loose
                        session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     require_user(viewer)
     due = access.get_due_date(session, viewer, due_date_id)
-    uid = access.require_held(session, viewer, "due_date", due.id, ("edit_date",))
-    perm, _ = permissions.do_replace_permission(session, "due_date", due.id, uid, args)
-    return json_response(perm.codename)
+    return json_response(due_date_service.do_replace_permission(session, viewer, due, args))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from storyline.api.common import JSON, IdPath, Paging, json_response, loose_args, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.authz import Viewer, require_user
-from storyline.planning import access, filter_service, permissions, queries, serialize
+from storyline.planning import access, filter_service, queries, serialize
 from storyline.planning import worklist_service as service
 from storyline.planning.models import Worklist
 from storyline.planning.schemas import (
@@ -165,10 +165,7 @@ def add_permission(worklist_id: IdPath, args: dict[str, Any] = Depends(loose_arg
     """`{codename, users, teams?, name?}`: adds members to that permission; answers the codename."""
     require_user(viewer)
     wl = access.get_worklist(session, viewer, worklist_id)
-    uid = access.require_worklist_edit(session, viewer, wl)
-    perm, info = permissions.do_add_permission(session, "worklist", wl.id, uid, args)
-    service.emit_worklist(session, "worklist_permission_created", wl.id, uid, info)
-    return json_response(perm.codename)
+    return json_response(service.do_add_permission(session, viewer, wl, args))
 
 
 @router.put("/{worklist_id}/permissions", responses={200: {"model": str}}, openapi_extra=PERM_ARGS)
@@ -177,10 +174,7 @@ def replace_permission(worklist_id: IdPath, args: dict[str, Any] = Depends(loose
     """`{codename, users, teams?}`: the permission's members become exactly these; answers the codename."""
     require_user(viewer)
     wl = access.get_worklist(session, viewer, worklist_id)
-    uid = access.require_worklist_edit(session, viewer, wl)
-    perm, info = permissions.do_replace_permission(session, "worklist", wl.id, uid, args)
-    service.emit_worklist(session, "worklist_permissions_changed", wl.id, uid, info)
-    return json_response(perm.codename)
+    return json_response(service.do_replace_permission(session, viewer, wl, args))
 
 
 # ---- filters --------------------------------------------------------------------------------------
