@@ -7,8 +7,8 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from conftest import World, screenshot
 from playwright.sync_api import Page, expect
+from webworld import World, screenshot
 
 
 def test_paste_a_token_then_log_out(page: Page, world: World) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import httpx
-from conftest import World, screenshot
 from playwright.sync_api import Page, expect
+from webworld import World, screenshot
 
 
 def test_project_page_filters_sorts_and_pages(page: Page, world: World) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import World, screenshot
 from playwright.sync_api import Page, expect
+from webworld import World, screenshot
 
 
 def story_url(world: World, story: dict | None = None) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import HUGE_TASKS, World, screenshot
 from playwright.sync_api import Page, expect
+from webworld import HUGE_TASKS, World, screenshot
 
 
 def test_huge_story_renders_only_what_is_on_screen(admin_page: Page, world: World) -> None:
