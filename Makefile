@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test install migrate bench lint clean
+.PHONY: run test install migrate bench lint clean web web-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +14,33 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The web client (web/): npm ci from the lock file, then a build into src/storyline/web/ (git-ignored),
+# served by `storyline serve` at /. Rebuilt only when its sources changed.
+WEB_DEPS    = web/node_modules/.installed
+WEB_BUILT   = src/storyline/web/index.html
+WEB_SOURCES = $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
+
+$(WEB_DEPS): web/package-lock.json web/package.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_DEPS)
+
+$(WEB_BUILT): $(WEB_DEPS) $(WEB_SOURCES)
+	cd web && npm run build
+	touch $(WEB_BUILT)
+
+web: $(WEB_BUILT)
+
+# TypeScript (strict), eslint and the Vitest units of the web client.
+web-check: $(WEB_DEPS)
+	cd web && npm run check
+
 migrate: $(STAMP)
 	$(VENV)/bin/storyline db upgrade
 
-run: migrate
+run: migrate web
 	$(VENV)/bin/storyline serve
 
-test: $(STAMP)
+test: $(STAMP) web web-check
 	$(VENV)/bin/ruff check src tests migrations
 	$(PY) -m pytest tests
 
@@ -31,4 +51,4 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var web/node_modules src/storyline/web
