@@ -247,3 +247,45 @@ def test_board_reads_cost_the_same_whatever_the_number_of_cards(client, api, use
     assert count(f"/v1/boards/{big['id']}") == count(f"/v1/boards/{small['id']}")
     assert count(f"/v1/worklists/{big_lanes[0]['id']}") == count(f"/v1/worklists/{small_lane['id']}")
     assert count(f"/v1/worklists/{big_lanes[0]['id']}/items") == count(f"/v1/worklists/{small_lane['id']}/items")
+
+
+def test_review_dashboard_in_one_action(client, api, user, other, app):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from storyline.db import session_scope
+    from storyline.stories.models import Task
+
+    group = api.group()
+    project = api.project()
+    api.ok("PUT", f"/v1/project_groups/{group['id']}/projects/{project['id']}")
+    s = api.story(user)
+    review = api.task(s["id"], project["id"], user, status="review")
+    stale = api.task(s["id"], project["id"], user, status="inprogress")
+    busy = api.task(s["id"], project["id"], user, status="inprogress")
+    merged = api.task(s["id"], project["id"], user, status="merged")
+    old_merged = api.task(s["id"], project["id"], user, status="merged")
+    secret = api.story(user, private=True)
+    hidden = api.task(secret["id"], project["id"], user, status="review")
+    long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=40)
+    for session in session_scope(app.state.write_sessions):
+        session.execute(update(Task).where(Task.id.in_([stale["id"], old_merged["id"]]))
+                        .values(created_at=long_ago, updated_at=long_ago))
+    r = client.post("/preview/review_dashboards", json={"project_group_id": group["id"], "stale_days": 10,
+                                                        "recent_days": 20}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    b = r.json()
+    assert b["title"] == f"Reviews: {group['name']}" and len(b["lanes"]) == 3
+    seen = client.get(f"/v1/boards/{b['id']}", headers=other.headers).json()
+    lanes = [[i["item_id"] for i in lane["worklist"]["items"]] for lane in seen["lanes"]]
+    assert lanes == [[review["id"]], [stale["id"]], [merged["id"]]]
+    mine = client.get(f"/v1/boards/{b['id']}", headers=user.headers).json()
+    assert [i["item_id"] for i in mine["lanes"][0]["worklist"]["items"]] == [review["id"], hidden["id"]]
+    assert busy["id"] not in lanes[1] and old_merged["id"] not in lanes[2]
+    r = client.post("/preview/review_dashboards", json={"project_id": project["id"]}, headers=user.headers)
+    assert r.status_code == 200 and r.json()["project_id"] == project["id"]
+    for body in ({}, {"project_id": project["id"], "project_group_id": group["id"]},
+                 {"project_id": 2_000_000_000}, {"project_id": project["id"], "stale_days": 0}):
+        assert client.post("/preview/review_dashboards", json=body, headers=user.headers).status_code == 400, body
+    assert client.post("/preview/review_dashboards", json={"project_id": project["id"]}).status_code == 401

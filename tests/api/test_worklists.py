@@ -412,3 +412,81 @@ def test_list_filters(client, api, user, other):
     assert r.headers["X-Limit"] == "1" and r.headers["X-Offset"] == "0"
     r = client.post("/v1/worklists", json={"title": "x", "project_id": 2_000_000_000}, headers=user.headers)
     assert r.status_code == 400 and r.json()["field"] == "project_id"
+
+
+# ---- beyond StoryBoard: more criteria, saved searches -------------------------------------------------
+
+def _age(app, task_ids, days):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from storyline.db import session_scope
+    from storyline.stories.models import Task
+
+    when = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=days)
+    for session in session_scope(app.state.write_sessions):
+        session.execute(update(Task).where(Task.id.in_(task_ids)).values(created_at=when, updated_at=when))
+
+
+def _items(client, wl_id, who=None):
+    r = client.get(f"/v1/worklists/{wl_id}/items", headers=who.headers if who else {})
+    assert r.status_code == 200, r.text
+    return [(i["item_type"], i["item_id"]) for i in r.json()]
+
+
+def test_storyline_criteria_fields(client, api, user, app):
+    project = api.project()
+    branch = api.ok("GET", "/v1/branches", params={"project_id": project["id"]})[0]["id"]
+    milestone = api.ok("POST", "/v1/milestones", json={"name": uniq("ms-"), "branch_id": branch})["id"]
+    s = api.story(user)
+    old = api.task(s["id"], project["id"], user, status="merged", milestone_id=milestone)
+    new = api.task(s["id"], project["id"], user)
+    _age(app, [old["id"]], 30)
+    cases = [("Branch", branch, [old["id"], new["id"]]), ("Milestone", milestone, [old["id"]]),
+             ("InactiveDays", 10, [old["id"]]), ("ActiveWithinDays", 10, [new["id"]]),
+             ("UpdatedBefore", "2000-01-01T00:00:00Z", []), ("UpdatedAfter", "2000-01-01T00:00:00+00:00",
+                                                             [old["id"], new["id"]])]
+    for field, value, expected in cases:
+        wl = worklist(api, user, automatic=True, filters=[{"type": "Task", "filter_criteria": [
+            {"field": "Project", "value": project["id"]}, {"field": field, "value": value}]}])
+        assert _items(client, wl["id"]) == [("task", t) for t in expected], field
+    wl = worklist(api, user, automatic=True, filters=[{"type": "Story", "filter_criteria": [
+        {"field": "Milestone", "value": milestone}]}])
+    assert _items(client, wl["id"]) == [("story", s["id"])]
+    r = client.post("/v1/worklists", json={"title": "x", "automatic": True, "filters": [{"type": "Task",
+                    "filter_criteria": [{"field": "UpdatedBefore", "value": "last week"}]}]}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "filter_criteria.0.value"
+
+
+def test_saved_search_as_automatic_worklist(client, api, user, other):
+    project = api.project()
+    a, b = api.story(user), api.story(user)
+    in_review = api.task(a["id"], project["id"], user, status="review")
+    in_progress = api.task(b["id"], project["id"], user, status="inprogress", assignee_id=other.id)
+    api.task(b["id"], project["id"], user, status="todo")
+    hidden = api.story(user, private=True)
+    hidden_task = api.task(hidden["id"], project["id"], user, status="review")
+    r = client.post("/preview/worklists/from_search", json={
+        "title": "My review queue", "type": "Task", "project_id": project["id"],
+        "task_status": ["review", "inprogress"]}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    wl = r.json()
+    assert wl["automatic"] is True and len(wl["filters"]) == 2
+    assert [(i["item_type"], i["item_id"]) for i in wl["items"]] == [
+        ("task", in_review["id"]), ("task", in_progress["id"]), ("task", hidden_task["id"])]
+    assert _items(client, wl["id"], other) == [("task", in_review["id"]), ("task", in_progress["id"])]
+    r = client.post("/preview/worklists/from_search", json={
+        "title": "Assigned", "type": "Story", "assignee_id": other.id, "project_id": project["id"]},
+        headers=user.headers)
+    assert [(i["item_type"], i["item_id"]) for i in r.json()["items"]] == [("story", b["id"])]
+    # A saved search is an ordinary worklist: it can become a board lane.
+    board = api.ok("POST", "/v1/boards", user, json={"title": "Queue", "lanes": [{"list_id": wl["id"]}]})
+    assert len(client.get(f"/v1/boards/{board['id']}", headers=other.headers).json()["lanes"][0]["worklist"]
+               ["items"]) == 2
+    for body, field in (({"title": "x"}, "type"), ({"title": "x", "task_status": ["done"]}, "task_status"),
+                        ({"title": "x", "updated_after": "yesterday"}, "updated_after"),
+                        ({"title": "x", "project_id": 2_000_000_000}, "project_id")):
+        r = client.post("/preview/worklists/from_search", json=body, headers=user.headers)
+        assert r.status_code == 400 and r.json()["field"] == field, (body, r.text)
+    assert client.post("/preview/worklists/from_search", json={"title": "x", "text": "y"}).status_code == 401

@@ -238,6 +238,9 @@ EXCLUDED: dict[tuple[str, str], str] = {
                                 "and its items are computed per reader under the visibility rule (covered by "
                                 "the reads of the world's automatic lane); " + _NOT_STORY),
     ("POST", "/v1/due_dates"): "creates the caller's own due date, with no stories or tasks; " + _NOT_STORY,
+    ("POST", "/preview/worklists/from_search"): "creates the caller's own automatic worklist, like POST /v1/worklists",
+    ("POST", "/preview/review_dashboards"): ("creates the caller's own board of automatic lanes, computed per reader "
+                                             "under the visibility rule; " + _NOT_STORY),
 }
 
 # Leaks the matrix finds in the server as it is, reported to the server's authors: (operation, check)
@@ -457,6 +460,8 @@ def revealed(data: Any, s: Subject) -> list[str]:
                 found.append(f"{where} (an inbox row about it)")
             if (x.get("target_type"), x.get("target_id")) in (("story", s.story_id), ("task", s.task_id)):
                 found.append(f"{where} (a subscription to it)")
+            if (x.get("item_type"), x.get("item_id")) in (("story", s.story_id), ("task", s.task_id)):
+                found.append(f"{where} (a worklist card or due-date item of it)")
             for k, v in x.items():
                 walk(v, f"{where}.{k}")
         elif isinstance(x, list):
@@ -620,7 +625,8 @@ def test_reads(world: World, ops: list[Operation], phase: str, role: str, client
             f.problems += [f"{role} never reads the {k} of the {s.kind} story"
                            for k, v in s.secrets.items() if v not in joined]
             expected = {"GET /v1/stories", "GET /v1/tasks", "GET /v1/events", "GET /v1/stories/{story_id}/comments",
-                        "GET /v1/stories/{story_id}/events"}
+                        "GET /v1/stories/{story_id}/events", "GET /v1/worklists/{worklist_id}/items",
+                        "GET /v1/due_dates/{due_date_id}", "GET /v1/boards/{board_id}"}
             f.problems += [f"{role} is never shown the {s.kind} story by {x}" for x in sorted(expected - listed)]
     problems = list(dict.fromkeys(f.problems))
     assert not problems, "\n".join(problems)

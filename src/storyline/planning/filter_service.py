@@ -13,13 +13,15 @@ from storyline.errors import NotFound, ValidationFailed
 from storyline.planning import access
 from storyline.planning.events import emit_worklist
 from storyline.planning.models import FilterCriterion, Worklist, WorklistFilter
-from storyline.planning.queries import INT_FIELDS, parse_int
+from storyline.planning.queries import DATE_FIELDS, INT_FIELDS, parse_int, parse_time
 from storyline.planning.serialize import filter_json
 
 
 def _check_criterion(n: int, c: dict[str, Any]) -> None:
     if c["field"] in INT_FIELDS and parse_int(str(c["value"])) is None:
-        raise ValidationFailed(f"filter_criteria.{n}.value", f"{c['field']} criteria need an id")
+        raise ValidationFailed(f"filter_criteria.{n}.value", f"{c['field']} criteria need an integer")
+    if c["field"] in DATE_FIELDS and parse_time(str(c["value"])) is None:
+        raise ValidationFailed(f"filter_criteria.{n}.value", f"{c['field']} criteria need an ISO-8601 time")
 
 
 def _criteria(filter_id: int) -> Any:

@@ -6,11 +6,12 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import like
 from storyline.authz import Viewer, story_visible
+from storyline.db import utcnow
 from storyline.errors import BadRequest
 from storyline.planning.access import board_visible, due_date_visible, holds, item_visible, worklist_visible
 from storyline.planning.models import (
@@ -32,7 +33,11 @@ from storyline.subscriptions.models import Subscription
 WORKLIST_SORT = {c.key: c for c in Worklist.__table__.columns}
 BOARD_SORT = {c.key: c for c in Board.__table__.columns}
 DUE_DATE_SORT = {c.key: c for c in DueDate.__table__.columns}
-INT_FIELDS = ("Project", "ProjectGroup", "Story", "User")
+INT_FIELDS = ("Project", "ProjectGroup", "Story", "User", "Branch", "Milestone", "InactiveDays", "ActiveWithinDays")
+# Storyline additions to StoryBoard's criterion fields (StoryBoard clients ignore them): the task's branch
+# and milestone, and activity: last change (updated_at, else created_at) before / after an ISO-8601 time,
+# more than N days ago, or within the last N days.
+DATE_FIELDS = ("UpdatedBefore", "UpdatedAfter")
 
 
 def _check_item_type(item_type: str | None) -> None:
@@ -160,11 +165,39 @@ def _group_projects(group_id: int) -> Any:
     return select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id == group_id)
 
 
+def parse_time(value: str) -> dt.datetime | None:
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parsed.astimezone(dt.UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+    except (ValueError, OverflowError):
+        return None
+
+
+def _activity(field: str, value: str, updated: Any, created: Any) -> Any | None:
+    """Conditions on the last change of a story or task (None: not an activity field)."""
+    last = func.coalesce(updated, created)
+    if field in DATE_FIELDS:
+        when = parse_time(value)
+        if when is None:
+            return false()
+        return last < when if field == "UpdatedBefore" else last > when
+    if field in ("InactiveDays", "ActiveWithinDays"):
+        days = parse_int(value)
+        if days is None or not 0 <= days <= 100_000:
+            return false()
+        cutoff = utcnow() - dt.timedelta(days=days)
+        return last < cutoff if field == "InactiveDays" else last >= cutoff
+    return None
+
+
 def _story_condition(field: str, value: str) -> Any | None:
     """A Story-filter criterion as a SQL condition on Story; None for a field nobody knows."""
     n = parse_int(value)
     if field in INT_FIELDS and n is None:
         return false()
+    activity = _activity(field, value, Story.updated_at, Story.created_at)
+    if activity is not None:
+        return activity
     has_task = lambda *conds: exists().where(Task.story_id == Story.id, *conds)  # noqa: E731
     if field == "Project":
         return has_task(Task.project_id == n)
@@ -182,6 +215,10 @@ def _story_condition(field: str, value: str) -> Any | None:
         return _tagged(Story.id, value)
     if field == "Text":
         return like(Story.title, value)
+    if field == "Branch":
+        return has_task(Task.branch_id == n)
+    if field == "Milestone":
+        return has_task(Task.milestone_id == n)
     return None
 
 
@@ -190,6 +227,9 @@ def _task_condition(field: str, value: str) -> Any | None:
     n = parse_int(value)
     if field in INT_FIELDS and n is None:
         return false()
+    activity = _activity(field, value, Task.updated_at, Task.created_at)
+    if activity is not None:
+        return activity
     if field == "Project":
         return Task.project_id == n
     if field == "ProjectGroup":
@@ -206,6 +246,10 @@ def _task_condition(field: str, value: str) -> Any | None:
         return _tagged(Task.story_id, value)
     if field == "Text":
         return like(Task.title, value)
+    if field == "Branch":
+        return Task.branch_id == n
+    if field == "Milestone":
+        return and_(Task.milestone_id.is_not(None), Task.milestone_id == n)
     return None
 
 

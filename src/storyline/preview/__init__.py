@@ -3,8 +3,8 @@ in OpenAPI. Stable code never imports this package; promoting a feature means mo
 
 from fastapi import APIRouter
 
-from storyline.preview import security
+from storyline.preview import planning, security
 
 router = APIRouter(prefix="/preview")
-for module in (security,):
+for module in (security, planning):
     router.include_router(module.router)
