@@ -239,6 +239,8 @@ EXCLUDED: dict[tuple[str, str], str] = {
                                 "the reads of the world's automatic lane); " + _NOT_STORY),
     ("POST", "/v1/due_dates"): "creates the caller's own due date, with no stories or tasks; " + _NOT_STORY,
     ("POST", "/preview/worklists/from_search"): "creates the caller's own automatic worklist, like POST /v1/worklists",
+    ("PUT", "/preview/projects/{project_id}/stale_rule"): _SUPER,
+    ("POST", "/preview/priority_lists"): "creates the caller's own (empty) priority list; " + _NOT_STORY,
     ("POST", "/preview/review_dashboards"): ("creates the caller's own board of automatic lanes, computed per reader "
                                              "under the visibility rule; " + _NOT_STORY),
 }
