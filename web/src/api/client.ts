@@ -1,5 +1,6 @@
 // The one way the client talks to the server: /api/v1 (StoryBoard's public path), bearer token.
 import { getToken } from "../lib/auth";
+import { takePrefetched } from "./prefetch";
 
 /** An error answered by the API, with the field it concerns when the server names one. */
 export class ApiError extends Error {
@@ -56,13 +57,15 @@ async function send(method: string, path: string, query?: Query, body?: unknown)
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  const url = buildUrl(path, query);
+  const early = method === "GET" ? takePrefetched(url, token) : null;
   let res: Response;
   try {
-    res = await fetch(buildUrl(path, query), {
+    res = await (early ?? fetch(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    }));
   } catch {
     throw new ApiError(0, "The server cannot be reached. Check your connection and try again.");
   }
