@@ -158,9 +158,44 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_filter_criteria'))
     )
     op.create_index('ix_filter_criteria_filter', 'filter_criteria', ['filter_id'], unique=False)
+    op.create_table('priority_lists',
+    sa.Column('worklist_id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('cycle', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_priority_lists_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_priority_lists_team_id_teams'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['worklist_id'], ['worklists.id'], name=op.f('fk_priority_lists_worklist_id_worklists'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('worklist_id', name=op.f('pk_priority_lists'))
+    )
+    op.create_index('ix_priority_lists_project', 'priority_lists', ['project_id'], unique=False)
+    op.create_index('ix_priority_lists_team', 'priority_lists', ['team_id'], unique=False)
+    op.create_table('stale_rules',
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=8), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_stale_rules_author_id_users')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_stale_rules_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('project_id', name=op.f('pk_stale_rules'))
+    )
+    op.create_table('stale_marks',
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('marked_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_stale_marks_task_id_tasks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('task_id', name=op.f('pk_stale_marks'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('stale_marks')
+    op.drop_table('stale_rules')
+    op.drop_index('ix_priority_lists_team', table_name='priority_lists')
+    op.drop_index('ix_priority_lists_project', table_name='priority_lists')
+    op.drop_table('priority_lists')
     op.drop_index('ix_filter_criteria_filter', table_name='filter_criteria')
     op.drop_table('filter_criteria')
     op.drop_index('ix_worklist_items_list', table_name='worklist_items')

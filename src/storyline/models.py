@@ -12,6 +12,9 @@ from storyline.planning.models import (
     PlanningPermission,
     PlanningPermissionTeam,
     PlanningPermissionUser,
+    PriorityList,
+    StaleMark,
+    StaleRule,
     Worklist,
     WorklistFilter,
     WorklistItem,
@@ -38,6 +41,6 @@ __all__ = [
     "ProjectGroupMember", "Story", "StoryTag", "StoryTeam", "StoryUser", "Subscription",
     "SubscriptionEvent", "Tag", "Task", "Team", "TeamMember", "TeamProject", "User", "UserPreference",
     "Board", "BoardLane", "DueDate", "DueDateBoard", "DueDateItem", "DueDateWorklist", "FilterCriterion",
-    "PlanningPermission", "PlanningPermissionTeam", "PlanningPermissionUser", "Worklist", "WorklistFilter",
-    "WorklistItem",
+    "PlanningPermission", "PlanningPermissionTeam", "PlanningPermissionUser", "PriorityList", "Worklist",
+    "WorklistFilter", "WorklistItem", "StaleMark", "StaleRule",
 ]

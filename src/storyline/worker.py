@@ -1,4 +1,4 @@
-"""The background worker: scheduled disclosures and embargo expiry (more jobs join it later).
+"""The background worker: scheduled disclosures, embargo expiry, the stale-work sweep.
 
 `storyline worker` runs it as its own process (several API processes on PostgreSQL: run one or more
 workers; due rows are claimed with FOR UPDATE SKIP LOCKED). In the embedded mode `storyline serve`
@@ -13,6 +13,7 @@ from typing import Any
 
 from storyline.config import Settings
 from storyline.db import session_scope
+from storyline.planning.stale import sweep as sweep_stale
 from storyline.security.disclosure import run_due
 from storyline.security.service import SecurityPolicy
 
@@ -28,6 +29,8 @@ def run_pass(write_sessions: Any, settings: Settings) -> dict[str, int]:
     result: dict[str, int] = {}
     for session in session_scope(write_sessions):
         result = run_due(session, policy_of(settings))
+        # Stale-work counts are reported when the sweep changed something.
+        result.update({k: v for k, v in sweep_stale(session).items() if v})
     return result
 
 

@@ -289,3 +289,57 @@ def test_review_dashboard_in_one_action(client, api, user, other, app):
                  {"project_id": 2_000_000_000}, {"project_id": project["id"], "stale_days": 0}):
         assert client.post("/preview/review_dashboards", json=body, headers=user.headers).status_code == 400, body
     assert client.post("/preview/review_dashboards", json={"project_id": project["id"]}).status_code == 401
+
+
+def test_stale_work_sweep(client, api, user, other, admin, app):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from storyline.db import session_scope
+    from storyline.stories.models import Task
+    from storyline.worker import run_pass
+
+    def age(task_ids, days):
+        when = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=days)
+        for session in session_scope(app.state.write_sessions):
+            session.execute(update(Task).where(Task.id.in_(task_ids)).values(created_at=when, updated_at=when))
+
+    flag_project, reset_project = api.project(), api.project()
+    s = api.story(user)
+    secret = api.story(user, private=True, users=[{"id": user.id}])
+    stale = api.task(s["id"], flag_project["id"], user, status="inprogress")
+    fresh = api.task(s["id"], flag_project["id"], user, status="review")
+    hidden = api.task(secret["id"], flag_project["id"], user, status="review")
+    to_reset = api.task(s["id"], reset_project["id"], user, status="review")
+    age([stale["id"], hidden["id"], to_reset["id"]], 30)
+    base = f"/preview/projects/{flag_project['id']}"
+    assert client.get(f"{base}/stale_rule").status_code == 404
+    r = client.put(f"{base}/stale_rule", json={"days": 14, "action": "flag"}, headers=user.headers)
+    assert r.status_code == 403
+    r = client.put(f"{base}/stale_rule", json={"days": 14, "action": "flag"}, headers=admin.headers)
+    assert r.status_code == 200 and r.json()["author_id"] == admin.id
+    assert client.put(f"{base}/stale_rule", json={"days": 0}, headers=admin.headers).status_code == 400
+    api.ok("PUT", f"/preview/projects/{reset_project['id']}/stale_rule", json={"days": 7, "action": "reset"})
+    # The dry run shows what would change, and changes nothing; the admin cannot see the private story.
+    report = client.get(f"{base}/stale_report", headers=user.headers)
+    assert [x["task_id"] for x in report.json()] == [stale["id"]] and report.headers["X-Total"] == "1"
+    assert client.get(f"/v1/tasks/{stale['id']}").json()["status"] == "inprogress"
+    result = run_pass(app.state.write_sessions, app.state.settings)
+    assert result["stale_flagged"] >= 1 and result["stale_reset"] >= 1
+    assert client.get(f"/v1/tasks/{stale['id']}").json()["status"] == "inprogress"
+    comments = [c["content"] for c in client.get(f"/v1/stories/{s['id']}/comments").json()]
+    assert any(f"Task {stale['id']}" in c and "flagged" in c for c in comments)
+    assert any(f"Task {to_reset['id']}" in c and "back to todo" in c for c in comments)
+    assert client.get(f"/v1/tasks/{to_reset['id']}").json()["status"] == "todo"
+    assert client.get(f"/v1/tasks/{fresh['id']}").json()["status"] == "review"
+    assert client.get(f"/v1/tasks/{hidden['id']}", headers=user.headers).json()["status"] == "review"
+    assert client.get(f"/v1/stories/{secret['id']}/comments", headers=user.headers).json() == []
+    # Flagged once: the next pass leaves them alone, and the report is empty.
+    again = run_pass(app.state.write_sessions, app.state.settings)
+    assert "stale_flagged" not in again and "stale_reset" not in again
+    assert client.get(f"{base}/stale_report", headers=user.headers).json() == []
+    for project in (flag_project, reset_project):
+        api.ok("PUT", f"/preview/projects/{project['id']}/stale_rule", json={"days": 7, "enabled": False})
+    assert client.get(f"{base}/stale_rule").json()["enabled"] is False
+    assert client.get("/preview/projects/2000000000/stale_report").status_code == 404

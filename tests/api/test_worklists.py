@@ -490,3 +490,43 @@ def test_saved_search_as_automatic_worklist(client, api, user, other):
         r = client.post("/preview/worklists/from_search", json=body, headers=user.headers)
         assert r.status_code == 400 and r.json()["field"] == field, (body, r.text)
     assert client.post("/preview/worklists/from_search", json={"title": "x", "text": "y"}).status_code == 401
+
+
+def test_priority_lists(client, api, user, other):
+    project = api.project()
+    cycle = uniq("2026.")
+    r = client.post("/preview/priority_lists", json={"project_id": project["id"], "cycle": cycle},
+                    headers=user.headers)
+    assert r.status_code == 200, r.text
+    plist = r.json()
+    assert plist["title"] == f"Priorities for {cycle}" and plist["automatic"] is False
+    assert plist["priority"] == {"cycle": cycle, "project_id": project["id"], "team_id": None}
+    again = client.post("/preview/priority_lists", json={"project_id": project["id"], "cycle": cycle},
+                        headers=user.headers)
+    assert again.status_code == 409
+    secret = api.story(user, private=True)
+    first, second = api.story(user), api.story(user)
+    for sid in (secret["id"], first["id"], second["id"]):
+        add(api, plist["id"], sid, who=user)
+    # A team's list, edited by the team's members.
+    team = api.ok("POST", "/v1/teams", json={"name": uniq("prio-team-")})
+    api.ok("PUT", f"/v1/teams/{team['id']}/users/{other.id}")
+    tlist = api.ok("POST", "/preview/priority_lists", user, json={"team_id": team["id"], "cycle": cycle})
+    assert tlist["team_owners"] == [team["id"]]
+    add(api, tlist["id"], second["id"], who=other, list_position=0)
+    r = client.get(f"/preview/stories/{second['id']}/priority_lists", headers=other.headers)
+    assert r.status_code == 200
+    assert [(x["worklist_id"], x["position"]) for x in r.json()] == [(plist["id"], 1), (tlist["id"], 0)]
+    # The owner sees the private story above it.
+    mine = client.get(f"/preview/stories/{second['id']}/priority_lists", headers=user.headers).json()
+    assert [(x["worklist_id"], x["position"]) for x in mine] == [(plist["id"], 2), (tlist["id"], 0)]
+    assert client.get(f"/preview/stories/{secret['id']}/priority_lists", headers=other.headers).status_code == 404
+    listed = client.get("/preview/priority_lists", params={"project_id": project["id"]}, headers=other.headers)
+    assert [x["id"] for x in listed.json()] == [plist["id"]] and listed.headers["X-Total"] == "1"
+    assert [i["item_id"] for i in listed.json()[0]["items"]] == [first["id"], second["id"]]
+    assert [x["id"] for x in client.get("/preview/priority_lists", params={"cycle": cycle}).json()] == [
+        plist["id"], tlist["id"]]
+    for body, field in (({"cycle": "x"}, "project_id"), ({"cycle": "x", "team_id": 2_000_000_000}, "team_id"),
+                        ({"project_id": project["id"]}, "cycle")):
+        r = client.post("/preview/priority_lists", json=body, headers=user.headers)
+        assert r.status_code == 400 and r.json()["field"] == field, body

@@ -177,3 +177,45 @@ class PlanningPermissionTeam(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
 
     __table_args__ = (Index("ix_planning_permission_teams_team", "team_id"),)
+
+
+class PriorityList(Base):
+    """Beyond StoryBoard: a manual worklist kept by a project or a team as its priorities for a cycle."""
+
+    __tablename__ = "priority_lists"
+
+    worklist_id: Mapped[int] = mapped_column(ForeignKey("worklists.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), nullable=True)
+    cycle: Mapped[str] = mapped_column(String(100), nullable=False)
+
+    __table_args__ = (
+        Index("ix_priority_lists_project", "project_id"),
+        Index("ix_priority_lists_team", "team_id"),
+    )
+
+
+class StaleRule(TimestampMixin, Base):
+    """Beyond StoryBoard: a project's stale-work rule, applied by the worker.
+
+    Tasks left in progress or review with no activity for `days` are flagged (a comment on the story)
+    or, with action "reset", moved back to todo with a comment explaining why. The worker acts as the
+    rule's author and only on tasks that author may see.
+    """
+
+    __tablename__ = "stale_rules"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, nullable=False)
+    action: Mapped[str] = mapped_column(String(8), nullable=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+
+
+class StaleMark(Base):
+    """When the sweep last flagged a task (a task is flagged again only after new activity)."""
+
+    __tablename__ = "stale_marks"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    marked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)

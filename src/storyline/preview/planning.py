@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import Field, StringConstraints
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, json_response
+from storyline.api.common import JSON, IdPath, json_response
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.authz import Viewer, require_user
-from storyline.planning import dashboards, serialize
+from storyline.planning import dashboards, priorities, serialize, stale
 from storyline.planning.schemas import BoardOut, WorklistOut
-from storyline.schemas import DbId, In
+from storyline.schemas import DbId, In, Out
 
 router = APIRouter(tags=["preview"])
 Title = Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -36,6 +36,37 @@ class SavedSearchIn(In):
     updated_before: Annotated[str, StringConstraints(max_length=64)] | None = Field(None, description="ISO-8601")
     updated_after: Annotated[str, StringConstraints(max_length=64)] | None = Field(None, description="ISO-8601")
     inactive_days: Annotated[int, Field(ge=0, le=100_000)] | None = None
+
+
+class PriorityListIn(In):
+    cycle: Title = Field(description='The cycle, e.g. "2026.2"; the list is titled "Priorities for <cycle>"')
+    project_id: DbId | None = None
+    team_id: DbId | None = Field(None, description="A team's list is edited by the team's members")
+    private: bool = False
+
+
+class StoryPriorityOut(Out):
+    worklist_id: int
+    title: str
+    cycle: str
+    project_id: int | None
+    team_id: int | None
+    position: int = Field(description="0-based rank among the cards the caller may see")
+
+
+class StaleRuleIn(In):
+    days: Annotated[int, Field(ge=1, le=3650)] = Field(description="Days without activity")
+    action: Literal["flag", "reset"] = Field(
+        "flag", description="flag: comment on the story; reset: move the task back to todo, with the comment")
+    enabled: bool = True
+
+
+class StaleRuleOut(Out):
+    project_id: int
+    days: int
+    action: str
+    enabled: bool
+    author_id: int
 
 
 class DashboardIn(In):
@@ -65,3 +96,57 @@ def create_review_dashboard(request: Request, body: DashboardIn, session: Sessio
     board = dashboards.do_create_review_dashboard(session, viewer, body.model_dump())
     cap = int(request.app.state.settings.max_page_size)
     return json_response(serialize.boards_json(session, viewer, [board], resolve=True, cap=cap)[0])
+
+
+def _priority_lists(request: Request, session: Session, viewer: Viewer, rows: list) -> list:  # type: ignore[type-arg]
+    cap = int(request.app.state.settings.max_page_size)
+    lists = serialize.worklists_json(session, viewer, [w for w, _ in rows], resolve=True, cap=cap)
+    return [{**d, "priority": priorities.priority_json(p)} for d, (_, p) in zip(lists, rows, strict=True)]
+
+
+@router.post("/priority_lists", responses={200: {"model": WorklistOut}})
+def create_priority_list(request: Request, body: PriorityListIn, session: Session = SessionDep,
+                         viewer: Viewer = ViewerDep) -> JSON:
+    """Preview: a project's or team's ordered priorities for a cycle (a manual v1 worklist; 409 if the
+    project or team already has one for that cycle)."""
+    require_user(viewer)
+    wl, row = priorities.do_create_priority_list(session, viewer, body.model_dump())
+    return json_response(_priority_lists(request, session, viewer, [(wl, row)])[0])
+
+
+@router.get("/priority_lists", responses={200: {"model": list[WorklistOut]}})
+def list_priority_lists(request: Request, project_id: DbId | None = None, team_id: DbId | None = None,
+                        cycle: str | None = Query(None, max_length=100), session: Session = SessionDep,
+                        viewer: Viewer = ViewerDep) -> JSON:
+    """Preview: priority lists the caller may see, with their cards (worklist JSON plus `priority`)."""
+    stmt = priorities.priority_lists_select(viewer, project_id=project_id, team_id=team_id, cycle=cycle)
+    rows = [tuple(r) for r in session.execute(stmt).all()]
+    data = _priority_lists(request, session, viewer, rows)
+    return json_response(data, {"X-Total": str(len(data))})
+
+
+@router.get("/stories/{story_id}/priority_lists", responses={200: {"model": list[StoryPriorityOut]}})
+def story_priority_lists(story_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    """Preview: the priority lists a story is on, and its position on each."""
+    data = priorities.story_priorities(session, viewer, story_id)
+    return json_response(data, {"X-Total": str(len(data))})
+
+
+@router.get("/projects/{project_id}/stale_rule", responses={200: {"model": StaleRuleOut}})
+def get_stale_rule(project_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    """Preview: the project's stale-work rule (404 when it has none)."""
+    return json_response(stale.rule_json(stale.get_rule(session, project_id)))
+
+
+@router.put("/projects/{project_id}/stale_rule", responses={200: {"model": StaleRuleOut}})
+def set_stale_rule(project_id: IdPath, body: StaleRuleIn, session: Session = SessionDep,
+                   viewer: Viewer = ViewerDep) -> JSON:
+    """Preview, superusers: set the rule the worker applies to tasks in progress or review."""
+    return json_response(stale.rule_json(stale.do_set_rule(session, viewer, project_id, body.model_dump())))
+
+
+@router.get("/projects/{project_id}/stale_report")
+def stale_report(project_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    """Preview: dry run of the rule: the tasks the next sweep would change (those the caller may see)."""
+    data = stale.report(session, viewer, project_id)
+    return json_response(data, {"X-Total": str(len(data))})
