@@ -98,3 +98,19 @@ def test_concurrent_moves_in_both_directions(client, api, user):
         assert list(pool.map(move, jobs)) == [200] * len(jobs)
     left, right = _assert_packed(client, user, a["id"]), _assert_packed(client, user, b["id"])
     assert {c["id"] for c in left} == set(on_b) and {c["id"] for c in right} == set(on_a)
+
+
+def test_concurrent_lane_additions(client, api, user):
+    """Lanes added to one board at once are numbered 0..n-1 (the board row is locked on PostgreSQL)."""
+    lists = [api.ok("POST", "/v1/worklists", user, json={"title": uniq("Lane ")})["id"] for _ in range(8)]
+    board = api.ok("POST", "/v1/boards", user, json={"title": uniq("Board "), "lanes": [{"list_id": lists[0]}]})
+
+    def add_lane(list_id):
+        return client.put(f"/v1/boards/{board['id']}", json={"lanes": [{"list_id": list_id, "position": 0}]},
+                          headers=user.headers).status_code
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        assert list(pool.map(add_lane, lists[1:])) == [200] * (len(lists) - 1)
+    lanes = client.get(f"/v1/boards/{board['id']}").json()["lanes"]
+    assert sorted(lane["position"] for lane in lanes) == list(range(len(lists)))
+    assert sorted(lane["list_id"] for lane in lanes) == sorted(lists)

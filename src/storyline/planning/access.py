@@ -97,6 +97,13 @@ def lock_worklists(session: Session, ids: list[int]) -> None:
                     .order_by(Worklist.id).with_for_update())
 
 
+def lock_board(session: Session, board_id: int) -> None:
+    """Serialise writers of a board's lane positions (PostgreSQL row lock; SQLite writes are serialised)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    session.execute(select(Board.id).where(Board.id == board_id).with_for_update())
+
+
 def get_board(session: Session, viewer: Viewer, board_id: int) -> Board:
     board = session.execute(
         select(Board).where(Board.id == board_id, board_visible(viewer))).scalar_one_or_none()

@@ -129,6 +129,7 @@ def do_update_board(session: Session, viewer: Viewer, board: Board, changes: dic
         emit_board(session, "board_details_changed", board.id,
                    {"author_id": uid, "field": key, "old_value": old, "new_value": new})
     if lanes:
+        access.lock_board(session, board.id)
         added, moved = _place_lanes(session, board.id, [(lane["list_id"], lane.get("position")) for lane in lanes])
         emit_board(session, "board_lanes_changed", board.id, {
             "author_id": uid, "added": [_lane_entry(lane) for lane in added], "removed": [],
