@@ -22,7 +22,7 @@ from storyline import __version__
 from storyline.api.common import JSON, dumps
 from storyline.config import Settings, load_settings
 from storyline.db import make_engine, make_sessionmaker
-from storyline.errors import FrameworkError, StorylineError
+from storyline.errors import FrameworkError, StorylineError, validation_body
 from storyline.schemas import MAX_ID
 
 log = logging.getLogger("storyline")
@@ -108,8 +108,7 @@ class V1PathMiddleware:
                            "is out of range" if value.isascii() and value.lstrip("-").isdigit() and abs(int(value)) > MAX_ID
                            else None)
                 if problem:
-                    await _answer(send, 400, {"message": f"{key} {problem}", "field": key,
-                                              "faultstring": f"{key}: {problem}"})
+                    await _answer(send, 400, validation_body(key, f"{key} {problem}"))
                     return
             if b"%5B" in qs or b"[" in qs:
                 fixed = [((m.group(1) if (m := _INDEXED.match(k)) else k), v) for k, v in pairs]
@@ -127,8 +126,7 @@ class V1PathMiddleware:
             problem = _body_problem(body)
             if problem:
                 field, message = problem
-                await _answer(send, 400, {"message": f"{field} {message}", "field": field,
-                                          "faultstring": f"{field}: {message}"})
+                await _answer(send, 400, validation_body(field, f"{field} {message}"))
                 return
             sent = False
 
@@ -207,7 +205,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if first.get("type") == "json_invalid":
             field, message = "body", "The request body is not valid JSON"
         return JSON(
-            {"message": message, "field": field, "faultstring": f"{field}: {message}"}, status_code=400
+            validation_body(field, message), status_code=400
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -225,8 +223,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def _out_of_range(_request: Request, exc: Exception) -> JSON:
         # A number in the body beyond what the database column holds.
-        return JSON({"message": "A number in the request is out of range", "field": "body",
-                     "faultstring": "body: a number in the request is out of range"}, status_code=400)
+        return JSON(validation_body("body", "a number in the request is out of range"), status_code=400)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, exc: IntegrityError) -> JSON:
@@ -244,7 +241,8 @@ def install_error_handlers(app: FastAPI) -> None:
 VALIDATION_ERROR = {
     "type": "object",
     "properties": {"message": {"type": "string"}, "field": {"type": "string"},
-                   "faultstring": {"type": "string"}},
+                   "faultstring": {"type": "string"}, "code": {"type": "integer"},
+                   "title": {"type": "string"}, "description": {"type": "string"}},
     "required": ["message", "field"],
 }
 

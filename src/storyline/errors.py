@@ -33,6 +33,14 @@ class BadRequest(StorylineError):
     code = "bad_request"
 
 
+def validation_body(field: str, message: str) -> dict[str, Any]:
+    """A validation error in every shape StoryBoard clients read: `{"message", "field"}` (its schema
+    validation), `{"code", "title", "description"}` (what StoryBoard 1.1.0 actually answers), and
+    `faultstring` (what the web client shows first)."""
+    return {"message": message, "field": field, "faultstring": f"{field}: {message}",
+            "code": 400, "title": "Bad Request", "description": f"{field}: {message}"}
+
+
 class ValidationFailed(StorylineError):
     """A field failed validation: StoryBoard's `{"message", "field"}` shape."""
 
@@ -43,7 +51,7 @@ class ValidationFailed(StorylineError):
         super().__init__(message, field=field)
 
     def body(self) -> dict[str, Any]:
-        return {"message": self.message, "field": self.field, "faultstring": f"{self.field}: {self.message}"}
+        return validation_body(self.field or "body", self.message)
 
 
 class NotFound(StorylineError):

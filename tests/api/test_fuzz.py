@@ -18,6 +18,8 @@ from storyline.config import Settings
 from storyline.migrate import upgrade
 
 MAX_EXAMPLES = int(os.environ.get("STORYLINE_FUZZ_EXAMPLES", "25"))
+# Reproducible by default (CI); STORYLINE_FUZZ_RANDOM=1 explores new examples on every run.
+DERANDOMIZE = os.environ.get("STORYLINE_FUZZ_RANDOM", "") != "1"
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +44,7 @@ def test_no_server_errors(fuzz_env):
 
     for operation in operations:
         @given(case=operation.as_strategy())
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
+        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=DERANDOMIZE,
                   suppress_health_check=list(HealthCheck))
         def run(case) -> None:  # type: ignore[no-untyped-def]
             for headers in (admin.headers, {}):

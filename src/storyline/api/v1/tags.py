@@ -17,7 +17,7 @@ from storyline.errors import BadRequest, NotFound
 from storyline.stories import service
 from storyline.stories.models import StoryTag, Tag
 from storyline.stories.schemas import StoryOut, TagOut
-from storyline.stories.serialize import story_raw_json, tags_json
+from storyline.stories.serialize import story_json, tags_json
 
 router = APIRouter(tags=["tags"])
 SORT = {c.key: c for c in Tag.__table__.columns}
@@ -85,7 +85,7 @@ def add_tags(story_id: int, names: list[str] = Depends(tag_names), session: Sess
              viewer: Viewer = ViewerDep) -> JSON:
     require_user(viewer)
     story = service.do_add_tags(session, viewer, get_story(session, viewer, story_id), names)
-    return json_response(story_raw_json(story))
+    return json_response(story_json(session, viewer, story))
 
 
 @router.delete("/stories/{story_id}/tags", status_code=204, response_class=Response, description=TAGS_DOC)
