@@ -49,6 +49,18 @@ def test_log_in_through_the_server(page: Page, world: World, oidc_issuer: str) -
     expect(page).to_have_url(re.compile(r"/project/nova$"))
     token = page.evaluate("localStorage.getItem('storyline.token')")
     assert world.api(token).get("/users/self")["full_name"] == "Carol Login"
+    # The refresh token came along: spend it the way the client does when the access token expires.
+    assert page.evaluate("localStorage.getItem('storyline.refresh_token')")
+    page.evaluate("localStorage.setItem('storyline.token', 'expired-token')")
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Carol Login")
+    renewed = page.evaluate("localStorage.getItem('storyline.token')")
+    assert renewed not in (token, "expired-token")
+    assert world.api(renewed).get("/users/self")["full_name"] == "Carol Login"
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    assert page.evaluate("[localStorage.getItem('storyline.token'), localStorage.getItem('storyline.refresh_token')]") \
+        == [None, None]
 
 
 def test_callback_refuses_a_forged_state(page: Page, world: World) -> None:

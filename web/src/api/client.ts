@@ -1,5 +1,5 @@
 // The one way the client talks to the server: /api/v1 (StoryBoard's public path), bearer token.
-import { getToken } from "../lib/auth";
+import { getRefreshToken, getToken, setToken } from "../lib/auth";
 import { takePrefetched } from "./prefetch";
 
 /** An error answered by the API, with the field it concerns when the server names one. */
@@ -52,7 +52,33 @@ export interface Page<T> {
   total: number | null;
 }
 
-async function send(method: string, path: string, query?: Query, body?: unknown): Promise<Response> {
+let refreshing: Promise<boolean> | null = null;
+
+/** Trade the refresh token for a new pair (the server rotates both); false when there is none or it is refused. */
+export function refreshLogin(): Promise<boolean> {
+  const refresh = getRefreshToken();
+  if (!refresh) return Promise.resolve(false);
+  refreshing ??= (async () => {
+    try {
+      const query = new URLSearchParams({ grant_type: "refresh_token", refresh_token: refresh });
+      const res = await fetch(`/api/v1/openid/token?${query.toString()}`, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+      });
+      if (!res.ok) return false;
+      const answer = (await res.json()) as { access_token: string; refresh_token?: string };
+      setToken(answer.access_token, answer.refresh_token ?? null);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+async function send(method: string, path: string, query?: Query, body?: unknown, retried = false): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -68,6 +94,9 @@ async function send(method: string, path: string, query?: Query, body?: unknown)
     }));
   } catch {
     throw new ApiError(0, "The server cannot be reached. Check your connection and try again.");
+  }
+  if (res.status === 401 && token && !retried && (await refreshLogin())) {
+    return send(method, path, query, body, true);
   }
   if (!res.ok) {
     let parsed: unknown = null;

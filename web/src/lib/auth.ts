@@ -1,5 +1,6 @@
 // The API token lives in localStorage; logging out forgets it.
 const KEY = "storyline.token";
+const REFRESH_KEY = "storyline.refresh_token";
 const STATE_KEY = "storyline.login_state";
 const listeners = new Set<() => void>();
 
@@ -11,10 +12,21 @@ export function getToken(): string | null {
   }
 }
 
-export function setToken(token: string | null): void {
+/** Store the access token (and the refresh token that came with it); null forgets both (logout). */
+export function setToken(token: string | null, refresh: string | null = null): void {
   if (token) localStorage.setItem(KEY, token);
   else localStorage.removeItem(KEY);
+  if (refresh) localStorage.setItem(REFRESH_KEY, refresh);
+  else localStorage.removeItem(REFRESH_KEY);
   listeners.forEach((fn) => fn());
+}
+
+export function getRefreshToken(): string | null {
+  try {
+    return localStorage.getItem(REFRESH_KEY);
+  } catch {
+    return null;
+  }
 }
 
 export function onTokenChange(fn: () => void): () => void {

@@ -40,8 +40,7 @@ export function CallbackPage() {
         const body: unknown = await res.json().catch(() => null);
         if (!res.ok) throw parseError(res.status, body);
         const answer = body as TokenAnswer;
-        setToken(answer.access_token);
-        if (answer.refresh_token) localStorage.setItem("storyline.refresh_token", answer.refresh_token);
+        setToken(answer.access_token, answer.refresh_token ?? null);
         queryClient.clear();
         navigate(saved.returnTo, { replace: true });
       })
