@@ -8,6 +8,7 @@ gaps, duplicates or lost cards.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import false, literal, select
@@ -135,11 +136,11 @@ def _check_item(session: Session, viewer: Viewer, item_type: str, item_id: int) 
         raise NotFound(f"{item_type.capitalize()} {item_id} not found")
 
 
-def _emit_contents(session: Session, wl_id: int, uid: int, *, added: list[WorklistItem] = (),  # type: ignore[assignment]
-                   removed: list[WorklistItem] = (),  # type: ignore[assignment]
-                   updated: list[tuple[dict[str, Any], WorklistItem]] = ()) -> None:  # type: ignore[assignment]
+def _emit_contents(session: Session, wl_id: int, uid: int, *, added: Sequence[WorklistItem] = (),
+                   removed: Sequence[WorklistItem] = (),
+                   updated: Sequence[tuple[dict[str, Any], WorklistItem]] = ()) -> None:
     """worklist_contents_changed; an event about a private story's card is visible only with that story."""
-    card = (added or removed or [u[1] for u in updated])[0]
+    card = [*added, *removed, *(u[1] for u in updated)][0]
     title, story_id, private = item_title(session, card.item_type, card.item_id)
     emit_worklist(session, "worklist_contents_changed", wl_id, uid, {
         "author_id": uid,
