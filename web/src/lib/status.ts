@@ -1,6 +1,7 @@
 export const TASK_STATUSES = ["todo", "inprogress", "review", "merged", "invalid"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const STATUS_LABELS: Record<string, string> = {
+  active: "Active",
   todo: "Todo",
   inprogress: "In progress",
   review: "Review",

@@ -3,6 +3,7 @@ import type { Task } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { Markdown } from "../../components/Markdown";
 import { UserPicker } from "../../components/Pickers";
+import { StatusBadge } from "../../components/StatusBadge";
 import { UserName } from "../../components/UserName";
 import { PRIORITIES, STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
 import { useTaskUpdate } from "./useTaskUpdate";
@@ -26,10 +27,14 @@ export function TaskRow({ task, canEdit }: { task: Task; canEdit: boolean }) {
     <div className="task-row" data-nav-item tabIndex={0} aria-label={`Task ${task.title}`} data-task-id={task.id}>
       <div className="task-line">
         <span className="task-title">{task.title}</span>
-        <select
+        {!canEdit && (
+          <>
+            <StatusBadge status={task.status} /> <span className="badge">{task.priority}</span>
+          </>
+        )}
+        {canEdit && <select
           aria-label={`Status of ${task.title}`}
           value={task.status}
-          disabled={!canEdit}
           onChange={(e) => update.mutate({ status: e.target.value as TaskStatusValue })}
           className={`status-${task.status}`}
         >
@@ -38,11 +43,10 @@ export function TaskRow({ task, canEdit }: { task: Task; canEdit: boolean }) {
               {STATUS_LABELS[s]}
             </option>
           ))}
-        </select>
-        <select
+        </select>}
+        {canEdit && <select
           aria-label={`Priority of ${task.title}`}
           value={task.priority}
-          disabled={!canEdit}
           onChange={(e) => update.mutate({ priority: e.target.value as PriorityValue })}
         >
           {PRIORITIES.map((p) => (
@@ -50,7 +54,7 @@ export function TaskRow({ task, canEdit }: { task: Task; canEdit: boolean }) {
               {p}
             </option>
           ))}
-        </select>
+        </select>}
         <span className="assignee">
           <UserName id={task.assignee_id} />
           {canEdit && (
