@@ -19,5 +19,5 @@ export default defineConfig({
     },
   },
   server: { proxy: { "/api": api, "/v1": api, "/preview": api } },
-  test: { environment: "jsdom", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] },
+  test: { environment: "node", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] },
 });
