@@ -530,3 +530,18 @@ def test_priority_lists(client, api, user, other):
                         ({"project_id": project["id"]}, "cycle")):
         r = client.post("/preview/priority_lists", json=body, headers=user.headers)
         assert r.status_code == 400 and r.json()["field"] == field, body
+
+
+def test_card_events_follow_the_story_when_it_turns_private(client, api, user, other):
+    """A card added while its story was public: once the story is private, its title no longer shows."""
+    word = uniq("zqlater")
+    story = api.story(user, title=f"Open for now {word}")
+    wl = worklist(api, user)
+    add(api, wl["id"], story["id"], who=user)
+    assert word in client.get("/v1/events", params={"worklist_id": wl["id"]}, headers=other.headers).text
+    api.ok("PUT", f"/v1/stories/{story['id']}", user, json={"private": True, "users": [user.id]})
+    for who in (None, other):
+        r = client.get("/v1/events", params={"worklist_id": wl["id"]}, headers=who.headers if who else {})
+        assert r.status_code == 200 and word not in r.text
+        assert int(r.headers["X-Total"]) == len(r.json())
+    assert word in client.get("/v1/events", params={"worklist_id": wl["id"]}, headers=user.headers).text

@@ -139,15 +139,17 @@ def _check_item(session: Session, viewer: Viewer, item_type: str, item_id: int) 
 def _emit_contents(session: Session, wl_id: int, uid: int, *, added: Sequence[WorklistItem] = (),
                    removed: Sequence[WorklistItem] = (),
                    updated: Sequence[tuple[dict[str, Any], WorklistItem]] = ()) -> None:
-    """worklist_contents_changed; an event about a private story's card is visible only with that story."""
+    """worklist_contents_changed. The event carries the story of the card (of the task's story for a task
+    card) in `story_id`, so it is visible exactly when that story is, now and after any later change of
+    the story's privacy: item titles of invisible stories never appear."""
     card = [*added, *removed, *(u[1] for u in updated)][0]
-    title, story_id, private = item_title(session, card.item_type, card.item_id)
+    title, story_id, _ = item_title(session, card.item_type, card.item_id)
     emit_worklist(session, "worklist_contents_changed", wl_id, uid, {
         "author_id": uid,
         "added": [item_entry(i, title) for i in added],
         "removed": [item_entry(i, title) for i in removed],
         "updated": [{"old": old, "new": item_entry(new, title)} for old, new in updated],
-    }, story_id=story_id if private else None)
+    }, story_id=story_id)
 
 
 def do_add_item(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, Any]) -> WorklistItem:
