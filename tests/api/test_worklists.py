@@ -218,6 +218,14 @@ def test_private_worklists(client, api, user, other, admin):
         assert client.get(f"/v1/worklists/{wl['id']}/filters", headers=headers).status_code == 404
         r = client.get("/v1/worklists", params={"title": wl["title"]}, headers=headers)
         assert r.json() == [] and r.headers["X-Total"] == "0"
+        # Its timeline events (which carry its title) are hidden too.
+        r = client.get("/v1/events", params={"worklist_id": wl["id"]}, headers=headers)
+        assert r.json() == [] and r.headers["X-Total"] == "0" and wl["title"] not in r.text
+    own = client.get("/v1/events", params={"worklist_id": wl["id"]}, headers=user.headers).json()
+    assert own and all(e["worklist_id"] == wl["id"] for e in own)
+    for who in (None, other, admin):
+        headers = who.headers if who else {}
+        assert client.get(f"/v1/events/{own[0]['id']}", headers=headers).status_code == 404
     r = client.put(f"/v1/worklists/{wl['id']}", json={"title": "x"}, headers=other.headers)
     assert r.status_code == 404
     r = client.post("/v1/subscriptions", json={"target_type": "worklist", "target_id": wl["id"]},

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from storyline.api.common import like
 from storyline.authz import Viewer, story_id_visible, story_visible
 from storyline.errors import BadRequest, NotFound
+from storyline.planning.access import event_visible
 from storyline.projects.models import ProjectGroupMember
 from storyline.stories.models import (
     STORY_STATUSES,
@@ -129,7 +130,8 @@ def tasks_select(
 
 def events_select(viewer: Viewer, *, story_id: int | None = None, worklist_id: int | None = None,
                   board_id: int | None = None, event_type: list[str] | None = None) -> Select[Any]:
-    stmt = select(Event)
+    # An event is visible when its story (if any) and its worklist or board (if any) are.
+    stmt = select(Event).where(event_visible(viewer, Event.worklist_id, Event.board_id))
     if story_id is not None:
         stmt = stmt.where(Event.story_id == story_id, exists().where(
             and_(Story.id == story_id, story_visible(viewer))))
@@ -156,7 +158,8 @@ def get_task(session: Session, viewer: Viewer, task_id: int) -> Task:
 
 
 def get_event(session: Session, viewer: Viewer, event_id: int, story_id: int | None = None) -> Event:
-    stmt = select(Event).where(Event.id == event_id, story_id_visible(viewer, Event.story_id))
+    stmt = select(Event).where(Event.id == event_id, story_id_visible(viewer, Event.story_id),
+                               event_visible(viewer, Event.worklist_id, Event.board_id))
     if story_id is not None:
         stmt = stmt.where(Event.story_id == story_id)
     event = session.execute(stmt).scalar_one_or_none()
