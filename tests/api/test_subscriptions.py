@@ -94,9 +94,9 @@ def test_subscription_validation(client, api, user):
     r = subscribe(client, user, "project", 987654321)
     assert r.status_code == 400
     assert r.json()["field"] == "target_id" and r.json()["faultstring"] == "Project 987654321 not found"
-    # worklist is a valid target type, but there are no worklists to subscribe to
-    r = subscribe(client, user, "worklist", 1)
-    assert r.status_code == 400 and r.json()["faultstring"] == "Worklist 1 not found"
+    # worklist is a valid target type; a missing worklist is refused like any missing target
+    r = subscribe(client, user, "worklist", 987654321)
+    assert r.status_code == 400 and r.json()["faultstring"] == "Worklist 987654321 not found"
     # numeric strings are accepted like numbers
     r = subscribe(client, user, "project", str(p["id"]))
     assert r.status_code == 200 and r.json()["target_id"] == p["id"]

@@ -553,3 +553,16 @@ def test_card_events_follow_the_story_when_it_turns_private(client, api, user, o
         assert r.status_code == 200 and word not in r.text
         assert int(r.headers["X-Total"]) == len(r.json())
     assert word in client.get("/v1/events", params={"worklist_id": wl["id"]}, headers=user.headers).text
+
+
+def test_worklist_subscription_hidden_after_losing_access(client, api, user, other):
+    wl = worklist(api, user, private=True, title=uniq("Shared list "))
+    api.ok("POST", f"/v1/worklists/{wl['id']}/permissions", user, json={"codename": "move_items",
+                                                                        "users": [other.id]})
+    sub = api.ok("POST", "/v1/subscriptions", other, json={"target_type": "worklist", "target_id": wl["id"]})
+    mine = client.get("/v1/subscriptions", params={"target_type": "worklist"}, headers=other.headers).json()
+    assert sub["id"] in [s["id"] for s in mine]
+    api.ok("PUT", f"/v1/worklists/{wl['id']}/permissions", user, json={"codename": "move_items", "users": []})
+    mine = client.get("/v1/subscriptions", params={"target_type": "worklist"}, headers=other.headers).json()
+    assert sub["id"] not in [s["id"] for s in mine]
+    assert client.get(f"/v1/subscriptions/{sub['id']}", headers=other.headers).status_code == 404

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from storyline.api.common import ts
 from storyline.authz import Viewer, require_user, story_id_visible, story_visible
 from storyline.errors import Forbidden, NotFound
+from storyline.planning.access import worklist_visible
+from storyline.planning.models import Worklist
 from storyline.stories.models import Story, Task
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
 
@@ -32,15 +34,17 @@ def subscription_json(s: Subscription) -> dict[str, Any]:
 
 
 def target_visible(viewer: Viewer) -> ColumnElement[bool]:
-    """SQL predicate on Subscription: its story or task target is visible to `viewer`."""
+    """SQL predicate on Subscription: its story, task or worklist target is visible to `viewer`."""
     story_ok = exists().where(Story.id == Subscription.target_id, story_visible(viewer))
     task_ok = exists().where(
         Task.id == Subscription.target_id, Story.id == Task.story_id, story_visible(viewer)
     )
+    worklist_ok = exists().where(Worklist.id == Subscription.target_id, worklist_visible(viewer))
     return or_(
-        Subscription.target_type.not_in(("story", "task")),
+        Subscription.target_type.not_in(("story", "task", "worklist")),
         and_(Subscription.target_type == "story", story_ok),
         and_(Subscription.target_type == "task", task_ok),
+        and_(Subscription.target_type == "worklist", worklist_ok),
     )
 
 
