@@ -4,6 +4,95 @@
  */
 
 export interface paths {
+    "/preview/priority_lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Priority Lists
+         * @description Preview: priority lists the caller may see, with their cards (worklist JSON plus `priority`).
+         */
+        get: operations["list_priority_lists_preview_priority_lists_get"];
+        put?: never;
+        /**
+         * Create Priority List
+         * @description Preview: a project's or team's ordered priorities for a cycle (a manual v1 worklist; 409 if the
+         *     project or team already has one for that cycle).
+         */
+        post: operations["create_priority_list_preview_priority_lists_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/projects/{project_id}/stale_report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stale Report
+         * @description Preview: dry run of the rule: the tasks the next sweep would change (those the caller may see).
+         */
+        get: operations["stale_report_preview_projects__project_id__stale_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/projects/{project_id}/stale_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stale Rule
+         * @description Preview: the project's stale-work rule (404 when it has none).
+         */
+        get: operations["get_stale_rule_preview_projects__project_id__stale_rule_get"];
+        /**
+         * Set Stale Rule
+         * @description Preview, superusers: set the rule the worker applies to tasks in progress or review.
+         */
+        put: operations["set_stale_rule_preview_projects__project_id__stale_rule_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/review_dashboards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Review Dashboard
+         * @description Preview: a board for a project or group: needs review, in progress without activity, recently merged.
+         */
+        post: operations["create_review_dashboard_preview_review_dashboards_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/preview/stories/disclose": {
         parameters: {
             query?: never;
@@ -64,6 +153,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/preview/stories/{story_id}/priority_lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Story Priority Lists
+         * @description Preview: the priority lists a story is on, and its position on each.
+         */
+        get: operations["story_priority_lists_preview_stories__story_id__priority_lists_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/worklists/from_search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Save Search
+         * @description Preview: save a story or task search as an automatic worklist (a v1 worklist; usable as a lane).
+         */
+        post: operations["save_search_preview_worklists_from_search_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/boards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Boards
+         * @description Boards the caller may see; lanes without resolved items.
+         */
+        get: operations["list_boards_v1_boards_get"];
+        put?: never;
+        /**
+         * Create Board
+         * @description Each lane needs edit rights on its worklist; answers 200.
+         */
+        post: operations["create_board_v1_boards_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/boards/{board_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Board
+         * @description Lanes with resolved items, due dates, permissions.
+         */
+        get: operations["get_board_v1_boards__board_id__get"];
+        /**
+         * Update Board
+         * @description Needs edit_board. `lanes` adds lanes or repositions existing ones; it never removes any.
+         */
+        put: operations["update_board_v1_boards__board_id__put"];
+        post?: never;
+        /**
+         * Delete Board
+         * @description Archives the board and its lane worklists.
+         */
+        delete: operations["delete_board_v1_boards__board_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/boards/{board_id}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Permissions
+         * @description The permission codenames the caller holds on the board.
+         */
+        get: operations["get_permissions_v1_boards__board_id__permissions_get"];
+        /** Replace Permission */
+        put: operations["replace_permission_v1_boards__board_id__permissions_put"];
+        /** Add Permission */
+        post: operations["add_permission_v1_boards__board_id__permissions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/branches": {
         parameters: {
             query?: never;
@@ -100,6 +303,74 @@ export interface paths {
          */
         put: operations["update_branch_v1_branches__branch_id__put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/due_dates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Due Dates
+         * @description No paging; X-Total is the number of visible due dates.
+         */
+        get: operations["list_due_dates_v1_due_dates_get"];
+        put?: never;
+        /** Create Due Date */
+        post: operations["create_due_date_v1_due_dates_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/due_dates/{due_date_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Due Date
+         * @description 404 when missing or invisible.
+         */
+        get: operations["get_due_date_v1_due_dates__due_date_id__get"];
+        /**
+         * Update Due Date
+         * @description edit_date: name, date, private; assign_date: tasks, stories, board_id, worklist_id.
+         */
+        put: operations["update_due_date_v1_due_dates__due_date_id__put"];
+        post?: never;
+        /**
+         * Detach Due Date
+         * @description Detaches the due date (never deletes it); 200 with an empty body.
+         */
+        delete: operations["detach_due_date_v1_due_dates__due_date_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/due_dates/{due_date_id}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Permissions */
+        get: operations["get_permissions_v1_due_dates__due_date_id__permissions_get"];
+        /** Replace Permission */
+        put: operations["replace_permission_v1_due_dates__due_date_id__permissions_put"];
+        /** Add Permission */
+        post: operations["add_permission_v1_due_dates__due_date_id__permissions_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1207,6 +1478,174 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/worklists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Worklists
+         * @description Worklists the caller may see; items are not resolved (automatic lists' items are not computed).
+         */
+        get: operations["list_worklists_v1_worklists_get"];
+        put?: never;
+        /**
+         * Create Worklist
+         * @description The creator is the default owner; answers 200.
+         */
+        post: operations["create_worklist_v1_worklists_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/worklists/{worklist_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Worklist */
+        get: operations["get_worklist_v1_worklists__worklist_id__get"];
+        /**
+         * Update Worklist
+         * @description Needs the edit permission; items and filters in the body are ignored.
+         */
+        put: operations["update_worklist_v1_worklists__worklist_id__put"];
+        post?: never;
+        /**
+         * Delete Worklist
+         * @description Archives the worklist.
+         */
+        delete: operations["delete_worklist_v1_worklists__worklist_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/worklists/{worklist_id}/filters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Filters */
+        get: operations["list_filters_v1_worklists__worklist_id__filters_get"];
+        put?: never;
+        /** Create Filter */
+        post: operations["create_filter_v1_worklists__worklist_id__filters_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/worklists/{worklist_id}/filters/{filter_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Filter */
+        get: operations["get_filter_v1_worklists__worklist_id__filters__filter_id__get"];
+        /**
+         * Update Filter
+         * @description Criteria with an id are updated, without one created; criteria left out are removed.
+         */
+        put: operations["update_filter_v1_worklists__worklist_id__filters__filter_id__put"];
+        post?: never;
+        /**
+         * Delete Filter
+         * @description Answers 200 with an empty body.
+         */
+        delete: operations["delete_filter_v1_worklists__worklist_id__filters__filter_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/worklists/{worklist_id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Items
+         * @description The cards the caller may see (automatic lists: computed from the filters); X-Total counts them.
+         */
+        get: operations["list_items_v1_worklists__worklist_id__items_get"];
+        put?: never;
+        /**
+         * Add Item
+         * @description `item_id`, `item_type`, `list_position` from the query or a JSON body; edit or move permission.
+         */
+        post: operations["add_item_v1_worklists__worklist_id__items_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/worklists/{worklist_id}/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Item
+         * @description `list_position`, `list_id` (move to another list), `display_due_date` (-1 clears).
+         */
+        put: operations["update_item_v1_worklists__worklist_id__items__item_id__put"];
+        post?: never;
+        /**
+         * Delete Item
+         * @description Archives the card.
+         */
+        delete: operations["delete_item_v1_worklists__worklist_id__items__item_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/worklists/{worklist_id}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Permissions
+         * @description The permission codenames the caller holds on the worklist.
+         */
+        get: operations["get_permissions_v1_worklists__worklist_id__permissions_get"];
+        /**
+         * Replace Permission
+         * @description `{codename, users, teams?}`: the permission's members become exactly these; answers the codename.
+         */
+        put: operations["replace_permission_v1_worklists__worklist_id__permissions_put"];
+        /**
+         * Add Permission
+         * @description `{codename, users, teams?, name?}`: adds members to that permission; answers the codename.
+         */
+        post: operations["add_permission_v1_worklists__worklist_id__permissions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1231,6 +1670,86 @@ export interface components {
             story_id: number;
         } & {
             [key: string]: unknown;
+        };
+        /** BoardIn */
+        BoardIn: {
+            /** Description */
+            description?: string | null;
+            /** Lanes */
+            lanes?: components["schemas"]["LaneIn"][];
+            /**
+             * Owners
+             * @description Users given the edit permission (default: the creator)
+             */
+            owners?: number[] | null;
+            /**
+             * Private
+             * @default false
+             */
+            private: boolean;
+            /** Project Id */
+            project_id?: number | null;
+            /** Team Owners */
+            team_owners?: number[] | null;
+            /** Team Users */
+            team_users?: number[] | null;
+            /** Title */
+            title: string;
+            /**
+             * Users
+             * @description Users given the move/assign permission
+             */
+            users?: number[] | null;
+        };
+        /** BoardOut */
+        BoardOut: {
+            /** Archived */
+            archived: boolean;
+            /** Created At */
+            created_at: string;
+            /** Creator Id */
+            creator_id: number;
+            /** Description */
+            description: string | null;
+            /** Due Dates */
+            due_dates: components["schemas"]["DueDateOut"][];
+            /** Id */
+            id: number;
+            /** Lanes */
+            lanes: components["schemas"]["LaneOut"][];
+            /** Owners */
+            owners: number[];
+            /** Private */
+            private: boolean;
+            /** Project Id */
+            project_id: number | null;
+            /** Team Owners */
+            team_owners: number[];
+            /** Team Users */
+            team_users: number[];
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Users */
+            users: number[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** BoardUpdate */
+        BoardUpdate: {
+            /** Archived */
+            archived?: boolean | null;
+            /** Description */
+            description?: string | null;
+            /** Lanes */
+            lanes?: components["schemas"]["LaneIn"][] | null;
+            /** Private */
+            private?: boolean | null;
+            /** Project Id */
+            project_id?: number | null;
+            /** Title */
+            title?: string | null;
         };
         /** BranchIn */
         BranchIn: {
@@ -1319,10 +1838,168 @@ export interface components {
             /** Content */
             content: string;
         };
+        /** CriterionIn */
+        CriterionIn: {
+            /**
+             * Field
+             * @description Project, ProjectGroup, Story, User, StoryStatus, TaskStatus, Tags or Text; Storyline adds Branch, Milestone, UpdatedBefore, UpdatedAfter (ISO-8601), InactiveDays and ActiveWithinDays; others are ignored
+             */
+            field: string;
+            /** Id */
+            id?: number | null;
+            /**
+             * Negative
+             * @default false
+             */
+            negative: boolean;
+            /** Title */
+            title?: string | null;
+            /** Value */
+            value: string;
+        };
+        /** CriterionOut */
+        CriterionOut: {
+            /** Created At */
+            created_at: string;
+            /** Field */
+            field: string;
+            /** Filter Id */
+            filter_id: number;
+            /** Id */
+            id: number;
+            /** Negative */
+            negative: boolean;
+            /** Title */
+            title: string | null;
+            /** Updated At */
+            updated_at: string | null;
+            /** Value */
+            value: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** DashboardIn */
+        DashboardIn: {
+            /**
+             * Private
+             * @default false
+             */
+            private: boolean;
+            /** Project Group Id */
+            project_group_id?: number | null;
+            /** Project Id */
+            project_id?: number | null;
+            /**
+             * Recent Days
+             * @default 14
+             */
+            recent_days: number;
+            /**
+             * Stale Days
+             * @default 7
+             */
+            stale_days: number;
+            /** Title */
+            title?: string | null;
+        };
         /** DiscloseIn */
         DiscloseIn: {
             /** Story Ids */
             story_ids: number[];
+        };
+        /** DueDateIn */
+        DueDateIn: {
+            /** Board Id */
+            board_id?: number | null;
+            /** Date */
+            date: string;
+            /** Name */
+            name: string;
+            /**
+             * Owners
+             * @description Users given the edit permission (default: the creator)
+             */
+            owners?: number[] | null;
+            /**
+             * Private
+             * @default false
+             */
+            private: boolean;
+            /** Team Owners */
+            team_owners?: number[] | null;
+            /** Team Users */
+            team_users?: number[] | null;
+            /**
+             * Users
+             * @description Users given the move/assign permission
+             */
+            users?: number[] | null;
+            /** Worklist Id */
+            worklist_id?: number | null;
+        };
+        /** DueDateOut */
+        DueDateOut: {
+            /** Assignable */
+            assignable: boolean;
+            /** Count */
+            count: number;
+            /** Created At */
+            created_at: string;
+            /** Creator Id */
+            creator_id: number;
+            /** Date */
+            date: string;
+            /** Editable */
+            editable: boolean;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Owners */
+            owners: number[];
+            /** Private */
+            private: boolean;
+            /** Stories */
+            stories: {
+                [key: string]: unknown;
+            }[];
+            /** Tasks */
+            tasks: {
+                [key: string]: unknown;
+            }[];
+            /** Team Owners */
+            team_owners: number[];
+            /** Team Users */
+            team_users: number[];
+            /** Updated At */
+            updated_at: string | null;
+            /** Users */
+            users: number[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** DueDateUpdate */
+        DueDateUpdate: {
+            /** Board Id */
+            board_id?: number | null;
+            /** Date */
+            date?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Private */
+            private?: boolean | null;
+            /**
+             * Stories
+             * @description Story ids (or Story objects): the stories assigned
+             */
+            stories?: number[] | null;
+            /**
+             * Tasks
+             * @description Task ids (or Task objects): the tasks assigned
+             */
+            tasks?: number[] | null;
+            /** Worklist Id */
+            worklist_id?: number | null;
         };
         /** EventOut */
         EventOut: {
@@ -1350,6 +2027,65 @@ export interface components {
             updated_at: string | null;
             /** Worklist Id */
             worklist_id: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** FilterIn */
+        FilterIn: {
+            /** Filter Criteria */
+            filter_criteria?: components["schemas"]["CriterionIn"][];
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "Story" | "Task";
+        };
+        /** FilterOut */
+        FilterOut: {
+            /** Created At */
+            created_at: string;
+            /** Filter Criteria */
+            filter_criteria: components["schemas"]["CriterionOut"][];
+            /** Id */
+            id: number;
+            /** List Id */
+            list_id: number;
+            /** Type */
+            type: string;
+            /** Updated At */
+            updated_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** FilterUpdate */
+        FilterUpdate: {
+            /** Filter Criteria */
+            filter_criteria?: components["schemas"]["CriterionIn"][] | null;
+            /** Type */
+            type?: ("Story" | "Task") | null;
+        };
+        /** LaneIn */
+        LaneIn: {
+            /** List Id */
+            list_id: number;
+            /** Position */
+            position?: number | null;
+        };
+        /** LaneOut */
+        LaneOut: {
+            /** Board Id */
+            board_id: number;
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** List Id */
+            list_id: number;
+            /** Position */
+            position: number;
+            /** Updated At */
+            updated_at: string | null;
+            worklist: components["schemas"]["WorklistOut"];
         } & {
             [key: string]: unknown;
         };
@@ -1408,6 +2144,26 @@ export interface components {
          */
         Preferences: {
             [key: string]: unknown;
+        };
+        /** PriorityListIn */
+        PriorityListIn: {
+            /**
+             * Cycle
+             * @description The cycle, e.g. "2026.2"; the list is titled "Priorities for <cycle>"
+             */
+            cycle: string;
+            /**
+             * Private
+             * @default false
+             */
+            private: boolean;
+            /** Project Id */
+            project_id?: number | null;
+            /**
+             * Team Id
+             * @description A team's list is edited by the team's members
+             */
+            team_id?: number | null;
         };
         /** ProjectGroupIn */
         ProjectGroupIn: {
@@ -1496,6 +2252,100 @@ export interface components {
             repo_url?: string | null;
             /** Security Team Id */
             security_team_id?: number | null;
+        };
+        /** SavedSearchIn */
+        SavedSearchIn: {
+            /** Assignee Id */
+            assignee_id?: number | null;
+            /** Branch Id */
+            branch_id?: number | null;
+            /** Inactive Days */
+            inactive_days?: number | null;
+            /** Milestone Id */
+            milestone_id?: number | null;
+            /**
+             * Private
+             * @default false
+             */
+            private: boolean;
+            /** Project Group Id */
+            project_group_id?: number | null;
+            /** Project Id */
+            project_id?: number | null;
+            /**
+             * Story Status
+             * @description Any of
+             */
+            story_status?: string[];
+            /**
+             * Tags
+             * @description All of
+             */
+            tags?: string[];
+            /**
+             * Task Status
+             * @description Any of
+             */
+            task_status?: string[];
+            /**
+             * Text
+             * @description Title contains (case-insensitive)
+             */
+            text?: string | null;
+            /** Title */
+            title: string;
+            /**
+             * Type
+             * @description Stories or tasks
+             * @default Story
+             * @enum {string}
+             */
+            type: "Story" | "Task";
+            /**
+             * Updated After
+             * @description ISO-8601
+             */
+            updated_after?: string | null;
+            /**
+             * Updated Before
+             * @description ISO-8601
+             */
+            updated_before?: string | null;
+        };
+        /** StaleRuleIn */
+        StaleRuleIn: {
+            /**
+             * Action
+             * @description flag: comment on the story; reset: move the task back to todo, with the comment
+             * @default flag
+             * @enum {string}
+             */
+            action: "flag" | "reset";
+            /**
+             * Days
+             * @description Days without activity
+             */
+            days: number;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+        };
+        /** StaleRuleOut */
+        StaleRuleOut: {
+            /** Action */
+            action: string;
+            /** Author Id */
+            author_id: number;
+            /** Days */
+            days: number;
+            /** Enabled */
+            enabled: boolean;
+            /** Project Id */
+            project_id: number;
+        } & {
+            [key: string]: unknown;
         };
         /** StoryIn */
         StoryIn: {
@@ -1588,6 +2438,26 @@ export interface components {
             users?: {
                 [key: string]: unknown;
             }[] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** StoryPriorityOut */
+        StoryPriorityOut: {
+            /** Cycle */
+            cycle: string;
+            /**
+             * Position
+             * @description 0-based rank among the cards the caller may see
+             */
+            position: number;
+            /** Project Id */
+            project_id: number | null;
+            /** Team Id */
+            team_id: number | null;
+            /** Title */
+            title: string;
+            /** Worklist Id */
+            worklist_id: number;
         } & {
             [key: string]: unknown;
         };
@@ -1940,6 +2810,125 @@ export interface components {
             /** Openid */
             openid?: string | null;
         };
+        /** WorklistIn */
+        WorklistIn: {
+            /**
+             * Automatic
+             * @default false
+             */
+            automatic: boolean;
+            /** Filters */
+            filters?: components["schemas"]["FilterIn"][];
+            /**
+             * Owners
+             * @description Users given the edit permission (default: the creator)
+             */
+            owners?: number[] | null;
+            /**
+             * Private
+             * @default false
+             */
+            private: boolean;
+            /** Project Id */
+            project_id?: number | null;
+            /** Team Owners */
+            team_owners?: number[] | null;
+            /** Team Users */
+            team_users?: number[] | null;
+            /** Title */
+            title: string;
+            /**
+             * Users
+             * @description Users given the move/assign permission
+             */
+            users?: number[] | null;
+        };
+        /** WorklistItemOut */
+        WorklistItemOut: {
+            /** Archived */
+            archived: boolean;
+            /** Created At */
+            created_at: string;
+            /** Display Due Date */
+            display_due_date: number | null;
+            /** Id */
+            id: number;
+            /** Item Id */
+            item_id: number;
+            /** Item Type */
+            item_type: string;
+            /** List Id */
+            list_id: number;
+            /** List Position */
+            list_position: number;
+            /** Resolved Due Date */
+            resolved_due_date?: {
+                [key: string]: unknown;
+            } | null;
+            /** Story */
+            story?: {
+                [key: string]: unknown;
+            } | null;
+            /** Task */
+            task?: {
+                [key: string]: unknown;
+            } | null;
+            /** Updated At */
+            updated_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** WorklistOut */
+        WorklistOut: {
+            /** Archived */
+            archived: boolean;
+            /** Automatic */
+            automatic: boolean;
+            /** Created At */
+            created_at: string;
+            /** Creator Id */
+            creator_id: number;
+            /** Filters */
+            filters: components["schemas"]["FilterOut"][];
+            /** Id */
+            id: number;
+            /** Items */
+            items: components["schemas"]["WorklistItemOut"][];
+            /** Owners */
+            owners: number[];
+            /** Private */
+            private: boolean;
+            /** Project Id */
+            project_id: number | null;
+            /** Team Owners */
+            team_owners: number[];
+            /** Team Users */
+            team_users: number[];
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Users */
+            users: number[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * WorklistUpdate
+         * @description Items and filters in the body are ignored (they have their own endpoints).
+         */
+        WorklistUpdate: {
+            /** Archived */
+            archived?: boolean | null;
+            /** Automatic */
+            automatic?: boolean | null;
+            /** Private */
+            private?: boolean | null;
+            /** Project Id */
+            project_id?: number | null;
+            /** Title */
+            title?: string | null;
+        };
         /** TokenOut */
         storyline__api__v1__openid__TokenOut: {
             /** Access Token */
@@ -2007,6 +2996,244 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_priority_lists_preview_priority_lists_get: {
+        parameters: {
+            query?: {
+                project_id?: number | null;
+                team_id?: number | null;
+                cycle?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    create_priority_list_preview_priority_lists_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriorityListIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    stale_report_preview_projects__project_id__stale_report_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_stale_rule_preview_projects__project_id__stale_rule_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaleRuleOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    set_stale_rule_preview_projects__project_id__stale_rule_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaleRuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaleRuleOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    create_review_dashboard_preview_review_dashboards_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DashboardIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
     disclose_many_preview_stories_disclose_post: {
         parameters: {
             query?: never;
@@ -2036,9 +3263,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2082,9 +3312,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2117,9 +3350,435 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    story_priority_lists_preview_stories__story_id__priority_lists_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                story_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoryPriorityOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    save_search_preview_worklists_from_search_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedSearchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    list_boards_v1_boards_get: {
+        parameters: {
+            query?: {
+                title?: string | null;
+                creator_id?: number | null;
+                project_id?: number | null;
+                /** @description Archived boards instead of active ones */
+                archived?: boolean;
+                user_id?: number | null;
+                story_id?: number | null;
+                task_id?: number | null;
+                /** @description story or task */
+                item_type?: string | null;
+                /** @description Maximum rows; omitted = every row */
+                limit?: number | null;
+                /** @description Rows to skip; when given, marker is ignored */
+                offset?: number | null;
+                /** @description Id of the record the page starts after */
+                marker?: number | null;
+                /** @description Column to sort on */
+                sort_field?: string;
+                /** @description asc or desc */
+                sort_dir?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    create_board_v1_boards_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoardIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_board_v1_boards__board_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    update_board_v1_boards__board_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoardUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_board_v1_boards__board_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_permissions_v1_boards__board_id__permissions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    replace_permission_v1_boards__board_id__permissions_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    codename?: string;
+                    name?: string;
+                    teams?: number[];
+                    users?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    add_permission_v1_boards__board_id__permissions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    codename?: string;
+                    name?: string;
+                    teams?: number[];
+                    users?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2164,9 +3823,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2201,9 +3863,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2236,9 +3901,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2275,9 +3943,353 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    list_due_dates_v1_due_dates_get: {
+        parameters: {
+            query?: {
+                name?: string | null;
+                /** @description ISO-8601; exact */
+                date?: string | null;
+                board_id?: number | null;
+                worklist_id?: number | null;
+                /** @description Holders of assign_date */
+                user?: number | null;
+                /** @description Holders of edit_date */
+                owner?: number | null;
+                sort_field?: string;
+                sort_dir?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DueDateOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    create_due_date_v1_due_dates_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DueDateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DueDateOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_due_date_v1_due_dates__due_date_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                due_date_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DueDateOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    update_due_date_v1_due_dates__due_date_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                due_date_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DueDateUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DueDateOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    detach_due_date_v1_due_dates__due_date_id__delete: {
+        parameters: {
+            query?: {
+                /** @description Board to detach from */
+                board_id?: number | null;
+                /** @description Worklist to detach from */
+                worklist_id?: number | null;
+            };
+            header?: never;
+            path: {
+                due_date_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_permissions_v1_due_dates__due_date_id__permissions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                due_date_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    replace_permission_v1_due_dates__due_date_id__permissions_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                due_date_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    codename?: string;
+                    name?: string;
+                    teams?: number[];
+                    users?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    add_permission_v1_due_dates__due_date_id__permissions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                due_date_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    codename?: string;
+                    name?: string;
+                    teams?: number[];
+                    users?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2324,9 +4336,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2359,9 +4374,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2405,9 +4423,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2442,9 +4463,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2477,9 +4501,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2516,9 +4543,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2564,9 +4594,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2612,9 +4645,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2658,9 +4694,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2705,9 +4744,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2742,9 +4784,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2781,9 +4826,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2814,9 +4862,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2850,9 +4901,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2884,9 +4938,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2919,9 +4976,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -2967,9 +5027,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3004,9 +5067,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3050,9 +5116,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3089,9 +5158,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3124,9 +5196,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3182,9 +5257,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3219,9 +5297,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3277,9 +5358,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3312,9 +5396,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3351,9 +5438,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3384,9 +5474,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3430,9 +5523,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3469,9 +5565,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3505,9 +5604,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3545,9 +5647,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3579,9 +5684,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3615,9 +5723,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3663,9 +5774,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3699,9 +5813,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3736,9 +5853,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3771,9 +5891,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3826,9 +5949,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3865,9 +5991,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3901,9 +6030,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3941,9 +6073,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -3975,9 +6110,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4010,9 +6148,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4046,9 +6187,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4080,9 +6224,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4115,9 +6262,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4151,9 +6301,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4185,9 +6338,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4233,9 +6389,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4268,9 +6427,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4301,9 +6463,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4350,9 +6515,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4387,9 +6555,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4422,9 +6593,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4455,9 +6629,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4521,9 +6698,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4578,9 +6758,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4613,9 +6796,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4648,9 +6834,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4688,9 +6877,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4742,9 +6934,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4779,9 +6974,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4832,9 +7030,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4867,9 +7068,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4906,9 +7110,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4939,9 +7146,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -4989,9 +7199,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5026,9 +7239,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5061,9 +7277,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5100,9 +7319,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5133,9 +7355,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5179,9 +7404,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5215,9 +7443,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5249,9 +7480,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5295,9 +7529,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5331,9 +7568,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5365,9 +7605,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5415,9 +7658,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5452,9 +7698,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5498,9 +7747,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5553,9 +7805,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5592,9 +7847,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5627,9 +7885,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5668,9 +7929,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5714,9 +7978,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5753,9 +8020,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5786,9 +8056,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5822,9 +8095,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5862,9 +8138,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
                     };
                 };
             };
@@ -5896,9 +8175,742 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        code?: number;
+                        description?: string;
                         faultstring?: string;
                         field: string;
                         message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    list_worklists_v1_worklists_get: {
+        parameters: {
+            query?: {
+                title?: string | null;
+                creator_id?: number | null;
+                project_id?: number | null;
+                archived?: boolean;
+                user_id?: number | null;
+                story_id?: number | null;
+                task_id?: number | null;
+                /** @description story or task */
+                item_type?: string | null;
+                /** @description Leave out worklists that are lanes of a board */
+                hide_lanes?: boolean;
+                /** @description That board's lanes (other filters ignored) */
+                board_id?: number | null;
+                subscriber_id?: number | null;
+                /** @description Maximum rows; omitted = every row */
+                limit?: number | null;
+                /** @description Rows to skip; when given, marker is ignored */
+                offset?: number | null;
+                /** @description Id of the record the page starts after */
+                marker?: number | null;
+                /** @description Column to sort on */
+                sort_field?: string;
+                /** @description asc or desc */
+                sort_dir?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    create_worklist_v1_worklists_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorklistIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_worklist_v1_worklists__worklist_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    update_worklist_v1_worklists__worklist_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorklistUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_worklist_v1_worklists__worklist_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    list_filters_v1_worklists__worklist_id__filters_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    create_filter_v1_worklists__worklist_id__filters_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilterIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_filter_v1_worklists__worklist_id__filters__filter_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+                filter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    update_filter_v1_worklists__worklist_id__filters__filter_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+                filter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilterUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_filter_v1_worklists__worklist_id__filters__filter_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+                filter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    list_items_v1_worklists__worklist_id__items_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistItemOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    add_item_v1_worklists__worklist_id__items_post: {
+        parameters: {
+            query?: {
+                /** @description Story or task id (POST) */
+                item_id?: number;
+                /** @description story or task (POST) */
+                item_type?: string;
+                /** @description Position in the list */
+                list_position?: number;
+                /** @description Move the card to this list (PUT; rights needed on both lists) */
+                list_id?: number;
+                /** @description Due date id shown on the card (PUT; -1 clears) */
+                display_due_date?: number;
+            };
+            header?: never;
+            path: {
+                worklist_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistItemOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    update_item_v1_worklists__worklist_id__items__item_id__put: {
+        parameters: {
+            query?: {
+                /** @description Story or task id (POST) */
+                item_id?: number;
+                /** @description story or task (POST) */
+                item_type?: string;
+                /** @description Position in the list */
+                list_position?: number;
+                /** @description Move the card to this list (PUT; rights needed on both lists) */
+                list_id?: number;
+                /** @description Due date id shown on the card (PUT; -1 clears) */
+                display_due_date?: number;
+            };
+            header?: never;
+            path: {
+                worklist_id: number;
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistItemOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_item_v1_worklists__worklist_id__items__item_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_permissions_v1_worklists__worklist_id__permissions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    replace_permission_v1_worklists__worklist_id__permissions_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    codename?: string;
+                    name?: string;
+                    teams?: number[];
+                    users?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    add_permission_v1_worklists__worklist_id__permissions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worklist_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    codename?: string;
+                    name?: string;
+                    teams?: number[];
+                    users?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
                     };
                 };
             };
