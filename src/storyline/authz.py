@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from storyline.errors import Forbidden, NotFound, superuser_only, unauthorized
-from storyline.stories.models import Story, StoryTeam, StoryUser
+from storyline.stories.models import Story, StoryTag, StoryTeam, StoryUser
 from storyline.users.models import TeamMember
 
 
@@ -53,6 +53,17 @@ def story_id_visible(viewer: Viewer, story_id_col: ColumnElement[int] | object) 
     col = story_id_col
     inner = select(Story.id).where(Story.id == col, story_visible(viewer))  # type: ignore[arg-type]
     return or_(col.is_(None), inner.exists())  # type: ignore[attr-defined]
+
+
+def tag_visible(viewer: Viewer, tag_id_col: ColumnElement[int] | object) -> ColumnElement[bool]:
+    """SQL predicate on a tag id: the tag is free (on no story) or on a story the viewer may see.
+
+    A tag carried only by private stories is private with them (its name can tell a lot)."""
+    col = tag_id_col
+    on_any = exists().where(StoryTag.tag_id == col)  # type: ignore[arg-type]
+    on_visible = exists().where(StoryTag.tag_id == col, Story.id == StoryTag.story_id,  # type: ignore[arg-type]
+                                story_visible(viewer))
+    return or_(~on_any, on_visible)
 
 
 def can_see_story(session: Session, viewer: Viewer, story_id: int) -> bool:
@@ -117,5 +128,6 @@ def can_see_email(viewer: Viewer, user_id: int) -> bool:
 
 __all__ = [
     "ANONYMOUS", "Viewer", "can_see_email", "can_see_story", "get_story", "require_self_or_superuser",
-    "require_superuser", "require_user", "story_id_visible", "story_visible", "users_who_can_see_story",
+    "require_superuser", "require_user", "story_id_visible", "story_visible", "tag_visible",
+    "users_who_can_see_story",
 ]

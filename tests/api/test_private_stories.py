@@ -28,8 +28,8 @@ def test_private_story_hidden_everywhere(client, api, user, other, admin):
             r = client.get(path, params=params, headers=who)
             assert r.status_code == 200 and r.json() == [], (path, who)
             assert r.headers.get("X-Total", "0") == "0"
-        tags = client.get("/v1/tags", params={"name": tag}, headers=who).json()
-        assert tags[0]["popularity"] == 0
+        # A tag carried only by the private story is private with it.
+        assert client.get("/v1/tags", params={"name": tag}, headers=who).json() == []
     # Writes by people off the list are refused and change nothing.
     for who in (other, admin):
         assert client.post(f"/v1/stories/{sid}/comments", json={"content": "intrusion"},
@@ -87,3 +87,20 @@ def test_notifications_only_reach_people_who_can_see(client, api, user, other, a
     infos = [e["event_info"] for e in inbox.json()]
     assert any(str(public["id"]) in (i or "") for i in infos)
     assert not any(f'"story_id": {private["id"]}' in (i or "") for i in infos)
+
+
+def test_tags_only_on_private_stories_are_private(client, api, user, other):
+    secret_tag, shared_tag = uniq("cve-pending"), uniq("shared")
+    s = api.story(user, private=True, tags=[secret_tag, shared_tag])
+    api.story(user, tags=[shared_tag])
+    free = api.ok("POST", "/v1/tags", user, params={"tag_name": uniq("free")})
+    tag_id = client.get("/v1/tags", params={"story_id": s["id"]}, headers=user.headers).json()
+    secret_id = next(t["id"] for t in tag_id if t["name"] == secret_tag)
+    for who in ({}, other.headers):
+        assert client.get("/v1/tags", params={"name": secret_tag}, headers=who).json() == []
+        assert client.get(f"/v1/tags/{secret_id}", headers=who).status_code == 404
+        shared = client.get("/v1/tags", params={"name": shared_tag}, headers=who).json()
+        assert [(t["name"], t["popularity"]) for t in shared] == [(shared_tag, 1)]
+        assert client.get(f"/v1/tags/{free['id']}", headers=who).status_code == 200
+    mine = client.get("/v1/tags", params={"name": secret_tag}, headers=user.headers).json()
+    assert [(t["name"], t["popularity"]) for t in mine] == [(secret_tag, 1)]

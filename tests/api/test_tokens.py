@@ -132,7 +132,7 @@ def test_update_token_changes_only_expires_in(client, user):
 
 
 def test_expired_token_is_refused(client, app, user, admin):
-    t = make_token(client, user, expires_in=1)
+    t = make_token(client, user, expires_in=120)
     headers = bearer(t["access_token"])
     assert client.get("/v1/users/self", headers=headers).status_code == 200
     for session in session_scope(app.state.write_sessions):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, Paging, json_response, like, loose_args, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
-from storyline.authz import Viewer, get_story, require_user
+from storyline.authz import Viewer, get_story, require_user, tag_visible
 from storyline.errors import BadRequest, NotFound
 from storyline.stories import service
 from storyline.stories.models import StoryTag, Tag
@@ -27,7 +27,7 @@ SORT = {c.key: c for c in Tag.__table__.columns}
 def list_tags(request: Request, story_id: int | None = None, name: str | None = None,
               p: Paging = Depends(paging), session: Session = SessionDep,
               viewer: Viewer = ViewerDep) -> JSON:
-    stmt = select(Tag)
+    stmt = select(Tag).where(tag_visible(viewer, Tag.id))
     if story_id is not None:
         get_story(session, viewer, story_id)
         stmt = stmt.where(Tag.id.in_(select(StoryTag.tag_id).where(StoryTag.story_id == story_id)))
@@ -40,7 +40,7 @@ def list_tags(request: Request, story_id: int | None = None, name: str | None = 
 
 @router.get("/tags/{tag_id}", responses={200: {"model": TagOut}})
 def get_tag(tag_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
-    tag = session.get(Tag, tag_id)
+    tag = session.execute(select(Tag).where(Tag.id == tag_id, tag_visible(viewer, Tag.id))).scalar_one_or_none()
     if tag is None:
         raise NotFound(f"Tag {tag_id} not found")
     return json_response(tags_json(session, viewer, [tag])[0])
