@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     oidc_login_ttl: int = 600
     # Storyline as OAuth server for its clients: client ids (the web client's host name), exact or a
     # regular expression when an entry starts with "^"; lifetimes in seconds.
-    valid_oauth_clients: list[str] = ["storyboard.openstack.org", "localhost"]
+    valid_oauth_clients: list[str] = ["storyboard.openstack.org", "localhost", "127.0.0.1"]
     authorization_code_ttl: int = 300
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 604800
