@@ -201,6 +201,7 @@ class Side:
 
     reuse: bool = False           # the peer only: keep the dataset a previous run loaded (--peer-reuse)
     reused: bool = False
+    previous_load: dict[str, Any] | None = None
 
     def _previous(self, plan: Plan) -> Loaded | None:
         """The dataset a previous run loaded into the peer, if it was this very plan."""
@@ -210,6 +211,8 @@ class Side:
             return None
         if saved.get("fingerprint") != plan.fingerprint:
             return None
+        self.previous_load = {"reused_from_previous_run": True, "loaded_at": saved.get("loaded_at"),
+                              **saved.get("load", {})}
         return Loaded(target=self.server.name, **saved["ids"], seconds=0.0)
 
     def start_and_load(self, plan: Plan, workers: int) -> None:
@@ -244,8 +247,9 @@ class Side:
             finally:
                 conn.close()
             if isinstance(self.server, Peer) and not self.problems:
-                self.server.dataset_file.write_text(json.dumps(
-                    {"fingerprint": plan.fingerprint, "ids": self.loaded.ids()}))
+                self.server.dataset_file.write_text(json.dumps({
+                    "fingerprint": plan.fingerprint, "ids": self.loaded.ids(), "load": self.loaded.summary(),
+                    "loaded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}))
             print(f"{name} loaded in {self.loaded.seconds:.0f} s", file=sys.stderr)
         except Exception as exc:  # reported, never hidden: the run goes on with the other server
             self.error = f"{type(exc).__name__}: {exc}"
@@ -254,7 +258,7 @@ class Side:
     def report(self, reads: dict[str, Any]) -> dict[str, Any]:
         assert self.loaded is not None
         busy = reads.pop("_other_cpu_before_pct", None)
-        load = {"reused_from_previous_run": True} if self.reused else self.loaded.summary()
+        load = self.previous_load if self.reused and self.previous_load else self.loaded.summary()
         return {"server": self.server.mode, "load": load, "problems": self.problems,
                 "other_cpu_before_measuring_pct": busy, "reads": reads}
 
@@ -338,7 +342,12 @@ def _other_cpu(e: dict[str, Any]) -> float | None:
 
 def _load_text(load: dict[str, Any]) -> str:
     if load.get("reused_from_previous_run"):
-        return "dataset loaded by a previous run (--peer-reuse)"
+        text = "dataset loaded through its API by a previous run"
+        if load.get("loaded_at"):
+            text += f" at {load['loaded_at']}"
+        if load.get("seconds"):
+            text += f" in {load['seconds']} s ({load['requests']} requests)"
+        return text + " (--peer-reuse)"
     return f"loaded in {load['seconds']} s ({load['requests']} requests)"
 
 
