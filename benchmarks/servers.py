@@ -146,7 +146,7 @@ class Peer:
     def __init__(self, home: Path = DEFAULT_PEER_HOME, workers: int = 2, log: Path | None = None) -> None:
         self.home = home
         self.workers = workers
-        self.log = log or Path(tempfile.gettempdir()) / "storyline-bench-peer.log"
+        self.log = log or Path(tempfile.gettempdir()) / f"{home.name}.log"   # start.sh/stop.sh output
         self.mode = f"StoryBoard 1.1.0, gunicorn {workers} sync workers, MariaDB"
         self.started = False
 
