@@ -286,7 +286,8 @@ def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[s
         conn.close()
         floor = Floor(ours.server.database_url, ours.server.viewer_id, story_keys)
         try:
-            ours_result = ours.report(bench_server(ours.target, ours.loaded, plan, sample, args, floor))
+            ours_result = ours.report(bench_server(ours.target, ours.loaded, plan, sample, args, floor,
+                                                   ours.server.pids()))
         finally:
             floor.close()
         ours.server.stop()

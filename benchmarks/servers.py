@@ -122,6 +122,17 @@ class OurServer:
         wait_ready(target, self.proc, self.log, timeout=60)
         return target
 
+    def pids(self) -> set[int]:
+        """Our processes that are not children of the benchmark: PostgreSQL's postmaster (pg_ctl
+        detaches it); `storyline serve` itself is a child and is found by CpuMeter anyway."""
+        if self.pg is None:
+            return set()
+        try:
+            first = (Path(self.pg.data) / "postmaster.pid").read_text().split()[0]
+        except (OSError, IndexError):
+            return set()
+        return {int(first)} if first.isdigit() else set()
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
