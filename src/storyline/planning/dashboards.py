@@ -20,6 +20,7 @@ from storyline.planning.queries import parse_time
 from storyline.planning.worklist_service import do_create_worklist
 from storyline.projects.models import Project, ProjectGroup
 from storyline.stories.models import STORY_STATUSES, TASK_STATUSES
+from storyline.users.models import Team
 
 MAX_FILTERS = 20
 
@@ -70,22 +71,28 @@ def do_create_search_worklist(session: Session, viewer: Viewer, data: dict[str, 
 
 
 def do_create_review_dashboard(session: Session, viewer: Viewer, data: dict[str, Any]) -> Board:
-    """One action: a board for a project or project group with three automatic lanes: tasks in review,
-    tasks in progress with no activity for `stale_days`, tasks merged within `recent_days`."""
+    """One action: a board for a project, a project group or a team with three automatic lanes: tasks in
+    review, tasks in progress with no activity for `stale_days`, tasks merged within `recent_days`. A
+    team's dashboard shows the tasks assigned to its members (membership as it is at each read)."""
     require_user(viewer)
-    project_id, group_id = data.get("project_id"), data.get("project_group_id")
-    if (project_id is None) == (group_id is None):
-        raise ValidationFailed("project_id", "give exactly one of project_id and project_group_id")
+    project_id, group_id, team_id = data.get("project_id"), data.get("project_group_id"), data.get("team_id")
+    if sum(x is not None for x in (project_id, group_id, team_id)) != 1:
+        raise ValidationFailed("project_id", "give exactly one of project_id, project_group_id and team_id")
     if project_id is not None:
         project = session.get(Project, project_id)
         if project is None:
             raise ValidationFailed("project_id", f"Project {project_id} not found")
         scope, name = {"field": "Project", "value": str(project_id)}, project.name
-    else:
+    elif group_id is not None:
         group = session.get(ProjectGroup, group_id)
         if group is None:
             raise ValidationFailed("project_group_id", f"Project group {group_id} not found")
         scope, name = {"field": "ProjectGroup", "value": str(group_id)}, group.name
+    else:
+        team = session.get(Team, team_id)
+        if team is None:
+            raise ValidationFailed("team_id", f"Team {team_id} not found")
+        scope, name = {"field": "Team", "value": str(team_id)}, team.name
     stale, recent = data["stale_days"], data["recent_days"]
     lanes = []
     for title, criteria in (

@@ -29,14 +29,16 @@ from storyline.planning.models import (
 from storyline.projects.models import ProjectGroupMember
 from storyline.stories.models import Story, StoryTag, Tag, Task
 from storyline.subscriptions.models import Subscription
+from storyline.users.models import TeamMember
 
 WORKLIST_SORT = {c.key: c for c in Worklist.__table__.columns}
 BOARD_SORT = {c.key: c for c in Board.__table__.columns}
 DUE_DATE_SORT = {c.key: c for c in DueDate.__table__.columns}
-INT_FIELDS = ("Project", "ProjectGroup", "Story", "User", "Branch", "Milestone", "InactiveDays", "ActiveWithinDays")
+INT_FIELDS = ("Project", "ProjectGroup", "Story", "User", "Team", "Branch", "Milestone", "InactiveDays",
+              "ActiveWithinDays")
 # Storyline additions to StoryBoard's criterion fields (StoryBoard clients ignore them): the task's branch
 # and milestone, and activity: last change (updated_at, else created_at) before / after an ISO-8601 time,
-# more than N days ago, or within the last N days.
+# more than N days ago, or within the last N days; and Team: assigned to a member of that team (now).
 DATE_FIELDS = ("UpdatedBefore", "UpdatedAfter")
 
 
@@ -165,6 +167,10 @@ def _group_projects(group_id: int) -> Any:
     return select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id == group_id)
 
 
+def _team_members(team_id: int) -> Any:
+    return select(TeamMember.user_id).where(TeamMember.team_id == team_id)
+
+
 def parse_time(value: str) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -207,6 +213,8 @@ def _story_condition(field: str, value: str) -> Any | None:
         return Story.id == n
     if field == "User":
         return has_task(Task.assignee_id == n)
+    if field == "Team":
+        return has_task(Task.assignee_id.in_(_team_members(n)))  # type: ignore[arg-type]
     if field == "StoryStatus":
         return Story.status == value
     if field == "TaskStatus":
@@ -238,6 +246,8 @@ def _task_condition(field: str, value: str) -> Any | None:
         return Task.story_id == n
     if field == "User":
         return and_(Task.assignee_id.is_not(None), Task.assignee_id == n)
+    if field == "Team":
+        return Task.assignee_id.in_(_team_members(n))  # type: ignore[arg-type]
     if field == "StoryStatus":
         return Story.status == value
     if field == "TaskStatus":

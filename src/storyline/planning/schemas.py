@@ -17,7 +17,8 @@ class CriterionIn(In):
     title: Annotated[str, StringConstraints(max_length=255)] | None = None
     field: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(
         description="Project, ProjectGroup, Story, User, StoryStatus, TaskStatus, Tags or Text; Storyline adds "
-                    "Branch, Milestone, UpdatedBefore, UpdatedAfter (ISO-8601), InactiveDays and ActiveWithinDays; "
+                    "Branch, Milestone, Team (assignee is a member), UpdatedBefore, UpdatedAfter (ISO-8601), "
+                    "InactiveDays and ActiveWithinDays; "
                     "others are ignored")
     value: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     negative: bool = False

@@ -72,6 +72,7 @@ class StaleRuleOut(Out):
 class DashboardIn(In):
     project_id: DbId | None = None
     project_group_id: DbId | None = None
+    team_id: DbId | None = Field(None, description="The tasks assigned to the team's members")
     title: Title | None = None
     private: bool = False
     stale_days: Annotated[int, Field(ge=1, le=3650)] = 7
@@ -91,7 +92,7 @@ def save_search(request: Request, body: SavedSearchIn, session: Session = Sessio
 @router.post("/review_dashboards", responses={200: {"model": BoardOut}})
 def create_review_dashboard(request: Request, body: DashboardIn, session: Session = SessionDep,
                             viewer: Viewer = ViewerDep) -> JSON:
-    """Preview: a board for a project or group: needs review, in progress without activity, recently merged."""
+    """Preview: a board for a project, group or team: needs review, in progress without activity, recently merged."""
     require_user(viewer)
     board = dashboards.do_create_review_dashboard(session, viewer, body.model_dump())
     cap = int(request.app.state.settings.max_page_size)
