@@ -47,7 +47,7 @@ test: $(STAMP) web web-check
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests migrations benchmarks
 
-bench: $(STAMP)
+bench: $(STAMP) web
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 clean:

@@ -1,8 +1,9 @@
 """The benchmark dataset: a deterministic plan, loaded into a server through its v1 API.
 
 The plan does not depend on the server, so Storyline and the StoryBoard peer receive exactly the same
-projects, stories, tasks, tags and comments (only the ids the servers hand out differ; `Loaded` maps
-plan positions to them). Loading uses a thread pool, one keep-alive connection per thread, and copes
+projects, stories, tasks, tags and comments, and the same planning objects: a board whose lanes hold
+cards pointing at ordinary stories and tasks, and an automatic worklist over the planning stories
+(only the ids the servers hand out differ; `Loaded` maps plan positions to them). Loading uses a thread pool, one keep-alive connection per thread, and copes
 with the peer's known write quirks (500 on a task that was in fact stored, 400 on concurrently created
 tags) by checking what was stored before retrying. Every non-2xx answer is counted and reported.
 """
@@ -42,6 +43,16 @@ TAG_WORDS = (
 ).split()
 # Task statuses of the plan: mostly open work, so most stories are `active`.
 TASK_STATUS_WEIGHTS = (("todo", 45), ("inprogress", 15), ("review", 10), ("merged", 25), ("invalid", 5))
+# Planning stories are created without tasks, so their status is `invalid` on both servers (a story
+# without tasks is `invalid` in StoryBoard's computed status and in ours). Their words avoid the
+# search words, so the full-text reads answer the same with or without them.
+PLANNING_VOCABULARY = tuple(w for w in VOCABULARY if w not in SEARCH_WORDS)
+LANE_TITLES = ("Backlog", "Next", "In progress", "Review", "Blocked", "Done")
+# The automatic worklist: every story whose computed status is `invalid` (no open or merged task),
+# one Story filter with one criterion; StoryBoard and Storyline evaluate it the same way.
+AUTO_WORKLIST_TITLE = "Triage: stories without open work"
+AUTO_FILTER = {"type": "Story", "filter_criteria": [
+    {"title": "invalid stories", "field": "StoryStatus", "value": "invalid", "negative": False}]}
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,9 @@ class Sizes:
     tags: int = 40
     comment_every: int = 3          # one comment on every Nth ordinary story
     max_tasks_per_story: int = 3
+    planning_stories: int = 10_000  # stories without tasks, the automatic worklist's items
+    lanes: int = 6                  # lanes of the board
+    cards: int = 500                # cards on the board, spread over its lanes
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,13 @@ class StorySpec:
 
 
 @dataclass(frozen=True)
+class CardSpec:
+    lane: int                       # index into Plan.lanes
+    item_type: str                  # "story" or "task" (the story's first task)
+    story: int                      # index into Plan.stories
+
+
+@dataclass(frozen=True)
 class Plan:
     sizes: Sizes
     projects: tuple[str, ...]
@@ -78,6 +99,31 @@ class Plan:
     huge: StorySpec
     stories: tuple[StorySpec, ...]
     search_words: tuple[str, ...] = SEARCH_WORDS
+    planning: tuple[StorySpec, ...] = ()
+    lanes: tuple[str, ...] = ()
+    cards: tuple[CardSpec, ...] = ()
+
+    @property
+    def board_title(self) -> str:
+        return f"Release plan: {len(self.lanes)} lanes, {len(self.cards)} cards"
+
+    def lane_cards(self, lane: int) -> list[CardSpec]:
+        """The cards of one lane, in their order (position 0 first)."""
+        return [c for c in self.cards if c.lane == lane]
+
+    @property
+    def auto_expected(self) -> int:
+        """Stories the automatic worklist holds: those whose tasks are all `invalid` (or none)."""
+        return sum(1 for s in (self.huge, *self.stories, *self.planning)
+                   if all(t.status == "invalid" for t in s.tasks))
+
+    def project_story_counts(self) -> list[int]:
+        """Stories with at least one task in each project (what a project's story list shows)."""
+        counts = [0] * len(self.projects)
+        for s in (self.huge, *self.stories):
+            for p in {t.project for t in s.tasks}:
+                counts[p] += 1
+        return counts
 
     @property
     def fingerprint(self) -> str:
@@ -87,9 +133,11 @@ class Plan:
     @property
     def request_count(self) -> int:
         n = len(self.projects) + len(self.tags)
-        for s in (self.huge, *self.stories):
+        for s in (self.huge, *self.stories, *self.planning):
             n += 1 + len(s.tasks) + (1 if s.tags else 0) + (1 if s.comment else 0)
-        return n
+        if self.lanes:
+            n += len(self.lanes) + 1 + len(self.cards)     # lane worklists, the board, its cards
+        return n + 1                                        # the automatic worklist
 
 
 def _sentence(rng: random.Random, n: int) -> str:
@@ -132,7 +180,23 @@ def make_plan(sizes: Sizes, seed: int = 20261130) -> Plan:
             comment=(f"C{i:05d} {_sentence(rng, rng.randint(5, 20))}"
                      if sizes.comment_every and i % sizes.comment_every == 0 else None),
         ))
-    return Plan(sizes=sizes, projects=projects, tags=tags, huge=huge, stories=tuple(stories))
+    lanes = tuple(LANE_TITLES[i] if i < len(LANE_TITLES) else f"Lane {i + 1}" for i in range(sizes.lanes))
+    cards: list[CardSpec] = []
+    if lanes and stories:
+        # Distinct ordinary stories; every third card is the story's first task instead (boards hold both).
+        for k, story in enumerate(rng.sample(range(len(stories)), min(sizes.cards, len(stories)))):
+            kind = "task" if (k // len(lanes)) % 3 == 2 else "story"
+            cards.append(CardSpec(lane=k % len(lanes), item_type=kind, story=story))
+    # Planning stories come last from the generator, so the ordinary dataset and the board above do not
+    # depend on how many there are. One request each: a title and a description, no task, no tag, no comment.
+    planning = tuple(
+        StorySpec(title=f"P{i:05d} {' '.join(rng.choice(PLANNING_VOCABULARY) for _ in range(rng.randint(4, 8)))}",
+                  description=" ".join(rng.choice(PLANNING_VOCABULARY) for _ in range(rng.randint(8, 20))),
+                  tags=(), tasks=(), comment=None)
+        for i in range(sizes.planning_stories)
+    )
+    return Plan(sizes=sizes, projects=projects, tags=tags, huge=huge, stories=tuple(stories),
+                planning=planning, lanes=lanes, cards=tuple(cards))
 
 
 @dataclass
@@ -143,6 +207,10 @@ class Loaded:
     project_ids: list[int]
     huge_id: int
     story_ids: list[int]
+    planning_ids: list[int] = field(default_factory=list)
+    lane_ids: list[int] = field(default_factory=list)
+    board_id: int | None = None
+    auto_id: int | None = None
     seconds: float = 0.0
     requests: int = 0
     statuses: dict[str, int] = field(default_factory=dict)   # "POST /v1/tasks 500" -> count
@@ -150,7 +218,9 @@ class Loaded:
     retries: int = 0
 
     def ids(self) -> dict[str, Any]:
-        return {"project_ids": self.project_ids, "huge_id": self.huge_id, "story_ids": self.story_ids}
+        return {"project_ids": self.project_ids, "huge_id": self.huge_id, "story_ids": self.story_ids,
+                "planning_ids": self.planning_ids, "lane_ids": self.lane_ids, "board_id": self.board_id,
+                "auto_id": self.auto_id}
 
     def summary(self) -> dict[str, Any]:
         return {"seconds": round(self.seconds, 1), "requests": self.requests,
@@ -177,6 +247,7 @@ class Loader:
         self._requests = 0
         self._retries = 0
         self._done_stories = 0
+        self._tasks_of: dict[int, list[int]] = {}     # story id -> its task ids, in plan order
 
     # -- plumbing ---------------------------------------------------------------------------
     def _conn(self) -> Conn:
@@ -284,12 +355,57 @@ class Loader:
     def _full_story(self, spec: StorySpec, project_ids: list[int], with_tasks: bool = True) -> int:
         sid = self._story(spec)
         if with_tasks:
-            for t in spec.tasks:
-                self._task(sid, t, project_ids)
+            task_ids = [self._task(sid, t, project_ids) for t in spec.tasks]
+            with self._lock:
+                self._tasks_of[sid] = task_ids
         if spec.tags:
             self._tags(sid, spec.tags)
         if spec.comment:
             self._comment(sid, spec.comment)
+        with self._lock:
+            self._done_stories += 1
+        return sid
+
+    def _worklist(self, title: str, automatic: bool = False, filters: list[Any] | None = None) -> int:
+        def find() -> Any:
+            status, data = self._call("GET", "/v1/worklists", query=[("title", title)])
+            if status == 200:
+                for w in data:
+                    if w.get("title") == title:
+                        return w
+            return None
+        body = {"title": title, "private": False, "automatic": automatic, "filters": filters or []}
+        return int(self._create("POST", "/v1/worklists", body, find=find)["id"])
+
+    def _board(self, title: str, lane_ids: list[int]) -> int:
+        def find() -> Any:
+            status, data = self._call("GET", "/v1/boards", query=[("title", title)])
+            if status == 200:
+                for b in data:
+                    if b.get("title") == title:
+                        return b
+            return None
+        body = {"title": title, "description": "Benchmark board: cards on every lane", "private": False,
+                "lanes": [{"list_id": lid, "position": i} for i, lid in enumerate(lane_ids)]}
+        return int(self._create("POST", "/v1/boards", body, find=find)["id"])
+
+    def _lane_cards(self, lane_id: int, items: list[tuple[str, int]]) -> None:
+        """The cards of one lane, one after the other at the end of the list (one writer per lane:
+        concurrent inserts into one list only measure lock waits)."""
+        for position, (item_type, item_id) in enumerate(items):
+            def find(item_type: str = item_type, item_id: int = item_id) -> Any:
+                status, data = self._call("GET", f"/v1/worklists/{lane_id}/items")
+                if status == 200:
+                    for c in data:
+                        if c.get("item_type") == item_type and c.get("item_id") == item_id:
+                            return c
+                return None
+            self._create("POST", f"/v1/worklists/{lane_id}/items",
+                         query=[("item_id", item_id), ("item_type", item_type), ("list_position", position)],
+                         find=find)
+
+    def _planning_story(self, spec: StorySpec) -> int:
+        sid = self._story(spec)
         with self._lock:
             self._done_stories += 1
         return sid
@@ -315,10 +431,29 @@ class Loader:
                     huge_jobs.append(pool.submit(self._huge_tasks, huge_id, chunks.pop(0), project_ids))
                 story_jobs.append(pool.submit(self._full_story, s, project_ids))
             huge_jobs += [pool.submit(self._huge_tasks, huge_id, c, project_ids) for c in chunks]
-            self._wait(huge_jobs + story_jobs, t0)
+            # Planning: the automatic worklist and the lanes (plain worklists) are created while the
+            # stories load; the planning stories (one POST each) queue behind the ordinary ones.
+            auto_job = pool.submit(self._worklist, AUTO_WORKLIST_TITLE, True, [AUTO_FILTER])
+            lane_jobs = [pool.submit(self._worklist, f"{plan.board_title}: {t}") for t in plan.lanes]
+            planning_jobs = [pool.submit(self._planning_story, s) for s in plan.planning]
+            self._wait(huge_jobs + story_jobs + [auto_job, *lane_jobs] + planning_jobs, t0)
             story_ids = [f.result() for f in story_jobs]
+            planning_ids = [f.result() for f in planning_jobs]
+            lane_ids = [f.result() for f in lane_jobs]
+            board_id = None
+            if lane_ids:
+                # The board, then its cards (they point at ordinary stories and their first tasks).
+                board_id = self._board(plan.board_title, lane_ids)
+                card_jobs = []
+                for lane, lane_id in enumerate(lane_ids):
+                    items = [(c.item_type, story_ids[c.story] if c.item_type == "story"
+                              else self._tasks_of[story_ids[c.story]][0]) for c in plan.lane_cards(lane)]
+                    card_jobs.append(pool.submit(self._lane_cards, lane_id, items))
+                self._wait(card_jobs, t0)
+            auto_id = auto_job.result()
         loaded = Loaded(target=self.target.name, project_ids=project_ids, huge_id=huge_id,
-                        story_ids=story_ids, seconds=time.perf_counter() - t0, requests=self._requests,
+                        story_ids=story_ids, planning_ids=planning_ids, lane_ids=lane_ids, board_id=board_id,
+                        auto_id=auto_id, seconds=time.perf_counter() - t0, requests=self._requests,
                         statuses=dict(sorted(self._statuses.items())), samples=self._samples,
                         retries=self._retries)
         return loaded
@@ -328,7 +463,7 @@ class Loader:
             self._task(story_id, spec, project_ids)
 
     def _wait(self, futures: list[Any], t0: float) -> None:
-        total = len(self.plan.stories) + 1
+        total = len(self.plan.stories) + len(self.plan.planning) + 1
         next_report = time.perf_counter() + 15
         pending = set(futures)
         while pending:
@@ -366,4 +501,34 @@ def verify(conn: Conn, plan: Plan, loaded: Loaded) -> list[str]:
         n = len(conn.get_json(f"/v1/stories/{loaded.story_ids[i]}/tasks"))
         if n != len(plan.stories[i].tasks):
             problems.append(f"story {i}: {n} tasks, expected {len(plan.stories[i].tasks)}")
+    if len(loaded.planning_ids) != len(plan.planning):
+        problems.append(f"{len(loaded.planning_ids)} planning stories, expected {len(plan.planning)}")
+    elif plan.planning:
+        story = conn.get_json(f"/v1/stories/{loaded.planning_ids[-1]}")
+        if story.get("title") != plan.planning[-1].title or story.get("status") != "invalid":
+            problems.append(f"last planning story: {story.get('title')!r}, status {story.get('status')!r}")
+    if len(loaded.lane_ids) != len(plan.lanes):
+        problems.append(f"{len(loaded.lane_ids)} lanes, expected {len(plan.lanes)}")
+    else:
+        # Through the lanes' items (manual lists), cheap on both servers.
+        for lane, lane_id in enumerate(loaded.lane_ids):
+            cards = conn.get_json(f"/v1/worklists/{lane_id}/items")
+            want = plan.lane_cards(lane)
+            if len(cards) != len(want):
+                problems.append(f"lane {lane}: {len(cards)} cards, expected {len(want)}")
+            elif want and cards[0].get("item_type") != want[0].item_type:
+                problems.append(f"lane {lane}: first card is a {cards[0].get('item_type')}, "
+                                f"expected a {want[0].item_type}")
+        if loaded.board_id is not None:
+            lanes = conn.get_json(f"/v1/worklists?board_id={loaded.board_id}")
+            if sorted(w["id"] for w in lanes) != sorted(loaded.lane_ids):
+                problems.append(f"board {loaded.board_id}: lanes {[w['id'] for w in lanes]}, "
+                                f"expected {loaded.lane_ids}")
+    if loaded.auto_id is not None:
+        # The automatic list's filter only: its items are what the benchmark measures (and StoryBoard's
+        # items endpoint fails on automatic lists).
+        filters = conn.get_json(f"/v1/worklists/{loaded.auto_id}/filters")
+        fields = [(c.get("field"), c.get("value")) for f in filters for c in f.get("filter_criteria") or []]
+        if fields != [("StoryStatus", "invalid")]:
+            problems.append(f"automatic worklist {loaded.auto_id}: filter criteria {fields}")
     return problems

@@ -2,10 +2,10 @@
 
 Sequence: start `storyline serve` on a fresh database, load the dataset, time every read (a fixed
 number of requests from a few concurrent clients), time the floor reads for get-story and the huge
-task list (one client, then the plain-driver floor in-process), stop the server. With --peer, the same
-for the StoryBoard peer, one server at a time so they never compete for the CPU. Prints a side-by-side
-table and writes a JSON file (benchmarks/results/latest-<db>.json unless --output says otherwise).
-See benchmarks/README.md.
+task list (one client, then the plain-driver floor in-process), time two pages of the web client in
+headless Chromium (unless --no-browser), stop the server. With --peer, the same reads for the StoryBoard
+peer, one server at a time so they never compete for the CPU. Prints a side-by-side table and writes a
+JSON file (benchmarks/results/latest-<db>.json unless --output says otherwise). See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks import browser
 from benchmarks.client import Conn, Target, TransportError
 from benchmarks.dataset import Loaded, Loader, Plan, Sizes, make_plan, verify
 from benchmarks.floor import Floor, summarize, time_calls
@@ -32,6 +33,7 @@ from benchmarks.machine import CpuMeter
 from benchmarks.servers import DEFAULT_PEER_HOME, REPO, OurServer, Peer
 
 RESULTS = Path(__file__).resolve().parent / "results"
+NO_ANSWER = -1                # status recorded when the connection dropped before an answer
 TARGET_PEER_RATIO = 10.0      # at least 10x StoryBoard's throughput on every read
 TARGET_FLOOR_RATIO = 3.0      # within 3x of the floor's latency
 NOISY_PCT = 10.0              # other programs' share of the CPU above which figures are flagged
@@ -43,10 +45,21 @@ class Read:
     label: str
     paths: Callable[[Plan, Loaded, list[int]], list[str]]
     floor: str | None = None      # name of the Floor method producing the same JSON
+    rows: Callable[[Any], int] | None = None     # items in an answer (default: list length, else 1)
+    group: str = "core"
 
 
 def _stories(plan: Plan, loaded: Loaded, sample: list[int]) -> list[str]:
     return [f"/v1/stories/{loaded.story_ids[i]}" for i in sample]
+
+
+def board_cards(board: Any) -> int:
+    """Cards of a board answer: the items of every lane's worklist."""
+    return sum(len((lane.get("worklist") or {}).get("items") or []) for lane in board.get("lanes") or [])
+
+
+def worklist_items(worklist: Any) -> int:
+    return len(worklist.get("items") or [])
 
 
 READS = (
@@ -63,6 +76,19 @@ READS = (
                                    for p in loaded.project_ids]),
     Read("story_events", "GET /v1/stories/{id}/events (all, no limit)",
          lambda plan, loaded, sample: [f"/v1/stories/{loaded.story_ids[i]}/events" for i in sample]),
+    # Planning reads: the board with its lanes' cards resolved, each lane's items, the automatic
+    # worklist (items computed from its filter and resolved) and its items endpoint.
+    Read("board", "GET /v1/boards/{id} (lanes with their cards resolved)",
+         lambda plan, loaded, _s: [f"/v1/boards/{loaded.board_id}"] if loaded.board_id else [],
+         rows=board_cards, group="planning"),
+    Read("lane_items", "GET /v1/worklists/{lane}/items (each lane of the board)",
+         lambda plan, loaded, _s: [f"/v1/worklists/{i}/items" for i in loaded.lane_ids], group="planning"),
+    Read("auto_worklist", "GET /v1/worklists/{auto} (automatic: items computed and resolved)",
+         lambda plan, loaded, _s: [f"/v1/worklists/{loaded.auto_id}"] if loaded.auto_id else [],
+         rows=worklist_items, group="planning"),
+    Read("auto_items", "GET /v1/worklists/{auto}/items (automatic list's items)",
+         lambda plan, loaded, _s: [f"/v1/worklists/{loaded.auto_id}/items"] if loaded.auto_id else [],
+         group="planning"),
 )
 
 
@@ -72,8 +98,14 @@ def measure(target: Target, paths: list[str], requests: int, clients: int, warmu
     """`requests` GETs spread over `clients` threads (one keep-alive connection each), cycling over
     `paths`; stops early after `max_seconds`. Latency is per request, as the client sees it."""
     conn = Conn(target)
+    warm_until = time.perf_counter() + max_seconds / 2     # a slow read must not warm up for minutes
     for i in range(warmup):
-        conn.get(paths[i % len(paths)])
+        if time.perf_counter() >= warm_until:
+            break
+        try:
+            conn.get(paths[i % len(paths)], retries=0)
+        except TransportError:
+            pass
     conn.close()
 
     counter = iter(range(requests))
@@ -99,15 +131,16 @@ def measure(target: Target, paths: list[str], requests: int, clients: int, warmu
                 try:
                     status, body = c.get(path, retries=0)
                 except TransportError:
-                    status, body = -1, b""
+                    status, body = NO_ANSWER, b""
                 elapsed = time.perf_counter() - t0
                 if status == 200:
                     mine.append(elapsed)
                     if i < 50:
                         sizes.append(len(body))
                 else:
+                    key = "no answer" if status == NO_ANSWER else str(status)
                     with lock:
-                        failures[str(status)] = failures.get(str(status), 0) + 1
+                        failures[key] = failures.get(key, 0) + 1
         finally:
             c.close()
             with lock:
@@ -122,17 +155,21 @@ def measure(target: Target, paths: list[str], requests: int, clients: int, warmu
         t.join()
     wall = time.perf_counter() - t_start
     result = summarize(latencies, wall)
+    if not latencies:           # every request failed: no latency to report
+        result["p50_ms"] = result["p95_ms"] = None
     result["errors"] = failures
     result["stopped_by_time_limit"] = len(latencies) + sum(failures.values()) < requests
     result["avg_bytes"] = int(sum(sizes) / len(sizes)) if sizes else 0
     return result
 
 
-def count_rows(conn: Conn, path: str) -> int | None:
+def count_rows(conn: Conn, path: str, rows: Callable[[Any], int] | None = None) -> int | None:
     try:
         data = conn.get_json(path)
     except (RuntimeError, TransportError):
         return None
+    if rows is not None:
+        return rows(data)
     return len(data) if isinstance(data, list) else 1
 
 
@@ -170,9 +207,12 @@ def bench_server(target: Target, loaded: Loaded, plan: Plan, sample: list[int], 
     conn = Conn(target)
     for read in READS:
         paths = read.paths(plan, loaded, sample)
+        if not paths:
+            continue
         print(f"  {target.name}: {read.name} ({len(paths)} distinct paths)", file=sys.stderr)
         res = timed(args.clients, paths)
-        res["rows"] = count_rows(conn, paths[0])
+        # Counted on a successful answer only (a read the server fails every time is not asked again).
+        res["rows"] = count_rows(conn, paths[0], read.rows) if res["requests"] else None
         res["example"] = paths[0]
         if read.floor and floor is not None:
             # One client: a request at a time, comparable with the in-process floor (also one at a time).
@@ -186,6 +226,32 @@ def bench_server(target: Target, loaded: Loaded, plan: Plan, sample: list[int], 
         out[read.name] = res
     conn.close()
     return out
+
+
+def browser_pages(plan: Plan, loaded: Loaded) -> list[browser.PageSpec]:
+    """The huge story's page, and the story list of the project with the most stories (its first 50,
+    or all of them when it has fewer)."""
+    counts = plan.project_story_counts()
+    busiest = max(range(len(counts)), key=lambda i: (counts[i], -i))
+    first = min(50, counts[busiest])
+    return [
+        browser.PageSpec("huge_story_page", f"story page of the huge story ({len(plan.huge.tasks)} tasks): "
+                         "navigation to an enabled task status control",
+                         f"/story/{loaded.huge_id}", browser.STORY_READY, browser.STORY_TARGET_MS),
+        browser.PageSpec("project_list_page", f"project page ({counts[busiest]} stories): navigation to its "
+                         f"first {first} stories shown", f"/project/{loaded.project_ids[busiest]}?size=50",
+                         browser.list_ready(first)),
+    ]
+
+
+def bench_browser(target: Target, loaded: Loaded, plan: Plan, runs: int,
+                  other_pids: set[int] | None = None) -> dict[str, Any]:
+    print(f"timing the web client in headless Chromium ({runs} cold loads per page) ...", file=sys.stderr)
+    meter = CpuMeter(other_pids)
+    meter.start()
+    res = browser.measure_pages(target.base_url, target.token, browser_pages(plan, loaded), runs)
+    res["other_cpu_pct"] = meter.stop()
+    return res
 
 
 # ----------------------------------------------------------------------------------- orchestration
@@ -290,6 +356,9 @@ def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[s
                                                    ours.server.pids()))
         finally:
             floor.close()
+        if not args.no_browser:
+            ours_result["browser"] = bench_browser(ours.target, ours.loaded, plan, args.browser_runs,
+                                                   ours.server.pids())
         ours.server.stop()
         peer_result = None
         if peer is not None:
@@ -317,9 +386,11 @@ def ratio(a: float | None, b: float | None) -> float | None:
 def combine(ours: dict[str, Any], peer: dict[str, Any] | None) -> dict[str, Any]:
     endpoints: dict[str, Any] = {}
     for read in READS:
-        o = ours["reads"][read.name]
+        o = ours["reads"].get(read.name)
+        if o is None:
+            continue
         p = (peer or {}).get("reads", {}).get(read.name)
-        e: dict[str, Any] = {"label": read.label, "ours": o, "peer": p,
+        e: dict[str, Any] = {"label": read.label, "group": read.group, "ours": o, "peer": p,
                              "throughput_ratio": ratio(o["rps"], p["rps"]) if p else None}
         if "floor" in o:
             e["floor_ratio"] = ratio(o["one_client"]["p50_ms"], o["floor"]["p50_ms"])
@@ -357,8 +428,9 @@ def table(result: dict[str, Any]) -> str:
     s = meta["sizes"]
     lines = [
         f"Storyline benchmark, {meta['date']} ({meta['db']}, {s['projects']} projects, {s['stories']} stories, "
-        f"huge story with {s['huge_tasks']} tasks; {meta['requests']} requests x {meta['clients']} clients "
-        f"per read; {meta['cpus']} CPUs)",
+        f"huge story with {s['huge_tasks']} tasks, {s.get('planning_stories', 0)} planning stories, "
+        f"a board of {s.get('lanes', 0)} lanes and {s.get('cards', 0)} cards; "
+        f"{meta['requests']} requests x {meta['clients']} clients per read; {meta['cpus']} CPUs)",
         f"ours:   {result['ours']['server']}; {_load_text(result['ours']['load'])}",
     ]
     peer = result.get("peer")
@@ -366,31 +438,41 @@ def table(result: dict[str, Any]) -> str:
         lines.append(f"theirs: {peer['server']}; {_load_text(peer['load'])}")
     elif peer:
         lines.append(f"theirs: unavailable: {peer['error'].splitlines()[0]}")
-    head = (f"{'read':<17}{'rows':>5} | {'ours p50':>8}{'p95':>8}{'rps':>8} | {'SB p50':>8}{'p95':>8}"
+    head = (f"{'read':<17}{'rows':>11} | {'ours p50':>8}{'p95':>8}{'rps':>8} | {'SB p50':>8}{'p95':>8}"
             f"{'rps':>7} | {'x SB':>6} | {'1-cl p50':>8}{'floor':>7}{'x floor':>8} | {'other%':>6}")
     lines += ["", "latencies in ms; rps = requests per second; x SB = our rps / StoryBoard rps;",
               "1-cl p50 = our p50 with one client; floor = plain driver + orjson p50; x floor = 1-cl p50 / floor;",
               "other% = most CPU other programs took from the machine while this read was measured",
               "", head, "-" * len(head)]
     noisy = []
+    group = "core"
     for name, e in result["endpoints"].items():
         o, p = e["ours"], e["peer"] or {}
+        if e.get("group", "core") != group:
+            group = e["group"]
+            lines.append(f"-- {group} reads")
         rows = o.get("rows")
-        if p and p.get("rows") is not None and p.get("rows") != rows:
-            rows = f"{rows}/{p['rows']}"
+        if p and p.get("rows") != rows and (p.get("rows") is not None or p.get("errors")):
+            rows = f"{rows}/{'-' if p.get('rows') is None else p['rows']}"
         other = _other_cpu(e)
         if other is not None and other > NOISY_PCT:
             noisy.append(name)
+        ratio_text: Any = e["throughput_ratio"]
+        if p and not p.get("requests") and p.get("errors"):
+            ratio_text = "SB err"       # StoryBoard answered no request of this read with 200
         lines.append(
-            f"{name:<17}{_fmt(rows, 5)} | {_fmt(o['p50_ms'], 8, 2)}{_fmt(o['p95_ms'], 8, 2)}{_fmt(o['rps'], 8)} | "
+            f"{name:<17}{_fmt(rows, 11)} | {_fmt(o['p50_ms'], 8, 2)}{_fmt(o['p95_ms'], 8, 2)}{_fmt(o['rps'], 8)} | "
             f"{_fmt(p.get('p50_ms'), 8, 1)}{_fmt(p.get('p95_ms'), 8, 1)}{_fmt(p.get('rps'), 7)} | "
-            f"{_fmt(e['throughput_ratio'], 6)} | "
+            f"{_fmt(ratio_text, 6)} | "
             f"{_fmt(o.get('one_client', {}).get('p50_ms'), 8, 2)}{_fmt(o.get('floor', {}).get('p50_ms'), 7, 3)}"
             f"{_fmt(e.get('floor_ratio'), 8)} | {_fmt(other, 6)}")
     lines += ["", "targets:"]
     for name, e in result["endpoints"].items():
         checks = []
-        if e["throughput_ratio"] is not None:
+        if e["peer"] and not e["peer"].get("requests") and e["peer"].get("errors"):
+            checks.append(f">= {TARGET_PEER_RATIO:g}x StoryBoard rps: no ratio, StoryBoard failed every request "
+                          f"({_errors_text(e['peer']['errors'])}); ours answered {e['ours']['requests']}")
+        elif e["throughput_ratio"] is not None:
             ok = e["throughput_ratio"] >= TARGET_PEER_RATIO
             checks.append(f">= {TARGET_PEER_RATIO:g}x StoryBoard rps: {'PASS' if ok else 'FAIL'} "
                           f"({e['throughput_ratio']}x)")
@@ -401,19 +483,52 @@ def table(result: dict[str, Any]) -> str:
                 checks.append("floor JSON differs from ours: update benchmarks/floor.py")
         if e["ours"]["errors"]:
             checks.append(f"our errors {e['ours']['errors']}")
-        if e["peer"] and e["peer"]["errors"]:
+        if e["peer"] and e["peer"]["errors"] and e["peer"].get("requests"):
             checks.append(f"peer errors {e['peer']['errors']}")
+        if e["ours"].get("stopped_by_time_limit") or (e["peer"] or {}).get("stopped_by_time_limit"):
+            who = [w for w in ("ours", "peer") if (e[w] or {}).get("stopped_by_time_limit")]
+            checks.append(f"stopped by --max-seconds ({', '.join(who)})")
         lines.append(f"  {name:<17}" + ("; ".join(checks) if checks else "no peer figures"))
     for who in ("ours", "peer"):
         r = result.get(who) or {}
         if r.get("problems"):
             lines.append(f"{who} dataset problems: {r['problems']}")
-        if r.get("load", {}).get("non_2xx"):
+        if (r.get("load") or {}).get("non_2xx"):
             lines.append(f"{who}: non-2xx answers while loading (retried after checking): {r['load']['non_2xx']}")
+    lines += browser_table(result.get("browser"))
+    if result.get("browser") and (result["browser"].get("other_cpu_pct") or 0) > NOISY_PCT:
+        noisy.append("the browser pages")
     if noisy:
         lines.append(f"NOISY: other programs took more than {NOISY_PCT:g}% of the CPU while measuring "
                      f"{', '.join(noisy)}; run again on a quiet machine")
     return "\n".join(lines)
+
+
+def _errors_text(errors: dict[str, int]) -> str:
+    return ", ".join(f"{n} x {'HTTP ' + k if k.isdigit() else k}" for k, n in errors.items())
+
+
+def browser_table(res: dict[str, Any] | None) -> list[str]:
+    """The browser section of the printed report (our server only)."""
+    if res is None:
+        return []
+    lines = ["", "web client in headless Chromium (our server only; cold loads, each in a fresh browser context):"]
+    if res.get("error"):
+        return lines + [f"  not measured: {res['error']}"]
+    lines.append(f"  {res.get('chromium', '?')}, {res['runs']} cold loads per page, "
+                 f"other programs took up to {res.get('other_cpu_pct')}% of the CPU")
+    for name, page in res["pages"].items():
+        if page.get("error"):
+            lines.append(f"  {name:<18} failed: {page['error']}")
+            continue
+        verdict = ""
+        if page.get("target_ms") is not None:
+            verdict = (f"  target <= {page['target_ms']:g} ms (median): "
+                       f"{'PASS' if page['passed'] else 'FAIL'}")
+        lines.append(f"  {name:<18} median {page['median_ms']:7.0f} ms, best {page['best_ms']:7.0f} ms, "
+                     f"worst {page['worst_ms']:7.0f} ms ({page['rows_in_page']} rows in the page){verdict}")
+        lines.append(f"  {'':<18} {page['label']}")
+    return lines
 
 
 def git_commit() -> str | None:
@@ -429,11 +544,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
     ap.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite", help="our database")
     ap.add_argument("--quick", action="store_true",
-                    help="small run: 300 stories, huge story of 300 tasks, 50 requests per read "
-                         "(explicit size flags still win)")
+                    help="small run: 300 stories, huge story of 300 tasks, 500 planning stories, 120 cards, "
+                         "50 requests per read, 3 browser loads (explicit size flags still win)")
     ap.add_argument("--projects", type=int, help="projects (default 30)")
     ap.add_argument("--stories", type=int, help="ordinary stories (default 3000)")
     ap.add_argument("--huge-tasks", type=int, help="tasks of the huge story (default 1500)")
+    ap.add_argument("--planning-stories", type=int,
+                    help="stories without tasks, the automatic worklist's items (default 10000, --quick 500; "
+                         "one request each)")
+    ap.add_argument("--board-cards", type=int,
+                    help="cards on the 6-lane board, ordinary stories and tasks (default 500, --quick 120)")
+    ap.add_argument("--no-browser", action="store_true",
+                    help="skip the web client's page timings in headless Chromium")
+    ap.add_argument("--browser-runs", type=int,
+                    help="cold loads per page in the browser section (default 7, --quick 3)")
     ap.add_argument("--requests", type=int, help="requests per read and server (default 300)")
     ap.add_argument("--clients", type=int, default=4, help="concurrent client threads (default 4)")
     ap.add_argument("--warmup", type=int, default=10, help="unmeasured requests before each read (default 10)")
@@ -458,19 +582,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     quick = args.quick
     for name, full, small in (("projects", 30, 30), ("stories", 3000, 300), ("huge_tasks", 1500, 300),
-                              ("requests", 300, 50)):
+                              ("requests", 300, 50), ("planning_stories", 10_000, 500), ("board_cards", 500, 120),
+                              ("browser_runs", 7, 3)):
         if getattr(args, name) is None:
             setattr(args, name, small if quick else full)
-    for name in ("projects", "stories", "huge_tasks", "requests", "clients", "load_workers"):
+    for name in ("projects", "stories", "huge_tasks", "requests", "clients", "load_workers", "browser_runs"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("planning_stories", "board_cards"):
+        if getattr(args, name) < 0:
+            ap.error(f"--{name.replace('_', '-')} must not be negative")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     t0 = time.perf_counter()
-    sizes = Sizes(projects=args.projects, stories=args.stories, huge_tasks=args.huge_tasks)
+    sizes = Sizes(projects=args.projects, stories=args.stories, huge_tasks=args.huge_tasks,
+                  planning_stories=args.planning_stories, cards=args.board_cards)
     plan = make_plan(sizes, seed=args.seed)
     rng = random.Random(args.seed)
     sample = rng.sample(range(len(plan.stories)), min(200, len(plan.stories)))
@@ -486,9 +615,10 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(), "machine": platform.machine(), "quick": args.quick,
             "total_seconds": round(time.perf_counter() - t0, 1),
         },
-        "ours": {k: v for k, v in ours.items() if k != "reads"},
+        "ours": {k: v for k, v in ours.items() if k not in ("reads", "browser")},
         "peer": None if peer is None else {k: v for k, v in peer.items() if k != "reads"},
         "endpoints": endpoints,
+        "browser": ours.get("browser"),
     }
     out = Path(args.output) if args.output else RESULTS / f"latest-{args.db}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

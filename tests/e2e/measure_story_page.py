@@ -7,26 +7,24 @@ Not a test (pytest does not collect it): run it after `make web`,
 It starts `storyline serve` over a new SQLite database, loads the huge story through the HTTP API,
 then opens the story page logged in, `runs` times in a fresh browser context each (cold caches),
 and reports the time from navigation start until a task's status control is enabled (the list is
-rendered, data loaded, inline editing possible), as measured by the page's own clock.
+rendered, data loaded, inline editing possible), as measured by the page's own clock. The timing
+itself is `benchmarks/browser.py`, which `make bench` also uses on its own dataset.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
-from webworld import BUILT, CHROMIUM, CHROMIUM_ARGS, HUGE_TASKS, new_context, seed_huge, serve  # noqa: E402
+from webworld import HUGE_TASKS, seed_huge, serve  # noqa: E402
 
-READY = """() => {
-  const select = document.querySelector('.task-row select:not([disabled])');
-  return select ? performance.now() : false;
-}"""
+from benchmarks.browser import BUILT, STORY_READY, PageSpec, cold_loads, launch, summary  # noqa: E402
 
 
 def main() -> None:
@@ -41,21 +39,17 @@ def main() -> None:
             world.projects[name] = api.post("/projects", {"name": name})
         huge = seed_huge(world)
         assert len(api.get(f"/stories/{huge['id']}/tasks")) == HUGE_TASKS
-        times = []
+        page = PageSpec("huge_story_page", "huge story", f"/story/{huge['id']}", STORY_READY)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for _ in range(args.runs):
-                context = new_context(browser, world, world.admin_token)
-                page = context.new_page()
-                page.goto(f"/story/{huge['id']}", wait_until="commit")
-                ready = page.wait_for_function(READY, polling="raf", timeout=30_000).json_value()
-                rows = page.locator(".task-row").count()
-                times.append(float(ready))
-                context.close()
-            browser.close()
+            browser = launch(p)
+            try:
+                times, rows = cold_loads(browser, world.base, world.admin_token, page, args.runs)
+            finally:
+                browser.close()
+    s = summary(times)
     print(f"story page, {HUGE_TASKS} tasks, {args.runs} cold loads: rows in the page {rows}; "
-          f"navigation to interactive task list: median {statistics.median(times):.0f} ms, "
-          f"min {min(times):.0f} ms, max {max(times):.0f} ms")
+          f"navigation to interactive task list: median {s['median_ms']:.0f} ms, "
+          f"min {s['best_ms']:.0f} ms, max {s['worst_ms']:.0f} ms")
 
 
 if __name__ == "__main__":
