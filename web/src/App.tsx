@@ -7,6 +7,7 @@ import { CallbackPage } from "./features/auth/CallbackPage";
 import { LoginPage } from "./features/auth/LoginPage";
 import { HomePage } from "./features/home/HomePage";
 import { UserPage } from "./features/home/UserPage";
+import { ProjectGroupPage } from "./features/projects/ProjectGroupPage";
 import { ProjectPage } from "./features/projects/ProjectPage";
 import { SearchPage } from "./features/search/SearchPage";
 import { CreateStoryPage } from "./features/stories/CreateStoryPage";
@@ -40,6 +41,7 @@ const routes = [
       { path: "/story/:id", element: <StoryPage /> },
       { path: "/stories/new", element: <CreateStoryPage /> },
       { path: "/project/*", element: <ProjectPage /> },
+      { path: "/project-group/*", element: <ProjectGroupPage /> },
       { path: "/user/:id", element: <UserPage /> },
       { path: "/search", element: <SearchPage /> },
       { path: "/login", element: <LoginPage /> },

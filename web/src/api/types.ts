@@ -12,3 +12,7 @@ export type StoryIn = S["StoryIn"];
 export type TaskIn = S["TaskIn"];
 export type TaskUpdate = S["TaskUpdate"];
 export type StoryUpdate = S["StoryUpdate"];
+export type Branch = S["BranchOut"];
+export type Milestone = S["MilestoneOut"];
+export type ProjectGroup = S["ProjectGroupOut"];
+export type Team = S["TeamOut"];

@@ -1,0 +1,144 @@
+"""Project page filters (tags, assignee, branch, milestone), its branches and milestones, the project
+group page. The data is this module's own: a group of two new projects, so other tests' counts hold."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+from webworld import World, screenshot
+
+
+@pytest.fixture(scope="module")
+def metal(world: World) -> dict[str, Any]:
+    a = world.api()
+    carol = a.post("/users", {"full_name": "Carol Conductor", "email": "carol@example.org"})
+    ironic = a.post("/projects", {"name": "ironic", "description": "Bare metal provisioning"})
+    client = a.post("/projects", {"name": "ironic-client", "description": "Bare metal client"})
+    group = a.post("/project_groups", {"name": "baremetal", "title": "Bare metal"})
+    for p in (ironic, client):
+        a.call("PUT", f"/project_groups/{group['id']}/projects/{p['id']}")
+    master = a.get("/branches", project_id=ironic["id"], name="master")[0]
+    stable = a.post("/branches", {"name": "stable/2026.1", "project_id": ironic["id"]})
+    rc1 = a.post("/milestones", {"name": "2026.1-rc1", "branch_id": stable["id"]})
+    a.post("/milestones", {"name": "2026.1-final", "branch_id": stable["id"]})
+    stories = {}
+    for key, title, tags, project, task in [
+        ("deploy", "Ironic deploy fails", ["deploy", "ui"], ironic,
+         {"branch_id": master["id"], "assignee_id": carol["id"]}),
+        ("clean", "Ironic cleaning hangs", ["deploy"], ironic,
+         {"branch_id": stable["id"], "milestone_id": rc1["id"], "status": "merged"}),
+        ("console", "Ironic console broken", ["ui"], ironic, {"branch_id": stable["id"]}),
+        ("slow", "Client lists nodes slowly", ["deploy"], client, {}),
+    ]:
+        s = a.post("/stories", {"title": title})
+        a.call("PUT", f"/stories/{s['id']}/tags", params=[("tags", t) for t in tags])
+        a.post("/tasks", {"title": f"Task: {title}", "story_id": s["id"], "project_id": project["id"], **task})
+        stories[key] = s
+    return {"carol": carol, "ironic": ironic, "client": client, "group": group, "stable": stable,
+            "rc1": rc1, "stories": stories}
+
+
+def titles(page: Page) -> list[str]:
+    return page.locator("table.stories tbody tr td:nth-child(2) a").all_inner_texts()
+
+
+def test_project_filters_by_tags_assignee_branch_and_milestone(page: Page, world: World, metal) -> None:
+    rows = page.locator("table.stories tbody tr")
+    count = page.locator("p[aria-live]")
+    page.goto("/project/ironic?sort=title&dir=asc")
+    expect(page.get_by_role("heading", level=1)).to_have_text("ironic")
+    expect(count).to_have_text("3 stories")
+    # Tags: all of them by default, any of them on request.
+    tag = page.get_by_placeholder("Tag")
+    tag.fill("deploy")
+    tag.press("Enter")
+    expect(count).to_have_text("2 stories")
+    tag.fill("ui")
+    page.get_by_role("button", name="Add tag filter").click()
+    expect(count).to_have_text("1 story")
+    expect(rows).to_have_count(1)
+    page.get_by_label("Match tags").select_option("any")
+    expect(count).to_have_text("3 stories")
+    assert "tag=deploy" in page.url and "tag=ui" in page.url and "tags_mode=any" in page.url
+    page.reload()
+    expect(page.get_by_role("list", name="Tag filters")).to_contain_text("deploy")
+    expect(count).to_have_text("3 stories")
+    assert titles(page) == ["Ironic cleaning hangs", "Ironic console broken", "Ironic deploy fails"]
+    expect(rows.first.locator(".tag")).to_have_text("deploy")
+    # Assignee: found by name, kept in the URL.
+    page.get_by_placeholder("Type a name").fill("Carol")
+    page.get_by_role("button", name="Assigned to Carol Conductor").click()
+    expect(count).to_have_text("1 story")
+    assert f"assignee={metal['carol']['id']}" in page.url
+    page.get_by_role("button", name="Remove tag filter ui").click()
+    expect(count).to_have_text("1 story")
+    expect(page.get_by_role("list", name="Tag filters")).not_to_contain_text("ui")
+    # The tasks view keeps the assignee, drops what only stories have.
+    page.get_by_role("navigation", name="Project views").get_by_role("link", name="Tasks").click()
+    expect(page).not_to_have_url(re.compile("tag="))
+    expect(count).to_have_text("1 task")
+    expect(rows.first).to_contain_text("Carol Conductor")
+    page.get_by_role("button", name="Remove assignee filter").click()
+    expect(count).to_have_text("3 tasks")
+    page.get_by_label("Branch").select_option(label="stable/2026.1")
+    expect(count).to_have_text("2 tasks")
+    page.get_by_label("Milestone").select_option(label="2026.1-rc1")
+    expect(count).to_have_text("1 task")
+    expect(rows.first).to_contain_text("Task: Ironic cleaning hangs")
+    expect(rows.first.locator(".badge")).to_have_text("Merged")
+    page.reload()
+    expect(page.get_by_label("Milestone")).to_have_value(str(metal["rc1"]["id"]))
+    expect(count).to_have_text("1 task")
+    # Another branch forgets the milestone.
+    page.get_by_label("Branch").select_option(label="master")
+    expect(page).not_to_have_url(re.compile("milestone="))
+    expect(count).to_have_text("1 task")
+    screenshot(page, "project-tasks")
+
+
+def test_project_branches_and_milestones(bob_page: Page, world: World, metal) -> None:
+    page = bob_page
+    page.goto(f"/project/{metal['ironic']['id']}?view=branches")
+    branches = page.get_by_role("region", name="Branches and milestones")
+    expect(branches.get_by_role("listitem", name="Branch master")).to_be_visible()
+    milestones = branches.get_by_role("list", name="Milestones of stable/2026.1")
+    expect(milestones.get_by_role("link")).to_have_text(["2026.1-final", "2026.1-rc1"])
+    # j moves through the branches.
+    page.locator("body").press("j")
+    expect(branches.get_by_role("listitem", name="Branch master")).to_be_focused()
+    milestones.get_by_role("link", name="2026.1-rc1").click()
+    expect(page.locator("p[aria-live]")).to_have_text("1 task")
+    expect(page.get_by_label("Branch")).to_have_value(str(metal["stable"]["id"]))
+    expect(page.get_by_role("link", name="Tasks")).to_have_attribute("aria-current", "page")
+
+
+def test_project_group_page(page: Page, world: World, metal) -> None:
+    group = metal["group"]
+    page.goto(f"/project-group/{group['id']}?size=2&sort=id&dir=asc")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bare metal")
+    projects = page.get_by_role("region", name="Projects")
+    expect(projects.get_by_role("link")).to_have_text(["ironic", "ironic-client"])
+    count = page.locator("p[aria-live]")
+    expect(count).to_have_text("4 stories")
+    expect(page.get_by_text("Page 1 of 2")).to_be_visible()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+    assert titles(page) == ["Ironic console broken", "Client lists nodes slowly"]
+    page.get_by_label("Merged").check()
+    expect(count).to_have_text("1 story")
+    expect(page).not_to_have_url(re.compile("page=2"))
+    # Tasks across the group: the project column, branches named with their project.
+    page.get_by_role("link", name="Tasks").click()
+    expect(count).to_have_text("4 tasks")
+    expect(page.locator("table.stories thead")).to_contain_text("Project")
+    page.get_by_label("Branch").select_option(label="ironic / stable/2026.1")
+    expect(count).to_have_text("2 tasks")
+    screenshot(page, "project-group")
+    # By name too; an unknown group says so.
+    page.goto("/project-group/baremetal")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bare metal")
+    page.goto("/project-group/999999")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Project group not found")

@@ -1,0 +1,162 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { apiPage } from "../../api/client";
+import type { Story, Task } from "../../api/types";
+import { ProjectName } from "../../components/ProjectName";
+import { StatusBadge } from "../../components/StatusBadge";
+import { Time } from "../../components/Time";
+import { UserName } from "../../components/UserName";
+import { changeParams, type ListFilters, listQuery, type ParamChanges, pageCount, readFilters, type Scope } from "./filters";
+import { FilterForm } from "./ListFilters";
+
+/** The URL's filters for a listing and a setter that writes changes back to the URL. */
+export function useListParams(defaultSize = 25): [ListFilters, (changes: ParamChanges) => void] {
+  const [params, setParams] = useSearchParams();
+  return [readFilters(params, defaultSize), (changes) => setParams((p) => changeParams(p, changes))];
+}
+
+/** Stories or tasks of a project or project group: filters, sorting and paging, all in the URL. */
+export function Listing({
+  scope,
+  filters: f,
+  set,
+  projectNames,
+}: {
+  scope: Scope;
+  filters: ListFilters;
+  set: (changes: ParamChanges) => void;
+  projectNames?: Map<number, string>;
+}) {
+  const { path, query } = listQuery(scope, f);
+  const list = useQuery({
+    queryKey: ["listing", path, query],
+    queryFn: () => apiPage<Story | Task>(path, query),
+    placeholderData: (previous) => previous,
+  });
+  const total = list.data?.total ?? 0;
+  const pages = pageCount(total, f.size);
+  const noun = f.view === "tasks" ? (total === 1 ? "task" : "tasks") : total === 1 ? "story" : "stories";
+  return (
+    <>
+      <FilterForm filters={f} scope={scope} set={set} projectNames={projectNames} />
+      {list.isError && (
+        <p role="alert" className="field-error">
+          {(list.error as Error).message}
+        </p>
+      )}
+      <p className="muted" aria-live="polite">
+        {list.data ? `${total} ${noun}` : "Loading…"}
+      </p>
+      {f.view === "tasks" ? (
+        <TaskTable tasks={(list.data?.items ?? []) as Task[]} busy={list.isFetching} showProject={"project_group_id" in scope} />
+      ) : (
+        <StoryTable stories={(list.data?.items ?? []) as Story[]} busy={list.isFetching} />
+      )}
+      <nav aria-label="Pages" className="pager">
+        <button type="button" disabled={f.page <= 1} onClick={() => set({ page: String(f.page - 1) })}>
+          Previous
+        </button>
+        <span>
+          Page {f.page} of {pages}
+        </span>
+        <button type="button" disabled={f.page >= pages} onClick={() => set({ page: String(f.page + 1) })}>
+          Next
+        </button>
+      </nav>
+    </>
+  );
+}
+
+function StoryTable({ stories, busy }: { stories: Story[]; busy: boolean }) {
+  const navigate = useNavigate();
+  return (
+    <div className="table-scroll">
+      <table className="stories" aria-busy={busy}>
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">Title</th>
+            <th scope="col">Status</th>
+            <th scope="col">Tags</th>
+            <th scope="col">Updated</th>
+          </tr>
+        </thead>
+        <tbody>
+          {stories.map((s) => (
+            <tr key={s.id} data-nav-item tabIndex={-1} aria-label={s.title}>
+              <td>{s.id}</td>
+              <td>
+                <Link to={`/story/${s.id}`}>{s.title}</Link>
+                <button
+                  type="button"
+                  className="visually-hidden"
+                  data-nav-edit
+                  tabIndex={-1}
+                  onClick={() => navigate(`/story/${s.id}?edit=1`)}
+                >
+                  Edit {s.title}
+                </button>
+              </td>
+              <td>
+                <StatusBadge status={s.status} />
+              </td>
+              <td className="tag-cell">
+                {(s.tags ?? []).map((t) => (
+                  <span key={t} className="tag">
+                    {t}
+                  </span>
+                ))}
+              </td>
+              <td>
+                <Time value={s.updated_at ?? s.created_at} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function TaskTable({ tasks, busy, showProject }: { tasks: Task[]; busy: boolean; showProject: boolean }) {
+  return (
+    <div className="table-scroll">
+      <table className="stories tasks-table" aria-busy={busy}>
+        <thead>
+          <tr>
+            <th scope="col">Task</th>
+            {showProject && <th scope="col">Project</th>}
+            <th scope="col">Status</th>
+            <th scope="col">Priority</th>
+            <th scope="col">Assignee</th>
+            <th scope="col">Updated</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tasks.map((t) => (
+            <tr key={t.id} data-nav-item tabIndex={-1} aria-label={t.title}>
+              <td>
+                <Link to={`/story/${t.story_id}`}>{t.title}</Link> <span className="muted">story #{t.story_id}</span>
+              </td>
+              {showProject && (
+                <td>
+                  <ProjectName id={t.project_id} />
+                </td>
+              )}
+              <td>
+                <StatusBadge status={t.status} />
+              </td>
+              <td>{t.priority}</td>
+              <td>
+                <UserName id={t.assignee_id} />
+              </td>
+              <td>
+                <Time value={t.updated_at ?? t.created_at} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
