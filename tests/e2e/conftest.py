@@ -36,7 +36,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, oidc_issuer: str) -> Iterato
     assert BUILT.is_file(), f"The web client is not built ({BUILT} is missing): run `make web` first"
     providers = ('[{"name": "main", "issuer": "%s", "client_id": "storyline", "client_secret": "s3cret"}]'
                  % oidc_issuer)
-    with serve(tmp_path_factory.mktemp("e2e"), {"STORYLINE_OIDC_PROVIDERS": providers}) as w:
+    # STORYLINE_VMT_TEAM: the team that sees every security report (seeded by seed_security).
+    with serve(tmp_path_factory.mktemp("e2e"), {"STORYLINE_OIDC_PROVIDERS": providers,
+                                                 "STORYLINE_VMT_TEAM": "vmt"}) as w:
         seed(w)
         with ThreadPoolExecutor(1) as pool:
             w.huge_future = pool.submit(seed_huge, w)

@@ -173,3 +173,18 @@ def new_context(browser: Browser, world: World, token: str | None, width: int = 
 def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def seed_security(world: World) -> dict[str, Any]:
+    """The vulnerability management team named by `STORYLINE_VMT_TEAM` (docs/security.md) with one
+    member, Vera, and Olga, an ordinary user on no list; each with a token made by the CLI."""
+    a = world.api()
+    people: dict[str, Any] = {}
+    for key, name, email in [("vera", "Vera Vulnerability", "vera@example.org"),
+                             ("olga", "Olga Outsider", "olga@example.org")]:
+        cli(world.env, "users", "create", "--name", name, "--email", email)
+        token = cli(world.env, "tokens", "create", "--user", email).splitlines()[-1]
+        people[key] = {"token": token, "user": world.api(token).get("/users/self")}
+    vmt = a.post("/teams", {"name": world.env["STORYLINE_VMT_TEAM"], "description": "Vulnerability management"})
+    a.call("PUT", f"/teams/{vmt['id']}/users/{people['vera']['user']['id']}")
+    return {"vmt": vmt, **people}

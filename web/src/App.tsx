@@ -12,6 +12,10 @@ import { ProjectPage } from "./features/projects/ProjectPage";
 import { SearchPage } from "./features/search/SearchPage";
 import { CreateStoryPage } from "./features/stories/CreateStoryPage";
 import { StoryPage } from "./features/stories/StoryPage";
+import { BoardPage } from "./features/planning/BoardPage";
+import { PlanningPage } from "./features/planning/PlanningPage";
+import { PrioritiesPage } from "./features/planning/PrioritiesPage";
+import { WorklistPage } from "./features/planning/WorklistPage";
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -44,6 +48,10 @@ const routes = [
       { path: "/project-group/*", element: <ProjectGroupPage /> },
       { path: "/user/:id", element: <UserPage /> },
       { path: "/search", element: <SearchPage /> },
+      { path: "/planning", element: <PlanningPage /> },
+      { path: "/board/:id", element: <BoardPage /> },
+      { path: "/worklist/:id", element: <WorklistPage /> },
+      { path: "/priorities", element: <PrioritiesPage /> },
       { path: "/login", element: <LoginPage /> },
       { path: "/auth/callback", element: <CallbackPage /> },
       { path: "*", element: <NotFoundPage /> },

@@ -44,7 +44,9 @@ export function buildUrl(path: string, query?: Query): string {
     else params.append(key, String(value));
   }
   const qs = params.toString();
-  return `/api/v1${path}${qs ? `?${qs}` : ""}`;
+  // Paths of the preview API (/preview/...) are served at the root, not under /api/v1.
+  const base = path.startsWith("/preview/") ? "" : "/api/v1";
+  return `${base}${path}${qs ? `?${qs}` : ""}`;
 }
 
 export interface Page<T> {

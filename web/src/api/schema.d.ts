@@ -84,7 +84,7 @@ export interface paths {
         put?: never;
         /**
          * Create Review Dashboard
-         * @description Preview: a board for a project or group: needs review, in progress without activity, recently merged.
+         * @description Preview: a board for a project, group or team: needs review, in progress without activity, recently merged.
          */
         post: operations["create_review_dashboard_preview_review_dashboards_post"];
         delete?: never;
@@ -1842,7 +1842,7 @@ export interface components {
         CriterionIn: {
             /**
              * Field
-             * @description Project, ProjectGroup, Story, User, StoryStatus, TaskStatus, Tags or Text; Storyline adds Branch, Milestone, UpdatedBefore, UpdatedAfter (ISO-8601), InactiveDays and ActiveWithinDays; others are ignored
+             * @description Project, ProjectGroup, Story, User, StoryStatus, TaskStatus, Tags or Text; Storyline adds Branch, Milestone, Team (assignee is a member), UpdatedBefore, UpdatedAfter (ISO-8601), InactiveDays and ActiveWithinDays; others are ignored
              */
             field: string;
             /** Id */
@@ -1899,6 +1899,11 @@ export interface components {
              * @default 7
              */
             stale_days: number;
+            /**
+             * Team Id
+             * @description The tasks assigned to the team's members
+             */
+            team_id?: number | null;
             /** Title */
             title?: string | null;
         };

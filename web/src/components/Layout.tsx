@@ -69,6 +69,7 @@ export function Layout() {
             Home
           </NavLink>
           <NavLink to="/stories/new">New story</NavLink>
+          <NavLink to="/planning">Planning</NavLink>
           {token ? (
             <>
               <span className="who" aria-label="Logged in as">

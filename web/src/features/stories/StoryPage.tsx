@@ -10,6 +10,7 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { STATUS_LABELS } from "../../lib/status";
+import { StoryPriorities } from "../planning/PrioritiesPage";
 import { AddTasks } from "./AddTasks";
 import { TaskList } from "./TaskList";
 import { Timeline } from "./Timeline";
@@ -46,6 +47,7 @@ export function StoryPage() {
         {tasks.data && <TaskList tasks={tasks.data} canEdit={loggedIn} />}
         {loggedIn && <AddTasks storyId={storyId} />}
       </section>
+      <StoryPriorities storyId={storyId} />
       <Timeline storyId={storyId} canComment={loggedIn} />
     </article>
   );
