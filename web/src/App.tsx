@@ -12,6 +12,8 @@ import { ProjectPage } from "./features/projects/ProjectPage";
 import { SearchPage } from "./features/search/SearchPage";
 import { CreateStoryPage } from "./features/stories/CreateStoryPage";
 import { StoryPage } from "./features/stories/StoryPage";
+import { TokensPage } from "./features/account/TokensPage";
+import { ReportBugPage } from "./features/security/ReportBugPage";
 import { BoardPage } from "./features/planning/BoardPage";
 import { PlanningPage } from "./features/planning/PlanningPage";
 import { PrioritiesPage } from "./features/planning/PrioritiesPage";
@@ -44,6 +46,8 @@ const routes = [
       { path: "/", element: <HomePage /> },
       { path: "/story/:id", element: <StoryPage /> },
       { path: "/stories/new", element: <CreateStoryPage /> },
+      { path: "/stories/report", element: <ReportBugPage /> },
+      { path: "/account/tokens", element: <TokensPage /> },
       { path: "/project/*", element: <ProjectPage /> },
       { path: "/project-group/*", element: <ProjectGroupPage /> },
       { path: "/user/:id", element: <UserPage /> },

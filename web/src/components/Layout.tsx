@@ -69,12 +69,14 @@ export function Layout() {
             Home
           </NavLink>
           <NavLink to="/stories/new">New story</NavLink>
+          <NavLink to="/stories/report">Report a bug</NavLink>
           <NavLink to="/planning">Planning</NavLink>
           {token ? (
             <>
               <span className="who" aria-label="Logged in as">
                 {self.data?.full_name ?? (self.isError ? "Token refused" : "…")}
               </span>
+              <NavLink to="/account/tokens">Access tokens</NavLink>
               <button type="button" onClick={logout}>
                 Log out
               </button>

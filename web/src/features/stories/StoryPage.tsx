@@ -9,6 +9,7 @@ import { Markdown } from "../../components/Markdown";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
+import { SecurityPanel } from "../security/SecurityPanel";
 import { STATUS_LABELS } from "../../lib/status";
 import { StoryPriorities } from "../planning/PrioritiesPage";
 import { AddTasks } from "./AddTasks";
@@ -40,6 +41,7 @@ export function StoryPage() {
   return (
     <article className="story" aria-busy={story.isPending}>
       {story.data ? <StoryHeader story={story.data} canEdit={loggedIn} /> : <h1>Story #{storyId}</h1>}
+      {story.data && <SecurityPanel story={story.data} canEdit={loggedIn} />}
       <section aria-labelledby="tasks-title" className="tasks">
         <h2 id="tasks-title">Tasks</h2>
         {tasks.isPending && <p className="muted">Loading tasks…</p>}
