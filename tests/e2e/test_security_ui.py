@@ -91,7 +91,7 @@ def test_make_a_story_private_from_the_panel(bob_page: Page, page: Page, olga_pa
     panel = bob.get_by_role("region", name="Privacy & security")
     expect(panel.locator(".security-state")).to_contain_text("Public")
     panel.get_by_label("Private", exact=True).check()
-    panel.get_by_role("button", name="Save information type").click()
+    panel.get_by_role("button", name="Apply information type").click()
     expect(panel.locator(".security-state")).to_contain_text("Information type: Private")
     people_list = panel.get_by_role("list", name="People on the access list")
     expect(people_list).to_contain_text("Bob Builder")  # nobody was listed: the caller is put on the list

@@ -115,7 +115,7 @@ function TypeEditor({ story }: { story: Story }) {
       )}
       <FieldError id="info-type-err" message={message} />
       <button type="submit" disabled={save.isPending || value === story.information_type}>
-        Save information type
+        Apply information type
       </button>
     </form>
   );
@@ -327,7 +327,7 @@ function EmbargoEditor({ story }: { story: Story }) {
       story={story}
       field="embargo_until"
       label="Embargo until"
-      saveLabel="Save embargo"
+      saveLabel="Set embargo"
       clearLabel="Clear embargo"
       help="Storyline reminds the vulnerability team when it passes; it does not publish the story by itself."
     />
