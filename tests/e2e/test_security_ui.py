@@ -3,6 +3,7 @@ web client, checked against the API."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -159,7 +160,21 @@ def test_report_a_security_bug(bob_page: Page, olga_page: Page, browser: Browser
     expect(page.locator(".description")).to_contain_text("What happened")
     screenshot(page, "security-report")
 
+    # The embargo cannot pass 90 days after the report: refused next to the field, the value kept.
+    embargo = panel.get_by_label("Embargo until")
+    embargo.fill("2030-01-01T00:00")
+    panel.get_by_role("button", name="Set embargo").click()
+    expect(panel.locator("#embargo_until-err")).to_contain_text("at most 90 days")
+    expect(embargo).to_have_value("2030-01-01T00:00")
+    reported_embargo = world.api("bob").get(f"/stories/{sid}")["embargo_until"]
+    sooner = (dt.datetime.now() + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    embargo.fill(sooner)
+    panel.get_by_role("button", name="Set embargo").click()
+    expect(panel.get_by_text(re.compile(r"Embargoed \((29|30) days left\)"))).to_be_visible()
+    expect(panel.locator("#embargo_until-err")).to_have_count(0)
+
     story = world.api("bob").get(f"/stories/{sid}")
+    assert story["embargo_until"] != reported_embargo and story["embargo_days_left"] in (29, 30)
     assert story["private"] and story["security"] and story["information_type"] == "private_security"
     assert [u["id"] for u in story["users"]] == [world.bob["id"]]
     assert [t["id"] for t in story["teams"]] == [people["vmt"]["id"]]
