@@ -37,12 +37,12 @@ def metal(world: World) -> dict[str, Any]:
         a.call("PUT", f"/stories/{s['id']}/tags", params=[("tags", t) for t in tags])
         a.post("/tasks", {"title": f"Task: {title}", "story_id": s["id"], "project_id": project["id"], **task})
         stories[key] = s
-    return {"carol": carol, "ironic": ironic, "client": client, "group": group, "stable": stable,
+    return {"carol": carol, "ironic": ironic, "client": client, "group": group, "master": master, "stable": stable,
             "rc1": rc1, "stories": stories}
 
 
-def titles(page: Page) -> list[str]:
-    return page.locator("table.stories tbody tr td:nth-child(2) a").all_inner_texts()
+def titles(page: Page):
+    return page.locator("table.stories tbody tr td:nth-child(2) a")
 
 
 def test_project_filters_by_tags_assignee_branch_and_milestone(page: Page, world: World, metal) -> None:
@@ -66,7 +66,7 @@ def test_project_filters_by_tags_assignee_branch_and_milestone(page: Page, world
     page.reload()
     expect(page.get_by_role("list", name="Tag filters")).to_contain_text("deploy")
     expect(count).to_have_text("3 stories")
-    assert titles(page) == ["Ironic cleaning hangs", "Ironic console broken", "Ironic deploy fails"]
+    expect(titles(page)).to_have_text(["Ironic cleaning hangs", "Ironic console broken", "Ironic deploy fails"])
     expect(rows.first.locator(".tag")).to_have_text("deploy")
     # Assignee: found by name, kept in the URL.
     page.get_by_placeholder("Type a name").fill("Carol")
@@ -126,7 +126,7 @@ def test_project_group_page(page: Page, world: World, metal) -> None:
     expect(page.get_by_text("Page 1 of 2")).to_be_visible()
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_text("Page 2 of 2")).to_be_visible()
-    assert titles(page) == ["Ironic console broken", "Client lists nodes slowly"]
+    expect(titles(page)).to_have_text(["Ironic console broken", "Client lists nodes slowly"])
     page.get_by_label("Merged").check()
     expect(count).to_have_text("1 story")
     expect(page).not_to_have_url(re.compile("page=2"))
@@ -142,3 +142,46 @@ def test_project_group_page(page: Page, world: World, metal) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Bare metal")
     page.goto("/project-group/999999")
     expect(page.get_by_role("heading", level=1)).to_have_text("Project group not found")
+
+
+def test_task_branch_and_milestone_inline(admin_page: Page, world: World, metal) -> None:
+    page = admin_page
+    a = world.api()
+    story = a.post("/stories", {"title": "Backport the power fix"})
+    task = a.post("/tasks", {"title": "Backport to stable", "story_id": story["id"],
+                             "project_id": metal["ironic"]["id"], "branch_id": metal["stable"]["id"]})
+    page.goto(f"/story/{story['id']}")
+    row = page.locator(f"[data-task-id='{task['id']}']")
+    expect(row.locator(".tag")).to_have_text("stable/2026.1")
+    row.get_by_role("button", name="Edit").click()
+    branch = row.get_by_label("Branch")
+    milestone = row.get_by_label("Milestone")
+    # Only the task's own project's branches; no milestone before the task is merged.
+    expect(branch.locator("option")).to_have_text(["master", "stable/2026.1"])
+    expect(milestone).to_be_disabled()
+    expect(row.get_by_text("A milestone is set on merged tasks only.")).to_be_visible()
+    row.get_by_label("Status of Backport to stable").select_option("merged")
+    expect(milestone).to_be_enabled()
+    milestone.select_option(label="2026.1-rc1")
+    # Meanwhile someone reopens the task: the server refuses, the error names the field, nothing is lost.
+    a.call("PUT", f"/tasks/{task['id']}", json={"status": "todo"})
+    row.get_by_label("Title").fill("Backport to stable/2026.1")
+    row.get_by_role("button", name="Save").click()
+    expect(row.locator(f"#task-{task['id']}-milestone-err")).to_have_text("A milestone can be set only on merged tasks")
+    expect(row.get_by_label("Title")).to_have_value("Backport to stable/2026.1")
+    assert a.get(f"/tasks/{task['id']}")["milestone_id"] is None
+    a.call("PUT", f"/tasks/{task['id']}", json={"status": "merged"})
+    row.get_by_role("button", name="Save").click()
+    expect(row.get_by_label("Title")).to_have_count(0)
+    saved = a.get(f"/tasks/{task['id']}")
+    assert (saved["title"], saved["milestone_id"]) == ("Backport to stable/2026.1", metal["rc1"]["id"])
+    expect(row.locator(".tag")).to_have_text(["stable/2026.1", "2026.1-rc1"])
+    # Another branch drops the milestone.
+    row.get_by_role("button", name="Edit").click()
+    row.get_by_label("Branch").select_option(label="master")
+    expect(row.get_by_label("Milestone")).to_have_value("")
+    row.get_by_role("button", name="Save").click()
+    expect(row.get_by_label("Title")).to_have_count(0)
+    expect(row.locator(".tag")).to_have_count(0)
+    saved = a.get(f"/tasks/{task['id']}")
+    assert (saved["branch_id"], saved["milestone_id"]) == (metal["master"]["id"], None)

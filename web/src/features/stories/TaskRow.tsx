@@ -6,6 +6,7 @@ import { UserPicker } from "../../components/Pickers";
 import { StatusBadge } from "../../components/StatusBadge";
 import { UserName } from "../../components/UserName";
 import { PRIORITIES, STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
+import { BranchFields, BranchLabel } from "./TaskBranch";
 import { useTaskUpdate } from "./useTaskUpdate";
 
 /** One task: status and priority change inline; "Edit" (or e) opens title, assignee and notes. */
@@ -15,18 +16,23 @@ export function TaskRow({ task, canEdit }: { task: Task; canEdit: boolean }) {
   const [title, setTitle] = useState(task.title);
   const [notes, setNotes] = useState(task.link ?? "");
   const [assigning, setAssigning] = useState(false);
+  const [branch, setBranch] = useState(task.branch_id);
+  const [milestone, setMilestone] = useState(task.milestone_id);
   const fid = `task-${task.id}`;
-  const fields = ["title", "link", "status", "priority", "assignee_id"];
+  const fields = ["title", "link", "status", "priority", "assignee_id", "branch_id", "milestone_id"];
 
   const save = (e: React.FormEvent) => {
     e.preventDefault();
-    update.mutate({ title, link: notes || null }, { onSuccess: () => setEditing(false) });
+    const where = branch !== task.branch_id || milestone !== task.milestone_id ? { branch_id: branch, milestone_id: milestone } : {};
+    update.mutate({ title, link: notes || null, ...where }, { onSuccess: () => setEditing(false) });
   };
 
   return (
     <div className="task-row" data-nav-item tabIndex={0} aria-label={`Task ${task.title}`} data-task-id={task.id}>
       <div className="task-line">
-        <span className="task-title">{task.title}</span>
+        <span className="task-title">
+          {task.title} <BranchLabel task={task} />
+        </span>
         {!canEdit && (
           <>
             <StatusBadge status={task.status} /> <span className="badge">{task.priority}</span>
@@ -93,6 +99,17 @@ export function TaskRow({ task, canEdit }: { task: Task; canEdit: boolean }) {
           <label htmlFor={`${fid}-notes`}>Notes (markdown)</label>
           <textarea id={`${fid}-notes`} value={notes} onChange={(e) => setNotes(e.target.value)} rows={3} />
           <FieldError id={`${fid}-notes-err`} message={errorFor(update.error, "link")} />
+          <BranchFields
+            task={task}
+            status={task.status}
+            branchId={branch}
+            milestoneId={milestone}
+            onChange={(b, m) => {
+              setBranch(b);
+              setMilestone(m);
+            }}
+            errors={{ branch: errorFor(update.error, "branch_id"), milestone: errorFor(update.error, "milestone_id") }}
+          />
           <button type="submit" disabled={update.isPending}>
             Save
           </button>
