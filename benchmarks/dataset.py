@@ -442,7 +442,9 @@ class Loader:
             lane_ids = [f.result() for f in lane_jobs]
             board_id = None
             if lane_ids:
-                # The board, then its cards (they point at ordinary stories and their first tasks).
+                # The board, then its cards (they point at ordinary stories and their first tasks). This
+                # thread's connection has been idle since the huge story: the server may have closed it.
+                self._conn().close()
                 board_id = self._board(plan.board_title, lane_ids)
                 card_jobs = []
                 for lane, lane_id in enumerate(lane_ids):
