@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { api, ApiError, get } from "../../api/client";
-import { useSearch } from "../../api/queries";
+import { useSearch, useSelf } from "../../api/queries";
 import type { Story, StoryUpdate, User } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { Time } from "../../components/Time";
@@ -123,10 +123,13 @@ function TypeEditor({ story }: { story: Story }) {
 
 function AccessList({ story, canEdit }: { story: Story; canEdit: boolean }) {
   const refresh = useRefreshStory(story.id);
+  const self = useSelf();
+  const [leaving, setLeaving] = useState(false);
   const change = useMutation({
     mutationFn: ({ kind, id, add }: { kind: "users" | "teams"; id: number; add: boolean }) =>
       api(add ? "PUT" : "DELETE", `/stories/${story.id}/${kind}/${id}`),
     onSuccess: () => refresh(),
+    onSettled: () => setLeaving(false),
   });
   const users = (story.users ?? []) as unknown as User[];
   const teams = (story.teams ?? []) as unknown as Named[];
@@ -143,7 +146,12 @@ function AccessList({ story, canEdit }: { story: Story; canEdit: boolean }) {
                 type="button"
                 aria-label={`Remove ${u.full_name} from the access list`}
                 disabled={change.isPending}
-                onClick={() => change.mutate({ kind: "users", id: u.id, add: false })}
+                onClick={() => {
+                  change.reset();
+                  // Taking yourself off may cut your own access: ask first.
+                  if (u.id === self.data?.id) setLeaving(true);
+                  else change.mutate({ kind: "users", id: u.id, add: false });
+                }}
               >
                 ×
               </button>
@@ -170,6 +178,17 @@ function AccessList({ story, canEdit }: { story: Story; canEdit: boolean }) {
         ))}
         {teams.length === 0 && <li className="muted">No teams</li>}
       </ul>
+      {leaving && self.data && (
+        <div className="confirm" role="group" aria-label="Confirm removing yourself">
+          <p>Remove yourself? Unless a team you belong to is on the list, you will no longer see this story.</p>
+          <button type="button" autoFocus disabled={change.isPending} onClick={() => self.data && change.mutate({ kind: "users", id: self.data.id, add: false })}>
+            Yes, remove me
+          </button>{" "}
+          <button type="button" onClick={() => setLeaving(false)}>
+            Cancel
+          </button>
+        </div>
+      )}
       <FieldError id="access-list-err" message={message} />
       {canEdit && (
         <div className="access-pickers">
