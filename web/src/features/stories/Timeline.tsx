@@ -1,11 +1,11 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { api, apiPage } from "../../api/client";
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
+import { apiPage } from "../../api/client";
+import { useSelf } from "../../api/queries";
 import type { TimelineEvent } from "../../api/types";
-import { errorFor, FieldError } from "../../components/FieldError";
-import { Markdown } from "../../components/Markdown";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
+import { CommentBody, CommentForm } from "./Comment";
 import { describeEvent } from "./describeEvent";
 
 const PAGE = 50;
@@ -27,8 +27,15 @@ export function Timeline({ storyId, canComment }: { storyId: number; canComment:
       return last.items.length === PAGE && (last.total === null || seen < last.total) ? seen : undefined;
     },
   });
-  const list = events.data?.pages.flatMap((p) => p.items) ?? [];
+  const list = useMemo(() => events.data?.pages.flatMap((p) => p.items) ?? [], [events.data]);
   const total = events.data?.pages[0]?.total;
+  const self = useSelf();
+  const selfId = canComment ? (self.data?.id ?? null) : null;
+  // Who wrote each loaded comment, to say whose comment a reply answers.
+  const authors = useMemo(
+    () => new Map(list.filter((e) => e.comment).map((e) => [e.comment?.id ?? 0, e.author_id])),
+    [list],
+  );
   return (
     <section aria-labelledby="timeline-title" className="timeline">
       <h2 id="timeline-title">Timeline{total ? ` (${total})` : ""}</h2>
@@ -36,14 +43,28 @@ export function Timeline({ storyId, canComment }: { storyId: number; canComment:
       {events.isError && <p role="alert" className="field-error">{(events.error as Error).message}</p>}
       <ol className="events">
         {list.map((event) => (
-          <li key={event.id} className={event.comment ? "event comment" : "event"} data-nav-item tabIndex={-1}>
+          <li
+            key={event.id}
+            id={event.comment ? `comment-${event.comment.id}` : undefined}
+            className={event.comment ? "event comment" : "event"}
+            data-nav-item
+            tabIndex={-1}
+          >
             <p className="event-head">
               <UserName id={event.author_id} /> {event.comment ? "commented" : describeEvent(event)}{" "}
               <span className="muted">
                 <Time value={event.created_at} />
               </span>
             </p>
-            {event.comment && <Markdown source={event.comment.content} />}
+            {event.comment && (
+              <CommentBody
+                storyId={storyId}
+                event={event}
+                comment={event.comment}
+                repliedAuthor={event.comment.in_reply_to === null ? undefined : authors.get(event.comment.in_reply_to)}
+                selfId={selfId}
+              />
+            )}
           </li>
         ))}
       </ol>
@@ -53,39 +74,5 @@ export function Timeline({ storyId, canComment }: { storyId: number; canComment:
         </button>
       )}
     </section>
-  );
-}
-
-function CommentForm({ storyId }: { storyId: number }) {
-  const [content, setContent] = useState("");
-  const queryClient = useQueryClient();
-  const post = useMutation({
-    mutationFn: () => api<TimelineEvent>("POST", `/stories/${storyId}/comments`, undefined, { content }),
-    onSuccess: () => {
-      setContent("");
-      void queryClient.invalidateQueries({ queryKey: ["story-events", storyId] });
-    },
-  });
-  return (
-    <form
-      className="comment-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (content.trim()) post.mutate();
-      }}
-    >
-      <label htmlFor="comment">Add a comment (markdown; indent or fence pasted logs with ```)</label>
-      <textarea
-        id="comment"
-        rows={4}
-        value={content}
-        onChange={(e) => setContent(e.target.value)}
-        aria-describedby={post.error ? "comment-err" : undefined}
-      />
-      <FieldError id="comment-err" message={errorFor(post.error, "content") ?? errorFor(post.error, "*", ["content"])} />
-      <button type="submit" disabled={post.isPending || !content.trim()}>
-        Comment
-      </button>
-    </form>
   );
 }
