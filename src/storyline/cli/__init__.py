@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from storyline.cli.planning import boards_app, dashboards_app, priorities_app, stale_app, worklists_app
 from storyline.cli.projects import projects_app
 from storyline.cli.server import db_app, serve
 from storyline.cli.teams import security_app, teams_app, worker
@@ -28,6 +29,11 @@ app.add_typer(projects_app, name="projects")
 app.add_typer(teams_app, name="teams")
 app.add_typer(security_app, name="security")
 app.command("worker")(worker)
+app.add_typer(worklists_app, name="worklists")
+app.add_typer(boards_app, name="boards")
+app.add_typer(dashboards_app, name="dashboards")
+app.add_typer(priorities_app, name="priorities")
+app.add_typer(stale_app, name="stale")
 
 
 def main() -> None:
