@@ -150,3 +150,36 @@ def test_priority_list_reordered_by_keyboard_and_shown_on_the_story_page(admin_p
     expect(card).to_be_focused()
     positions = _preview(world, "GET", f"/stories/{next_['id']}/priority_lists")
     assert [p["position"] for p in positions] == [0]
+
+
+def test_manual_worklist_add_reorder_remove_readd_archive(admin_page: Page, world: World) -> None:
+    a = world.api()
+    one = a.post("/stories", {"title": "Worklist story one"})
+    two = a.post("/stories", {"title": "Worklist story two"})
+    page = admin_page
+    page.goto("/planning")
+    page.get_by_label("Worklist title").fill("x" * 101)  # too long: refused, nothing created
+    page.get_by_role("button", name="Create worklist").click()
+    expect(page.locator("#worklist-title-err")).to_be_visible()
+    page.get_by_label("Worklist title").fill("My reading list")
+    page.get_by_role("button", name="Create worklist").click()
+    expect(page).to_have_url(re.compile(r"/worklist/\d+$"))
+    list_id = int(page.url.rsplit("/", 1)[1])
+    assert [w["title"] for w in a.get("/worklists", creator_id=world.admin["id"]) if w["title"].startswith("x")] == []
+    form = page.get_by_role("form", name="Add to My reading list")
+    for story in (one, two):
+        form.get_by_label("Number to add to My reading list").fill(str(story["id"]))
+        form.get_by_role("button", name="Add").click()
+        expect(page.get_by_role("listitem", name=story["title"])).to_be_visible()
+    page.get_by_role("button", name="Move Worklist story two up").click()
+    expect(page.get_by_test_id("order-announcer")).to_have_text("Moved Worklist story two to position 1.")
+    assert _lane_items(world, list_id) == [two["id"], one["id"]]
+    page.get_by_role("button", name="Remove Worklist story two").click()
+    expect(page.get_by_role("listitem", name="Worklist story two")).to_have_count(0)
+    assert _lane_items(world, list_id) == [one["id"]]
+    page.get_by_role("button", name="Re-add").click()
+    expect(page.get_by_role("listitem", name="Worklist story two")).to_be_visible()
+    assert _lane_items(world, list_id) == [one["id"], two["id"]]
+    page.get_by_role("button", name="Archive worklist").click()
+    expect(page.get_by_role("button", name="Restore worklist")).to_be_visible()
+    assert a.get(f"/worklists/{list_id}")["archived"] is True
