@@ -36,7 +36,7 @@ def test_board_created_in_the_client_moves_cards_by_drag_and_drop_and_keyboard(a
 
     for story in (first, second):
         page.get_by_label("Number to add to Backlog").fill(str(story["id"]))
-        page.get_by_role("form", name="Add to Backlog").get_by_role("button", name="Add").click()
+        page.get_by_role("form", name="Add to Backlog").get_by_role("button", name="Add", exact=True).click()
         expect(page.get_by_role("list", name="Cards of Backlog").get_by_role("listitem", name=story["title"])).to_be_visible()
     assert _lane_items(world, backlog) == [first["id"], second["id"]]
 
@@ -96,6 +96,7 @@ def test_a_refused_move_is_rolled_back_with_the_reason(bob_page: Page, world: Wo
     card.focus()
     page.keyboard.press("Alt+ArrowRight")
     expect(page.get_by_role("alert")).to_contain_text("The move was refused and undone")
+    expect(page.get_by_text("You may look at this board but not move its cards.")).to_be_visible()
     expect(page.get_by_role("list", name="Cards of Bob todo").get_by_role("listitem")).to_have_count(1)
     expect(page.get_by_role("list", name="Cards of Bob done").get_by_role("listitem")).to_have_count(0)
     assert _lane_items(world, todo["id"]) == [story["id"]] and _lane_items(world, done["id"]) == []
@@ -167,10 +168,12 @@ def test_manual_worklist_add_reorder_remove_readd_archive(admin_page: Page, worl
     list_id = int(page.url.rsplit("/", 1)[1])
     assert [w["title"] for w in a.get("/worklists", creator_id=world.admin["id"]) if w["title"].startswith("x")] == []
     form = page.get_by_role("form", name="Add to My reading list")
-    for story in (one, two):
-        form.get_by_label("Number to add to My reading list").fill(str(story["id"]))
-        form.get_by_role("button", name="Add").click()
-        expect(page.get_by_role("listitem", name=story["title"])).to_be_visible()
+    form.get_by_label("Number to add to My reading list").fill(str(one["id"]))
+    form.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("listitem", name=one["title"])).to_be_visible()
+    form.get_by_label("Number to add to My reading list").fill("Worklist story two")  # words: pick a match
+    form.get_by_role("button", name="Add Worklist story two").click()
+    expect(page.get_by_role("listitem", name=two["title"])).to_be_visible()
     page.get_by_role("button", name="Move Worklist story two up").click()
     expect(page.get_by_test_id("order-announcer")).to_have_text("Moved Worklist story two to position 1.")
     assert _lane_items(world, list_id) == [two["id"], one["id"]]

@@ -1,8 +1,9 @@
 import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
+import { useSearch } from "../../api/queries";
 import { errorFor, FieldError } from "../../components/FieldError";
 
-/** Add a story or a task, by its number, to a list. */
+/** Add a story or a task to a list: by its number, or by picking it among those matching words typed. */
 export function AddItemForm({
   label,
   onAdd,
@@ -15,10 +16,14 @@ export function AddItemForm({
   const id = useId();
   const [type, setType] = useState<"story" | "task">("story");
   const [number, setNumber] = useState("");
+  const words = /^\s*\d*\s*$/.test(number) ? "" : number.trim();
+  const found = useSearch<{ id: number; title: string }>(type === "story" ? "stories" : "tasks", words, 6);
   const add = useMutation({
-    mutationFn: () => {
-      const n = Number(number);
-      if (!Number.isInteger(n) || n <= 0) return Promise.reject(new Error("Give the number of a story or task."));
+    mutationFn: (picked?: number) => {
+      const n = picked ?? Number(number);
+      if (!Number.isInteger(n) || n <= 0) {
+        return Promise.reject(new Error("Give the number of a story or task, or pick one of those found."));
+      }
       return onAdd(type, n);
     },
     onSuccess: () => {
@@ -28,7 +33,7 @@ export function AddItemForm({
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    add.mutate();
+    add.mutate(undefined);
   };
   const error = errorFor(add.error, "*");
   return (
@@ -41,12 +46,12 @@ export function AddItemForm({
         <option value="task">Task</option>
       </select>
       <label className="visually-hidden" htmlFor={`${id}-n`}>
-        Number to add to {label}
+        Number to add to {label}, or words to find it
       </label>
       <input
         id={`${id}-n`}
         inputMode="numeric"
-        placeholder="Number"
+        placeholder="Number or words"
         value={number}
         onChange={(e) => setNumber(e.target.value)}
         aria-invalid={!!error}
@@ -57,6 +62,18 @@ export function AddItemForm({
         Add
       </button>
       <FieldError id={`${id}-err`} message={error} />
+      {words && found.data && (
+        <ul className="options" aria-label={`Found for ${label}`}>
+          {found.data.map((hit) => (
+            <li key={hit.id}>
+              <button type="button" onClick={() => add.mutate(hit.id)} disabled={add.isPending}>
+                Add {hit.title}
+              </button>
+            </li>
+          ))}
+          {found.data.length === 0 && <li className="muted">Nothing matches.</li>}
+        </ul>
+      )}
     </form>
   );
 }

@@ -115,7 +115,11 @@ export function BoardPage() {
       setMoveError(message);
       setAnnounce(message);
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: boardKey(boardId) }),
+    onSettled: (_data, error) => {
+      // A refusal may mean the rights changed meanwhile: ask for them again too.
+      if (error) void queryClient.invalidateQueries({ queryKey: ["planning", "permissions", "boards", boardId] });
+      return queryClient.invalidateQueries({ queryKey: boardKey(boardId) });
+    },
   });
 
   const dueDate = useMutation({
