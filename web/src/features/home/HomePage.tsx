@@ -7,6 +7,7 @@ import type { TimelineEvent } from "../../api/types";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { describeEvent } from "../stories/describeEvent";
+import { FollowedActivity, HomeSearch, StoryCard } from "./Dashboard";
 import { UserTasks } from "./UserTasks";
 
 export function HomePage() {
@@ -19,7 +20,12 @@ export function HomePage() {
       {self.data ? (
         <>
           <h1>Welcome, {self.data.full_name}</h1>
-          <UserTasks userId={self.data.id} title="My tasks" />
+          <div className="dashboard">
+            <UserTasks userId={self.data.id} title="My tasks" />
+            <StoryCard title="Stories I follow" query={{ subscriber_id: self.data.id }} empty="You follow no story yet." />
+            <StoryCard title="Stories I created" query={{ creator_id: self.data.id }} empty="You have created no story yet." />
+          </div>
+          <FollowedActivity />
         </>
       ) : (
         <>
@@ -28,6 +34,7 @@ export function HomePage() {
             A task tracker for large open-source communities. Search above (press <kbd>/</kbd>), or{" "}
             <Link to="/login">log in</Link> to see your tasks.
           </p>
+          <HomeSearch />
         </>
       )}
       <RecentActivity />

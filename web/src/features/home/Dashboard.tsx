@@ -1,0 +1,118 @@
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import { get } from "../../api/client";
+import type { Story } from "../../api/types";
+import type { components } from "../../api/schema";
+import { StatusBadge } from "../../components/StatusBadge";
+import { Time } from "../../components/Time";
+import { UserName } from "../../components/UserName";
+import { describeEvent } from "../stories/describeEvent";
+
+type InboxEvent = components["schemas"]["SubscriptionEventOut"];
+
+/** A short list of stories (the newest changes first) under a heading. */
+export function StoryCard({ title, query, empty }: { title: string; query: Record<string, number>; empty: string }) {
+  const id = `card-${title.replace(/\W+/g, "-").toLowerCase()}`;
+  const stories = useQuery({
+    queryKey: ["home-stories", query],
+    queryFn: () => get<Story[]>("/stories", { ...query, sort_field: "updated_at", sort_dir: "desc", limit: 10 }),
+  });
+  return (
+    <section aria-labelledby={id} className="card-section">
+      <h2 id={id}>{title}</h2>
+      {stories.isPending && <p className="muted">Loading…</p>}
+      {stories.isError && <p role="alert">{(stories.error as Error).message}</p>}
+      {stories.data?.length === 0 && <p className="muted">{empty}</p>}
+      <ul className="plain">
+        {stories.data?.map((s) => (
+          <li key={s.id} data-nav-item tabIndex={-1}>
+            <Link to={`/story/${s.id}`}>
+              #{s.id} {s.title}
+            </Link>{" "}
+            <StatusBadge status={s.status} />{" "}
+            <span className="muted">
+              <Time value={s.updated_at ?? s.created_at} />
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function storyOf(e: InboxEvent): { id: number; title: string | null } | null {
+  try {
+    const info = JSON.parse(e.event_info ?? "null") as Record<string, unknown> | null;
+    if (info && typeof info.story_id === "number") {
+      return { id: info.story_id, title: typeof info.story_title === "string" ? info.story_title : null };
+    }
+  } catch {
+    // not JSON: no story to link
+  }
+  return null;
+}
+
+/** The logged-in user's inbox: what happened lately on the stories, tasks and projects they follow. */
+export function FollowedActivity() {
+  const events = useQuery({
+    queryKey: ["subscription-events"],
+    queryFn: () => get<InboxEvent[]>("/subscription_events", { sort_field: "id", sort_dir: "desc", limit: 25 }),
+  });
+  return (
+    <section aria-labelledby="followed-title">
+      <h2 id="followed-title">Activity on what I follow</h2>
+      {events.isPending && <p className="muted">Loading…</p>}
+      {events.isError && <p role="alert">{(events.error as Error).message}</p>}
+      {events.data?.length === 0 && (
+        <p className="muted">Nothing yet. Subscribe to a story to hear about its changes here.</p>
+      )}
+      <ul className="plain activity">
+        {events.data?.map((e) => {
+          const story = storyOf(e);
+          return (
+            <li key={e.id} data-nav-item tabIndex={-1}>
+              <UserName id={e.author_id} /> {describeEvent(e)}
+              {story && (
+                <>
+                  {" "}
+                  in <Link to={`/story/${story.id}`}>{story.title ? `#${story.id} ${story.title}` : `story #${story.id}`}</Link>
+                </>
+              )}{" "}
+              <span className="muted">
+                <Time value={e.created_at} />
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+/** A search form for the home page (the header's box also searches as you type). */
+export function HomeSearch() {
+  const [q, setQ] = useState("");
+  const navigate = useNavigate();
+  return (
+    <form
+      className="inline home-search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (q.trim()) navigate(`/search?q=${encodeURIComponent(q.trim())}`);
+      }}
+    >
+      <label htmlFor="home-search" className="visually-hidden">
+        Find stories, tasks, projects or people
+      </label>
+      <input
+        id="home-search"
+        type="search"
+        placeholder="Find stories, tasks, projects or people"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+      />
+      <button type="submit">Search</button>
+    </form>
+  );
+}
