@@ -186,3 +186,25 @@ def test_manual_worklist_add_reorder_remove_readd_archive(admin_page: Page, worl
     page.get_by_role("button", name="Archive worklist").click()
     expect(page.get_by_role("button", name="Restore worklist")).to_be_visible()
     assert a.get(f"/worklists/{list_id}")["archived"] is True
+
+
+def test_automatic_worklist_from_a_search_shows_criteria_and_computed_items(admin_page: Page, world: World) -> None:
+    page = admin_page
+    nova = world.projects["nova"]
+    page.goto("/planning")
+    page.get_by_label("Worklist title").fill("Merged in nova")
+    page.get_by_label("Automatic: the results of a search").check()
+    page.get_by_label("Holds").select_option("Task")
+    page.get_by_role("searchbox", name="In project").fill("nova")
+    page.get_by_role("button", name="Add nova").click()
+    page.get_by_role("group", name="Task status, any of").get_by_label("Merged").check()
+    page.get_by_role("button", name="Create worklist").click()
+    expect(page).to_have_url(re.compile(r"/worklist/\d+$"))
+    list_id = int(page.url.rsplit("/", 1)[1])
+    expect(page.get_by_text("Automatic worklist")).to_be_visible()
+    expect(page.get_by_role("region", name="Criteria")).to_contain_text(
+        f"Tasks where Project is {nova['id']} and TaskStatus is merged")
+    items = world.api().get(f"/worklists/{list_id}/items")
+    assert len(items) >= 10 and all(i["item_type"] == "task" for i in items)
+    expect(page.get_by_role("heading", name=f"Items ({len(items)})")).to_be_visible()
+    expect(page.get_by_role("listitem", name="Task of story 00")).to_be_visible()

@@ -5,6 +5,8 @@ import { api, get } from "../../api/client";
 import { useSelf } from "../../api/queries";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { ProjectPicker } from "../../components/Pickers";
+import type { Project } from "../../api/types";
+import { STATUS_LABELS, STORY_STATUSES, TASK_STATUSES } from "../../lib/status";
 import { type Board, useProjectGroups, useTeams, type Worklist } from "./api";
 
 /** Boards and worklists the caller may see, and the forms that create them. */
@@ -116,15 +118,34 @@ function CreateWorklist() {
   const navigate = useNavigate();
   const [title, setTitle] = useState("");
   const [isPrivate, setPrivate] = useState(false);
+  const [automatic, setAutomatic] = useState(false);
+  const [kind, setKind] = useState<"Story" | "Task">("Task");
+  const [projects, setProjects] = useState<Project[]>([]);
+  const [statuses, setStatuses] = useState<string[]>([]);
+  const [tags, setTags] = useState("");
+  const [text, setText] = useState("");
   const create = useMutation({
-    mutationFn: () => api<Worklist>("POST", "/worklists", undefined, { title, private: isPrivate }),
+    mutationFn: () => {
+      if (!automatic) return api<Worklist>("POST", "/worklists", undefined, { title, private: isPrivate });
+      return api<Worklist>("POST", "/preview/worklists/from_search", undefined, {
+        title,
+        private: isPrivate,
+        type: kind,
+        project_id: projects[0]?.id ?? null,
+        [kind === "Task" ? "task_status" : "story_status"]: statuses,
+        tags: tags.split(",").map((t) => t.trim()).filter(Boolean),
+        text: text.trim() || null,
+      });
+    },
     onSuccess: (wl) => navigate(`/worklist/${wl.id}`),
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate();
   };
+  const fields = ["title", "project_id", "tags", "text"];
   const titleError = errorFor(create.error, "title");
+  const statusChoices: readonly string[] = kind === "Task" ? TASK_STATUSES : STORY_STATUSES;
   return (
     <form onSubmit={submit} aria-labelledby="create-worklist-title" className="planning-form">
       <h3 id="create-worklist-title">Create a worklist</h3>
@@ -140,7 +161,53 @@ function CreateWorklist() {
       <label className="check">
         <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} /> Private
       </label>
-      <FieldError id="worklist-err" message={errorFor(create.error, "*", ["title"])} />
+      <label className="check">
+        <input type="checkbox" checked={automatic} onChange={(e) => setAutomatic(e.target.checked)} /> Automatic: the
+        results of a search <span className="badge">preview</span>
+      </label>
+      {automatic && (
+        <fieldset>
+          <legend>Search</legend>
+          <label htmlFor="search-kind">Holds</label>
+          <select
+            id="search-kind"
+            value={kind}
+            onChange={(e) => {
+              setKind(e.target.value as "Story" | "Task");
+              setStatuses([]);
+            }}
+          >
+            <option value="Task">Tasks</option>
+            <option value="Story">Stories</option>
+          </select>
+          <ProjectPicker
+            label="In project"
+            value={projects}
+            onChange={(p) => setProjects(p.slice(-1))}
+            error={errorFor(create.error, "project_id")}
+          />
+          <fieldset>
+            <legend>{kind === "Task" ? "Task status, any of" : "Story status, any of"}</legend>
+            {statusChoices.map((st) => (
+              <label key={st} className="check">
+                <input
+                  type="checkbox"
+                  checked={statuses.includes(st)}
+                  onChange={(e) => setStatuses(e.target.checked ? [...statuses, st] : statuses.filter((x) => x !== st))}
+                />{" "}
+                {STATUS_LABELS[st] ?? st}
+              </label>
+            ))}
+          </fieldset>
+          <label htmlFor="search-tags">Tags, all of (comma separated)</label>
+          <input id="search-tags" value={tags} onChange={(e) => setTags(e.target.value)} aria-invalid={!!errorFor(create.error, "tags")} />
+          <FieldError id="search-tags-err" message={errorFor(create.error, "tags")} />
+          <label htmlFor="search-text">Title contains</label>
+          <input id="search-text" value={text} onChange={(e) => setText(e.target.value)} aria-invalid={!!errorFor(create.error, "text")} />
+          <FieldError id="search-text-err" message={errorFor(create.error, "text")} />
+        </fieldset>
+      )}
+      <FieldError id="worklist-err" message={errorFor(create.error, "*", fields)} />
       <button type="submit" disabled={create.isPending}>
         Create worklist
       </button>
