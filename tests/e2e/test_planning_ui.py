@@ -77,6 +77,14 @@ def test_board_created_in_the_client_moves_cards_by_drag_and_drop_and_keyboard(a
     page.get_by_role("button", name="Save date").click()
     expect(alpha.locator(".card-due time")).to_have_attribute("datetime", re.compile("^2027-04-02"))
     screenshot(page, "board")
+    # On a phone the lanes stack and nothing overflows the page.
+    page.set_viewport_size({"width": 390, "height": 800})
+    lanes = page.locator("section.lane")
+    expect(lanes.nth(1)).to_be_visible()
+    first_box, second_box = lanes.nth(0).bounding_box(), lanes.nth(1).bounding_box()
+    assert first_box and second_box and second_box["y"] > first_box["y"] + first_box["height"] - 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "board-narrow")
 
 
 def test_a_refused_move_is_rolled_back_with_the_reason(bob_page: Page, world: World) -> None:

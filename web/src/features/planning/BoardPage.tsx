@@ -313,7 +313,7 @@ function DueDateRow({ due, onChanged }: { due: DueDate; onChanged: () => unknown
   });
   return (
     <li>
-      <strong>{due.name}</strong> <Time value={due.date} /> <span className="muted">({due.count} card(s))</span>
+      <strong>{due.name}</strong> <Time value={due.date} /> <span className="muted">({due.count} stories and tasks assigned)</span>
       {due.editable && (
         <span className="inline">
           <label className="check" htmlFor={`due-${due.id}`}>
