@@ -89,7 +89,11 @@ export function BoardPage() {
     }
   });
 
+  // Moves run one after the other (each shows at once); the board is read again after the last.
+  const moveKey = ["planning", "move", "board", boardId];
   const move = useMutation({
+    mutationKey: moveKey,
+    scope: { id: moveKey.join("/") },
     mutationFn: ({ cardId, from, to }: Move) => {
       const lanes = board.data ? lanesOf(board.data) : [];
       const source = lanes[from.lane];
@@ -118,6 +122,7 @@ export function BoardPage() {
     onSettled: (_data, error) => {
       // A refusal may mean the rights changed meanwhile: ask for them again too.
       if (error) void queryClient.invalidateQueries({ queryKey: ["planning", "permissions", "boards", boardId] });
+      if (queryClient.isMutating({ mutationKey: moveKey }) > 1) return;
       return queryClient.invalidateQueries({ queryKey: boardKey(boardId) });
     },
   });

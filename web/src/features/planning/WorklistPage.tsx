@@ -141,7 +141,10 @@ export function OrderedItems({
     });
   };
 
+  const moveKey = ["planning", "move", "worklist", worklist.id];
   const reorder = useMutation({
+    mutationKey: moveKey,
+    scope: { id: moveKey.join("/") },
     mutationFn: ({ cardId, index }: { cardId: number; index: number }) => moveItem(worklist.id, cardId, worklist.id, index),
     onMutate: async ({ cardId, index }) => {
       await queryClient.cancelQueries({ queryKey });
@@ -158,7 +161,10 @@ export function OrderedItems({
       if (context) setItems(worklist, context.before);
       setAnnounce(`The move was refused and undone: ${(error as Error).message}`);
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey }),
+    onSettled: () => {
+      if (queryClient.isMutating({ mutationKey: moveKey }) > 1) return;
+      return queryClient.invalidateQueries({ queryKey });
+    },
   });
 
   const remove = useMutation({
