@@ -42,7 +42,9 @@ def test_project_page_filters_sorts_and_pages(page: Page, world: World) -> None:
 def test_project_by_name_and_story_rows_by_keyboard(admin_page: Page, world: World) -> None:
     page = admin_page
     page.goto("/project/nova?sort=id&dir=asc")
-    expect(page.locator("table.stories tbody tr")).to_have_count(25)
+    # A logged-in user's page size is their preference (StoryBoard's default when unset).
+    size = world.api().get(f"/users/{world.admin['id']}/preferences")["project_detail_page_size"]
+    expect(page.locator("table.stories tbody tr")).to_have_count(size)
     page.locator("body").press("j")
     page.keyboard.press("j")
     focused = page.locator("table.stories tbody tr").nth(1)

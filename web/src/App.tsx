@@ -8,6 +8,10 @@ import { LoginPage } from "./features/auth/LoginPage";
 import { HomePage } from "./features/home/HomePage";
 import { UserPage } from "./features/home/UserPage";
 import { ProjectGroupPage } from "./features/projects/ProjectGroupPage";
+import { AdminPage } from "./features/admin/AdminPage";
+import { PreferencesPage } from "./features/preferences/PreferencesPage";
+import { TeamPage } from "./features/teams/TeamPage";
+import { TeamsPage } from "./features/teams/TeamsPage";
 import { ProjectPage } from "./features/projects/ProjectPage";
 import { SearchPage } from "./features/search/SearchPage";
 import { CreateStoryPage } from "./features/stories/CreateStoryPage";
@@ -50,6 +54,10 @@ const routes = [
       { path: "/account/tokens", element: <TokensPage /> },
       { path: "/project/*", element: <ProjectPage /> },
       { path: "/project-group/*", element: <ProjectGroupPage /> },
+      { path: "/teams", element: <TeamsPage /> },
+      { path: "/team/*", element: <TeamPage /> },
+      { path: "/preferences", element: <PreferencesPage /> },
+      { path: "/admin", element: <AdminPage /> },
       { path: "/user/:id", element: <UserPage /> },
       { path: "/search", element: <SearchPage /> },
       { path: "/planning", element: <PlanningPage /> },

@@ -69,10 +69,13 @@ export function Layout() {
             Home
           </NavLink>
           <NavLink to="/stories/new">New story</NavLink>
+          <NavLink to="/teams">Teams</NavLink>
           <NavLink to="/stories/report">Report a bug</NavLink>
           <NavLink to="/planning">Planning</NavLink>
           {token ? (
             <>
+              <NavLink to="/preferences">Preferences</NavLink>
+              {self.data?.is_superuser && <NavLink to="/admin">Admin</NavLink>}
               <span className="who" aria-label="Logged in as">
                 {self.data?.full_name ?? (self.isError ? "Token refused" : "…")}
               </span>

@@ -3,6 +3,8 @@ import { useEffect, useMemo } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { get } from "../../api/client";
 import type { Project, ProjectGroup } from "../../api/types";
+import { pageSize } from "../preferences/prefs";
+import { usePreferences } from "../preferences/usePreferences";
 import { BranchList } from "./Branches";
 import { Listing, useListParams } from "./Listing";
 import { ViewNav } from "./ViewNav";
@@ -22,7 +24,8 @@ export function ProjectGroupPage() {
     enabled: groupId !== undefined,
   });
   const [params] = useSearchParams();
-  const [filters, set] = useListParams();
+  const prefs = usePreferences();
+  const [filters, set] = useListParams(pageSize(prefs.data, "project_group_detail_stories_page_size") ?? 25);
   const names = useMemo(() => new Map((projects.data ?? []).map((p) => [p.id, p.name])), [projects.data]);
   useEffect(() => {
     if (group.data) document.title = `${group.data.title} · Storyline`;
@@ -54,6 +57,7 @@ export function ProjectGroupPage() {
       </section>
       <ViewNav view={view} label="Project group views" />
       {groupId !== undefined &&
+        prefs.settled &&
         (view === "branches" ? (
           <BranchList scope={{ project_group_id: groupId }} projectNames={names} />
         ) : (

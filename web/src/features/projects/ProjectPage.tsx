@@ -1,6 +1,8 @@
 import { useEffect } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { useProject } from "../../api/queries";
+import { pageSize } from "../preferences/prefs";
+import { usePreferences } from "../preferences/usePreferences";
 import { BranchList } from "./Branches";
 import { Listing, useListParams } from "./Listing";
 import { ViewNav } from "./ViewNav";
@@ -10,7 +12,8 @@ export function ProjectPage() {
   const ref = useParams()["*"];
   const project = useProject(ref);
   const [params] = useSearchParams();
-  const [filters, set] = useListParams();
+  const prefs = usePreferences();
+  const [filters, set] = useListParams(pageSize(prefs.data, "project_detail_page_size") ?? 25);
   useEffect(() => {
     if (project.data) document.title = `${project.data.name} · Storyline`;
   }, [project.data]);
@@ -34,6 +37,7 @@ export function ProjectPage() {
         <Link to={`/stories/new?project=${projectId ?? ""}`}>New story in this project</Link>
       </div>
       {projectId !== undefined &&
+        prefs.settled &&
         (view === "branches" ? (
           <BranchList scope={{ project_id: projectId }} />
         ) : (

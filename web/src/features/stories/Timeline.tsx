@@ -1,10 +1,13 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
+import { Link } from "react-router-dom";
 import { apiPage } from "../../api/client";
 import { useSelf } from "../../api/queries";
 import type { TimelineEvent } from "../../api/types";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
+import { shownEventTypes } from "../preferences/prefs";
+import { usePreferences } from "../preferences/usePreferences";
 import { CommentBody, CommentForm } from "./Comment";
 import { describeEvent } from "./describeEvent";
 
@@ -12,15 +15,20 @@ const PAGE = 50;
 
 /** Comments and events, newest first, a page at a time (a huge story has thousands). */
 export function Timeline({ storyId, canComment }: { storyId: number; canComment: boolean }) {
+  // The reader's preferences may hide some event types; everything is asked for otherwise.
+  const prefs = usePreferences();
+  const shown = shownEventTypes(prefs.data);
   const events = useInfiniteQuery({
-    queryKey: ["story-events", storyId],
+    queryKey: ["story-events", storyId, shown],
     queryFn: ({ pageParam }) =>
       apiPage<TimelineEvent>(`/stories/${storyId}/events`, {
         sort_field: "id",
         sort_dir: "desc",
         limit: PAGE,
         offset: pageParam,
+        event_type: shown,
       }),
+    enabled: prefs.settled && shown?.length !== 0,
     initialPageParam: 0,
     getNextPageParam: (last, pages) => {
       const seen = pages.reduce((n, p) => n + p.items.length, 0);
@@ -41,6 +49,14 @@ export function Timeline({ storyId, canComment }: { storyId: number; canComment:
       <h2 id="timeline-title">Timeline{total ? ` (${total})` : ""}</h2>
       {canComment ? <CommentForm storyId={storyId} /> : <p className="muted">Log in to comment.</p>}
       {events.isError && <p role="alert" className="field-error">{(events.error as Error).message}</p>}
+      {shown !== null && (
+        <p className="muted">
+          {shown.length === 0
+            ? "Your preferences hide every event type."
+            : "Some event types are hidden by your preferences."}{" "}
+          <Link to="/preferences">Change</Link>
+        </p>
+      )}
       <ol className="events">
         {list.map((event) => (
           <li

@@ -1,0 +1,130 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useId, useState } from "react";
+import { Link, useParams } from "react-router-dom";
+import { api, get } from "../../api/client";
+import { useSearch, useSelf } from "../../api/queries";
+import type { Project, Team, User } from "../../api/types";
+import { errorFor, FieldError } from "../../components/FieldError";
+
+/** A team: its members (superusers add and remove them) and its projects. */
+export function TeamPage() {
+  const ref = useParams()["*"] ?? "";
+  const self = useSelf();
+  const team = useQuery({ queryKey: ["team", ref], queryFn: () => get<Team>(`/teams/${ref}`), enabled: ref !== "" });
+  const teamId = team.data?.id;
+  const members = useQuery({
+    queryKey: ["team-users", teamId],
+    queryFn: () => get<User[]>(`/teams/${teamId}/users`, { sort_field: "full_name", sort_dir: "asc", limit: 500 }),
+    enabled: teamId !== undefined,
+  });
+  const projects = useQuery({
+    queryKey: ["team-projects", teamId],
+    queryFn: () => get<Project[]>(`/teams/${teamId}/projects`),
+    enabled: teamId !== undefined,
+  });
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    mutationFn: (user: User) => api("DELETE", `/teams/${teamId}/users/${user.id}`),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["team-users", teamId] }),
+  });
+  useEffect(() => {
+    if (team.data) document.title = `${team.data.name} · Storyline`;
+  }, [team.data]);
+  if (team.isError) {
+    return (
+      <section>
+        <h1>Team not found</h1>
+        <p>{(team.error as Error).message}</p>
+      </section>
+    );
+  }
+  const admin = !!self.data?.is_superuser;
+  return (
+    <section>
+      <p>
+        <Link to="/teams">All teams</Link>
+      </p>
+      <h1>{team.data?.name ?? "Team"}</h1>
+      {team.data?.security && <p className="badge">Security team</p>}
+      {team.data?.description && <p>{team.data.description}</p>}
+      <section aria-labelledby="members-title">
+        <h2 id="members-title">Members{members.data ? ` (${members.data.length})` : ""}</h2>
+        {members.data?.length === 0 && <p className="muted">No members.</p>}
+        <ul className="plain" aria-label="Members">
+          {members.data?.map((u) => (
+            <li key={u.id} data-nav-item tabIndex={-1}>
+              <Link to={`/user/${u.id}`}>{u.full_name}</Link>
+              {admin && (
+                <button
+                  type="button"
+                  className="link"
+                  data-nav-edit
+                  onClick={() => remove.mutate(u)}
+                  disabled={remove.isPending}
+                >
+                  Remove<span className="visually-hidden"> {u.full_name}</span>
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+        <FieldError id="member-remove-err" message={errorFor(remove.error, "*")} />
+        {admin && teamId !== undefined && <AddMember teamId={teamId} members={members.data ?? []} />}
+      </section>
+      <section aria-labelledby="team-projects-title">
+        <h2 id="team-projects-title">Projects</h2>
+        {projects.data?.length === 0 && <p className="muted">No projects.</p>}
+        <ul className="chips">
+          {projects.data?.map((p) => (
+            <li key={p.id} className="chip">
+              <Link to={`/project/${p.id}`}>{p.name}</Link>
+            </li>
+          ))}
+        </ul>
+      </section>
+    </section>
+  );
+}
+
+function AddMember({ teamId, members }: { teamId: number; members: User[] }) {
+  const [q, setQ] = useState("");
+  const id = useId();
+  const results = useSearch<User>("users", q.trim(), 8);
+  const queryClient = useQueryClient();
+  const add = useMutation({
+    mutationFn: (user: User) => api<User>("PUT", `/teams/${teamId}/users/${user.id}`),
+    onSuccess: () => {
+      setQ("");
+      void queryClient.invalidateQueries({ queryKey: ["team-users", teamId] });
+    },
+  });
+  const inTeam = new Set(members.map((m) => m.id));
+  const offered = (results.data ?? []).filter((u) => !inTeam.has(u.id));
+  return (
+    <div className="picker">
+      <label htmlFor={`${id}-q`}>Add a member</label>
+      <input
+        id={`${id}-q`}
+        type="search"
+        placeholder="Type a name"
+        autoComplete="off"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+        aria-describedby={`${id}-err`}
+      />
+      {q.trim() && (
+        <ul className="options" aria-label="Matching users">
+          {offered.map((u) => (
+            <li key={u.id}>
+              <button type="button" onClick={() => add.mutate(u)} disabled={add.isPending}>
+                Add {u.full_name}
+              </button>
+            </li>
+          ))}
+          {results.data && offered.length === 0 && <li className="muted">No other user matches.</li>}
+        </ul>
+      )}
+      <FieldError id={`${id}-err`} message={errorFor(add.error, "*")} />
+    </div>
+  );
+}
