@@ -320,8 +320,8 @@ def install_web(app: FastAPI, directory: Path = WEB_DIR) -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    from storyline.api.v1 import router as v1_router
-    from storyline.preview import router as preview_router
+    from storyline import preview
+    from storyline.api import v1
 
     settings = settings or load_settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
@@ -338,6 +338,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop()
+            engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -359,8 +360,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_sessions = make_sessionmaker(engine, write=False)
     install_error_handlers(app)
     install_openapi(app)
-    app.include_router(v1_router)
-    app.include_router(preview_router)
+    for router in v1.routers:
+        app.include_router(router, prefix=v1.PREFIX)
+    for router in preview.routers:
+        app.include_router(router, prefix=preview.PREFIX)
     install_web(app)
     app.add_middleware(V1PathMiddleware)
     if settings.cors_allowed_origins:

@@ -10,8 +10,10 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, String, and_, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from storyline.errors import BadRequest, ValidationFailed
 from storyline.schemas import MAX_ID
@@ -24,6 +26,28 @@ def ts(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     return value.replace(microsecond=0).isoformat() + "+00:00"
+
+
+class v1_ts(FunctionElement[str]):  # noqa: N801 (an SQL function, named like one)
+    """ts() computed by the database: `v1_ts(column)` selects the timestamp already formatted.
+
+    For lists of many rows this skips parsing each stored value into a datetime and formatting it
+    again in Python. Same text as ts(): whole seconds (truncated), explicit +00:00.
+    """
+
+    type = String()
+    name = "v1_ts"
+    inherit_cache = True
+
+
+@compiles(v1_ts, "sqlite")
+def _v1_ts_sqlite(element: v1_ts, compiler: Any, **kw: Any) -> str:
+    return "strftime('%%Y-%%m-%%dT%%H:%%M:%%S+00:00', %s)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(v1_ts, "postgresql")
+def _v1_ts_postgresql(element: v1_ts, compiler: Any, **kw: Any) -> str:
+    return """to_char(%s, 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')""" % compiler.process(element.clauses, **kw)
 
 
 def dumps(data: Any) -> bytes:
@@ -77,7 +101,7 @@ class Paging:
     sort_dir: str
 
 
-def paging(
+async def paging(
     limit: int | None = Query(None, description="Maximum rows; omitted = every row"),
     offset: int | None = Query(None, description="Rows to skip; when given, marker is ignored"),
     marker: int | None = Query(None, description="Id of the record the page starts after"),
@@ -102,11 +126,13 @@ def paginate(
     params: Paging,
     cap: int = 0,
     count: bool = True,
+    scalars: bool = True,
 ) -> Page:
     """Apply sort, keyset marker or offset, and limit to `stmt` (already filtered and visible).
 
     Ties are broken on id so keyset pages never skip or repeat rows. NULLs sort first ascending and
-    last descending on every backend.
+    last descending on every backend. Rows are the first column of each result row (an ORM entity)
+    unless `scalars` is false (a select of plain columns: whole rows).
     """
     sort_col = sort_columns.get(params.sort_field)
     if sort_col is None:
@@ -153,7 +179,8 @@ def paginate(
         query = query.limit(limit)
     elif limit == 0 and params.limit is not None:
         query = query.limit(0)
-    return Page(list(session.execute(query).scalars()), headers)
+    result = session.execute(query)
+    return Page(list(result.scalars() if scalars else result.all()), headers)
 
 
 def _after(col: Any, id_col: Any, value: Any, marker: int, asc: bool) -> Any:

@@ -5,6 +5,5 @@ from fastapi import APIRouter
 
 from storyline.preview import planning, security
 
-router = APIRouter(prefix="/preview")
-for module in (security, planning):
-    router.include_router(module.router)
+PREFIX = "/preview"
+routers: list[APIRouter] = [module.router for module in (security, planning)]

@@ -29,23 +29,29 @@ ONE = {200: {"model": StoryOut}}
 
 
 class StoryFilters:
-    def __init__(
-        self,
-        status: list[str] | None = Query(None, description="active, merged or invalid (any of)"),
-        assignee_id: int | None = None,
-        creator_id: int | None = None,
-        project_id: int | None = None,
-        project_group_id: int | None = None,
-        subscriber_id: int | None = None,
-        tags: list[str] | None = Query(None),
-        tags_filter_type: str = Query("all", description="all or any"),
-        updated_since: str | None = Query(None, description="ISO-8601; updated strictly later"),
-    ) -> None:
-        self.kw: dict[str, Any] = dict(
-            status=status, assignee_id=assignee_id, creator_id=creator_id, project_id=project_id,
-            project_group_id=project_group_id, subscriber_id=subscriber_id, tags=tags,
-            tags_filter_type=tags_filter_type, updated_since=parse_datetime("updated_since", updated_since),
-        )
+    """The story filter query parameters (see story_filters)."""
+
+    def __init__(self, kw: dict[str, Any]) -> None:
+        self.kw = kw
+
+
+async def story_filters(
+    status: list[str] | None = Query(None, description="active, merged or invalid (any of)"),
+    assignee_id: int | None = None,
+    creator_id: int | None = None,
+    project_id: int | None = None,
+    project_group_id: int | None = None,
+    subscriber_id: int | None = None,
+    tags: list[str] | None = Query(None),
+    tags_filter_type: str = Query("all", description="all or any"),
+    updated_since: str | None = Query(None, description="ISO-8601; updated strictly later"),
+) -> StoryFilters:
+    # async: a pure function of the query, so FastAPI calls it without a threadpool hop.
+    return StoryFilters(dict(
+        status=status, assignee_id=assignee_id, creator_id=creator_id, project_id=project_id,
+        project_group_id=project_group_id, subscriber_id=subscriber_id, tags=tags,
+        tags_filter_type=tags_filter_type, updated_since=parse_datetime("updated_since", updated_since),
+    ))
 
 
 def _list(request: Request, session: Session, viewer: Viewer, stmt: Any, p: Paging) -> JSON:
@@ -59,7 +65,7 @@ def list_stories(
     request: Request,
     title: str | None = None,
     description: str | None = None,
-    f: StoryFilters = Depends(),
+    f: StoryFilters = Depends(story_filters),
     p: Paging = Depends(paging),
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
@@ -72,7 +78,7 @@ def list_stories(
 def search_stories(
     request: Request,
     q: str = Query("", description="Full text over title, description, tags and comments"),
-    f: StoryFilters = Depends(),
+    f: StoryFilters = Depends(story_filters),
     p: Paging = Depends(paging),
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,

@@ -16,7 +16,7 @@ from storyline.search.index import matching_ids
 from storyline.stories import queries, task_service
 from storyline.stories.models import Task
 from storyline.stories.schemas import TaskIn, TaskOut, TaskUpdate
-from storyline.stories.serialize import task_json
+from storyline.stories.serialize import TASK_COLUMNS, task_json, task_rows_json
 
 router = APIRouter(tags=["tasks"])
 LIST = {200: {"model": list[TaskOut]}}
@@ -24,30 +24,37 @@ ONE = {200: {"model": TaskOut}}
 
 
 class TaskFilters:
-    def __init__(
-        self,
-        assignee_id: int | None = None,
-        project_id: int | None = None,
-        project_group_id: int | None = None,
-        branch_id: int | None = None,
-        milestone_id: int | None = None,
-        status: list[str] | None = Query(None),
-        priority: list[str] | None = Query(None),
-    ) -> None:
-        self.kw: dict[str, Any] = dict(
-            assignee_id=assignee_id, project_id=project_id, project_group_id=project_group_id,
-            branch_id=branch_id, milestone_id=milestone_id, status=status, priority=priority)
+    """The task filter query parameters (see task_filters)."""
+
+    def __init__(self, kw: dict[str, Any]) -> None:
+        self.kw = kw
+
+
+async def task_filters(
+    assignee_id: int | None = None,
+    project_id: int | None = None,
+    project_group_id: int | None = None,
+    branch_id: int | None = None,
+    milestone_id: int | None = None,
+    status: list[str] | None = Query(None),
+    priority: list[str] | None = Query(None),
+) -> TaskFilters:
+    # async: a pure function of the query, so FastAPI calls it without a threadpool hop.
+    return TaskFilters(dict(
+        assignee_id=assignee_id, project_id=project_id, project_group_id=project_group_id,
+        branch_id=branch_id, milestone_id=milestone_id, status=status, priority=priority))
 
 
 def _list(request: Request, session: Session, stmt: Any, p: Paging) -> JSON:
-    page = paginate(session, stmt, id_column=Task.id, sort_columns=queries.TASK_SORT, params=p,
-                    cap=request.app.state.settings.max_page_size)
-    return json_response([task_json(t) for t in page.rows], page.headers)
+    page = paginate(session, stmt.with_only_columns(*TASK_COLUMNS), id_column=Task.id,
+                    sort_columns=queries.TASK_SORT, params=p, cap=request.app.state.settings.max_page_size,
+                    scalars=False)
+    return json_response(task_rows_json(page.rows), page.headers)
 
 
 @router.get("/tasks", responses=LIST)
 def list_tasks(request: Request, title: str | None = None, link: str | None = None,
-               story_id: int | None = None, f: TaskFilters = Depends(), p: Paging = Depends(paging),
+               story_id: int | None = None, f: TaskFilters = Depends(task_filters), p: Paging = Depends(paging),
                session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     stmt = queries.tasks_select(viewer, title=title, link=link, story_id=story_id, **f.kw)
     return _list(request, session, stmt, p)
@@ -55,7 +62,7 @@ def list_tasks(request: Request, title: str | None = None, link: str | None = No
 
 @router.get("/tasks/search", responses=LIST)
 def search_tasks(request: Request, q: str = Query(""), story_id: int | None = None,
-                 f: TaskFilters = Depends(), p: Paging = Depends(paging),
+                 f: TaskFilters = Depends(task_filters), p: Paging = Depends(paging),
                  session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     stmt = queries.tasks_select(viewer, story_id=story_id, **f.kw)
     ids = matching_ids(session, "task", q)
@@ -101,7 +108,7 @@ def _story_task(session: Session, viewer: Viewer, story_id: int, task_id: int) -
 
 @router.get("/stories/{story_id}/tasks", responses=LIST)
 def list_story_tasks(request: Request, story_id: int, title: str | None = None, link: str | None = None,
-                     f: TaskFilters = Depends(), p: Paging = Depends(paging),
+                     f: TaskFilters = Depends(task_filters), p: Paging = Depends(paging),
                      session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     get_story(session, viewer, story_id)
     stmt = queries.tasks_select(viewer, title=title, link=link, story_id=story_id, **f.kw)
