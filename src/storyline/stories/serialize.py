@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import ts
+from storyline.api.common import ts, v1_ts
 from storyline.authz import Viewer, story_visible
 from storyline.security.service import embargo_fields
 from storyline.stories.models import (
@@ -80,13 +80,25 @@ def story_json(session: Session, viewer: Viewer, story: Story) -> dict[str, Any]
     return stories_json(session, viewer, [story])[0]
 
 
+TASK_KEYS = ("id", "created_at", "updated_at", "title", "status", "creator_id", "story_id", "link",
+             "project_id", "assignee_id", "branch_id", "milestone_id", "priority")
+# The same fields as plain columns, timestamps formatted by the database: lists of many tasks are
+# built from these rows without creating ORM objects (task_rows_json).
+TASK_COLUMNS = (Task.id, v1_ts(Task.created_at), v1_ts(Task.updated_at), Task.title, Task.status,
+                Task.creator_id, Task.story_id, Task.link, Task.project_id, Task.assignee_id, Task.branch_id,
+                Task.milestone_id, Task.priority)
+
+
 def task_json(t: Task) -> dict[str, Any]:
-    return {
-        "id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at), "title": t.title,
-        "status": t.status, "creator_id": t.creator_id, "story_id": t.story_id, "link": t.link,
-        "project_id": t.project_id, "assignee_id": t.assignee_id, "branch_id": t.branch_id,
-        "milestone_id": t.milestone_id, "priority": t.priority,
-    }
+    return dict(zip(TASK_KEYS, (t.id, ts(t.created_at), ts(t.updated_at), t.title, t.status, t.creator_id,
+                                t.story_id, t.link, t.project_id, t.assignee_id, t.branch_id, t.milestone_id,
+                                t.priority), strict=True))
+
+
+def task_rows_json(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows selected with TASK_COLUMNS, in the shape of task_json."""
+    keys = TASK_KEYS
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def comment_json(c: Comment) -> dict[str, Any]:
