@@ -66,7 +66,7 @@ def wait_ready(target: Target, proc: subprocess.Popen[Any] | None, log: Path, ti
 class OurServer:
     name = "storyline"
 
-    def __init__(self, db: str = "sqlite", keep: bool = False) -> None:
+    def __init__(self, db: str = "sqlite", keep: bool = False, workers: int = 1) -> None:
         if db not in ("sqlite", "postgresql"):
             raise ValueError("db must be sqlite or postgresql")
         self.db = db
@@ -77,7 +77,9 @@ class OurServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self.database_url = ""
         self.viewer_id = 0
-        self.mode = "storyline serve (uvicorn, 1 process)"
+        self.workers = workers
+        self.mode = (f"storyline serve --workers {workers} (uvicorn, {workers} API processes)" if workers > 1
+                     else "storyline serve (uvicorn, 1 process)")
 
     def _cli(self) -> list[str]:
         exe = Path(sys.executable).parent / "storyline"
@@ -88,6 +90,8 @@ class OurServer:
         # would change what is measured.
         env = {k: v for k, v in os.environ.items() if not k.startswith("STORYLINE_")}
         env["STORYLINE_DATABASE_URL"] = self.database_url
+        # Like the peer (started with its access log off): no line per request on the output.
+        env["STORYLINE_ACCESS_LOG"] = "false"
         return env
 
     def _run_cli(self, *args: str) -> str:
@@ -115,7 +119,7 @@ class OurServer:
         port = free_port()
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
-                [*self._cli(), "serve", "--host", LOOPBACK, "--port", str(port)],
+                [*self._cli(), "serve", "--host", LOOPBACK, "--port", str(port), "--workers", str(self.workers)],
                 env=self._env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True)
         target = Target(self.name, f"http://{LOOPBACK}:{port}", token)

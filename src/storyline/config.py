@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     host: str = "127.0.0.1"
     port: int = 8000
+    # API processes started by `storyline serve` (uvicorn workers sharing the port). One per CPU core
+    # gives the most throughput; SQLite (WAL) and PostgreSQL both serve several processes.
+    workers: int = Field(default=1, ge=1, le=64)
+    # One line per request on the server's output (uvicorn's access log).
+    access_log: bool = True
     # CORS: exact origins, or regular expressions when an entry starts with "^".
     cors_allowed_origins: list[str] = []
     cors_max_age: int = 3600

@@ -296,3 +296,32 @@ def test_serve_prints_the_url_and_the_token_recipe_and_serves(migrated, tmp_path
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+def test_serve_with_several_workers_runs_that_many_processes_on_one_database(migrated, tmp_path):
+    cli = migrated
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("w")
+    env = {**cli.env, "STORYLINE_ACCESS_LOG": "false"}
+    proc = subprocess.Popen([str(STORYLINE), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+                            env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        assert "2 API processes" in "".join(proc.stdout.readline() for _ in range(2))  # type: ignore[union-attr]
+        deadline = time.monotonic() + 60
+        while log_path.read_text().count("Application startup complete") < 2:
+            assert time.monotonic() < deadline, log_path.read_text()
+            assert proc.poll() is None, log_path.read_text()
+            time.sleep(0.2)
+        started = {line.split("[")[1].split("]")[0] for line in log_path.read_text().splitlines()
+                   if "Started server process" in line}
+        assert len(started) == 2
+        # Many connections: each may land on either process; all see the same database.
+        for _ in range(10):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/projects") as resp:
+                assert resp.status == 200 and resp.headers["X-Total"] == "0"
+        assert " /v1/projects " not in log_path.read_text()  # access log switched off by the setting
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,6 +16,9 @@ def serve(
         "--host", help="Address to bind (default: settings.host)")] = None,
     port: Annotated[int | None, typer.Option(
         "--port", min=0, max=65535, help="Port to listen on (default: settings.port)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=64,
+        help="API processes sharing the port, e.g. one per CPU core (default: settings.workers)")] = None,
 ) -> None:
     """Run the API server (uvicorn) on the configured database (STORYLINE_DATABASE_URL)."""
     import uvicorn
@@ -26,16 +29,19 @@ def serve(
     require_migrated(config.database_url)
     host = host or config.host
     port = config.port if port is None else port
-    app = create_app(config)
+    workers = workers or config.workers
     shown_host = f"[{host}]" if ":" in host else host
     typer.echo(f"Storyline serving http://{shown_host}:{port}/ (API v1 at /v1 and /api/v1, docs at /docs)")
-    typer.echo(f"Database: {shown_url(config.database_url)}")
+    typer.echo(f"Database: {shown_url(config.database_url)}"
+               + (f", {workers} API processes" if workers > 1 else ""))
     typer.echo("Admin token: storyline users create --name N --email E --superuser, "
                "then storyline tokens create --user E")
-    try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
-    finally:
-        app.state.engine.dispose()
+    options: dict[str, Any] = dict(host=host, port=port, log_level="info", access_log=config.access_log)
+    if workers == 1:
+        uvicorn.run(create_app(config), **options)
+    else:
+        # Each process builds its own app (and database engine) from the same STORYLINE_* settings.
+        uvicorn.run("storyline.app:create_app", factory=True, workers=workers, **options)
 
 
 @db_app.command("upgrade")
