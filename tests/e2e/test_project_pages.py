@@ -95,6 +95,7 @@ def test_project_filters_by_tags_assignee_branch_and_milestone(page: Page, world
     # Another branch forgets the milestone.
     page.get_by_label("Branch").select_option(label="master")
     expect(page).not_to_have_url(re.compile("milestone="))
+    expect(rows.first).to_contain_text("Task: Ironic deploy fails")
     expect(count).to_have_text("1 task")
     screenshot(page, "project-tasks")
 
@@ -185,3 +186,31 @@ def test_task_branch_and_milestone_inline(admin_page: Page, world: World, metal)
     expect(row.locator(".tag")).to_have_count(0)
     saved = a.get(f"/tasks/{task['id']}")
     assert (saved["branch_id"], saved["milestone_id"]) == (metal["master"]["id"], None)
+
+
+def test_superuser_adds_branches_and_milestones_and_phone_width(admin_page: Page, world: World, metal) -> None:
+    page, a = admin_page, world.api()
+    page.goto("/project/ironic?view=branches")
+    name = page.get_by_label("New branch of ironic")
+    name.fill("ab")
+    page.get_by_role("button", name="Add branch to ironic").click()
+    expect(page.locator(f"#new-branch-{metal['ironic']['id']}-err")).to_be_visible()
+    expect(name).to_have_value("ab")
+    assert [b["name"] for b in a.get("/branches", project_id=metal["ironic"]["id"])] == ["master", "stable/2026.1"]
+    name.fill("stable/2026.2")
+    page.get_by_role("button", name="Add branch to ironic").click()
+    branch = page.get_by_role("listitem", name="Branch stable/2026.2")
+    expect(branch).to_be_visible()
+    expect(name).to_have_value("")
+    branch.get_by_label("New milestone of stable/2026.2").fill("2026.2-rc1")
+    branch.get_by_role("button", name="Add milestone").click()
+    expect(page.get_by_role("list", name="Milestones of stable/2026.2").get_by_role("link")).to_have_text(["2026.2-rc1"])
+    new = a.get("/branches", project_id=metal["ironic"]["id"], name="stable/2026.2")[0]
+    assert [m["name"] for m in a.get("/milestones", branch_id=new["id"])] == ["2026.2-rc1"]
+    # The filtered tasks view fits a phone.
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto("/project/ironic?view=tasks&status=todo")
+    expect(page.locator("p[aria-live]")).to_have_text(re.compile(r"^\d+ tasks?$"))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the project page scrolls sideways on a phone ({width}px)"
+    screenshot(page, "project-phone")

@@ -1,12 +1,23 @@
 import { Link } from "react-router-dom";
+import { useSelf } from "../../api/queries";
 import type { Branch } from "../../api/types";
 import { Time } from "../../components/Time";
+import { NewBranchOrMilestone } from "./BranchAdmin";
 import { branchLabel, useBranches, useMilestones } from "./ListFilters";
 import type { Scope } from "./filters";
 
 /** The branches of a project (or of a group's projects), each with its milestones; each links to its tasks. */
-export function BranchList({ scope, projectNames }: { scope: Scope; projectNames?: Map<number, string> }) {
+export function BranchList({
+  scope,
+  projectNames,
+  projectName,
+}: {
+  scope: Scope;
+  projectNames?: Map<number, string>;
+  projectName?: string;
+}) {
   const branches = useBranches(scope);
+  const admin = !!useSelf().data?.is_superuser;
   return (
     <section aria-labelledby="branches-title">
       <h2 id="branches-title">Branches and milestones</h2>
@@ -15,14 +26,17 @@ export function BranchList({ scope, projectNames }: { scope: Scope; projectNames
       {branches.data?.length === 0 && <p className="muted">No branches.</p>}
       <ul className="plain branch-list">
         {branches.data?.map((b) => (
-          <BranchItem key={b.id} branch={b} label={branchLabel(b, projectNames)} />
+          <BranchItem key={b.id} branch={b} label={branchLabel(b, projectNames)} admin={admin} />
         ))}
       </ul>
+      {admin && "project_id" in scope && (
+        <NewBranchOrMilestone kind="branch" parentId={scope.project_id} parentName={projectName ?? "this project"} />
+      )}
     </section>
   );
 }
 
-function BranchItem({ branch, label }: { branch: Branch; label: string }) {
+function BranchItem({ branch, label, admin }: { branch: Branch; label: string; admin: boolean }) {
   const milestones = useMilestones(branch.id);
   return (
     <li data-nav-item tabIndex={-1} aria-label={`Branch ${label}`}>
@@ -45,6 +59,7 @@ function BranchItem({ branch, label }: { branch: Branch; label: string }) {
           ))}
         </ul>
       )}
+      {admin && !branch.expired && <NewBranchOrMilestone kind="milestone" parentId={branch.id} parentName={label} />}
     </li>
   );
 }

@@ -12,7 +12,8 @@ import { FilterForm } from "./ListFilters";
 /** The URL's filters for a listing and a setter that writes changes back to the URL. */
 export function useListParams(defaultSize = 25): [ListFilters, (changes: ParamChanges) => void] {
   const [params, setParams] = useSearchParams();
-  return [readFilters(params, defaultSize), (changes) => setParams((p) => changeParams(p, changes))];
+  // flushSync: a controlled checkbox or select shows its new state at once, not after a transition.
+  return [readFilters(params, defaultSize), (changes) => setParams((p) => changeParams(p, changes), { flushSync: true })];
 }
 
 /** Stories or tasks of a project or project group: filters, sorting and paging, all in the URL. */

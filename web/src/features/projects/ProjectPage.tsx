@@ -39,7 +39,7 @@ export function ProjectPage() {
       {projectId !== undefined &&
         prefs.settled &&
         (view === "branches" ? (
-          <BranchList scope={{ project_id: projectId }} />
+          <BranchList scope={{ project_id: projectId }} projectName={project.data?.name} />
         ) : (
           <Listing scope={{ project_id: projectId }} filters={filters} set={set} />
         ))}
