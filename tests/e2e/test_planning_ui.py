@@ -85,6 +85,10 @@ def test_board_created_in_the_client_moves_cards_by_drag_and_drop_and_keyboard(a
     assert first_box and second_box and second_box["y"] > first_box["y"] + first_box["height"] - 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "board-narrow")
+    # Without drag and drop (a phone), the card's "Move to" list moves it.
+    page.get_by_label("Move Board card beta to").select_option(label="Backlog")
+    expect(announcer).to_have_text("Moved Board card beta to Backlog, position 1.")
+    assert _lane_items(world, backlog) == [second["id"]] and _lane_items(world, doing) == [first["id"]]
 
 
 def test_a_refused_move_is_rolled_back_with_the_reason(bob_page: Page, world: World) -> None:

@@ -242,7 +242,32 @@ export function BoardPage() {
                     setDropLane(null);
                   }}
                   onDueDate={(dueId) => dueDate.mutate({ listId: lane.listId, cardId: item.id, dueId })}
-                />
+                >
+                  {canMove && !lane.automatic && (
+                    // Without a mouse or a keyboard (phones): move the card to the end of another lane.
+                    <label className="card-move">
+                      <span className="visually-hidden">Move {itemTitle(item) ?? "the card"} to</span>
+                      <select
+                        value=""
+                        onChange={(e) => {
+                          const target = Number(e.target.value);
+                          const n = lanes.findIndex((l) => l.listId === target);
+                          const dest = lanes[n];
+                          if (dest) startMove(item.id, { lane: n, index: dest.cards.length });
+                        }}
+                      >
+                        <option value="">Move to…</option>
+                        {lanes
+                          .filter((l) => !l.automatic && l.listId !== lane.listId)
+                          .map((l) => (
+                            <option key={l.listId} value={l.listId}>
+                              {l.title}
+                            </option>
+                          ))}
+                      </select>
+                    </label>
+                  )}
+                </Card>
               ))}
             </ol>
             {canMove && !lane.automatic && (
