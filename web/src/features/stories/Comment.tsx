@@ -24,7 +24,9 @@ export function CommentBody({
 }) {
   const [mode, setMode] = useState<"read" | "reply" | "edit">("read");
   const [showHistory, setShowHistory] = useState(false);
-  const edited = comment.updated_at !== null && comment.updated_at !== comment.created_at;
+  // Only an edit (or a deletion) sets a comment's updated_at; timestamps have whole seconds, so an
+  // edit within the comment's first second shows the same time as its creation.
+  const edited = comment.updated_at !== null;
   const own = selfId !== null && event.author_id === selfId;
   return (
     <>
@@ -123,6 +125,7 @@ function CommentHistory({ storyId, commentId }: { storyId: number; commentId: nu
     <section className="comment-history" aria-label="Earlier versions">
       {history.isPending && <p className="muted">Loading…</p>}
       {history.isError && <p role="alert">{(history.error as Error).message}</p>}
+      {history.data?.length === 0 && <p className="muted">No earlier version was recorded.</p>}
       <ol className="plain">
         {history.data
           ?.slice()
