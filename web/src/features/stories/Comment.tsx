@@ -61,7 +61,7 @@ export function CommentBody({
           </button>
         )}
         {own && comment.is_active && mode === "read" && (
-          <button type="button" className="link" onClick={() => setMode("edit")}>
+          <button type="button" className="link" data-nav-edit onClick={() => setMode("edit")}>
             Edit comment
           </button>
         )}
