@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from storyline.errors import Forbidden, NotFound, superuser_only, unauthorized
@@ -35,10 +35,14 @@ ANONYMOUS = Viewer()
 
 def story_visible(viewer: Viewer, story: type[Story] | object = Story) -> ColumnElement[bool]:
     """SQL predicate: the viewer may see `story` (the Story entity or an alias of it)."""
-    s = story  # Story or aliased(Story)
     if viewer.user_id is None:
-        return s.private == false()  # type: ignore[attr-defined,no-any-return]
-    uid = viewer.user_id
+        return story.private == false()  # type: ignore[attr-defined,no-any-return]
+    return _visible_to_user(story, viewer.user_id)
+
+
+def _visible_to_user(story: type[Story] | object, uid: int | BindParameter[int]) -> ColumnElement[bool]:
+    """story_visible for an authenticated viewer (`uid` a user id, or a bound parameter for one)."""
+    s = story  # Story or aliased(Story)
     on_list = exists().where(StoryUser.story_id == s.id, StoryUser.user_id == uid)  # type: ignore[attr-defined]
     via_team = exists().where(
         StoryTeam.story_id == s.id,  # type: ignore[attr-defined]
@@ -46,6 +50,13 @@ def story_visible(viewer: Viewer, story: type[Story] | object = Story) -> Column
         TeamMember.user_id == uid,
     )
     return or_(s.private == false(), on_list, via_team)  # type: ignore[attr-defined]
+
+
+# get_story's two statements, built once: the same rule, with the story and user ids bound at run
+# time (building a statement costs more than running this one).
+_STORY_FOR_ANONYMOUS = select(Story).where(Story.id == bindparam("story_id"), story_visible(ANONYMOUS))
+_STORY_FOR_USER = select(Story).where(Story.id == bindparam("story_id"),
+                                      _visible_to_user(Story, bindparam("user_id")))
 
 
 def story_id_visible(viewer: Viewer, story_id_col: ColumnElement[int] | object) -> ColumnElement[bool]:
@@ -74,9 +85,11 @@ def can_see_story(session: Session, viewer: Viewer, story_id: int) -> bool:
 
 def get_story(session: Session, viewer: Viewer, story_id: int) -> Story:
     """The story if it exists and the viewer may see it; 404 otherwise (same answer for both)."""
-    story = session.execute(
-        select(Story).where(Story.id == story_id, story_visible(viewer))
-    ).scalar_one_or_none()
+    if viewer.user_id is None:
+        story = session.execute(_STORY_FOR_ANONYMOUS, {"story_id": story_id}).scalar_one_or_none()
+    else:
+        story = session.execute(_STORY_FOR_USER, {"story_id": story_id, "user_id": viewer.user_id}
+                                ).scalar_one_or_none()
     if story is None:
         raise NotFound(f"Story {story_id} not found")
     return story

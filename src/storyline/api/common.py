@@ -126,13 +126,14 @@ def paginate(
     params: Paging,
     cap: int = 0,
     count: bool = True,
-    scalars: bool = True,
+    plain: bool = False,
 ) -> Page:
     """Apply sort, keyset marker or offset, and limit to `stmt` (already filtered and visible).
 
     Ties are broken on id so keyset pages never skip or repeat rows. NULLs sort first ascending and
-    last descending on every backend. Rows are the first column of each result row (an ORM entity)
-    unless `scalars` is false (a select of plain columns: whole rows).
+    last descending on every backend. Rows are the first column of each result row (an ORM entity),
+    or with `plain` (a select of plain columns that need no conversion: integers, text, v1_ts) the
+    driver's own tuples, fetched without building SQLAlchemy rows (a third of the cost on long lists).
     """
     sort_col = sort_columns.get(params.sort_field)
     if sort_col is None:
@@ -179,8 +180,14 @@ def paginate(
         query = query.limit(limit)
     elif limit == 0 and params.limit is not None:
         query = query.limit(0)
-    result = session.execute(query)
-    return Page(list(result.scalars() if scalars else result.all()), headers)
+    if plain:
+        result = session.connection().execute(query)
+        try:
+            rows = result.cursor.fetchall()
+        finally:
+            result.close()
+        return Page(rows, headers)
+    return Page(list(session.execute(query).scalars()), headers)
 
 
 def _after(col: Any, id_col: Any, value: Any, marker: int, asc: bool) -> Any:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import ts, v1_ts
 from storyline.authz import Viewer, story_visible
+from storyline.db import utcnow
 from storyline.security.service import embargo_fields
 from storyline.stories.models import (
     TASK_STATUSES,
@@ -29,14 +31,19 @@ from storyline.users.models import Team, User
 from storyline.users.queries import team_json, user_json
 
 
-def story_raw_json(s: Story) -> dict[str, Any]:
-    """The shape StoryBoard returns from POST: stored fields only."""
+def story_raw_json(s: Story, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The shape StoryBoard returns from POST: stored fields only (`now`: for the embargo reminder)."""
     return {
         "id": s.id, "created_at": ts(s.created_at), "updated_at": ts(s.updated_at), "title": s.title,
         "description": s.description, "is_bug": s.is_bug, "creator_id": s.creator_id,
         "story_type_id": s.story_type_id, "private": s.private, "security": s.security,
-        **embargo_fields(s),
+        **embargo_fields(s, now),
     }
+
+
+# Built once, the story ids bound at run time (an "expanding" IN list).
+_TAGS_OF_STORIES = (select(StoryTag.story_id, Tag.name).join(Tag, Tag.id == StoryTag.tag_id)
+                    .where(StoryTag.story_id.in_(bindparam("ids", expanding=True))).order_by(Tag.name))
 
 
 def stories_json(session: Session, viewer: Viewer, stories: Sequence[Story]) -> list[dict[str, Any]]:
@@ -45,10 +52,7 @@ def stories_json(session: Session, viewer: Viewer, stories: Sequence[Story]) -> 
         return []
     ids = [s.id for s in stories]
     tags: dict[int, list[str]] = defaultdict(list)
-    for sid, name in session.execute(
-        select(StoryTag.story_id, Tag.name).join(Tag, Tag.id == StoryTag.tag_id)
-        .where(StoryTag.story_id.in_(ids)).order_by(Tag.name)
-    ):
+    for sid, name in session.connection().execute(_TAGS_OF_STORIES, {"ids": ids}):
         tags[sid].append(name)
     users: dict[int, list[dict[str, Any]]] = defaultdict(list)
     teams: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -65,8 +69,9 @@ def stories_json(session: Session, viewer: Viewer, stories: Sequence[Story]) -> 
         ):
             teams[sid].append(team_json(t))
     out = []
+    now = utcnow()
     for s in stories:
-        d = story_raw_json(s)
+        d = story_raw_json(s, now)
         d["status"] = s.status
         d["task_statuses"] = [{"key": k, "count": getattr(s, f"count_{k}")} for k in TASK_STATUSES]
         d["tags"] = tags.get(s.id, [])
@@ -87,6 +92,7 @@ TASK_KEYS = ("id", "created_at", "updated_at", "title", "status", "creator_id", 
 TASK_COLUMNS = (Task.id, v1_ts(Task.created_at), v1_ts(Task.updated_at), Task.title, Task.status,
                 Task.creator_id, Task.story_id, Task.link, Task.project_id, Task.assignee_id, Task.branch_id,
                 Task.milestone_id, Task.priority)
+assert len(TASK_KEYS) == len(TASK_COLUMNS)
 
 
 def task_json(t: Task) -> dict[str, Any]:
@@ -98,7 +104,7 @@ def task_json(t: Task) -> dict[str, Any]:
 def task_rows_json(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     """Rows selected with TASK_COLUMNS, in the shape of task_json."""
     keys = TASK_KEYS
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    return [dict(zip(keys, row)) for row in rows]  # noqa: B905 (same length by construction, hot loop)
 
 
 def comment_json(c: Comment) -> dict[str, Any]:
