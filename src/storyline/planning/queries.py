@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import like
+from storyline.api.common import like, v1_ts
 from storyline.authz import Viewer, story_visible
 from storyline.db import utcnow
 from storyline.errors import BadRequest
@@ -292,19 +292,26 @@ def load_filters(session: Session, list_ids: list[int]
 
 
 def automatic_items(session: Session, viewer: Viewer, filters: list[WorklistFilter],
-                    criteria: dict[int, list[FilterCriterion]], cap: int = 0) -> list[Story | Task]:
-    """Stories and tasks matching any filter (filters are OR'ed), visible to the viewer; by id."""
+                    criteria: dict[int, list[FilterCriterion]], cap: int = 0) -> list[tuple[str, int, str, str]]:
+    """Stories and tasks matching any filter (filters are OR'ed), visible to the viewer; by id.
+
+    As (item_type, id, created_at, updated_at) with the v1 timestamp text: an automatic list can
+    hold thousands of items, so no ORM objects are built for them.
+    """
     story_conds, task_conds = [], []
     for f in filters:
         cond = filter_condition(f.type, criteria.get(f.id, []))
         if cond is not None:
             (story_conds if f.type == "Story" else task_conds).append(cond)
-    found: list[Story | Task] = []
+    found: list[tuple[str, int, str, str]] = []
+    conn = session.connection()
     if story_conds:
-        stmt = select(Story).where(story_visible(viewer), or_(*story_conds)).order_by(Story.id)
-        found.extend(session.execute(stmt.limit(cap) if cap else stmt).scalars())
+        stmt = (select(Story.id, v1_ts(Story.created_at), v1_ts(Story.updated_at))
+                .where(story_visible(viewer), or_(*story_conds)).order_by(Story.id))
+        found.extend(("story", *row) for row in conn.execute(stmt.limit(cap) if cap else stmt))
     if task_conds:
-        stmt = (select(Task).join(Story, Story.id == Task.story_id)
+        stmt = (select(Task.id, v1_ts(Task.created_at), v1_ts(Task.updated_at))
+                .join(Story, Story.id == Task.story_id)
                 .where(story_visible(viewer), or_(*task_conds)).order_by(Task.id))
-        found.extend(session.execute(stmt.limit(cap) if cap else stmt).scalars())
+        found.extend(("task", *row) for row in conn.execute(stmt.limit(cap) if cap else stmt))
     return found

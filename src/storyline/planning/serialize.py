@@ -92,11 +92,12 @@ def item_json(item: WorklistItem) -> dict[str, Any]:
             "display_due_date": item.display_due_date}
 
 
-def _automatic_json(list_id: int, obj: Story | Task) -> dict[str, Any]:
+def _automatic_json(list_id: int, item: tuple[str, int, str, str]) -> dict[str, Any]:
     """An item of an automatic list: computed at read time, so it has no id of its own; position 0."""
-    return {"id": None, "created_at": ts(obj.created_at), "updated_at": ts(obj.updated_at), "list_id": list_id,
-            "item_id": obj.id, "item_type": "story" if isinstance(obj, Story) else "task", "list_position": 0,
-            "archived": False, "display_due_date": None}
+    item_type, item_id, created_at, updated_at = item
+    return {"id": None, "created_at": created_at, "updated_at": updated_at, "list_id": list_id,
+            "item_id": item_id, "item_type": item_type, "list_position": 0, "archived": False,
+            "display_due_date": None}
 
 
 def resolve_items(session: Session, viewer: Viewer, items: list[dict[str, Any]]) -> None:
