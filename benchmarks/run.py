@@ -336,7 +336,7 @@ class Side:
 def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Both servers start and load side by side (loading is not what is measured, and our single
     server process leaves a core idle); then each is measured alone while the other is idle or stopped."""
-    ours = Side(OurServer(db=args.db, keep=args.keep))
+    ours = Side(OurServer(db=args.db, keep=args.keep, workers=args.workers))
     peer = (Side(Peer(home=Path(args.peer_home), workers=args.peer_workers), reuse=args.peer_reuse)
             if args.peer else None)
     if peer is not None:
@@ -580,6 +580,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="keep the peer's database when a previous run loaded this very dataset into it "
                          "(checked first; loading the peer takes 6-13 minutes on 2 cores)")
     ap.add_argument("--peer-workers", type=int, default=2, help="gunicorn workers of the peer (default 2)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="API processes of our server, storyline serve --workers (default: one per CPU core)")
     ap.add_argument("--seed", type=int, default=20261130, help="dataset seed")
     ap.add_argument("--output", help="results JSON (default benchmarks/results/latest-<db>.json)")
     ap.add_argument("--keep", action="store_true", help="keep our temporary database directory")
