@@ -53,8 +53,8 @@ describe("changeParams", () => {
   });
   it("drops the milestone with its branch and the old view's filters", () => {
     expect(changeParams(p("view=tasks&branch=1&milestone=2"), { branch: "5" }).toString()).toBe("view=tasks&branch=5");
-    expect(changeParams(p("tag=a&status=merged&assignee=3&size=50"), { view: "tasks" }).toString()).toBe(
-      "assignee=3&size=50&view=tasks",
+    expect(changeParams(p("tag=a&status=merged&assignee=3&size=50&sort=id"), { view: "tasks" }).toString()).toBe(
+      "assignee=3&size=50&sort=id&view=tasks",
     );
   });
   it("pages", () => {

@@ -92,7 +92,8 @@ export function changeParams(params: URLSearchParams, changes: ParamChanges): UR
   }
   if (!("page" in changes)) next.delete("page");
   if ("view" in changes && changes.view !== params.get("view")) {
-    for (const key of ["status", "sort", "tag", "tags_mode", "branch", "milestone"]) if (!(key in changes)) next.delete(key);
+    // The sort stays (readFilters drops one the new view does not know); status values differ.
+    for (const key of ["status", "tag", "tags_mode", "branch", "milestone"]) if (!(key in changes)) next.delete(key);
   }
   if ("branch" in changes && !("milestone" in changes)) next.delete("milestone");
   return next;
