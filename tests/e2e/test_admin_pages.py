@@ -76,11 +76,16 @@ def test_teams_and_members(admin_page: Page, bob_page: Page, world: World) -> No
     members.get_by_role("button", name="Remove Bob Builder").click()
     expect(members.get_by_role("listitem")).to_have_count(1)
     assert [u["id"] for u in a.get(f"/teams/{team['id']}/users")] == [world.admin["id"]]
+    admin.get_by_role("searchbox", name="Projects of the team").fill("swift")
+    admin.get_by_role("button", name="Add swift-client").click()
+    expect(admin.get_by_role("list", name="Chosen projects of the team")).to_contain_text("swift-client")
+    assert [p["name"] for p in a.get(f"/teams/{team['id']}/projects")] == ["swift-client"]
     # A plain user reads teams but changes nothing.
     bob = bob_page
     bob.goto("/teams")
     bob.get_by_role("list", name="Teams").get_by_role("link", name="core-reviewers").click()
     expect(bob.get_by_role("list", name="Members")).to_contain_text("Ada Admin")
+    expect(bob.get_by_role("list", name="Projects of the team")).to_have_text("swift-client")
     expect(bob.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
     expect(bob.get_by_label("Add a member")).to_have_count(0)
     bob.goto("/teams")

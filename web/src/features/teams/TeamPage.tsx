@@ -5,6 +5,7 @@ import { api, get } from "../../api/client";
 import { useSearch, useSelf } from "../../api/queries";
 import type { Project, Team, User } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
+import { ProjectPicker } from "../../components/Pickers";
 
 /** A team: its members (superusers add and remove them) and its projects. */
 export function TeamPage() {
@@ -73,14 +74,20 @@ export function TeamPage() {
       </section>
       <section aria-labelledby="team-projects-title">
         <h2 id="team-projects-title">Projects</h2>
-        {projects.data?.length === 0 && <p className="muted">No projects.</p>}
-        <ul className="chips">
-          {projects.data?.map((p) => (
-            <li key={p.id} className="chip">
-              <Link to={`/project/${p.id}`}>{p.name}</Link>
-            </li>
-          ))}
-        </ul>
+        {admin && teamId !== undefined ? (
+          <TeamProjects teamId={teamId} current={projects.data ?? []} />
+        ) : (
+          <>
+            {projects.data?.length === 0 && <p className="muted">No projects.</p>}
+            <ul className="chips" aria-label="Projects of the team">
+              {projects.data?.map((p) => (
+                <li key={p.id} className="chip">
+                  <Link to={`/project/${p.id}`}>{p.name}</Link>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
       </section>
     </section>
   );
@@ -126,5 +133,28 @@ function AddMember({ teamId, members }: { teamId: number; members: User[] }) {
       )}
       <FieldError id={`${id}-err`} message={errorFor(add.error, "*")} />
     </div>
+  );
+}
+
+/** A superuser links projects to the team or unlinks them. */
+function TeamProjects({ teamId, current }: { teamId: number; current: Project[] }) {
+  const queryClient = useQueryClient();
+  const change = useMutation({
+    mutationFn: ({ project, add }: { project: Project; add: boolean }) =>
+      api(add ? "PUT" : "DELETE", `/teams/${teamId}/projects/${project.id}`),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ["team-projects", teamId] }),
+  });
+  return (
+    <ProjectPicker
+      label="Projects of the team"
+      value={current}
+      onChange={(next) => {
+        const added = next.find((p) => !current.some((c) => c.id === p.id));
+        const removed = current.find((p) => !next.some((n) => n.id === p.id));
+        if (added) change.mutate({ project: added, add: true });
+        else if (removed) change.mutate({ project: removed, add: false });
+      }}
+      error={errorFor(change.error, "*")}
+    />
   );
 }
