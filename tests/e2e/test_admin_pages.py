@@ -47,7 +47,16 @@ def test_admin_creates_projects_groups_and_users(admin_page: Page, page: Page, w
     admin.get_by_label("E-mail").fill("dora@example.org")
     admin.get_by_role("button", name="Create user").click()
     expect(admin.get_by_role("status").filter(has_text="Created Dora Developer")).to_be_visible()
-    assert [u["full_name"] for u in a.get("/users", email="dora@example.org")] == ["Dora Developer"]
+    [dora] = a.get("/users", email="dora@example.org")
+    assert (dora["full_name"], dora["is_superuser"]) == ("Dora Developer", False)
+    # Her rights: superuser.
+    admin.get_by_label("Find a user").fill("Dora")
+    admin.get_by_role("button", name="Choose Dora Developer").click()
+    rights = admin.get_by_role("form", name="Rights of Dora Developer")
+    rights.get_by_label("Superuser rights").check()
+    rights.get_by_role("button", name="Save rights").click()
+    expect(rights.get_by_role("status")).to_have_text("Saved.")
+    assert a.get(f"/users/{dora['id']}")["is_superuser"] is True
     screenshot(admin, "admin")
     # Not for visitors.
     page.goto("/admin")

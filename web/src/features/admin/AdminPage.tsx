@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, get } from "../../api/client";
-import { useSelf } from "../../api/queries";
+import { useSearch, useSelf } from "../../api/queries";
 import type { Project, ProjectGroup, User } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { ProjectPicker } from "../../components/Pickers";
@@ -33,6 +33,7 @@ export function AdminPage() {
         <CreateGroup />
         <GroupProjects />
         <CreateUser />
+        <ManageUser />
       </div>
     </section>
   );
@@ -250,6 +251,80 @@ function CreateUser() {
           Created <Link to={`/user/${create.data.id}`}>{create.data.full_name}</Link>.
         </p>
       )}
+    </form>
+  );
+}
+
+/** Find a user, then grant or remove superuser rights and allow or refuse their login. */
+function ManageUser() {
+  const [q, setQ] = useState("");
+  const [user, setUser] = useState<User | null>(null);
+  const results = useSearch<User>("users", q.trim(), 6);
+  return (
+    <section className="admin-form" aria-labelledby="manage-user-title">
+      <h2 id="manage-user-title">A user's rights</h2>
+      <label htmlFor="manage-user-q">Find a user</label>
+      <input
+        id="manage-user-q"
+        type="search"
+        placeholder="Type a name"
+        autoComplete="off"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+      />
+      {q.trim() && (
+        <ul className="options" aria-label="Matching users">
+          {(results.data ?? []).map((u) => (
+            <li key={u.id}>
+              <button
+                type="button"
+                onClick={() => {
+                  setUser(u);
+                  setQ("");
+                }}
+              >
+                Choose {u.full_name}
+              </button>
+            </li>
+          ))}
+          {results.data?.length === 0 && <li className="muted">No user matches.</li>}
+        </ul>
+      )}
+      {user && <UserRights key={user.id} user={user} />}
+    </section>
+  );
+}
+
+function UserRights({ user }: { user: User }) {
+  const [superuser, setSuperuser] = useState(user.is_superuser);
+  const [login, setLogin] = useState(user.enable_login);
+  const save = useMutation({
+    mutationFn: () => api<User>("PUT", `/users/${user.id}`, undefined, { is_superuser: superuser, enable_login: login }),
+  });
+  return (
+    <form
+      aria-label={`Rights of ${user.full_name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate();
+      }}
+    >
+      <p>
+        <Link to={`/user/${user.id}`}>{user.full_name}</Link>
+      </p>
+      <label className="check">
+        <input type="checkbox" checked={superuser} onChange={(e) => setSuperuser(e.target.checked)} /> Superuser rights
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={login} onChange={(e) => setLogin(e.target.checked)} /> May log in
+      </label>
+      <FieldError id="user-rights-err" message={errorFor(save.error, "*")} />
+      <p className="actions">
+        <button type="submit" disabled={save.isPending}>
+          Save rights
+        </button>
+        <span role="status">{save.isSuccess && !save.isPending ? "Saved." : ""}</span>
+      </p>
     </form>
   );
 }
