@@ -8,6 +8,7 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { describeEvent } from "../stories/describeEvent";
+import { storyOf } from "./inbox";
 
 type InboxEvent = components["schemas"]["SubscriptionEventOut"];
 
@@ -41,18 +42,6 @@ export function StoryCard({ title, query, empty }: { title: string; query: Recor
   );
 }
 
-function storyOf(e: InboxEvent): { id: number; title: string | null } | null {
-  try {
-    const info = JSON.parse(e.event_info ?? "null") as Record<string, unknown> | null;
-    if (info && typeof info.story_id === "number") {
-      return { id: info.story_id, title: typeof info.story_title === "string" ? info.story_title : null };
-    }
-  } catch {
-    // not JSON: no story to link
-  }
-  return null;
-}
-
 /** The logged-in user's inbox: what happened lately on the stories, tasks and projects they follow. */
 export function FollowedActivity() {
   const events = useQuery({
@@ -69,7 +58,7 @@ export function FollowedActivity() {
       )}
       <ul className="plain activity">
         {events.data?.map((e) => {
-          const story = storyOf(e);
+          const story = storyOf(e.event_info);
           return (
             <li key={e.id} data-nav-item tabIndex={-1}>
               <UserName id={e.author_id} /> {describeEvent(e)}
