@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from storyline.api.routing import INLINE
 from storyline.authz import ANONYMOUS, Viewer
 from storyline.db import utcnow
 from storyline.errors import unauthorized
@@ -49,6 +50,7 @@ async def _session(request: Request) -> AsyncIterator[Session]:
     factory = state.read_sessions if request.method in READ_METHODS else state.write_sessions
     session = factory()
     inline = _inline(request)
+    INLINE.set(inline)  # the endpoint too (api/routing.py)
     try:
         yield session
         if inline:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, json_response
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
 from storyline.planning import dashboards, priorities, serialize, stale
 from storyline.planning.schemas import BoardOut, WorklistOut
 from storyline.schemas import DbId, In, Out
 
-router = APIRouter(tags=["preview"])
+router = Router(tags=["preview"])
 Title = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Short = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 

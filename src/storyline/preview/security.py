@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, Paging, json_response, paginate, paging, ts
 from storyline.api.deps import PolicyDep, SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, get_story, require_user
 from storyline.schemas import DbId, In, Out
 from storyline.security.disclosure import do_disclose
@@ -21,7 +22,7 @@ from storyline.stories.schemas import StoryOut
 from storyline.stories.serialize import stories_json
 
 PREVIEW = "Preview: not yet stable; may change without notice."
-router = APIRouter(tags=["preview"])
+router = Router(tags=["preview"])
 SORT = {c.key: c for c in StoryAudit.__table__.columns}
 
 

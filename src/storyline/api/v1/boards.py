@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, Paging, json_response, loose_args, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.api.v1.worklists import PERM_ARGS
 from storyline.authz import Viewer, require_user
 from storyline.planning import access, board_service, queries, serialize
@@ -17,7 +18,7 @@ from storyline.planning.models import Board
 from storyline.planning.schemas import BoardIn, BoardOut, BoardUpdate
 from storyline.schemas import DbId
 
-router = APIRouter(prefix="/boards", tags=["boards"])
+router = Router(prefix="/boards", tags=["boards"])
 
 ONE = {200: {"model": BoardOut}}
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, Paging, json_response, like, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.api.v1.project_groups import superuser
 from storyline.authz import Viewer
 from storyline.projects import queries, service
 from storyline.projects.models import Branch, ProjectGroupMember
 from storyline.projects.schemas import BranchIn, BranchOut, BranchUpdate
 
-router = APIRouter(prefix="/branches", tags=["branches"])
+router = Router(prefix="/branches", tags=["branches"])
 
 SORT = {c.key: c for c in Branch.__table__.columns}
 LIST = {200: {"model": list[BranchOut]}}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, Paging, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, get_story, require_superuser, require_user
 from storyline.errors import MethodNotAllowed
 from storyline.stories import comments
@@ -16,7 +17,7 @@ from storyline.stories.models import Comment
 from storyline.stories.schemas import CommentIn, CommentOut, CommentUpdate, EventOut
 from storyline.stories.serialize import comment_json, events_json, history_json
 
-router = APIRouter(prefix="/stories/{story_id}/comments", tags=["comments"])
+router = Router(prefix="/stories/{story_id}/comments", tags=["comments"])
 SORT = {c.key: c for c in Comment.__table__.columns}
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, json_response, loose_args, parse_datetime
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.api.v1.worklists import PERM_ARGS
 from storyline.authz import Viewer, require_user
 from storyline.errors import BadRequest
@@ -18,7 +19,7 @@ from storyline.planning.models import DueDate
 from storyline.planning.schemas import DueDateIn, DueDateOut, DueDateUpdate
 from storyline.schemas import DbId
 
-router = APIRouter(prefix="/due_dates", tags=["due_dates"])
+router = Router(prefix="/due_dates", tags=["due_dates"])
 
 ONE = {200: {"model": DueDateOut}}
 

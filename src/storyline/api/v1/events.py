@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, Paging, json_response, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, get_story
 from storyline.stories import queries
 from storyline.stories.models import Event
@@ -14,7 +15,7 @@ from storyline.stories.schemas import EventOut
 from storyline.stories.serialize import events_json
 from storyline.stories.timeline import EVENT_TYPES
 
-router = APIRouter(tags=["events"])
+router = Router(tags=["events"])
 TYPES_DOC = "Any of: " + ", ".join(EVENT_TYPES)
 
 

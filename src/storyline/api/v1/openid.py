@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON
 from storyline.api.deps import SessionDep
+from storyline.api.routing import Router
 from storyline.auth import oauth
 from storyline.auth import service as login_service
 from storyline.auth.oauth import OAuthError
@@ -35,7 +36,7 @@ from storyline.config import Settings
 from storyline.db import session_scope
 from storyline.errors import StorylineError
 
-router = APIRouter(prefix="/openid", tags=["login"])
+router = Router(prefix="/openid", tags=["login"])
 
 AUTHORIZATION_ERRORS = {"invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
                         "invalid_scope", "server_error", "temporarily_unavailable", "login_required",

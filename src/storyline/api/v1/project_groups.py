@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, Paging, json_response, like, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, require_superuser
 from storyline.projects import queries, service
 from storyline.projects.models import ProjectGroup
 from storyline.projects.schemas import ProjectGroupIn, ProjectGroupOut, ProjectGroupUpdate, ProjectOut
 from storyline.subscriptions.models import Subscription
 
-router = APIRouter(prefix="/project_groups", tags=["project groups"])
+router = Router(prefix="/project_groups", tags=["project groups"])
 
 SORT = {c.key: c for c in ProjectGroup.__table__.columns}
 LIST = {200: {"model": list[ProjectGroupOut]}}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, Paging, json_response, like, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, require_superuser
 from storyline.projects import queries, service
 from storyline.projects.models import Project, ProjectGroupMember
@@ -15,7 +16,7 @@ from storyline.projects.schemas import ProjectIn, ProjectOut, ProjectUpdate
 from storyline.search.index import matching_ids
 from storyline.subscriptions.models import Subscription
 
-router = APIRouter(prefix="/projects", tags=["projects"])
+router = Router(prefix="/projects", tags=["projects"])
 
 SORT = {c.key: c for c in Project.__table__.columns}
 LIST = {200: {"model": list[ProjectOut]}}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, Paging, json_response, no_content, paginate, paging, parse_datetime
 from storyline.api.deps import PolicyDep, SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, get_story, require_superuser, require_user
 from storyline.errors import BadRequest, NotFound
 from storyline.search.index import matching_ids
@@ -23,7 +24,7 @@ from storyline.stories.serialize import stories_json, story_json, story_raw_json
 from storyline.users.models import Team, User
 from storyline.users.queries import team_json, user_json
 
-router = APIRouter(prefix="/stories", tags=["stories"])
+router = Router(prefix="/stories", tags=["stories"])
 LIST = {200: {"model": list[StoryOut]}}
 ONE = {200: {"model": StoryOut}}
 

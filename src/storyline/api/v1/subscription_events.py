@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, Paging, json_response, list_param, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
 from storyline.schemas import DbId
 from storyline.subscriptions import queries, service
 from storyline.subscriptions.models import SubscriptionEvent
 from storyline.subscriptions.schemas import SubscriptionEventOut
 
-router = APIRouter(prefix="/subscription_events", tags=["subscription events"])
+router = Router(prefix="/subscription_events", tags=["subscription events"])
 
 LIST = {200: {"model": list[SubscriptionEventOut]}}
 ONE = {200: {"model": SubscriptionEventOut}}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, Paging, json_response, list_param, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
 from storyline.errors import ValidationFailed
 from storyline.schemas import DbId
@@ -15,7 +16,7 @@ from storyline.subscriptions import queries, service
 from storyline.subscriptions.models import TARGET_TYPES, Subscription
 from storyline.subscriptions.schemas import SubscriptionIn, SubscriptionOut
 
-router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
+router = Router(prefix="/subscriptions", tags=["subscriptions"])
 
 LIST = {200: {"model": list[SubscriptionOut]}}
 ONE = {200: {"model": SubscriptionOut}}

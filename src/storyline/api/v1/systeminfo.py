@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from storyline import __version__
 from storyline.api.common import JSON, json_response
 from storyline.api.deps import ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer
 from storyline.schemas import Out
 
-router = APIRouter(prefix="/systeminfo", tags=["systeminfo"])
+router = Router(prefix="/systeminfo", tags=["systeminfo"])
 
 
 class SystemConfigOut(Out):

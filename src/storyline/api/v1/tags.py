@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, Paging, json_response, like, loose_args, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, get_story, require_user, tag_visible
 from storyline.errors import BadRequest, NotFound
 from storyline.stories import service
@@ -19,7 +20,7 @@ from storyline.stories.models import StoryTag, Tag
 from storyline.stories.schemas import StoryOut, TagOut
 from storyline.stories.serialize import story_json, tags_json
 
-router = APIRouter(tags=["tags"])
+router = Router(tags=["tags"])
 SORT = {c.key: c for c in Tag.__table__.columns}
 
 

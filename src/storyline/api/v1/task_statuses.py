@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from storyline.api.common import JSON, json_response
 from storyline.api.deps import ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer
 from storyline.schemas import Out
 from storyline.stories.models import TASK_STATUS_NAMES, TASK_STATUSES
 
-router = APIRouter(prefix="/task_statuses", tags=["task_statuses"])
+router = Router(prefix="/task_statuses", tags=["task_statuses"])
 
 
 class TaskStatusOut(Out):

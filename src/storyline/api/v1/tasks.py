@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, Paging, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, get_story, require_user
 from storyline.errors import BadRequest
 from storyline.search.index import matching_ids
@@ -18,7 +19,7 @@ from storyline.stories.models import Task
 from storyline.stories.schemas import TaskIn, TaskOut, TaskUpdate
 from storyline.stories.serialize import TASK_COLUMNS, task_json, task_rows_json
 
-router = APIRouter(tags=["tasks"])
+router = Router(tags=["tasks"])
 LIST = {200: {"model": list[TaskOut]}}
 ONE = {200: {"model": TaskOut}}
 

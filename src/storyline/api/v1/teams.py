@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, Paging, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, require_superuser
 from storyline.projects import queries as project_queries
 from storyline.projects.models import Project
@@ -17,7 +18,7 @@ from storyline.users import queries, service
 from storyline.users.models import Team, User
 from storyline.users.schemas import TeamIn, TeamOut, TeamUpdate, UserOut
 
-router = APIRouter(prefix="/teams", tags=["teams"])
+router = Router(prefix="/teams", tags=["teams"])
 
 SORT = {c.key: c for c in Team.__table__.columns}
 PROJECT_SORT = {c.key: c for c in Project.__table__.columns}

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, json_response
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
 from storyline.errors import Forbidden
 from storyline.users import queries, service
 from storyline.users.schemas import Preferences
 
-router = APIRouter(prefix="/users/{user_id}/preferences", tags=["user preferences"])
+router = Router(prefix="/users/{user_id}/preferences", tags=["user preferences"])
 
 ONE = {200: {"model": Preferences}}
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, Paging, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, require_self_or_superuser
 from storyline.errors import Forbidden
 from storyline.users import queries, service
 from storyline.users.models import AccessToken
 from storyline.users.schemas import TokenIn, TokenOut, TokenUpdate
 
-router = APIRouter(prefix="/users/{user_id}/tokens", tags=["user tokens"])
+router = Router(prefix="/users/{user_id}/tokens", tags=["user tokens"])
 
 LIST = {200: {"model": list[TokenOut]}}
 ONE = {200: {"model": TokenOut}}

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, Page, Paging, json_response, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, require_self_or_superuser, require_superuser, require_user
 from storyline.search.index import matching_ids
 from storyline.users import queries, service
 from storyline.users.models import User
 from storyline.users.schemas import UserIn, UserOut, UserUpdate
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = Router(prefix="/users", tags=["users"])
 
 LIST = {200: {"model": list[UserOut]}}
 ONE = {200: {"model": UserOut}}

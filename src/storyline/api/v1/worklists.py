@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, Paging, json_response, loose_args, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
 from storyline.planning import access, filter_service, queries, serialize
 from storyline.planning import worklist_service as service
@@ -25,7 +26,7 @@ from storyline.planning.schemas import (
 )
 from storyline.schemas import DbId
 
-router = APIRouter(prefix="/worklists", tags=["worklists"])
+router = Router(prefix="/worklists", tags=["worklists"])
 
 ONE = {200: {"model": WorklistOut}}
 ITEM = {200: {"model": WorklistItemOut}}

@@ -1,0 +1,42 @@
+"""The router every API module uses: plain `def` endpoints of SQLite read requests run on the event loop.
+
+FastAPI runs a `def` endpoint in the threadpool: a hand-over to a worker thread and back, which on a
+small read costs as much as the read itself. A SQLite read takes no lock and never waits for
+another request, and Python code holds the GIL wherever it runs, so for those requests running the
+endpoint directly is both faster and no less concurrent. The session dependency (api/deps.py)
+decides per request, in `INLINE`; every other request (writes, PostgreSQL, endpoints without a
+session) still goes through the threadpool.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+
+# Set by the session dependency before the endpoint runs: may this request's endpoint run inline?
+INLINE: ContextVar[bool] = ContextVar("storyline_inline", default=False)
+
+
+def inline_when_possible(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """An async endpoint with `endpoint`'s signature that calls it inline or in the threadpool."""
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint
+
+    @functools.wraps(endpoint)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        if INLINE.get():
+            return endpoint(*args, **kwargs)
+        return await run_in_threadpool(endpoint, *args, **kwargs)
+
+    return run
+
+
+class Router(APIRouter):
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().add_api_route(path, inline_when_possible(endpoint), **kwargs)
