@@ -6,7 +6,6 @@ import type { Story, StoryUpdate, User } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
-import { preview } from "./preview";
 import {
   auditValue,
   describeAudit,
@@ -357,7 +356,7 @@ function DisclosureEditor({ story }: { story: Story }) {
   const [confirming, setConfirming] = useState(false);
   const refresh = useRefreshStory(story.id);
   const disclose = useMutation({
-    mutationFn: () => preview<Story>("POST", `/stories/${story.id}/disclose`),
+    mutationFn: () => api<Story>("POST", `/preview/stories/${story.id}/disclose`),
     onSuccess: (saved) => {
       setConfirming(false);
       refresh(saved);
@@ -419,7 +418,7 @@ function AuditLog({ storyId }: { storyId: number }) {
   const [open, setOpen] = useState(false);
   const entries = useQuery({
     queryKey: ["story-audit", storyId],
-    queryFn: () => preview<AuditEntry[]>(`GET`, `/stories/${storyId}/audit`, { sort_field: "id", sort_dir: "desc", limit: 100 }),
+    queryFn: () => api<AuditEntry[]>("GET", `/preview/stories/${storyId}/audit`, { sort_field: "id", sort_dir: "desc", limit: 100 }),
     enabled: open,
   });
   return (

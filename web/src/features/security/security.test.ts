@@ -90,12 +90,12 @@ describe("reportDescription", () => {
   });
 });
 
-describe("previewUrl", () => {
-  it("builds /preview paths with a query", async () => {
-    const { previewUrl } = await import("./preview");
-    expect(previewUrl("/stories/3/audit", { limit: 100, sort_dir: "desc", marker: undefined })).toBe(
+describe("preview paths", () => {
+  it("go to /preview at the root, with a query, not under /api/v1", async () => {
+    const { buildUrl } = await import("../../api/client");
+    expect(buildUrl("/preview/stories/3/audit", { limit: 100, sort_dir: "desc", marker: undefined })).toBe(
       "/preview/stories/3/audit?limit=100&sort_dir=desc",
     );
-    expect(previewUrl("/stories/3/disclose")).toBe("/preview/stories/3/disclose");
+    expect(buildUrl("/preview/stories/3/disclose")).toBe("/preview/stories/3/disclose");
   });
 });
