@@ -22,7 +22,9 @@ def _machine() -> tuple[int, int]:
 
 
 def _processes() -> dict[int, tuple[int, int]]:
-    """pid -> (ppid, utime + stime jiffies)."""
+    """pid -> (ppid, utime + stime + cutime + cstime jiffies). The children's times count: a process
+    that ends during a window (a browser, a CLI call) leaves its CPU time in its parent's, so it is
+    still counted as ours when the parent is ours."""
     out = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -33,7 +35,7 @@ def _processes() -> dict[int, tuple[int, int]]:
         except OSError:
             continue
         fields = data[data.rfind(")") + 2:].split()
-        out[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+        out[int(entry.name)] = (int(fields[1]), sum(int(v) for v in fields[11:15]))
     return out
 
 
