@@ -298,3 +298,20 @@ def test_milestone_list_filters_and_paging(client, api):
         assert (r.status_code, r.json()["field"]) == (400, next(iter(params))), params
     assert client.get("/v1/milestones", params={"branch_id": 999999}).json() == []
     assert client.get("/v1/milestones", params={"sort_dir": "sideways"}).status_code == 400
+
+
+def test_stories_filtered_by_branch_and_milestone(client, api, user):
+    """Additive filters: stories with a task on a branch / milestone (StoryBoard has neither)."""
+    proj = api.project()
+    b = branch(api, proj["id"])
+    m = milestone(api, b["id"])
+    on_branch, on_milestone, other = (api.story(user) for _ in range(3))
+    api.task(on_branch["id"], proj["id"], user, branch_id=b["id"])
+    api.task(on_milestone["id"], proj["id"], user, branch_id=b["id"], status="merged", milestone_id=m["id"])
+    api.task(other["id"], proj["id"], user)
+    r = client.get("/v1/stories", params={"branch_id": b["id"]})
+    assert [x["id"] for x in r.json()] == [on_branch["id"], on_milestone["id"]] and r.headers["X-Total"] == "2"
+    r = client.get("/v1/stories", params={"milestone_id": m["id"], "project_id": proj["id"]})
+    assert [x["id"] for x in r.json()] == [on_milestone["id"]]
+    assert client.get("/v1/stories/search", params={"q": "", "branch_id": b["id"]}).status_code == 200
+    assert client.get("/v1/stories", params={"branch_id": "x"}).status_code == 400

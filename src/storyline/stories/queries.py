@@ -47,6 +47,8 @@ def stories_select(
     creator_id: int | None = None,
     project_id: int | None = None,
     project_group_id: int | None = None,
+    branch_id: int | None = None,
+    milestone_id: int | None = None,
     subscriber_id: int | None = None,
     tags: list[str] | None = None,
     tags_filter_type: str = "all",
@@ -67,6 +69,11 @@ def stories_select(
         task_conds.append(Task.assignee_id == assignee_id)
     if project_id is not None:
         task_conds.append(Task.project_id == project_id)
+    # Additive (StoryBoard has neither): stories with a task on that branch / milestone.
+    if branch_id is not None:
+        task_conds.append(Task.branch_id == branch_id)
+    if milestone_id is not None:
+        task_conds.append(Task.milestone_id == milestone_id)
     if task_conds:
         stmt = stmt.where(exists().where(Task.story_id == Story.id, *task_conds))
     if project_group_id is not None:

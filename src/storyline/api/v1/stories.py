@@ -42,6 +42,8 @@ async def story_filters(
     creator_id: int | None = None,
     project_id: int | None = None,
     project_group_id: int | None = None,
+    branch_id: int | None = Query(None, description="Stories with a task on this branch (additive)"),
+    milestone_id: int | None = Query(None, description="Stories with a task on this milestone (additive)"),
     subscriber_id: int | None = None,
     tags: list[str] | None = Query(None),
     tags_filter_type: str = Query("all", description="all or any"),
@@ -50,7 +52,8 @@ async def story_filters(
     # async: a pure function of the query, so FastAPI calls it without a threadpool hop.
     return StoryFilters(dict(
         status=status, assignee_id=assignee_id, creator_id=creator_id, project_id=project_id,
-        project_group_id=project_group_id, subscriber_id=subscriber_id, tags=tags,
+        project_group_id=project_group_id, branch_id=branch_id, milestone_id=milestone_id,
+        subscriber_id=subscriber_id, tags=tags,
         tags_filter_type=tags_filter_type, updated_since=parse_datetime("updated_since", updated_since),
     ))
 
