@@ -5223,6 +5223,10 @@ export interface operations {
                 creator_id?: number | null;
                 project_id?: number | null;
                 project_group_id?: number | null;
+                /** @description Stories with a task on this branch (additive) */
+                branch_id?: number | null;
+                /** @description Stories with a task on this milestone (additive) */
+                milestone_id?: number | null;
                 subscriber_id?: number | null;
                 tags?: string[] | null;
                 /** @description all or any */
@@ -5324,6 +5328,10 @@ export interface operations {
                 creator_id?: number | null;
                 project_id?: number | null;
                 project_group_id?: number | null;
+                /** @description Stories with a task on this branch (additive) */
+                branch_id?: number | null;
+                /** @description Stories with a task on this milestone (additive) */
+                milestone_id?: number | null;
                 subscriber_id?: number | null;
                 tags?: string[] | null;
                 /** @description all or any */
