@@ -3,25 +3,9 @@ import { useState } from "react";
 import { createBrowserRouter, RouterProvider } from "react-router-dom";
 import { ApiError } from "./api/client";
 import { Layout } from "./components/Layout";
-import { CallbackPage } from "./features/auth/CallbackPage";
-import { LoginPage } from "./features/auth/LoginPage";
 import { HomePage } from "./features/home/HomePage";
-import { UserPage } from "./features/home/UserPage";
-import { ProjectGroupPage } from "./features/projects/ProjectGroupPage";
-import { AdminPage } from "./features/admin/AdminPage";
-import { PreferencesPage } from "./features/preferences/PreferencesPage";
-import { TeamPage } from "./features/teams/TeamPage";
-import { TeamsPage } from "./features/teams/TeamsPage";
 import { ProjectPage } from "./features/projects/ProjectPage";
-import { SearchPage } from "./features/search/SearchPage";
-import { CreateStoryPage } from "./features/stories/CreateStoryPage";
 import { StoryPage } from "./features/stories/StoryPage";
-import { TokensPage } from "./features/account/TokensPage";
-import { ReportBugPage } from "./features/security/ReportBugPage";
-import { BoardPage } from "./features/planning/BoardPage";
-import { PlanningPage } from "./features/planning/PlanningPage";
-import { PrioritiesPage } from "./features/planning/PrioritiesPage";
-import { WorklistPage } from "./features/planning/WorklistPage";
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -43,29 +27,31 @@ function NotFoundPage() {
   );
 }
 
+// The pages people land on most (home, story, project) are in the main bundle; every other page is
+// its own chunk, fetched when first visited, so the story page's script stays small.
 const routes = [
   {
     element: <Layout />,
     children: [
       { path: "/", element: <HomePage /> },
       { path: "/story/:id", element: <StoryPage /> },
-      { path: "/stories/new", element: <CreateStoryPage /> },
-      { path: "/stories/report", element: <ReportBugPage /> },
-      { path: "/account/tokens", element: <TokensPage /> },
+      { path: "/stories/new", lazy: () => import("./features/stories/CreateStoryPage").then((m) => ({ Component: m.CreateStoryPage })) },
+      { path: "/stories/report", lazy: () => import("./features/security/ReportBugPage").then((m) => ({ Component: m.ReportBugPage })) },
+      { path: "/account/tokens", lazy: () => import("./features/account/TokensPage").then((m) => ({ Component: m.TokensPage })) },
       { path: "/project/*", element: <ProjectPage /> },
-      { path: "/project-group/*", element: <ProjectGroupPage /> },
-      { path: "/teams", element: <TeamsPage /> },
-      { path: "/team/*", element: <TeamPage /> },
-      { path: "/preferences", element: <PreferencesPage /> },
-      { path: "/admin", element: <AdminPage /> },
-      { path: "/user/:id", element: <UserPage /> },
-      { path: "/search", element: <SearchPage /> },
-      { path: "/planning", element: <PlanningPage /> },
-      { path: "/board/:id", element: <BoardPage /> },
-      { path: "/worklist/:id", element: <WorklistPage /> },
-      { path: "/priorities", element: <PrioritiesPage /> },
-      { path: "/login", element: <LoginPage /> },
-      { path: "/auth/callback", element: <CallbackPage /> },
+      { path: "/project-group/*", lazy: () => import("./features/projects/ProjectGroupPage").then((m) => ({ Component: m.ProjectGroupPage })) },
+      { path: "/teams", lazy: () => import("./features/teams/TeamsPage").then((m) => ({ Component: m.TeamsPage })) },
+      { path: "/team/*", lazy: () => import("./features/teams/TeamPage").then((m) => ({ Component: m.TeamPage })) },
+      { path: "/preferences", lazy: () => import("./features/preferences/PreferencesPage").then((m) => ({ Component: m.PreferencesPage })) },
+      { path: "/admin", lazy: () => import("./features/admin/AdminPage").then((m) => ({ Component: m.AdminPage })) },
+      { path: "/user/:id", lazy: () => import("./features/home/UserPage").then((m) => ({ Component: m.UserPage })) },
+      { path: "/search", lazy: () => import("./features/search/SearchPage").then((m) => ({ Component: m.SearchPage })) },
+      { path: "/planning", lazy: () => import("./features/planning/PlanningPage").then((m) => ({ Component: m.PlanningPage })) },
+      { path: "/board/:id", lazy: () => import("./features/planning/BoardPage").then((m) => ({ Component: m.BoardPage })) },
+      { path: "/worklist/:id", lazy: () => import("./features/planning/WorklistPage").then((m) => ({ Component: m.WorklistPage })) },
+      { path: "/priorities", lazy: () => import("./features/planning/PrioritiesPage").then((m) => ({ Component: m.PrioritiesPage })) },
+      { path: "/login", lazy: () => import("./features/auth/LoginPage").then((m) => ({ Component: m.LoginPage })) },
+      { path: "/auth/callback", lazy: () => import("./features/auth/CallbackPage").then((m) => ({ Component: m.CallbackPage })) },
       { path: "*", element: <NotFoundPage /> },
     ],
   },
