@@ -1,5 +1,5 @@
 """Administration (projects, project groups and their projects, users), teams and their members,
-preferences (list sizes and timeline event types, applied by the project and story pages)."""
+preferences (list and timeline sizes, timeline event types, applied by the project and story pages)."""
 
 from __future__ import annotations
 
@@ -117,18 +117,33 @@ def test_preferences_apply_to_lists_and_timeline(bob_page: Page, world: World) -
         expect(page.get_by_label("Task added")).not_to_be_checked()
         assert bob.get(f"/users/{world.bob['id']}/preferences") == before
         size.fill("5")
+        page.get_by_label("Events per page on a story's timeline").fill("5")
         page.get_by_role("button", name="Save preferences").click()
         expect(page.get_by_role("status")).to_have_text("Saved.")
         saved = bob.get(f"/users/{world.bob['id']}/preferences")
         assert saved["project_detail_page_size"] == 5 and saved["display_events_task_created"] is False
+        assert saved["story_detail_page_size"] == 5
         # The project page lists five stories a page; the story page's timeline leaves out added tasks.
         page.goto(f"/project/{world.projects['nova']['id']}")
         expect(page.locator("table.stories tbody tr")).to_have_count(5)
         page.goto(f"/story/{world.story['id']}")
         timeline = page.locator(".timeline")
+        # Five events a page, the earlier ones a click away each.
+        heading = timeline.get_by_role("heading", name=re.compile(r"^Timeline \(\d+\)$"))
+        expect(heading).to_be_visible()
+        total = int(re.findall(r"\d+", heading.inner_text())[0])
+        assert total > 5, total
+        events = timeline.locator("ol.events > li")
+        expect(events).to_have_count(5)
+        earlier = timeline.get_by_role("button", name="Show earlier events")
+        for shown in range(10, total + 5, 5):
+            earlier.click()
+            expect(events).to_have_count(min(shown, total))
+        expect(earlier).to_have_count(0)
         expect(timeline).to_contain_text("I can reproduce this with nova boot")
         expect(timeline).to_contain_text("Some event types are hidden by your preferences.")
         expect(timeline).not_to_contain_text("added task")
     finally:
         bob.post(f"/users/{world.bob['id']}/preferences",
-                 {"project_detail_page_size": None, "display_events_task_created": None})
+                 {"project_detail_page_size": None, "story_detail_page_size": None,
+                  "display_events_task_created": None})

@@ -1,5 +1,6 @@
-"""Project page filters (tags, assignee, branch, milestone), its branches and milestones, the project
-group page. The data is this module's own: a group of two new projects, so other tests' counts hold."""
+"""Project page filters (tags, assignee, branch, milestone: the last two on stories and tasks alike),
+its branches and milestones, the project group page. The data is this module's own: groups of new
+projects, so other tests' counts hold."""
 
 from __future__ import annotations
 
@@ -143,6 +144,74 @@ def test_project_group_page(page: Page, world: World, metal) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Bare metal")
     page.goto("/project-group/999999")
     expect(page.get_by_role("heading", level=1)).to_have_text("Project group not found")
+
+
+def test_stories_filtered_by_branch_and_milestone(page: Page, world: World) -> None:
+    # Two projects of their own in a group of their own: a story counts once however many of its tasks
+    # are on the branch, and a branch of the same name in another project is another branch.
+    a = world.api()
+    inspector = a.post("/projects", {"name": "ironic-inspector", "description": "Hardware inspection"})
+    plugins = a.post("/projects", {"name": "ironic-inspector-plugins", "description": "Inspection plugins"})
+    group = a.post("/project_groups", {"name": "inspection", "title": "Inspection"})
+    for p in (inspector, plugins):
+        a.call("PUT", f"/project_groups/{group['id']}/projects/{p['id']}")
+    master = a.get("/branches", project_id=inspector["id"], name="master")[0]
+    stable = a.post("/branches", {"name": "stable/2026.1", "project_id": inspector["id"]})
+    rc1 = a.post("/milestones", {"name": "2026.1-rc1", "branch_id": stable["id"]})
+    plugins_stable = a.post("/branches", {"name": "stable/2026.1", "project_id": plugins["id"]})
+    for title, tasks in [
+        ("Inspector on master only", [(inspector, {"branch_id": master["id"]})]),
+        ("Inspector backported twice", [(inspector, {"branch_id": master["id"]}),
+                                        (inspector, {"branch_id": stable["id"]}),
+                                        (inspector, {"branch_id": stable["id"]})]),
+        ("Inspector fixed in rc1", [(inspector, {"branch_id": stable["id"], "milestone_id": rc1["id"],
+                                                 "status": "merged"})]),
+        ("Plugins on their own stable", [(plugins, {"branch_id": plugins_stable["id"]})]),
+    ]:
+        s = a.post("/stories", {"title": title})
+        for n, (project, task) in enumerate(tasks):
+            a.post("/tasks", {"title": f"{title} {n}", "story_id": s["id"], "project_id": project["id"], **task})
+    count = page.locator("p[aria-live]")
+    page.goto("/project/ironic-inspector?sort=title&dir=asc")
+    expect(count).to_have_text("3 stories")
+    milestone = page.get_by_label("Milestone")
+    expect(milestone).to_be_disabled()
+    page.get_by_label("Branch").select_option(label="stable/2026.1")
+    expect(count).to_have_text("2 stories")
+    expect(titles(page)).to_have_text(["Inspector backported twice", "Inspector fixed in rc1"])
+    expect(page).to_have_url(re.compile(f"branch={stable['id']}"))
+    expect(milestone.locator("option")).to_have_text(["Any milestone", "2026.1-rc1"])
+    milestone.select_option(label="2026.1-rc1")
+    expect(count).to_have_text("1 story")
+    expect(titles(page)).to_have_text(["Inspector fixed in rc1"])
+    # A reload keeps both; the tasks view keeps them too.
+    page.reload()
+    expect(page.get_by_label("Branch")).to_have_value(str(stable["id"]))
+    expect(milestone).to_have_value(str(rc1["id"]))
+    expect(titles(page)).to_have_text(["Inspector fixed in rc1"])
+    page.get_by_role("navigation", name="Project views").get_by_role("link", name="Tasks").click()
+    expect(count).to_have_text("1 task")
+    page.get_by_role("navigation", name="Project views").get_by_role("link", name="Stories").click()
+    expect(count).to_have_text("1 story")
+    # Another branch forgets the milestone.
+    page.get_by_label("Branch").select_option(label="master")
+    expect(page).not_to_have_url(re.compile("milestone="))
+    expect(titles(page)).to_have_text(["Inspector backported twice", "Inspector on master only"])
+    page.get_by_label("Branch").select_option(label="Any branch")
+    expect(count).to_have_text("3 stories")
+    # The group page: branches named with their project; a branch's stories from the branches view.
+    page.goto(f"/project-group/{group['id']}?sort=title&dir=asc")
+    expect(count).to_have_text("4 stories")
+    page.get_by_label("Branch").select_option(label="ironic-inspector-plugins / stable/2026.1")
+    expect(titles(page)).to_have_text(["Plugins on their own stable"])
+    views = page.get_by_role("navigation", name="Project group views")
+    views.get_by_role("link", name="Branches and milestones").click()
+    page.get_by_role("link", name="stories with a task on ironic-inspector / stable/2026.1").click()
+    expect(views.get_by_role("link", name="Stories")).to_have_attribute("aria-current", "page")
+    expect(count).to_have_text("2 stories")
+    expect(titles(page)).to_have_count(2)
+    assert sorted(titles(page).all_inner_texts()) == ["Inspector backported twice", "Inspector fixed in rc1"]
+    screenshot(page, "project-group-stories-by-branch")
 
 
 def test_task_branch_and_milestone_inline(admin_page: Page, world: World, metal) -> None:

@@ -1,5 +1,5 @@
 // User preferences (StoryBoard's keys, stored through /v1/users/{id}/preferences) that the web
-// client applies: list page sizes and the event types shown in a story's timeline.
+// client applies: list and timeline page sizes and the event types shown in a story's timeline.
 export type Preferences = Record<string, unknown>;
 
 export const EVENT_TYPES = [
@@ -33,10 +33,13 @@ export const EVENT_LABELS: Record<string, string> = {
 export const PAGE_SIZE_KEYS = {
   project_detail_page_size: "Stories per page on a project page",
   project_group_detail_stories_page_size: "Stories per page on a project group page",
+  story_detail_page_size: "Events per page on a story's timeline",
 } as const;
 export type PageSizeKey = keyof typeof PAGE_SIZE_KEYS;
 export const MIN_PAGE_SIZE = 5;
 export const MAX_PAGE_SIZE = 100;
+/** The timeline's page when the reader has no usable preference (a visitor, for one). */
+export const TIMELINE_PAGE_SIZE = 50;
 
 /** StoryBoard stored booleans as strings too: true and "true" mean the same. */
 export function isOn(value: unknown): boolean {
@@ -59,6 +62,23 @@ export function pageSize(prefs: Preferences | null | undefined, key: PageSizeKey
   const raw = prefs?.[key];
   const n = typeof raw === "string" && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
   return typeof n === "number" && Number.isInteger(n) && n >= MIN_PAGE_SIZE && n <= MAX_PAGE_SIZE ? n : null;
+}
+
+/** How many events a story's timeline loads at a time: the reader's preference, else the default. */
+export function timelinePageSize(prefs: Preferences | null | undefined): number {
+  return pageSize(prefs, "story_detail_page_size") ?? TIMELINE_PAGE_SIZE;
+}
+
+/** The offset of the timeline's next page, or undefined when the pages loaded hold every event: the
+ * last page came back short, or as many events as the total are loaded. */
+export function nextEventsOffset(
+  pages: readonly { items: readonly unknown[]; total: number | null }[],
+  size: number,
+): number | undefined {
+  const last = pages[pages.length - 1];
+  if (!last) return 0;
+  const seen = pages.reduce((n, p) => n + p.items.length, 0);
+  return last.items.length >= size && (last.total === null || seen < last.total) ? seen : undefined;
 }
 
 /** The error for a page size typed in the form, naming the field; null when it is fine. */

@@ -6,7 +6,8 @@ import { NewBranchOrMilestone } from "./BranchAdmin";
 import { branchLabel, useBranches, useMilestones } from "./ListFilters";
 import type { Scope } from "./filters";
 
-/** The branches of a project (or of a group's projects), each with its milestones; each links to its tasks. */
+/** The branches of a project (or of a group's projects), each with its milestones; each links to its
+ * tasks, and a branch to its stories too. */
 export function BranchList({
   scope,
   projectNames,
@@ -40,7 +41,10 @@ function BranchItem({ branch, label, admin }: { branch: Branch; label: string; a
   const milestones = useMilestones(branch.id);
   return (
     <li data-nav-item tabIndex={-1} aria-label={`Branch ${label}`}>
-      <Link to={`?view=tasks&branch=${branch.id}`}>{label}</Link>
+      <Link to={`?view=tasks&branch=${branch.id}`}>{label}</Link>{" "}
+      <Link to={`?branch=${branch.id}`} className="muted">
+        stories<span className="visually-hidden"> with a task on {label}</span>
+      </Link>
       {branch.expired && branch.expiration_date && (
         <span className="muted">
           {" "}

@@ -36,9 +36,7 @@ export function FilterForm({
       </fieldset>
       {f.view === "stories" && <TagFilter tags={f.tags} mode={f.tagsMode} set={set} />}
       <AssigneeFilter value={f.assignee} onChange={(id) => set({ assignee: id === null ? null : String(id) })} />
-      {f.view === "tasks" && (
-        <BranchFilters scope={scope} branch={f.branch} milestone={f.milestone} set={set} projectNames={projectNames} />
-      )}
+      <BranchFilters scope={scope} branch={f.branch} milestone={f.milestone} set={set} projectNames={projectNames} />
       <label>
         Sort by{" "}
         <select value={f.sort} onChange={(e) => set({ sort: e.target.value })}>

@@ -52,8 +52,8 @@ export function readFilters(params: URLSearchParams, defaultSize = 25): ListFilt
     tags: view === "stories" ? params.getAll("tag").filter((t) => t.trim() !== "") : [],
     tagsMode: params.get("tags_mode") === "any" ? "any" : "all",
     assignee: positiveInt(params.get("assignee")),
-    branch: view === "tasks" ? branch : null,
-    milestone: view === "tasks" && branch !== null ? positiveInt(params.get("milestone")) : null,
+    branch,
+    milestone: branch !== null ? positiveInt(params.get("milestone")) : null,
     sort: sort in SORTS[view] ? sort : "updated_at",
     dir: params.get("dir") === "asc" ? "asc" : "desc",
     size: size !== null && size <= 500 ? size : defaultSize,
@@ -71,8 +71,11 @@ export function listQuery(scope: Scope, f: ListFilters): { path: string; query: 
     sort_dir: f.dir,
     limit: f.size,
     offset: (f.page - 1) * f.size,
+    // On /stories: the stories with a task on that branch or milestone.
+    branch_id: f.branch,
+    milestone_id: f.milestone,
   };
-  if (f.view === "tasks") return { path: "/tasks", query: { ...common, branch_id: f.branch, milestone_id: f.milestone } };
+  if (f.view === "tasks") return { path: "/tasks", query: common };
   return {
     path: "/stories",
     query: { ...common, tags: f.tags, tags_filter_type: f.tags.length > 1 ? f.tagsMode : null },
@@ -82,7 +85,8 @@ export function listQuery(scope: Scope, f: ListFilters): { path: string; query: 
 export type ParamChanges = Record<string, string | string[] | null>;
 
 /** Apply changes to URL parameters: any change but paging goes back to page 1, another view drops
- * the filters that only the old one understands, another branch drops the milestone. */
+ * the filters that only the old one understands (branch and milestone serve both), another branch
+ * drops the milestone. */
 export function changeParams(params: URLSearchParams, changes: ParamChanges): URLSearchParams {
   const next = new URLSearchParams(params);
   for (const [key, value] of Object.entries(changes)) {
@@ -93,7 +97,7 @@ export function changeParams(params: URLSearchParams, changes: ParamChanges): UR
   if (!("page" in changes)) next.delete("page");
   if ("view" in changes && changes.view !== params.get("view")) {
     // The sort stays (readFilters drops one the new view does not know); status values differ.
-    for (const key of ["status", "tag", "tags_mode", "branch", "milestone"]) if (!(key in changes)) next.delete(key);
+    for (const key of ["status", "tag", "tags_mode"]) if (!(key in changes)) next.delete(key);
   }
   if ("branch" in changes && !("milestone" in changes)) next.delete("milestone");
   return next;

@@ -6,34 +6,31 @@ import { useSelf } from "../../api/queries";
 import type { TimelineEvent } from "../../api/types";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
-import { shownEventTypes } from "../preferences/prefs";
+import { nextEventsOffset, shownEventTypes, timelinePageSize } from "../preferences/prefs";
 import { usePreferences } from "../preferences/usePreferences";
 import { CommentBody, CommentForm } from "./Comment";
 import { describeEvent } from "./describeEvent";
 
-const PAGE = 50;
-
-/** Comments and events, newest first, a page at a time (a huge story has thousands). */
+/** Comments and events, newest first, a page at a time (a huge story has thousands); the page size is
+ * the reader's `story_detail_page_size` preference. */
 export function Timeline({ storyId, canComment }: { storyId: number; canComment: boolean }) {
   // The reader's preferences may hide some event types; everything is asked for otherwise.
   const prefs = usePreferences();
   const shown = shownEventTypes(prefs.data);
+  const size = timelinePageSize(prefs.data);
   const events = useInfiniteQuery({
-    queryKey: ["story-events", storyId, shown],
+    queryKey: ["story-events", storyId, shown, size],
     queryFn: ({ pageParam }) =>
       apiPage<TimelineEvent>(`/stories/${storyId}/events`, {
         sort_field: "id",
         sort_dir: "desc",
-        limit: PAGE,
+        limit: size,
         offset: pageParam,
         event_type: shown,
       }),
     enabled: prefs.settled && shown?.length !== 0,
     initialPageParam: 0,
-    getNextPageParam: (last, pages) => {
-      const seen = pages.reduce((n, p) => n + p.items.length, 0);
-      return last.items.length === PAGE && (last.total === null || seen < last.total) ? seen : undefined;
-    },
+    getNextPageParam: (_last, pages) => nextEventsOffset(pages, size),
   });
   const list = useMemo(() => events.data?.pages.flatMap((p) => p.items) ?? [], [events.data]);
   const total = events.data?.pages[0]?.total;
