@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Path, Query, Request
@@ -126,14 +126,15 @@ def paginate(
     params: Paging,
     cap: int = 0,
     count: bool = True,
-    plain: bool = False,
+    fetch: Literal["entities", "rows", "tuples"] = "entities",
 ) -> Page:
     """Apply sort, keyset marker or offset, and limit to `stmt` (already filtered and visible).
 
     Ties are broken on id so keyset pages never skip or repeat rows. NULLs sort first ascending and
-    last descending on every backend. Rows are the first column of each result row (an ORM entity),
-    or with `plain` (a select of plain columns that need no conversion: integers, text, v1_ts) the
-    driver's own tuples, fetched without building SQLAlchemy rows (a third of the cost on long lists).
+    last descending on every backend. `fetch` says what the page holds: "entities", the first column
+    of each row (an ORM entity); "rows", SQLAlchemy rows of a select of columns (no ORM objects);
+    "tuples", the driver's own tuples, for columns that need no conversion (integers, text, v1_ts),
+    without building SQLAlchemy rows at all (a third of the cost on long lists).
     """
     sort_col = sort_columns.get(params.sort_field)
     if sort_col is None:
@@ -180,14 +181,16 @@ def paginate(
         query = query.limit(limit)
     elif limit == 0 and params.limit is not None:
         query = query.limit(0)
-    if plain:
-        result = session.connection().execute(query)
-        try:
-            rows = result.cursor.fetchall()
-        finally:
-            result.close()
-        return Page(rows, headers)
-    return Page(list(session.execute(query).scalars()), headers)
+    if fetch == "entities":
+        return Page(list(session.execute(query).scalars()), headers)
+    result = session.connection().execute(query)
+    if fetch == "rows":
+        return Page(result.all(), headers)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return Page(rows, headers)
 
 
 def _after(col: Any, id_col: Any, value: Any, marker: int, asc: bool) -> Any:

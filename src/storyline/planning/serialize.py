@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import ts
@@ -26,7 +26,7 @@ from storyline.planning.models import (
 )
 from storyline.planning.permissions import members_json
 from storyline.stories.models import Story, Task
-from storyline.stories.serialize import stories_json, task_json
+from storyline.stories.serialize import TASK_COLUMNS, stories_by_ids, task_rows_json
 
 
 def criterion_json(c: FilterCriterion) -> dict[str, Any]:
@@ -71,18 +71,16 @@ def due_dates_json(session: Session, viewer: Viewer, dues: Sequence[DueDate]) ->
 
 
 def _stories(session: Session, viewer: Viewer, ids: set[int]) -> dict[int, dict[str, Any]]:
-    if not ids:
-        return {}
-    rows = list(session.execute(select(Story).where(Story.id.in_(ids), story_visible(viewer))).scalars())
-    return {d["id"]: d for d in stories_json(session, viewer, rows)}
+    return stories_by_ids(session, viewer, sorted(ids))
 
 
 def _tasks(session: Session, viewer: Viewer, ids: set[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
-    rows = session.execute(select(Task).join(Story, Story.id == Task.story_id)
-                           .where(Task.id.in_(ids), story_visible(viewer))).scalars()
-    return {t.id: task_json(t) for t in rows}
+    rows = session.connection().execute(
+        select(*TASK_COLUMNS).join(Story, Story.id == Task.story_id)
+        .where(Task.id.in_(bindparam("ids", expanding=True)), story_visible(viewer)), {"ids": sorted(ids)}).all()
+    return {t["id"]: t for t in task_rows_json(rows)}
 
 
 def item_json(item: WorklistItem) -> dict[str, Any]:

@@ -33,8 +33,12 @@ from storyline.users.queries import team_json, user_json
 
 def story_raw_json(s: Story, now: dt.datetime | None = None) -> dict[str, Any]:
     """The shape StoryBoard returns from POST: stored fields only (`now`: for the embargo reminder)."""
+    return _story_fields(s, ts(s.created_at), ts(s.updated_at), now)
+
+
+def _story_fields(s: Any, created_at: str | None, updated_at: str | None, now: dt.datetime | None) -> dict[str, Any]:
     return {
-        "id": s.id, "created_at": ts(s.created_at), "updated_at": ts(s.updated_at), "title": s.title,
+        "id": s.id, "created_at": created_at, "updated_at": updated_at, "title": s.title,
         "description": s.description, "is_bug": s.is_bug, "creator_id": s.creator_id,
         "story_type_id": s.story_type_id, "private": s.private, "security": s.security,
         **embargo_fields(s, now),
@@ -46,8 +50,29 @@ _TAGS_OF_STORIES = (select(StoryTag.story_id, Tag.name).join(Tag, Tag.id == Stor
                     .where(StoryTag.story_id.in_(bindparam("ids", expanding=True))).order_by(Tag.name))
 
 
-def stories_json(session: Session, viewer: Viewer, stories: Sequence[Story]) -> list[dict[str, Any]]:
-    """Full story shapes: three queries at most, whatever the number of stories or tasks."""
+# Every column of a story, the timestamps formatted by the database: many stories are read as rows
+# with these (stories_by_ids) rather than as ORM objects.
+STORY_ROW_COLUMNS = (
+    *(c for c in Story.__table__.columns if c.key not in ("created_at", "updated_at")),
+    v1_ts(Story.created_at).label("created_at_v1"), v1_ts(Story.updated_at).label("updated_at_v1"),
+)
+
+
+def stories_by_ids(session: Session, viewer: Viewer, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Full story shapes of the stories among `ids` the viewer may see, by id (read as rows)."""
+    if not ids:
+        return {}
+    rows = session.connection().execute(
+        select(*STORY_ROW_COLUMNS).where(Story.id.in_(bindparam("ids", expanding=True)), story_visible(viewer)),
+        {"ids": list(ids)}).all()
+    return {d["id"]: d for d in stories_json(session, viewer, rows)}
+
+
+def stories_json(session: Session, viewer: Viewer, stories: Sequence[Any]) -> list[dict[str, Any]]:
+    """Full story shapes: three queries at most, whatever the number of stories or tasks.
+
+    `stories` are Story objects, or rows of STORY_ROW_COLUMNS (stories_by_ids).
+    """
     if not stories:
         return []
     ids = [s.id for s in stories]
@@ -70,8 +95,10 @@ def stories_json(session: Session, viewer: Viewer, stories: Sequence[Story]) -> 
             teams[sid].append(team_json(t))
     out = []
     now = utcnow()
+    rows = not isinstance(stories[0], Story)
     for s in stories:
-        d = story_raw_json(s, now)
+        d = (_story_fields(s, s.created_at_v1, s.updated_at_v1, now) if rows
+             else _story_fields(s, ts(s.created_at), ts(s.updated_at), now))
         d["status"] = s.status
         d["task_statuses"] = [{"key": k, "count": getattr(s, f"count_{k}")} for k in TASK_STATUSES]
         d["tags"] = tags.get(s.id, [])

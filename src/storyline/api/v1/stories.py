@@ -20,7 +20,7 @@ from storyline.security.service import SecurityPolicy
 from storyline.stories import queries, service
 from storyline.stories.models import Story, StoryTeam, StoryUser
 from storyline.stories.schemas import StoryIn, StoryOut, StoryUpdate
-from storyline.stories.serialize import stories_json, story_json, story_raw_json
+from storyline.stories.serialize import STORY_ROW_COLUMNS, stories_json, story_json, story_raw_json
 from storyline.users.models import Team, User
 from storyline.users.queries import team_json, user_json
 
@@ -59,8 +59,10 @@ async def story_filters(
 
 
 def _list(request: Request, session: Session, viewer: Viewer, stmt: Any, p: Paging) -> JSON:
-    page = paginate(session, stmt, id_column=Story.id, sort_columns=queries.STORY_SORT, params=p,
-                    cap=request.app.state.settings.max_page_size)
+    # Story rows, not ORM objects (stories_json takes either).
+    page = paginate(session, stmt.with_only_columns(*STORY_ROW_COLUMNS), id_column=Story.id,
+                    sort_columns=queries.STORY_SORT, params=p, cap=request.app.state.settings.max_page_size,
+                    fetch="rows")
     return json_response(stories_json(session, viewer, page.rows), page.headers)
 
 

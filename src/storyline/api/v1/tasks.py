@@ -49,7 +49,7 @@ async def task_filters(
 def _list(request: Request, session: Session, stmt: Any, p: Paging) -> JSON:
     page = paginate(session, stmt.with_only_columns(*TASK_COLUMNS), id_column=Task.id,
                     sort_columns=queries.TASK_SORT, params=p, cap=request.app.state.settings.max_page_size,
-                    plain=True)
+                    fetch="tuples")
     return json_response(task_rows_json(page.rows), page.headers)
 
 
