@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from webworld import World, screenshot
+from webworld import World, screenshot, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -232,6 +232,8 @@ def test_task_branch_and_milestone_inline(admin_page: Page, world: World, metal)
     expect(row.get_by_text("A milestone is set on merged tasks only.")).to_be_visible()
     row.get_by_label("Status of Backport to stable").select_option("merged")
     expect(milestone).to_be_enabled()
+    # The inline status change is saved before someone else reopens the task (no race between the two).
+    wait_for(lambda: a.get(f"/tasks/{task['id']}")["status"] == "merged")
     milestone.select_option(label="2026.1-rc1")
     # Meanwhile someone reopens the task: the server refuses, the error names the field, nothing is lost.
     a.call("PUT", f"/tasks/{task['id']}", json={"status": "todo"})

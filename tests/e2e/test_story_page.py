@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from webworld import World, screenshot
+from webworld import World, screenshot, wait_for
 
 
 def story_url(world: World, story: dict | None = None) -> str:
@@ -162,10 +162,3 @@ def test_add_a_task_to_several_projects(admin_page: Page, world: World) -> None:
     assert sorted(t["project_id"] for t in got) == sorted([world.projects["nova"]["id"], world.projects["glance"]["id"]])
 
 
-def wait_for(condition, timeout: float = 5.0) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)

@@ -188,3 +188,11 @@ def seed_security(world: World) -> dict[str, Any]:
     vmt = a.post("/teams", {"name": world.env["STORYLINE_VMT_TEAM"], "description": "Vulnerability management"})
     a.call("PUT", f"/teams/{vmt['id']}/users/{people['vera']['user']['id']}")
     return {"vmt": vmt, **people}
+
+
+def wait_for(condition: Any, timeout: float = 10.0) -> None:
+    """Poll `condition()` (e.g. a read through the API) until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
