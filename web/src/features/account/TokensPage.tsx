@@ -1,10 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, ApiError, get } from "../../api/client";
-import { useSearch, useSelf, useUser } from "../../api/queries";
+import { useSelf, useUser } from "../../api/queries";
 import type { User } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
+import { UserSearch } from "../../components/Pickers";
 import { Time } from "../../components/Time";
 import { EXPIRY_CHOICES, expiresIn, isExpired, sortTokens, tokenLabel, type Token } from "./tokens";
 
@@ -54,9 +55,6 @@ export function TokensPage() {
 }
 
 function OwnerChooser({ me, userId, onChoose }: { me: User; userId: number; onChoose: (id: number | null) => void }) {
-  const [q, setQ] = useState("");
-  const id = useId();
-  const results = useSearch<User>("users", q.trim(), 8);
   const owner = useUser(userId === me.id ? null : userId);
   return (
     <div className="picker owner-chooser">
@@ -70,33 +68,17 @@ function OwnerChooser({ me, userId, onChoose }: { me: User; userId: number; onCh
           </button>
         </p>
       )}
-      <label htmlFor={`${id}-q`}>Another user's tokens (superusers)</label>
-      <input
-        id={`${id}-q`}
-        type="search"
-        placeholder="Type a name"
-        autoComplete="off"
-        value={q}
-        onChange={(e) => setQ(e.target.value)}
+      <UserSearch
+        label="Another user's tokens (superusers)"
+        limit={8}
+        optionText={(u) => `Show tokens of ${u.full_name}`}
+        onChoose={(u, clear) => {
+          onChoose(u.id);
+          clear();
+        }}
+        listLabel="Matching users"
+        noMatch="Nobody matches."
       />
-      {q.trim() && (
-        <ul className="options" aria-label="Matching users">
-          {(results.data ?? []).map((u) => (
-            <li key={u.id}>
-              <button
-                type="button"
-                onClick={() => {
-                  onChoose(u.id);
-                  setQ("");
-                }}
-              >
-                Show tokens of {u.full_name}
-              </button>
-            </li>
-          ))}
-          {results.data && results.data.length === 0 && <li className="muted">Nobody matches.</li>}
-        </ul>
-      )}
     </div>
   );
 }

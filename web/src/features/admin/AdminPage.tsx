@@ -2,10 +2,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, get } from "../../api/client";
-import { useSearch, useSelf } from "../../api/queries";
+import { useSelf } from "../../api/queries";
 import type { Project, ProjectGroup, User } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
-import { ProjectPicker } from "../../components/Pickers";
+import { ProjectPicker, UserSearch } from "../../components/Pickers";
 
 /** What a superuser sets up through the API: projects, project groups and their projects, users. */
 export function AdminPage() {
@@ -257,39 +257,22 @@ function CreateUser() {
 
 /** Find a user, then grant or remove superuser rights and allow or refuse their login. */
 function ManageUser() {
-  const [q, setQ] = useState("");
   const [user, setUser] = useState<User | null>(null);
-  const results = useSearch<User>("users", q.trim(), 6);
   return (
     <section className="admin-form" aria-labelledby="manage-user-title">
       <h2 id="manage-user-title">A user's rights</h2>
-      <label htmlFor="manage-user-q">Find a user</label>
-      <input
-        id="manage-user-q"
-        type="search"
-        placeholder="Type a name"
-        autoComplete="off"
-        value={q}
-        onChange={(e) => setQ(e.target.value)}
+      <UserSearch
+        label="Find a user"
+        inputId="manage-user-q"
+        limit={6}
+        optionText={(u) => `Choose ${u.full_name}`}
+        onChoose={(u, clear) => {
+          setUser(u);
+          clear();
+        }}
+        listLabel="Matching users"
+        noMatch="No user matches."
       />
-      {q.trim() && (
-        <ul className="options" aria-label="Matching users">
-          {(results.data ?? []).map((u) => (
-            <li key={u.id}>
-              <button
-                type="button"
-                onClick={() => {
-                  setUser(u);
-                  setQ("");
-                }}
-              >
-                Choose {u.full_name}
-              </button>
-            </li>
-          ))}
-          {results.data?.length === 0 && <li className="muted">No user matches.</li>}
-        </ul>
-      )}
       {user && <UserRights key={user.id} user={user} />}
     </section>
   );

@@ -1,8 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { get } from "../../api/client";
-import { useSearch, useSelf } from "../../api/queries";
-import type { Branch, Milestone, User } from "../../api/types";
+import { useSelf } from "../../api/queries";
+import type { Branch, Milestone } from "../../api/types";
+import { UserSearch } from "../../components/Pickers";
 import { UserName } from "../../components/UserName";
 import { STATUS_LABELS } from "../../lib/status";
 import { type ListFilters, type ParamChanges, PAGE_SIZES, type Scope, SORTS, STATUSES } from "./filters";
@@ -125,10 +126,7 @@ function TagFilter({ tags, mode, set }: { tags: string[]; mode: "all" | "any"; s
 }
 
 function AssigneeFilter({ value, onChange }: { value: number | null; onChange: (id: number | null) => void }) {
-  const [q, setQ] = useState("");
-  const id = useId();
   const self = useSelf();
-  const results = useSearch<User>("users", q.trim(), 6);
   return (
     <fieldset className="assignee-filter">
       <legend>Assignee</legend>
@@ -140,42 +138,19 @@ function AssigneeFilter({ value, onChange }: { value: number | null; onChange: (
           </button>
         </p>
       ) : (
-        <>
-          <label htmlFor={`${id}-q`} className="visually-hidden">
-            Find an assignee
-          </label>
-          <input
-            id={`${id}-q`}
-            type="search"
-            placeholder="Type a name"
-            autoComplete="off"
-            value={q}
-            onChange={(e) => setQ(e.target.value)}
-          />
-          <ul className="options">
-            {self.data && !q.trim() && (
-              <li>
-                <button type="button" onClick={() => self.data && onChange(self.data.id)}>
-                  Assigned to me
-                </button>
-              </li>
-            )}
-            {q.trim() &&
-              (results.data ?? []).map((u) => (
-                <li key={u.id}>
-                  <button
-                    type="button"
-                    onClick={() => {
-                      onChange(u.id);
-                      setQ("");
-                    }}
-                  >
-                    Assigned to {u.full_name}
-                  </button>
-                </li>
-              ))}
-          </ul>
-        </>
+        <UserSearch
+          label="Find an assignee"
+          labelClassName="visually-hidden"
+          limit={6}
+          leading={(query) =>
+            self.data && !query ? [{ label: "Assigned to me", onChoose: () => self.data && onChange(self.data.id) }] : []
+          }
+          optionText={(u) => `Assigned to ${u.full_name}`}
+          onChoose={(u, clear) => {
+            onChange(u.id);
+            clear();
+          }}
+        />
       )}
     </fieldset>
   );

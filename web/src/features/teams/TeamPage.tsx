@@ -1,11 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, get } from "../../api/client";
-import { useSearch, useSelf } from "../../api/queries";
+import { useSelf } from "../../api/queries";
 import type { Project, Team, User } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
-import { ProjectPicker } from "../../components/Pickers";
+import { ProjectPicker, UserSearch } from "../../components/Pickers";
 
 /** A team: its members (superusers add and remove them) and its projects. */
 export function TeamPage() {
@@ -94,43 +94,26 @@ export function TeamPage() {
 }
 
 function AddMember({ teamId, members }: { teamId: number; members: User[] }) {
-  const [q, setQ] = useState("");
   const id = useId();
-  const results = useSearch<User>("users", q.trim(), 8);
   const queryClient = useQueryClient();
   const add = useMutation({
     mutationFn: (user: User) => api<User>("PUT", `/teams/${teamId}/users/${user.id}`),
-    onSuccess: () => {
-      setQ("");
-      void queryClient.invalidateQueries({ queryKey: ["team-users", teamId] });
-    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["team-users", teamId] }),
   });
   const inTeam = new Set(members.map((m) => m.id));
-  const offered = (results.data ?? []).filter((u) => !inTeam.has(u.id));
   return (
     <div className="picker">
-      <label htmlFor={`${id}-q`}>Add a member</label>
-      <input
-        id={`${id}-q`}
-        type="search"
-        placeholder="Type a name"
-        autoComplete="off"
-        value={q}
-        onChange={(e) => setQ(e.target.value)}
-        aria-describedby={`${id}-err`}
+      <UserSearch
+        label="Add a member"
+        limit={8}
+        offer={(u) => !inTeam.has(u.id)}
+        optionText={(u) => `Add ${u.full_name}`}
+        onChoose={(u, clear) => add.mutate(u, { onSuccess: clear })}
+        listLabel="Matching users"
+        noMatch="No other user matches."
+        describedBy={`${id}-err`}
+        disabled={add.isPending}
       />
-      {q.trim() && (
-        <ul className="options" aria-label="Matching users">
-          {offered.map((u) => (
-            <li key={u.id}>
-              <button type="button" onClick={() => add.mutate(u)} disabled={add.isPending}>
-                Add {u.full_name}
-              </button>
-            </li>
-          ))}
-          {results.data && offered.length === 0 && <li className="muted">No other user matches.</li>}
-        </ul>
-      )}
       <FieldError id={`${id}-err`} message={errorFor(add.error, "*")} />
     </div>
   );
