@@ -6,8 +6,7 @@ import type { Story } from "../../api/types";
 import type { components } from "../../api/schema";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
-import { UserName } from "../../components/UserName";
-import { describeEvent } from "../stories/describeEvent";
+import { ActivityItem } from "./ActivityItem";
 import { storyOf } from "./inbox";
 
 type InboxEvent = components["schemas"]["SubscriptionEventOut"];
@@ -57,23 +56,7 @@ export function FollowedActivity() {
         <p className="muted">Nothing yet. Subscribe to a story to hear about its changes here.</p>
       )}
       <ul className="plain activity">
-        {events.data?.map((e) => {
-          const story = storyOf(e.event_info);
-          return (
-            <li key={e.id} data-nav-item tabIndex={-1}>
-              <UserName id={e.author_id} /> {describeEvent(e)}
-              {story && (
-                <>
-                  {" "}
-                  in <Link to={`/story/${story.id}`}>{story.title ? `#${story.id} ${story.title}` : `story #${story.id}`}</Link>
-                </>
-              )}{" "}
-              <span className="muted">
-                <Time value={e.created_at} />
-              </span>
-            </li>
-          );
-        })}
+        {events.data?.map((e) => <ActivityItem key={e.id} event={e} story={storyOf(e.event_info)} />)}
       </ul>
     </section>
   );

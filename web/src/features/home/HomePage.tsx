@@ -4,9 +4,7 @@ import { Link } from "react-router-dom";
 import { get } from "../../api/client";
 import { useSelf } from "../../api/queries";
 import type { TimelineEvent } from "../../api/types";
-import { Time } from "../../components/Time";
-import { UserName } from "../../components/UserName";
-import { describeEvent } from "../stories/describeEvent";
+import { ActivityItem } from "./ActivityItem";
 import { FollowedActivity, HomeSearch, StoryCard } from "./Dashboard";
 import { UserTasks } from "./UserTasks";
 
@@ -55,18 +53,7 @@ function RecentActivity() {
       {events.data?.length === 0 && <p className="muted">Nothing yet.</p>}
       <ul className="plain activity">
         {events.data?.map((e) => (
-          <li key={e.id} data-nav-item tabIndex={-1}>
-            <UserName id={e.author_id} /> {describeEvent(e)}
-            {e.story_id !== null && (
-              <>
-                {" "}
-                in <Link to={`/story/${e.story_id}`}>story #{e.story_id}</Link>
-              </>
-            )}{" "}
-            <span className="muted">
-              <Time value={e.created_at} />
-            </span>
-          </li>
+          <ActivityItem key={e.id} event={e} story={e.story_id !== null ? { id: e.story_id, title: null } : null} />
         ))}
       </ul>
     </section>
