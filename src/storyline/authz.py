@@ -52,11 +52,25 @@ def _visible_to_user(story: type[Story] | object, uid: int | BindParameter[int])
     return or_(s.private == false(), on_list, via_team)  # type: ignore[attr-defined]
 
 
+def story_visible_bound(authenticated: bool, story: type[Story] | object = Story) -> ColumnElement[bool]:
+    """story_visible for any viewer of a kind, the user's id being the bound parameter `viewer_id`.
+
+    For statements built once and run for many viewers (values: viewer_values(viewer)).
+    """
+    if not authenticated:
+        return story_visible(ANONYMOUS, story)
+    return _visible_to_user(story, bindparam("viewer_id"))
+
+
+def viewer_values(viewer: Viewer) -> dict[str, int]:
+    """The bound values story_visible_bound(viewer.authenticated) needs."""
+    return {} if viewer.user_id is None else {"viewer_id": viewer.user_id}
+
+
 # get_story's two statements, built once: the same rule, with the story and user ids bound at run
 # time (building a statement costs more than running this one).
-_STORY_FOR_ANONYMOUS = select(Story).where(Story.id == bindparam("story_id"), story_visible(ANONYMOUS))
-_STORY_FOR_USER = select(Story).where(Story.id == bindparam("story_id"),
-                                      _visible_to_user(Story, bindparam("user_id")))
+_STORY_FOR_ANONYMOUS = select(Story).where(Story.id == bindparam("story_id"), story_visible_bound(False))
+_STORY_FOR_USER = select(Story).where(Story.id == bindparam("story_id"), story_visible_bound(True))
 
 
 def story_id_visible(viewer: Viewer, story_id_col: ColumnElement[int] | object) -> ColumnElement[bool]:
@@ -88,7 +102,7 @@ def get_story(session: Session, viewer: Viewer, story_id: int) -> Story:
     if viewer.user_id is None:
         story = session.execute(_STORY_FOR_ANONYMOUS, {"story_id": story_id}).scalar_one_or_none()
     else:
-        story = session.execute(_STORY_FOR_USER, {"story_id": story_id, "user_id": viewer.user_id}
+        story = session.execute(_STORY_FOR_USER, {"story_id": story_id, "viewer_id": viewer.user_id}
                                 ).scalar_one_or_none()
     if story is None:
         raise NotFound(f"Story {story_id} not found")
@@ -141,6 +155,6 @@ def can_see_email(viewer: Viewer, user_id: int) -> bool:
 
 __all__ = [
     "ANONYMOUS", "Viewer", "can_see_email", "can_see_story", "get_story", "require_self_or_superuser",
-    "require_superuser", "require_user", "story_id_visible", "story_visible", "tag_visible",
-    "users_who_can_see_story",
+    "require_superuser", "require_user", "story_id_visible", "story_visible", "story_visible_bound",
+    "tag_visible", "users_who_can_see_story", "viewer_values",
 ]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import Select, String, and_, func, or_, select
+from sqlalchemy import BindParameter, Select, String, and_, bindparam, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -86,10 +89,18 @@ def parse_datetime(field: str, value: str | None) -> dt.datetime | None:
     return parsed
 
 
-def like(column: Any, value: str) -> Any:
-    """Case-insensitive substring match with % and _ taken literally, on every backend."""
+def like_pattern(value: str) -> str:
+    """The LIKE pattern of like(): `value` lowercased, with % _ and \\ taken literally, anywhere."""
     escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
+    return f"%{escaped}%"
+
+
+def like(column: Any, value: str | BindParameter[str]) -> Any:
+    """Case-insensitive substring match with % and _ taken literally, on every backend.
+
+    `value` is the text sought, or a bound parameter whose value will be like_pattern(text)."""
+    pattern = value if isinstance(value, BindParameter) else like_pattern(value)
+    return func.lower(column).like(pattern, escape="\\")
 
 
 @dataclass
@@ -117,9 +128,57 @@ class Page:
     headers: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A filtered select built once per shape and run with this request's values.
+
+    Building a filtered statement (and SQLAlchemy's cache key of it) costs more than running it on a
+    short list, so a list endpoint describes its request as a shape, `key` (which filters are present,
+    the kind of viewer, ...), a way to `build` the statement for that shape with named bound
+    parameters, and the `values` of those parameters. Statements are kept per key (statement()), so
+    the same key must always build the same statement. `key` None: build every time.
+    """
+
+    key: Hashable | None
+    build: Callable[[], Select[Any]]
+    values: dict[str, Any]
+
+    def narrowed(self, tag: Hashable, change: Callable[[Select[Any]], Select[Any]],
+                 values: dict[str, Any] | None = None) -> Prepared:
+        """The same list changed by `change` (a shape of its own: `tag` names the change)."""
+        build = self.build
+        return Prepared(None if self.key is None else (self.key, tag), lambda: change(build()),
+                        {**self.values, **(values or {})})
+
+    def statement(self) -> Select[Any]:
+        return statement(self.key, self.build)
+
+
+_STATEMENTS: OrderedDict[Hashable, Any] = OrderedDict()
+_STATEMENTS_LOCK = threading.Lock()
+STATEMENTS_KEPT = 1024  # shapes kept, least recently used dropped first
+
+
+def statement(key: Hashable | None, build: Callable[[], Any]) -> Any:
+    """The statement built by `build` for `key`, built once and kept (a bounded LRU); None: not kept."""
+    if key is None:
+        return build()
+    with _STATEMENTS_LOCK:
+        stmt = _STATEMENTS.get(key)
+        if stmt is not None:
+            _STATEMENTS.move_to_end(key)
+            return stmt
+    stmt = build()
+    with _STATEMENTS_LOCK:
+        _STATEMENTS[key] = stmt
+        if len(_STATEMENTS) > STATEMENTS_KEPT:
+            _STATEMENTS.popitem(last=False)
+    return stmt
+
+
 def paginate(
     session: Session,
-    stmt: Select[Any],
+    stmt: Select[Any] | Prepared,
     *,
     id_column: Any,
     sort_columns: dict[str, Any],
@@ -135,61 +194,84 @@ def paginate(
     of each row (an ORM entity); "rows", SQLAlchemy rows of a select of columns (no ORM objects);
     "tuples", the driver's own tuples, for columns that need no conversion (integers, text, v1_ts),
     without building SQLAlchemy rows at all (a third of the cost on long lists).
+
+    A Prepared list's count and page statements are kept per shape too (sort, direction, whether
+    there is an offset and a limit); limit and offset are bound parameters. The count query is
+    skipped when the page itself tells the total (a page shorter than the limit, not after a marker).
     """
     sort_col = sort_columns.get(params.sort_field)
     if sort_col is None:
         raise BadRequest(f"Invalid sort_field [{params.sort_field}]", field="sort_field")
     if params.sort_dir not in ("asc", "desc"):
         raise BadRequest(f"Invalid sort_dir [{params.sort_dir}]", field="sort_dir")
+    q = stmt if isinstance(stmt, Prepared) else Prepared(None, lambda: stmt, {})
     asc = params.sort_dir == "asc"
     headers: dict[str, str] = {}
+    values = dict(q.values)
 
-    if count:
-        total = session.execute(
-            select(func.count()).select_from(stmt.order_by(None).subquery())
-        ).scalar_one()
-        headers["X-Total"] = str(total)
-
-    if sort_col is id_column:
-        order = [id_column.asc() if asc else id_column.desc()]
-    elif asc:
-        order = [sort_col.asc().nulls_first(), id_column.asc()]
-    else:
-        order = [sort_col.desc().nulls_last(), id_column.desc()]
-    query = stmt.order_by(*order)
-
-    if params.offset is not None:
-        offset = max(params.offset, 0)
-        headers["X-Offset"] = str(offset)
-        if offset:
-            query = query.offset(offset)
-    elif params.marker is not None:
-        marker_row = session.execute(
-            stmt.order_by(None).with_only_columns(sort_col, id_column).where(id_column == params.marker)
-        ).first()
-        if marker_row is not None:
-            headers["X-Marker"] = str(params.marker)
-            query = query.where(_after(sort_col, id_column, marker_row[0], params.marker, asc))
-
+    offset = None if params.offset is None else max(params.offset, 0)
     limit = params.limit
     if limit is not None and limit < 0:
         limit = 0
     if cap and (limit is None or limit == 0 or limit > cap):
         limit = cap
+    marker_row = None
+    if offset is None and params.marker is not None:
+        marker_row = session.execute(
+            q.statement().order_by(None).with_only_columns(sort_col, id_column).where(id_column == params.marker),
+            values,
+        ).first()
+
+    def page_statement() -> Select[Any]:
+        if sort_col is id_column:
+            order = [id_column.asc() if asc else id_column.desc()]
+        elif asc:
+            order = [sort_col.asc().nulls_first(), id_column.asc()]
+        else:
+            order = [sort_col.desc().nulls_last(), id_column.desc()]
+        query = q.statement().order_by(*order)
+        if offset:
+            query = query.offset(bindparam("page_offset"))
+        if limit is not None:
+            query = query.limit(bindparam("page_limit"))
+        return query
+
+    if marker_row is None:
+        query = statement(None if q.key is None else
+                          (q.key, "page", params.sort_field, asc, bool(offset), limit is not None), page_statement)
+    else:  # keyset: the marker's sort value is part of the statement (not kept)
+        query = page_statement().where(_after(sort_col, id_column, marker_row[0], params.marker, asc))
+    if offset:
+        values["page_offset"] = offset
+    if limit is not None:
+        values["page_limit"] = limit
+
+    if fetch == "entities":
+        rows: list[Any] = list(session.execute(query, values).scalars())
+    else:
+        result = session.connection().execute(query, values)
+        if fetch == "rows":
+            rows = result.all()
+        else:
+            try:
+                rows = result.cursor.fetchall()
+            finally:
+                result.close()
+
+    if count:
+        if marker_row is None and (rows or not offset) and (limit is None or len(rows) < limit):
+            total = (offset or 0) + len(rows)  # the page ends the list: it tells the total
+        else:
+            count_stmt = statement(None if q.key is None else (q.key, "count"), lambda: select(func.count())
+                                   .select_from(q.statement().order_by(None).subquery()))
+            total = session.execute(count_stmt, q.values).scalar_one()
+        headers["X-Total"] = str(total)
+    if offset is not None:
+        headers["X-Offset"] = str(offset)
+    if marker_row is not None:
+        headers["X-Marker"] = str(params.marker)
     if limit:
         headers["X-Limit"] = str(limit)
-        query = query.limit(limit)
-    elif limit == 0 and params.limit is not None:
-        query = query.limit(0)
-    if fetch == "entities":
-        return Page(list(session.execute(query).scalars()), headers)
-    result = session.connection().execute(query)
-    if fetch == "rows":
-        return Page(result.all(), headers)
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
     return Page(rows, headers)
 
 

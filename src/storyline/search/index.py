@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from storyline.api.common import Prepared
+
 KINDS = ("story", "task", "project", "user")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -85,26 +87,45 @@ def words(q: str) -> list[str]:
     return _WORD.findall(q or "")
 
 
-def matching_ids(session: Session, kind: str, q: str) -> Any | None:
-    """A selectable of the ids whose document matches every word of `q`, the last one as a prefix.
-
-    None when `q` has no words (the caller then returns nothing).
-    """
+def match_text(session: Session, kind: str, q: str) -> str | None:
+    """The database's full-text query for `q`: every word, the last one as a prefix (FTS5 MATCH
+    expression on SQLite, tsquery on PostgreSQL). None when `q` has no words (nothing matches)."""
     terms = words(q)
     if not terms:
         return None
     if _sqlite(session):
         expr = " ".join(f'"{t}"' for t in terms[:-1]) + f' "{terms[-1]}"*'
-        return (
-            select(text("rowid"))
-            .select_from(text(f"{kind}_fts"))
-            .where(text(f"{kind}_fts MATCH :q_{kind}").bindparams(**{f"q_{kind}": expr.strip()}))
-        )
+        return expr.strip()
     tsq = " & ".join(t.replace("'", "") for t in terms[:-1])
     last = terms[-1].replace("'", "") + ":*"
-    tsq = f"{tsq} & {last}" if tsq else last
-    return (
-        select(text("id"))
-        .select_from(text(f"{kind}_search"))
-        .where(text(f"document @@ to_tsquery('simple', :q_{kind})").bindparams(**{f"q_{kind}": tsq}))
-    )
+    return f"{tsq} & {last}" if tsq else last
+
+
+def ids_matching(sqlite: bool, kind: str) -> Any:
+    """A selectable of the ids whose document matches the bound parameter `q_<kind>` (a match_text)."""
+    if sqlite:
+        return select(text("rowid")).select_from(text(f"{kind}_fts")).where(text(f"{kind}_fts MATCH :q_{kind}"))
+    return (select(text("id")).select_from(text(f"{kind}_search"))
+            .where(text(f"document @@ to_tsquery('simple', :q_{kind})")))
+
+
+def matching_ids(session: Session, kind: str, q: str) -> Any | None:
+    """A selectable of the ids whose document matches every word of `q`, the last one as a prefix.
+
+    None when `q` has no words (the caller then returns nothing).
+    """
+    query = match_text(session, kind, q)
+    if query is None:
+        return None
+    return ids_matching(_sqlite(session), kind).params({f"q_{kind}": query})
+
+
+def only_matching(prepared: Prepared, session: Session, kind: str, id_column: Any, q: str) -> Prepared:
+    """A prepared list (api/common.py) narrowed to the rows matching `q`; no words: no rows."""
+    query = match_text(session, kind, q)
+    if query is None:
+        return prepared.narrowed("no match", lambda stmt: stmt.where(id_column.is_(None)))
+    sqlite = _sqlite(session)
+    return prepared.narrowed(("matching", sqlite),
+                             lambda stmt: stmt.where(id_column.in_(ids_matching(sqlite, kind))),
+                             {f"q_{kind}": query})

@@ -9,12 +9,21 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, json_response, no_content, paginate, paging, parse_datetime
+from storyline.api.common import (
+    JSON,
+    Paging,
+    Prepared,
+    json_response,
+    no_content,
+    paginate,
+    paging,
+    parse_datetime,
+)
 from storyline.api.deps import PolicyDep, SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, get_story, require_superuser, require_user
 from storyline.errors import BadRequest, NotFound
-from storyline.search.index import matching_ids
+from storyline.search.index import only_matching
 from storyline.security import service as security
 from storyline.security.service import SecurityPolicy
 from storyline.stories import queries, service
@@ -58,9 +67,10 @@ async def story_filters(
     ))
 
 
-def _list(request: Request, session: Session, viewer: Viewer, stmt: Any, p: Paging) -> JSON:
+def _list(request: Request, session: Session, viewer: Viewer, q: Prepared, p: Paging) -> JSON:
     # Story rows, not ORM objects (stories_json takes either).
-    page = paginate(session, stmt.with_only_columns(*STORY_ROW_COLUMNS), id_column=Story.id,
+    q = q.narrowed("columns", lambda stmt: stmt.with_only_columns(*STORY_ROW_COLUMNS))
+    page = paginate(session, q, id_column=Story.id,
                     sort_columns=queries.STORY_SORT, params=p, cap=request.app.state.settings.max_page_size,
                     fetch="rows")
     return json_response(stories_json(session, viewer, page.rows), page.headers)
@@ -76,8 +86,8 @@ def list_stories(
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
 ) -> JSON:
-    stmt = queries.stories_select(viewer, title=title, description=description, **f.kw)
-    return _list(request, session, viewer, stmt, p)
+    return _list(request, session, viewer,
+                 queries.stories_list(viewer, title=title, description=description, **f.kw), p)
 
 
 @router.get("/search", responses=LIST)
@@ -89,10 +99,8 @@ def search_stories(
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
 ) -> JSON:
-    stmt = queries.stories_select(viewer, **f.kw)
-    ids = matching_ids(session, "story", q)
-    stmt = stmt.where(Story.id.in_(ids) if ids is not None else Story.id.is_(None))
-    return _list(request, session, viewer, stmt, p)
+    stories = queries.stories_list(viewer, **f.kw)
+    return _list(request, session, viewer, only_matching(stories, session, "story", Story.id, q), p)
 
 
 @router.get("/{story_id}", responses=ONE)

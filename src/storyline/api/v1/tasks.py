@@ -8,12 +8,12 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, json_response, no_content, paginate, paging
+from storyline.api.common import JSON, Paging, Prepared, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, get_story, require_user
 from storyline.errors import BadRequest
-from storyline.search.index import matching_ids
+from storyline.search.index import only_matching
 from storyline.stories import queries, task_service
 from storyline.stories.models import Task
 from storyline.stories.schemas import TaskIn, TaskOut, TaskUpdate
@@ -46,8 +46,9 @@ async def task_filters(
         branch_id=branch_id, milestone_id=milestone_id, status=status, priority=priority))
 
 
-def _list(request: Request, session: Session, stmt: Any, p: Paging) -> JSON:
-    page = paginate(session, stmt.with_only_columns(*TASK_COLUMNS), id_column=Task.id,
+def _list(request: Request, session: Session, q: Prepared, p: Paging) -> JSON:
+    q = q.narrowed("columns", lambda stmt: stmt.with_only_columns(*TASK_COLUMNS))
+    page = paginate(session, q, id_column=Task.id,
                     sort_columns=queries.TASK_SORT, params=p, cap=request.app.state.settings.max_page_size,
                     fetch="tuples")
     return json_response(task_rows_json(page.rows), page.headers)
@@ -57,18 +58,15 @@ def _list(request: Request, session: Session, stmt: Any, p: Paging) -> JSON:
 def list_tasks(request: Request, title: str | None = None, link: str | None = None,
                story_id: int | None = None, f: TaskFilters = Depends(task_filters), p: Paging = Depends(paging),
                session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
-    stmt = queries.tasks_select(viewer, title=title, link=link, story_id=story_id, **f.kw)
-    return _list(request, session, stmt, p)
+    return _list(request, session, queries.tasks_list(viewer, title=title, link=link, story_id=story_id, **f.kw), p)
 
 
 @router.get("/tasks/search", responses=LIST)
 def search_tasks(request: Request, q: str = Query(""), story_id: int | None = None,
                  f: TaskFilters = Depends(task_filters), p: Paging = Depends(paging),
                  session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
-    stmt = queries.tasks_select(viewer, story_id=story_id, **f.kw)
-    ids = matching_ids(session, "task", q)
-    stmt = stmt.where(Task.id.in_(ids) if ids is not None else Task.id.is_(None))
-    return _list(request, session, stmt, p)
+    tasks = queries.tasks_list(viewer, story_id=story_id, **f.kw)
+    return _list(request, session, only_matching(tasks, session, "task", Task.id, q), p)
 
 
 @router.get("/tasks/{task_id}", responses=ONE)
@@ -112,8 +110,7 @@ def list_story_tasks(request: Request, story_id: int, title: str | None = None, 
                      f: TaskFilters = Depends(task_filters), p: Paging = Depends(paging),
                      session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     get_story(session, viewer, story_id)
-    stmt = queries.tasks_select(viewer, title=title, link=link, story_id=story_id, **f.kw)
-    return _list(request, session, stmt, p)
+    return _list(request, session, queries.tasks_list(viewer, title=title, link=link, story_id=story_id, **f.kw), p)
 
 
 @router.post("/stories/{story_id}/tasks", responses=ONE)
