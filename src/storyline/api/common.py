@@ -217,7 +217,7 @@ def paginate(
         limit = cap
     marker_row = None
     if offset is None and params.marker is not None:
-        marker_row = session.execute(
+        marker_row = session.connection().execute(
             q.statement().order_by(None).with_only_columns(sort_col, id_column).where(id_column == params.marker),
             values,
         ).first()
@@ -264,7 +264,7 @@ def paginate(
         else:
             count_stmt = statement(None if q.key is None else (q.key, "count"), lambda: select(func.count())
                                    .select_from(q.statement().order_by(None).subquery()))
-            total = session.execute(count_stmt, q.values).scalar_one()
+            total = session.connection().execute(count_stmt, q.values).scalar_one()  # Core: no ORM layer
         headers["X-Total"] = str(total)
     if offset is not None:
         headers["X-Offset"] = str(offset)

