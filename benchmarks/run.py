@@ -29,6 +29,7 @@ from benchmarks import browser
 from benchmarks.client import Conn, Target, TransportError
 from benchmarks.dataset import Loaded, Loader, Plan, Sizes, make_plan, verify
 from benchmarks.floor import Floor, summarize, time_calls
+from benchmarks.floor_server import FloorServer
 from benchmarks.machine import CpuMeter
 from benchmarks.servers import DEFAULT_PEER_HOME, REPO, OurServer, Peer
 
@@ -180,7 +181,8 @@ def count_rows(body: bytes, rows: Callable[[Any], int] | None = None) -> int | N
 
 
 def bench_server(target: Target, loaded: Loaded, plan: Plan, sample: list[int], args: argparse.Namespace,
-                 floor: Floor | None, other_pids: set[int] | None = None) -> dict[str, Any]:
+                 floor: Floor | None, other_pids: set[int] | None = None,
+                 floor_http: Target | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     meter = CpuMeter(other_pids)
     meter.start()
@@ -193,7 +195,8 @@ def bench_server(target: Target, loaded: Loaded, plan: Plan, sample: list[int], 
 
     deadline = time.monotonic() + args.wait_quiet
 
-    def timed(clients: int, paths: list[str], rows: Callable[[Any], int] | None = None) -> dict[str, Any]:
+    def timed(clients: int, paths: list[str], rows: Callable[[Any], int] | None = None,
+              at: Target = target) -> dict[str, Any]:
         waited = False
         while time.monotonic() < deadline:      # --wait-quiet: let other people's work finish first
             meter.start()
@@ -206,7 +209,7 @@ def bench_server(target: Target, loaded: Loaded, plan: Plan, sample: list[int], 
                       file=sys.stderr)
                 waited = True
         meter.start()
-        res = measure(target, paths, args.requests, clients, args.warmup, args.max_seconds, rows)
+        res = measure(at, paths, args.requests, clients, args.warmup, args.max_seconds, rows)
         res["other_cpu_pct"] = meter.stop()
         return res
 
@@ -227,6 +230,13 @@ def bench_server(target: Target, loaded: Loaded, plan: Plan, sample: list[int], 
             res["floor"]["driver"] = floor.kind
             res["floor"]["same_json"] = all(
                 json.loads(fn(i)) == conn.get_json(p) for i, p in list(zip(ids, paths, strict=True))[:5])
+            if floor_http is not None:
+                # The same floor behind uvicorn alone, one client (benchmarks/floor_server.py).
+                res["floor_http"] = timed(1, paths, at=floor_http)
+                floor_conn = Conn(floor_http)
+                res["floor_http"]["same_json"] = all(
+                    floor_conn.get_json(p) == conn.get_json(p) for p in paths[:5])
+                floor_conn.close()
         out[read.name] = res
     conn.close()
     return out
@@ -355,10 +365,12 @@ def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[s
         story_keys = set(conn.get_json(f"/v1/stories/{ours.loaded.story_ids[0]}"))
         conn.close()
         floor = Floor(ours.server.database_url, ours.server.viewer_id, story_keys)
+        floor_server = FloorServer(ours.server.database_url, ours.server.viewer_id, story_keys)
         try:
             ours_result = ours.report(bench_server(ours.target, ours.loaded, plan, sample, args, floor,
-                                                   ours.server.pids()))
+                                                   ours.server.pids(), floor_server.start()))
         finally:
+            floor_server.stop()
             floor.close()
         if not args.no_browser:
             ours_result["browser"] = bench_browser(ours.target, ours.loaded, plan, args.browser_runs,
@@ -398,6 +410,8 @@ def combine(ours: dict[str, Any], peer: dict[str, Any] | None) -> dict[str, Any]
                              "throughput_ratio": ratio(o["rps"], p["rps"]) if p else None}
         if "floor" in o:
             e["floor_ratio"] = ratio(o["one_client"]["p50_ms"], o["floor"]["p50_ms"])
+        if "floor_http" in o:
+            e["floor_http_ratio"] = ratio(o["one_client"]["p50_ms"], o["floor_http"]["p50_ms"])
         endpoints[read.name] = e
     return endpoints
 
@@ -485,6 +499,12 @@ def table(result: dict[str, Any]) -> str:
             checks.append(f"<= {TARGET_FLOOR_RATIO:g}x floor: {'PASS' if ok else 'FAIL'} ({e['floor_ratio']}x)")
             if not e["ours"]["floor"].get("same_json"):
                 checks.append("floor JSON differs from ours: update benchmarks/floor.py")
+        if e.get("floor_http_ratio") is not None:
+            fh = e["ours"]["floor_http"]
+            checks.append(f"(the floor over HTTP, benchmarks/floor_server.py: {fh['p50_ms']:.2f} ms; "
+                          f"ours {e['floor_http_ratio']}x it)")
+            if not fh.get("same_json"):
+                checks.append("floor server JSON differs from ours: update benchmarks/floor.py")
         if e["ours"]["errors"]:
             checks.append(f"our errors {e['ours']['errors']}")
         if e["peer"] and e["peer"]["errors"] and e["peer"].get("requests"):
