@@ -13,7 +13,6 @@ and it is what our server adds.
 from __future__ import annotations
 
 import argparse
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from typing import Any
 
 from benchmarks.client import LOOPBACK, Target
 from benchmarks.floor import Floor
-from benchmarks.servers import REPO, free_port, wait_ready
+from benchmarks.servers import REPO, free_port, stop_process, wait_ready
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -80,13 +79,7 @@ class FloorServer:
         return target
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=10)
         self.proc = None
         self.log.unlink(missing_ok=True)
 

@@ -44,6 +44,18 @@ def _tail(path: Path, lines: int = 20) -> str:
         return ""
 
 
+def stop_process(proc: subprocess.Popen[Any] | None, timeout: float) -> None:
+    """SIGTERM, then SIGKILL when it has not exited after `timeout` seconds (None or ended: nothing)."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_ready(target: Target, proc: subprocess.Popen[Any] | None, log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     conn = Conn(target, timeout=5)
@@ -138,13 +150,7 @@ class OurServer:
         return {int(first)} if first.isdigit() else set()
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=15)
         self.proc = None
         if self.pg is not None:
             self.pg.stop()
