@@ -20,3 +20,32 @@ export function FieldError({ id, message }: { id: string; message: string | null
     </p>
   );
 }
+
+/** A labelled text input with the API's error for it below (`${id}-err`), wired for screen readers. */
+export function TextField({
+  id,
+  label,
+  value,
+  onChange,
+  error,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error: string | null;
+}) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={!!error}
+        aria-describedby={error ? `${id}-err` : undefined}
+      />
+      <FieldError id={`${id}-err`} message={error} />
+    </>
+  );
+}

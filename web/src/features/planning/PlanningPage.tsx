@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, get } from "../../api/client";
 import { useSelf } from "../../api/queries";
-import { errorFor, FieldError } from "../../components/FieldError";
+import { errorFor, FieldError, TextField } from "../../components/FieldError";
 import { ProjectPicker } from "../../components/Pickers";
 import type { Project } from "../../api/types";
 import { STATUS_LABELS, STORY_STATUSES, TASK_STATUSES } from "../../lib/status";
@@ -92,15 +92,7 @@ function CreateBoard() {
   return (
     <form onSubmit={submit} aria-labelledby="create-board-title" className="planning-form">
       <h3 id="create-board-title">Create a board</h3>
-      <label htmlFor="board-title">Board title</label>
-      <input
-        id="board-title"
-        value={title}
-        onChange={(e) => setTitle(e.target.value)}
-        aria-invalid={!!titleError}
-        aria-describedby={titleError ? "board-title-err" : undefined}
-      />
-      <FieldError id="board-title-err" message={titleError} />
+      <TextField id="board-title" label="Board title" value={title} onChange={setTitle} error={titleError} />
       <label htmlFor="board-lanes">Lanes, one per line</label>
       <textarea id="board-lanes" rows={3} value={lanes} onChange={(e) => setLanes(e.target.value)} />
       <label className="check">
@@ -149,15 +141,7 @@ function CreateWorklist() {
   return (
     <form onSubmit={submit} aria-labelledby="create-worklist-title" className="planning-form">
       <h3 id="create-worklist-title">Create a worklist</h3>
-      <label htmlFor="worklist-title">Worklist title</label>
-      <input
-        id="worklist-title"
-        value={title}
-        onChange={(e) => setTitle(e.target.value)}
-        aria-invalid={!!titleError}
-        aria-describedby={titleError ? "worklist-title-err" : undefined}
-      />
-      <FieldError id="worklist-title-err" message={titleError} />
+      <TextField id="worklist-title" label="Worklist title" value={title} onChange={setTitle} error={titleError} />
       <label className="check">
         <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} /> Private
       </label>

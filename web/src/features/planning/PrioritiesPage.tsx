@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { api, get } from "../../api/client";
 import { useProject, useSelf } from "../../api/queries";
-import { errorFor, FieldError } from "../../components/FieldError";
+import { errorFor, FieldError, TextField } from "../../components/FieldError";
 import { type PriorityList, type StoryPriority, type Team, usePermissions } from "./api";
 import { OrderedItems } from "./WorklistPage";
 
@@ -86,15 +86,7 @@ function CreatePriorityList({ scope, queryKey }: { scope: Record<string, number 
   return (
     <form onSubmit={submit} className="planning-form" aria-labelledby="create-priority-title">
       <h2 id="create-priority-title">New priority list</h2>
-      <label htmlFor="priority-cycle">Cycle (e.g. 2026.2)</label>
-      <input
-        id="priority-cycle"
-        value={cycle}
-        onChange={(e) => setCycle(e.target.value)}
-        aria-invalid={!!cycleError}
-        aria-describedby={cycleError ? "priority-cycle-err" : undefined}
-      />
-      <FieldError id="priority-cycle-err" message={cycleError} />
+      <TextField id="priority-cycle" label="Cycle (e.g. 2026.2)" value={cycle} onChange={setCycle} error={cycleError} />
       <FieldError id="priority-err" message={errorFor(create.error, "*", ["cycle"])} />
       <button type="submit" disabled={create.isPending}>
         Create priority list
