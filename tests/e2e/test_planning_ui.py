@@ -155,6 +155,8 @@ def test_priority_list_reordered_by_keyboard_and_shown_on_the_story_page(admin_p
     section.get_by_role("link", name="Priorities for 2027.1").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Priorities of e2e-priorities")
     card = page.get_by_role("listitem", name="Second priority")
+    # The keys move a card once the page knows the viewer may move them (its move buttons show).
+    expect(page.get_by_role("button", name="Move Second priority up")).to_be_visible()
     card.focus()
     page.keyboard.press("Alt+ArrowUp")
     expect(page.get_by_test_id("order-announcer")).to_have_text("Moved Second priority to position 1.")
