@@ -30,13 +30,13 @@ from storyline.stories.serialize import TASK_COLUMNS, stories_by_ids, task_rows_
 
 
 def criterion_json(c: FilterCriterion) -> dict[str, Any]:
-    return {"id": c.id, "created_at": ts(c.created_at), "updated_at": ts(c.updated_at), "filter_id": c.filter_id,
-            "title": c.title, "field": c.field, "value": c.value, "negative": c.negative}
+    return {"filter_id": c.filter_id, "title": c.title, "field": c.field, "value": c.value, "negative": c.negative,
+            "id": c.id, "created_at": ts(c.created_at), "updated_at": ts(c.updated_at)}
 
 
 def filter_json(f: WorklistFilter, criteria: Sequence[FilterCriterion]) -> dict[str, Any]:
-    return {"id": f.id, "created_at": ts(f.created_at), "updated_at": ts(f.updated_at), "list_id": f.list_id,
-            "type": f.type, "filter_criteria": [criterion_json(c) for c in criteria]}
+    return {"list_id": f.list_id, "type": f.type, "filter_criteria": [criterion_json(c) for c in criteria],
+            "id": f.id, "created_at": ts(f.created_at), "updated_at": ts(f.updated_at)}
 
 
 def due_dates_json(session: Session, viewer: Viewer, dues: Sequence[DueDate]) -> list[dict[str, Any]]:
@@ -61,11 +61,11 @@ def due_dates_json(session: Session, viewer: Viewer, dues: Sequence[DueDate]) ->
         s = [stories[i] for t, i in assigned.get(d.id, []) if t == "story" and i in stories]
         k = [tasks[i] for t, i in assigned.get(d.id, []) if t == "task" and i in tasks]
         out.append({
-            "id": d.id, "created_at": ts(d.created_at), "updated_at": ts(d.updated_at), "name": d.name,
-            "date": ts(d.date), "private": d.private, "creator_id": d.creator_id, "tasks": k, "stories": s,
-            "count": len(s) + len(k), **members[d.id],
+            "name": d.name, "date": ts(d.date), "private": d.private, "creator_id": d.creator_id,
+            "tasks": k, "stories": s, "count": len(s) + len(k), **members[d.id],
             "editable": "edit_date" in held.get(d.id, set()),
             "assignable": bool(held.get(d.id, set()) & {"edit_date", "assign_date"}),
+            "id": d.id, "created_at": ts(d.created_at), "updated_at": ts(d.updated_at),
         })
     return out
 
@@ -84,18 +84,18 @@ def _tasks(session: Session, viewer: Viewer, ids: set[int]) -> dict[int, dict[st
 
 
 def item_json(item: WorklistItem) -> dict[str, Any]:
-    return {"id": item.id, "created_at": ts(item.created_at), "updated_at": ts(item.updated_at),
-            "list_id": item.list_id, "item_id": item.item_id, "item_type": item.item_type,
+    return {"list_id": item.list_id, "item_id": item.item_id, "item_type": item.item_type,
             "list_position": item.list_position, "archived": item.archived,
-            "display_due_date": item.display_due_date}
+            "display_due_date": item.display_due_date,
+            "id": item.id, "created_at": ts(item.created_at), "updated_at": ts(item.updated_at)}
 
 
 def _automatic_json(list_id: int, item: tuple[str, int, str, str]) -> dict[str, Any]:
     """An item of an automatic list: computed at read time, so it has no id of its own; position 0."""
     item_type, item_id, created_at, updated_at = item
-    return {"id": None, "created_at": created_at, "updated_at": updated_at, "list_id": list_id,
-            "item_id": item_id, "item_type": item_type, "list_position": 0, "archived": False,
-            "display_due_date": None}
+    return {"list_id": list_id, "item_id": item_id, "item_type": item_type, "list_position": 0,
+            "archived": False, "display_due_date": None,
+            "id": None, "created_at": created_at, "updated_at": updated_at}
 
 
 def resolve_items(session: Session, viewer: Viewer, items: list[dict[str, Any]]) -> None:
@@ -144,11 +144,11 @@ def worklists_json(session: Session, viewer: Viewer, worklists: Sequence[Worklis
             items = list_items(session, viewer, w, filters.get(w.id, []), criteria, cap, manual.get(w.id, []))
         all_items.extend(items)
         out.append({
-            "id": w.id, "created_at": ts(w.created_at), "updated_at": ts(w.updated_at), "title": w.title,
-            "creator_id": w.creator_id, "project_id": w.project_id, "private": w.private,
+            "title": w.title, "creator_id": w.creator_id, "project_id": w.project_id, "private": w.private,
             "archived": w.archived, "automatic": w.automatic,
             "filters": [filter_json(f, criteria.get(f.id, [])) for f in filters.get(w.id, [])],
             **members[w.id], "items": items,
+            "id": w.id, "created_at": ts(w.created_at), "updated_at": ts(w.updated_at),
         })
     if resolve:
         resolve_items(session, viewer, all_items)
@@ -181,14 +181,15 @@ def boards_json(session: Session, viewer: Viewer, boards: Sequence[Board], *, re
         dues = {d["id"]: d for d in due_dates_json(session, viewer, rows)}
     members = members_json(session, "board", ids)
     return [{
-        "id": b.id, "created_at": ts(b.created_at), "updated_at": ts(b.updated_at), "title": b.title,
-        "description": b.description, "creator_id": b.creator_id, "project_id": b.project_id,
+        "title": b.title, "description": b.description, "creator_id": b.creator_id, "project_id": b.project_id,
         "private": b.private, "archived": b.archived,
-        "lanes": [{"id": lane.id, "created_at": ts(lane.created_at), "updated_at": ts(lane.updated_at),
-                   "board_id": lane.board_id, "list_id": lane.list_id, "position": lane.position,
-                   "worklist": lists[wl.id]} for lane, wl in lanes.get(b.id, [])],
+        "lanes": [{"board_id": lane.board_id, "list_id": lane.list_id, "position": lane.position,
+                   "worklist": lists[wl.id],
+                   "id": lane.id, "created_at": ts(lane.created_at), "updated_at": ts(lane.updated_at)}
+                  for lane, wl in lanes.get(b.id, [])],
         "due_dates": [dues[i] for i in sorted(dues_of.get(b.id, [])) if i in dues],
         **members[b.id],
+        "id": b.id, "created_at": ts(b.created_at), "updated_at": ts(b.updated_at),
     } for b in boards]
 
 

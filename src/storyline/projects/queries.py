@@ -14,29 +14,30 @@ from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, 
 
 def project_json(p: Project) -> dict[str, Any]:
     return {
-        "id": p.id, "created_at": ts(p.created_at), "updated_at": ts(p.updated_at), "name": p.name,
-        "description": p.description, "is_active": p.is_active, "repo_url": p.repo_url,
+        "name": p.name, "description": p.description, "is_active": p.is_active, "repo_url": p.repo_url,
         "autocreate_branches": p.autocreate_branches, "security_team_id": p.security_team_id,
+        "id": p.id, "created_at": ts(p.created_at), "updated_at": ts(p.updated_at),
     }
 
 
 def group_json(g: ProjectGroup) -> dict[str, Any]:
-    return {"id": g.id, "created_at": ts(g.created_at), "updated_at": ts(g.updated_at), "name": g.name,
-            "title": g.title}
+    return {"name": g.name, "title": g.title,
+            "id": g.id, "created_at": ts(g.created_at), "updated_at": ts(g.updated_at)}
 
 
 def branch_json(b: Branch) -> dict[str, Any]:
     return {
-        "id": b.id, "created_at": ts(b.created_at), "updated_at": ts(b.updated_at), "name": b.name,
-        "project_id": b.project_id, "expired": b.expired, "expiration_date": ts(b.expiration_date),
-        "autocreated": b.autocreated, "restricted": b.restricted,
+        "name": b.name, "project_id": b.project_id, "expired": b.expired,
+        "expiration_date": ts(b.expiration_date), "autocreated": b.autocreated, "restricted": b.restricted,
+        "id": b.id, "created_at": ts(b.created_at), "updated_at": ts(b.updated_at),
     }
 
 
 def milestone_json(m: Milestone) -> dict[str, Any]:
     return {
-        "id": m.id, "created_at": ts(m.created_at), "updated_at": ts(m.updated_at), "name": m.name,
-        "branch_id": m.branch_id, "expired": m.expired, "expiration_date": ts(m.expiration_date),
+        "name": m.name, "branch_id": m.branch_id, "expired": m.expired,
+        "expiration_date": ts(m.expiration_date),
+        "id": m.id, "created_at": ts(m.created_at), "updated_at": ts(m.updated_at),
     }
 
 
@@ -100,6 +101,18 @@ def group_projects(session: Session, group_id: int) -> list[Project]:
             .order_by(Project.id)
         ).scalars()
     )
+
+
+def group_project(session: Session, group_id: int, project_id: int) -> Project:
+    """A project of the group; 404 if it is not in the group."""
+    project = session.execute(
+        select(Project)
+        .join(ProjectGroupMember, ProjectGroupMember.project_id == Project.id)
+        .where(ProjectGroupMember.project_group_id == group_id, Project.id == project_id)
+    ).scalar_one_or_none()
+    if project is None:
+        raise NotFound(f"Project {project_id} is not in project group {group_id}")
+    return project  # type: ignore[no-any-return]
 
 
 def master_branch_id(session: Session, project_id: int) -> int:

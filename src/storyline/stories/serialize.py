@@ -37,11 +37,12 @@ def story_raw_json(s: Story, now: dt.datetime | None = None) -> dict[str, Any]:
 
 
 def _story_fields(s: Any, created_at: str | None, updated_at: str | None, now: dt.datetime | None) -> dict[str, Any]:
+    # StoryBoard's key order: id and the timestamps last (python-storyboardclient depends on it).
     return {
-        "id": s.id, "created_at": created_at, "updated_at": updated_at, "title": s.title,
-        "description": s.description, "is_bug": s.is_bug, "creator_id": s.creator_id,
+        "title": s.title, "description": s.description, "is_bug": s.is_bug, "creator_id": s.creator_id,
         "story_type_id": s.story_type_id, "private": s.private, "security": s.security,
         **embargo_fields(s, now),
+        "id": s.id, "created_at": created_at, "updated_at": updated_at,
     }
 
 
@@ -104,14 +105,17 @@ def stories_json(session: Session, viewer: Viewer, stories: Sequence[Any]) -> li
     now = utcnow()
     rows = not isinstance(stories[0], Story)
     for s in stories:
-        d = (_story_fields(s, s.created_at_v1, s.updated_at_v1, now) if rows
-             else _story_fields(s, ts(s.created_at), ts(s.updated_at), now))
-        d["status"] = s.status
-        d["task_statuses"] = [{"key": k, "count": getattr(s, f"count_{k}")} for k in TASK_STATUSES]
-        d["tags"] = tags.get(s.id, [])
-        d["users"] = users.get(s.id, [])
-        d["teams"] = teams.get(s.id, [])
-        out.append(d)
+        out.append({
+            "title": s.title, "description": s.description, "is_bug": s.is_bug, "creator_id": s.creator_id,
+            "story_type_id": s.story_type_id, "status": s.status,
+            "task_statuses": [{"key": k, "count": getattr(s, f"count_{k}")} for k in TASK_STATUSES],
+            "tags": tags.get(s.id, []), "private": s.private, "security": s.security,
+            **embargo_fields(s, now),
+            "users": users.get(s.id, []), "teams": teams.get(s.id, []),
+            "id": s.id,
+            "created_at": s.created_at_v1 if rows else ts(s.created_at),
+            "updated_at": s.updated_at_v1 if rows else ts(s.updated_at),
+        })
     return out
 
 
@@ -119,20 +123,20 @@ def story_json(session: Session, viewer: Viewer, story: Story) -> dict[str, Any]
     return stories_json(session, viewer, [story])[0]
 
 
-TASK_KEYS = ("id", "created_at", "updated_at", "title", "status", "creator_id", "story_id", "link",
-             "project_id", "assignee_id", "branch_id", "milestone_id", "priority")
+TASK_KEYS = ("title", "status", "creator_id", "story_id", "link", "project_id", "assignee_id", "branch_id",
+             "milestone_id", "priority", "id", "created_at", "updated_at")
 # The same fields as plain columns, timestamps formatted by the database: lists of many tasks are
 # built from these rows without creating ORM objects (task_rows_json).
-TASK_COLUMNS = (Task.id, v1_ts(Task.created_at), v1_ts(Task.updated_at), Task.title, Task.status,
-                Task.creator_id, Task.story_id, Task.link, Task.project_id, Task.assignee_id, Task.branch_id,
-                Task.milestone_id, Task.priority)
+TASK_COLUMNS = (Task.title, Task.status, Task.creator_id, Task.story_id, Task.link, Task.project_id,
+                Task.assignee_id, Task.branch_id, Task.milestone_id, Task.priority,
+                Task.id, v1_ts(Task.created_at), v1_ts(Task.updated_at))
 assert len(TASK_KEYS) == len(TASK_COLUMNS)
 
 
 def task_json(t: Task) -> dict[str, Any]:
-    return dict(zip(TASK_KEYS, (t.id, ts(t.created_at), ts(t.updated_at), t.title, t.status, t.creator_id,
-                                t.story_id, t.link, t.project_id, t.assignee_id, t.branch_id, t.milestone_id,
-                                t.priority), strict=True))
+    return dict(zip(TASK_KEYS, (t.title, t.status, t.creator_id, t.story_id, t.link, t.project_id, t.assignee_id,
+                                t.branch_id, t.milestone_id, t.priority,
+                                t.id, ts(t.created_at), ts(t.updated_at)), strict=True))
 
 
 def task_rows_json(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
@@ -142,14 +146,14 @@ def task_rows_json(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
 
 
 def comment_json(c: Comment) -> dict[str, Any]:
-    return {"id": c.id, "created_at": ts(c.created_at), "updated_at": ts(c.updated_at),
-            "content": c.content, "is_active": c.is_active, "in_reply_to": c.in_reply_to}
+    return {"content": c.content, "is_active": c.is_active, "in_reply_to": c.in_reply_to,
+            "id": c.id, "created_at": ts(c.created_at), "updated_at": ts(c.updated_at)}
 
 
 def history_json(h: CommentHistory, comment: Comment) -> dict[str, Any]:
     """An earlier version of a comment, in the Comment shape (plus the comment it belongs to)."""
-    return {"id": h.id, "created_at": ts(h.created_at), "updated_at": None, "content": h.content,
-            "is_active": True, "in_reply_to": comment.in_reply_to, "comment_id": comment.id}
+    return {"content": h.content, "is_active": True, "in_reply_to": comment.in_reply_to, "comment_id": comment.id,
+            "id": h.id, "created_at": ts(h.created_at), "updated_at": None}
 
 
 def tags_json(session: Session, viewer: Viewer, tags: Sequence[Tag]) -> list[dict[str, Any]]:
@@ -164,8 +168,8 @@ def tags_json(session: Session, viewer: Viewer, tags: Sequence[Tag]) -> list[dic
             .group_by(StoryTag.tag_id)
         ).all()
     )
-    return [{"id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at), "name": t.name,
-             "popularity": counts.get(t.id, 0)} for t in tags]
+    return [{"name": t.name, "popularity": counts.get(t.id, 0),
+             "id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at)} for t in tags]
 
 
 def events_json(session: Session, events: Sequence[Event]) -> list[dict[str, Any]]:
@@ -195,12 +199,15 @@ def events_json(session: Session, events: Sequence[Event]) -> list[dict[str, Any
             info["new_assignee_fullname"] = names.get(info.get("new_assignee_id"), "unassigned")
             info_text = json.dumps(info)
         d = {
-            "id": e.id, "created_at": ts(e.created_at), "updated_at": ts(e.updated_at),
             "event_type": e.event_type, "event_info": info_text, "story_id": e.story_id,
             "worklist_id": e.worklist_id, "board_id": e.board_id, "author_id": e.author_id,
             "comment_id": e.comment_id,
         }
         if e.comment_id is not None and e.comment_id in comments:
             d["comment"] = comment_json(comments[e.comment_id])
+        # StoryBoard's key order: id and the timestamps last (python-storyboardclient depends on it).
+        d["id"] = e.id
+        d["created_at"] = ts(e.created_at)
+        d["updated_at"] = ts(e.updated_at)
         out.append(d)
     return out

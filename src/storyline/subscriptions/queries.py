@@ -28,8 +28,8 @@ EVENT_SORT = {c.key: c for c in SubscriptionEvent.__table__.columns}
 
 def subscription_json(s: Subscription) -> dict[str, Any]:
     return {
-        "id": s.id, "created_at": ts(s.created_at), "updated_at": ts(s.updated_at), "user_id": s.user_id,
-        "target_type": s.target_type, "target_id": s.target_id,
+        "user_id": s.user_id, "target_type": s.target_type, "target_id": s.target_id,
+        "id": s.id, "created_at": ts(s.created_at), "updated_at": ts(s.updated_at),
     }
 
 
@@ -90,9 +90,9 @@ def can_see_task(session: Session, viewer: Viewer, task_id: int) -> bool:
 
 def event_json(e: SubscriptionEvent) -> dict[str, Any]:
     return {
-        "id": e.id, "created_at": ts(e.created_at), "updated_at": ts(e.updated_at),
         "subscriber_id": e.subscriber_id, "author_id": e.author_id, "event_type": e.event_type,
         "event_info": e.event_info,
+        "id": e.id, "created_at": ts(e.created_at), "updated_at": ts(e.updated_at),
     }
 
 

@@ -39,10 +39,10 @@ DEFAULT_PREFERENCES: dict[str, Any] = {
 def user_json(u: User, viewer: Viewer) -> dict[str, Any]:
     """User JSON; `email` is null (key kept) unless the caller is that user or a superuser."""
     return {
-        "id": u.id, "created_at": ts(u.created_at), "updated_at": ts(u.updated_at),
         "full_name": u.full_name, "openid": u.openid,
         "email": u.email if can_see_email(viewer, u.id) else None,
         "is_superuser": u.is_superuser, "last_login": ts(u.last_login), "enable_login": u.enable_login,
+        "id": u.id, "created_at": ts(u.created_at), "updated_at": ts(u.updated_at),
     }
 
 
@@ -80,8 +80,8 @@ def users_query(viewer: Viewer, *, full_name: str | None = None, email: str | No
 
 def team_json(t: Team) -> dict[str, Any]:
     return {
-        "id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at), "name": t.name,
-        "description": t.description, "security": t.security,
+        "name": t.name, "description": t.description, "security": t.security,
+        "id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at),
     }
 
 
@@ -118,6 +118,14 @@ def team_users_query(team_id: int) -> Select[Any]:
     )
 
 
+def team_member(session: Session, team_id: int, user_id: int) -> User:
+    """A member of the team; 404 if the user is not in the team."""
+    user = session.execute(team_users_query(team_id).where(User.id == user_id)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"User {user_id} is not in team {team_id}")
+    return user  # type: ignore[no-any-return]
+
+
 def team_projects_query(team_id: int) -> Select[Any]:
     from storyline.projects.models import Project
 
@@ -135,10 +143,10 @@ def token_json(t: AccessToken, value: str | None = None) -> dict[str, Any]:
     """AccessToken JSON. Only a hash is stored: `access_token` is the clear value in the create
     response and null on every later read. `last_used_at` is kept to the minute."""
     return {
-        "id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at), "user_id": t.user_id,
-        "access_token": value, "expires_in": t.expires_in, "refresh_token": None,
+        "user_id": t.user_id, "access_token": value, "expires_in": t.expires_in, "refresh_token": None,
         # additive: a label, "personal" or "session" (web login), expiry and last use
         "name": t.name, "kind": t.kind, "expires_at": ts(t.expires_at), "last_used_at": ts(t.last_used_at),
+        "id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at),
     }
 
 

@@ -56,6 +56,13 @@ def list_groups(
     return json_response([queries.group_json(g) for g in page.rows], page.headers)
 
 
+@router.get("/{group_id:int}/projects/{project_id:int}", responses=PROJECT,
+            summary="One project of a group (404 if it is not in the group)")
+def get_group_project(group_id: int, project_id: int, session: Session = SessionDep) -> JSON:
+    group = queries.get_group(session, group_id)
+    return json_response(queries.project_json(queries.group_project(session, group.id, project_id)))
+
+
 @router.get(
     "/{ref:path}",
     responses={200: {"model": ProjectGroupOut | list[ProjectOut]}},

@@ -30,10 +30,10 @@ def get_systeminfo(request: Request, viewer: Viewer = ViewerDep) -> JSON:
     """Version and feature switches. A token that is sent must be valid (clients check theirs here)."""
     settings = request.app.state.settings
     return json_response({
-        "version": __version__,
         "config": {
             "enable_attachments": settings.enable_attachments,
             "enable_editable_comments": settings.enable_editable_comments,
             "enable_notifications": settings.enable_notifications,
         },
+        "version": __version__,
     })

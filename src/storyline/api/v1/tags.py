@@ -47,6 +47,30 @@ def get_tag(tag_id: int, session: Session = SessionDep, viewer: Viewer = ViewerD
     return json_response(tags_json(session, viewer, [tag])[0])
 
 
+def _story_tags(session: Session, story_id: int) -> list[Tag]:
+    return list(session.execute(select(Tag).join(StoryTag, StoryTag.tag_id == Tag.id)
+                                .where(StoryTag.story_id == story_id).order_by(Tag.id)).scalars())
+
+
+@router.get("/stories/{story_id}/tags", responses={200: {"model": list[TagOut]}},
+            description="The story's tags as tag objects, in the order they were created (no paging), "
+                        "as StoryBoard answers (boartty reads them so).")
+def list_story_tags(story_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    story = get_story(session, viewer, story_id)
+    return json_response(tags_json(session, viewer, _story_tags(session, story.id)))
+
+
+@router.get("/stories/{story_id}/tags/{tag_id}", responses={200: {"model": TagOut}},
+            description="One tag of the story; 404 if the story does not carry it.")
+def get_story_tag(story_id: int, tag_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    story = get_story(session, viewer, story_id)
+    tag = session.execute(select(Tag).join(StoryTag, StoryTag.tag_id == Tag.id)
+                          .where(StoryTag.story_id == story.id, Tag.id == tag_id)).scalar_one_or_none()
+    if tag is None:
+        raise NotFound(f"Tag {tag_id} not found on story {story_id}")
+    return json_response(tags_json(session, viewer, [tag])[0])
+
+
 @router.post("/tags", responses={200: {"model": TagOut}},
              description="The name comes from `?tag_name=` or a body `{\"tag_name\": ...}`.")
 def create_tag(args: dict[str, Any] = Depends(loose_args), session: Session = SessionDep,

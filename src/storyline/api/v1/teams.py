@@ -66,6 +66,14 @@ def list_team_users(
     return json_response([queries.user_json(u, viewer) for u in page.rows], page.headers)
 
 
+@router.get("/{team_id:int}/users/{user_id:int}", responses={200: {"model": UserOut}})
+def get_team_user(team_id: IdPath, user_id: IdPath, session: Session = SessionDep,
+                  viewer: Viewer = ViewerDep) -> JSON:
+    """One member (404 if the user is not in the team)."""
+    team = queries.get_team(session, team_id)
+    return json_response(queries.user_json(queries.team_member(session, team.id, user_id), viewer))
+
+
 @router.put("/{team_id:int}/users/{user_id:int}", responses={200: {"model": UserOut}})
 def add_team_user(team_id: IdPath, user_id: IdPath, session: Session = SessionDep,
                   viewer: Viewer = ViewerDep) -> JSON:
