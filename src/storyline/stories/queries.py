@@ -66,6 +66,11 @@ def stories_list(
         values["description"] = like_pattern(description)
     if status:
         values["status"] = list(status)
+    if updated_since is not None and updated_since.microsecond:
+        # Times are stored in whole seconds: a change later in the same second as a fractional
+        # `updated_since` (boartty sends its clock's utcnow()) is stored at that second. Keep it:
+        # "updated_at > since" becomes "updated_at >= the whole second of since".
+        updated_since = updated_since.replace(microsecond=0) - dt.timedelta(seconds=1)
     for name, value in (("creator_id", creator_id), ("assignee_id", assignee_id), ("project_id", project_id),
                         ("branch_id", branch_id), ("milestone_id", milestone_id),
                         ("project_group_id", project_group_id), ("subscriber_id", subscriber_id),
