@@ -78,7 +78,8 @@ def wait_ready(target: Target, proc: subprocess.Popen[Any] | None, log: Path, ti
 class OurServer:
     name = "storyline"
 
-    def __init__(self, db: str = "sqlite", keep: bool = False, workers: int = 1) -> None:
+    def __init__(self, db: str = "sqlite", keep: bool = False, workers: int = 1, database_url: str = "") -> None:
+        """`database_url`: an empty database to use (a test's PostgreSQL); default: a new one."""
         if db not in ("sqlite", "postgresql"):
             raise ValueError("db must be sqlite or postgresql")
         self.db = db
@@ -87,8 +88,9 @@ class OurServer:
         self.log = self.workdir / "serve.log"
         self.pg: Any = None
         self.proc: subprocess.Popen[bytes] | None = None
-        self.database_url = ""
+        self.database_url = database_url
         self.viewer_id = 0
+        self.token = ""
         self.workers = workers
         self.mode = (f"storyline serve --workers {workers} (uvicorn, {workers} API processes)" if workers > 1
                      else "storyline serve (uvicorn, 1 process)")
@@ -115,7 +117,9 @@ class OurServer:
         return res.stdout.strip()
 
     def start(self) -> Target:
-        if self.db == "sqlite":
+        if self.database_url:
+            pass
+        elif self.db == "sqlite":
             self.database_url = f"sqlite:///{self.workdir / 'storyline.db'}"
         else:
             sys.path.insert(0, str(REPO / "tests"))
@@ -127,16 +131,27 @@ class OurServer:
         self._run_cli("db", "upgrade")
         self.viewer_id = int(self._run_cli("users", "create", "--name", "Bench", "--email", BENCH_EMAIL,
                                            "--superuser").splitlines()[-1])
-        token = self._run_cli("tokens", "create", "--user", BENCH_EMAIL).splitlines()[-1].strip()
-        port = free_port()
-        with open(self.log, "wb") as out:
+        self.token = self._run_cli("tokens", "create", "--user", BENCH_EMAIL).splitlines()[-1].strip()
+        return self.serve()
+
+    def serve(self, port: int = 0) -> Target:
+        """`storyline serve` on the prepared database (again, after a kill: the same port)."""
+        port = port or free_port()
+        with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
                 [*self._cli(), "serve", "--host", LOOPBACK, "--port", str(port), "--workers", str(self.workers)],
                 env=self._env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True)
-        target = Target(self.name, f"http://{LOOPBACK}:{port}", token)
+        target = Target(self.name, f"http://{LOOPBACK}:{port}", self.token)
         wait_ready(target, self.proc, self.log, timeout=60)
         return target
+
+    def kill(self) -> None:
+        """SIGKILL every process of the server at once (a crash: nothing gets to clean up)."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
 
     def pids(self) -> set[int]:
         """Our processes that are not children of the benchmark: PostgreSQL's postmaster (pg_ctl

@@ -12,8 +12,10 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import FileResponse, HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -22,7 +24,8 @@ from storyline import __version__
 from storyline.api.common import JSON, dumps
 from storyline.config import Settings, load_settings
 from storyline.db import make_engine, make_sessionmaker
-from storyline.errors import FrameworkError, StorylineError, validation_body
+from storyline.errors import FrameworkError, StorylineError, Unavailable, validation_body
+from storyline.health import DatabaseHealth, is_connection_error
 from storyline.schemas import MAX_ID
 
 log = logging.getLogger("storyline")
@@ -191,7 +194,22 @@ def _field(loc: tuple[Any, ...]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StorylineError)
     async def _storyline_error(_request: Request, exc: StorylineError) -> JSON:
-        return JSON(exc.body(), status_code=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) else None
+        return JSON(exc.body(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_unavailable(request: Request, exc: Exception) -> JSON:
+        # The database could not be reached, or refused for now (a lock or statement timeout): no
+        # traceback per request (health.py logs the outage once), a 503 the client may retry.
+        health = request.app.state.health
+        if is_connection_error(exc):
+            health.failure(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200])
+        else:
+            log.warning("database refused for now: %s", str(getattr(exc, "orig", None) or exc).splitlines()[0][:200])
+        unavailable = Unavailable("The database is not available; please retry shortly")
+        return JSON(unavailable.body(), status_code=503, headers={"Retry-After": str(unavailable.retry_after)})
 
     @app.exception_handler(FrameworkError)
     async def _framework_error(_request: Request, exc: FrameworkError) -> JSON:
@@ -276,9 +294,36 @@ def install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def install_probes(app: FastAPI) -> None:
+    """Probes for load balancers and supervisors: /healthz (the process answers) and /readyz (its
+    database answers too; 503 otherwise). Not part of the v1 API."""
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSON:
+        return JSON({"status": "ok"})
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSON:
+        health: DatabaseHealth = request.app.state.health
+        if health.up:
+            try:
+                await run_in_threadpool(_ping, request.app.state.engine)
+            except Exception as exc:  # any failure to reach the database: not ready
+                health.failure(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200])
+        if not health.up:
+            return JSON({"status": "unavailable", "database": "not answering"}, status_code=503,
+                        headers={"Retry-After": "5"})
+        return JSON({"status": "ok", "database": "ok"})
+
+
+def _ping(engine: Any) -> None:
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+
+
 WEB_DIR = Path(__file__).parent / "web"
 # Paths that belong to the API: a miss there is the API's JSON 404, never the web client.
-API_PREFIXES = ("/v1", "/api/v1", "/preview", "/openapi.json", "/docs")
+API_PREFIXES = ("/v1", "/api/v1", "/preview", "/openapi.json", "/docs", "/healthz", "/readyz")
 NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Storyline</title></head>
 <body><main><h1>Storyline</h1><p>The web client is not built. Run <code>make web</code> (or
 <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>) and reload this page.</p>
@@ -324,9 +369,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from storyline.api import v1
 
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    engine = make_engine(settings.database_url, echo=settings.sql_echo, pool_size=settings.db_pool_size,
+                         pool_timeout=settings.db_wait_timeout, connect_timeout=settings.db_connect_timeout)
+    health = DatabaseHealth(engine, connect_timeout=settings.db_connect_timeout)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        health.start()
         worker = None
         if settings.worker_in_process:
             from storyline.worker import WorkerThread
@@ -338,6 +387,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop()
+            health.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -356,10 +406,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.health = health
     app.state.write_sessions = make_sessionmaker(engine, write=True)
     app.state.read_sessions = make_sessionmaker(engine, write=False)
+    app.state.db_gates = {}  # api/deps.py: admission to the database, per event loop
     install_error_handlers(app)
     install_openapi(app)
+    install_probes(app)
     for router in v1.routers:
         app.include_router(router, prefix=v1.PREFIX)
     for router in preview.routers:

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     # API processes started by `storyline serve` (uvicorn workers sharing the port). One per CPU core
     # gives the most throughput; SQLite (WAL) and PostgreSQL both serve several processes.
     workers: int = Field(default=1, ge=1, le=64)
+    # Requests of one API process using the database at once (PostgreSQL; SQLite writes go one at a
+    # time); the others wait their turn without holding a thread or connection.
+    db_pool_size: int = Field(default=20, ge=1, le=500)
+    # Seconds a request waits for its turn, or for a new database connection, before it is answered
+    # 503 with Retry-After (a database that is down, frozen or saturated).
+    db_wait_timeout: float = Field(default=10.0, gt=0)
+    db_connect_timeout: int = Field(default=3, ge=1)
     # One line per request on the server's output (uvicorn's access log).
     access_log: bool = True
     # CORS: exact origins, or regular expressions when an entry starts with "^".

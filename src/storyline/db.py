@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 NAMING_CONVENTION = {
@@ -36,14 +42,81 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+class WriteBusy(SQLAlchemyError):
+    """The SQLite write lock could not be had within the time the caller allowed."""
+
+
+class SQLiteWriteLock:
+    """One SQLite write transaction at a time, queued in the order writers arrive.
+
+    SQLite has one write lock per database file. Left to itself, a writer that finds it taken sleeps
+    and polls (the busy handler: sleeps of up to 100 ms), so under contention writers wait far longer
+    than the lock is held, and every waiting writer holds a pooled connection meanwhile. Instead, a
+    write transaction first takes this lock: a thread lock for the writers of this process, then an
+    advisory `flock` on `<database>-writelock` for those of other processes (`--workers`, the CLI,
+    `storyline worker`), whose release wakes the next waiter at once. `BEGIN IMMEDIATE` then finds
+    the database lock free. Taken when a write connection begins, released when it returns to the
+    pool (after its commit or rollback).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = f"{path}-writelock"
+        self.thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # a forked process opens its own
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self, wait: float | None = None) -> None:
+        """Block until this process and then this file are ours; `wait`: give up after that many seconds."""
+        if not self.thread_lock.acquire(timeout=-1 if wait is None else wait):
+            raise WriteBusy("another write is in progress", None, None)
+        try:
+            fd = self._file()
+            if wait is None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                return
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise WriteBusy("another process is writing", None, None) from None
+                    time.sleep(0.005)
+        except BaseException:
+            self.thread_lock.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_UN)
+        finally:
+            self.thread_lock.release()
+
+
+def sqlite_path(url: str) -> str:
+    return url.split("///", 1)[1] if "///" in url else ""
+
+
+def make_engine(url: str, echo: bool = False, pool_size: int = 20, pool_timeout: float = 30.0,
+                connect_timeout: int = 10) -> Engine:
     if is_sqlite(url):
-        path = url.split("///", 1)[1] if "///" in url else ""
+        path = sqlite_path(url)
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Connections are held only by the one writer (SQLiteWriteLock), the reads running on the
+        # event loop one at a time, the threadpool's requests and the worker: never many at once.
         engine = create_engine(
             url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=10, max_overflow=40, pool_timeout=pool_timeout,
         )
+        lock = SQLiteWriteLock(path) if path and path != ":memory:" else None
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -59,17 +132,59 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):  # type: ignore[no-untyped-def]
-            write = conn.get_execution_options().get("storyline_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            options = conn.get_execution_options()
+            if not options.get("storyline_write", False):
+                conn.exec_driver_sql("BEGIN")
+                return
+            record = conn.connection._connection_record
+            if lock is not None and not record.info.get("storyline_write_lock"):
+                lock.acquire(options.get("storyline_write_wait"))
+                record.info["storyline_write_lock"] = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _release(record)
+                raise
+
+        def _release(record: Any) -> None:
+            if lock is not None and record is not None and record.info.pop("storyline_write_lock", False):
+                lock.release()
+
+        @event.listens_for(engine, "checkin")
+        def _checkin(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+            _release(record)
+
+        @event.listens_for(engine, "close")
+        def _close(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+            _release(record)
 
         return engine
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # api/deps.py admits at most `pool_size` requests at once; the overflow serves the token-use
+    # note, the worker and the probes. A connection attempt gives up after `connect_timeout`.
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size // 2 + 5,
+                         pool_pre_ping=True, pool_timeout=pool_timeout,
+                         connect_args={"connect_timeout": connect_timeout})
 
 
 def make_sessionmaker(engine: Engine, write: bool = True) -> sessionmaker[Session]:
     """Sessions for writes take SQLite's write lock when they begin; read sessions do not."""
     bind = engine.execution_options(storyline_write=True) if write else engine
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+
+
+def insert_missing(session: Session, table: Any, rows: list[dict[str, Any]], unique: list[str]) -> None:
+    """INSERT the rows, skipping those whose `unique` columns another transaction already wrote.
+
+    For values two requests may create at once (a new tag added to two stories): the loser of the
+    race waits for the winner's commit (PostgreSQL) and then reuses its row instead of failing.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    session.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=unique))
 
 
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:

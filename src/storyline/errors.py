@@ -69,6 +69,20 @@ class Conflict(StorylineError):
     code = "conflict"
 
 
+class Unavailable(StorylineError):
+    """The database cannot serve this request now (down, unresponsive or saturated): 503, retry later."""
+
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def body(self) -> dict[str, Any]:
+        return dict(super().body(), faultcode="Server")
+
+
 class MethodNotAllowed(StorylineError):
     status_code = 405
     code = "method_not_allowed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator
@@ -13,10 +14,10 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from storyline.api.routing import INLINE
+from storyline.api.routing import HEALTH, INLINE, _ignore_outcome, in_thread
 from storyline.authz import ANONYMOUS, Viewer
 from storyline.db import utcnow
-from storyline.errors import unauthorized
+from storyline.errors import Unavailable, unauthorized
 from storyline.security.service import SecurityPolicy
 from storyline.users.models import AccessToken, User
 from storyline.users.tokens import hash_token
@@ -39,6 +40,31 @@ def _inline(request: Request) -> bool:
     return request.method in READ_METHODS and request.app.state.engine.dialect.name == "sqlite"
 
 
+def _gate(request: Request) -> asyncio.Semaphore | None:
+    """Admission to the database: where a request waits, on the event loop, for its turn.
+
+    A waiting request holds neither a thread nor a pooled connection, so nothing can starve the pool
+    (requests that held a connection while waiting for a thread, or threads waiting for a connection
+    held by requests waiting for a thread, froze the server until the pool's timeout).
+
+    - SQLite writes: one at a time per process (db.SQLiteWriteLock queues the other processes). The
+      write lock is then free when the endpoint needs it: no busy-waiting, no lock held by a queue.
+    - PostgreSQL: at most `db_pool_size` requests use the database at once; the pool keeps a few
+      more connections for the token-use note and the worker.
+    - SQLite reads: none (they run on the event loop, one at a time, and never wait).
+    One gate per event loop (a test may drive the app from several).
+    """
+    state = request.app.state
+    sqlite = state.engine.dialect.name == "sqlite"
+    if sqlite and request.method in READ_METHODS:
+        return None
+    key = (asyncio.get_running_loop(), sqlite)
+    gate = state.db_gates.get(key)
+    if gate is None:
+        gate = state.db_gates[key] = asyncio.Semaphore(1 if sqlite else state.settings.db_pool_size)
+    return gate
+
+
 async def _session(request: Request) -> AsyncIterator[Session]:
     """One session, one transaction per request, committed before the response is sent.
 
@@ -46,28 +72,54 @@ async def _session(request: Request) -> AsyncIterator[Session]:
     so this dependency is async: a read request costs one threadpool hop in all (its endpoint), not
     three.
     """
-    state = request.app.state
-    factory = state.read_sessions if request.method in READ_METHODS else state.write_sessions
-    session = factory()
-    inline = _inline(request)
-    INLINE.set(inline)  # the endpoint too (api/routing.py)
+    health = request.app.state.health
+    HEALTH.set(health)
+    if not health.up:
+        raise Unavailable("The database is not answering; please retry shortly")
+    gate = _gate(request)
+    if gate is not None:
+        try:
+            async with asyncio.timeout(request.app.state.settings.db_wait_timeout):
+                await gate.acquire()
+        except TimeoutError:
+            raise Unavailable("The database is busy; please retry shortly") from None
     try:
-        yield session
+        state = request.app.state
+        factory = state.read_sessions if request.method in READ_METHODS else state.write_sessions
+        session = factory()
+        inline = _inline(request)
+        INLINE.set(inline)  # the endpoint too (api/routing.py)
         if inline:
-            session.commit()
-        else:
-            await run_in_threadpool(session.commit)
-    except BaseException:
-        if inline:
-            session.rollback()
-        else:
-            await run_in_threadpool(session.rollback)
-        raise
+            try:
+                yield session
+                session.commit()
+            finally:
+                session.close()  # rolls back what was not committed
+            return
+        ended = False
+        try:
+            yield session
+            await in_thread(_commit_and_close, session)
+            ended = True
+        finally:
+            if not ended:
+                # Rolled back and closed in its thread; when the database is down it finishes
+                # whenever the database answers, and the request does not wait for it.
+                end = asyncio.ensure_future(run_in_threadpool(session.close))
+                if health.up:
+                    await end
+                else:
+                    end.add_done_callback(_ignore_outcome)
     finally:
-        if inline:
-            session.close()
-        else:
-            await run_in_threadpool(session.close)
+        if gate is not None:
+            gate.release()
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()
 
 
 # scope="function": commit before the response is sent, so nothing acknowledged is lost.
@@ -92,7 +144,7 @@ def _note_use(request: Request, session: Session, token_id: int, now: dt.datetim
         return
     engine = request.app.state.engine
     try:
-        with engine.execution_options(storyline_write=True).connect() as conn:
+        with engine.execution_options(storyline_write=True, storyline_write_wait=0.25).connect() as conn:
             raw = conn.connection.dbapi_connection if engine.dialect.name == "sqlite" else None
             saved = raw.execute("PRAGMA busy_timeout").fetchone()[0] if raw is not None else None
             try:
@@ -135,7 +187,7 @@ async def get_viewer(request: Request, session: Session = SessionDep) -> Viewer:
     if _inline(request):
         row = _token_row(session, value)
     else:
-        row = await run_in_threadpool(_token_row, session, value)
+        row = await in_thread(_token_row, session, value)
     if row is None:
         raise unauthorized()
     token_id, expires_at, last_used_at, user_id, is_superuser, enable_login = row
@@ -144,7 +196,7 @@ async def get_viewer(request: Request, session: Session = SessionDep) -> Viewer:
         raise unauthorized()
     if last_used_at is None or last_used_at < now - LAST_USED_STEP:
         # At most once a minute per token; it may wait for a lock, so never on the event loop.
-        await run_in_threadpool(_note_use, request, session, token_id, now)
+        await in_thread(_note_use, request, session, token_id, now)
     return Viewer(user_id=user_id, is_superuser=is_superuser, token_id=token_id)
 
 

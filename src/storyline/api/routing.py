@@ -10,17 +10,46 @@ session) still goes through the threadpool.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
+from storyline.errors import Unavailable
+from storyline.health import DatabaseHealth
+
+T = TypeVar("T")
+
 # Set by the session dependency before the endpoint runs: may this request's endpoint run inline?
 INLINE: ContextVar[bool] = ContextVar("storyline_inline", default=False)
+# Set by the session dependency: the process's database watcher (health.py), None outside requests.
+HEALTH: ContextVar[DatabaseHealth | None] = ContextVar("storyline_health", default=None)
+
+
+async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """fn in the threadpool; 503 as soon as the database is down (the thread finishes on its own
+    when the database answers again, or fails then)."""
+    health = HEALTH.get()
+    if health is None or not health.watched:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    task = asyncio.ensure_future(run_in_threadpool(fn, *args, **kwargs))
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=1.0)
+        if done:
+            return task.result()
+        if not health.up:
+            task.add_done_callback(_ignore_outcome)
+            raise Unavailable("The database is not answering; please retry shortly")
+
+
+def _ignore_outcome(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved: no "exception was never retrieved" warning
 
 
 def inline_when_possible(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,7 +61,7 @@ def inline_when_possible(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     async def run(*args: Any, **kwargs: Any) -> Any:
         if INLINE.get():
             return endpoint(*args, **kwargs)
-        return await run_in_threadpool(endpoint, *args, **kwargs)
+        return await in_thread(endpoint, *args, **kwargs)
 
     return run
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, require_user
-from storyline.db import utcnow
+from storyline.db import insert_missing, utcnow
 from storyline.errors import BadRequest, NotFound
 from storyline.projects.models import Branch, Project
 from storyline.search import index as search_index
@@ -175,12 +175,12 @@ def _get_or_create_tags(session: Session, names: list[str]) -> list[Tag]:
         if not name or len(name) > 50:
             raise BadRequest(f"Invalid tag name '{name[:60]}': 1 to 50 characters", field="tags")
     existing = {t.name: t for t in session.execute(select(Tag).where(Tag.name.in_(names))).scalars()}
-    for name in names:
-        if name not in existing:
-            tag = Tag(name=name)
-            session.add(tag)
-            existing[name] = tag
-    session.flush()
+    missing = [n for n in dict.fromkeys(names) if n not in existing]
+    if missing:
+        session.flush()
+        now = utcnow()
+        insert_missing(session, Tag.__table__, [{"name": n, "created_at": now} for n in missing], ["name"])
+        existing.update((t.name, t) for t in session.execute(select(Tag).where(Tag.name.in_(missing))).scalars())
     return [existing[n] for n in names]
 
 

@@ -1,0 +1,72 @@
+"""Writes under load against a real `storyline serve`, on both engines, one and two processes.
+
+Many clients writing to one story at once (comments, tags, the same new tag from two clients at the
+same moment, task status, story edits) all get a 2xx and every acknowledged write is there; a
+server killed with SIGKILL under write load loses nothing it acknowledged. Speed is the benchmark's
+business (`make bench`, the writes section); these tests check correctness under contention.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from conftest import BACKENDS  # noqa: E402
+
+from benchmarks.client import Conn  # noqa: E402
+from benchmarks.servers import OurServer  # noqa: E402
+from benchmarks.writes import OneStory, Run, hammer  # noqa: E402
+
+
+def _server(backend: str, workers: int, pg, name: str) -> OurServer:  # type: ignore[no-untyped-def]
+    url = pg.create_database(name) if backend == "postgresql" else ""
+    return OurServer(db=backend, workers=workers, database_url=url)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_many_writers_on_one_story(backend: str, workers: int, pg) -> None:  # type: ignore[no-untyped-def]
+    server = _server(backend, workers, pg, f"load_writers_{workers}")
+    target = server.start()
+    try:
+        conn = Conn(target)
+        for clients, per_client in ((16, 9), (64, 4)):
+            scenario = OneStory(conn, clients)
+            run = hammer(target, scenario.make, clients, per_client)
+            assert run.failures() == {}, (clients, run.failures(), [
+                (a.req, a.status, a.body[:200]) for a in run.answers if a.status >= 300][:5])
+            assert len(run.ok) == clients * per_client
+            assert scenario.verify(conn, run) == []
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigkill_under_write_load_loses_nothing_acknowledged(backend: str, pg) -> None:  # type: ignore[no-untyped-def]
+    server = _server(backend, 2, pg, "load_kill")
+    target = server.start()
+    try:
+        conn = Conn(target)
+        scenario = OneStory(conn, 8)
+        result: list[Run] = []
+        loader = threading.Thread(target=lambda: result.append(
+            hammer(target, scenario.make, 8, 10_000, max_seconds=60, timeout=10)))
+        loader.start()
+        time.sleep(1.5)
+        server.kill()
+        loader.join()
+        run = result[0]
+        acknowledged = len(run.ok)
+        assert acknowledged > 20, run.summary()        # the kill came under load
+        assert run.failures().get("no answer", 0) > 0  # and the load saw it
+        target = server.serve(target.port)
+        conn = Conn(target)
+        assert scenario.verify(conn, run) == []
+    finally:
+        server.stop()
