@@ -13,9 +13,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.servers import OurServer  # noqa: E402
 from conftest import BACKENDS  # noqa: E402
 from pgserver import PostgresServer  # noqa: E402
+
+from benchmarks.servers import OurServer  # noqa: E402
 
 # The longest a request may take to be answered during an outage: the watcher declares the database
 # down after 3 s without an answer, and requests waiting on it are told within a second.
