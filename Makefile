@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test install migrate bench lint clean web web-check
+.PHONY: run test install migrate bench lint clean web web-check system-packages-run system-packages-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,12 +37,24 @@ web-check: $(WEB_DEPS)
 migrate: $(STAMP)
 	$(VENV)/bin/storyline db upgrade
 
-run: migrate web
+# The Debian packages each command needs (python3-venv, nodejs/npm; for the tests also postgresql and
+# chromium): installed when missing if we are root, otherwise the exact apt-get command is printed.
+# Serial make builds prerequisites left to right, so these come first.
+system-packages-run system-packages-test:
+	@PYTHON='$(PYTHON)' bash tools/system-packages.sh $(@:system-packages-%=%)
+
+run: system-packages-run migrate web
 	$(VENV)/bin/storyline serve
 
-test: $(STAMP) web web-check
+# The suite runs on TEST_WORKERS pytest-xdist processes (default: one per core); the browser tests all go
+# to one of them (tests/e2e/conftest.py). PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k login -n 0'.
+# pytest's exit status 5 (no test collected, e.g. by a -k that matches nothing) is not a failure.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+PYTEST_ARGS  ?=
+
+test: system-packages-test $(STAMP) web web-check
 	$(VENV)/bin/ruff check src tests migrations
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests migrations benchmarks

@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL server on 127.0.0.1 for the test suite and the benchmark.
 
-Uses Debian's `postgresql` binaries (installed by .ci/run). As root, the server runs as the
+Uses Debian's `postgresql` binaries (`make test` installs them). As root, the server runs as the
 `postgres` system user, which PostgreSQL requires.
 """
 
@@ -23,7 +23,7 @@ def _bindir() -> Path:
     initdb = shutil.which("initdb")
     if initdb:
         return Path(initdb).resolve().parent
-    raise RuntimeError("PostgreSQL binaries not found: apt-get install postgresql (see .ci/run)")
+    raise RuntimeError("PostgreSQL binaries not found: apt-get install postgresql (`make test` does it as root)")
 
 
 def _parent(proc: Path) -> int | None:
