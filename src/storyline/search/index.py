@@ -83,6 +83,25 @@ def index_story(session: Session, story_id: int) -> None:
     _put(session, "story", story_id, row.title, body)
 
 
+def append_to_story(session: Session, story_id: int, text_: str) -> None:
+    """Add a new comment's text to the story's document without reading the story's other comments
+    (the cost of a comment does not grow with the story's history). Same document as index_story
+    builds: the comments in order after the description and tags."""
+    session.flush()
+    if _sqlite(session):
+        row = session.execute(text("SELECT title, body FROM story_fts WHERE rowid = :id"), {"id": story_id}).first()
+        if row is None:
+            index_story(session, story_id)
+            return
+        _put(session, "story", story_id, row.title, f"{row.body}\n{text_}")
+    else:
+        done = session.execute(text(
+            "UPDATE story_search SET document = document || to_tsvector('simple', :body) WHERE id = :id"),
+            {"id": story_id, "body": text_})
+        if not done.rowcount:  # type: ignore[attr-defined]
+            index_story(session, story_id)
+
+
 def words(q: str) -> list[str]:
     return _WORD.findall(q or "")
 

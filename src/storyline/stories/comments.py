@@ -39,8 +39,8 @@ def do_post_comment(session: Session, viewer: Viewer, story: Story, content: str
     session.add(comment)
     session.flush()
     story.updated_at = now
-    event = emit(session, "user_comment", author_id=uid, story_id=story.id, comment=comment)
-    search_index.index_story(session, story.id)
+    event = emit(session, "user_comment", author_id=uid, story_id=story.id, comment=comment, story=story)
+    search_index.append_to_story(session, story.id, content)
     return event
 
 
