@@ -181,3 +181,196 @@ class OneStory:
             if counts.get(key, 0) != statuses.count(key):
                 problems.append(f"task_statuses {key}={counts.get(key)} but {statuses.count(key)} tasks")
         return problems
+
+
+# ---------------------------------------------------------------------------------------------------
+# The write benchmark (make bench): every kind of write at 1 and at 8 clients, the same requests on
+# both servers (StoryBoard-compatible forms only), each cell building on the objects the previous
+# ones created.
+
+WRITE_KINDS = ("create story", "create task", "task status", "update story", "comment", "tags add/remove",
+               "subscribe", "worklist item", "move card")
+
+
+def _ids(run: Run) -> list[int]:
+    out = []
+    for a in sorted(run.ok, key=lambda a: (a.client, a.seconds)):
+        try:
+            out.append(int(json.loads(a.body)["id"]))
+        except (ValueError, KeyError, TypeError):
+            pass
+    return out
+
+
+class WriteBench:
+    """The write cells on one server. `stories`: existing story ids to write on (the dataset's)."""
+
+    def __init__(self, target: Target, stories: list[int], project_id: int, label: str,
+                 lanes: list[int] | None = None) -> None:
+        self.target = target
+        self.stories = stories
+        self.project_id = project_id
+        self.label = label
+        conn = Conn(target)
+        try:
+            self.me = _ok(conn, "GET", "/v1/users/self")["id"]
+            self.worklist = _ok(conn, "POST", "/v1/worklists", {"title": f"{label} writes", "automatic": False})["id"]
+            self.lanes = list(lanes or [])[:2]
+            while len(self.lanes) < 2:
+                self.lanes.append(_ok(conn, "POST", "/v1/worklists",
+                                      {"title": f"{label} lane {len(self.lanes)}", "automatic": False})["id"])
+            self.cards = [_ok(conn, "POST", f"/v1/worklists/{self.lanes[0]}/items",
+                              {"item_id": stories[-1 - c], "item_type": "story", "list_position": c})["id"]
+                          for c in range(8)]
+        finally:
+            conn.close()
+        self.created_stories: list[int] = []
+        self.created_tasks: list[int] = []
+        self.followed = 0  # created tasks subscribed to so far
+
+    def cell(self, kind: str, clients: int, total: int) -> Run:
+        per = max(1, total // clients)
+        L, S = self.label, self.stories
+
+        def j(c: int, i: int) -> int:
+            return c * per + i
+
+        def make(c: int, i: int) -> Req:
+            n = j(c, i)
+            if kind == "create story":
+                return Req("POST", "/v1/stories", {"title": f"{L} story {clients}-{n}",
+                                                   "description": "created by the write benchmark"})
+            if kind == "create task":
+                sid = fresh[n % len(fresh)]
+                return Req("POST", "/v1/tasks", {"title": f"{L} task {clients}-{n}", "story_id": sid,
+                                                 "project_id": self.project_id})
+            if kind == "task status":
+                return Req("PUT", f"/v1/tasks/{tasks[n % len(tasks)]}",
+                           {"status": STATUSES[(n // len(tasks)) % len(STATUSES)]})
+            if kind == "update story":
+                return Req("PUT", f"/v1/stories/{S[n % len(S)]}", {"description": f"{L} edit {clients}-{n}"})
+            if kind == "comment":
+                return Req("POST", f"/v1/stories/{S[n % len(S)]}/comments", {"content": f"{L} comment {clients}-{n}"})
+            if kind == "tags add/remove":
+                name = f"{L}-{clients}-{c}-{i // 2}"
+                sid = S[(c * per + i // 2) % len(S)]
+                return Req("PUT" if i % 2 == 0 else "DELETE", f"/v1/stories/{sid}/tags?tags={name}")
+            if kind == "subscribe":
+                # To tasks nobody follows yet (a story's creator already follows it).
+                return Req("POST", "/v1/subscriptions", {"user_id": self.me, "target_type": "task",
+                                                         "target_id": unfollowed[n % len(unfollowed)]})
+            if kind == "worklist item":
+                return Req("POST", f"/v1/worklists/{self.worklist}/items",
+                           {"item_id": fresh[n % len(fresh)], "item_type": "story", "list_position": i % 10})
+            if kind == "move card":
+                here, there = (self.lanes[0], self.lanes[1]) if i % 2 == 0 else (self.lanes[1], self.lanes[0])
+                return Req("PUT", f"/v1/worklists/{here}/items/{self.cards[c]}",
+                           {"list_position": 0, "list_id": there})
+            raise ValueError(kind)
+
+        # The objects the previous cells created, a fresh set per cell (a story is subscribed to once).
+        fresh = self.created_stories[-total:] or S
+        tasks = self.created_tasks[-total:] or [0]
+        unfollowed = self.created_tasks[self.followed:self.followed + total] or [0]
+        if kind == "subscribe":
+            self.followed += total
+        run = hammer(self.target, make, clients, per)
+        if kind == "create story":
+            self.created_stories.extend(_ids(run))
+        elif kind == "create task":
+            self.created_tasks.extend(_ids(run))
+        return run
+
+    def comment_cost(self, story_id: int, requests: int) -> Run:
+        """Comments on one story, one client: compare stories of different sizes."""
+        return hammer(self.target, lambda c, i: Req("POST", f"/v1/stories/{story_id}/comments",
+                                                    {"content": f"{self.label} flat {story_id}-{i}"}),
+                      1, requests)
+
+
+def subscribe_many(target: Target, story_id: int, users: int, label: str) -> None:
+    """`users` new users, each subscribed to the story (as the superuser; Storyline only)."""
+    conn = Conn(target)
+    try:
+        for n in range(users):
+            uid = _ok(conn, "POST", "/v1/users", {"full_name": f"{label} subscriber {n}",
+                                                  "email": f"{label}-{n}@example.org"})["id"]
+            _ok(conn, "POST", "/v1/subscriptions", {"user_id": uid, "target_type": "story", "target_id": story_id})
+    finally:
+        conn.close()
+
+
+def bench_writes(target: Target, stories: list[int], project_id: int, huge_id: int, label: str,
+                 requests: int = 200, lanes: list[int] | None = None,
+                 subscribers: int = 0) -> dict[str, Any]:
+    """Every write kind at 1 and 8 clients; comments on the huge story against a one-task story; with
+    `subscribers`, comments on a story with that many subscribers against one with none."""
+    bench = WriteBench(target, stories, project_id, label, lanes)
+    out: dict[str, Any] = {"cells": {}}
+    for kind in WRITE_KINDS:
+        for clients in (1, 8):
+            run = bench.cell(kind, clients, requests)
+            out["cells"][f"{kind}|{clients}"] = run.summary()
+    one_task = bench.created_stories[0]
+    flat = {"one-task story": bench.comment_cost(one_task, requests // 2).summary(),
+            "1,500-task story": bench.comment_cost(huge_id, requests // 2).summary()}
+    if subscribers:
+        quiet, crowded = bench.created_stories[1], bench.created_stories[2]
+        subscribe_many(target, crowded, subscribers, f"{label}-subs")
+        flat["no subscribers"] = bench.comment_cost(quiet, requests // 2).summary()
+        flat[f"{subscribers:,} subscribers"] = bench.comment_cost(crowded, requests // 2).summary()
+    out["flat"] = flat
+    return out
+
+
+class WriteFloor:
+    """One comment written with the plain driver in one transaction: the comment, its event, the
+    story's updated_at and (SQLite) its full-text row; no HTTP, no framework, no checks."""
+
+    def __init__(self, database_url: str, author_id: int) -> None:
+        self.author_id = author_id
+        self.sqlite = database_url.startswith("sqlite")
+        if self.sqlite:
+            import sqlite3
+
+            self.conn: Any = sqlite3.connect(database_url.split(":///", 1)[1], isolation_level=None)
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.p = "?"
+            self.kind = "sqlite3"
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect("postgresql://" + database_url.split("://", 1)[1], autocommit=True)
+            self.p = "%s"
+            self.kind = "psycopg"
+
+    def comment(self, story_id: int, text: str) -> None:
+        p = self.p
+        now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+        cur = self.conn.cursor()
+        cur.execute("BEGIN IMMEDIATE" if self.sqlite else "BEGIN")
+        cur.execute(f"INSERT INTO comments (content, is_active, story_id, author_id, created_at) "
+                    f"VALUES ({p}, {p}, {p}, {p}, {p}) RETURNING id", (text, True, story_id, self.author_id, now))
+        comment_id = cur.fetchone()[0]
+        cur.execute(f"INSERT INTO events (event_type, story_id, author_id, comment_id, created_at) "
+                    f"VALUES ('user_comment', {p}, {p}, {p}, {p})", (story_id, self.author_id, comment_id, now))
+        cur.execute(f"UPDATE stories SET updated_at = {p} WHERE id = {p}", (now, story_id))
+        if self.sqlite:
+            cur.execute("DELETE FROM story_fts WHERE rowid = ?", (story_id,))
+            cur.execute("INSERT INTO story_fts (rowid, title, body) VALUES (?, 'title', ?)", (story_id, text))
+        cur.execute("COMMIT")
+
+    def measure(self, story_id: int, requests: int) -> dict[str, Any]:
+        lat = []
+        t0 = time.perf_counter()
+        for i in range(requests):
+            t = time.perf_counter()
+            self.comment(story_id, f"floor comment {i}")
+            lat.append(time.perf_counter() - t)
+        wall = time.perf_counter() - t0
+        s = sorted(lat)
+        return {"driver": self.kind, "writes": requests, "rps": round(requests / wall, 1),
+                "p50_ms": round(percentile(s, 50) * 1000, 2), "p99_ms": round(percentile(s, 99) * 1000, 2)}
+
+    def close(self) -> None:
+        self.conn.close()
