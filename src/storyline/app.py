@@ -43,23 +43,40 @@ async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def _walk(value: Any, path: str) -> tuple[str, str] | None:
-    if isinstance(value, str):
-        return (path or "body", "must not contain NUL characters") if "\x00" in value else None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return (path or "body", "is out of range") if abs(value) > MAX_ID else None
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)  # type: ignore[assignment]
-    else:
-        return None
-    for key, item in items:
-        found = _walk(item, f"{path}.{key}" if path else str(key))
-        if found:
-            return found
+MAX_JSON_DEPTH = 64
+# Values (strings, numbers, lists, objects...) in one JSON body: no write of the API needs more, and
+# every one costs work (validation, statements) while the write holds the database.
+MAX_JSON_VALUES = 10_000
+# Bodies larger than this are checked in the threadpool, never on the event loop.
+INLINE_BODY_CHECK = 64 * 1024
+
+
+def _walk(data: Any) -> tuple[str, str] | None:
+    """The first value no backend can store (NUL in a string, an int beyond 32 bits), nesting deeper
+    than MAX_JSON_DEPTH, or more than MAX_JSON_VALUES values. Iterative: a deeply nested body cannot
+    exhaust the stack, and a huge one stops at the limit."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    seen = 0
+    while stack:
+        value, path, depth = stack.pop()
+        seen += 1
+        if seen > MAX_JSON_VALUES:
+            return "body", f"has more than {MAX_JSON_VALUES} values"
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or "body", "must not contain NUL characters"
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int):
+            if abs(value) > MAX_ID:
+                return path or "body", "is out of range"
+        elif isinstance(value, dict | list):
+            if depth >= MAX_JSON_DEPTH:  # named by the top-level field it is in
+                field = path.split(".", 1)[0] if isinstance(data, dict) and path else "body"
+                return field, f"is nested more than {MAX_JSON_DEPTH} levels deep"
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            children = [(item, f"{path}.{key}" if path else str(key), depth + 1) for key, item in items]
+            stack.extend(reversed(children))
     return None
 
 
@@ -72,9 +89,23 @@ def _body_problem(body: bytes) -> tuple[str, str] | None:
         return None
     try:
         data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
+        if "depth" in str(exc).lower() or "recursion" in str(exc).lower():
+            return "body", f"is nested more than {MAX_JSON_DEPTH} levels deep"
         return None  # reported by the endpoint's own body parsing
-    return _walk(data, "")
+    return _walk(data)
+
+
+def _out_of_range(value: str) -> bool:
+    """A decimal integer beyond what any id or number column holds (checked by length first: a
+    4,300-digit number must not reach int())."""
+    digits = value[1:] if value[:1] == "-" else value
+    return len(digits) > 10 or abs(int(value)) > MAX_ID
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = validation_body("body", f"The request body is larger than the limit of {limit} bytes")
+    await _answer(send, 413, dict(body, title="Payload Too Large", code=413, limit=limit))
 
 
 class V1PathMiddleware:
@@ -85,8 +116,10 @@ class V1PathMiddleware:
     NUL characters in the query or body, which no backend can store.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_body: int = 10 * 1024 * 1024, max_anonymous_body: int = 64 * 1024) -> None:
         self.app = app
+        self.max_body = max_body
+        self.max_anonymous_body = max_anonymous_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,7 +130,7 @@ class V1PathMiddleware:
             path = path[4:]
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/") or "/"
-        if any(seg.isascii() and seg.isdigit() and int(seg) > MAX_ID for seg in path.split("/")):
+        if any(seg.isascii() and seg.isdigit() and _out_of_range(seg) for seg in path.split("/")):
             await _answer(send, 404, {"faultcode": "Client", "faultstring": "Not found", "debuginfo": None,
                                       "error_code": "not_found"})
             return
@@ -108,7 +141,7 @@ class V1PathMiddleware:
             pairs = parse_qsl(qs.decode("latin-1"), keep_blank_values=True)
             for key, value in pairs:
                 problem = ("must not contain NUL characters" if "\x00" in value or "\x00" in key else
-                           "is out of range" if value.isascii() and value.lstrip("-").isdigit() and abs(int(value)) > MAX_ID
+                           "is out of range" if value.isascii() and value.lstrip("-").isdigit() and _out_of_range(value)
                            else None)
                 if problem:
                     await _answer(send, 400, validation_body(key, f"{key} {problem}"))
@@ -117,16 +150,33 @@ class V1PathMiddleware:
                 fixed = [((m.group(1) if (m := _INDEXED.match(k)) else k), v) for k, v in pairs]
                 scope = dict(scope, query_string=urlencode(fixed).encode())
         if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            headers = dict(scope["headers"])
+            # Without credentials only a small body is read (login forms); with them, a configurable
+            # limit. Either way a larger body is refused before it is read into memory.
+            limit = self.max_body if b"authorization" in headers else self.max_anonymous_body
+            declared = headers.get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > limit:
+                await _too_large(send, limit)
+                return
             chunks = []
+            size = 0
             more = True
             while more:
                 message = await receive()
                 if message["type"] != "http.request":
                     break
-                chunks.append(message.get("body", b""))
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    await _too_large(send, limit)
+                    return
+                chunks.append(chunk)
                 more = message.get("more_body", False)
             body = b"".join(chunks)
-            problem = _body_problem(body)
+            if len(body) > INLINE_BODY_CHECK:
+                problem = await run_in_threadpool(_body_problem, body)
+            else:
+                problem = _body_problem(body)
             if problem:
                 field, message = problem
                 await _answer(send, 400, validation_body(field, f"{field} {message}"))
@@ -418,7 +468,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in preview.routers:
         app.include_router(router, prefix=preview.PREFIX)
     install_web(app)
-    app.add_middleware(V1PathMiddleware)
+    app.add_middleware(V1PathMiddleware, max_body=settings.max_body_bytes,
+                       max_anonymous_body=settings.max_anonymous_body_bytes)
     if settings.cors_allowed_origins:
         app.add_middleware(
             CORSMiddleware, origins=settings.cors_allowed_origins, max_age=settings.cors_max_age

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     # 503 with Retry-After (a database that is down, frozen or saturated).
     db_wait_timeout: float = Field(default=10.0, gt=0)
     db_connect_timeout: int = Field(default=3, ge=1)
+    # Largest request body accepted (413 beyond, refused before it is read); requests without an
+    # Authorization header (login forms) get the smaller limit.
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_anonymous_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # One line per request on the server's output (uvicorn's access log).
     access_log: bool = True
     # CORS: exact origins, or regular expressions when an entry starts with "^".
