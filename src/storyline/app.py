@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -20,8 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import FileResponse, HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from storyline import __version__
+from storyline import __version__, bodycheck
 from storyline.api.common import JSON, dumps
+from storyline.bodycheck import body_problem
 from storyline.config import Settings, load_settings
 from storyline.db import make_engine, make_sessionmaker
 from storyline.errors import FrameworkError, StorylineError, Unavailable, validation_body
@@ -41,59 +41,6 @@ async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
     await send({"type": "http.response.body", "body": payload})
-
-
-MAX_JSON_DEPTH = 64
-# Values (strings, numbers, lists, objects...) in one JSON body: no write of the API needs more, and
-# every one costs work (validation, statements) while the write holds the database.
-MAX_JSON_VALUES = 10_000
-# Bodies larger than this are checked in the threadpool, never on the event loop.
-INLINE_BODY_CHECK = 64 * 1024
-
-
-def _walk(data: Any) -> tuple[str, str] | None:
-    """The first value no backend can store (NUL in a string, an int beyond 32 bits), nesting deeper
-    than MAX_JSON_DEPTH, or more than MAX_JSON_VALUES values. Iterative: a deeply nested body cannot
-    exhaust the stack, and a huge one stops at the limit."""
-    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
-    seen = 0
-    while stack:
-        value, path, depth = stack.pop()
-        seen += 1
-        if seen > MAX_JSON_VALUES:
-            return "body", f"has more than {MAX_JSON_VALUES} values"
-        if isinstance(value, str):
-            if "\x00" in value:
-                return path or "body", "must not contain NUL characters"
-        elif isinstance(value, bool):
-            continue
-        elif isinstance(value, int):
-            if abs(value) > MAX_ID:
-                return path or "body", "is out of range"
-        elif isinstance(value, dict | list):
-            if depth >= MAX_JSON_DEPTH:  # named by the top-level field it is in
-                field = path.split(".", 1)[0] if isinstance(data, dict) and path else "body"
-                return field, f"is nested more than {MAX_JSON_DEPTH} levels deep"
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            children = [(item, f"{path}.{key}" if path else str(key), depth + 1) for key, item in items]
-            stack.extend(reversed(children))
-    return None
-
-
-def _body_problem(body: bytes) -> tuple[str, str] | None:
-    """The first field of a body that no backend can store: NUL characters, or an int beyond 32 bits."""
-    if b"\x00" in body:
-        return "body", "must not contain NUL characters"
-    stripped = body.lstrip()
-    if not stripped or stripped[:1] not in (b"{", b"["):
-        return None
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        if "depth" in str(exc).lower() or "recursion" in str(exc).lower():
-            return "body", f"is nested more than {MAX_JSON_DEPTH} levels deep"
-        return None  # reported by the endpoint's own body parsing
-    return _walk(data)
 
 
 def _out_of_range(value: str) -> bool:
@@ -173,10 +120,7 @@ class V1PathMiddleware:
                 chunks.append(chunk)
                 more = message.get("more_body", False)
             body = b"".join(chunks)
-            if len(body) > INLINE_BODY_CHECK:
-                problem = await run_in_threadpool(_body_problem, body)
-            else:
-                problem = _body_problem(body)
+            problem = await body_problem(body)
             if problem:
                 field, message = problem
                 await _answer(send, 400, validation_body(field, f"{field} {message}"))
@@ -438,6 +382,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if worker is not None:
                 worker.stop()
             health.stop()
+            bodycheck.shutdown()
             engine.dispose()
 
     app = FastAPI(
