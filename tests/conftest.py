@@ -26,6 +26,23 @@ from storyline.migrate import upgrade  # noqa: E402
 BACKENDS = [b for b in os.environ.get("STORYLINE_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` (make test): tests go to the pytest-xdist workers one by one, except the browser
+    tests (tests/e2e/), which all go to one worker, so that the run seeds one e2e world and starts one
+    Chromium. (The group is chosen here by path: the `xdist_group` mark no longer reaches the scheduler
+    with pytest 9.2, which ignores xdist's rewrite of the test ids.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class BrowserTestsOnOneWorker(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "e2e" if nodeid.startswith("tests/e2e/") else super()._split_scope(nodeid)
+
+    return BrowserTestsOnOneWorker(config, log)
+
+
 @pytest.fixture(scope="session")
 def pg() -> Iterator[PostgresServer | None]:
     if "postgresql" not in BACKENDS:

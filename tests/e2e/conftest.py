@@ -2,14 +2,15 @@
 database seeded through the CLI (users, tokens) and the HTTP API (everything else), driven by
 Debian's Chromium through Playwright. Screenshots of the main pages go to tests/e2e/artifacts/.
 
-The web client must be built first (`make web`); `make test` does that.
+The web client must be built first (`make web`); `make test` does that. Under pytest-xdist (`make test`
+runs the suite with `--dist loadgroup`), every test here runs on one worker: one seeded world and one
+Chromium per run (tests/conftest.py, `pytest_xdist_make_scheduler`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import oidc_provider_mock
 import pytest
@@ -24,15 +25,6 @@ from webworld import (
     seed_huge,
     serve,
 )
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test` runs `--dist loadgroup`), every browser test goes to one worker:
-    one seeded world (with its 1,500-task story) and one Chromium per run, as without xdist."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @pytest.fixture(scope="session")
