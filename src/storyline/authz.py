@@ -52,6 +52,11 @@ def _visible_to_user(story: type[Story] | object, uid: int | BindParameter[int])
     return or_(s.private == false(), on_list, via_team)  # type: ignore[attr-defined]
 
 
+def story_visible_to_user_column(story: type[Story] | object, user_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """The same rule for the user in a column (e.g. every subscriber of a story at once)."""
+    return _visible_to_user(story, user_id)  # type: ignore[arg-type]
+
+
 def story_visible_bound(authenticated: bool, story: type[Story] | object = Story) -> ColumnElement[bool]:
     """story_visible for any viewer of a kind, the user's id being the bound parameter `viewer_id`.
 
@@ -156,5 +161,6 @@ def can_see_email(viewer: Viewer, user_id: int) -> bool:
 __all__ = [
     "ANONYMOUS", "Viewer", "can_see_email", "can_see_story", "get_story", "require_self_or_superuser",
     "require_superuser", "require_user", "story_id_visible", "story_visible", "story_visible_bound",
+    "story_visible_to_user_column",
     "tag_visible", "users_who_can_see_story", "viewer_values",
 ]
