@@ -32,6 +32,7 @@ from benchmarks.floor import Floor, summarize, time_calls
 from benchmarks.floor_server import FloorServer
 from benchmarks.machine import CpuMeter
 from benchmarks.servers import DEFAULT_PEER_HOME, REPO, OurServer, Peer
+from benchmarks.writes import WriteFloor, bench_writes, writes_table
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NO_ANSWER = -1                # status recorded when the connection dropped before an answer
@@ -375,6 +376,13 @@ def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[s
         if not args.no_browser:
             ours_result["browser"] = bench_browser(ours.target, ours.loaded, plan, args.browser_runs,
                                                    ours.server.pids())
+        if not args.no_writes:
+            ours_result["writes"] = run_writes(ours.target, ours.loaded, args, subscribers=1000)
+            write_floor = WriteFloor(ours.server.database_url, ours.server.viewer_id)
+            try:
+                ours_result["writes"]["floor"] = write_floor.measure(ours.loaded.story_ids[0], args.write_requests)
+            finally:
+                write_floor.close()
         ours.server.stop()
         peer_result = None
         if peer is not None:
@@ -384,6 +392,8 @@ def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[s
             else:
                 peer_result = peer.report(bench_server(peer.target, peer.loaded, plan, sample, args, None,
                                                        peer.server.pids()))
+                if not args.no_writes:
+                    peer_result["writes"] = run_writes(peer.target, peer.loaded, args)
         return ours_result, peer_result
     finally:
         ours.server.stop()
@@ -391,6 +401,13 @@ def run(plan: Plan, sample: list[int], args: argparse.Namespace) -> tuple[dict[s
             peer.server.stop()
         if args.keep:
             print(f"kept {ours.server.workdir}", file=sys.stderr)
+
+
+def run_writes(target: Target, loaded: Loaded, args: argparse.Namespace, subscribers: int = 0) -> dict[str, Any]:
+    """The write cells on one server (after its reads: the writes change the dataset)."""
+    print(f"  {target.name}: writes", file=sys.stderr)
+    return bench_writes(target, loaded.story_ids, loaded.project_ids[0], loaded.huge_id,
+                        f"w{int(time.time())}", args.write_requests, loaded.lane_ids, subscribers)
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -520,6 +537,8 @@ def table(result: dict[str, Any]) -> str:
         if (r.get("load") or {}).get("non_2xx"):
             lines.append(f"{who}: non-2xx answers while loading (retried after checking): {r['load']['non_2xx']}")
     lines += browser_table(result.get("browser"))
+    writes = result.get("writes") or {}
+    lines += writes_table(writes.get("ours"), writes.get("peer"))
     if result.get("browser") and (result["browser"].get("other_cpu_pct") or 0) > NOISY_PCT:
         noisy.append("the browser pages")
     if noisy:
@@ -602,6 +621,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--peer-workers", type=int, default=2, help="gunicorn workers of the peer (default 2)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                     help="API processes of our server, storyline serve --workers (default: one per CPU core)")
+    ap.add_argument("--no-writes", action="store_true", help="skip the write cells")
+    ap.add_argument("--write-requests", type=int, default=200, help="requests per write cell (default 200)")
     ap.add_argument("--seed", type=int, default=20261130, help="dataset seed")
     ap.add_argument("--output", help="results JSON (default benchmarks/results/latest-<db>.json)")
     ap.add_argument("--keep", action="store_true", help="keep our temporary database directory")
@@ -641,8 +662,9 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(), "machine": platform.machine(), "quick": args.quick,
             "total_seconds": round(time.perf_counter() - t0, 1),
         },
-        "ours": {k: v for k, v in ours.items() if k not in ("reads", "browser")},
-        "peer": None if peer is None else {k: v for k, v in peer.items() if k != "reads"},
+        "ours": {k: v for k, v in ours.items() if k not in ("reads", "browser", "writes")},
+        "peer": None if peer is None else {k: v for k, v in peer.items() if k not in ("reads", "writes")},
+        "writes": {"ours": ours.get("writes"), "peer": None if peer is None else peer.get("writes")},
         "endpoints": endpoints,
         "browser": ours.get("browser"),
     }

@@ -374,3 +374,48 @@ class WriteFloor:
 
     def close(self) -> None:
         self.conn.close()
+
+
+TARGET_WRITE_RATIO = 10.0
+TARGET_P99_MS = 50.0
+TARGET_MAX_MS = 250.0
+
+
+def writes_table(ours: dict[str, Any] | None, peer: dict[str, Any] | None) -> list[str]:
+    """The writes section of the report: each cell side by side, then the flat-cost lines and targets."""
+    if not ours:
+        return []
+    head = (f"{'write':<17}{'cl':>3} | {'ours rps':>8}{'p95':>7}{'p99':>7}{'max':>7} | {'SB rps':>7}{'p95':>7} | "
+            f"{'x SB':>6} | errors (ours / SB)")
+    lines = ["", "writes: 200 requests per cell, latencies in ms (p99 and max: the write targets at 8 clients)",
+             head, "-" * len(head)]
+    targets = []
+    for key, o in ours["cells"].items():
+        kind, clients = key.split("|")
+        p = (peer or {}).get("cells", {}).get(key) or {}
+        ratio = round(o["rps"] / p["rps"], 1) if p.get("rps") and o.get("rps") and p.get("ok") else None
+        lines.append(f"{kind:<17}{clients:>3} | {_f(o['rps'])}{_f(o['p95_ms'], 7)}{_f(o['p99_ms'], 7)}"
+                     f"{_f(o['max_ms'], 7)} | {_f(p.get('rps'), 7)}{_f(p.get('p95_ms'), 7)} | {_f(ratio, 6)} | "
+                     f"{o['errors'] or 0} / {p.get('errors') or 0 if p else '-'}")
+        checks = []
+        if ratio is not None:
+            checks.append(f">= {TARGET_WRITE_RATIO:g}x SB {'PASS' if ratio >= TARGET_WRITE_RATIO else 'FAIL'} ({ratio}x)")
+        checks.append("0 errors " + ("PASS" if not o["errors"] else f"FAIL {o['errors']}"))
+        if clients == "8" and o.get("p99_ms") is not None:
+            ok = o["p99_ms"] < TARGET_P99_MS and o["max_ms"] < TARGET_MAX_MS
+            checks.append(f"p99 < {TARGET_P99_MS:g} and max < {TARGET_MAX_MS:g} ms {'PASS' if ok else 'FAIL'} "
+                          f"({o['p99_ms']} / {o['max_ms']})")
+        targets.append(f"  {kind} x{clients}: " + "; ".join(checks))
+    flat = ours.get("flat") or {}
+    if flat:
+        lines.append("flat cost, one client, comments (ours): " + "; ".join(
+            f"{name} p50 {v['p50_ms']} ms" for name, v in flat.items()))
+    if ours.get("floor"):
+        f = ours["floor"]
+        lines.append(f"floor of one comment ({f['driver']}, same rows in one transaction, in-process): "
+                     f"p50 {f['p50_ms']} ms, {f['rps']} writes/s")
+    return lines + ["write targets:"] + targets
+
+
+def _f(v: Any, width: int = 8) -> str:
+    return f"{'-' if v is None else v:>{width}}"
