@@ -23,7 +23,7 @@ from storyline import __version__, bodycheck
 from storyline.api.common import JSON, dumps
 from storyline.bodycheck import body_problem
 from storyline.config import Settings, load_settings
-from storyline.db import make_engine, make_sessionmaker
+from storyline.db import WalCheckpointer, is_sqlite, make_engine, make_sessionmaker, sqlite_path
 from storyline.errors import FrameworkError, StorylineError, Unavailable, validation_body
 from storyline.health import DatabaseHealth, is_connection_error
 from storyline.schemas import MAX_ID
@@ -366,10 +366,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url, echo=settings.sql_echo, pool_size=settings.db_pool_size,
                          pool_timeout=settings.db_wait_timeout, connect_timeout=settings.db_connect_timeout)
     health = DatabaseHealth(engine, connect_timeout=settings.db_connect_timeout)
+    path = sqlite_path(settings.database_url) if is_sqlite(settings.database_url) else ""
+    checkpointer = WalCheckpointer(path) if path and path != ":memory:" else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         health.start()
+        if checkpointer is not None:
+            checkpointer.start()
         worker = None
         if settings.worker_in_process:
             from storyline.worker import WorkerThread
@@ -382,6 +386,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if worker is not None:
                 worker.stop()
             health.stop()
+            if checkpointer is not None:
+                checkpointer.stop()
             bodycheck.shutdown()
             engine.dispose()
 
