@@ -340,7 +340,8 @@ class Side:
         assert self.loaded is not None
         busy = reads.pop("_other_cpu_before_pct", None)
         load = self.previous_load if self.reused and self.previous_load else self.loaded.summary()
-        return {"server": self.server.mode, "load": load, "problems": self.problems,
+        return {"server": self.server.mode, "ready_seconds": getattr(self.server, "ready_seconds", None),
+                "load": load, "problems": self.problems,
                 "other_cpu_before_measuring_pct": busy, "reads": reads}
 
 
@@ -466,7 +467,8 @@ def table(result: dict[str, Any]) -> str:
         f"huge story with {s['huge_tasks']} tasks, {s.get('planning_stories', 0)} planning stories, "
         f"a board of {s.get('lanes', 0)} lanes and {s.get('cards', 0)} cards; "
         f"{meta['requests']} requests x {meta['clients']} clients per read; {meta['cpus']} CPUs)",
-        f"ours:   {result['ours']['server']}; {_load_text(result['ours']['load'])}",
+        f"ours:   {result['ours']['server']} (answering {result['ours'].get('ready_seconds')} s after the "
+        f"command); {_load_text(result['ours']['load'])}",
     ]
     peer = result.get("peer")
     if peer and "error" not in peer:

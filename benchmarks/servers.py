@@ -91,6 +91,7 @@ class OurServer:
         self.database_url = database_url
         self.viewer_id = 0
         self.token = ""
+        self.ready_seconds: float | None = None
         self.workers = workers
         self.mode = (f"storyline serve --workers {workers} (uvicorn, {workers} API processes)" if workers > 1
                      else "storyline serve (uvicorn, 1 process)")
@@ -137,6 +138,7 @@ class OurServer:
     def serve(self, port: int = 0) -> Target:
         """`storyline serve` on the prepared database (again, after a kill: the same port)."""
         port = port or free_port()
+        started = time.monotonic()
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
                 [*self._cli(), "serve", "--host", LOOPBACK, "--port", str(port), "--workers", str(self.workers)],
@@ -144,6 +146,7 @@ class OurServer:
                 start_new_session=True)
         target = Target(self.name, f"http://{LOOPBACK}:{port}", self.token)
         wait_ready(target, self.proc, self.log, timeout=60)
+        self.ready_seconds = round(time.monotonic() - started, 2)  # from the command to a 200
         return target
 
     def kill(self) -> None:
