@@ -5,7 +5,6 @@ Set STORYLINE_TEST_DATABASES=sqlite (or postgresql) to run one backend only whil
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,14 +15,11 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from builders import Api, Persona, make_persona  # noqa: E402
+from builders import BACKENDS, Api, Persona, make_persona, make_settings  # noqa: E402
 from pgserver import PostgresServer  # noqa: E402
 
 from storyline.app import create_app  # noqa: E402
-from storyline.config import Settings  # noqa: E402
 from storyline.migrate import upgrade  # noqa: E402
-
-BACKENDS = [b for b in os.environ.get("STORYLINE_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -36,9 +32,25 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     from xdist.scheduler import LoadGroupScheduling
 
+    # The longest tests that use no session database (so they do not switch a worker's `database_url`
+    # back and forth) start first, beside the browser tests: at the end, in collection order, they
+    # left one worker running alone for half a minute.
+    first = ("tests/unit/test_cli_planning.py::", "tests/unit/test_cli_security.py::",
+             "tests/unit/test_bench_smoke.py::")
+
     class BrowserTestsOnOneWorker(LoadGroupScheduling):
+        ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
             return "e2e" if nodeid.startswith("tests/e2e/") else super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not self.ordered:
+                self.ordered = True
+                for scope in [s for s in self.workqueue if s.startswith(first)][::-1] + ["e2e"]:
+                    if scope in self.workqueue:
+                        self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
 
     return BrowserTestsOnOneWorker(config, log)
 
@@ -65,13 +77,6 @@ def database_url(request: pytest.FixtureRequest, pg: PostgresServer | None,
         url = pg.create_database("storyline_test")
     upgrade(url)
     return url
-
-
-def make_settings(url: str, **overrides: Any) -> Settings:
-    """Test settings: the worker does not run in the background (tests run its passes themselves)."""
-    overrides.setdefault("worker_in_process", False)
-    overrides.setdefault("vmt_team", "vmt")
-    return Settings(database_url=url, **overrides)
 
 
 @pytest.fixture(scope="session")
