@@ -4,16 +4,27 @@ the first superuser and tokens are made as the CLI makes them (service functions
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from storyline.config import Settings
 from storyline.db import session_scope
 from storyline.users import service as users_service
 from storyline.users.tokens import create_token
 
 _seq = itertools.count(1)
+# The engines every test runs on (STORYLINE_TEST_DATABASES=sqlite while developing).
+BACKENDS = [b for b in os.environ.get("STORYLINE_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
+
+
+def make_settings(url: str, **overrides: Any) -> Settings:
+    """Test settings: the worker does not run in the background (tests run its passes themselves)."""
+    overrides.setdefault("worker_in_process", False)
+    overrides.setdefault("vmt_team", "vmt")
+    return Settings(database_url=url, **overrides)
 
 
 def uniq(prefix: str = "x") -> str:

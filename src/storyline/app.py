@@ -374,6 +374,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.start()
         if checkpointer is not None:
             checkpointer.start()
+        from storyline.outbox import OutboxThread
+
+        deliverer = OutboxThread(app.state.write_sessions)
+        deliverer.start()
         worker = None
         if settings.worker_in_process:
             from storyline.worker import WorkerThread
@@ -385,6 +389,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop()
+            deliverer.stop()
             health.stop()
             if checkpointer is not None:
                 checkpointer.stop()

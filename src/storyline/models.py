@@ -1,6 +1,7 @@
 """Imports every model so that Base.metadata is complete (Alembic, tests)."""
 
 from storyline.auth.models import AuthorizationCode, PendingLogin, RefreshToken, UserIdentity
+from storyline.outbox import OutboxRow
 from storyline.planning.models import (
     Board,
     BoardLane,
@@ -36,6 +37,7 @@ from storyline.subscriptions.models import Subscription, SubscriptionEvent
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
 
 __all__ = [
+    "OutboxRow",
     "AuthorizationCode", "PendingLogin", "RefreshToken", "StoryAudit", "UserIdentity",
     "AccessToken", "Branch", "Comment", "CommentHistory", "Event", "Milestone", "Project", "ProjectGroup",
     "ProjectGroupMember", "Story", "StoryTag", "StoryTeam", "StoryUser", "Subscription",

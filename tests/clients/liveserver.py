@@ -17,8 +17,11 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from builders import Persona, make_persona  # noqa: E402
-from conftest import make_settings  # noqa: E402
+from builders import (  # noqa: E402
+    Persona,
+    make_persona,
+    make_settings,  # noqa: E402
+)
 
 from benchmarks.servers import free_port  # noqa: E402
 from storyline.app import create_app  # noqa: E402

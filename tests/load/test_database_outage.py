@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from conftest import BACKENDS  # noqa: E402
+from builders import BACKENDS  # noqa: E402
 from pgserver import PostgresServer  # noqa: E402
 
 from benchmarks.servers import OurServer  # noqa: E402

@@ -25,7 +25,8 @@ from storyline.migrate import upgrade
 from storyline.users.models import AccessToken
 
 STORYLINE = Path(sys.executable).parent / "storyline"
-BACKENDS = [b for b in os.environ.get("STORYLINE_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
+from builders import BACKENDS  # noqa: E402
+
 _n = itertools.count(1)
 
 SAMPLE = """\

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from storyline import outbox
 from storyline.api.routing import HEALTH, INLINE, _ignore_outcome, in_thread
 from storyline.authz import ANONYMOUS, Viewer
 from storyline.db import utcnow
@@ -118,6 +119,8 @@ async def _session(request: Request) -> AsyncIterator[Session]:
 def _commit_and_close(session: Session) -> None:
     try:
         session.commit()
+        if session.info.pop("storyline_outbox", False):
+            outbox.WAKE.set()  # the outbox thread delivers what this write queued, now
     finally:
         session.close()
 
@@ -201,6 +204,15 @@ async def get_viewer(request: Request, session: Session = SessionDep) -> Viewer:
 
 
 ViewerDep = Depends(get_viewer)
+
+
+async def inbox_delivered(request: Request) -> None:
+    """Before reading the inbox: every write acknowledged before this request has its inbox rows."""
+    state = request.app.state
+    await outbox.delivered(state.write_sessions, state.read_sessions)
+
+
+InboxDelivered = Depends(inbox_delivered)
 
 
 async def security_policy(request: Request) -> SecurityPolicy:

@@ -6,12 +6,14 @@ story and of the groups of those projects, minus the author, filtered by the vis
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
+from storyline import outbox
 from storyline.authz import story_visible_to_user_column, users_who_can_see_story
 from storyline.db import utcnow
 from storyline.planning.access import users_who_can_see_worklist
@@ -121,7 +123,8 @@ _FAN_OUT = {False: _fan_out(False), True: _fan_out(True)}
 
 def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
             comment: Comment | None, story: Story | None = None) -> None:
-    """Inbox rows for the event's recipients, in one statement."""
+    """The inbox rows of the event's recipients, written after the commit (outbox kind "inbox"): the
+    write costs one row however many people follow the story."""
     if comment is not None:
         title = story.title if story is not None else session.execute(
             select(Story.title).where(Story.id == story_id)).scalar_one()
@@ -129,8 +132,18 @@ def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
                            "story_id": story_id, "story_title": title})
     else:
         info = event.event_info
-    values = {"story_id": story_id, "author_id": event.author_id, "event_type": event.event_type,
-              "event_info": info, "created_at": utcnow()}
+    values: dict[str, Any] = {"story_id": story_id, "author_id": event.author_id, "event_type": event.event_type,
+                              "event_info": info, "created_at": utcnow().isoformat()}
     if task_id is not None:
         values["task_id"] = task_id
-    session.execute(_FAN_OUT[task_id is not None], values)
+    outbox.enqueue(session, "inbox", values)
+
+
+def _deliver_inbox(session: Session, values: dict[str, Any]) -> None:
+    """One INSERT ... SELECT of the inbox rows. The visibility rule is applied now, at delivery: someone
+    taken off a private story's list in between gets nothing."""
+    values = dict(values, created_at=dt.datetime.fromisoformat(values["created_at"]))
+    session.execute(_FAN_OUT["task_id" in values], values)
+
+
+outbox.HANDLERS["inbox"] = _deliver_inbox

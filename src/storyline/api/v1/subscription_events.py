@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, Paging, json_response, list_param, no_content, paginate, paging
-from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.deps import InboxDelivered, SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
 from storyline.schemas import DbId
@@ -27,6 +27,7 @@ def list_subscription_events(
     event_type: list[str] = Query([], description="Any of these event types"),
     subscriber_id: DbId | None = Query(None, description="The caller by default; others: superusers only"),
     p: Paging = Depends(paging),
+    _delivered: None = InboxDelivered,
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
 ) -> JSON:
@@ -40,7 +41,7 @@ def list_subscription_events(
 
 
 @router.get("/{event_id}", responses=ONE)
-def get_subscription_event(event_id: IdPath, session: Session = SessionDep,
+def get_subscription_event(event_id: IdPath, _delivered: None = InboxDelivered, session: Session = SessionDep,
                            viewer: Viewer = ViewerDep) -> JSON:
     """Owner or superuser."""
     require_user(viewer)
@@ -48,8 +49,8 @@ def get_subscription_event(event_id: IdPath, session: Session = SessionDep,
 
 
 @router.delete("/{event_id}", status_code=204, response_class=Response)
-def delete_subscription_event(event_id: IdPath, session: Session = SessionDep,
-                              viewer: Viewer = ViewerDep) -> Response:
+def delete_subscription_event(event_id: IdPath, _delivered: None = InboxDelivered,
+                              session: Session = SessionDep, viewer: Viewer = ViewerDep) -> Response:
     """Owner or superuser."""
     require_user(viewer)
     service.do_delete_event(session, queries.get_event(session, viewer, event_id))

@@ -1,0 +1,157 @@
+"""The outbox: work a change causes beyond its own rows, recorded in the change's transaction and
+done after it commits.
+
+A write records what must follow from it (today: the inbox rows of a story event's followers) as an
+`outbox` row in its own transaction, so nothing acknowledged can be lost, and commits without doing
+that work: a comment on a story with a thousand followers commits as fast as on a story with none.
+`deliver` does the work in transactions of its own, claiming rows (FOR UPDATE SKIP LOCKED on
+PostgreSQL, so several processes share the work; SQLite has one writer at a time anyway) and deleting
+each row in the transaction that did its work: done exactly once, even after a crash.
+
+`OutboxThread` runs in every API process: woken at once when a request of this process committed
+outbox rows, and every second otherwise (rows of other processes, or left by a crash). Readers of the
+inbox wait until the rows written before their request are delivered (`wait_delivered`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from storyline.db import Base, utcnow
+
+log = logging.getLogger("storyline.outbox")
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[Any] = mapped_column(DateTime, default=utcnow, nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# After this many failed attempts a row is left aside (visible in the table with its last error).
+MAX_ATTEMPTS = 5
+# kind -> function(session, payload) doing the work in the delivering transaction.
+HANDLERS: dict[str, Any] = {}
+# Set when this process committed outbox rows (api/deps.py); the thread wakes at once.
+WAKE = threading.Event()
+
+
+def enqueue(session: Session, kind: str, payload: dict[str, Any]) -> None:
+    session.add(OutboxRow(kind=kind, payload=json.dumps(payload, default=str)))
+    session.info["storyline_outbox"] = True
+
+
+def deliver(sessions: sessionmaker[Session], batch: int = 100) -> int:
+    """Deliver up to `batch` rows, oldest first, each in its own short transaction; the number done."""
+    done = 0
+    while done < batch:
+        session = sessions()
+        try:
+            stmt = select(OutboxRow).where(OutboxRow.attempts < MAX_ATTEMPTS).order_by(OutboxRow.id).limit(1)
+            if session.get_bind().dialect.name != "sqlite":
+                stmt = stmt.with_for_update(skip_locked=True)
+            row = session.execute(stmt).scalar_one_or_none()
+            if row is None:
+                session.rollback()
+                break
+            row_id = row.id
+            try:
+                HANDLERS[row.kind](session, json.loads(row.payload))
+                session.delete(row)
+                session.commit()
+            except Exception as exc:
+                session.rollback()
+                _failed(sessions, row_id, exc)
+            done += 1
+        finally:
+            session.close()
+    return done
+
+
+def _failed(sessions: sessionmaker[Session], row_id: int, exc: Exception) -> None:
+    log.exception("outbox row %s failed", row_id, exc_info=exc)
+    session = sessions()
+    try:
+        row = session.get(OutboxRow, row_id)
+        if row is not None:
+            row.attempts += 1
+            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            session.commit()
+    finally:
+        session.close()
+
+
+def _oldest(sessions: sessionmaker[Session]) -> int | None:
+    session = sessions()
+    try:
+        return session.execute(select(func.min(OutboxRow.id)).where(OutboxRow.attempts < MAX_ATTEMPTS)).scalar()
+    finally:
+        session.close()
+
+
+def _newest(sessions: sessionmaker[Session]) -> int | None:
+    session = sessions()
+    try:
+        return session.execute(select(func.max(OutboxRow.id))).scalar()
+    finally:
+        session.close()
+
+
+async def delivered(write_sessions: sessionmaker[Session], read_sessions: sessionmaker[Session],
+                    timeout: float = 5.0) -> None:
+    """Return once every row written before this call is delivered (a reader of the inbox sees the
+    effects of every write acknowledged before its request). Delivers them itself if need be, in a
+    thread; never blocks the event loop."""
+    upto = await asyncio.to_thread(_newest, read_sessions)
+    if upto is None:
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        await asyncio.to_thread(deliver, write_sessions)
+        oldest = await asyncio.to_thread(_oldest, read_sessions)
+        if oldest is None or oldest > upto:
+            return
+        if time.monotonic() > deadline:  # another process holds them (PostgreSQL): it is slow or down
+            log.warning("outbox rows up to %s not delivered within %.0f s", upto, timeout)
+            return
+        await asyncio.sleep(0.01)
+
+
+class OutboxThread(threading.Thread):
+    def __init__(self, write_sessions: sessionmaker[Session], interval: float = 1.0) -> None:
+        super().__init__(name="storyline-outbox", daemon=True)
+        self.sessions = write_sessions
+        self.interval = interval
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            WAKE.wait(self.interval)
+            WAKE.clear()
+            try:
+                while deliver(self.sessions):
+                    pass
+            except Exception:  # retried at the next wake; the row stays until its work is done
+                log.exception("outbox delivery failed")
+                self.stopping.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        WAKE.set()
+        self.join(timeout=10)
+
+
+__all__ = ["HANDLERS", "OutboxRow", "OutboxThread", "WAKE", "deliver", "delivered", "enqueue"]
