@@ -82,7 +82,7 @@ def database_url(request: pytest.FixtureRequest, pg: PostgresServer | None,
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Any:
     application = create_app(make_settings(database_url, cors_allowed_origins=[
-        "https://storyboard.example.org", "^https://.*\\.review\\.example\\.org$"]))
+        "https://storyboard.example.org", "^https://.*\\.review\\.example\\.org"]))
     yield application
     application.state.engine.dispose()
 

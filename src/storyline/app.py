@@ -50,6 +50,20 @@ def _out_of_range(value: str) -> bool:
     return len(digits) > 10 or abs(int(value)) > MAX_ID
 
 
+def _private(send: Send) -> Send:
+    """An answer to a request with credentials is the caller's own: shared caches must not keep it."""
+
+    async def send_private(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if not any(k.lower() == b"cache-control" for k, _ in headers):
+                headers.append((b"cache-control", b"private, no-cache"))
+            message = dict(message, headers=headers)
+        await send(message)
+
+    return send_private  # type: ignore[return-value]
+
+
 async def _too_large(send: Send, limit: int) -> None:
     body = validation_body("body", f"The request body is larger than the limit of {limit} bytes")
     await _answer(send, 413, dict(body, title="Payload Too Large", code=413, limit=limit))
@@ -81,6 +95,8 @@ class V1PathMiddleware:
             await _answer(send, 404, {"faultcode": "Client", "faultstring": "Not found", "debuginfo": None,
                                       "error_code": "not_found"})
             return
+        if any(k == b"authorization" for k, _ in scope["headers"]):
+            send = _private(send)
         if path != scope["path"]:
             scope = dict(scope, path=path, raw_path=path.encode())
         qs: bytes = scope.get("query_string", b"")
@@ -149,7 +165,9 @@ class CORSMiddleware:
         self.max_age = str(max_age)
 
     def allowed(self, origin: str) -> bool:
-        return origin in self.exact or any(p.match(origin) for p in self.patterns)
+        # The whole origin must match a pattern: `^https://.*\.example\.org` must not let
+        # `https://x.example.org.evil.test` through.
+        return origin in self.exact or any(p.fullmatch(origin) for p in self.patterns)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

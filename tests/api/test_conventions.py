@@ -41,6 +41,9 @@ def test_cors(client):
     assert r.headers["Access-Control-Max-Age"] == "3600"
     r = client.get("/v1/systeminfo", headers={"Origin": "https://pr-1.review.example.org"})
     assert r.headers["Access-Control-Allow-Origin"] == "https://pr-1.review.example.org"
+    # A pattern matches the whole origin, never a prefix of it.
+    r = client.get("/v1/systeminfo", headers={"Origin": "https://pr-1.review.example.org.evil.test"})
+    assert "Access-Control-Allow-Origin" not in r.headers
     r = client.get("/v1/systeminfo", headers={"Origin": "https://evil.example.com"})
     assert "Access-Control-Allow-Origin" not in r.headers
 
@@ -82,3 +85,10 @@ def test_numeric_strings_accepted(client, api, user):
     r = client.post("/v1/tasks", json={"title": "Numeric strings", "story_id": str(s["id"]),
                                        "project_id": str(proj["id"])}, headers=user.headers)
     assert r.status_code == 200 and r.json()["story_id"] == s["id"]
+
+
+def test_answers_with_credentials_are_private_to_caches(client, admin):
+    r = client.get("/v1/users/self", headers=admin.headers)
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "private, no-cache"
+    assert client.get("/v1/stories/999999", headers=admin.headers).headers["Cache-Control"] == "private, no-cache"
+    assert "Cache-Control" not in client.get("/v1/systeminfo").headers  # anonymous: public data

@@ -170,7 +170,11 @@ def test_comments_history_and_delete(client, api, user, other, admin):
     assert r.headers["X-Total"] == "2"
     assert client.delete(f"/v1/stories/{s['id']}/comments/{cid}", headers=user.headers).status_code == 403
     assert client.delete(f"/v1/stories/{s['id']}/comments/{cid}", headers=admin.headers).status_code == 204
-    assert client.get(f"/v1/stories/{s['id']}/comments/{cid}").json()["is_active"] is False
+    deleted = client.get(f"/v1/stories/{s['id']}/comments/{cid}").json()
+    assert deleted["is_active"] is False and deleted["content"] == ""  # its place stays, not its text
+    assert client.get(f"/v1/stories/{s['id']}/comments/{cid}/history").json() == []
+    timeline = client.get(f"/v1/stories/{s['id']}/events?event_type=user_comment").json()
+    assert all(e["comment"]["content"] == "" for e in timeline if e["comment_id"] == cid)
     other_story = api.story(user)
     assert client.get(f"/v1/stories/{other_story['id']}/comments/{cid}").status_code == 404
 

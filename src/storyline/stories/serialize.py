@@ -146,7 +146,8 @@ def task_rows_json(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
 
 
 def comment_json(c: Comment) -> dict[str, Any]:
-    return {"content": c.content, "is_active": c.is_active, "in_reply_to": c.in_reply_to,
+    """A deleted comment keeps its place in the timeline (is_active false), not its text."""
+    return {"content": c.content if c.is_active else "", "is_active": c.is_active, "in_reply_to": c.in_reply_to,
             "id": c.id, "created_at": ts(c.created_at), "updated_at": ts(c.updated_at)}
 
 

@@ -77,4 +77,6 @@ def comment_history(story_id: int, comment_id: int, session: Session = SessionDe
                     viewer: Viewer = ViewerDep) -> JSON:
     story = get_story(session, viewer, story_id)
     comment = comments.get_comment(session, story, comment_id)
-    return json_response([history_json(h, comment) for h in comments.history(session, comment)])
+    # A deleted comment's earlier versions are gone with its text.
+    versions = comments.history(session, comment) if comment.is_active else []
+    return json_response([history_json(h, comment) for h in versions])
