@@ -57,13 +57,15 @@ def test_access_list_through_teams_and_sub_resources(client, api, user, other, a
     assert r.status_code == 400
     r = client.put(f"/v1/stories/{s['id']}", json={"users": [], "teams": []}, headers=user.headers)
     assert r.status_code == 400
-    # Making it public clears the list; making it private again puts the caller on it.
+    # Making it public clears the list; only its creator (or a security team, or a superuser) may make
+    # it private again, and the creator is then on the list.
     pub = api.ok("PUT", f"/v1/stories/{s['id']}", user, json={"private": False})
     assert pub["private"] is False and pub["users"] == []
     assert client.get(f"/v1/stories/{s['id']}").status_code == 200
-    priv = api.ok("PUT", f"/v1/stories/{s['id']}", other, json={"private": True})
-    assert [u["id"] for u in priv["users"]] == [other.id]
-    assert client.get(f"/v1/stories/{s['id']}", headers=user.headers).status_code == 404
+    assert client.put(f"/v1/stories/{s['id']}", json={"private": True}, headers=other.headers).status_code == 403
+    priv = api.ok("PUT", f"/v1/stories/{s['id']}", user, json={"private": True})
+    assert [u["id"] for u in priv["users"]] == [user.id]
+    assert client.get(f"/v1/stories/{s['id']}", headers=other.headers).status_code == 404
 
 
 def test_private_story_emails_hidden_on_access_list(client, api, user, other):
@@ -104,3 +106,40 @@ def test_tags_only_on_private_stories_are_private(client, api, user, other):
         assert client.get(f"/v1/tags/{free['id']}", headers=who).status_code == 200
     mine = client.get("/v1/tags", params={"name": secret_tag}, headers=user.headers).json()
     assert [(t["name"], t["popularity"]) for t in mine] == [(secret_tag, 1)]
+
+
+def test_only_the_creator_a_security_team_or_a_superuser_may_hide_a_public_story(client, api, user, other, admin):
+    """Audit finding: any logged-in user could make any public story private, leaving only themself
+    on its list (the creator and superusers then got 404, and nothing undid it)."""
+    s = api.story(user, title=uniq("Public story"))
+    r = client.put(f"/v1/stories/{s['id']}", json={"private": True}, headers=other.headers)
+    assert r.status_code == 403
+    assert client.get(f"/v1/stories/{s['id']}").json()["private"] is False  # nothing changed
+    # The creator may, and stays on the list even when naming someone else.
+    r = client.put(f"/v1/stories/{s['id']}", json={"private": True, "users": [{"id": other.id}]},
+                   headers=user.headers)
+    assert r.status_code == 200
+    listed = {u["id"] for u in client.get(f"/v1/stories/{s['id']}", headers=user.headers).json()["users"]}
+    assert listed == {user.id, other.id}
+    # Someone on the list cannot lock the creator out either.
+    r = client.put(f"/v1/stories/{s['id']}", json={"users": [{"id": other.id}]}, headers=other.headers)
+    assert r.status_code == 200
+    assert client.get(f"/v1/stories/{s['id']}", headers=user.headers).status_code == 200
+    # A superuser may make a public story private.
+    t = api.story(user, title=uniq("Another public story"))
+    assert client.put(f"/v1/stories/{t['id']}", json={"private": True}, headers=admin.headers).status_code == 200
+    assert client.get(f"/v1/stories/{t['id']}", headers=user.headers).status_code == 200
+
+
+def test_a_private_storys_changes_do_not_move_its_projects_updated_at(client, api, user):
+    proj = api.project()
+    s = api.story(user, private=True)
+    api.task(s["id"], proj["id"], user)
+    before = client.get(f"/v1/projects/{proj['id']}").json()["updated_at"]
+    import time
+
+    time.sleep(1.1)  # timestamps are whole seconds
+    api.ok("PUT", f"/v1/stories/{s['id']}", user, json={"title": uniq("Renamed in private")})
+    task = api.task(s["id"], proj["id"], user)
+    api.ok("PUT", f"/v1/tasks/{task['id']}", user, json={"status": "inprogress"})
+    assert client.get(f"/v1/projects/{proj['id']}").json()["updated_at"] == before

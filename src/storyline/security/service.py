@@ -79,6 +79,16 @@ def vmt_team_id(session: Session, team_name: str | None) -> int | None:
     return session.execute(select(Team.id).where(Team.name == team_name)).scalar_one_or_none()
 
 
+def may_restrict(session: Session, user_id: int, is_superuser: bool, story: Story, policy: SecurityPolicy) -> bool:
+    """May this user make a public story private? Its creator, a superuser, or a member of the VMT
+    or of the security team of one of its projects: anyone else could hide any story from everyone."""
+    if is_superuser or user_id == story.creator_id:
+        return True
+    teams = security_team_ids(session, story.id) | {vmt_team_id(session, policy.vmt_team)} - {None}
+    return bool(teams) and session.execute(select(TeamMember.user_id).where(
+        TeamMember.team_id.in_(teams), TeamMember.user_id == user_id)).first() is not None
+
+
 def security_team_ids(session: Session, story_id: int, project_ids: list[int] | None = None) -> set[int]:
     """Security teams of the given projects, or of every project with a task in the story."""
     stmt = select(Project.security_team_id).where(Project.security_team_id.is_not(None))
@@ -205,6 +215,8 @@ def apply_visibility(
                 raise BadRequest("A private story needs at least one user or team on its access list",
                                  field="users")
             users = [actor_id]
+        if story.creator_id is not None and story.creator_id not in users:
+            users.append(story.creator_id)  # the creator (reporter) is never locked out of their story
         if security and (creating or not (story.private and story.security)):
             vmt = vmt_team_id(session, policy.vmt_team)
             extra = {vmt} if vmt is not None else set()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, require_user
 from storyline.db import insert_missing, utcnow
-from storyline.errors import BadRequest, NotFound
+from storyline.errors import BadRequest, Forbidden, NotFound
 from storyline.projects.models import Branch, Project
 from storyline.search import index as search_index
 from storyline.security import service as security
@@ -94,6 +94,10 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
         _check_type_change(session, story, type_id)
     visibility = _acl_input(session, {k: v for k, v in changes.items()
                                       if v is not None or k in ("embargo_until", "disclosure_at")})
+    if not story.private and security.resolve_flags((False, story.security), visibility)[0]:
+        if not security.may_restrict(session, uid, viewer.is_superuser, story, policy):
+            raise Forbidden("Only the story's creator, the security teams of its projects, the vulnerability "
+                            "management team or a superuser may make a public story private")
 
     changed = False
     for key in ("title", "description", "is_bug"):
@@ -110,10 +114,11 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
     if changed:
         now = utcnow()
         story.updated_at = now
-        session.execute(
-            update(Project).where(Project.id.in_(select(Task.project_id).where(Task.story_id == story.id)))
-            .values(updated_at=now)
-        )
+        if not story.private:  # a private story's changes must not show on its projects
+            session.execute(
+                update(Project).where(Project.id.in_(select(Task.project_id).where(Task.story_id == story.id)))
+                .values(updated_at=now)
+            )
         emit(session, "story_details_changed", author_id=uid, story_id=story.id,
              info={"story_id": story.id, "story_title": story.title})
         search_index.index_story(session, story.id)

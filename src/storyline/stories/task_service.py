@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, can_see_story, require_user
@@ -57,7 +57,10 @@ def _check_assignee(session: Session, assignee_id: int | None) -> None:
 def _touch(session: Session, story_ids: set[int], project_ids: set[int]) -> None:
     now = utcnow()
     session.execute(update(Story).where(Story.id.in_(story_ids)).values(updated_at=now))
-    session.execute(update(Project).where(Project.id.in_(project_ids)).values(updated_at=now))
+    # A project's updated_at tells everyone something changed on it: not for a private story's tasks.
+    public = select(Story.id).where(Story.id.in_(story_ids), Story.private.is_(False))
+    if session.execute(public.limit(1)).first() is not None:
+        session.execute(update(Project).where(Project.id.in_(project_ids)).values(updated_at=now))
     refresh_status(session, story_ids)
 
 
