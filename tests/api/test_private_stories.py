@@ -143,3 +143,22 @@ def test_a_private_storys_changes_do_not_move_its_projects_updated_at(client, ap
     task = api.task(s["id"], proj["id"], user)
     api.ok("PUT", f"/v1/tasks/{task['id']}", user, json={"status": "inprogress"})
     assert client.get(f"/v1/projects/{proj['id']}").json()["updated_at"] == before
+
+
+def test_a_private_tag_does_not_go_public_when_it_leaves_its_story(client, api, user, other, admin):
+    """Audit finding 5: a tag on no story is visible, so a private tag became public once removed from
+    its last private story or once that story was deleted."""
+    removed, deleted = uniq("embargoed-cve"), uniq("embargoed-patch")
+    s = api.story(user, private=True, tags=[removed])
+    t = api.story(user, private=True, tags=[deleted], users=[{"id": user.id}, {"id": admin.id}])
+    api.ok("DELETE", f"/v1/stories/{s['id']}/tags", user, params={"tags": removed})
+    api.ok("DELETE", f"/v1/stories/{t['id']}", admin)  # deleting is for superusers on the list
+    for name in (removed, deleted):
+        for who in ({}, other.headers, user.headers):
+            r = client.get("/v1/tags", params={"name": name}, headers=who)
+            assert r.status_code == 200 and r.json() == [], (name, r.json())
+    # A public story's tag left on no story stays, as StoryBoard keeps free tags.
+    free = uniq("public-tag")
+    p = api.story(user, tags=[free])
+    api.ok("DELETE", f"/v1/stories/{p['id']}/tags", user, params={"tags": free})
+    assert [x["name"] for x in client.get("/v1/tags", params={"name": free}).json()] == [free]

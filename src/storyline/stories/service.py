@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, require_user
@@ -141,7 +141,17 @@ def _check_type_change(session: Session, story: Story, type_id: int) -> None:
             raise BadRequest("A task of this story is on an unrestricted branch", field="story_type_id")
 
 
+def _drop_private_orphans(session: Session, story: Story, tag_ids: list[int]) -> None:
+    """A tag that was private with a private story (tag_visible) must not become public when it leaves
+    that story: a tag left on no story by a private story goes with it."""
+    if not story.private or not tag_ids:
+        return
+    session.flush()
+    session.execute(delete(Tag).where(Tag.id.in_(tag_ids), ~exists().where(StoryTag.tag_id == Tag.id)))
+
+
 def do_delete_story(session: Session, story: Story) -> None:
+    tag_ids = list(session.execute(select(StoryTag.tag_id).where(StoryTag.story_id == story.id)).scalars())
     task_ids = list(session.execute(select(Task.id).where(Task.story_id == story.id)).scalars())
     for tid in task_ids:
         search_index.remove(session, "task", tid)
@@ -153,6 +163,7 @@ def do_delete_story(session: Session, story: Story) -> None:
                                                    Subscription.target_id.in_(task_ids)))
     session.delete(story)
     session.flush()
+    _drop_private_orphans(session, story, tag_ids)
 
 
 def refresh_status(session: Session, story_ids: set[int] | list[int]) -> None:
@@ -227,6 +238,7 @@ def do_remove_tags(session: Session, viewer: Viewer, story: Story, names: list[s
         raise NotFound(f"The story has no tag '{missing[0]}'")
     session.execute(delete(StoryTag).where(StoryTag.story_id == story.id,
                                            StoryTag.tag_id.in_(list(rows.values()))))
+    _drop_private_orphans(session, story, list(rows.values()))
     story.updated_at = utcnow()
     emit(session, "tags_deleted", author_id=uid, story_id=story.id,
          info={"story_id": story.id, "author_id": uid, "story_title": story.title, "tags": names})
