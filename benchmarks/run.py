@@ -32,10 +32,9 @@ from benchmarks.floor import Floor, summarize, time_calls
 from benchmarks.floor_server import FloorServer
 from benchmarks.machine import CpuMeter
 from benchmarks.servers import DEFAULT_PEER_HOME, REPO, OurServer, Peer
-from benchmarks.writes import WriteFloor, bench_writes, writes_table
+from benchmarks.writes import Req, WriteFloor, bench_writes, hammer, writes_table
 
 RESULTS = Path(__file__).resolve().parent / "results"
-NO_ANSWER = -1                # status recorded when the connection dropped before an answer
 TARGET_PEER_RATIO = 10.0      # at least 10x StoryBoard's throughput on every read
 TARGET_FLOOR_RATIO = 3.0      # within 3x of the floor's latency
 NOISY_PCT = 10.0              # other programs' share of the CPU above which figures are flagged
@@ -112,60 +111,18 @@ def measure(target: Target, paths: list[str], requests: int, clients: int, warmu
             pass
     conn.close()
 
-    counter = iter(range(requests))
-    lock = threading.Lock()
-    latencies: list[float] = []
-    failures: dict[str, int] = {}
-    sizes: list[int] = []
-    first: list[bytes] = []
-    deadline = time.perf_counter() + max_seconds
-    start_gate = threading.Barrier(clients + 1)
-
-    def worker() -> None:
-        c = Conn(target)
-        mine: list[float] = []
-        start_gate.wait()
-        try:
-            while time.perf_counter() < deadline:
-                with lock:
-                    i = next(counter, None)
-                if i is None:
-                    break
-                path = paths[i % len(paths)]
-                t0 = time.perf_counter()
-                try:
-                    status, body = c.get(path, retries=0)
-                except TransportError:
-                    status, body = NO_ANSWER, b""
-                elapsed = time.perf_counter() - t0
-                if status == 200:
-                    mine.append(elapsed)
-                    if i < 50:
-                        sizes.append(len(body))
-                    if i == 0:
-                        first.append(body)
-                else:
-                    key = "no answer" if status == NO_ANSWER else str(status)
-                    with lock:
-                        failures[key] = failures.get(key, 0) + 1
-        finally:
-            c.close()
-            with lock:
-                latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    start_gate.wait()
-    t_start = time.perf_counter()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t_start
-    result = summarize(latencies, wall)
-    if not latencies:           # every request failed: no latency to report
+    per = -(-requests // clients)  # requests per client, rounded up; the last ones stop at `requests`
+    run_ = hammer(target, lambda c, i: Req("GET", paths[(c * per + i) % len(paths)]) if c * per + i < requests
+                  else None, clients, per, max_seconds=max_seconds)
+    ok = [a for a in run_.answers if a.status == 200]
+    result = summarize([a.seconds for a in ok], run_.wall)
+    if not ok:           # every request failed: no latency to report
         result["p50_ms"] = result["p95_ms"] = None
+    failures = run_.failures()
+    sizes = [len(a.body) for a in ok if a.client * per + a.step < 50]
+    first = [a.body for a in ok if a.client == 0 and a.step == 0]
     result["errors"] = failures
-    result["stopped_by_time_limit"] = len(latencies) + sum(failures.values()) < requests
+    result["stopped_by_time_limit"] = len(run_.answers) < requests
     result["avg_bytes"] = int(sum(sizes) / len(sizes)) if sizes else 0
     result["rows"] = count_rows(first[0], rows) if first else None
     return result

@@ -38,6 +38,7 @@ class Answer:
     status: int
     body: bytes
     seconds: float
+    step: int = 0
 
 
 @dataclass
@@ -87,7 +88,7 @@ def hammer(target: Target, make: Callable[[int, int], Req | None], clients: int,
                     status, body = conn.request(req.method, req.path, req.body)
                 except TransportError:
                     status, body = NO_ANSWER, b""
-                mine.append(Answer(req, c, status, body, time.perf_counter() - t0))
+                mine.append(Answer(req, c, status, body, time.perf_counter() - t0, i))
         finally:
             conn.close()
             with lock:

@@ -49,21 +49,25 @@ def test_many_writers_on_one_story(backend: str, workers: int, pg) -> None:  # t
         server.stop()
 
 
+def _stop_under_load(server: OurServer, target, stop) -> tuple[OneStory, Run]:  # type: ignore[no-untyped-def]
+    """8 clients writing to one story; after 1.5 s, `stop()` the server; the load's answers."""
+    scenario = OneStory(Conn(target), 8)
+    result: list[Run] = []
+    loader = threading.Thread(target=lambda: result.append(
+        hammer(target, scenario.make, 8, 10_000, max_seconds=60, timeout=20)))
+    loader.start()
+    time.sleep(1.5)
+    stop()
+    loader.join()
+    return scenario, result[0]
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_sigkill_under_write_load_loses_nothing_acknowledged(backend: str, pg) -> None:  # type: ignore[no-untyped-def]
     server = _server(backend, 2, pg, "load_kill")
     target = server.start()
     try:
-        conn = Conn(target)
-        scenario = OneStory(conn, 8)
-        result: list[Run] = []
-        loader = threading.Thread(target=lambda: result.append(
-            hammer(target, scenario.make, 8, 10_000, max_seconds=60, timeout=10)))
-        loader.start()
-        time.sleep(1.5)
-        server.kill()
-        loader.join()
-        run = result[0]
+        scenario, run = _stop_under_load(server, target, server.kill)
         acknowledged = len(run.ok)
         assert acknowledged > 20, run.summary()        # the kill came under load
         assert run.failures().get("no answer", 0) > 0  # and the load saw it
@@ -127,18 +131,12 @@ def test_a_graceful_stop_answers_every_request_it_processed() -> None:
     server = OurServer(db="sqlite", workers=2)
     target = server.start()
     try:
-        conn = Conn(target)
-        scenario = OneStory(conn, 8)
-        result: list[Run] = []
-        loader = threading.Thread(target=lambda: result.append(
-            hammer(target, scenario.make, 8, 10_000, max_seconds=60, timeout=20)))
-        loader.start()
-        time.sleep(1.5)
-        assert server.proc is not None
-        server.proc.send_signal(signal.SIGTERM)
-        server.proc.wait(30)
-        loader.join()
-        run = result[0]
+        def terminate() -> None:
+            assert server.proc is not None
+            server.proc.send_signal(signal.SIGTERM)
+            server.proc.wait(30)
+
+        scenario, run = _stop_under_load(server, target, terminate)
         target = server.serve(target.port)
         conn = Conn(target)
         status, body = conn.request("GET", f"/v1/stories/{scenario.story['id']}/comments")
