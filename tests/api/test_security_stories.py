@@ -163,3 +163,24 @@ def test_project_security_team_is_superuser_only(client, api, user):
     assert r.status_code == 403
     r = client.put(f"/v1/projects/{proj['id']}", json={"security_team_id": 987654321}, headers=api.admin.headers)
     assert r.status_code == 400 and r.json()["field"] == "security_team_id"
+
+
+def test_without_a_vmt_a_security_report_reaches_the_superusers(database_url, admin, user):
+    """Audit finding 7: with no VMT configured (a fresh install) a report was visible to its reporter
+    only, although the form promises the vulnerability team. The superusers now handle it, visibly."""
+    from builders import make_settings
+    from fastapi.testclient import TestClient
+
+    from storyline.app import create_app
+
+    fresh = create_app(make_settings(database_url, vmt_team=None))
+    try:
+        with TestClient(fresh) as c:
+            r = c.post("/v1/stories", json={"title": uniq("Heap overflow"), "security": True}, headers=user.headers)
+            assert r.status_code == 200
+            story = c.get(f"/v1/stories/{r.json()['id']}", headers=user.headers).json()
+            listed = {u["id"] for u in story["users"]}
+            assert {user.id, admin.id} <= listed
+            assert c.get(f"/v1/stories/{story['id']}", headers=admin.headers).status_code == 200
+    finally:
+        fresh.state.engine.dispose()

@@ -36,6 +36,10 @@ def serve(
                + (f", {workers} API processes" if workers > 1 else ""))
     typer.echo("Admin token: storyline users create --name N --email E --superuser, "
                "then storyline tokens create --user E")
+    if not config.vmt_team:
+        typer.echo("WARNING: no vulnerability management team is set (STORYLINE_VMT_TEAM): security reports "
+                   "are shared with the superusers only. Create the team and set STORYLINE_VMT_TEAM "
+                   "(docs/security.md).", err=True)
     options: dict[str, Any] = dict(host=host, port=port, log_level="info", access_log=config.access_log)
     if workers == 1:
         uvicorn.run(create_app(config), **options)

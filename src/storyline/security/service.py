@@ -26,7 +26,7 @@ from storyline.errors import BadRequest
 from storyline.projects.models import Project
 from storyline.security.models import StoryAudit
 from storyline.stories.models import Story, StoryTeam, StoryUser, Task
-from storyline.users.models import Team, TeamMember
+from storyline.users.models import Team, TeamMember, User
 
 INFORMATION_TYPES = {
     "public": (False, False),
@@ -220,6 +220,11 @@ def apply_visibility(
         if security and (creating or not (story.private and story.security)):
             vmt = vmt_team_id(session, policy.vmt_team)
             extra = {vmt} if vmt is not None else set()
+            if vmt is None:
+                # No vulnerability management team configured (or it does not exist yet): the
+                # superusers handle reports, visibly on the list, so a report never reaches nobody.
+                users = sorted(set(users) | set(session.execute(
+                    select(User.id).where(User.is_superuser.is_(True), User.enable_login.is_(True))).scalars()))
             if not creating:
                 extra |= security_team_ids(session, story.id)
             teams = sorted(set(teams) | extra)
