@@ -153,13 +153,19 @@ def require_self_or_superuser(viewer: Viewer, user_id: int) -> int:
     return uid
 
 
+def check_subscriber_filter(viewer: Viewer, subscriber_id: int | None) -> None:
+    """`?subscriber_id=` tells what someone follows: the caller's own, or anyone's for a superuser."""
+    if subscriber_id is not None and subscriber_id != viewer.user_id and not viewer.is_superuser:
+        raise Forbidden("subscriber_id: you may only list what you follow yourself")
+
+
 def can_see_email(viewer: Viewer, user_id: int) -> bool:
     """E-mail addresses are shown to the user themself and to superusers only."""
     return viewer.is_superuser or viewer.user_id == user_id
 
 
 __all__ = [
-    "ANONYMOUS", "Viewer", "can_see_email", "can_see_story", "get_story", "require_self_or_superuser",
+    "ANONYMOUS", "Viewer", "can_see_email", "check_subscriber_filter", "can_see_story", "get_story", "require_self_or_superuser",
     "require_superuser", "require_user", "story_id_visible", "story_visible", "story_visible_bound",
     "story_visible_to_user_column",
     "tag_visible", "users_who_can_see_story", "viewer_values",

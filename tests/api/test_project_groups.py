@@ -271,5 +271,5 @@ def test_subscriber_filter(client, api, app, user):
     for session in session_scope(app.state.write_sessions):
         session.add(Subscription(user_id=user.id, target_type="project_group", target_id=mine["id"]))
         session.add(Subscription(user_id=user.id, target_type="project", target_id=other["id"]))
-    r = client.get("/v1/project_groups", params={"subscriber_id": user.id})
+    r = client.get("/v1/project_groups", params={"subscriber_id": user.id}, headers=user.headers)
     assert [g["id"] for g in r.json()] == [mine["id"]] and r.headers["X-Total"] == "1"

@@ -23,7 +23,7 @@ def test_create_story_returns_raw_shape_and_get_full_shape(client, api, user):
                                      ("todo", "merged", "invalid", "review", "inprogress")]
     assert full["tags"] == [] and full["users"] == [] and full["teams"] == []
     # The creator is subscribed to the new story.
-    subs = client.get("/v1/stories", params={"subscriber_id": user.id}).json()
+    subs = client.get("/v1/stories", params={"subscriber_id": user.id}, headers=user.headers).json()
     assert [x["id"] for x in subs] == [s["id"]]
 
 

@@ -314,3 +314,18 @@ def test_inbox_row_about_an_invisible_story_is_not_found(client, app, user, othe
         session.query(StoryUser).filter_by(story_id=story, user_id=user.id).delete()
     assert client.get(path, headers=user.headers).status_code == 404
     assert event not in [e["id"] for e in client.get("/v1/subscription_events", headers=user.headers).json()]
+
+
+def test_what_someone_else_follows_is_not_listed(client, api, user, other, admin):
+    """Audit finding 9: `?subscriber_id=` on stories, projects, groups and worklists listed what
+    anyone follows."""
+    proj = api.project()
+    api.ok("POST", "/v1/subscriptions", other, json={"target_type": "project", "target_id": proj["id"]})
+    for path in ("/v1/stories", "/v1/projects", "/v1/project_groups", "/v1/worklists"):
+        r = client.get(path, params={"subscriber_id": other.id}, headers=user.headers)
+        assert r.status_code == 403 and "subscriber_id" in r.text, (path, r.status_code)
+        assert client.get(path, params={"subscriber_id": other.id}).status_code == 403
+        assert client.get(path, params={"subscriber_id": other.id}, headers=other.headers).status_code == 200
+        assert client.get(path, params={"subscriber_id": other.id}, headers=admin.headers).status_code == 200
+    mine = client.get("/v1/projects", params={"subscriber_id": other.id}, headers=other.headers).json()
+    assert [p["id"] for p in mine] == [proj["id"]]

@@ -413,7 +413,8 @@ def test_list_filters(client, api, user, other):
     for params in ({"project_id": project["id"]}, {"story_id": story["id"]}, {"user_id": user.id,
                    "project_id": project["id"]}, {"subscriber_id": other.id}, {"item_type": "story",
                    "project_id": project["id"]}, {"title": wl["title"].upper()}):
-        r = client.get("/v1/worklists", params=params)
+        # What someone follows is theirs to list (audit finding 9).
+        r = client.get("/v1/worklists", params=params, headers=other.headers if "subscriber_id" in params else {})
         assert [w["id"] for w in r.json()] == [wl["id"]], params
         assert r.headers["X-Total"] == "1"
     r = client.get("/v1/worklists", params={"creator_id": user.id, "limit": 1, "offset": 0})

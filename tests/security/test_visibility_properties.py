@@ -126,6 +126,9 @@ def machine(env: Env) -> type[RuleBasedStateMachine]:
             if refused:
                 return self.expect(r, refused, f"PUT {body} by {actor}")
             wants_private = m.private if private is None else private
+            if wants_private and not m.private and actor not in ("u0", "su"):
+                # Only the creator (u0), a security team or a superuser may hide a public story.
+                return self.expect(r, 403, f"PUT {body} by {actor} hides a public story")
             if not wants_private:
                 m.private, m.users, m.teams = False, set(), set()
                 return self.expect(r, 200, f"PUT {body}")
@@ -135,6 +138,7 @@ def machine(env: Env) -> type[RuleBasedStateMachine]:
                 if users is not None or teams is not None:
                     return self.expect(r, 400, f"PUT {body} leaves the list empty")
                 new_users = {actor}
+            new_users.add("u0")  # the creator is always on a private story's list
             m.private, m.users, m.teams = True, new_users, new_teams
             self.expect(r, 200, f"PUT {body}")
 
@@ -159,6 +163,8 @@ def machine(env: Env) -> type[RuleBasedStateMachine]:
                 return self.expect(r, 400, what)
             if not add and len(m.users) + len(m.teams) == 1:
                 return self.expect(r, 400, f"{what}: the last entry")
+            if not add and kind == "users" and item == "u0":
+                return self.expect(r, 400, f"{what}: the creator stays")
             (current.add if add else current.remove)(item)
             self.expect(r, 200 if add else 204, what)
 

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, o
 from sqlalchemy.orm import Session
 
 from storyline.api.common import like, v1_ts
-from storyline.authz import Viewer, story_visible
+from storyline.authz import Viewer, check_subscriber_filter, story_visible
 from storyline.db import utcnow
 from storyline.errors import BadRequest
 from storyline.planning.access import board_visible, due_date_visible, holds, item_visible, worklist_visible
@@ -87,6 +87,7 @@ def worklists_select(viewer: Viewer, *, title: str | None = None, creator_id: in
                                          *_containing(story_id, task_id, item_type), item_visible(viewer)))
     if hide_lanes:
         stmt = stmt.where(not_(exists().where(BoardLane.list_id == Worklist.id)))
+    check_subscriber_filter(viewer, subscriber_id)
     if subscriber_id is not None:
         stmt = stmt.where(exists().where(Subscription.target_type == "worklist",
                                          Subscription.target_id == Worklist.id,

@@ -9,7 +9,14 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import Prepared, like, like_pattern
-from storyline.authz import Viewer, story_id_visible, story_visible, story_visible_bound, viewer_values
+from storyline.authz import (
+    Viewer,
+    check_subscriber_filter,
+    story_id_visible,
+    story_visible,
+    story_visible_bound,
+    viewer_values,
+)
 from storyline.errors import BadRequest, NotFound
 from storyline.planning.access import event_visible
 from storyline.projects.models import ProjectGroupMember
@@ -55,6 +62,7 @@ def stories_list(
     updated_since: dt.datetime | None = None,
 ) -> Prepared:
     """The stories the viewer may see that match the filters (every filter given must hold)."""
+    check_subscriber_filter(viewer, subscriber_id)
     if status:
         _check_values("status", status, STORY_STATUSES)
     if tags_filter_type not in ("all", "any"):

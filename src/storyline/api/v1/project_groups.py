@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from storyline.api.common import JSON, Paging, json_response, like, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
-from storyline.authz import Viewer, require_superuser
+from storyline.authz import Viewer, check_subscriber_filter, require_superuser
 from storyline.projects import queries, service
 from storyline.projects.models import ProjectGroup
 from storyline.projects.schemas import ProjectGroupIn, ProjectGroupOut, ProjectGroupUpdate, ProjectOut
@@ -46,6 +46,7 @@ def list_groups(
         stmt = stmt.where(like(ProjectGroup.name, name))
     if title:
         stmt = stmt.where(like(ProjectGroup.title, title))
+    check_subscriber_filter(viewer, subscriber_id)
     if subscriber_id is not None:
         stmt = stmt.where(ProjectGroup.id.in_(
             select(Subscription.target_id).where(

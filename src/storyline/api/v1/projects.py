@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from storyline.api.common import JSON, Paging, json_response, like, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
-from storyline.authz import Viewer, require_superuser
+from storyline.authz import Viewer, check_subscriber_filter, require_superuser
 from storyline.projects import queries, service
 from storyline.projects.models import Project, ProjectGroupMember
 from storyline.projects.schemas import ProjectIn, ProjectOut, ProjectUpdate
@@ -47,6 +47,7 @@ def list_projects(
         stmt = stmt.where(Project.id.in_(
             select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id == project_group_id)
         ))
+    check_subscriber_filter(viewer, subscriber_id)
     if subscriber_id is not None:
         stmt = stmt.where(Project.id.in_(
             select(Subscription.target_id).where(

@@ -174,6 +174,8 @@ def _change_list(session: Session, viewer: Viewer, policy: SecurityPolicy, story
     else:
         if item_id not in current:
             raise BadRequest(f"{item_id} is not on the access list", field=kind)
+        if kind == "users" and item_id == story.creator_id:
+            raise BadRequest("The story's creator stays on its access list", field=kind)
         current.remove(item_id)
     service.do_update_story(session, viewer, story, {"users": users, "teams": teams}, policy)
     return item
