@@ -135,6 +135,11 @@ class OneStory:
                       for c in range(clients)]
         _ok(conn, "POST", "/v1/tasks", {"title": "second", "story_id": self.other["id"],
                                         "project_id": project["id"]})
+        # A follower of the story: every comment must reach their inbox (written after the commit).
+        self.follower = _ok(conn, "POST", "/v1/users", {"full_name": f"{self.label} follower",
+                                                        "email": f"{self.label}-follower@example.org"})["id"]
+        _ok(conn, "POST", "/v1/subscriptions", {"user_id": self.follower, "target_type": "story",
+                                                "target_id": self.story["id"]})
 
     def make(self, c: int, i: int) -> Req:
         sid = self.story["id"]
@@ -165,6 +170,11 @@ class OneStory:
         for c in comments:
             if c["id"] not in event_comments:
                 problems.append(f"comment {c['id']} has no user_comment event")
+        inbox = _ok(conn, "GET", f"/v1/subscription_events?subscriber_id={self.follower}&event_type=user_comment")
+        told = {json.loads(e["event_info"])["comment_id"] for e in inbox}
+        for c in comments:
+            if c["id"] not in told:
+                problems.append(f"comment {c['id']} never reached the follower's inbox")
         story = _ok(conn, "GET", f"/v1/stories/{sid}")
         other = _ok(conn, "GET", f"/v1/stories/{self.other['id']}")
         tags = set(story["tags"]) | set(other["tags"])
