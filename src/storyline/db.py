@@ -153,9 +153,10 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 20, pool_timeout:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # Connections are held only by the one writer (SQLiteWriteLock), the reads running on the
         # event loop one at a time, the threadpool's requests and the worker: never many at once.
+        in_memory = not path or path == ":memory:"  # one connection (SingletonThreadPool): no pool sizes
         engine = create_engine(
             url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=10, max_overflow=40, pool_timeout=pool_timeout,
+            **({} if in_memory else {"pool_size": 10, "max_overflow": 40, "pool_timeout": pool_timeout}),
         )
         lock = SQLiteWriteLock(path) if path and path != ":memory:" else None
 

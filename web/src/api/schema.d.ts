@@ -558,7 +558,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One project of a group (404 if it is not in the group) */
+        get: operations["get_group_project_v1_project_groups__group_id__projects__project_id__get"];
         /** Add a project to a group */
         put: operations["add_project_v1_project_groups__group_id__projects__project_id__put"];
         post?: never;
@@ -813,7 +814,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Story Tags
+         * @description The story's tags as tag objects, in the order they were created (no paging), as StoryBoard answers (boartty reads them so).
+         */
+        get: operations["list_story_tags_v1_stories__story_id__tags_get"];
         /**
          * Add Tags
          * @description Tag names from `?tags=a&tags=b` and/or a JSON list body `["a", "b"]`.
@@ -825,6 +830,26 @@ export interface paths {
          * @description Tag names from `?tags=a&tags=b` and/or a JSON list body `["a", "b"]`.
          */
         delete: operations["remove_tags_v1_stories__story_id__tags_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stories/{story_id}/tags/{tag_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Story Tag
+         * @description One tag of the story; 404 if the story does not carry it.
+         */
+        get: operations["get_story_tag_v1_stories__story_id__tags__tag_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1300,7 +1325,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get Team User
+         * @description One member (404 if the user is not in the team).
+         */
+        get: operations["get_team_user_v1_teams__team_id__users__user_id__get"];
         /**
          * Add Team User
          * @description Add a member (idempotent); returns the user.
@@ -4878,6 +4907,45 @@ export interface operations {
             };
         };
     };
+    get_group_project_v1_project_groups__group_id__projects__project_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
     add_project_v1_project_groups__group_id__projects__project_id__put: {
         parameters: {
             query?: never;
@@ -5837,6 +5905,44 @@ export interface operations {
             };
         };
     };
+    list_story_tags_v1_stories__story_id__tags_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                story_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
     add_tags_v1_stories__story_id__tags_put: {
         parameters: {
             query?: {
@@ -5896,6 +6002,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_story_tag_v1_stories__story_id__tags__tag_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                story_id: number;
+                tag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagOut"];
+                };
             };
             /** @description Validation error (names the field) */
             400: {
@@ -7533,6 +7678,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_team_user_v1_teams__team_id__users__user_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: number;
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
                 };
             };
             /** @description Validation error (names the field) */
