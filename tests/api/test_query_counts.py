@@ -84,3 +84,34 @@ def test_query_count_does_not_grow_with_tasks(client, api, user, app):
             counts.append(len(statements))
         assert counts[0] == counts[1], (path, counts)
         assert counts[1] <= 8, (path, counts)
+
+
+def test_adding_and_moving_a_card_cost_the_same_on_a_long_list(client, api, user, app):
+    """A card put at the top of a list shifts the others with one statement, not one row (or one
+    parameter set of an executemany) per card."""
+    sent: list[int] = []
+
+    def _rows(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if not threading.current_thread().name.startswith("storyline-"):
+            sent.append(len(parameters) if executemany else 1)
+
+    stories = [api.story(user)["id"] for _ in range(41)]
+    counts = []
+    for size in (2, 40):
+        wl = api.ok("POST", "/v1/worklists", user, json={"title": uniq("Cards "), "automatic": False})
+        for sid in stories[:size]:
+            api.ok("POST", f"/v1/worklists/{wl['id']}/items", user,
+                   json={"item_id": sid, "item_type": "story", "list_position": 0})
+        sent.clear()
+        event.listen(app.state.engine, "before_cursor_execute", _rows)
+        try:
+            card = api.ok("POST", f"/v1/worklists/{wl['id']}/items", user,
+                          json={"item_id": stories[40], "item_type": "story", "list_position": 0})
+            api.ok("PUT", f"/v1/worklists/{wl['id']}/items/{card['id']}", user, json={"list_position": size})
+        finally:
+            event.remove(app.state.engine, "before_cursor_execute", _rows)
+        counts.append(sum(sent))
+        items = client.get(f"/v1/worklists/{wl['id']}/items", headers=user.headers).json()
+        assert sorted(i["list_position"] for i in items) == list(range(size + 1))
+        assert [i["item_id"] for i in items if i["list_position"] == size] == [stories[40]]
+    assert counts[0] == counts[1], counts

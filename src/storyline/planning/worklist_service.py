@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import false, literal, select
+from sqlalchemy import and_, false, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, require_user
@@ -106,12 +106,43 @@ def _position(args: dict[str, Any]) -> int | None:
     return pos
 
 
-def repack(session: Session, list_id: int, moving: WorklistItem | None = None, position: int | None = None
-           ) -> None:
+def repack(session: Session, list_id: int, moving: WorklistItem | None = None, position: int | None = None,
+           old_position: int | None = None) -> None:
     """Positions 0..n-1 for the list's active cards, with `moving` placed at `position` (end if None).
 
-    The caller holds the list's lock (lock_worklists), so the read below sees every committed card.
+    `old_position`: where `moving` stood among this list's active cards before (None when it was not
+    one of them: new, un-archived or come from another list); with `moving` None, the place of a card
+    that has just left the list. Cards already at 0..n-1 are shifted with one UPDATE each way (a write
+    costs the same on a list of 10 cards or 1,000); a list whose positions are not dense is renumbered
+    card by card. The caller holds the list's lock (lock_worklists), so the reads see every committed
+    card.
     """
+    session.flush()
+    pos = WorklistItem.list_position
+    others = and_(WorklistItem.list_id == list_id, WorklistItem.archived == false())
+    if moving is not None:
+        others = and_(others, WorklistItem.id != moving.id)
+
+    def shift(where: Any, delta: int) -> None:
+        session.execute(update(WorklistItem).where(others, where).values(list_position=pos + delta)
+                        .execution_options(synchronize_session="fetch"))
+
+    if old_position is not None:
+        shift(pos > old_position, -1)  # close the gap it leaves
+    n, distinct, low, high = session.execute(
+        select(func.count(), func.count(func.distinct(pos)), func.min(pos), func.max(pos)).where(others)).one()
+    if n and (distinct != n or low != 0 or high != n - 1):
+        _renumber(session, list_id, moving, position)
+        return
+    if moving is not None and not moving.archived and moving.list_id == list_id:
+        at = n if position is None else min(position, n)
+        shift(pos >= at, +1)
+        moving.list_position = at
+    session.flush()
+
+
+def _renumber(session: Session, list_id: int, moving: WorklistItem | None, position: int | None) -> None:
+    """repack for a list whose positions have gaps or repeats: every card renumbered in order."""
     cards = list(session.execute(
         select(WorklistItem).where(WorklistItem.list_id == list_id, WorklistItem.archived == false())
         .order_by(WorklistItem.list_position, WorklistItem.id)
@@ -119,7 +150,7 @@ def repack(session: Session, list_id: int, moving: WorklistItem | None = None, p
     ).scalars())
     if moving is not None:
         cards = [c for c in cards if c.id != moving.id]
-        if not moving.archived:
+        if not moving.archived and moving.list_id == list_id:
             at = len(cards) if position is None else min(position, len(cards))
             cards.insert(at, moving)
     for n, card in enumerate(cards):
@@ -170,7 +201,7 @@ def do_add_item(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, 
         .order_by(WorklistItem.archived, WorklistItem.id).limit(1)).scalar_one_or_none()
     if card is not None and not card.archived:
         old = item_entry(card, None)
-        repack(session, wl.id, card, position)
+        repack(session, wl.id, card, position, old_position=card.list_position)
         card.updated_at = utcnow()
         old["item_title"] = item_title(session, card.item_type, card.item_id)[0]
         _emit_contents(session, wl.id, uid, updated=[(old, card)])
@@ -222,12 +253,13 @@ def do_update_item(session: Session, viewer: Viewer, wl: Worklist, card: Worklis
     if due is not None:
         card.display_due_date = None if due == -1 else due
     if target.id != wl.id:
+        left_at = card.list_position
         card.list_id = target.id
         session.flush()
-        repack(session, wl.id)
+        repack(session, wl.id, old_position=left_at)
         repack(session, target.id, card, position)
     elif position is not None:
-        repack(session, wl.id, card, position)
+        repack(session, wl.id, card, position, old_position=card.list_position)
     card.updated_at = utcnow()
     session.flush()
     old["item_title"] = item_title(session, card.item_type, card.item_id)[0]
@@ -245,7 +277,7 @@ def do_remove_item(session: Session, viewer: Viewer, wl: Worklist, card: Worklis
         raise NotFound(f"Worklist item {card.id} not found")
     card.archived = True
     card.updated_at = utcnow()
-    repack(session, wl.id, card)
+    repack(session, wl.id, card, old_position=card.list_position)
     _emit_contents(session, wl.id, uid, removed=[card])
 
 
