@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Authorization header (login forms) get the smaller limit.
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_anonymous_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Seconds an idle keep-alive connection stays open (a client reusing it later need not reconnect,
+    # nor meet a connection the server is closing at that very moment).
+    keep_alive_seconds: int = Field(default=30, ge=1)
     # One line per request on the server's output (uvicorn's access log).
     access_log: bool = True
     # CORS: exact origins, or regular expressions when an entry starts with "^".

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 NAMING_CONVENTION = {
@@ -40,6 +41,11 @@ class TimestampMixin:
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+# What a database that is down, frozen or saturated raises: background threads wait and retry quietly
+# (health.py logs the outage once), requests get a 503.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 class WriteBusy(SQLAlchemyError):

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from storyline.config import Settings
-from storyline.db import session_scope
+from storyline.db import DATABASE_UNAVAILABLE, session_scope
 from storyline.planning.stale import sweep as sweep_stale
 from storyline.security.disclosure import run_due
 from storyline.security.service import SecurityPolicy
@@ -47,6 +47,9 @@ class WorkerThread(threading.Thread):
                 result = run_pass(self.write_sessions, self.settings)
                 if any(result.values()):
                     log.info("worker pass: %s", result)
+            except DATABASE_UNAVAILABLE as exc:  # an outage: the API's health watcher logs it
+                log.warning("worker pass skipped, the database is not available: %s",
+                            str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200])
             except Exception:  # a failed pass is retried at the next tick; nothing was committed
                 log.exception("worker pass failed")
             self.stopping.wait(self.settings.worker_interval)

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from storyline.db import Base, utcnow
+from storyline.db import DATABASE_UNAVAILABLE, Base, utcnow
 
 log = logging.getLogger("storyline.outbox")
 
@@ -72,6 +72,8 @@ def deliver(sessions: sessionmaker[Session], batch: int = 100) -> int:
                 HANDLERS[row.kind](session, json.loads(row.payload))
                 session.delete(row)
                 session.commit()
+            except DATABASE_UNAVAILABLE:
+                raise  # not this row's fault: it stays, without an attempt counted
             except Exception as exc:
                 session.rollback()
                 _failed(sessions, row_id, exc)
@@ -144,6 +146,9 @@ class OutboxThread(threading.Thread):
             try:
                 while deliver(self.sessions):
                     pass
+            except DATABASE_UNAVAILABLE as exc:  # an outage: health.py logs it once; retried next time
+                log.debug("outbox delivery waits for the database: %s", exc)
+                self.stopping.wait(self.interval)
             except Exception:  # retried at the next wake; the row stays until its work is done
                 log.exception("outbox delivery failed")
                 self.stopping.wait(self.interval)
