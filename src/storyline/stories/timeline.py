@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, insert, or_, select
+from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from storyline import outbox
@@ -110,6 +110,7 @@ def _fan_out(with_task: bool) -> Any:
                bindparam("event_info", type_=Text), story_id, bindparam("created_at", type_=DateTime))
         .join(Story, Story.id == story_id)
         .where(or_(*targets), or_(author.is_(None), Subscription.user_id != author),
+               Subscription.id <= bindparam("last_subscription_id", type_=Integer),
                story_visible_to_user_column(Story, Subscription.user_id))
         .group_by(Subscription.user_id)
         .order_by(Subscription.user_id)
@@ -132,8 +133,13 @@ def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
                            "story_id": story_id, "story_title": title})
     else:
         info = event.event_info
+    # The followers at the time of the event: someone who subscribes before the delivery runs is not
+    # told about what happened before they followed.
+    session.flush()
+    last = session.execute(select(func.max(Subscription.id))).scalar() or 0
     values: dict[str, Any] = {"story_id": story_id, "author_id": event.author_id, "event_type": event.event_type,
-                              "event_info": info, "created_at": utcnow().isoformat()}
+                              "event_info": info, "created_at": utcnow().isoformat(),
+                              "last_subscription_id": last}
     if task_id is not None:
         values["task_id"] = task_id
     outbox.enqueue(session, "inbox", values)
@@ -143,6 +149,7 @@ def _deliver_inbox(session: Session, values: dict[str, Any]) -> None:
     """One INSERT ... SELECT of the inbox rows. The visibility rule is applied now, at delivery: someone
     taken off a private story's list in between gets nothing."""
     values = dict(values, created_at=dt.datetime.fromisoformat(values["created_at"]))
+    values.setdefault("last_subscription_id", 2**31 - 1)
     session.execute(_FAN_OUT["task_id" in values], values)
 
 
