@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, require_user
@@ -116,7 +116,8 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
         story.updated_at = now
         if not story.private:  # a private story's changes must not show on its projects
             session.execute(
-                update(Project).where(Project.id.in_(select(Task.project_id).where(Task.story_id == story.id)))
+                update(Project).where(Project.id.in_(select(Task.project_id).where(Task.story_id == story.id)),
+                                      or_(Project.updated_at.is_(None), Project.updated_at < now))
                 .values(updated_at=now)
             )
         emit(session, "story_details_changed", author_id=uid, story_id=story.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, can_see_story, require_user
@@ -60,7 +60,9 @@ def _touch(session: Session, story_ids: set[int], project_ids: set[int]) -> None
     # A project's updated_at tells everyone something changed on it: not for a private story's tasks.
     public = select(Story.id).where(Story.id.in_(story_ids), Story.private.is_(False))
     if session.execute(public.limit(1)).first() is not None:
-        session.execute(update(Project).where(Project.id.in_(project_ids)).values(updated_at=now))
+        # Once per second at most: every task write of a project would otherwise queue on its row.
+        session.execute(update(Project).where(Project.id.in_(project_ids), or_(
+            Project.updated_at.is_(None), Project.updated_at < now)).values(updated_at=now))
     refresh_status(session, story_ids)
 
 
