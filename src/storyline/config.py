@@ -71,7 +71,10 @@ class Settings(BaseSettings):
     max_page_size: int = 0
     enable_editable_comments: bool = True
     enable_notifications: bool = True
-    enable_attachments: bool = False
+    # Attachments (files on stories, stored in the database): uploads allowed, and the largest file
+    # accepted (413 beyond; the request body limit of an upload is this plus 64 KiB of form overhead).
+    enable_attachments: bool = True
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
     # Lifetime of tokens created without an explicit expiry.
     default_token_lifetime: int = 3600
     # Login through OpenID Connect (docs/login.md). Providers by issuer URL; the first is the default,

@@ -1,6 +1,8 @@
 """Imports every model so that Base.metadata is complete (Alembic, tests)."""
 
+from storyline.attachments.models import Attachment, AttachmentBlob
 from storyline.auth.models import AuthorizationCode, PendingLogin, RefreshToken, UserIdentity
+from storyline.importers.models import ImportRef
 from storyline.outbox import OutboxRow
 from storyline.planning.models import (
     Board,
@@ -37,7 +39,8 @@ from storyline.subscriptions.models import Subscription, SubscriptionEvent
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
 
 __all__ = [
-    "OutboxRow",
+    "OutboxRow", "ImportRef",
+    "Attachment", "AttachmentBlob",
     "AuthorizationCode", "PendingLogin", "RefreshToken", "StoryAudit", "UserIdentity",
     "AccessToken", "Branch", "Comment", "CommentHistory", "Event", "Milestone", "Project", "ProjectGroup",
     "ProjectGroupMember", "Story", "StoryTag", "StoryTeam", "StoryUser", "Subscription",

@@ -42,6 +42,10 @@ class Story(TimestampMixin, Base):
     count_invalid: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     count_review: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     count_inprogress: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # Imported from Launchpad (additive v1 fields): the story this one duplicates (a story id, which is
+    # the Launchpad bug number for imported bugs) and the CVE ids linked to it, as a JSON list.
+    duplicate_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cves: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
         Index("ix_stories_updated_at", "updated_at"),
@@ -87,6 +91,10 @@ class Task(TimestampMixin, Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     link: Mapped[str | None] = mapped_column(Text, nullable=True)
     priority: Mapped[str] = mapped_column(String(16), default="medium", nullable=False)
+    # Launchpad's own status, importance and milestone name of an imported bug task (additive v1 fields).
+    lp_status: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    lp_importance: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    lp_milestone: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     __table_args__ = (
         Index("ix_tasks_story", "story_id"),

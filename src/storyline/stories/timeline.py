@@ -28,13 +28,14 @@ STORY_EVENT_TYPES = (
 )
 # Storyline additions (additive event types; StoryBoard clients ask for explicit type lists).
 SECURITY_EVENT_TYPES = ("story_disclosed",)
+ATTACHMENT_EVENT_TYPES = ("attachment_added", "attachment_removed")
 WORKLIST_EVENT_TYPES = (
     "worklist_created", "worklist_details_changed", "worklist_permission_created",
     "worklist_permissions_changed", "worklist_filters_changed", "worklist_contents_changed",
     "board_created", "board_details_changed", "board_permission_created", "board_permissions_changed",
     "board_lanes_changed",
 )
-EVENT_TYPES = STORY_EVENT_TYPES + WORKLIST_EVENT_TYPES + SECURITY_EVENT_TYPES
+EVENT_TYPES = STORY_EVENT_TYPES + WORKLIST_EVENT_TYPES + SECURITY_EVENT_TYPES + ATTACHMENT_EVENT_TYPES
 
 
 def emit(

@@ -20,6 +20,10 @@ class User(TimestampMixin, Base):
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     enable_login: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     last_login: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # The Launchpad account this user was imported from (`storyline import launchpad`): its login name.
+    launchpad_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    __table_args__ = (Index("ix_users_launchpad_name", "launchpad_name", unique=True),)
 
 
 class Team(TimestampMixin, Base):

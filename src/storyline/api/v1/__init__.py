@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from storyline.api.v1 import (
+    attachments,
     boards,
     branches,
     comments,
@@ -34,5 +35,5 @@ routers: list[APIRouter] = [
     module.router
     for module in (stories, tasks, comments, events, tags, projects, project_groups, branches, milestones,
                    systeminfo, task_statuses, users, user_tokens, user_preferences, teams, subscriptions,
-                   subscription_events, openid, worklists, boards, due_dates)
+                   subscription_events, openid, worklists, boards, due_dates, attachments)
 ]

@@ -1,0 +1,1 @@
+"""Importers of other trackers' data (`storyline import ...`)."""
