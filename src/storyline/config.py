@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
     # Lifetime of tokens created without an explicit expiry.
     default_token_lifetime: int = 3600
+    # The longest lifetime a personal token may be given or extended to (seconds; 366 days).
+    max_token_lifetime: int = Field(31622400, gt=0, le=2**31 - 1)
     # Login through OpenID Connect (docs/login.md). Providers by issuer URL; the first is the default,
     # `provider=<name>` on /v1/openid/authorize picks another.
     oidc_providers: list[OidcProvider] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from builders import make_persona, uniq
@@ -184,3 +185,66 @@ def test_without_a_vmt_a_security_report_reaches_the_superusers(database_url, ad
             assert c.get(f"/v1/stories/{story['id']}", headers=admin.headers).status_code == 200
     finally:
         fresh.state.engine.dispose()
+
+
+def inbox(client, who, event_type):
+    r = client.get("/v1/subscription_events", params={"event_type": event_type}, headers=who.headers)
+    assert r.status_code == 200, r.text
+    return [json.loads(e["event_info"]) for e in r.json()]
+
+
+def audit_actions(client, who, story_id):
+    return [(a["action"], a["actor_id"], a["new_value"])
+            for a in client.get(f"/preview/stories/{story_id}/audit", headers=who.headers).json()]
+
+
+def test_superuser_minting_a_token_for_the_reporter_is_recorded_and_told(client, app, api, user, admin, vmt):
+    """Finding 2: a superuser not on the list can still act as the reporter, but never silently."""
+    _, vmt_member = vmt
+    s = api.story(user, title="Embargoed heap overflow", security=True)
+    assert not see(client, admin, s["id"])
+    r = client.post(f"/v1/users/{user.id}/tokens", json={"user_id": user.id, "expires_in": 600, "name": "x"},
+                    headers=admin.headers)
+    assert r.status_code == 200
+    token = r.json()
+    assert client.get(f"/v1/stories/{s['id']}", headers={"Authorization": f"Bearer {token['access_token']}"}
+                      ).status_code == 200
+    # in the story's audit log, read by everyone on the list (the VMT too) ...
+    entry = {"token_id": token["id"], "user_id": user.id, "name": "x", "created_by": admin.id,
+             "expires_at": token["expires_at"]}
+    for who in (user, vmt_member):
+        assert ("token_created_for_user", admin.id, entry) in audit_actions(client, who, s["id"])
+    # ... and in the reporter's inbox, with how many private stories it opens
+    told = inbox(client, user, "user_token_created")
+    assert told and told[-1] == {**entry, "private_stories": 1}
+    # a token the user makes for themself is their own business
+    assert client.post(f"/v1/users/{user.id}/tokens", json={"user_id": user.id},
+                       headers=user.headers).status_code == 200
+    assert len(inbox(client, user, "user_token_created")) == len(told)
+
+
+def test_joining_a_listed_team_is_recorded_in_its_private_stories_and_told(client, api, user, admin, other, vmt):
+    """Finding 2: a superuser adding themself (or anyone) to the VMT is audited on every report."""
+    vmt_team, vmt_member = vmt
+    s = api.story(user, title="Another embargoed report", security=True)
+    public = api.story(user, title="A public story")
+    assert not see(client, admin, s["id"])
+    assert client.put(f"/v1/teams/{vmt_team['id']}/users/{admin.id}", headers=admin.headers).status_code == 200
+    try:
+        assert see(client, admin, s["id"])
+        entry = {"team_id": vmt_team["id"], "team_name": "vmt", "user_id": admin.id, "changed_by": admin.id}
+        assert ("team_member_added", admin.id, entry) in audit_actions(client, vmt_member, s["id"])
+        assert ("team_member_added", admin.id, entry) in audit_actions(client, user, s["id"])
+        assert all(a[0] != "team_member_added" for a in audit_actions(client, user, public["id"]))
+    finally:
+        assert client.delete(f"/v1/teams/{vmt_team['id']}/users/{admin.id}",
+                             headers=admin.headers).status_code == 204
+    assert not see(client, admin, s["id"])
+    assert ("team_member_removed", admin.id, {**entry}) in audit_actions(client, user, s["id"])
+    # a member added by someone else is told, with the number of private stories it opens
+    assert client.put(f"/v1/teams/{vmt_team['id']}/users/{other.id}", headers=admin.headers).status_code == 200
+    told = inbox(client, other, "team_member_added")
+    assert told[-1]["team_id"] == vmt_team["id"] and told[-1]["changed_by"] == admin.id
+    assert told[-1]["private_stories"] >= 1
+    assert client.delete(f"/v1/teams/{vmt_team['id']}/users/{other.id}", headers=admin.headers).status_code == 204
+    assert inbox(client, other, "team_member_removed")[-1]["team_id"] == vmt_team["id"]

@@ -42,7 +42,7 @@ def test_create_token_shows_value_once(client, app, user):
 
 
 def test_create_token_with_chosen_value_and_default_lifetime(client, app, user):
-    value = uniq("my-bot-token-")
+    value = uniq("my-bot-token-").ljust(40, "x")
     r = client.post(f"/v1/users/{user.id}/tokens", json={"user_id": user.id, "access_token": value},
                     headers=user.headers)
     assert r.status_code == 200
@@ -142,11 +142,40 @@ def test_expired_token_is_refused(client, app, user, admin):
         r = client.get(path, headers=headers)
         assert r.status_code == 401, path
         assert r.json() == {"code": 401, "title": "Unauthorized", "description": None}
-    # extending the lifetime (counted from creation) makes it valid again
-    r = client.put(f"/v1/users/{user.id}/tokens/{t['id']}", json={"user_id": user.id, "expires_in": 3600},
-                   headers=admin.headers)
-    assert r.status_code == 200
-    assert client.get("/v1/users/self", headers=headers).status_code == 200
+    # an expired token stays expired: extending it is refused, for its owner and for a superuser
+    for who in (user, admin):
+        r = client.put(f"/v1/users/{user.id}/tokens/{t['id']}", json={"user_id": user.id, "expires_in": 3600},
+                       headers=who.headers)
+        assert r.status_code == 400 and r.json()["field"] == "expires_in"
+    assert client.get("/v1/users/self", headers=headers).status_code == 401
+
+
+def test_token_lifetime_and_value_limits(client, app, user):
+    path = f"/v1/users/{user.id}/tokens"
+    longest = app.state.settings.max_token_lifetime
+    r = client.post(path, json={"user_id": user.id, "expires_in": longest + 1}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "expires_in" and str(longest) in r.json()["message"]
+    t = make_token(client, user, expires_in=longest)
+    # no extension past the limit either (2090 was possible once)
+    r = client.put(f"{path}/{t['id']}", json={"user_id": user.id, "expires_in": 2**31 - 1}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "expires_in"
+    # a chosen value must be as hard to guess as a generated one
+    for short in ("a", "x" * 31):
+        r = client.post(path, json={"user_id": user.id, "access_token": short}, headers=user.headers)
+        assert r.status_code == 400 and r.json()["field"] == "access_token"
+        assert client.get("/v1/users/self", headers=bearer(short)).status_code == 401
+
+
+def test_login_token_lifetime_cannot_be_extended(client, app, user):
+    from storyline.users.tokens import create_token
+
+    for session in session_scope(app.state.write_sessions):
+        token, value = create_token(session, user.id, 3600, kind="session")
+        token_id = token.id
+    r = client.put(f"/v1/users/{user.id}/tokens/{token_id}", json={"user_id": user.id, "expires_in": 86400},
+                   headers=bearer(value))
+    assert r.status_code == 400 and r.json()["field"] == "expires_in"
+    assert client.get(f"/v1/users/{user.id}/tokens/{token_id}", headers=user.headers).json()["expires_in"] == 3600
 
 
 def test_delete_token(client, user):

@@ -69,7 +69,7 @@ def add_member(
 
     with write_session() as session:
         team, user = _find_team(session, team_ref), find_user(session, user_ref)
-        service.do_add_team_member(session, team, user)
+        service.do_add_team_member(session, team, user, actor_id=None)
         message = f"User {user.id} is a member of team {team.name}."
     typer.echo(message)
 
@@ -84,7 +84,7 @@ def remove_member(
 
     with write_session() as session:
         team, user = _find_team(session, team_ref), find_user(session, user_ref)
-        service.do_remove_team_member(session, team, user.id)
+        service.do_remove_team_member(session, team, user.id, actor_id=None)
         message = f"User {user.id} is no longer a member of team {team.name}."
     typer.echo(message)
 

@@ -18,6 +18,7 @@ from storyline.db import utcnow
 from storyline.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from storyline.projects.models import Project
 from storyline.search import index as search_index
+from storyline.security import accounts
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
 from storyline.users.tokens import create_token, hash_token
 
@@ -126,15 +127,17 @@ def do_delete_team(session: Session, team: Team) -> None:
     session.flush()
 
 
-def do_add_team_member(session: Session, team: Team, user: User) -> None:
-    """Idempotent: adding a member twice leaves one membership."""
+def do_add_team_member(session: Session, team: Team, user: User, actor_id: int | None) -> None:
+    """Idempotent: adding a member twice leaves one membership. A new membership is recorded in the
+    audit log of every private story the team is on, and told to the member (`security.accounts`)."""
     if session.get(TeamMember, (team.id, user.id)) is None:
         session.add(TeamMember(team_id=team.id, user_id=user.id))
         team.updated_at = utcnow()
         session.flush()
+        accounts.team_membership_changed(session, actor_id, team, user.id, added=True)
 
 
-def do_remove_team_member(session: Session, team: Team, user_id: int) -> None:
+def do_remove_team_member(session: Session, team: Team, user_id: int, actor_id: int | None) -> None:
     result = session.execute(
         delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_id == user_id)
     )
@@ -142,6 +145,7 @@ def do_remove_team_member(session: Session, team: Team, user_id: int) -> None:
         raise NotFound(f"User {user_id} is not a member of team {team.id}")
     team.updated_at = utcnow()
     session.flush()
+    accounts.team_membership_changed(session, actor_id, team, user_id, added=False)
 
 
 def do_add_team_project(session: Session, team: Team, project: Project) -> None:
@@ -200,22 +204,51 @@ def do_set_preferences(session: Session, user_id: int, data: dict[str, Any]) -> 
 # ---- tokens ---------------------------------------------------------------------------------------
 
 
+# A value chosen by the client must be as hard to guess as a generated one (43 characters), so that
+# the 409 of a taken value cannot be used to confirm a guess.
+MIN_TOKEN_VALUE = 32
+
+
+def _check_lifetime(expires_in: int, max_lifetime: int) -> None:
+    if expires_in > max_lifetime:
+        raise ValidationFailed("expires_in", f"A token lives at most {max_lifetime} seconds on this server")
+
+
 def do_create_token(
-    session: Session, user_id: int, expires_in: int, value: str | None = None, name: str | None = None
+    session: Session, user_id: int, expires_in: int, value: str | None = None, name: str | None = None, *,
+    actor_id: int | None, max_lifetime: int,
 ) -> tuple[AccessToken, str]:
-    """A personal token; a random value when none is given. 409 when the value is already taken."""
+    """A personal token; a random value when none is given. 409 when the value is already taken.
+
+    A token made for someone else (by a superuser, or by the CLI with `actor_id` None) is recorded
+    in the audit log of every private story it opens and told to its owner."""
+    _check_lifetime(expires_in, max_lifetime)
     if value:
+        if len(value) < MIN_TOKEN_VALUE:
+            raise ValidationFailed("access_token", f"A chosen token value needs at least {MIN_TOKEN_VALUE} "
+                                   "characters; leave it out to get a random one")
         taken = session.execute(
             select(AccessToken.id).where(AccessToken.token_hash == hash_token(value))
         ).first()
         if taken is not None:
             raise Conflict("This token already exists.", field="access_token")
-    return create_token(session, user_id, expires_in, value or None, name=name)
+    token, clear = create_token(session, user_id, expires_in, value or None, name=name)
+    accounts.token_created(session, actor_id, token)
+    return token, clear
 
 
-def do_update_token(session: Session, token: AccessToken, expires_in: int | None) -> AccessToken:
-    """Only the lifetime changes; it still counts from the token's creation."""
+def do_update_token(session: Session, token: AccessToken, expires_in: int | None, *,
+                    max_lifetime: int) -> AccessToken:
+    """Only the lifetime of a live personal token changes; it still counts from the token's creation.
+
+    A web login's token follows its login (renewed by its refresh token, never extended by hand), and an
+    expired token stays expired: a stolen one cannot be revived."""
     if expires_in is not None:
+        if token.kind != "personal":
+            raise ValidationFailed("expires_in", "A login token's lifetime cannot be changed; log in again")
+        if token.expires_at <= utcnow():
+            raise ValidationFailed("expires_in", "This token has expired; create a new one")
+        _check_lifetime(expires_in, max_lifetime)
         token.expires_in = expires_in
         token.expires_at = token.created_at + dt.timedelta(seconds=expires_in)
     token.updated_at = utcnow()

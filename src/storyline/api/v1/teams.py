@@ -81,7 +81,7 @@ def add_team_user(team_id: IdPath, user_id: IdPath, session: Session = SessionDe
     require_superuser(viewer)
     team = queries.get_team(session, team_id)
     user = queries.get_user(session, user_id)
-    service.do_add_team_member(session, team, user)
+    service.do_add_team_member(session, team, user, viewer.user_id)
     return json_response(queries.user_json(user, viewer))
 
 
@@ -89,7 +89,7 @@ def add_team_user(team_id: IdPath, user_id: IdPath, session: Session = SessionDe
 def remove_team_user(team_id: IdPath, user_id: IdPath, session: Session = SessionDep,
                      viewer: Viewer = ViewerDep) -> Response:
     require_superuser(viewer)
-    service.do_remove_team_member(session, queries.get_team(session, team_id), user_id)
+    service.do_remove_team_member(session, queries.get_team(session, team_id), user_id, viewer.user_id)
     return no_content()
 
 

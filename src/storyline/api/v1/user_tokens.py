@@ -70,19 +70,24 @@ def create_token(request: Request, body: TokenIn, user_id: IdPath, session: Sess
     """The clear `access_token` appears in this response only: Storyline stores a hash of it."""
     _owner(session, viewer, user_id)
     _same_user(body.user_id, user_id)
-    expires_in = body.expires_in or request.app.state.settings.default_token_lifetime
-    token, value = service.do_create_token(session, user_id, expires_in, body.access_token, body.name)
+    settings = request.app.state.settings
+    expires_in = body.expires_in or settings.default_token_lifetime
+    token, value = service.do_create_token(session, user_id, expires_in, body.access_token, body.name,
+                                           actor_id=viewer.user_id, max_lifetime=settings.max_token_lifetime)
     return json_response(queries.token_json(token, value))
 
 
 @router.put("/{token_id}", responses=ONE)
-def update_token(body: TokenUpdate, user_id: IdPath, token_id: IdPath,
+def update_token(request: Request, body: TokenUpdate, user_id: IdPath, token_id: IdPath,
                  session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
-    """Only `expires_in` changes; the body must carry the `user_id` of the path (else 403)."""
+    """Only `expires_in` of a live personal token changes (at most `max_token_lifetime`); the body must
+    carry the `user_id` of the path (else 403)."""
     _owner(session, viewer, user_id)
     _same_user(body.user_id, user_id)
     token = queries.get_token(session, user_id, token_id)
-    return json_response(queries.token_json(service.do_update_token(session, token, body.expires_in)))
+    token = service.do_update_token(session, token, body.expires_in,
+                                    max_lifetime=request.app.state.settings.max_token_lifetime)
+    return json_response(queries.token_json(token))
 
 
 @router.delete("/{token_id}", status_code=204, response_class=Response)
