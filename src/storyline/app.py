@@ -31,6 +31,9 @@ from storyline.schemas import MAX_ID
 log = logging.getLogger("storyline")
 
 _INDEXED = re.compile(r"^([A-Za-z_]+)\[\d*\]$")
+# Attachment uploads: multipart bodies of binary files, with a limit of their own (max_attachment_bytes).
+_UPLOAD = re.compile(r"^/v1/stories/[^/]+/attachments$")
+UPLOAD_OVERHEAD = 64 * 1024  # the multipart framing and form fields around the file
 CORS_HEADERS = "origin, authorization, accept, x-total, x-limit, x-marker, x-offset, x-client, content-type"
 
 
@@ -77,10 +80,12 @@ class V1PathMiddleware:
     NUL characters in the query or body, which no backend can store.
     """
 
-    def __init__(self, app: ASGIApp, max_body: int = 10 * 1024 * 1024, max_anonymous_body: int = 64 * 1024) -> None:
+    def __init__(self, app: ASGIApp, max_body: int = 10 * 1024 * 1024, max_anonymous_body: int = 64 * 1024,
+                 max_attachment: int = 10 * 1024 * 1024) -> None:
         self.app = app
         self.max_body = max_body
         self.max_anonymous_body = max_anonymous_body
+        self.max_attachment = max_attachment
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,6 +122,12 @@ class V1PathMiddleware:
             # Without credentials only a small body is read (login forms); with them, a configurable
             # limit. Either way a larger body is refused before it is read into memory.
             limit = self.max_body if b"authorization" in headers else self.max_anonymous_body
+            # An attachment upload (multipart, with credentials): the attachment limit, and its bytes are
+            # a file, not JSON (binary files contain NUL bytes); the endpoint reads it in a worker thread.
+            upload = (scope["method"] == "POST" and b"authorization" in headers and _UPLOAD.match(path) is not None
+                      and headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data"))
+            if upload:
+                limit = max(limit, self.max_attachment + UPLOAD_OVERHEAD)
             declared = headers.get(b"content-length", b"")
             if declared.isdigit() and int(declared) > limit:
                 await _too_large(send, limit)
@@ -135,19 +146,24 @@ class V1PathMiddleware:
                     return
                 chunks.append(chunk)
                 more = message.get("more_body", False)
-            body = b"".join(chunks)
-            problem = await body_problem(body)
-            if problem:
-                field, message = problem
-                await _answer(send, 400, validation_body(field, f"{field} {message}"))
-                return
-            sent = False
+            if upload:
+                # Replayed as received, chunk by chunk: the form parser never holds up the event loop
+                # with one call over megabytes.
+                pending = chunks or [b""]
+                body = b""
+            else:
+                body = b"".join(chunks)
+                problem = await body_problem(body)
+                if problem:
+                    field, message = problem
+                    await _answer(send, 400, validation_body(field, f"{field} {message}"))
+                    return
+                pending = [body]
 
             async def replay() -> dict[str, Any]:
-                nonlocal sent
-                if not sent:
-                    sent = True
-                    return {"type": "http.request", "body": body, "more_body": False}
+                if pending:
+                    chunk = pending.pop(0)
+                    return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
                 return await receive()
 
             await self.app(scope, replay, send)
@@ -443,7 +459,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=preview.PREFIX)
     install_web(app)
     app.add_middleware(V1PathMiddleware, max_body=settings.max_body_bytes,
-                       max_anonymous_body=settings.max_anonymous_body_bytes)
+                       max_anonymous_body=settings.max_anonymous_body_bytes,
+                       max_attachment=settings.max_attachment_bytes)
     if settings.cors_allowed_origins:
         app.add_middleware(
             CORSMiddleware, origins=settings.cors_allowed_origins, max_age=settings.cors_max_age

@@ -54,6 +54,20 @@ class ValidationFailed(StorylineError):
         return validation_body(self.field or "body", self.message)
 
 
+class TooLarge(ValidationFailed):
+    """A request body or an uploaded file beyond a configured limit: 413, naming the field and the limit."""
+
+    status_code = 413
+    code = "too_large"
+
+    def __init__(self, field: str, message: str, limit: int) -> None:
+        super().__init__(field, message)
+        self.limit = limit
+
+    def body(self) -> dict[str, Any]:
+        return dict(super().body(), title="Payload Too Large", code=413, limit=self.limit)
+
+
 class NotFound(StorylineError):
     status_code = 404
     code = "not_found"

@@ -1,0 +1,1 @@
+"""Story attachments: files kept in the database (content-addressed blobs), visible with their story."""
