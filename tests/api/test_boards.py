@@ -126,7 +126,20 @@ def test_private_worklist_cannot_join_a_wider_board(client, api, user, other):
     assert r.status_code == 400
     b = board(api, user, [secret["id"]], private=True)
     assert b["lanes"][0]["list_id"] == secret["id"]
-    # The lane now follows the board: a board user sees it.
+    # The board cannot widen past the private lane later either (finding 9: the check ran only when the
+    # lane was added): neither a new board member nor making the board public opens the worklist.
+    for method in ("PUT", "POST"):
+        r = client.request(method, f"/v1/boards/{b['id']}/permissions", headers=user.headers,
+                           json={"codename": "move_cards", "users": [other.id]})
+        assert r.status_code == 400 and r.json()["field"] == "users", r.text
+    r = client.put(f"/v1/boards/{b['id']}", json={"private": False}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "private"
+    assert client.get(f"/v1/worklists/{secret['id']}", headers=other.headers).status_code == 404
+    assert client.get(f"/v1/boards/{b['id']}", headers=other.headers).status_code == 404
+    assert client.get(f"/v1/boards/{b['id']}", headers=user.headers).json()["private"] is True
+    # Once the worklist's own audience includes them, the board may follow; the lane follows the board.
+    api.ok("PUT", f"/v1/worklists/{secret['id']}/permissions", user,
+           json={"codename": "move_items", "users": [other.id]})
     api.ok("PUT", f"/v1/boards/{b['id']}/permissions", user, json={"codename": "move_cards", "users": [other.id]})
     assert client.get(f"/v1/worklists/{secret['id']}", headers=other.headers).status_code == 200
 

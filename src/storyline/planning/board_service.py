@@ -44,13 +44,35 @@ def _check_lane(session: Session, viewer: Viewer, list_id: int, board_private: b
         raise BadRequest(f"Worklist {list_id} is already a lane of another board", field="lanes")
     if lane_of is None:
         access.require_worklist_edit(session, viewer, wl)
-        if wl.private:
-            users, teams = access.audience(session, "worklist", wl.id)
-            if (not board_private or not board_teams <= teams
-                    or not board_users <= users | _team_members(session, teams)):
-                raise BadRequest(f"Private worklist {list_id} cannot become a lane of a board with a wider "
-                                 "audience", field="lanes")
+        if not _fits(session, wl, board_private, board_users, board_teams):
+            raise BadRequest(f"Private worklist {list_id} cannot become a lane of a board with a wider "
+                             "audience", field="lanes")
     return wl
+
+
+def _fits(session: Session, wl: Worklist, board_private: bool, board_users: set[int], board_teams: set[int]
+          ) -> bool:
+    """A private worklist may be a lane only of a private board whose audience it already has."""
+    if not wl.private:
+        return True
+    users, teams = access.audience(session, "worklist", wl.id)
+    return board_private and board_teams <= teams and board_users <= users | _team_members(session, teams)
+
+
+def check_private_lanes(session: Session, board: Board, field: str) -> None:
+    """After a change that may widen the board (made public, new members): every private lane still fits.
+
+    Otherwise a private worklist, checked when it became a lane, would open to the wider audience."""
+    session.flush()
+    lanes = session.execute(select(Worklist).join(BoardLane, BoardLane.list_id == Worklist.id)
+                            .where(BoardLane.board_id == board.id, Worklist.private.is_(True))).scalars().all()
+    if not lanes:
+        return
+    users, teams = access.audience(session, "board", board.id)
+    for wl in lanes:
+        if not _fits(session, wl, board.private, users, teams):
+            raise BadRequest(f"Board {board.id} has the private worklist {wl.id} as a lane: its audience "
+                             "cannot grow beyond that worklist's", field=field)
 
 
 def _place_lanes(session: Session, board_id: int, wanted: list[tuple[int, int | None]]) -> tuple[list[BoardLane], list[tuple[dict[str, Any], BoardLane]]]:
@@ -138,6 +160,8 @@ def do_update_board(session: Session, viewer: Viewer, board: Board, changes: dic
     if changed:
         board.updated_at = utcnow()
         session.flush()
+    if changes.get("private") is False:
+        check_private_lanes(session, board, "private")
     return board
 
 
@@ -155,6 +179,7 @@ def do_archive_board(session: Session, viewer: Viewer, board: Board) -> None:
 def do_add_permission(session: Session, viewer: Viewer, board: Board, args: dict[str, Any]) -> str:
     uid = access.require_held(session, viewer, "board", board.id, ("edit_board",))
     perm, info = permissions.do_add_permission(session, "board", board.id, uid, args)
+    check_private_lanes(session, board, "users")
     emit_board(session, "board_permission_created", board.id, info)
     return perm.codename
 
@@ -162,5 +187,6 @@ def do_add_permission(session: Session, viewer: Viewer, board: Board, args: dict
 def do_replace_permission(session: Session, viewer: Viewer, board: Board, args: dict[str, Any]) -> str:
     uid = access.require_held(session, viewer, "board", board.id, ("edit_board",))
     perm, info = permissions.do_replace_permission(session, "board", board.id, uid, args)
+    check_private_lanes(session, board, "users")
     emit_board(session, "board_permissions_changed", board.id, info)
     return perm.codename
