@@ -41,6 +41,26 @@ def _put(session: Session, kind: str, row_id: int, title: str, body: str) -> Non
         )
 
 
+def put_many(session: Session, kind: str, rows: list[tuple[int, str, str]]) -> None:
+    """The documents of many rows at once, (id, title, body) each: bulk writers (the importers)."""
+    if not rows:
+        return
+    session.flush()
+    values = [{"id": i, "title": title, "body": body} for i, title, body in rows]
+    if _sqlite(session):
+        session.execute(text(f"DELETE FROM {kind}_fts WHERE rowid = :id"), [{"id": i} for i, _, _ in rows])
+        session.execute(text(f"INSERT INTO {kind}_fts (rowid, title, body) VALUES (:id, :title, :body)"), values)
+    else:
+        session.execute(
+            text(
+                f"INSERT INTO {kind}_search (id, document) VALUES (:id, "
+                "setweight(to_tsvector('simple', :title), 'A') || to_tsvector('simple', :body)) "
+                "ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document"
+            ),
+            values,
+        )
+
+
 def remove(session: Session, kind: str, row_id: int) -> None:
     if _sqlite(session):
         session.execute(text(f"DELETE FROM {kind}_fts WHERE rowid = :id"), {"id": row_id})
