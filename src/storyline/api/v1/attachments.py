@@ -75,8 +75,8 @@ def download_attachment(request: Request, story_id: int, attachment_id: int, ses
     headers = queries.download_headers(attachment)
     if request.headers.get("if-none-match") == headers["etag"]:
         return Response(status_code=304, headers={"etag": headers["etag"]})
-    media_type = headers.pop("content-type")
-    return Response(queries.content(session, attachment), media_type=media_type, headers=headers)
+    # Content-Type as stored (no charset added: the file's own bytes are not known to be UTF-8).
+    return Response(queries.content(session, attachment), headers=headers)
 
 
 @router.delete("/{attachment_id}", status_code=204, response_class=Response)
