@@ -45,6 +45,8 @@ class Subject:
     subscription_id: int = 0  # the reporter's subscription to the story
     inbox_id: int = 0  # a row of the reporter's inbox about the story
     card_id: int = 0  # the story's card on the world's worklist
+    attachment_id: int = 0  # a file attached to the story (its content and name are secrets)
+    attachment_ids: set[int] = field(default_factory=set)
     event_ids: set[int] = field(default_factory=set)
     comment_ids: set[int] = field(default_factory=set)
     inbox_ids: set[int] = field(default_factory=set)
@@ -204,7 +206,8 @@ class World:
     def _arrange_subject(self, kind: str, task_by: Persona, **story_fields: Any) -> Subject:
         ok, owner, member = self.ok, self.owner, self.member
         s = Subject(kind)
-        s.secrets = {k: secret(k) for k in ("title", "description", "task", "comment", "history", "tag")}
+        s.secrets = {k: secret(k) for k in ("title", "description", "task", "comment", "history", "tag",
+                                            "attachment", "file_name")}
         story = ok("POST", "/v1/stories", owner, json={
             "title": f"Private {s.secrets['title']}", "description": f"Details: {s.secrets['description']}",
             "users": [{"id": owner.id}], "teams": [{"id": self.list_team}], **story_fields})
@@ -224,6 +227,9 @@ class World:
            json={"content": f"Edited words {s.secrets['comment']}"})
         ok("PUT", f"/v1/stories/{sid}/tags", owner, json=[s.secrets["tag"], self.shared_tag])
         s.tag_id = ok("GET", "/v1/tags", owner, params={"name": s.secrets["tag"]})[0]["id"]
+        s.attachment_id = ok("POST", f"/v1/stories/{sid}/attachments", owner, files={
+            "file": (f"{s.secrets['file_name']}.patch", f"Patch {s.secrets['attachment']}", "text/x-diff")},
+            data={"comment_id": str(s.comment_id)})["id"]
         task = ok("POST", "/v1/tasks", task_by, json={
             "title": f"Fix {s.secrets['task']}", "story_id": sid, "project_id": self.project_id,
             "assignee_id": owner.id})
@@ -244,6 +250,7 @@ class World:
         ok, sid = self.ok, s.story_id
         s.event_ids = {e["id"] for e in ok("GET", f"/v1/stories/{sid}/events", self.owner)}
         s.comment_ids = {c["id"] for c in ok("GET", f"/v1/stories/{sid}/comments", self.owner)}
+        s.attachment_ids = {a["id"] for a in ok("GET", f"/v1/stories/{sid}/attachments", self.owner)}
         subs = ok("GET", "/v1/subscriptions", self.owner)
         s.subscription_id = next(x["id"] for x in subs
                                  if x["target_type"] == "story" and x["target_id"] == sid)
@@ -292,6 +299,7 @@ class World:
         sid, owner = s.story_id, self.owner
         # The story's JSON carries its access list, tags and task counts.
         paths = [f"/v1/stories/{sid}", f"/v1/stories/{sid}/tasks", f"/v1/stories/{sid}/comments",
+                 f"/v1/stories/{sid}/attachments",
                  f"/v1/stories/{sid}/comments/{s.comment_id}/history", f"/v1/stories/{sid}/events",
                  "/v1/subscriptions", "/v1/subscription_events", f"/v1/teams/{self.list_team}/users",
                  f"/v1/worklists/{self.worklist_id}/items", f"/v1/due_dates/{self.due_date_id}"]

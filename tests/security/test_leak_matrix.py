@@ -37,7 +37,7 @@ METHODS = ("get", "put", "post", "delete", "patch")
 
 # Ids that exist nowhere (within 32 bits): the answer for a private object must be the answer for these.
 MISSING = {"story_id": 2_000_000_011, "task_id": 2_000_000_012, "comment_id": 2_000_000_013,
-           "event_id": 2_000_000_014, "card_id": 2_000_000_015}
+           "event_id": 2_000_000_014, "card_id": 2_000_000_015, "attachment_id": 2_000_000_016}
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ PATH_PARAMS: dict[str, Param] = {
     "task_id": Param(lambda c: c.subject.task_id, "task_id"),
     "comment_id": Param(lambda c: c.subject.comment_id, "comment_id"),
     "event_id": Param(lambda c: c.subject.event_id, "event_id"),
+    "attachment_id": Param(lambda c: c.subject.attachment_id, "attachment_id"),
     "tag_id": Param(lambda c: c.subject.tag_id),
     "subscription_id": Param(lambda c: c.subject.subscription_id),
     "user_id": Param(lambda c: c.world.owner.id),
@@ -113,7 +114,7 @@ QUERY_PARAMS: dict[str, Callable[[Ctx], list[Any]]] = {
     "user_id": lambda c: [c.world.owner.id, c.world.member.id],
     "target_type": lambda c: ["story", "task"],
     "target_id": lambda c: [c.subject.story_id, c.subject.task_id],
-    "event_type": lambda c: ["user_comment", "tags_added"],
+    "event_type": lambda c: ["user_comment", "tags_added", "attachment_added"],
     "status": lambda c: ["merged"],
 }
 QUERY_HIDDEN = {"story_id": "story_id"}
@@ -148,6 +149,10 @@ WRITE_BODIES: dict[tuple[str, str], list[Body]] = {
         Body(lambda v, c: {"json": {"title": "Sneaked in", "project_id": c.world.project_id}})],
     ("PUT", "/v1/stories/{story_id}/tasks/{task_id}"): [TASK_CHANGE],
     ("POST", "/v1/stories/{story_id}/comments"): [Body(lambda v, c: {"json": {"content": "An intrusion"}})],
+    ("POST", "/v1/stories/{story_id}/attachments"): [
+        Body(lambda v, c: {"files": {"file": ("intrusion.txt", "An intrusion", "text/plain")}}),
+        Body(lambda v, c: {"files": {"file": ("intrusion.txt", "An intrusion", "text/plain")},
+                           "data": {"comment_id": str(c.subject.comment_id)}})],
     ("PUT", "/v1/stories/{story_id}/comments/{comment_id}"): [
         Body(lambda v, c: {"json": {"content": "Overwritten"}})],
     ("PUT", "/v1/tags/{story_id}"): [TAGS_ADD],
@@ -447,6 +452,10 @@ def revealed(data: Any, s: Subject) -> list[str]:
                 found.append(f"{where} (the story)")
             if "project_id" in x and "story_id" in x and x.get("id") == s.task_id:
                 found.append(f"{where} (its task)")
+            if "sha256" in x and x.get("id") in s.attachment_ids:
+                found.append(f"{where} (its attachment)")
+            if x.get("attachment_id") in s.attachment_ids:
+                found.append(f"{where}.attachment_id")
             if x.get("comment_id") in s.comment_ids:
                 found.append(f"{where}.comment_id")
             if "is_active" in x and "content" in x and "comment_id" not in x and x.get("id") in s.comment_ids:
@@ -630,6 +639,7 @@ def read_problems(world: World, ops: list[Operation], role: str, client: TestCli
                            for k, v in s.secrets.items() if v not in joined]
             expected = {"GET /v1/stories", "GET /v1/tasks", "GET /v1/events", "GET /v1/stories/{story_id}/comments",
                         "GET /v1/stories/{story_id}/events", "GET /v1/worklists/{worklist_id}/items",
+                        "GET /v1/stories/{story_id}/attachments", "GET /v1/stories/{story_id}/attachments/{attachment_id}",
                         "GET /v1/due_dates/{due_date_id}", "GET /v1/boards/{board_id}"}
             f.problems += [f"{role} is never shown the {s.kind} story by {x}" for x in sorted(expected - listed)]
     return f.problems
