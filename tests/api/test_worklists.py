@@ -279,6 +279,38 @@ def test_cards_of_private_stories_are_hidden_and_not_counted(client, api, user, 
     assert secret in client.get(f"/v1/events?worklist_id={wl['id']}", headers=user.headers).text
 
 
+def test_positions_are_ranks_among_the_cards_the_reader_sees(client, api, user, other):
+    """Finding 6: a gap in the positions would show where a private card stands."""
+    first, second, third = (api.story(user)["id"] for _ in range(3))
+    private = api.story(user, private=True)["id"]
+    wl = worklist(api, user)
+    api.ok("PUT", f"/v1/worklists/{wl['id']}/permissions", user, json={"codename": "move_items",
+                                                                       "users": [other.id]})
+    for sid in (private, first, second):
+        add(api, wl["id"], sid, who=user)
+    assert positions(client, wl["id"], user) == [(private, 0), (first, 1), (second, 2)]
+    for headers in ({}, other.headers):
+        items = client.get(f"/v1/worklists/{wl['id']}/items", headers=headers).json()
+        assert [(i["item_id"], i["list_position"]) for i in items] == [(first, 0), (second, 1)]
+        whole = client.get(f"/v1/worklists/{wl['id']}", headers=headers).json()
+        assert [(i["item_id"], i["list_position"]) for i in whole["items"]] == [(first, 0), (second, 1)]
+    # A card added by someone who cannot see the private one lands where they asked among what they see,
+    # and the answer gives its rank among those.
+    card = add(api, wl["id"], third, who=other, list_position=1)
+    assert card["list_position"] == 1
+    assert positions(client, wl["id"], other) == [(first, 0), (third, 1), (second, 2)]
+    assert positions(client, wl["id"], user) == [(private, 0), (first, 1), (third, 2), (second, 3)]
+    moved = api.ok("PUT", f"/v1/worklists/{wl['id']}/items/{card['id']}", other, json={"list_position": 0})
+    assert moved["list_position"] == 0
+    assert positions(client, wl["id"], other) == [(third, 0), (first, 1), (second, 2)]
+    assert positions(client, wl["id"], user)[:2] == [(private, 0), (third, 1)]
+    # Events (read by everyone who sees the card's story) carry ranks among public cards.
+    changes = events(client, other, wl["id"], "worklist_contents_changed")
+    assert {"old": 1, "new": 0} == {"old": changes[-1]["updated"][0]["old"]["position"],
+                                    "new": changes[-1]["updated"][0]["new"]["position"]}
+    assert [c["added"][0]["position"] for c in changes if c["added"]][:2] == [0, 1]
+
+
 def test_worklist_subscribers_are_notified_within_visibility(client, api, user, other):
     wl = worklist(api, user)
     api.ok("POST", "/v1/subscriptions", other, json={"target_type": "worklist", "target_id": wl["id"]})

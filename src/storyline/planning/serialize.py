@@ -6,13 +6,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import ts
-from storyline.authz import Viewer, story_visible
+from storyline.authz import ANONYMOUS, Viewer, story_visible
 from storyline.planning import queries
-from storyline.planning.access import due_date_visible, held_map
+from storyline.planning.access import due_date_visible, held_map, item_visible
 from storyline.planning.models import (
     Board,
     BoardLane,
@@ -83,9 +83,11 @@ def _tasks(session: Session, viewer: Viewer, ids: set[int]) -> dict[int, dict[st
     return {t["id"]: t for t in task_rows_json(rows)}
 
 
-def item_json(item: WorklistItem) -> dict[str, Any]:
+def item_json(item: WorklistItem, position: int) -> dict[str, Any]:
+    """A card; `position` is its rank among the cards the reader may see (never the stored position,
+    which counts cards of stories the reader cannot see: a gap would show where a private one is)."""
     return {"list_id": item.list_id, "item_id": item.item_id, "item_type": item.item_type,
-            "list_position": item.list_position, "archived": item.archived,
+            "list_position": position, "archived": item.archived,
             "display_due_date": item.display_due_date,
             "id": item.id, "created_at": ts(item.created_at), "updated_at": ts(item.updated_at)}
 
@@ -123,7 +125,7 @@ def list_items(session: Session, viewer: Viewer, worklist: Worklist, filters: li
                 for o in queries.automatic_items(session, viewer, filters, criteria, cap)]
     if manual is None:
         manual = queries.active_items(session, viewer, [worklist.id]).get(worklist.id, [])
-    return [item_json(i) for i in manual]
+    return [item_json(i, n) for n, i in enumerate(manual)]
 
 
 def worklists_json(session: Session, viewer: Viewer, worklists: Sequence[Worklist], *, resolve: bool,
@@ -203,7 +205,22 @@ def item_title(session: Session, item_type: str, item_id: int) -> tuple[str | No
     return (row[0], row[1], row[2]) if row else (None, None, False)
 
 
-def item_entry(item: WorklistItem, title: str | None) -> dict[str, Any]:
-    """An item as worklist_contents_changed events carry it."""
+def _cards_before(item: WorklistItem, viewer: Viewer) -> Any:
+    """How many active cards the viewer may see stand before `item` in its list (its visible rank)."""
+    pos = WorklistItem.list_position
+    return (select(func.count()).where(
+        WorklistItem.list_id == item.list_id, WorklistItem.archived == false(), WorklistItem.id != item.id,
+        or_(pos < item.list_position, and_(pos == item.list_position, WorklistItem.id < item.id)),
+        item_visible(viewer)))
+
+
+def visible_rank(session: Session, viewer: Viewer, item: WorklistItem) -> int:
+    return int(session.execute(_cards_before(item, viewer)).scalar_one())
+
+
+def item_entry(session: Session, item: WorklistItem, title: str | None) -> dict[str, Any]:
+    """An item as worklist_contents_changed events carry it. An event is read by everyone who may see
+    its card's story, so its position is the rank among cards of public stories."""
     return {"item_id": item.item_id, "item_type": item.item_type, "item_title": title,
-            "position": item.list_position, "worklist_id": item.list_id, "due_date_id": item.display_due_date}
+            "position": visible_rank(session, ANONYMOUS, item), "worklist_id": item.list_id,
+            "due_date_id": item.display_due_date}

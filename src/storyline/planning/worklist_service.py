@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, false, func, literal, select, update
+from sqlalchemy import and_, false, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, require_user
@@ -106,6 +106,24 @@ def _position(args: dict[str, Any]) -> int | None:
     return pos
 
 
+def raw_position(session: Session, viewer: Viewer, list_id: int, moving: WorklistItem | None,
+                 rank: int | None) -> int | None:
+    """The place among the list's other active cards (what `repack` takes) of visible rank `rank`.
+
+    Clients count only the cards they can see: rank r means "just before the r-th card I see", or the
+    end of the list when they see fewer. None stays None (the end)."""
+    if rank is None:
+        return None
+    pos = WorklistItem.list_position
+    others = [WorklistItem.list_id == list_id, WorklistItem.archived == false()]
+    if moving is not None:
+        others.append(WorklistItem.id != moving.id)
+    target = session.execute(select(pos, WorklistItem.id).where(*others, item_visible(viewer))
+                             .order_by(pos, WorklistItem.id).offset(rank).limit(1)).first()
+    before = [] if target is None else [or_(pos < target[0], and_(pos == target[0], WorklistItem.id < target[1]))]
+    return int(session.execute(select(func.count()).where(*others, *before)).scalar_one())
+
+
 def repack(session: Session, list_id: int, moving: WorklistItem | None = None, position: int | None = None,
            old_position: int | None = None) -> None:
     """Positions 0..n-1 for the list's active cards, with `moving` placed at `position` (end if None).
@@ -177,9 +195,9 @@ def _emit_contents(session: Session, wl_id: int, uid: int, *, added: Sequence[Wo
     title, story_id, _ = item_title(session, card.item_type, card.item_id)
     emit_worklist(session, "worklist_contents_changed", wl_id, uid, {
         "author_id": uid,
-        "added": [item_entry(i, title) for i in added],
-        "removed": [item_entry(i, title) for i in removed],
-        "updated": [{"old": old, "new": item_entry(new, title)} for old, new in updated],
+        "added": [item_entry(session, i, title) for i in added],
+        "removed": [item_entry(session, i, title) for i in removed],
+        "updated": [{"old": old, "new": item_entry(session, new, title)} for old, new in updated],
     }, story_id=story_id)
 
 
@@ -199,8 +217,9 @@ def do_add_item(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, 
     card = session.execute(select(WorklistItem).where(
         WorklistItem.list_id == wl.id, WorklistItem.item_type == item_type, WorklistItem.item_id == item_id)
         .order_by(WorklistItem.archived, WorklistItem.id).limit(1)).scalar_one_or_none()
+    position = raw_position(session, viewer, wl.id, card, position)
     if card is not None and not card.archived:
-        old = item_entry(card, None)
+        old = item_entry(session, card, None)
         repack(session, wl.id, card, position, old_position=card.list_position)
         card.updated_at = utcnow()
         old["item_title"] = item_title(session, card.item_type, card.item_id)[0]
@@ -249,7 +268,8 @@ def do_update_item(session: Session, viewer: Viewer, wl: Worklist, card: Worklis
     session.refresh(card)
     if card.archived or card.list_id != wl.id:  # archived or moved away meanwhile
         raise NotFound(f"Worklist item {card.id} not found")
-    old = item_entry(card, None)
+    old = item_entry(session, card, None)
+    position = raw_position(session, viewer, target.id, card, position)
     if due is not None:
         card.display_due_date = None if due == -1 else due
     if target.id != wl.id:

@@ -117,7 +117,7 @@ def list_items(request: Request, worklist_id: IdPath, session: Session = Session
 
 
 def _item(session: Session, viewer: Viewer, card: Any) -> JSON:
-    d = serialize.item_json(card)
+    d = serialize.item_json(card, serialize.visible_rank(session, viewer, card))
     serialize.resolve_items(session, viewer, [d])
     return json_response(d)
 
