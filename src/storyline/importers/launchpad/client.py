@@ -1,0 +1,243 @@
+"""Launchpad's JSON web service over HTTP (lazr.restful), without WADL.
+
+* Links in answers name the real service (`https://api.launchpad.net/devel/...`); every link is mapped
+  onto the configured API root, so the same code talks to Launchpad, a staging copy or a test double.
+* OAuth 1.0 with the PLAINTEXT signature (what launchpadlib sends): consumer key, access token and
+  `&<token secret>` as the signature. No credentials: anonymous, which sees public bugs only.
+* 5xx answers, timeouts and dropped connections are retried with exponential backoff and jitter.
+* Collections are followed to the end through `next_collection_link`; a `total_size_link` (devel's
+  named operations) is fetched for the count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import configparser
+import random
+import secrets
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+import orjson
+
+CANONICAL_HOSTS = ("https://api.launchpad.net/", "https://api.staging.launchpad.net/",
+                   "https://api.qastaging.launchpad.net/")
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class LaunchpadError(Exception):
+    """A request that cannot succeed (after the retries): `url` names it."""
+
+    def __init__(self, url: str, message: str, status: int | None = None) -> None:
+        super().__init__(f"{message} ({url})")
+        self.url = url
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Credentials:
+    consumer_key: str = "storyline"
+    token: str = ""
+    token_secret: str = ""
+    consumer_secret: str = ""
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.token
+
+    def header(self) -> str:
+        """The OAuth 1.0 PLAINTEXT Authorization header (signature: consumer secret & token secret)."""
+        signature = f"{quote(self.consumer_secret, safe='')}&{quote(self.token_secret, safe='')}"
+        params = {
+            "oauth_consumer_key": self.consumer_key, "oauth_token": self.token,
+            "oauth_signature_method": "PLAINTEXT", "oauth_signature": signature,
+            "oauth_timestamp": str(int(time.time())), "oauth_nonce": secrets.token_hex(8),
+            "oauth_version": "1.0",
+        }
+        return 'OAuth realm="https://api.launchpad.net/", ' + ", ".join(
+            f'{k}="{quote(v, safe="")}"' for k, v in params.items())
+
+
+def read_credentials_file(path: str | Path) -> Credentials:
+    """launchpadlib's credentials file: an INI section `[1]` with consumer_key, consumer_secret,
+    access_token and access_secret."""
+    parser = configparser.ConfigParser()
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ValueError(f"cannot read the credentials file {path}: {exc.strerror}") from exc
+    try:
+        parser.read_string(text)
+    except configparser.Error as exc:
+        raise ValueError(f"{path} is not a launchpadlib credentials file: {exc}") from exc
+    if not parser.has_section("1"):
+        raise ValueError(f"{path} is not a launchpadlib credentials file (no [1] section)")
+    section = parser["1"]
+    token = section.get("access_token", "").strip()
+    if not token:
+        raise ValueError(f"{path} holds no access_token")
+    return Credentials(consumer_key=section.get("consumer_key", "").strip() or "storyline", token=token,
+                       token_secret=section.get("access_secret", "").strip(),
+                       consumer_secret=section.get("consumer_secret", "").strip())
+
+
+def normalise_root(api_root: str) -> str:
+    root = api_root.strip()
+    if not root.startswith(("http://", "https://")):
+        raise ValueError(f"--api-root must be an http(s) URL, not {api_root!r}")
+    return root if root.endswith("/") else root + "/"
+
+
+def default_web_root(api_root: str) -> str:
+    """Where the people's web pages are: launchpad.net for api.launchpad.net (and staging), else the
+    API root's own origin."""
+    parts = urlsplit(api_root)
+    host = parts.netloc
+    if host.startswith("api."):
+        host = host[4:]
+    return f"{parts.scheme}://{host}/"
+
+
+class Client:
+    """An asyncio client of one Launchpad web service root."""
+
+    def __init__(self, api_root: str, credentials: Credentials | None = None, *, concurrency: int = 16,
+                 timeout: float = 30.0, retries: int = 8, backoff: float = 0.25, web_root: str | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.api_root = normalise_root(api_root)
+        # The version segment (devel, 1.0, beta): canonical links of any host map onto our root.
+        self.version = self.api_root.rstrip("/").rsplit("/", 1)[-1]
+        self.web_root = normalise_root(web_root) if web_root else default_web_root(self.api_root)
+        self.credentials = credentials or Credentials()
+        self.retries = retries
+        self.backoff = backoff
+        self.requests = 0
+        self.retried = 0
+        self._client = httpx.AsyncClient(
+            timeout=timeout, follow_redirects=True, transport=transport,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            headers={"Accept": "application/json", "User-Agent": "storyline-import/1"})
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # ---- links ----------------------------------------------------------------------------------
+
+    def url(self, link: str) -> str:
+        """A link from an answer (or a path relative to the root) as a URL of the configured root."""
+        if link.startswith(self.api_root):
+            return link
+        for host in CANONICAL_HOSTS:
+            if link.startswith(host):
+                rest = link[len(host):]
+                version, _, tail = rest.partition("/")
+                return self.api_root + tail if version else self.api_root
+        if link.startswith("https://launchpad.net/"):
+            return self.web_root + link[len("https://launchpad.net/"):]
+        if link.startswith(("http://", "https://")):
+            return link
+        return self.api_root + link.lstrip("/")
+
+    def path(self, link: str) -> str:
+        """The part of a link after the API root (`nova/+bug/5`, `~alice`, `bugs/5`)."""
+        url = self.url(link)
+        return url[len(self.api_root):] if url.startswith(self.api_root) else url
+
+    # ---- requests -------------------------------------------------------------------------------
+
+    async def get(self, link: str, params: Any = None, *, accept: str = "application/json") -> httpx.Response:
+        url = self.url(link)
+        headers = {"Accept": accept}
+        delay = self.backoff
+        attempt = 0
+        while True:
+            attempt += 1
+            if not self.credentials.anonymous:
+                headers["Authorization"] = self.credentials.header()
+            self.requests += 1
+            try:
+                response = await self._client.get(url, params=params, headers=headers)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                status = None
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                failure, status = f"HTTP {response.status_code}", response.status_code
+            if attempt > self.retries:
+                raise LaunchpadError(str(httpx.URL(url, params=params)), f"gave up after {attempt} tries: {failure}",
+                                     status)
+            self.retried += 1
+            await asyncio.sleep(min(delay, 30.0) * (0.5 + random.random()))
+            delay *= 2
+
+    async def get_json(self, link: str, params: Any = None) -> Any:
+        response = await self.get(link, params)
+        full = str(response.request.url)
+        if response.status_code == 404:
+            raise LaunchpadError(full, "not found (or not visible with these credentials)", 404)
+        if response.status_code in (401, 403):
+            raise LaunchpadError(full, f"refused ({response.status_code}): check the token and its permissions",
+                                 response.status_code)
+        if response.status_code != 200:
+            raise LaunchpadError(full, f"unexpected answer {response.status_code}", response.status_code)
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise LaunchpadError(full, "the answer is not JSON") from exc
+
+    async def entries(self, link: str | None, params: Any = None) -> AsyncIterator[dict[str, Any]]:
+        """Every entry of a collection, page after page, to the end."""
+        if not link:
+            return
+        page = await self.get_json(link, params)
+        while True:
+            if not isinstance(page, dict):
+                raise LaunchpadError(self.url(link), "a collection answer is not a JSON object")
+            for entry in page.get("entries") or []:
+                if isinstance(entry, dict):
+                    yield entry
+            nxt = page.get("next_collection_link")
+            if not nxt:
+                return
+            page = await self.get_json(nxt)
+
+    async def collection(self, link: str | None, params: Any = None) -> list[dict[str, Any]]:
+        return [entry async for entry in self.entries(link, params)]
+
+    async def total_size(self, page: dict[str, Any]) -> int | None:
+        """A collection's size: `total_size`, else fetched from `total_size_link` (devel)."""
+        size = page.get("total_size")
+        if isinstance(size, int):
+            return size
+        link = page.get("total_size_link")
+        if link:
+            value = await self.get_json(link)
+            return value if isinstance(value, int) else None
+        return None
+
+    async def get_text(self, link: str) -> str | None:
+        """A web page (OpenID discovery): None when it cannot be had."""
+        try:
+            response = await self.get(link, accept="text/html, application/xhtml+xml")
+        except LaunchpadError:
+            return None
+        return response.text if response.status_code == 200 else None
+
+    async def get_bytes(self, link: str) -> tuple[bytes, str]:
+        """A file behind a `data_link` (Launchpad redirects to the librarian): content and type."""
+        response = await self.get(link, accept="*/*")
+        if response.status_code != 200:
+            raise LaunchpadError(str(response.request.url), f"unexpected answer {response.status_code}",
+                                 response.status_code)
+        ctype = response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
+        return response.content, ctype or "application/octet-stream"
+
+
+__all__ = ["Client", "Credentials", "LaunchpadError", "read_credentials_file"]

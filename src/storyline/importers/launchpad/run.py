@@ -1,0 +1,293 @@
+"""`storyline import launchpad`: list, fetch concurrently, write in batches, report.
+
+The network side is asyncio (a pool of bug fetchers sharing one HTTP connection pool); the database side
+is one writer thread fed whole batches, so fetching goes on while a batch is written and the write lock
+is never held while waiting on the network. Batches commit one by one: after Ctrl-C or a crash, the
+next run skips what was written (same `date_last_updated`) and goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from storyline.importers.launchpad import mapping
+from storyline.importers.launchpad.client import Client, Credentials, LaunchpadError
+from storyline.importers.launchpad.fetch import BugData, Fetcher
+from storyline.importers.launchpad.writer import SOURCE, ProjectTarget, Summary, Writer
+from storyline.importers.models import ImportRef
+from storyline.projects.models import Project
+from storyline.projects.queries import master_branch_id
+
+
+class ImportFailed(Exception):
+    """The import cannot start (bad option, missing project): the message says what to do."""
+
+
+@dataclass
+class Options:
+    api_root: str
+    projects: list[str]
+    project_map: dict[str, str] = field(default_factory=dict)
+    credentials: Credentials | None = None
+    since: dt.datetime | None = None
+    dry_run: bool = False
+    batch_size: int = 200
+    concurrency: int = 16
+    attachments: bool = True
+    openid: bool = True
+    web_root: str | None = None
+    retries: int = 8
+    backoff: float = 0.25
+    timeout: float = 30.0
+    progress: bool = True
+    vmt_team: str | None = None
+
+
+@dataclass
+class Result:
+    summary: Summary
+    listed: int = 0
+    unchanged: int = 0
+    requests: int = 0
+    retried: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def resolve_projects(session: Session, options: Options) -> dict[str, ProjectTarget]:
+    out: dict[str, ProjectTarget] = {}
+    for lp_name in options.projects:
+        name = options.project_map.get(lp_name, lp_name)
+        project = session.execute(select(Project.id, Project.security_team_id).where(Project.name == name)).first()
+        if project is None:
+            raise ImportFailed(
+                f"the Storyline project {name!r} (for Launchpad's {lp_name!r}) does not exist: create it "
+                f"(storyline projects load, or POST /v1/projects) or map {lp_name} to an existing project with "
+                f"--project-map {lp_name}=NAME")
+        out[lp_name] = ProjectTarget(lp_name, project.id, master_branch_id(session, project.id),
+                                     project.security_team_id)
+    return out
+
+
+class Progress:
+    """One line on a terminal, redrawn at most twice a second; a line every 10 s otherwise."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.tty = stream.isatty()
+        self.last = 0.0
+        self.start = time.monotonic()
+
+    def show(self, done: int, total: int, listing: bool, client: Client, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < (0.5 if self.tty else 10.0):
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-6)
+        width = 30
+        filled = int(width * done / total) if total else 0
+        bar = "#" * filled + "." * (width - filled)
+        more = "+" if listing else ""
+        line = (f"[{bar}] {done}/{total}{more} bugs  {client.requests / elapsed:.0f} req/s  "
+                f"{client.retried} retried  {elapsed:.0f} s")
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if force else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+async def _list_project(client: Client, project: str, since: dt.datetime | None) -> tuple[list[int], int | None]:
+    """The bug numbers with a task on `project`: every status, duplicates too (traps §5.1, §5.2)."""
+    params: list[tuple[str, str]] = [("ws.op", "searchTasks"), ("omit_duplicates", "false"), ("ws.size", "300")]
+    params += [("status", s) for s in mapping.ALL_STATUSES]
+    if since is not None:
+        params += [("modified_since", since.isoformat()), ("order_by", "date_last_updated")]
+    else:
+        params += [("order_by", "id")]
+    try:
+        first = await client.get_json(project, params)
+    except LaunchpadError as exc:
+        if exc.status != 400:
+            raise
+        # an older server that does not know the newest statuses
+        params = [p for p in params if p[1] not in ("Deferred", "Does Not Exist")]
+        first = await client.get_json(project, params)
+    total = await client.total_size(first) if isinstance(first, dict) else None
+    ids: list[int] = []
+    page: Any = first
+    while True:
+        if not isinstance(page, dict):
+            raise LaunchpadError(client.url(project), "searchTasks did not answer a collection")
+        for entry in page.get("entries") or []:
+            tail = mapping.link_tail(entry.get("bug_link")) if isinstance(entry, dict) else None
+            if tail and tail.isdigit():
+                ids.append(int(tail))
+        nxt = page.get("next_collection_link")
+        if not nxt:
+            return ids, total
+        page = await client.get_json(nxt)
+
+
+def known_versions(factory: sessionmaker[Session]) -> dict[int, str | None]:
+    with factory() as session:
+        return {int(key): version for key, version in session.execute(
+            select(ImportRef.key, ImportRef.version).where(ImportRef.source == SOURCE, ImportRef.kind == "bug"))}
+
+
+async def _import(options: Options, writer: Writer, versions: dict[int, str | None], result: Result,
+                  err: TextIO) -> None:
+    client = Client(options.api_root, options.credentials, concurrency=options.concurrency * 2,
+                    timeout=options.timeout, retries=options.retries, backoff=options.backoff,
+                    web_root=options.web_root)
+    writer.path = client.path
+    fetcher = Fetcher(client, attachments=options.attachments, openid=options.openid)
+    summary = result.summary
+    queue: asyncio.Queue[int | None] = asyncio.Queue()
+    seen: set[int] = set()
+    state = {"total": 0, "done": 0, "listing": True}
+    progress = Progress(err, options.progress)
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-import-writer")
+    loop = asyncio.get_running_loop()
+    pending: list[BugData] = []
+    writes: list[asyncio.Future[Summary]] = []
+    in_flight = asyncio.Semaphore(2)  # batches written or waiting: fetching runs at most this far ahead
+
+    async def flush(batch: list[BugData]) -> None:
+        await in_flight.acquire()
+        future = loop.run_in_executor(executor, writer.write, batch)
+        future.add_done_callback(lambda _f: in_flight.release())
+        writes.append(future)
+
+    async def lister() -> None:
+        try:
+            for project in options.projects:
+                try:
+                    ids, total = await _list_project(client, project, options.since)
+                except LaunchpadError as exc:
+                    summary.errors.append((None, exc.url, f"listing the bugs of {project}: {exc.message}"))
+                    continue
+                for bug_id in ids:
+                    if bug_id not in seen:
+                        seen.add(bug_id)
+                        state["total"] += 1
+                        await queue.put(bug_id)
+                del total
+        finally:
+            state["listing"] = False
+            for _ in range(options.concurrency):
+                await queue.put(None)
+
+    async def worker() -> None:
+        while True:
+            bug_id = await queue.get()
+            if bug_id is None:
+                return
+            url = client.url(f"bugs/{bug_id}")
+            try:
+                entry = await fetcher.bug_entry(bug_id)
+                if bug_id in versions and versions[bug_id] == entry.get("date_last_updated"):
+                    result.unchanged += 1
+                else:
+                    data = await fetcher.bug(entry, team_access=True)
+                    pending.append(data)
+                    if len(pending) >= options.batch_size:
+                        batch = pending[:]
+                        pending.clear()
+                        await flush(batch)
+            except LaunchpadError as exc:
+                summary.errors.append((bug_id, exc.url, exc.message))
+            except Exception as exc:  # a shape the importer did not expect: name the bug, go on
+                summary.errors.append((bug_id, url, f"{type(exc).__name__}: {exc}"))
+            state["done"] += 1
+            progress.show(state["done"], state["total"], bool(state["listing"]), client)
+
+    started = time.monotonic()
+    try:
+        await asyncio.gather(lister(), *(worker() for _ in range(options.concurrency)))
+        if pending:
+            await flush(pending[:])
+            pending.clear()
+        for summary_part in await asyncio.gather(*writes):
+            summary.merge(summary_part)
+    except asyncio.CancelledError:
+        result.interrupted = True
+        raise
+    finally:
+        if result.interrupted:
+            # the batch being written finishes (committed whole or not at all); the rest is fetched again
+            executor.shutdown(wait=True, cancel_futures=True)
+            for future in writes:
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    summary.merge(future.result())
+        else:
+            executor.shutdown(wait=True)
+        result.listed = len(seen)
+        result.requests, result.retried = client.requests, client.retried
+        result.seconds = time.monotonic() - started
+        progress.show(state["done"], state["total"], False, client, force=True)
+        await client.aclose()
+
+
+def run(options: Options, factory: sessionmaker[Session], read_factory: sessionmaker[Session],
+        err: TextIO = sys.stderr) -> Result:
+    """The whole import. Raises ImportFailed before anything is fetched when the options are wrong."""
+    if not options.projects:
+        raise ImportFailed("name at least one Launchpad project with --project")
+    with read_factory() as session:
+        projects = resolve_projects(session, options)
+    writer = Writer(factory, projects, vmt_team=options.vmt_team, dry_run=options.dry_run,
+                    attachments=options.attachments)
+    result = Result(summary=Summary())
+    versions = known_versions(read_factory)
+    try:
+        asyncio.run(_import(options, writer, versions, result, err))
+    except KeyboardInterrupt:
+        result.interrupted = True
+    return result
+
+
+def report(result: Result, options: Options) -> str:
+    s = result.summary
+    lines = [f"Launchpad import{' (dry run: nothing written)' if options.dry_run else ''} from "
+             f"{options.api_root} ({', '.join(options.projects)}): {result.listed} bugs listed, "
+             f"{result.unchanged} unchanged since the last run"]
+    kinds = sorted(set(s.created) | set(s.updated) | set(s.skipped))
+    for kind in kinds:
+        parts = [f"{s.created[kind]} created"] if kind in s.created else []
+        if kind in s.updated:
+            parts.append(f"{s.updated[kind]} updated")
+        if kind in s.skipped:
+            parts.append(f"{s.skipped[kind]} skipped")
+        lines.append(f"  {kind}: {', '.join(parts)}")
+    lines.append(f"  requests: {result.requests} ({result.retried} retried) in {result.seconds:.1f} s, "
+                 f"{result.requests_per_second:.0f} per second")
+    for bug, story in s.renumbered:
+        lines.append(f"  bug {bug} became story {story}: its number was taken by another story")
+    if s.review:
+        lines.append(f"  to review by hand (Proprietary or Embargoed, imported as private): "
+                     f"{', '.join(map(str, sorted(s.review)))}")
+    if result.interrupted:
+        lines.append("interrupted: run the same command again to go on where it stopped")
+    for bug, url, message in s.errors:
+        lines.append(f"error: {'bug ' + str(bug) if bug is not None else 'listing'} ({url}): {message}")
+    return "\n".join(lines)
+
+
+__all__ = ["ImportFailed", "Options", "Result", "report", "resolve_projects", "run"]

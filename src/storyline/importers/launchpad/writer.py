@@ -1,0 +1,604 @@
+"""Writing fetched bugs: one transaction per batch of bugs, bulk statements (SQLAlchemy Core).
+
+Nothing here waits on the network: a batch is written only once every byte of it has been fetched,
+so SQLite's write lock is held for the time of the writes alone.
+
+What a bug becomes (launchpad.md §6): a story whose id is the bug number (another id, recorded in
+`import_refs`, when that id is taken by a story that is not this bug), its tasks on the imported
+projects (series tasks on a branch named after the series), its comments (messages after the first,
+which is the description) with their events, its subscribers' subscriptions and, for a private bug,
+its access list: subscribers (people and teams), the reporter, the VMT and the projects' security
+teams, written in the transaction that creates the story, which is private from its first row.
+
+A second run skips bugs whose `date_last_updated` has not changed; a changed bug is brought up to
+date: the story's fields, tasks and comments follow Launchpad, and what is missing is added (access
+lists, subscriptions and tags are only ever added to).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from storyline.db import insert_missing, utcnow
+from storyline.importers.launchpad import mapping
+from storyline.importers.launchpad.fetch import BugData, Person, message_key
+from storyline.importers.models import ImportRef
+from storyline.projects.models import Branch, Milestone
+from storyline.search import index as search_index
+from storyline.security import service as security
+from storyline.security.models import StoryAudit
+from storyline.stories.models import Comment, Event, Story, StoryTag, StoryTeam, StoryUser, Tag, Task
+from storyline.stories.service import refresh_status
+from storyline.subscriptions.models import Subscription
+from storyline.users import service as users_service
+from storyline.users.models import Team, TeamMember, User
+
+log = logging.getLogger("storyline.import")
+SOURCE = "launchpad"
+FALLBACK = Person(name="janitor", display_name="Launchpad Janitor")
+INVALID_EMAIL_DOMAIN = "launchpad.invalid"
+
+
+@dataclass
+class Summary:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    errors: list[tuple[int | None, str, str]] = field(default_factory=list)  # (bug, url, message)
+    renumbered: list[tuple[int, int]] = field(default_factory=list)  # (bug, story id)
+    review: list[int] = field(default_factory=list)  # Proprietary / Embargoed bugs
+
+    def merge(self, other: Summary) -> None:
+        self.created.update(other.created)
+        self.updated.update(other.updated)
+        self.skipped.update(other.skipped)
+        self.errors.extend(other.errors)
+        self.renumbered.extend(other.renumbered)
+        self.review.extend(other.review)
+
+
+@dataclass(frozen=True)
+class ProjectTarget:
+    lp_name: str
+    project_id: int
+    master_branch_id: int
+    security_team_id: int | None
+
+
+class Writer:
+    def __init__(self, factory: sessionmaker[Session], projects: dict[str, ProjectTarget], *,
+                 vmt_team: str | None, dry_run: bool = False, attachments: bool = True,
+                 path: Callable[[str], str] = lambda link: link) -> None:
+        self.factory = factory
+        self.projects = projects
+        self.vmt_team = vmt_team
+        self.dry_run = dry_run
+        self.attachments = attachments
+        self.path = path  # a link as a key (the part after the API root)
+        self._reset_caches()
+
+    def _reset_caches(self) -> None:
+        self.users: dict[str, int] = {}
+        self.teams: dict[str, int] = {}
+        self.branches: dict[tuple[int, str], int] = {}
+        self.milestones: dict[tuple[int, str], int] = {}
+        self.members_done: set[str] = set()
+
+    # ---- the batch --------------------------------------------------------------------------------
+
+    def write(self, batch: list[BugData]) -> Summary:
+        """Write a batch in one transaction. When it fails, each bug is tried on its own, so the one
+        that cannot be imported is named and the others are not held back by it."""
+        if not batch:
+            return Summary()
+        try:
+            return self._write_in_transaction(batch)
+        except Exception as exc:
+            self._reset_caches()
+            if len(batch) == 1:
+                bug = batch[0]
+                log.debug("bug %s failed", bug.id, exc_info=True)
+                summary = Summary()
+                summary.errors.append((bug.id, bug.url, _describe(exc)))
+                return summary
+        summary = Summary()
+        for bug in batch:
+            summary.merge(self.write([bug]))
+        return summary
+
+    def _write_in_transaction(self, batch: list[BugData]) -> Summary:
+        summary = Summary()
+        session = self.factory()
+        try:
+            self._write(session, batch, summary)
+            if self.dry_run:
+                session.rollback()
+                self._reset_caches()
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        return summary
+
+    def _write(self, session: Session, batch: list[BugData], summary: Summary) -> None:
+        people: dict[str, Person] = {FALLBACK.name: FALLBACK}
+        for bug in batch:
+            people.update(bug.people)
+        self._ensure_people(session, people, summary)
+        refs = self._refs(session, "bug", [str(b.id) for b in batch])
+        new = [b for b in batch if str(b.id) not in refs]
+        story_ids = self._create_stories(session, new, summary) if new else {}
+        story_ids.update({b.id: refs[str(b.id)][0] for b in batch if str(b.id) in refs})
+        changed = [b for b in batch if str(b.id) in refs]
+        if changed:
+            self._update_stories(session, changed, story_ids, refs, summary)
+        self._tags(session, batch, story_ids)
+        self._tasks(session, batch, story_ids, summary)
+        self._comments(session, batch, story_ids, summary)
+        self._subscriptions_and_access(session, batch, story_ids, {b.id for b in new}, summary)
+        if self.attachments:
+            self._attachments(session, batch, story_ids, summary)
+        refresh_status(session, set(story_ids.values()))
+        self._index(session, batch, story_ids, {b.id for b in new})
+
+    # ---- people -----------------------------------------------------------------------------------
+
+    def user_id(self, link: Any) -> int | None:
+        name = mapping.person_name(link)
+        return self.users.get(name) if name else None
+
+    def _ensure_people(self, session: Session, people: dict[str, Person], summary: Summary) -> None:
+        persons = {n: p for n, p in people.items() if not p.is_team and n not in self.users}
+        if persons:
+            names = sorted(persons)
+            for name, uid in session.execute(select(User.launchpad_name, User.id)
+                                             .where(User.launchpad_name.in_(names))):
+                self.users[name] = uid
+            missing = [persons[n] for n in names if n not in self.users]
+            # An account that already holds the person's OpenID identifier (a StoryBoard user) is that
+            # person: it takes the Launchpad name instead of a second account being made.
+            openids = {p.openid: p for p in missing if p.openid}
+            if openids:
+                for uid, openid, lp_name in session.execute(
+                        select(User.id, User.openid, User.launchpad_name).where(User.openid.in_(list(openids)))):
+                    person = openids[openid]
+                    if lp_name is None:
+                        session.execute(update(User).where(User.id == uid).values(launchpad_name=person.name))
+                        summary.updated["users"] += 1
+                    self.users[person.name] = uid
+            missing = [p for p in missing if p.name not in self.users]
+            # A placeholder address of a person renamed on Launchpad since the last run.
+            emails = {f"{p.name}@{INVALID_EMAIL_DOMAIN}": p for p in missing}
+            if emails:
+                for uid, email in session.execute(select(User.id, User.email).where(User.email.in_(list(emails)))):
+                    self.users[emails[email].name] = uid
+            missing = [p for p in missing if p.name not in self.users]
+            if missing:
+                now = utcnow()
+                rows = [{"full_name": p.display_name, "email": f"{p.name}@{INVALID_EMAIL_DOMAIN}",
+                         "openid": p.openid, "launchpad_name": p.name, "is_superuser": False,
+                         "enable_login": True, "created_at": now} for p in missing]
+                created = session.execute(insert(User).returning(User.id, User.launchpad_name,
+                                                                 sort_by_parameter_order=True), rows).all()
+                for uid, name in created:
+                    self.users[name] = uid
+                search_index.put_many(session, "user", [(uid, persons[name].display_name, "")
+                                                        for uid, name in created])
+                summary.created["users"] += len(created)
+
+    def _team_ids(self, session: Session, teams: list[Person], summary: Summary) -> dict[str, int]:
+        """Teams by Launchpad name: the one imported before, else a team of the same name, else a new
+        one. Their person members become members."""
+        wanted = [t for t in teams if t.name not in self.teams]
+        if wanted:
+            refs = self._refs(session, "team", [t.name for t in wanted])
+            for team in wanted:
+                if team.name in refs:
+                    self.teams[team.name] = refs[team.name][0]
+                    continue
+                tid = session.execute(select(Team.id).where(Team.name == team.name)).scalar_one_or_none()
+                if tid is None:
+                    tid = users_service.do_create_team(
+                        session, {"name": team.name, "description": f"{team.display_name} (Launchpad team)"}).id
+                    summary.created["teams"] += 1
+                self._add_refs(session, "team", [(team.name, tid, None)])
+                self.teams[team.name] = tid
+        for team in teams:
+            if team.name in self.members_done or not team.members:
+                continue
+            member_ids = [self.users[m] for m in team.members if m in self.users]
+            if member_ids:
+                present = set(session.execute(select(TeamMember.user_id).where(
+                    TeamMember.team_id == self.teams[team.name], TeamMember.user_id.in_(member_ids))).scalars())
+                rows = [{"team_id": self.teams[team.name], "user_id": u} for u in sorted(set(member_ids) - present)]
+                if rows:
+                    session.execute(insert(TeamMember), rows)
+                    summary.created["team memberships"] += len(rows)
+            self.members_done.add(team.name)
+        return {t.name: self.teams[t.name] for t in teams}
+
+    # ---- bookkeeping ------------------------------------------------------------------------------
+
+    def _refs(self, session: Session, kind: str, keys: list[str]) -> dict[str, tuple[int, str | None]]:
+        out: dict[str, tuple[int, str | None]] = {}
+        for i in range(0, len(keys), 500):
+            for key, local_id, version in session.execute(
+                    select(ImportRef.key, ImportRef.local_id, ImportRef.version).where(
+                        ImportRef.source == SOURCE, ImportRef.kind == kind, ImportRef.key.in_(keys[i:i + 500]))):
+                out[key] = (local_id, version)
+        return out
+
+    def _add_refs(self, session: Session, kind: str, rows: list[tuple[str, int, str | None]]) -> None:
+        if rows:
+            now = utcnow()
+            session.execute(insert(ImportRef), [
+                {"source": SOURCE, "kind": kind, "key": key, "local_id": local_id, "version": version,
+                 "imported_at": now} for key, local_id, version in rows])
+
+    # ---- stories ----------------------------------------------------------------------------------
+
+    def _story_values(self, bug: BugData) -> dict[str, Any]:
+        b = bug.bug
+        title, description = mapping.title_and_description(b.get("title"), b.get("description"))
+        private, sec = mapping.visibility(b)
+        return {
+            "title": title, "description": description, "is_bug": True,
+            "creator_id": self.user_id(b.get("owner_link")) or self.users[FALLBACK.name],
+            "story_type_id": 1, "private": private, "security": sec,
+            "information_type": security.information_type(private, sec),
+            "duplicate_of": self._duplicate_of(b), "cves": json.dumps(bug.cves) if bug.cves else None,
+            "created_at": mapping.date(b.get("date_created")) or utcnow(),
+            "updated_at": mapping.date(b.get("date_last_updated")),
+        }
+
+    def _duplicate_of(self, bug: dict[str, Any]) -> int | None:
+        tail = mapping.link_tail(bug.get("duplicate_of_link"))
+        return int(tail) if tail and tail.isdigit() and int(tail) < 2**31 else None
+
+    def _create_stories(self, session: Session, bugs: list[BugData], summary: Summary) -> dict[int, int]:
+        ids = [b.id for b in bugs]
+        taken = set(session.execute(select(Story.id).where(Story.id.in_(ids))).scalars())
+        if session.get_bind().dialect.name == "postgresql":
+            # Stories created meanwhile (a server already running) get ids above every bug number.
+            session.execute(text(
+                "SELECT setval(pg_get_serial_sequence('stories', 'id'), "
+                "GREATEST(:top, (SELECT last_value FROM stories_id_seq)))"), {"top": max(ids)})
+        rows = []
+        story_ids: dict[int, int] = {}
+        for bug in bugs:
+            values = self._story_values(bug)
+            if bug.id in taken or bug.id >= 2**31:
+                sid = session.execute(insert(Story).values(**values).returning(Story.id)).scalar_one()
+                summary.renumbered.append((bug.id, sid))
+            else:
+                sid = bug.id
+                rows.append({"id": sid, **values})
+            story_ids[bug.id] = sid
+            if bug.bug.get("information_type") in mapping.REVIEW_TYPES:
+                summary.review.append(bug.id)
+        if rows:
+            session.execute(insert(Story), rows)
+        summary.created["stories"] += len(bugs)
+        self._add_refs(session, "bug", [(str(b.id), story_ids[b.id], _version(b)) for b in bugs])
+        events = []
+        audits = []
+        for bug in bugs:
+            sid = story_ids[bug.id]
+            b = bug.bug
+            title = mapping.title_and_description(b.get("title"), "")[0]
+            events.append({"event_type": "story_created", "story_id": sid,
+                           "author_id": self.user_id(b.get("owner_link")) or self.users[FALLBACK.name],
+                           "event_info": json.dumps({"story_id": sid, "story_title": title}),
+                           "created_at": mapping.date(b.get("date_created")) or utcnow()})
+            private, sec = mapping.visibility(b)
+            if private:
+                audits.append({"story_id": sid, "actor_id": None, "action": "imported",
+                               "field": "information_type", "old_value": None,
+                               "new_value": json.dumps(security.information_type(private, sec)),
+                               "created_at": utcnow()})
+        session.execute(insert(Event), events)
+        if audits:
+            session.execute(insert(StoryAudit), audits)
+        return story_ids
+
+    def _update_stories(self, session: Session, bugs: list[BugData], story_ids: dict[int, int],
+                        refs: dict[str, tuple[int, str | None]], summary: Summary) -> None:
+        for bug in bugs:
+            sid = story_ids[bug.id]
+            values = self._story_values(bug)
+            values.pop("created_at")
+            values.pop("creator_id")
+            old = session.execute(select(Story.private, Story.information_type).where(Story.id == sid)).first()
+            if old is None:  # the story was deleted in Storyline: leave it deleted
+                summary.skipped["stories deleted here"] += 1
+                continue
+            session.execute(update(Story).where(Story.id == sid).values(**values))
+            if old.information_type != values["information_type"]:
+                session.add(StoryAudit(story_id=sid, actor_id=None, action="imported", field="information_type",
+                                       old_value=json.dumps(old.information_type),
+                                       new_value=json.dumps(values["information_type"])))
+            session.execute(update(ImportRef).where(
+                ImportRef.source == SOURCE, ImportRef.kind == "bug", ImportRef.key == str(bug.id))
+                .values(version=_version(bug), imported_at=utcnow()))
+            summary.updated["stories"] += 1
+
+    def _tags(self, session: Session, bugs: list[BugData], story_ids: dict[int, int]) -> None:
+        wanted: dict[int, list[str]] = {}
+        for bug in bugs:
+            names = mapping.tags(bug.bug.get("tags"))
+            if any(t.get("status") == "Deferred" for t in bug.tasks) and "deferred" not in names:
+                names.append("deferred")
+            if names:
+                wanted[story_ids[bug.id]] = names
+        if not wanted:
+            return
+        all_names = sorted({n for names in wanted.values() for n in names})
+        now = utcnow()
+        insert_missing(session, Tag.__table__, [{"name": n, "created_at": now} for n in all_names], ["name"])
+        tag_ids = dict(session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(all_names))).all())
+        present = set(session.execute(select(StoryTag.story_id, StoryTag.tag_id).where(
+            StoryTag.story_id.in_(list(wanted)))).tuples())
+        rows = [{"story_id": sid, "tag_id": tag_ids[n]} for sid, names in wanted.items() for n in names
+                if (sid, tag_ids[n]) not in present]
+        if rows:
+            session.execute(insert(StoryTag), rows)
+
+    # ---- tasks ------------------------------------------------------------------------------------
+
+    def _branch(self, session: Session, project: ProjectTarget, series: str | None) -> int:
+        if not series:
+            return project.master_branch_id
+        key = (project.project_id, series[:100])
+        if key not in self.branches:
+            bid = session.execute(select(Branch.id).where(Branch.project_id == key[0], Branch.name == key[1])
+                                  ).scalar_one_or_none()
+            if bid is None:
+                bid = session.execute(insert(Branch).values(
+                    name=key[1], project_id=key[0], autocreated=True, created_at=utcnow()).returning(Branch.id)
+                ).scalar_one()
+            self.branches[key] = bid
+        return self.branches[key]
+
+    def _milestone(self, session: Session, branch_id: int, name: str) -> int:
+        key = (branch_id, name[:100])
+        if key not in self.milestones:
+            mid = session.execute(select(Milestone.id).where(Milestone.branch_id == branch_id,
+                                                             Milestone.name == key[1])).scalar_one_or_none()
+            if mid is None:
+                mid = session.execute(insert(Milestone).values(
+                    name=key[1], branch_id=branch_id, created_at=utcnow()).returning(Milestone.id)).scalar_one()
+            self.milestones[key] = mid
+        return self.milestones[key]
+
+    def _tasks(self, session: Session, bugs: list[BugData], story_ids: dict[int, int], summary: Summary) -> None:
+        planned: list[tuple[str, dict[str, Any]]] = []
+        for bug in bugs:
+            sid = story_ids[bug.id]
+            title = mapping.title_and_description(bug.bug.get("title"), "")[0]
+            creator = self.user_id(bug.bug.get("owner_link")) or self.users[FALLBACK.name]
+            for task in bug.tasks:
+                where = mapping.target(task)
+                if where is None or where[0] not in self.projects:
+                    continue
+                project = self.projects[where[0]]
+                branch_id = self._branch(session, project, where[1])
+                status = mapping.task_status(task.get("status"))
+                milestone = mapping.link_tail(task.get("milestone_link"))
+                milestone_id = self._milestone(session, branch_id, milestone) if milestone else None
+                dates = [mapping.date(v) for k, v in task.items() if k.startswith("date_")]
+                planned.append((self.path(task.get("self_link") or f"{where[0]}/+bug/{bug.id}"), {
+                    "title": title, "status": status, "creator_id": self.user_id(task.get("owner_link")) or creator,
+                    "story_id": sid, "project_id": project.project_id, "branch_id": branch_id,
+                    "milestone_id": milestone_id if status == "merged" else None,
+                    "assignee_id": self.user_id(task.get("assignee_link")),
+                    "priority": mapping.priority(task.get("importance")),
+                    "lp_status": mapping.clean(task.get("status"))[:40] or None,
+                    "lp_importance": mapping.clean(task.get("importance"))[:40] or None,
+                    "lp_milestone": milestone[:100] if milestone else None,
+                    "created_at": mapping.date(task.get("date_created")) or utcnow(),
+                    "updated_at": max((d for d in dates if d), default=None),
+                }))
+        if not planned:
+            return
+        refs = self._refs(session, "task", [key for key, _ in planned])
+        new = [(key, row) for key, row in planned if key not in refs]
+        for key, row in planned:
+            if key in refs:
+                values = {k: v for k, v in row.items() if k not in ("created_at", "creator_id")}
+                done = session.execute(update(Task).where(Task.id == refs[key][0]).values(**values))
+                summary.updated["tasks"] += done.rowcount  # type: ignore[attr-defined]
+        if new:
+            created = session.execute(insert(Task).returning(Task.id, sort_by_parameter_order=True),
+                                      [row for _, row in new]).scalars().all()
+            self._add_refs(session, "task", [(key, tid, None) for (key, _), tid in zip(new, created, strict=True)])
+            session.execute(insert(Event), [
+                {"event_type": "task_created", "story_id": row["story_id"], "author_id": row["creator_id"],
+                 "event_info": json.dumps({"story_id": row["story_id"], "task_id": tid, "task_title": row["title"]}),
+                 "created_at": row["created_at"]} for (_, row), tid in zip(new, created, strict=True)])
+            search_index.put_many(session, "task", [(tid, row["title"], "")
+                                                    for (_, row), tid in zip(new, created, strict=True)])
+            summary.created["tasks"] += len(created)
+
+    # ---- comments ---------------------------------------------------------------------------------
+
+    def _comments(self, session: Session, bugs: list[BugData], story_ids: dict[int, int], summary: Summary) -> None:
+        planned: list[tuple[str, int, dict[str, Any], str | None]] = []
+        for bug in bugs:
+            sid = story_ids[bug.id]
+            creator = self.user_id(bug.bug.get("owner_link")) or self.users[FALLBACK.name]
+            files: dict[str, list[str]] = {}
+            for att in bug.attachments:
+                if att.message_key:
+                    files.setdefault(att.message_key, []).append(att.title)
+            for position, message in enumerate(bug.messages):
+                key = message_key(message.get("self_link")) or f"{bug.id}/{position}"
+                if key.endswith("/0") or position == 0 and key == f"{bug.id}/{position}":
+                    continue  # messages[0] is the description (§5.6)
+                deleted = bool(message.get("date_deleted"))
+                hidden = message.get("visible") is False
+                content = "" if deleted else mapping.preformat(mapping.clean(message.get("content")))
+                if not content.strip() and not deleted:
+                    content = "\n".join(f"Attached: {name}" for name in files.get(key, [])) or "(no text)"
+                planned.append((key, sid, {
+                    "content": content, "is_active": not (deleted or hidden), "story_id": sid,
+                    "author_id": self.user_id(message.get("owner_link")) or creator,
+                    "created_at": mapping.date(message.get("date_created")) or utcnow(),
+                    "updated_at": mapping.date(message.get("date_last_edited") or message.get("date_deleted")),
+                }, message_key(message.get("parent_link"))))
+        if not planned:
+            return
+        refs = self._refs(session, "message", [key for key, _, _, _ in planned])
+        for key, _, row, _ in planned:
+            if key in refs:
+                done = session.execute(update(Comment).where(
+                    Comment.id == refs[key][0],
+                    (Comment.is_active != row["is_active"]) | (Comment.content != row["content"]))
+                    .values(content=row["content"], is_active=row["is_active"], updated_at=row["updated_at"]))
+                summary.updated["comments"] += done.rowcount  # type: ignore[attr-defined]
+        new = [(key, row, parent) for key, _, row, parent in planned if key not in refs]
+        if not new:
+            return
+        created = session.execute(insert(Comment).returning(Comment.id, sort_by_parameter_order=True),
+                                  [row for _, row, _ in new]).scalars().all()
+        ids = {key: cid for (key, _, _), cid in zip(new, created, strict=True)}
+        ids.update({k: v[0] for k, v in refs.items()})
+        replies = [{"cid": ids[key], "parent": ids[parent]} for key, _, parent in new
+                   if parent and parent in ids and ids[parent] != ids[key]]
+        for reply in replies:
+            session.execute(update(Comment).where(Comment.id == reply["cid"]).values(in_reply_to=reply["parent"]))
+        self._add_refs(session, "message", [(key, ids[key], None) for key, _, _ in new])
+        session.execute(insert(Event), [
+            {"event_type": "user_comment", "story_id": row["story_id"], "author_id": row["author_id"],
+             "comment_id": ids[key], "event_info": None, "created_at": row["created_at"]} for key, row, _ in new])
+        summary.created["comments"] += len(new)
+
+    # ---- subscriptions and access lists -----------------------------------------------------------
+
+    def _subscriptions_and_access(self, session: Session, bugs: list[BugData], story_ids: dict[int, int],
+                                  new: set[int], summary: Summary) -> None:
+        subs: list[dict[str, Any]] = []
+        users: set[tuple[int, int]] = set()
+        teams: set[tuple[int, int]] = set()
+        vmt = security.vmt_team_id(session, self.vmt_team)
+        for bug in bugs:
+            sid = story_ids[bug.id]
+            private = mapping.visibility(bug.bug)[0]
+            people = [bug.people.get(mapping.person_name(s.get("person_link")) or "") for s in bug.subscriptions]
+            for person in people:
+                if person is None:
+                    continue
+                if person.is_team:
+                    if private:
+                        tid = self._team_ids(session, [person], summary)[person.name]
+                        teams.add((sid, tid))
+                elif person.name in self.users:
+                    subs.append({"user_id": self.users[person.name], "target_type": "story", "target_id": sid,
+                                 "created_at": utcnow()})
+                    if private:
+                        users.add((sid, self.users[person.name]))
+            if private:
+                users.add((sid, self.user_id(bug.bug.get("owner_link")) or self.users[FALLBACK.name]))
+                if vmt is not None:
+                    teams.add((sid, vmt))
+                for task in bug.tasks:
+                    where = mapping.target(task)
+                    if where and where[0] in self.projects and self.projects[where[0]].security_team_id:
+                        teams.add((sid, self.projects[where[0]].security_team_id))  # type: ignore[arg-type]
+        if subs:
+            before = session.execute(select(func.count()).select_from(Subscription)).scalar_one()
+            insert_missing(session, Subscription.__table__, subs, ["user_id", "target_type", "target_id"])
+            after = session.execute(select(func.count()).select_from(Subscription)).scalar_one()
+            summary.created["subscriptions"] += after - before
+        sids = list({sid for sid, _ in users | teams})
+        if users:
+            present = set(session.execute(select(StoryUser.story_id, StoryUser.user_id).where(
+                StoryUser.story_id.in_(sids))).tuples())
+            rows = [{"story_id": s, "user_id": u} for s, u in sorted(users - present)]
+            if rows:
+                session.execute(insert(StoryUser), rows)
+        if teams:
+            present = set(session.execute(select(StoryTeam.story_id, StoryTeam.team_id).where(
+                StoryTeam.story_id.in_(sids))).tuples())
+            rows = [{"story_id": s, "team_id": t} for s, t in sorted(teams - present)]
+            if rows:
+                session.execute(insert(StoryTeam), rows)
+
+    # ---- attachments ------------------------------------------------------------------------------
+
+    def _attachments(self, session: Session, bugs: list[BugData], story_ids: dict[int, int],
+                     summary: Summary) -> None:
+        from storyline.attachments.service import add_attachment
+
+        keys = [a.key for b in bugs for a in b.attachments]
+        if not keys:
+            return
+        refs = self._refs(session, "attachment", keys)
+        comment_refs = self._refs(session, "message", [a.message_key for b in bugs for a in b.attachments
+                                                       if a.message_key])
+        for bug in bugs:
+            messages = {message_key(m.get("self_link")): m for m in bug.messages}
+            for att in bug.attachments:
+                if att.key in refs:
+                    summary.skipped["attachments"] += 1
+                    continue
+                message = messages.get(att.message_key) or {}
+                comment = comment_refs.get(att.message_key or "")
+                creator = (self.user_id(message.get("owner_link")) or self.user_id(bug.bug.get("owner_link"))
+                           or self.users[FALLBACK.name])
+                created = add_attachment(
+                    session, story_ids[bug.id], name=att.title, content_type=att.content_type, data=att.data,
+                    creator_id=creator, title=att.title + (" (patch)" if att.is_patch else ""),
+                    created_at=mapping.date(message.get("date_created")),
+                    comment_id=comment[0] if comment else None)
+                self._add_refs(session, "attachment", [(att.key, created.id, None)])
+                summary.created["attachments"] += 1
+
+    # ---- search -----------------------------------------------------------------------------------
+
+    def _index(self, session: Session, bugs: list[BugData], story_ids: dict[int, int], new: set[int]) -> None:
+        docs = []
+        for bug in bugs:
+            if bug.id not in new:
+                search_index.index_story(session, story_ids[bug.id])
+        if new:
+            fresh = [story_ids[b.id] for b in bugs if b.id in new]
+            stories = dict(session.execute(select(Story.id, Story.title).where(Story.id.in_(fresh))).tuples())
+            bodies: dict[int, list[str]] = {sid: [] for sid in fresh}
+            for sid, description in session.execute(select(Story.id, Story.description).where(Story.id.in_(fresh))):
+                bodies[sid].append(description or "")
+            tags: dict[int, list[str]] = {sid: [] for sid in fresh}
+            for sid, name in session.execute(select(StoryTag.story_id, Tag.name).join(Tag, Tag.id == StoryTag.tag_id)
+                                             .where(StoryTag.story_id.in_(fresh))):
+                tags[sid].append(name)
+            for sid in fresh:
+                bodies[sid].append(" ".join(sorted(tags[sid])))
+            for sid, content in session.execute(select(Comment.story_id, Comment.content).where(
+                    Comment.story_id.in_(fresh), Comment.is_active.is_(True)).order_by(Comment.id)):
+                bodies[sid].append(content)
+            docs = [(sid, stories[sid], "\n".join(bodies[sid])) for sid in fresh]
+        search_index.put_many(session, "story", docs)
+
+
+def _version(bug: BugData) -> str | None:
+    value = bug.bug.get("date_last_updated")
+    return str(value)[:64] if value else None
+
+
+def _describe(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text_ = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return f"{type(orig).__name__}: {text_}"
+
+
+__all__ = ["FALLBACK", "ProjectTarget", "Summary", "Writer"]
