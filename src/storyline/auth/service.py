@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -126,6 +127,27 @@ def stable_openid(issuer: str, subject: str) -> str | None:
     return value if len(value) <= 255 else None
 
 
+_UBUNTU_ONE = re.compile(r"^https?://(login\.launchpad\.net|login\.ubuntu\.com)/\+id/([A-Za-z0-9]+)/?$")
+
+
+def legacy_openid_variants(identifier: str) -> list[str]:
+    """The spellings of one legacy OpenID 2.0 identity. Ubuntu One's accounts answer under
+    login.launchpad.net (what Launchpad's pages declare, so what the importer stores) and
+    login.ubuntu.com (what StoryBoard, Gerrit and identity brokers hand on), with either scheme and
+    with or without a trailing slash; any other identifier only as written."""
+    match = _UBUNTU_ONE.match(identifier)
+    if match is None:
+        return [identifier]
+    opaque = match.group(2)
+    return [f"{scheme}://{host}/+id/{opaque}{slash}" for scheme in ("https", "http")
+            for host in ("login.launchpad.net", "login.ubuntu.com") for slash in ("", "/")]
+
+
+def has_placeholder_email(user: User) -> bool:
+    """An imported account's stand-in address (reserved `.invalid` domain), never a real one."""
+    return user.email.lower().endswith(".invalid")
+
+
 def _openid_free(session: Session, openid: str | None, user_id: int | None = None) -> bool:
     if not openid:
         return False
@@ -167,7 +189,8 @@ def do_login(session: Session, *, issuer: str, claims: dict[str, Any], legacy_cl
     user: User | None = session.get(User, identity.user_id) if identity is not None else None
     how = "identity"
     if user is None and legacy:
-        user = session.execute(select(User).where(User.openid == legacy)).scalar_one_or_none()
+        user = session.execute(select(User).where(User.openid.in_(legacy_openid_variants(legacy)))
+                               .order_by(User.id)).scalars().first()
         how = "legacy openid"
     if user is None and verified:
         user = _user_by_email(session, email)
@@ -193,7 +216,9 @@ def do_login(session: Session, *, issuer: str, claims: dict[str, Any], legacy_cl
         changed = False
         if user.full_name != name:
             user.full_name, changed = name, True
-        if verified and email != user.email:
+        if (verified or has_placeholder_email(user)) and email != user.email:
+            # An imported account (Launchpad people have no public address) takes the provider's
+            # address at its first login, once the legacy identifier has proved who this is.
             holder = _user_by_email(session, email)
             if holder is None or holder.id == user.id:
                 user.email, changed = email, True
@@ -218,4 +243,5 @@ def do_login(session: Session, *, issuer: str, claims: dict[str, Any], legacy_cl
 
 
 __all__ = ["LoginRefused", "Pending", "Started", "display_name", "do_login", "do_start_login",
-           "do_take_pending", "email_verified", "stable_openid"]
+           "do_take_pending", "email_verified", "has_placeholder_email", "legacy_openid_variants",
+           "stable_openid"]

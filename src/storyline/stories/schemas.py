@@ -71,6 +71,9 @@ class StoryOut(Resource):
     embargo_days_left: int | None
     embargo_expired: bool
     disclosure_at: str | None
+    duplicate_of: int | None = Field(None, description="The story this one duplicates (imported from "
+                                     "Launchpad: the bug number), or null (additive)")
+    cves: list[str] = Field([], description="CVE ids linked to the story, e.g. CVE-2026-1234 (additive)")
 
 
 class TaskIn(In):
@@ -109,6 +112,11 @@ class TaskOut(Resource):
     assignee_id: int | None
     link: str | None
     priority: str
+    lp_status: str | None = Field(None, description="Launchpad's status of an imported bug task (additive)")
+    lp_importance: str | None = Field(None, description="Launchpad's importance of an imported bug task "
+                                      "(additive)")
+    lp_milestone: str | None = Field(None, description="Launchpad's milestone of an imported bug task, also "
+                                     "when the task is not merged (additive)")
 
 
 class TagOut(Resource):

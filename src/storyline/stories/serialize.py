@@ -41,9 +41,14 @@ def _story_fields(s: Any, created_at: str | None, updated_at: str | None, now: d
     return {
         "title": s.title, "description": s.description, "is_bug": s.is_bug, "creator_id": s.creator_id,
         "story_type_id": s.story_type_id, "private": s.private, "security": s.security,
-        **embargo_fields(s, now),
+        **embargo_fields(s, now), **import_fields(s),
         "id": s.id, "created_at": created_at, "updated_at": updated_at,
     }
+
+
+def import_fields(s: Any) -> dict[str, Any]:
+    """Additive fields filled by the Launchpad import: the story this one duplicates and its CVE ids."""
+    return {"duplicate_of": s.duplicate_of, "cves": json.loads(s.cves) if s.cves else []}
 
 
 # Built once, the story ids bound at run time (an "expanding" IN list).
@@ -111,7 +116,7 @@ def stories_json(session: Session, viewer: Viewer, stories: Sequence[Any]) -> li
             "task_statuses": [{"key": k, "count": getattr(s, f"count_{k}")} for k in TASK_STATUSES],
             "tags": tags.get(s.id, []), "private": s.private, "security": s.security,
             **embargo_fields(s, now),
-            "users": users.get(s.id, []), "teams": teams.get(s.id, []),
+            "users": users.get(s.id, []), "teams": teams.get(s.id, []), **import_fields(s),
             "id": s.id,
             "created_at": s.created_at_v1 if rows else ts(s.created_at),
             "updated_at": s.updated_at_v1 if rows else ts(s.updated_at),
@@ -124,19 +129,21 @@ def story_json(session: Session, viewer: Viewer, story: Story) -> dict[str, Any]
 
 
 TASK_KEYS = ("title", "status", "creator_id", "story_id", "link", "project_id", "assignee_id", "branch_id",
-             "milestone_id", "priority", "id", "created_at", "updated_at")
+             "milestone_id", "priority", "lp_status", "lp_importance", "lp_milestone", "id", "created_at",
+             "updated_at")
 # The same fields as plain columns, timestamps formatted by the database: lists of many tasks are
 # built from these rows without creating ORM objects (task_rows_json).
 TASK_COLUMNS = (Task.title, Task.status, Task.creator_id, Task.story_id, Task.link, Task.project_id,
                 Task.assignee_id, Task.branch_id, Task.milestone_id, Task.priority,
+                Task.lp_status, Task.lp_importance, Task.lp_milestone,
                 Task.id, v1_ts(Task.created_at), v1_ts(Task.updated_at))
 assert len(TASK_KEYS) == len(TASK_COLUMNS)
 
 
 def task_json(t: Task) -> dict[str, Any]:
     return dict(zip(TASK_KEYS, (t.title, t.status, t.creator_id, t.story_id, t.link, t.project_id, t.assignee_id,
-                                t.branch_id, t.milestone_id, t.priority,
-                                t.id, ts(t.created_at), ts(t.updated_at)), strict=True))
+                                t.branch_id, t.milestone_id, t.priority, t.lp_status, t.lp_importance,
+                                t.lp_milestone, t.id, ts(t.created_at), ts(t.updated_at)), strict=True))
 
 
 def task_rows_json(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:

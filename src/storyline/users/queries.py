@@ -42,6 +42,7 @@ def user_json(u: User, viewer: Viewer) -> dict[str, Any]:
         "full_name": u.full_name, "openid": u.openid,
         "email": u.email if can_see_email(viewer, u.id) else None,
         "is_superuser": u.is_superuser, "last_login": ts(u.last_login), "enable_login": u.enable_login,
+        "launchpad_name": u.launchpad_name,
         "id": u.id, "created_at": ts(u.created_at), "updated_at": ts(u.updated_at),
     }
 

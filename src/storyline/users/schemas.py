@@ -39,6 +39,8 @@ class UserOut(Resource):
     is_superuser: bool
     last_login: str | None
     enable_login: bool
+    launchpad_name: str | None = Field(None, description="The Launchpad account this user was imported "
+                                       "from (its login name), or null (additive)")
 
 
 class TeamIn(In):
