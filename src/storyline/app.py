@@ -395,6 +395,7 @@ def install_web(app: FastAPI, directory: Path = WEB_DIR) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     from storyline import preview
     from storyline.api import v1
+    from storyline.oldlinks import install_old_links
 
     settings = settings or load_settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo, pool_size=settings.db_pool_size,
@@ -458,6 +459,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in preview.routers:
         app.include_router(router, prefix=preview.PREFIX)
     install_web(app)
+    install_old_links(app)  # /bugs/N, /+bug/N, /<project>/+bug/N → /story/N (where no route matched)
     app.add_middleware(V1PathMiddleware, max_body=settings.max_body_bytes,
                        max_anonymous_body=settings.max_anonymous_body_bytes,
                        max_attachment=settings.max_attachment_bytes)
