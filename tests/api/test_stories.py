@@ -6,7 +6,7 @@ V1_RAW_KEYS = {"id", "created_at", "updated_at", "title", "description", "is_bug
                "story_type_id", "private", "security"}
 # Additive fields (security handling).
 RAW_KEYS = V1_RAW_KEYS | {"information_type", "embargo_until", "embargo_days_left", "embargo_expired",
-                          "disclosure_at"}
+                          "disclosure_at"} | {"duplicate_of", "cves"}  # (the last two: Launchpad import)
 FULL_KEYS = RAW_KEYS | {"status", "task_statuses", "tags", "users", "teams"}
 
 

@@ -4,7 +4,7 @@ from storyline.db import session_scope
 from storyline.users.tokens import create_token
 
 USER_KEYS = {"id", "created_at", "updated_at", "full_name", "openid", "email", "is_superuser", "last_login",
-             "enable_login"}
+             "enable_login", "launchpad_name"}
 
 
 def new_user(api, **fields):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import configparser
+import json
 import random
 import secrets
 import time
@@ -189,7 +190,11 @@ class Client:
             raise LaunchpadError(full, f"unexpected answer {response.status_code}", response.status_code)
         try:
             return orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
+        except orjson.JSONDecodeError:
+            pass
+        try:  # lone surrogates (\ud800) are valid JSON that orjson refuses; mapping.clean replaces them
+            return json.loads(response.content.decode("utf-8", "replace"))
+        except ValueError as exc:
             raise LaunchpadError(full, "the answer is not JSON") from exc
 
     async def entries(self, link: str | None, params: Any = None) -> AsyncIterator[dict[str, Any]]:

@@ -132,9 +132,11 @@ class Writer:
         return summary
 
     def _write(self, session: Session, batch: list[BugData], summary: Summary) -> None:
-        people: dict[str, Person] = {FALLBACK.name: FALLBACK}
+        people: dict[str, Person] = {}
         for bug in batch:
             people.update(bug.people)
+        if any(mapping.person_name(b.bug.get("owner_link")) not in people for b in batch):
+            people[FALLBACK.name] = FALLBACK  # the reporter of a bug whose owner Launchpad hides
         self._ensure_people(session, people, summary)
         refs = self._refs(session, "bug", [str(b.id) for b in batch])
         new = [b for b in batch if str(b.id) not in refs]
@@ -254,7 +256,7 @@ class Writer:
         private, sec = mapping.visibility(b)
         return {
             "title": title, "description": description, "is_bug": True,
-            "creator_id": self.user_id(b.get("owner_link")) or self.users[FALLBACK.name],
+            "creator_id": self.user_id(b.get("owner_link")) or self.users.get(FALLBACK.name),
             "story_type_id": 1, "private": private, "security": sec,
             "information_type": security.information_type(private, sec),
             "duplicate_of": self._duplicate_of(b), "cves": json.dumps(bug.cves) if bug.cves else None,
@@ -298,7 +300,7 @@ class Writer:
             b = bug.bug
             title = mapping.title_and_description(b.get("title"), "")[0]
             events.append({"event_type": "story_created", "story_id": sid,
-                           "author_id": self.user_id(b.get("owner_link")) or self.users[FALLBACK.name],
+                           "author_id": self.user_id(b.get("owner_link")) or self.users.get(FALLBACK.name),
                            "event_info": json.dumps({"story_id": sid, "story_title": title}),
                            "created_at": mapping.date(b.get("date_created")) or utcnow()})
             private, sec = mapping.visibility(b)
@@ -386,7 +388,7 @@ class Writer:
         for bug in bugs:
             sid = story_ids[bug.id]
             title = mapping.title_and_description(bug.bug.get("title"), "")[0]
-            creator = self.user_id(bug.bug.get("owner_link")) or self.users[FALLBACK.name]
+            creator = self.user_id(bug.bug.get("owner_link")) or self.users.get(FALLBACK.name)
             for task in bug.tasks:
                 where = mapping.target(task)
                 if where is None or where[0] not in self.projects:
@@ -436,7 +438,7 @@ class Writer:
         planned: list[tuple[str, int, dict[str, Any], str | None]] = []
         for bug in bugs:
             sid = story_ids[bug.id]
-            creator = self.user_id(bug.bug.get("owner_link")) or self.users[FALLBACK.name]
+            creator = self.user_id(bug.bug.get("owner_link")) or self.users.get(FALLBACK.name)
             files: dict[str, list[str]] = {}
             for att in bug.attachments:
                 if att.message_key:
@@ -508,7 +510,7 @@ class Writer:
                     if private:
                         users.add((sid, self.users[person.name]))
             if private:
-                users.add((sid, self.user_id(bug.bug.get("owner_link")) or self.users[FALLBACK.name]))
+                users.add((sid, self.user_id(bug.bug.get("owner_link")) or self.users.get(FALLBACK.name)))
                 if vmt is not None:
                     teams.add((sid, vmt))
                 for task in bug.tasks:
@@ -555,7 +557,7 @@ class Writer:
                 message = messages.get(att.message_key) or {}
                 comment = comment_refs.get(att.message_key or "")
                 creator = (self.user_id(message.get("owner_link")) or self.user_id(bug.bug.get("owner_link"))
-                           or self.users[FALLBACK.name])
+                           or self.users.get(FALLBACK.name))
                 created = add_attachment(
                     session, story_ids[bug.id], name=att.title, content_type=att.content_type, data=att.data,
                     creator_id=creator, title=att.title + (" (patch)" if att.is_patch else ""),
@@ -573,7 +575,7 @@ class Writer:
                 search_index.index_story(session, story_ids[bug.id])
         if new:
             fresh = [story_ids[b.id] for b in bugs if b.id in new]
-            stories = dict(session.execute(select(Story.id, Story.title).where(Story.id.in_(fresh))).tuples())
+            stories = dict(session.execute(select(Story.id, Story.title).where(Story.id.in_(fresh))).tuples().all())
             bodies: dict[int, list[str]] = {sid: [] for sid in fresh}
             for sid, description in session.execute(select(Story.id, Story.description).where(Story.id.in_(fresh))):
                 bodies[sid].append(description or "")
