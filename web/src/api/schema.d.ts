@@ -716,6 +716,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stories/{story_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Attachments */
+        get: operations["list_attachments_v1_stories__story_id__attachments_get"];
+        put?: never;
+        /**
+         * Upload Attachment
+         * @description Upload a file (multipart/form-data: `file`, optional `title` and `comment_id`).
+         */
+        post: operations["upload_attachment_v1_stories__story_id__attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stories/{story_id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Attachment */
+        get: operations["get_attachment_v1_stories__story_id__attachments__attachment_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Attachment */
+        delete: operations["delete_attachment_v1_stories__story_id__attachments__attachment_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stories/{story_id}/attachments/{attachment_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download Attachment */
+        get: operations["download_attachment_v1_stories__story_id__attachments__attachment_id__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stories/{story_id}/comments": {
         parameters: {
             query?: never;
@@ -1496,7 +1552,8 @@ export interface paths {
         get: operations["get_token_v1_users__user_id__tokens__token_id__get"];
         /**
          * Update Token
-         * @description Only `expires_in` changes; the body must carry the `user_id` of the path (else 403).
+         * @description Only `expires_in` of a live personal token changes (at most `max_token_lifetime`); the body must
+         *     carry the `user_id` of the path (else 403).
          */
         put: operations["update_token_v1_users__user_id__tokens__token_id__put"];
         post?: never;
@@ -1679,6 +1736,35 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AttachmentOut */
+        AttachmentOut: {
+            /** Comment Id */
+            comment_id: number | null;
+            /** Content Type */
+            content_type: string;
+            /** Created At */
+            created_at: string;
+            /** Creator Id */
+            creator_id: number;
+            /** Id */
+            id: number;
+            /** Link */
+            link: string;
+            /** Name */
+            name: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+            /** Story Id */
+            story_id: number;
+            /** Title */
+            title: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** AuditOut */
         AuditOut: {
             /** Action */
@@ -1777,6 +1863,15 @@ export interface components {
             private?: boolean | null;
             /** Project Id */
             project_id?: number | null;
+            /** Title */
+            title?: string | null;
+        };
+        /** Body_upload_attachment_v1_stories__story_id__attachments_post */
+        Body_upload_attachment_v1_stories__story_id__attachments_post: {
+            /** Comment Id */
+            comment_id?: number | null;
+            /** File */
+            file: string;
             /** Title */
             title?: string | null;
         };
@@ -2432,10 +2527,21 @@ export interface components {
             created_at: string;
             /** Creator Id */
             creator_id: number;
+            /**
+             * Cves
+             * @description CVE ids linked to the story, e.g. CVE-2026-1234 (additive)
+             * @default []
+             */
+            cves: string[];
             /** Description */
             description: string | null;
             /** Disclosure At */
             disclosure_at: string | null;
+            /**
+             * Duplicate Of
+             * @description The story this one duplicates (imported from Launchpad: the bug number), or null (additive)
+             */
+            duplicate_of?: number | null;
             /** Embargo Days Left */
             embargo_days_left: number | null;
             /** Embargo Expired */
@@ -2665,6 +2771,21 @@ export interface components {
             id: number;
             /** Link */
             link: string | null;
+            /**
+             * Lp Importance
+             * @description Launchpad's importance of an imported bug task (additive)
+             */
+            lp_importance?: string | null;
+            /**
+             * Lp Milestone
+             * @description Launchpad's milestone of an imported bug task, also when the task is not merged (additive)
+             */
+            lp_milestone?: string | null;
+            /**
+             * Lp Status
+             * @description Launchpad's status of an imported bug task (additive)
+             */
+            lp_status?: string | null;
             /** Milestone Id */
             milestone_id: number | null;
             /** Priority */
@@ -2824,6 +2945,11 @@ export interface components {
             is_superuser: boolean;
             /** Last Login */
             last_login: string | null;
+            /**
+             * Launchpad Name
+             * @description The Launchpad account this user was imported from (its login name), or null (additive)
+             */
+            launchpad_name?: string | null;
             /** Openid */
             openid: string | null;
             /** Updated At */
@@ -4335,7 +4461,7 @@ export interface operations {
                 story_id?: number | null;
                 worklist_id?: number | null;
                 board_id?: number | null;
-                /** @description Any of: story_created, story_details_changed, user_comment, tags_added, tags_deleted, task_created, task_details_changed, task_status_changed, task_priority_changed, task_assignee_changed, task_deleted, worklist_created, worklist_details_changed, worklist_permission_created, worklist_permissions_changed, worklist_filters_changed, worklist_contents_changed, board_created, board_details_changed, board_permission_created, board_permissions_changed, board_lanes_changed, story_disclosed */
+                /** @description Any of: story_created, story_details_changed, user_comment, tags_added, tags_deleted, task_created, task_details_changed, task_status_changed, task_priority_changed, task_assignee_changed, task_deleted, worklist_created, worklist_details_changed, worklist_permission_created, worklist_permissions_changed, worklist_filters_changed, worklist_contents_changed, board_created, board_details_changed, board_permission_created, board_permissions_changed, board_lanes_changed, story_disclosed, attachment_added, attachment_removed */
                 event_type?: string[] | null;
                 /** @description Maximum rows; omitted = every row */
                 limit?: number | null;
@@ -5566,6 +5692,215 @@ export interface operations {
             };
         };
     };
+    list_attachments_v1_stories__story_id__attachments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                story_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    upload_attachment_v1_stories__story_id__attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                story_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_attachment_v1_stories__story_id__attachments_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description The file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_attachment_v1_stories__story_id__attachments__attachment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                story_id: number;
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_attachment_v1_stories__story_id__attachments__attachment_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                story_id: number;
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    download_attachment_v1_stories__story_id__attachments__attachment_id__download_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                story_id: number;
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
     list_comments_v1_stories__story_id__comments_get: {
         parameters: {
             query?: {
@@ -5818,7 +6153,7 @@ export interface operations {
     list_story_events_v1_stories__story_id__events_get: {
         parameters: {
             query?: {
-                /** @description Any of: story_created, story_details_changed, user_comment, tags_added, tags_deleted, task_created, task_details_changed, task_status_changed, task_priority_changed, task_assignee_changed, task_deleted, worklist_created, worklist_details_changed, worklist_permission_created, worklist_permissions_changed, worklist_filters_changed, worklist_contents_changed, board_created, board_details_changed, board_permission_created, board_permissions_changed, board_lanes_changed, story_disclosed */
+                /** @description Any of: story_created, story_details_changed, user_comment, tags_added, tags_deleted, task_created, task_details_changed, task_status_changed, task_priority_changed, task_assignee_changed, task_deleted, worklist_created, worklist_details_changed, worklist_permission_created, worklist_permissions_changed, worklist_filters_changed, worklist_contents_changed, board_created, board_details_changed, board_permission_created, board_permissions_changed, board_lanes_changed, story_disclosed, attachment_added, attachment_removed */
                 event_type?: string[] | null;
                 /** @description Maximum rows; omitted = every row */
                 limit?: number | null;

@@ -16,3 +16,4 @@ export type Branch = S["BranchOut"];
 export type Milestone = S["MilestoneOut"];
 export type ProjectGroup = S["ProjectGroupOut"];
 export type Team = S["TeamOut"];
+export type Attachment = S["AttachmentOut"];

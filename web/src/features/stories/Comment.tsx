@@ -6,6 +6,8 @@ import { errorFor, FieldError } from "../../components/FieldError";
 import { Markdown } from "../../components/Markdown";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
+import { CommentAttachments, useAttachmentsChanged } from "../attachments/Attachments";
+import { uploadAttachment } from "../attachments/api";
 
 /** A comment in the timeline: what it answers, its text, and for a logged-in reader reply, edit
  * (own comments) and the earlier versions of an edited comment. */
@@ -44,6 +46,7 @@ export function CommentBody({
       ) : (
         <Markdown source={comment.content} />
       )}
+      {comment.is_active && <CommentAttachments storyId={storyId} commentId={comment.id} />}
       <div className="comment-actions">
         {edited && (
           <button
@@ -146,16 +149,29 @@ function CommentHistory({ storyId, commentId }: { storyId: number; commentId: nu
 /** A new comment, or a reply to one (`replyTo`); the text stays when the server refuses it. */
 export function CommentForm({ storyId, replyTo, onDone }: { storyId: number; replyTo?: number; onDone?: () => void }) {
   const [content, setContent] = useState("");
+  // A file sent with the comment: uploaded once the comment exists, as one of its attachments.
+  const [file, setFile] = useState<File | null>(null);
+  const [fileKey, setFileKey] = useState(0);
   const queryClient = useQueryClient();
+  const attachmentsChanged = useAttachmentsChanged(storyId);
   const fid = replyTo === undefined ? "comment" : `reply-${replyTo}`;
   const post = useMutation({
-    mutationFn: () =>
-      api<TimelineEvent>("POST", `/stories/${storyId}/comments`, undefined, { content, in_reply_to: replyTo ?? null }),
-    onSuccess: () => {
+    mutationFn: async () => {
+      const event = await api<TimelineEvent>("POST", `/stories/${storyId}/comments`, undefined, {
+        content,
+        in_reply_to: replyTo ?? null,
+      });
       setContent("");
-      void queryClient.invalidateQueries({ queryKey: ["story-events", storyId] });
-      onDone?.();
+      if (file && event.comment_id !== null && event.comment_id !== undefined) {
+        await uploadAttachment(storyId, file, { commentId: event.comment_id });
+        setFile(null);
+        setFileKey((k) => k + 1);
+        attachmentsChanged();
+      }
+      return event;
     },
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: ["story-events", storyId] }),
+    onSuccess: () => onDone?.(),
   });
   return (
     <form
@@ -177,6 +193,10 @@ export function CommentForm({ storyId, replyTo, onDone }: { storyId: number; rep
         onChange={(e) => setContent(e.target.value)}
         aria-describedby={post.error ? `${fid}-err` : undefined}
       />
+      <label className="comment-file">
+        Attach a file{" "}
+        <input key={fileKey} type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+      </label>
       <FieldError id={`${fid}-err`} message={errorFor(post.error, "content") ?? errorFor(post.error, "*", ["content"])} />
       <button type="submit" disabled={post.isPending || !content.trim()}>
         {replyTo === undefined ? "Comment" : "Post reply"}

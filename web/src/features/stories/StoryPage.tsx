@@ -10,6 +10,7 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { SecurityPanel } from "../security/SecurityPanel";
+import { Attachments } from "../attachments/Attachments";
 import { STATUS_LABELS } from "../../lib/status";
 import { StoryPriorities } from "../planning/PrioritiesPage";
 import { AddTasks } from "./AddTasks";
@@ -49,6 +50,7 @@ export function StoryPage() {
         {tasks.data && <TaskList tasks={tasks.data} canEdit={loggedIn} />}
         {loggedIn && <AddTasks storyId={storyId} />}
       </section>
+      {story.data && <Attachments storyId={storyId} canUpload={loggedIn} />}
       <StoryPriorities storyId={storyId} />
       <Timeline storyId={storyId} canComment={loggedIn} />
     </article>

@@ -13,4 +13,12 @@ describe("describeEvent", () => {
     expect(describeEvent({ event_type: "task_created", event_info: "{oops" })).toBe("added a task");
     expect(describeEvent({ event_type: "something_new", event_info: null })).toBe("something new");
   });
+  it("names the file of attachment events", () => {
+    const info = JSON.stringify({ attachment_id: 3, name: "fix.patch", size: 10 });
+    expect(describeEvent({ event_type: "attachment_added", event_info: info })).toBe("attached “fix.patch”");
+    expect(describeEvent({ event_type: "attachment_removed", event_info: info })).toBe(
+      "removed the attachment “fix.patch”",
+    );
+    expect(describeEvent({ event_type: "attachment_added", event_info: null })).toBe("attached a file");
+  });
 });

@@ -43,6 +43,10 @@ export function describeEvent(event: Pick<TimelineEvent, "event_type" | "event_i
       )})`;
     case "task_deleted":
       return `deleted ${task}`;
+    case "attachment_added":
+      return `attached ${info.name ? `“${String(info.name)}”` : "a file"}`;
+    case "attachment_removed":
+      return `removed the attachment ${info.name ? `“${String(info.name)}”` : ""}`.trim();
     default:
       return event.event_type.replace(/_/g, " ");
   }
