@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     cors_max_age: int = 3600
     # Safety cap on v1 lists; 0 keeps StoryBoard's "no limit means every row".
     max_page_size: int = 0
+    # What one read of worklists and boards may cost: the items an automatic list computes, the
+    # cards one board read resolves across its lanes (answers cut there say `X-Truncated: true`),
+    # and the lanes a board may have.
+    max_automatic_items: int = Field(default=1000, ge=1)
+    max_board_cards: int = Field(default=5000, ge=1)
+    max_board_lanes: int = Field(default=50, ge=1, le=200)
     enable_editable_comments: bool = True
     enable_notifications: bool = True
     # Attachments (files on stories, stored in the database): uploads allowed, and the largest file

@@ -22,6 +22,8 @@ class StorylineError(Exception):
             "faultstring": self.message,
             "debuginfo": None,
             "error_code": self.code,
+            # The OpenAPI document's error schema requires `message` (StoryBoard's validation shape).
+            "message": self.message,
         }
         if self.field:
             body["field"] = self.field

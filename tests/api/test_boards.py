@@ -359,3 +359,44 @@ def test_stale_work_sweep(client, api, user, other, admin, app):
         api.ok("PUT", f"/preview/projects/{project['id']}/stale_rule", json={"days": 7, "enabled": False})
     assert client.get(f"{base}/stale_rule").json()["enabled"] is False
     assert client.get("/preview/projects/2000000000/stale_report").status_code == 404
+
+
+def test_one_board_read_has_a_bounded_cost(client, api, user, app, monkeypatch):
+    """Finding 4: automatic lanes and resolved cards are capped per read (settings), and say so."""
+    tag = uniq("capped")
+    stories = [api.story(user, tags=[tag])["id"] for _ in range(5)]
+    auto = [worklist(api, user, automatic=True, filters=[{"type": "Story", "filter_criteria": [
+        {"field": "Tags", "value": tag, "title": tag}]}]) for _ in range(2)]
+    manual = worklist(api, user)
+    for sid in stories[:3]:
+        card(api, user, manual["id"], sid)
+    b = board(api, user, [auto[0]["id"], auto[1]["id"], manual["id"]])
+    settings = app.state.settings
+
+    def lanes(headers_expected):
+        r = client.get(f"/v1/boards/{b['id']}", headers=user.headers)
+        assert r.status_code == 200
+        assert r.headers.get("X-Truncated") == headers_expected
+        return [[i["item_id"] for i in lane["worklist"]["items"]] for lane in r.json()["lanes"]]
+
+    assert lanes(None) == [stories, stories, stories[:3]]
+    monkeypatch.setattr(settings, "max_automatic_items", 4)
+    assert lanes("true") == [stories[:4], stories[:4], stories[:3]]
+    r = client.get(f"/v1/worklists/{auto[0]['id']}/items", headers=user.headers)
+    assert [i["item_id"] for i in r.json()] == stories[:4] and r.headers["X-Truncated"] == "true"
+    monkeypatch.setattr(settings, "max_board_cards", 6)
+    assert lanes("true") == [stories[:4], stories[:2], []]
+    monkeypatch.setattr(settings, "max_board_cards", 8)
+    monkeypatch.setattr(settings, "max_automatic_items", 5)
+    assert lanes("true") == [stories, stories[:3], []]
+    monkeypatch.setattr(settings, "max_board_cards", 13)
+    assert lanes(None) == [stories, stories, stories[:3]]
+    # Lanes per board: the write that would pass the limit is refused and changes nothing.
+    monkeypatch.setattr(settings, "max_board_lanes", 3)
+    extra = worklist(api, user)
+    r = client.put(f"/v1/boards/{b['id']}", json={"lanes": [{"list_id": extra["id"]}]}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "lanes" and "3" in r.json()["message"]
+    assert len(client.get(f"/v1/boards/{b['id']}", headers=user.headers).json()["lanes"]) == 3
+    r = client.post("/v1/boards", json={"title": "Wide", "lanes": [{"list_id": worklist(api, user)["id"]}
+                                                                    for _ in range(4)]}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["field"] == "lanes"

@@ -139,6 +139,10 @@ def due_dates_select(viewer: Viewer, *, name: str | None = None, date: dt.dateti
     return stmt
 
 
+def lane_count(session: Session, board_id: int) -> int:
+    return int(session.execute(select(func.count()).where(BoardLane.board_id == board_id)).scalar_one())
+
+
 def active_items(session: Session, viewer: Viewer, list_ids: list[int]) -> dict[int, list[WorklistItem]]:
     """The non-archived cards the viewer may see, per list, in position order (one query)."""
     out: dict[int, list[WorklistItem]] = defaultdict(list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, false, func, or_, select
@@ -116,20 +117,61 @@ def resolve_items(session: Session, viewer: Viewer, items: list[dict[str, Any]])
         i["resolved_due_date"] = dues.get(i["display_due_date"]) if i["display_due_date"] else None
 
 
+@dataclass
+class Budget:
+    """What one read may resolve: items per automatic list and cards in all (0: no limit).
+
+    `truncated` tells whether anything was left out (the answer then says `X-Truncated: true`)."""
+
+    automatic: int = 0
+    cards: int = 0
+    truncated: bool = False
+
+    def cap(self, automatic: bool) -> int:
+        """How many items the next list may bring, plus one to notice a cut (0: no limit)."""
+        caps = [c for c in (self.automatic if automatic else 0, self.cards) if c > 0]
+        return min(caps) + 1 if caps else 0
+
+    def take(self, items: list[dict[str, Any]], automatic: bool) -> list[dict[str, Any]]:
+        cap = self.cap(automatic)
+        if cap and len(items) >= cap:
+            items = items[:cap - 1]
+            self.truncated = True
+        if self.cards:
+            self.cards = max(self.cards - len(items), 0) or -1  # -1: spent (0 would mean unlimited)
+        return items
+
+    @classmethod
+    def of_settings(cls, settings: Any, *, board: bool = False) -> Budget:
+        """The most one worklist (or, with `board`, one board) read may compute and resolve."""
+        return cls(automatic=settings.max_automatic_items, cards=settings.max_board_cards if board else 0)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-Truncated": "true"} if self.truncated else {}
+
+
 def list_items(session: Session, viewer: Viewer, worklist: Worklist, filters: list[WorklistFilter],
-               criteria: dict[int, list[FilterCriterion]], cap: int = 0,
+               criteria: dict[int, list[FilterCriterion]], budget: Budget,
                manual: list[WorklistItem] | None = None) -> list[dict[str, Any]]:
-    """The items of one list as the viewer may see them (automatic lists are computed now)."""
+    """The items of one list as the viewer may see them (automatic lists are computed now), within
+    the read's budget."""
+    if budget.cards < 0:  # spent: nothing more is resolved, but say whether something was left out
+        left = (queries.automatic_items(session, viewer, filters, criteria, 1) if worklist.automatic
+                else manual if manual is not None
+                else queries.active_items(session, viewer, [worklist.id]).get(worklist.id, []))
+        budget.truncated = budget.truncated or bool(left)
+        return []
     if worklist.automatic:
-        return [_automatic_json(worklist.id, o)
-                for o in queries.automatic_items(session, viewer, filters, criteria, cap)]
+        found = queries.automatic_items(session, viewer, filters, criteria, budget.cap(True))
+        return budget.take([_automatic_json(worklist.id, o) for o in found], True)
     if manual is None:
         manual = queries.active_items(session, viewer, [worklist.id]).get(worklist.id, [])
-    return [item_json(i, n) for n, i in enumerate(manual)]
+    return budget.take([item_json(i, n) for n, i in enumerate(manual)], False)
 
 
 def worklists_json(session: Session, viewer: Viewer, worklists: Sequence[Worklist], *, resolve: bool,
-                   cap: int = 0) -> list[dict[str, Any]]:
+                   budget: Budget | None = None) -> list[dict[str, Any]]:
     """Worklists with filters and members; items resolved (and automatic ones computed) if `resolve`."""
     if not worklists:
         return []
@@ -143,7 +185,8 @@ def worklists_json(session: Session, viewer: Viewer, worklists: Sequence[Worklis
         if w.automatic and not resolve:
             items: list[dict[str, Any]] = []
         else:
-            items = list_items(session, viewer, w, filters.get(w.id, []), criteria, cap, manual.get(w.id, []))
+            items = list_items(session, viewer, w, filters.get(w.id, []), criteria, budget or Budget(),
+                               manual.get(w.id, []))
         all_items.extend(items)
         out.append({
             "title": w.title, "creator_id": w.creator_id, "project_id": w.project_id, "private": w.private,
@@ -158,7 +201,7 @@ def worklists_json(session: Session, viewer: Viewer, worklists: Sequence[Worklis
 
 
 def boards_json(session: Session, viewer: Viewer, boards: Sequence[Board], *, resolve: bool,
-                cap: int = 0) -> list[dict[str, Any]]:
+                budget: Budget | None = None) -> list[dict[str, Any]]:
     """Boards with lanes (each with its worklist), due dates and members."""
     if not boards:
         return []
@@ -170,7 +213,7 @@ def boards_json(session: Session, viewer: Viewer, boards: Sequence[Board], *, re
     ).tuples():
         lanes[lane.board_id].append((lane, wl))
     lists = {d["id"]: d for d in worklists_json(
-        session, viewer, [wl for rows in lanes.values() for _, wl in rows], resolve=resolve, cap=cap)}
+        session, viewer, [wl for rows in lanes.values() for _, wl in rows], resolve=resolve, budget=budget)}
     dues_of: dict[int, list[int]] = defaultdict(list)
     for due_id, board_id in session.execute(select(DueDateBoard.due_date_id, DueDateBoard.board_id)
                                             .where(DueDateBoard.board_id.in_(ids))):

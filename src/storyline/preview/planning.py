@@ -86,8 +86,9 @@ def save_search(request: Request, body: SavedSearchIn, session: Session = Sessio
     """Preview: save a story or task search as an automatic worklist (a v1 worklist; usable as a lane)."""
     require_user(viewer)
     wl = dashboards.do_create_search_worklist(session, viewer, body.model_dump())
-    cap = int(request.app.state.settings.max_page_size)
-    return json_response(serialize.worklists_json(session, viewer, [wl], resolve=True, cap=cap)[0])
+    budget = serialize.Budget.of_settings(request.app.state.settings)
+    return json_response(serialize.worklists_json(session, viewer, [wl], resolve=True, budget=budget)[0],
+                         budget.headers)
 
 
 @router.post("/review_dashboards", responses={200: {"model": BoardOut}})
@@ -96,13 +97,14 @@ def create_review_dashboard(request: Request, body: DashboardIn, session: Sessio
     """Preview: a board for a project, group or team: needs review, in progress without activity, recently merged."""
     require_user(viewer)
     board = dashboards.do_create_review_dashboard(session, viewer, body.model_dump())
-    cap = int(request.app.state.settings.max_page_size)
-    return json_response(serialize.boards_json(session, viewer, [board], resolve=True, cap=cap)[0])
+    budget = serialize.Budget.of_settings(request.app.state.settings, board=True)
+    return json_response(serialize.boards_json(session, viewer, [board], resolve=True, budget=budget)[0],
+                         budget.headers)
 
 
 def _priority_lists(request: Request, session: Session, viewer: Viewer, rows: list) -> list:  # type: ignore[type-arg]
-    cap = int(request.app.state.settings.max_page_size)
-    lists = serialize.worklists_json(session, viewer, [w for w, _ in rows], resolve=True, cap=cap)
+    budget = serialize.Budget.of_settings(request.app.state.settings, board=True)
+    lists = serialize.worklists_json(session, viewer, [w for w, _ in rows], resolve=True, budget=budget)
     return [{**d, "priority": priorities.priority_json(p)} for d, (_, p) in zip(lists, rows, strict=True)]
 
 

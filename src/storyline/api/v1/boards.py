@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from storyline.api.common import JSON, IdPath, Paging, json_response, loose_args, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
-from storyline.api.v1.worklists import PERM_ARGS
+from storyline.api.v1.worklists import PERM_ARGS, read_budget
 from storyline.authz import Viewer, require_user
+from storyline.errors import BadRequest
 from storyline.planning import access, board_service, queries, serialize
 from storyline.planning.models import Board
 from storyline.planning.schemas import BoardIn, BoardOut, BoardUpdate
@@ -24,8 +25,18 @@ ONE = {200: {"model": BoardOut}}
 
 
 def _one(request: Request, session: Session, viewer: Viewer, board: Board) -> JSON:
-    cap = int(request.app.state.settings.max_page_size)
-    return json_response(serialize.boards_json(session, viewer, [board], resolve=True, cap=cap)[0])
+    """The board with its lanes' cards resolved, within the read budget (max_automatic_items per
+    automatic lane, max_board_cards in all; `X-Truncated: true` when cards were left out)."""
+    budget = read_budget(request, board=True)
+    return json_response(serialize.boards_json(session, viewer, [board], resolve=True, budget=budget)[0],
+                         budget.headers)
+
+
+def _check_lanes(request: Request, session: Session, board: Board) -> None:
+    """At most max_board_lanes lanes (checked after the write; the request's transaction is undone)."""
+    limit = int(request.app.state.settings.max_board_lanes)
+    if queries.lane_count(session, board.id) > limit:
+        raise BadRequest(f"A board has at most {limit} lanes on this server", field="lanes")
 
 
 @router.get("", responses={200: {"model": list[BoardOut]}})
@@ -58,6 +69,7 @@ def create_board(request: Request, body: BoardIn, session: Session = SessionDep,
     """Each lane needs edit rights on its worklist; answers 200."""
     require_user(viewer)
     board = board_service.do_create_board(session, viewer, body.model_dump())
+    _check_lanes(request, session, board)
     return _one(request, session, viewer, board)
 
 
@@ -68,7 +80,9 @@ def update_board(request: Request, board_id: IdPath, body: BoardUpdate, session:
     require_user(viewer)
     board = access.get_board(session, viewer, board_id)
     changes = body.model_dump(include=body.model_fields_set)
-    return _one(request, session, viewer, board_service.do_update_board(session, viewer, board, changes))
+    board = board_service.do_update_board(session, viewer, board, changes)
+    _check_lanes(request, session, board)
+    return _one(request, session, viewer, board)
 
 
 @router.delete("/{board_id}", status_code=204, response_class=Response)

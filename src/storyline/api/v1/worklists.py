@@ -48,8 +48,14 @@ def _cap(request: Request) -> int:
     return int(request.app.state.settings.max_page_size)
 
 
+def read_budget(request: Request, *, board: bool = False) -> serialize.Budget:
+    return serialize.Budget.of_settings(request.app.state.settings, board=board)
+
+
 def _one(request: Request, session: Session, viewer: Viewer, wl: Worklist) -> JSON:
-    return json_response(serialize.worklists_json(session, viewer, [wl], resolve=True, cap=_cap(request))[0])
+    budget = read_budget(request)
+    return json_response(serialize.worklists_json(session, viewer, [wl], resolve=True, budget=budget)[0],
+                         budget.headers)
 
 
 @router.get("", responses={200: {"model": list[WorklistOut]}})
@@ -111,9 +117,10 @@ def list_items(request: Request, worklist_id: IdPath, session: Session = Session
     """The cards the caller may see (automatic lists: computed from the filters); X-Total counts them."""
     wl = access.get_worklist(session, viewer, worklist_id)
     filters, criteria = queries.load_filters(session, [wl.id])
-    items = serialize.list_items(session, viewer, wl, filters.get(wl.id, []), criteria, _cap(request))
+    budget = read_budget(request)
+    items = serialize.list_items(session, viewer, wl, filters.get(wl.id, []), criteria, budget)
     serialize.resolve_items(session, viewer, items)
-    return json_response(items, {"X-Total": str(len(items))})
+    return json_response(items, {"X-Total": str(len(items)), **budget.headers})
 
 
 def _item(session: Session, viewer: Viewer, card: Any) -> JSON:
