@@ -63,3 +63,27 @@ def test_a_body_with_too_many_values_is_refused_before_any_write(client, admin):
     r = client.put(f"/v1/stories/{story['id']}/tags", json=[f"t{i}" for i in range(100_000)], headers=admin.headers)
     assert r.status_code == 400 and r.json()["field"] == "body" and "10000 values" in r.json()["message"]
     assert client.get(f"/v1/stories/{story['id']}", headers=admin.headers).json()["tags"] == []
+
+
+def test_long_story_lists_are_streamed_with_the_same_rows(client, api, user, monkeypatch):
+    """Finding 4: a list without `limit` still gets every row (StoryBoard's contract), but a long one
+    is read and encoded a chunk at a time (api.common.stream_array), never held whole in memory."""
+    import storyline.api.common as common
+    import storyline.api.v1.stories as stories_api
+
+    project = api.project()
+    made = [api.story(user)["id"] for _ in range(5)]
+    hidden = api.story(user, private=True)["id"]
+    for sid in [*made, hidden]:
+        api.task(sid, project["id"], user)
+    monkeypatch.setattr(stories_api, "STREAM_ROWS", 2)
+    monkeypatch.setattr(common, "STREAM_CHUNK", 2)
+    for headers in ({}, user.headers):
+        params = {"project_id": project["id"], "sort_dir": "desc"}
+        streamed = client.get("/v1/stories", params=params, headers=headers)
+        whole = client.get("/v1/stories", params={**params, "limit": 100}, headers=headers)
+        assert streamed.status_code == whole.status_code == 200
+        assert streamed.json() == whole.json()
+        assert streamed.headers["X-Total"] == whole.headers["X-Total"]
+        ids = [s["id"] for s in streamed.json()]
+        assert ids == ([hidden] if headers else []) + made[::-1]

@@ -6,13 +6,13 @@ import datetime as dt
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import BindParameter, Select, String, and_, bindparam, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -70,6 +70,36 @@ class JSON(Response):
 
 def json_response(data: Any, headers: dict[str, str] | None = None) -> JSON:
     return JSON(data, headers=headers)
+
+
+# A list answer of more rows than this, asked for without a `limit` (StoryBoard's "every row"), is
+# streamed: its rows are read and encoded STREAM_CHUNK at a time, in short transactions of their own,
+# so a million-row answer never sits in memory as Python objects, nor holds one transaction open.
+STREAM_ROWS = 1000
+STREAM_CHUNK = 500
+
+
+def stream_array(keys: list[Any], resolve: Callable[[list[Any]], list[Any]],
+                 headers: dict[str, str] | None = None) -> StreamingResponse:
+    """A JSON array of `resolve(chunk)` for each chunk of `keys`, produced while it is sent.
+
+    `resolve` runs in a worker thread (Starlette iterates a plain generator in the threadpool) and
+    must open its own session: the request's session is closed once the endpoint returns. Rows that
+    `resolve` leaves out (e.g. a story that turned private meanwhile) are simply not in the answer."""
+
+    def body() -> Iterator[bytes]:
+        yield b"["
+        first = True
+        for start in range(0, len(keys), STREAM_CHUNK):
+            rows = resolve(keys[start:start + STREAM_CHUNK])
+            if not rows:
+                continue
+            encoded = b",".join(dumps(row) for row in rows)
+            yield encoded if first else b"," + encoded
+            first = False
+        yield b"]"
+
+    return StreamingResponse(body(), media_type="application/json", headers=headers)
 
 
 def no_content() -> Response:

@@ -30,15 +30,30 @@ LAST_USED_STEP = dt.timedelta(seconds=60)
 log = logging.getLogger("storyline")
 
 
+# A read asking for at most this many rows may run inline; so may one object by id.
+INLINE_LIMIT = 100
+# Single objects whose answer can still be long (every card of every lane): never inline.
+_LONG_OBJECTS = ("/boards/", "/worklists/")
+
+
 def _inline(request: Request) -> bool:
     """May this read request's database work run on the event loop thread?
 
-    Yes on SQLite for reads: a read transaction takes no lock and never waits, and opening, ending
-    and releasing it are in-process calls of a few microseconds, cheaper than a hop to the threadpool
-    and back. Writes (they may wait for the write lock) and PostgreSQL (every call is a network round
-    trip) go through the threadpool.
+    Yes for short reads on SQLite: a read transaction takes no lock and never waits, and opening,
+    ending and releasing it are in-process calls of a few microseconds, cheaper than a hop to the
+    threadpool and back. A short read is one object by id, or a list with `limit` at most
+    INLINE_LIMIT. A list without a limit (StoryBoard's "every row"), a board or a worklist can take
+    seconds: it runs in the threadpool, and the event loop keeps serving everyone else. Writes (they
+    may wait for the write lock) and PostgreSQL (every call is a network round trip) go through the
+    threadpool.
     """
-    return request.method in READ_METHODS and request.app.state.engine.dialect.name == "sqlite"
+    if request.method not in READ_METHODS or request.app.state.engine.dialect.name != "sqlite":
+        return False
+    limit = request.query_params.get("limit")
+    if limit is not None:
+        return limit.isdigit() and len(limit) < 4 and 0 < int(limit) <= INLINE_LIMIT
+    path = request.url.path.rstrip("/")
+    return path.rsplit("/", 1)[-1].isdigit() and not any(p in path for p in _LONG_OBJECTS)
 
 
 def _gate(request: Request) -> asyncio.Semaphore | None:

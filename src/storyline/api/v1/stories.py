@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from storyline.api.common import (
     JSON,
+    STREAM_ROWS,
     Paging,
     Prepared,
     json_response,
@@ -18,6 +20,7 @@ from storyline.api.common import (
     paginate,
     paging,
     parse_datetime,
+    stream_array,
 )
 from storyline.api.deps import PolicyDep, SessionDep, ViewerDep
 from storyline.api.routing import Router
@@ -74,8 +77,18 @@ def _list(request: Request, session: Session, viewer: Viewer, q: Prepared, p: Pa
     page = paginate(session, q, id_column=Story.id,
                     sort_columns=queries.STORY_SORT, params=p, cap=request.app.state.settings.max_page_size,
                     fetch="tuples")
-    by_id = stories_by_ids(session, viewer, [row[0] for row in page.rows])
-    return json_response([by_id[row[0]] for row in page.rows if row[0] in by_id], page.headers)
+    ids = [row[0] for row in page.rows]
+    if p.limit is None and len(ids) > STREAM_ROWS:
+        return stream_array(ids, partial(_stories_in_order, request.app.state.read_sessions, viewer), page.headers)
+    by_id = stories_by_ids(session, viewer, ids)
+    return json_response([by_id[i] for i in ids if i in by_id], page.headers)
+
+
+def _stories_in_order(sessions: sessionmaker[Session], viewer: Viewer, ids: list[int]) -> list[dict[str, Any]]:
+    """One streamed chunk of a long story list (its own short read transaction, the same rule)."""
+    with sessions() as session:
+        by_id = stories_by_ids(session, viewer, ids)
+    return [by_id[i] for i in ids if i in by_id]
 
 
 @router.get("", responses=LIST)
