@@ -536,6 +536,13 @@ def test_saved_search_as_automatic_worklist(client, api, user, other):
 def test_priority_lists(client, api, user, other):
     project = api.project()
     cycle = uniq("2026.")
+    # Finding 3: the one list of a project or team for a cycle cannot be taken by a stranger.
+    r = client.post("/preview/priority_lists", json={"project_id": project["id"], "cycle": cycle},
+                    headers=user.headers)
+    assert r.status_code == 403
+    core = api.ok("POST", "/v1/teams", json={"name": uniq("prio-core-")})
+    api.ok("PUT", f"/v1/teams/{core['id']}/users/{user.id}")
+    api.ok("PUT", f"/v1/teams/{core['id']}/projects/{project['id']}")
     r = client.post("/preview/priority_lists", json={"project_id": project["id"], "cycle": cycle},
                     headers=user.headers)
     assert r.status_code == 200, r.text
@@ -552,7 +559,9 @@ def test_priority_lists(client, api, user, other):
     # A team's list, edited by the team's members.
     team = api.ok("POST", "/v1/teams", json={"name": uniq("prio-team-")})
     api.ok("PUT", f"/v1/teams/{team['id']}/users/{other.id}")
-    tlist = api.ok("POST", "/preview/priority_lists", user, json={"team_id": team["id"], "cycle": cycle})
+    r = client.post("/preview/priority_lists", json={"team_id": team["id"], "cycle": cycle}, headers=user.headers)
+    assert r.status_code == 403
+    tlist = api.ok("POST", "/preview/priority_lists", other, json={"team_id": team["id"], "cycle": cycle})
     assert tlist["team_owners"] == [team["id"]]
     add(api, tlist["id"], second["id"], who=other, list_position=0)
     r = client.get(f"/preview/stories/{second['id']}/priority_lists", headers=other.headers)

@@ -3,22 +3,26 @@ list (a manual v1 worklist); a story shows which priority lists it is on and at 
 
 A team's list is edited by the team's members (the team owns it); a project's list by its creator and
 whoever they add, like any worklist. Positions are ranks among the cards the reader may see.
+
+Who may start one (the one list of its owner for a cycle, so a stranger must not take the slot): for a
+team, its members; for a project, the members of a team linked to the project (`/v1/teams/{id}/projects`);
+superusers for either.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, select
+from sqlalchemy import Select, and_, false, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from storyline.authz import Viewer, get_story, require_user
-from storyline.errors import Conflict, ValidationFailed
+from storyline.errors import Conflict, Forbidden, ValidationFailed
 from storyline.planning.access import item_visible, worklist_visible
 from storyline.planning.models import PriorityList, Worklist, WorklistItem
 from storyline.planning.worklist_service import do_create_worklist
 from storyline.projects.models import Project
-from storyline.users.models import Team
+from storyline.users.models import Team, TeamMember, TeamProject
 
 
 def do_create_priority_list(session: Session, viewer: Viewer, data: dict[str, Any]) -> tuple[Worklist, PriorityList]:
@@ -36,6 +40,8 @@ def do_create_priority_list(session: Session, viewer: Viewer, data: dict[str, An
         if team is None:
             raise ValidationFailed("team_id", f"Team {team_id} not found")
         owner, same = team.name, PriorityList.team_id == team_id
+    if not _may_start(session, viewer, project_id, team_id):
+        raise Forbidden(f"Only {owner}'s own people may start its priority list for {cycle}")
     taken = session.execute(select(PriorityList.worklist_id).join(Worklist, Worklist.id == PriorityList.worklist_id)
                             .where(same, PriorityList.cycle == cycle, Worklist.archived == false())).first()
     if taken is not None:
@@ -47,6 +53,15 @@ def do_create_priority_list(session: Session, viewer: Viewer, data: dict[str, An
     session.add(row)
     session.flush()
     return wl, row
+
+
+def _may_start(session: Session, viewer: Viewer, project_id: int | None, team_id: int | None) -> bool:
+    if viewer.is_superuser:
+        return True
+    teams = (select(TeamProject.team_id).where(TeamProject.project_id == project_id) if team_id is None
+             else select(literal(team_id)))
+    return session.execute(select(TeamMember.user_id).where(
+        TeamMember.user_id == viewer.user_id, TeamMember.team_id.in_(teams)).limit(1)).first() is not None
 
 
 def priority_lists_select(viewer: Viewer, *, project_id: int | None, team_id: int | None,
