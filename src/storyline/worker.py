@@ -1,4 +1,4 @@
-"""The background worker: scheduled disclosures, embargo expiry, the stale-work sweep.
+"""The background worker: scheduled disclosures, embargo expiry, the stale-work sweep, unused attachment content.
 
 `storyline worker` runs it as its own process (several API processes on PostgreSQL: run one or more
 workers; due rows are claimed with FOR UPDATE SKIP LOCKED). In the embedded mode `storyline serve`
@@ -11,6 +11,7 @@ import logging
 import threading
 from typing import Any
 
+from storyline.attachments.service import delete_unused_blobs
 from storyline.config import Settings
 from storyline.db import DATABASE_UNAVAILABLE, session_scope
 from storyline.planning.stale import sweep as sweep_stale
@@ -31,6 +32,9 @@ def run_pass(write_sessions: Any, settings: Settings) -> dict[str, int]:
         result = run_due(session, policy_of(settings))
         # Stale-work counts are reported when the sweep changed something.
         result.update({k: v for k, v in sweep_stale(session).items() if v})
+        # The content of attachments whose story was deleted (ON DELETE CASCADE took their rows).
+        if blobs := delete_unused_blobs(session):
+            result["attachment_blobs_deleted"] = blobs
     return result
 
 

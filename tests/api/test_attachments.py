@@ -239,3 +239,15 @@ def test_importers_add_attachments_with_their_original_time(client, api, user, a
     assert got["comment_id"] == ev["comment_id"]
     added = client.get(f"/v1/stories/{s['id']}/events", params={"event_type": "attachment_added"}).json()
     assert added[-1]["created_at"] == "2014-05-06T07:08:09+00:00"
+
+
+def test_a_deleted_storys_files_go_with_the_next_worker_pass(client, api, user, admin, app):
+    from storyline.worker import run_pass
+
+    s = api.story(user, title="A story to delete")
+    data = uniq("patch of a deleted story ").encode()
+    a = upload(client, user, s["id"], data=data).json()
+    assert client.delete(f"/v1/stories/{s['id']}", headers=admin.headers).status_code == 204
+    assert blob_count(app, a["sha256"]) == 1  # until the worker's pass
+    run_pass(app.state.write_sessions, app.state.settings)
+    assert blob_count(app, a["sha256"]) == 0
