@@ -251,3 +251,17 @@ def test_a_deleted_storys_files_go_with_the_next_worker_pass(client, api, user, 
     assert blob_count(app, a["sha256"]) == 1  # until the worker's pass
     run_pass(app.state.write_sessions, app.state.settings)
     assert blob_count(app, a["sha256"]) == 0
+
+
+def test_the_same_new_file_uploaded_at_once_is_stored_once(client, api, user, app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    stories = [api.story(user)["id"] for _ in range(4)]
+    data = uniq("raced bytes ").encode() * 1000
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda sid: upload(client, user, sid, name="race.bin", data=data), stories * 2))
+    assert [r.status_code for r in answers] == [200] * 8, [r.text for r in answers if r.status_code != 200]
+    assert blob_count(app, hashlib.sha256(data).hexdigest()) == 1
+    for sid in stories:
+        files = client.get(f"/v1/stories/{sid}/attachments").json()
+        assert len(files) == 2 and all(client.get(f["link"]).content == data for f in files)
