@@ -47,6 +47,7 @@ def test_upload_list_get_download_delete(client, api, user, app):
     assert a["link"] == f"http://testserver/api/v1/stories/{s['id']}/attachments/{a['id']}/download"
     listed = client.get(f"/v1/stories/{s['id']}/attachments").json()
     assert listed == [a]
+    assert client.get(f"/v1/stories/{s['id']}").json()["updated_at"] is not None
     assert client.get(f"/api/v1/stories/{s['id']}/attachments/{a['id']}").json() == a
     d = client.get(a["link"])
     assert d.status_code == 200 and d.content == data

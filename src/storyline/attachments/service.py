@@ -97,6 +97,8 @@ def add_attachment(session: Session, story_id: int, *, name: str, content_type: 
                             created_at=when)
     session.add(attachment)
     session.flush()
+    if created_at is None:  # a live upload changes the story (an import keeps the story's own time)
+        story.updated_at = when
     event = emit(session, "attachment_added", author_id=creator_id, story_id=story_id, story=story,
                  info=event_info(attachment))
     if created_at is not None:
@@ -128,6 +130,9 @@ def do_delete_attachment(session: Session, viewer: Viewer, attachment: Attachmen
     story_id, digest = attachment.story_id, attachment.sha256
     session.delete(attachment)
     session.flush()
+    story = session.get(Story, story_id)
+    if story is not None:
+        story.updated_at = utcnow()
     emit(session, "attachment_removed", author_id=uid, story_id=story_id, info=info)
     delete_unused_blobs(session, [digest])
 
