@@ -248,3 +248,26 @@ def test_joining_a_listed_team_is_recorded_in_its_private_stories_and_told(clien
     assert told[-1]["private_stories"] >= 1
     assert client.delete(f"/v1/teams/{vmt_team['id']}/users/{other.id}", headers=admin.headers).status_code == 204
     assert inbox(client, other, "team_member_removed")[-1]["team_id"] == vmt_team["id"]
+
+
+def test_superuser_recovery_is_audited_and_told(client, api, user, other, admin):
+    """Finding 3: a story hidden from everyone who should see it has an audited way back."""
+    s = api.story(user, title="Hidden by its creator")
+    api.ok("PUT", f"/v1/stories/{s['id']}", user, json={"private": True})
+    assert not see(client, admin, s["id"])
+    for who, status in ((None, 401), (other, 403), (user, 403)):
+        r = client.post(f"/preview/stories/{s['id']}/recover", headers=who.headers if who else {})
+        assert r.status_code == status, (who, r.text)
+    public = api.story(user)
+    r = client.post(f"/preview/stories/{public['id']}/recover", headers=admin.headers)
+    assert r.status_code == 400 and r.json()["field"] == "story_id"
+    assert client.post("/preview/stories/2000000001/recover", headers=admin.headers).status_code == 404
+    r = client.post(f"/preview/stories/{s['id']}/recover", headers=admin.headers)
+    assert r.status_code == 200 and r.json()["id"] == s["id"]
+    assert see(client, admin, s["id"])
+    assert ("superuser_recovery", admin.id, {"user_id": admin.id}) in audit_actions(client, user, s["id"])
+    told = inbox(client, user, "story_access_recovered")
+    assert told[-1] == {"story_id": s["id"], "user_id": admin.id}
+    # once on the list, the ordinary API fixes the rest
+    assert api.ok("PUT", f"/v1/stories/{s['id']}", admin, json={"private": False})["private"] is False
+    assert client.post(f"/preview/stories/{s['id']}/recover", headers=admin.headers).status_code == 400

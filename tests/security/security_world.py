@@ -193,6 +193,8 @@ class World:
         cards = [("story", self.public_story_id)]
         for s in self.subjects:
             cards += [("story", s.story_id), ("task", s.task_id)]
+        # A public card after the private ones: raw positions would leave a gap where they stand.
+        cards.append(("story", ok("POST", "/v1/stories", owner, json={"title": "Matrix tail card"})["id"]))
         for item_type, item_id in cards:
             card = ok("POST", f"/v1/worklists/{self.worklist_id}/items", owner,
                       json={"item_id": item_id, "item_type": item_type, "display_due_date": self.due_date_id})

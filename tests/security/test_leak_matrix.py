@@ -246,6 +246,10 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("POST", "/v1/due_dates"): "creates the caller's own due date, with no stories or tasks; " + _NOT_STORY,
     ("POST", "/preview/worklists/from_search"): "creates the caller's own automatic worklist, like POST /v1/worklists",
     ("PUT", "/preview/projects/{project_id}/stale_rule"): _SUPER,
+    ("POST", "/preview/stories/{story_id}/recover"): (
+        "superuser-only recovery of a story hidden from everyone: grants the calling superuser access by "
+        "design, recorded in the story's audit log and told to everyone on its list (refused to everyone "
+        "else; tests/api/test_security_stories.py::test_superuser_recovery_is_audited_and_told)"),
     ("POST", "/preview/priority_lists"): "creates the caller's own (empty) priority list; " + _NOT_STORY,
     ("POST", "/preview/review_dashboards"): ("creates the caller's own board of automatic lanes, computed per reader "
                                              "under the visibility rule; " + _NOT_STORY),
@@ -532,6 +536,24 @@ def check_like_missing(f: Findings, send: Sender, call: Call, r: Any, *, write: 
                 f"{c.status_code} {theirs[:160]!r} (X-Total {c.headers.get('x-total')})")
 
 
+def card_positions(data: Any) -> dict[int, list[int]]:
+    """The `list_position` of every worklist card in an answer, by list (cards nest in boards)."""
+    found: dict[int, list[int]] = {}
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            if "list_position" in x and "list_id" in x and "item_type" in x:
+                found.setdefault(x["list_id"], []).append(x["list_position"])
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(data)
+    return found
+
+
 def check_any(f: Findings, call: Call, r: Any, world: World, who_sees: Callable[[Subject], bool]) -> None:
     """Checks for every persona: no server error, counts that match the rows, tag popularity."""
     f.check(r.status_code < 500, call, "5xx", r.text[:200])
@@ -542,6 +564,9 @@ def check_any(f: Findings, call: Call, r: Any, world: World, who_sees: Callable[
             f.check(len(data) == min(1, int(total)), call, "paged", f"X-Total {total} but {len(data)} rows")
         elif "limit" not in call.kwargs.get("params", {}):
             f.check(int(total) == len(data), call, "X-Total", f"X-Total {total} but {len(data)} rows")
+    for list_id, ranks in card_positions(data).items():
+        f.check(sorted(ranks) == list(range(len(ranks))) or set(ranks) == {0}, call, "positions",
+                f"cards of list {list_id} at {sorted(ranks)}: a gap shows where an invisible card stands")
     for item in data if isinstance(data, list) else [data]:
         if isinstance(item, dict) and item.get("name") == world.shared_tag and "popularity" in item:
             expected = 1 + sum(who_sees(s) for s in world.subjects)

@@ -15,6 +15,7 @@ from storyline.api.deps import PolicyDep, SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, get_story, require_user
 from storyline.schemas import DbId, In, Out
+from storyline.security import accounts
 from storyline.security.disclosure import do_disclose
 from storyline.security.models import StoryAudit
 from storyline.security.service import SecurityPolicy
@@ -56,6 +57,16 @@ def story_audit(story_id: int, p: Paging = Depends(paging), session: Session = S
     page = paginate(session, select(StoryAudit).where(StoryAudit.story_id == story.id),
                     id_column=StoryAudit.id, sort_columns=SORT, params=p)
     return json_response([audit_json(a) for a in page.rows], page.headers)
+
+
+@router.post("/stories/{story_id}/recover", responses={200: {"model": StoryOut}},
+             summary="A superuser joins a private story's access list, audited (preview)",
+             description=PREVIEW + " For a private story nobody who should see it can: the superuser is "
+             "added to its access list, the audit log records `superuser_recovery`, and everyone on the list "
+             "gets an inbox entry `story_access_recovered`. 400 for a public story or one the caller sees.")
+def recover(story_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    story = accounts.recover_access(session, viewer, story_id)
+    return json_response(stories_json(session, viewer, [story])[0])
 
 
 @router.post("/stories/{story_id}/disclose", responses={200: {"model": StoryOut}},

@@ -18,12 +18,13 @@ from typing import Any
 from sqlalchemy import Select, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
-from storyline.authz import Viewer, story_visible
+from storyline.authz import Viewer, can_see_story, require_superuser, story_visible
 from storyline.db import utcnow
+from storyline.errors import BadRequest, NotFound
 from storyline.security.models import StoryAudit
-from storyline.stories.models import Story, StoryTeam
+from storyline.stories.models import Story, StoryTeam, StoryUser
 from storyline.subscriptions.models import SubscriptionEvent
-from storyline.users.models import AccessToken, Team
+from storyline.users.models import AccessToken, Team, TeamMember
 
 
 def _audit_each(session: Session, stories: Select[Any], actor_id: int | None, action: str, field: str,
@@ -76,3 +77,33 @@ def team_membership_changed(session: Session, actor_id: int | None, team: Team, 
     if actor_id != user_id or count:
         _tell(session, user_id, actor_id, action, {**info, "private_stories": count}, now)
     session.flush()
+
+
+def recover_access(session: Session, actor: Viewer, story_id: int) -> Story:
+    """A superuser joins the access list of a private story they cannot see: the audited way back
+    into a story hidden from everyone who should see it (by mistake or on purpose).
+
+    Recorded in the story's audit log (`superuser_recovery`) and told to everyone already on the list
+    (inbox event `story_access_recovered`). The superuser can then fix the list or make it public
+    through the ordinary API. A public story, or one the superuser already sees, is a 400."""
+    uid = require_superuser(actor)
+    story = session.get(Story, story_id)
+    if story is None:
+        raise NotFound(f"Story {story_id} not found")
+    if not story.private:
+        raise BadRequest(f"Story {story_id} is public: nothing to recover", field="story_id")
+    if can_see_story(session, actor, story_id):
+        raise BadRequest(f"You can already see story {story_id}", field="story_id")
+    now = utcnow()
+    told = set(session.execute(select(StoryUser.user_id).where(StoryUser.story_id == story_id)).scalars())
+    told |= set(session.execute(select(TeamMember.user_id).join(StoryTeam, StoryTeam.team_id == TeamMember.team_id)
+                                .where(StoryTeam.story_id == story_id)).scalars())
+    session.add(StoryUser(story_id=story_id, user_id=uid))
+    _audit_each(session, select(Story.id).where(Story.id == story_id), uid, "superuser_recovery", "users",
+                {"user_id": uid}, now)
+    for person in sorted(told):
+        session.add(SubscriptionEvent(subscriber_id=person, author_id=uid, event_type="story_access_recovered",
+                                      story_id=story_id, created_at=now, updated_at=now,
+                                      event_info=json.dumps({"story_id": story_id, "user_id": uid})))
+    session.flush()
+    return story
