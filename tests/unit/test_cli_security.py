@@ -46,6 +46,20 @@ def test_teams_security_team_and_worker(migrated):  # noqa: F811
     assert "1 disclosed" in out
     with c.app_client() as client:
         assert client.get(f"/v1/stories/{story['id']}").json()["information_type"] == "public_security"
+    # A story its creator hid from everyone: a superuser's audited way back.
+    with c.app_client() as client:
+        hidden = client.post("/v1/stories", json={"title": "Hidden", "private": True},
+                             headers=auth(member_token)).json()
+        assert client.get(f"/v1/stories/{hidden['id']}", headers=auth(token)).status_code == 404
+    refused = c.run("security", "recover", str(hidden["id"]), "--as", "core@example.org", ok=False)
+    assert refused.returncode == 1 and "not a superuser" in refused.stderr
+    assert "audited" in c.run("security", "recover", str(hidden["id"]), "--as", "sec@example.org").stdout
+    with c.app_client() as client:
+        assert client.get(f"/v1/stories/{hidden['id']}", headers=auth(token)).status_code == 200
+        audit = client.get(f"/preview/stories/{hidden['id']}/audit", headers=auth(member_token)).json()
+        assert audit[-1]["action"] == "superuser_recovery" and audit[-1]["actor_id"] == int(admin_id)
+    assert c.run("security", "recover", str(hidden["id"]), "--as", "sec@example.org", ok=False).returncode == 1
+
     out = c.run("security", "set-team", "openstack/nova", "--clear").stdout
     assert "no security team" in out
     assert "is no longer a member" in c.run("teams", "remove-member", "nova-coresec", member_id).stdout

@@ -9,7 +9,8 @@ import typer
 from storyline.cli.common import fail, find_user, settings, write_session
 
 teams_app = typer.Typer(help="Teams and their members.", no_args_is_help=True)
-security_app = typer.Typer(help="Security handling: project security teams.", no_args_is_help=True)
+security_app = typer.Typer(help="Security handling: project security teams, recovering a hidden story.",
+                           no_args_is_help=True)
 
 NAME_HELP = "Team name (3-255 characters: letters and digits separated by single _ - . /)"
 
@@ -86,6 +87,28 @@ def remove_member(
         team, user = _find_team(session, team_ref), find_user(session, user_ref)
         service.do_remove_team_member(session, team, user.id, actor_id=None)
         message = f"User {user.id} is no longer a member of team {team.name}."
+    typer.echo(message)
+
+
+@security_app.command("recover")
+def recover(
+    story_id: Annotated[int, typer.Argument(metavar="STORY", help="Story id")],
+    as_user: Annotated[str, typer.Option("--as", metavar="ID_OR_EMAIL", help="The superuser who joins its list")],
+) -> None:
+    """Put a superuser on the access list of a private story nobody who should see it can see.
+
+    Audited (`superuser_recovery` in the story's audit log) and told to everyone on the list. The
+    superuser then fixes the list, or makes the story public, through the API or the web client.
+    """
+    from storyline.authz import Viewer
+    from storyline.security.accounts import recover_access
+
+    with write_session() as session:
+        user = find_user(session, as_user)
+        if not user.is_superuser:
+            fail(f"--as: user {user.id} is not a superuser")
+        recover_access(session, Viewer(user_id=user.id, is_superuser=True), story_id)
+        message = f"User {user.id} is on the access list of story {story_id} (audited)."
     typer.echo(message)
 
 
