@@ -22,7 +22,7 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, func, select
+from sqlalchemy import DateTime, Integer, String, Text, bindparam, delete, func, insert, literal, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from storyline.db import DATABASE_UNAVAILABLE, Base, utcnow
@@ -49,35 +49,58 @@ HANDLERS: dict[str, Any] = {}
 WAKE = threading.Event()
 
 
+# The statements of a write and of a delivery, built once (Core, on the session's connection: the
+# ORM's unit of work costs several times what these statements do).
+_ENQUEUE = insert(OutboxRow.__table__).values(
+    kind=bindparam("kind"), payload=bindparam("payload"), created_at=bindparam("created_at"), attempts=0)
+_OLDEST = (select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload).where(OutboxRow.attempts < MAX_ATTEMPTS)
+           .order_by(OutboxRow.id).limit(1))
+# by "is the dialect SQLite": PostgreSQL claims the row (several processes share the work)
+_NEXT = {True: _OLDEST, False: _OLDEST.with_for_update(skip_locked=True)}
+_MORE = select(literal(1)).where(OutboxRow.id > bindparam("after"), OutboxRow.attempts < MAX_ATTEMPTS).limit(1)
+_DONE = delete(OutboxRow.__table__).where(OutboxRow.id == bindparam("row_id"))
+
+
 def enqueue(session: Session, kind: str, payload: dict[str, Any]) -> None:
-    session.add(OutboxRow(kind=kind, payload=json.dumps(payload, default=str)))
+    session.connection().execute(_ENQUEUE, {"kind": kind, "payload": json.dumps(payload, default=str),
+                                            "created_at": utcnow()})
     session.info["storyline_outbox"] = True
 
 
-def deliver(sessions: sessionmaker[Session], batch: int = 100) -> int:
-    """Deliver up to `batch` rows, oldest first, each in its own short transaction; the number done."""
+BATCH = 100
+
+
+def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
+    """Deliver up to `batch` rows, oldest first, each in its own short transaction; the number done.
+
+    Fewer than `batch` means none was left (at the time of the last one): the transaction that
+    delivers a row also looks whether another one follows, so that finding the outbox empty does
+    not cost a write transaction of its own after every delivery.
+    """
     done = 0
     while done < batch:
         session = sessions()
         try:
-            stmt = select(OutboxRow).where(OutboxRow.attempts < MAX_ATTEMPTS).order_by(OutboxRow.id).limit(1)
-            if session.get_bind().dialect.name != "sqlite":
-                stmt = stmt.with_for_update(skip_locked=True)
-            row = session.execute(stmt).scalar_one_or_none()
+            conn = session.connection()
+            row = conn.execute(_NEXT[conn.dialect.name == "sqlite"]).first()
             if row is None:
                 session.rollback()
                 break
-            row_id = row.id
+            row_id, kind, payload = row
             try:
-                HANDLERS[row.kind](session, json.loads(row.payload))
-                session.delete(row)
+                HANDLERS[kind](session, json.loads(payload))
+                conn.execute(_DONE, {"row_id": row_id})
+                more = conn.execute(_MORE, {"after": row_id}).first() is not None
                 session.commit()
             except DATABASE_UNAVAILABLE:
                 raise  # not this row's fault: it stays, without an attempt counted
             except Exception as exc:
                 session.rollback()
                 _failed(sessions, row_id, exc)
+                more = True
             done += 1
+            if not more:
+                break
         finally:
             session.close()
     return done
@@ -144,7 +167,7 @@ class OutboxThread(threading.Thread):
             WAKE.wait(self.interval)
             WAKE.clear()
             try:
-                while deliver(self.sessions):
+                while deliver(self.sessions) >= BATCH:  # fewer: the outbox was empty
                     pass
             except DATABASE_UNAVAILABLE as exc:  # an outage: health.py logs it once; retried next time
                 log.debug("outbox delivery waits for the database: %s", exc)

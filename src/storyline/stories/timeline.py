@@ -10,8 +10,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, func, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, exists, func, insert, or_, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from storyline import outbox
 from storyline.authz import story_visible_to_user_column, users_who_can_see_story
@@ -37,6 +37,10 @@ WORKLIST_EVENT_TYPES = (
 )
 EVENT_TYPES = STORY_EVENT_TYPES + WORKLIST_EVENT_TYPES + SECURITY_EVENT_TYPES + ATTACHMENT_EVENT_TYPES
 
+_INSERT_EVENT = insert(Event.__table__).values(
+    {c: bindparam(c) for c in ("event_type", "event_info", "story_id", "worklist_id", "board_id", "author_id",
+                               "comment_id", "created_at", "updated_at")}).returning(Event.id)
+
 
 def emit(
     session: Session,
@@ -56,17 +60,25 @@ def emit(
     A worklist or board event may carry `story_id` (an item whose story is private): the event is then
     visible only with that story, and it goes to the worklist's subscribers, not the story's.
     """
-    event = Event(
-        event_type=event_type,
-        event_info=json.dumps(info) if info is not None else None,
-        story_id=story_id,
-        worklist_id=worklist_id,
-        board_id=board_id,
-        author_id=author_id,
-        comment_id=comment.id if comment is not None else None,
-    )
+    if session.new:
+        session.flush()  # the rows the event refers to (a new story or comment) first
+    values = {
+        "event_type": event_type,
+        "event_info": json.dumps(info) if info is not None else None,
+        "story_id": story_id,
+        "worklist_id": worklist_id,
+        "board_id": board_id,
+        "author_id": author_id,
+        "comment_id": comment.id if comment is not None else None,
+        "created_at": utcnow(),
+        "updated_at": None,
+    }
+    # A prebuilt INSERT rather than the ORM's flush (a third of the cost); the event is then put in the
+    # session as the persistent object of that row, so a caller may still change it (an import's
+    # created_at) and the change is flushed.
+    event = Event(id=session.connection().execute(_INSERT_EVENT, values).scalar_one(), **values)
+    make_transient_to_detached(event)
     session.add(event)
-    session.flush()
     if worklist_id is not None:
         _notify_worklist(session, event, worklist_id, story_id)
     elif story_id is not None and board_id is None:
@@ -89,11 +101,10 @@ def _notify_worklist(session: Session, event: Event, worklist_id: int, story_id:
     )
 
 
-def _fan_out(with_task: bool) -> Any:
-    """INSERT ... SELECT of the inbox rows of a story event, built once with every value bound: the
-    story's followers (directly, through its projects or their groups, or the task concerned), minus
-    the author, who may see the story (the one visibility rule, for the subscriber's column). The
-    database writes a thousand rows for a thousand followers; Python does the same work for one."""
+def _followers(with_task: bool) -> Any:
+    """The subscriptions that make someone a follower of a story event: to the story, to one of its
+    projects or of their groups, or to the task concerned; not the author's own (bound parameters
+    `story_id`, `author_id`, `task_id`)."""
     story_id = bindparam("story_id")
     project_ids = select(Task.project_id).where(Task.story_id == story_id).distinct()
     group_ids = select(ProjectGroupMember.project_group_id).where(
@@ -106,11 +117,19 @@ def _fan_out(with_task: bool) -> Any:
     if with_task:
         targets.append(and_(Subscription.target_type == "task", Subscription.target_id == bindparam("task_id")))
     author = bindparam("author_id", type_=Integer)
+    return and_(or_(*targets), or_(author.is_(None), Subscription.user_id != author))
+
+
+def _fan_out(with_task: bool) -> Any:
+    """INSERT ... SELECT of the inbox rows of a story event, built once with every value bound: the
+    story's followers, who may see the story (the one visibility rule, for the subscriber's column).
+    The database writes a thousand rows for a thousand followers; Python does the same work for one."""
+    story_id = bindparam("story_id")
     recipients = (
-        select(Subscription.user_id, author, bindparam("event_type", type_=String),
+        select(Subscription.user_id, bindparam("author_id", type_=Integer), bindparam("event_type", type_=String),
                bindparam("event_info", type_=Text), story_id, bindparam("created_at", type_=DateTime))
         .join(Story, Story.id == story_id)
-        .where(or_(*targets), or_(author.is_(None), Subscription.user_id != author),
+        .where(_followers(with_task),
                Subscription.id <= bindparam("last_subscription_id", type_=Integer),
                story_visible_to_user_column(Story, Subscription.user_id))
         .group_by(Subscription.user_id)
@@ -121,12 +140,26 @@ def _fan_out(with_task: bool) -> Any:
 
 
 _FAN_OUT = {False: _fan_out(False), True: _fan_out(True)}
+# At the event: the newest subscription (the followers are those up to it) and whether the event has
+# any follower at all. Without one there is nothing to deliver and no outbox row is written.
+_AT_EVENT = {with_task: select(select(func.max(Subscription.id)).scalar_subquery(),
+                               exists().where(_followers(with_task)))
+             for with_task in (False, True)}
 
 
 def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
             comment: Comment | None, story: Story | None = None) -> None:
     """The inbox rows of the event's recipients, written after the commit (outbox kind "inbox"): the
-    write costs one row however many people follow the story."""
+    write costs one row however many people follow the story, and none when nobody follows it."""
+    # The followers at the time of the event: someone who subscribes before the delivery runs is not
+    # told about what happened before they followed.
+    session.flush()
+    keys: dict[str, Any] = {"story_id": story_id, "author_id": event.author_id}
+    if task_id is not None:
+        keys["task_id"] = task_id
+    last, followed = session.connection().execute(_AT_EVENT[task_id is not None], keys).one()
+    if not followed:
+        return
     if comment is not None:
         title = story.title if story is not None else session.execute(
             select(Story.title).where(Story.id == story_id)).scalar_one()
@@ -134,15 +167,8 @@ def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
                            "story_id": story_id, "story_title": title})
     else:
         info = event.event_info
-    # The followers at the time of the event: someone who subscribes before the delivery runs is not
-    # told about what happened before they followed.
-    session.flush()
-    last = session.execute(select(func.max(Subscription.id))).scalar() or 0
-    values: dict[str, Any] = {"story_id": story_id, "author_id": event.author_id, "event_type": event.event_type,
-                              "event_info": info, "created_at": utcnow().isoformat(),
-                              "last_subscription_id": last}
-    if task_id is not None:
-        values["task_id"] = task_id
+    values: dict[str, Any] = dict(keys, event_type=event.event_type, event_info=info,
+                                  created_at=utcnow().isoformat(), last_subscription_id=last or 0)
     outbox.enqueue(session, "inbox", values)
 
 
@@ -151,7 +177,7 @@ def _deliver_inbox(session: Session, values: dict[str, Any]) -> None:
     taken off a private story's list in between gets nothing."""
     values = dict(values, created_at=dt.datetime.fromisoformat(values["created_at"]))
     values.setdefault("last_subscription_id", 2**31 - 1)
-    session.execute(_FAN_OUT["task_id" in values], values)
+    session.connection().execute(_FAN_OUT["task_id" in values], values)
 
 
 outbox.HANDLERS["inbox"] = _deliver_inbox
