@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import ts
@@ -115,10 +115,12 @@ def group_project(session: Session, group_id: int, project_id: int) -> Project:
     return project  # type: ignore[no-any-return]
 
 
+_MASTER_BRANCH = select(Branch.id).where(Branch.project_id == bindparam("project_id"), Branch.name == "master")
+
+
 def master_branch_id(session: Session, project_id: int) -> int:
-    branch_id = session.execute(
-        select(Branch.id).where(Branch.project_id == project_id, Branch.name == "master")
-    ).scalar_one_or_none()
+    session.flush()  # a branch created in this transaction too
+    branch_id = session.connection().execute(_MASTER_BRANCH, {"project_id": project_id}).scalar_one_or_none()
     if branch_id is None:
         raise NotFound(f"Project {project_id} has no master branch")
     return branch_id

@@ -214,11 +214,16 @@ def events_select(viewer: Viewer, *, story_id: int | None = None, worklist_id: i
     return stmt
 
 
+# get_task's statements, built once per kind of viewer (anonymous, authenticated), ids bound at run time.
+_TASK = {authenticated: select(Task).join(Story, Story.id == Task.story_id)
+         .where(Task.id == bindparam("task_id"), story_visible_bound(authenticated))
+         for authenticated in (False, True)}
+
+
 def get_task(session: Session, viewer: Viewer, task_id: int) -> Task:
     """A task whose story the viewer may see; 404 otherwise."""
-    task = session.execute(
-        select(Task).join(Story, Story.id == Task.story_id).where(Task.id == task_id, story_visible(viewer))
-    ).scalar_one_or_none()
+    task = session.execute(_TASK[viewer.authenticated],
+                           {"task_id": task_id, **viewer_values(viewer)}).scalar_one_or_none()
     if task is None:
         raise NotFound(f"Task {task_id} not found")
     return task

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from storyline.authz import Viewer, require_user
 from storyline.db import insert_missing, utcnow
@@ -167,13 +169,24 @@ def do_delete_story(session: Session, story: Story) -> None:
     _drop_private_orphans(session, story, tag_ids)
 
 
-def refresh_status(session: Session, story_ids: set[int] | list[int]) -> None:
-    """Recompute the stored status and per-status task counts of the given stories."""
+# refresh_status's statements, built once and run on the session's connection (building an ORM
+# statement and its cache key, and the ORM's update of the session's objects, cost several times
+# what running them does).
+_TASK_COUNTS = select(Task.status, func.count()).where(Task.story_id == bindparam("sid")).group_by(Task.status)
+_STATUS_VALUES = {"status": bindparam("status"), **{f"count_{k}": bindparam(f"count_{k}") for k in TASK_STATUSES}}
+_SET_STATUS = update(Story.__table__).where(Story.id == bindparam("sid")).values(_STATUS_VALUES)
+_SET_STATUS_TOUCHED = update(Story.__table__).where(Story.id == bindparam("sid")).values(
+    {**_STATUS_VALUES, "updated_at": bindparam("updated_at")})
+
+
+def refresh_status(session: Session, story_ids: set[int] | list[int], now: Any = None) -> None:
+    """Recompute the stored status and per-status task counts of the given stories (and, given `now`,
+    set their updated_at to it in the same statement)."""
+    session.flush()
+    conn = session.connection()
     for sid in set(story_ids):
         counts = dict.fromkeys(TASK_STATUSES, 0)
-        for status, n in session.execute(
-            select(Task.status, func.count()).where(Task.story_id == sid).group_by(Task.status)
-        ):
+        for status, n in conn.execute(_TASK_COUNTS, {"sid": sid}):
             counts[status] = n
         if counts["todo"] or counts["inprogress"] or counts["review"]:
             status = "active"
@@ -181,10 +194,17 @@ def refresh_status(session: Session, story_ids: set[int] | list[int]) -> None:
             status = "merged"
         else:
             status = "invalid"
-        session.execute(
-            update(Story).where(Story.id == sid).values(
-                status=status, **{f"count_{k}": v for k, v in counts.items()})
-        )
+        values = {"status": status, **{f"count_{k}": v for k, v in counts.items()}}
+        if now is None:
+            conn.execute(_SET_STATUS, {"sid": sid, **values})
+        else:
+            values["updated_at"] = now
+            conn.execute(_SET_STATUS_TOUCHED, {"sid": sid, **values})
+        # A Story object of this session shows the new values, as the ORM's UPDATE would have made it.
+        story = session.identity_map.get(identity_key(Story, sid))
+        if story is not None:
+            for key, value in values.items():
+                set_committed_value(story, key, value)
 
 
 def _get_or_create_tags(session: Session, names: list[str]) -> list[Tag]:

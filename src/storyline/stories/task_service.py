@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
-from storyline.authz import Viewer, can_see_story, require_user
+from storyline.authz import Viewer, get_story, require_user
 from storyline.db import utcnow
-from storyline.errors import BadRequest
+from storyline.errors import BadRequest, NotFound
 from storyline.projects.models import Branch, Milestone, Project
 from storyline.projects.queries import master_branch_id
 from storyline.search import index as search_index
@@ -22,10 +24,17 @@ from storyline.users.models import User
 
 
 def _visible_story(session: Session, viewer: Viewer, story_id: int, field: str = "story_id") -> Story:
-    story = session.get(Story, story_id)
-    if story is None or not can_see_story(session, viewer, story_id):
-        raise BadRequest(f"Story {story_id} not found", field=field)
-    return story
+    try:
+        return get_story(session, viewer, story_id)  # one prebuilt statement: the story if visible
+    except NotFound:
+        raise BadRequest(f"Story {story_id} not found", field=field) from None
+
+
+_PROJECT_EXISTS = select(Project.id).where(Project.id == bindparam("project_id"))
+
+
+def _project_exists(session: Session, project_id: int) -> bool:
+    return session.connection().execute(_PROJECT_EXISTS, {"project_id": project_id}).first() is not None
 
 
 def _check_branch(session: Session, story: Story, project_id: int, branch_id: int) -> Branch:
@@ -54,16 +63,41 @@ def _check_assignee(session: Session, assignee_id: int | None) -> None:
         raise BadRequest(f"User {assignee_id} not found", field="assignee_id")
 
 
+# A project's updated_at tells everyone something changed on it: not for a private story's tasks.
+# Once per second at most: every task write of a project would otherwise queue on its row.
+_TOUCH_PROJECTS = (
+    update(Project.__table__)
+    .where(Project.id.in_(bindparam("project_ids", expanding=True)),
+           or_(Project.updated_at.is_(None), Project.updated_at < bindparam("now")),
+           exists().where(Story.id.in_(bindparam("story_ids", expanding=True)), Story.private.is_(False)))
+    .values(updated_at=bindparam("now"))
+)
+
+
+_TOUCH_STORIES = (update(Story.__table__).where(Story.id.in_(bindparam("story_ids", expanding=True)))
+                  .values(updated_at=bindparam("now")))
+
+
 def _touch(session: Session, story_ids: set[int], project_ids: set[int]) -> None:
+    """The stories' updated_at, status and counts, their projects' updated_at."""
     now = utcnow()
-    session.execute(update(Story).where(Story.id.in_(story_ids)).values(updated_at=now))
-    # A project's updated_at tells everyone something changed on it: not for a private story's tasks.
-    public = select(Story.id).where(Story.id.in_(story_ids), Story.private.is_(False))
-    if session.execute(public.limit(1)).first() is not None:
-        # Once per second at most: every task write of a project would otherwise queue on its row.
-        session.execute(update(Project).where(Project.id.in_(project_ids), or_(
-            Project.updated_at.is_(None), Project.updated_at < now)).values(updated_at=now))
-    refresh_status(session, story_ids)
+    session.flush()
+    conn = session.connection()
+    ids = sorted(story_ids)
+    if conn.dialect.name == "sqlite":
+        # One writer at a time: the counts read next cannot change before this transaction ends, so
+        # updated_at goes with them in one UPDATE per story.
+        refresh_status(session, ids, now=now)
+    else:
+        # The stories' rows are locked before their tasks are counted: two task writes on one story
+        # count one after the other (the second sees the first's task once it is committed).
+        conn.execute(_TOUCH_STORIES, {"story_ids": ids, "now": now})
+        refresh_status(session, ids)
+        for sid in ids:
+            story = session.identity_map.get(identity_key(Story, sid))
+            if story is not None:
+                set_committed_value(story, "updated_at", now)
+    conn.execute(_TOUCH_PROJECTS, {"project_ids": sorted(project_ids), "story_ids": ids, "now": now})
 
 
 def do_create_task(session: Session, viewer: Viewer, data: dict[str, Any]) -> Task:
@@ -76,7 +110,7 @@ def do_create_task(session: Session, viewer: Viewer, data: dict[str, Any]) -> Ta
         raise BadRequest("creator_id must be the caller", field="creator_id")
     story = _visible_story(session, viewer, data["story_id"])
     project_id = data["project_id"]
-    if session.get(Project, project_id) is None:
+    if not _project_exists(session, project_id):
         raise BadRequest(f"Project {project_id} not found", field="project_id")
     branch_id = data.get("branch_id") or master_branch_id(session, project_id)
     _check_branch(session, story, project_id, branch_id)
@@ -99,15 +133,21 @@ def do_create_task(session: Session, viewer: Viewer, data: dict[str, Any]) -> Ta
     return task
 
 
+def _own_story(session: Session, story_id: int) -> Story:
+    story = session.get(Story, story_id)
+    assert story is not None  # a task's story (the viewer may see it: the task was found through it)
+    return story
+
+
 def do_update_task(session: Session, viewer: Viewer, task: Task, changes: dict[str, Any]) -> Task:
     uid = require_user(viewer)
     old = {"title": task.title, "status": task.status, "priority": task.priority,
            "assignee_id": task.assignee_id, "story_id": task.story_id, "project_id": task.project_id}
     story_id = changes.get("story_id") or task.story_id
-    story = _visible_story(session, viewer, story_id) if story_id != task.story_id else session.get(Story, story_id)
-    assert story is not None
+    # The task's own story is loaded only when a check below needs it.
+    story = _visible_story(session, viewer, story_id) if story_id != task.story_id else None
     project_id = changes.get("project_id") or task.project_id
-    if project_id != task.project_id and session.get(Project, project_id) is None:
+    if project_id != task.project_id and not _project_exists(session, project_id):
         raise BadRequest(f"Project {project_id} not found", field="project_id")
     if changes.get("branch_id") is not None:
         branch_id = changes["branch_id"]
@@ -116,6 +156,7 @@ def do_update_task(session: Session, viewer: Viewer, task: Task, changes: dict[s
     else:
         branch_id = task.branch_id
     if branch_id != task.branch_id or story_id != task.story_id:
+        story = story or _own_story(session, story_id)
         _check_branch(session, story, project_id, branch_id)
     status = changes.get("status") or task.status
     if "milestone_id" in changes:
@@ -144,7 +185,7 @@ def do_update_task(session: Session, viewer: Viewer, task: Task, changes: dict[s
     task.updated_at = utcnow()
     session.flush()
     if project_id != old["project_id"] or story_id != old["story_id"]:
-        security.on_task_added(session, story, project_id, uid)
+        security.on_task_added(session, story or _own_story(session, story_id), project_id, uid)
     _touch(session, {old["story_id"], story_id}, {old["project_id"], project_id})
 
     base = {"story_id": story_id, "task_id": task.id, "task_title": old["title"]}
