@@ -307,8 +307,12 @@ def install_openapi(app: FastAPI) -> None:
             for operation in path_item.values():
                 responses = operation.get("responses", {})
                 if responses.pop("422", None) is not None:
-                    responses["400"] = {"description": "Validation error (names the field)",
-                                        "content": {"application/json": {"schema": VALIDATION_ERROR}}}
+                    declared = responses.get("400", {}).get("content", {}).get("application/json", {})
+                    schema = VALIDATION_ERROR if "schema" not in declared else {
+                        "anyOf": [declared["schema"], VALIDATION_ERROR]}  # e.g. OAuth's own error shape
+                    responses["400"] = {"description": responses.get("400", {}).get(
+                        "description", "Validation error (names the field)"),
+                        "content": {"application/json": {"schema": schema}}}
                 for response in responses.values():
                     schema = response.get("content", {}).get("application/json", {}).get("schema", {})
                     if "$ref" in schema:  # FastAPI adds a stray "type" beside the reference

@@ -1,4 +1,5 @@
-"""Fuzz every operation of /openapi.json with schemathesis: no request may produce a 500.
+"""Fuzz every operation of /openapi.json with schemathesis: no request may produce a 500, and every
+answer matches the response schema the document declares for its status.
 
 Runs against its own freshly migrated database (per backend), as a superuser so that write paths
 are exercised too, and as an anonymous caller.
@@ -12,6 +13,7 @@ import pytest
 import schemathesis
 from builders import make_persona
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from storyline.app import create_app
 from storyline.config import Settings
@@ -52,6 +54,13 @@ def test_no_server_errors(fuzz_env):
                 if response.status_code >= 500:
                     failures.append((case.method, case.formatted_path, case.query, case.body,
                                      response.status_code, response.text[:300]))
+                    continue
+                try:
+                    case.validate_response(response, checks=[response_schema_conformance])
+                except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - every schema failure is reported
+                    failures.append((case.method, case.formatted_path, case.query, case.body,
+                                     response.status_code, f"response schema: {str(exc)[:300]}"))
 
         run()
-    assert failures == []
+    assert not failures, "\n".join(f"{m} {path} {query} {body!r:.120} -> {status}: {text}"
+                                    for m, path, query, body, status, text in failures)

@@ -130,6 +130,8 @@ class FilterOut(Resource):
 
 
 class WorklistItemOut(Resource):
+    id: int | None = Field(description="The card's id; null for an item of an automatic list (computed at read "
+                           "time, it has no row of its own)")
     list_id: int
     item_id: int
     item_type: str
