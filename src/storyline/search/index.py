@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from storyline.api.common import Prepared
@@ -23,22 +23,25 @@ def _sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+# One document's statements per kind, built once: (delete, insert) on SQLite, (upsert,) on PostgreSQL.
+# Run on the session's connection (the ORM session's execute costs several times what they do).
+_PUT = {kind: {
+    True: (text(f"DELETE FROM {kind}_fts WHERE rowid = :id"),
+           text(f"INSERT INTO {kind}_fts (rowid, title, body) VALUES (:id, :title, :body)")),
+    False: (text(f"INSERT INTO {kind}_search (id, document) VALUES (:id, "
+                 "setweight(to_tsvector('simple', :title), 'A') || to_tsvector('simple', :body)) "
+                 "ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document"),),
+} for kind in KINDS}
+_REMOVE = {kind: {True: text(f"DELETE FROM {kind}_fts WHERE rowid = :id"),
+                  False: text(f"DELETE FROM {kind}_search WHERE id = :id")} for kind in KINDS}
+
+
 def _put(session: Session, kind: str, row_id: int, title: str, body: str) -> None:
-    if _sqlite(session):
-        session.execute(text(f"DELETE FROM {kind}_fts WHERE rowid = :id"), {"id": row_id})
-        session.execute(
-            text(f"INSERT INTO {kind}_fts (rowid, title, body) VALUES (:id, :title, :body)"),
-            {"id": row_id, "title": title, "body": body},
-        )
-    else:
-        session.execute(
-            text(
-                f"INSERT INTO {kind}_search (id, document) VALUES (:id, "
-                "setweight(to_tsvector('simple', :title), 'A') || to_tsvector('simple', :body)) "
-                "ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document"
-            ),
-            {"id": row_id, "title": title, "body": body},
-        )
+    conn = session.connection()
+    statements = _PUT[kind][conn.dialect.name == "sqlite"]
+    if len(statements) == 2:
+        conn.execute(statements[0], {"id": row_id})
+    conn.execute(statements[-1], {"id": row_id, "title": title, "body": body})
 
 
 def put_many(session: Session, kind: str, rows: list[tuple[int, str, str]]) -> None:
@@ -62,10 +65,9 @@ def put_many(session: Session, kind: str, rows: list[tuple[int, str, str]]) -> N
 
 
 def remove(session: Session, kind: str, row_id: int) -> None:
-    if _sqlite(session):
-        session.execute(text(f"DELETE FROM {kind}_fts WHERE rowid = :id"), {"id": row_id})
-    else:
-        session.execute(text(f"DELETE FROM {kind}_search WHERE id = :id"), {"id": row_id})
+    session.flush()
+    conn = session.connection()
+    conn.execute(_REMOVE[kind][conn.dialect.name == "sqlite"], {"id": row_id})
 
 
 def index_project(session: Session, project: Any) -> None:
@@ -84,23 +86,41 @@ def index_task(session: Session, task: Any) -> None:
     _put(session, "task", task.id, task.title, "")
 
 
+_STORY_PARTS: tuple[Any, Any, Any] | None = None
+
+
+def _story_parts() -> tuple[Any, Any, Any]:
+    """index_story's three statements, built once (on first use: the models import this module)."""
+    global _STORY_PARTS
+    if _STORY_PARTS is None:
+        from storyline.stories.models import Comment, Story, StoryTag, Tag
+
+        story_id = bindparam("story_id")
+        _STORY_PARTS = (
+            select(Story.title, Story.description).where(Story.id == story_id),
+            select(Tag.name).join(StoryTag, StoryTag.tag_id == Tag.id).where(StoryTag.story_id == story_id),
+            select(Comment.content).where(Comment.story_id == story_id, Comment.is_active.is_(True)),
+        )
+    return _STORY_PARTS
+
+
 def index_story(session: Session, story_id: int) -> None:
     """A story's document: title, then description, tag names and active comments."""
-    from storyline.stories.models import Comment, Story, StoryTag, Tag
-
     session.flush()
-    row = session.execute(select(Story.title, Story.description).where(Story.id == story_id)).first()
+    conn = session.connection()
+    story, tags, comments = _story_parts()
+    key = {"story_id": story_id}
+    row = conn.execute(story, key).first()
     if row is None:
         remove(session, "story", story_id)
         return
-    tags = session.execute(
-        select(Tag.name).join(StoryTag, StoryTag.tag_id == Tag.id).where(StoryTag.story_id == story_id)
-    ).scalars()
-    comments = session.execute(
-        select(Comment.content).where(Comment.story_id == story_id, Comment.is_active.is_(True))
-    ).scalars()
-    body = "\n".join([row.description or "", " ".join(tags), *comments])
+    body = "\n".join([row.description or "", " ".join(conn.execute(tags, key).scalars()),
+                      *conn.execute(comments, key).scalars()])
     _put(session, "story", story_id, row.title, body)
+
+
+_STORY_DOCUMENT = text("SELECT title, body FROM story_fts WHERE rowid = :id")
+_APPEND_TO_STORY = text("UPDATE story_search SET document = document || to_tsvector('simple', :body) WHERE id = :id")
 
 
 def append_to_story(session: Session, story_id: int, text_: str) -> None:
@@ -108,16 +128,15 @@ def append_to_story(session: Session, story_id: int, text_: str) -> None:
     (the cost of a comment does not grow with the story's history). Same document as index_story
     builds: the comments in order after the description and tags."""
     session.flush()
-    if _sqlite(session):
-        row = session.execute(text("SELECT title, body FROM story_fts WHERE rowid = :id"), {"id": story_id}).first()
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        row = conn.execute(_STORY_DOCUMENT, {"id": story_id}).first()
         if row is None:
             index_story(session, story_id)
             return
         _put(session, "story", story_id, row.title, f"{row.body}\n{text_}")
     else:
-        done = session.execute(text(
-            "UPDATE story_search SET document = document || to_tsvector('simple', :body) WHERE id = :id"),
-            {"id": story_id, "body": text_})
+        done = conn.execute(_APPEND_TO_STORY, {"id": story_id, "body": text_})
         if not done.rowcount:  # type: ignore[attr-defined]
             index_story(session, story_id)
 

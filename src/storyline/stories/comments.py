@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storyline.authz import Viewer, require_user
 from storyline.db import utcnow
@@ -23,6 +24,12 @@ def get_comment(session: Session, story: Story, comment_id: int) -> Comment:
     return comment
 
 
+_INSERT_COMMENT = insert(Comment.__table__).values(
+    {c: bindparam(c) for c in ("content", "is_active", "in_reply_to", "story_id", "author_id", "created_at",
+                               "updated_at")}).returning(Comment.id)
+_TOUCH_STORY = update(Story.__table__).where(Story.id == bindparam("story_id")).values(updated_at=bindparam("now"))
+
+
 def do_post_comment(session: Session, viewer: Viewer, story: Story, content: str,
                     in_reply_to: int | None) -> Event:
     uid = require_user(viewer)
@@ -34,11 +41,17 @@ def do_post_comment(session: Session, viewer: Viewer, story: Story, content: str
         if parent is None:
             raise BadRequest(f"Comment {in_reply_to} is not a comment of this story", field="in_reply_to")
     now = utcnow()
-    comment = Comment(content=content, in_reply_to=in_reply_to, story_id=story.id, author_id=uid,
-                      created_at=now)
-    session.add(comment)
+    # Prebuilt INSERT and UPDATE rather than the ORM's flush; the comment is then the session's
+    # persistent object of its row, and the story object shows its new updated_at.
+    values = {"content": content, "is_active": True, "in_reply_to": in_reply_to, "story_id": story.id,
+              "author_id": uid, "created_at": now, "updated_at": None}
     session.flush()
-    story.updated_at = now
+    conn = session.connection()
+    comment = Comment(id=conn.execute(_INSERT_COMMENT, values).scalar_one(), **values)
+    make_transient_to_detached(comment)
+    session.add(comment)
+    conn.execute(_TOUCH_STORY, {"story_id": story.id, "now": now})
+    set_committed_value(story, "updated_at", now)
     event = emit(session, "user_comment", author_id=uid, story_id=story.id, comment=comment, story=story)
     search_index.append_to_story(session, story.id, content)
     return event

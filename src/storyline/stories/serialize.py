@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from storyline.api.common import ts, v1_ts
 from storyline.authz import Viewer, story_visible, story_visible_bound, viewer_values
@@ -183,10 +184,15 @@ def tags_json(session: Session, viewer: Viewer, tags: Sequence[Tag]) -> list[dic
 def events_json(session: Session, events: Sequence[Event]) -> list[dict[str, Any]]:
     """Events with their comments, and assignee names added to assignee changes (bounded queries)."""
     comment_ids = [e.comment_id for e in events if e.comment_id is not None]
-    comments = {}
-    if comment_ids:
-        comments = {c.id: c for c in session.execute(
-            select(Comment).where(Comment.id.in_(comment_ids))).scalars()}
+    comments: dict[int, Any] = {}
+    for cid in comment_ids:  # already in the session (the comment a write just posted): not read again
+        comment = session.identity_map.get(identity_key(Comment, cid))
+        if comment is not None and "content" in comment.__dict__ and "is_active" in comment.__dict__:
+            comments[cid] = comment
+    missing = [cid for cid in comment_ids if cid not in comments]
+    if missing:
+        comments.update((c.id, c) for c in session.execute(
+            select(Comment).where(Comment.id.in_(missing))).scalars())
     infos: dict[int, Any] = {}
     user_ids: set[int] = set()
     for e in events:
