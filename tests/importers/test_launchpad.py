@@ -60,6 +60,7 @@ class World:
         self.url = url
         self.app = create_app(make_settings(url))
         self.client = TestClient(self.app, raise_server_exceptions=False)
+        self.client.__enter__()  # the lifespan: the database watcher (PostgreSQL) runs
         self.admin = make_persona(self.app, superuser=True)
         self.outsider = make_persona(self.app)
         self.vmt_member = make_persona(self.app)
@@ -111,7 +112,7 @@ class World:
         return r.json()
 
     def close(self) -> None:
-        self.client.close()
+        self.client.__exit__(None, None, None)
         self.app.state.engine.dispose()
 
 

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import configparser
+import http.client
 import json
 import random
-import secrets
+import ssl
+import threading
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
-import httpx
 import orjson
 
 CANONICAL_HOSTS = ("https://api.launchpad.net/", "https://api.staging.launchpad.net/",
@@ -58,7 +60,7 @@ class Credentials:
         params = {
             "oauth_consumer_key": self.consumer_key, "oauth_token": self.token,
             "oauth_signature_method": "PLAINTEXT", "oauth_signature": signature,
-            "oauth_timestamp": str(int(time.time())), "oauth_nonce": secrets.token_hex(8),
+            "oauth_timestamp": str(int(time.time())), "oauth_nonce": f"{random.getrandbits(64):016x}",
             "oauth_version": "1.0",
         }
         return 'OAuth realm="https://api.launchpad.net/", ' + ", ".join(
@@ -105,28 +107,96 @@ def default_web_root(api_root: str) -> str:
     return f"{parts.scheme}://{host}/"
 
 
+class Response:
+    """An answer: status, headers (lower-case names), body, and the URL that gave it (after redirects)."""
+
+    __slots__ = ("status_code", "headers", "content", "url")
+
+    def __init__(self, status_code: int, headers: dict[str, str], content: bytes, url: str) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+        self.url = url
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+
+class _Connections:
+    """Keep-alive HTTP/1.1 connections, one per thread and host (http.client: lean, TLS, chunked)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.local = threading.local()
+        self.context = ssl.create_default_context()
+
+    def _pool(self) -> dict[tuple[str, str], http.client.HTTPConnection]:
+        pool = getattr(self.local, "pool", None)
+        if pool is None:
+            pool = self.local.pool = {}
+        return pool
+
+    def drop(self, key: tuple[str, str]) -> None:
+        conn = self._pool().pop(key, None)
+        if conn is not None:
+            conn.close()
+
+    def fetch(self, url: str, headers: dict[str, str]) -> Response:
+        """GET `url` (following up to five redirects), blocking: runs in a thread of the client's pool."""
+        origin = urlsplit(url).netloc
+        for _ in range(6):
+            parts = urlsplit(url)
+            key = (parts.scheme, parts.netloc)
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            sent = headers if parts.netloc == origin else {k: v for k, v in headers.items() if k != "Authorization"}
+            for attempt in (1, 2):
+                pool = self._pool()
+                reused = key in pool
+                if not reused:
+                    pool[key] = (http.client.HTTPSConnection(parts.netloc, timeout=self.timeout, context=self.context)
+                                 if parts.scheme == "https" else
+                                 http.client.HTTPConnection(parts.netloc, timeout=self.timeout))
+                conn = pool[key]
+                try:
+                    conn.request("GET", target, headers=sent)
+                    answer = conn.getresponse()
+                    body = answer.read()
+                except (http.client.HTTPException, OSError):
+                    self.drop(key)
+                    if reused and attempt == 1:
+                        continue  # the server closed an idle keep-alive connection: once more, afresh
+                    raise
+                break
+            if answer.will_close:
+                self.drop(key)
+            location = answer.getheader("Location")
+            if answer.status in (301, 302, 303, 307, 308) and location:
+                url = urljoin(url, location)
+                continue
+            return Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, body, url)
+        raise http.client.HTTPException(f"too many redirects ({url})")
+
+
 class Client:
-    """An asyncio client of one Launchpad web service root."""
+    """An asyncio client of one Launchpad web service root. Requests run on a small thread pool of
+    keep-alive connections (the asyncio side schedules, retries and pages)."""
 
     def __init__(self, api_root: str, credentials: Credentials | None = None, *, concurrency: int = 16,
-                 timeout: float = 30.0, retries: int = 8, backoff: float = 0.25, web_root: str | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 timeout: float = 30.0, retries: int = 8, backoff: float = 0.25, web_root: str | None = None) -> None:
         self.api_root = normalise_root(api_root)
-        # The version segment (devel, 1.0, beta): canonical links of any host map onto our root.
-        self.version = self.api_root.rstrip("/").rsplit("/", 1)[-1]
         self.web_root = normalise_root(web_root) if web_root else default_web_root(self.api_root)
         self.credentials = credentials or Credentials()
         self.retries = retries
         self.backoff = backoff
         self.requests = 0
         self.retried = 0
-        self._client = httpx.AsyncClient(
-            timeout=timeout, follow_redirects=True, transport=transport,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            headers={"Accept": "application/json", "User-Agent": "storyline-import/1"})
+        self._connections = _Connections(timeout)
+        self._threads = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="storyline-import-http")
+        self._headers = {"Accept": "application/json", "User-Agent": "storyline-import/1"}
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     # ---- links ----------------------------------------------------------------------------------
 
@@ -152,19 +222,22 @@ class Client:
 
     # ---- requests -------------------------------------------------------------------------------
 
-    async def get(self, link: str, params: Any = None, *, accept: str = "application/json") -> httpx.Response:
+    async def get(self, link: str, params: Any = None, *, accept: str = "application/json") -> Response:
         url = self.url(link)
-        headers = {"Accept": accept}
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params, doseq=True)
+        headers = dict(self._headers, Accept=accept)
         delay = self.backoff
         attempt = 0
+        loop = asyncio.get_running_loop()
         while True:
             attempt += 1
             if not self.credentials.anonymous:
                 headers["Authorization"] = self.credentials.header()
             self.requests += 1
             try:
-                response = await self._client.get(url, params=params, headers=headers)
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                response = await loop.run_in_executor(self._threads, self._connections.fetch, url, headers)
+            except (http.client.HTTPException, OSError) as exc:
                 failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 status = None
             else:
@@ -172,15 +245,14 @@ class Client:
                     return response
                 failure, status = f"HTTP {response.status_code}", response.status_code
             if attempt > self.retries:
-                raise LaunchpadError(str(httpx.URL(url, params=params)), f"gave up after {attempt} tries: {failure}",
-                                     status)
+                raise LaunchpadError(url, f"gave up after {attempt} tries: {failure}", status)
             self.retried += 1
             await asyncio.sleep(min(delay, 30.0) * (0.5 + random.random()))
             delay *= 2
 
     async def get_json(self, link: str, params: Any = None) -> Any:
         response = await self.get(link, params)
-        full = str(response.request.url)
+        full = response.url
         if response.status_code == 404:
             raise LaunchpadError(full, "not found (or not visible with these credentials)", 404)
         if response.status_code in (401, 403):
@@ -239,7 +311,7 @@ class Client:
         """A file behind a `data_link` (Launchpad redirects to the librarian): content and type."""
         response = await self.get(link, accept="*/*")
         if response.status_code != 200:
-            raise LaunchpadError(str(response.request.url), f"unexpected answer {response.status_code}",
+            raise LaunchpadError(response.url, f"unexpected answer {response.status_code}",
                                  response.status_code)
         ctype = response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
         return response.content, ctype or "application/octet-stream"

@@ -60,6 +60,8 @@ class Result:
     requests: int = 0
     retried: int = 0
     seconds: float = 0.0
+    write_seconds: float = 0.0
+    transactions: int = 0
     interrupted: bool = False
 
     @property
@@ -260,6 +262,7 @@ def run(options: Options, factory: sessionmaker[Session], read_factory: sessionm
         asyncio.run(_import(options, writer, versions, result, err))
     except KeyboardInterrupt:
         result.interrupted = True
+    result.write_seconds, result.transactions = writer.write_seconds, writer.transactions
     return result
 
 
@@ -277,7 +280,8 @@ def report(result: Result, options: Options) -> str:
             parts.append(f"{s.skipped[kind]} skipped")
         lines.append(f"  {kind}: {', '.join(parts)}")
     lines.append(f"  requests: {result.requests} ({result.retried} retried) in {result.seconds:.1f} s, "
-                 f"{result.requests_per_second:.0f} per second")
+                 f"{result.requests_per_second:.0f} per second; writing: {result.write_seconds:.1f} s in "
+                 f"{result.transactions} transactions")
     for bug, story in s.renumbered:
         lines.append(f"  bug {bug} became story {story}: its number was taken by another story")
     if s.review:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,6 +84,8 @@ class Writer:
         self.dry_run = dry_run
         self.attachments = attachments
         self.path = path  # a link as a key (the part after the API root)
+        self.write_seconds = 0.0  # time spent in write transactions (the write lock held, on SQLite)
+        self.transactions = 0
         self._reset_caches()
 
     def _reset_caches(self) -> None:
@@ -116,6 +119,7 @@ class Writer:
 
     def _write_in_transaction(self, batch: list[BugData]) -> Summary:
         summary = Summary()
+        started = time.monotonic()
         session = self.factory()
         try:
             self._write(session, batch, summary)
@@ -129,6 +133,8 @@ class Writer:
             raise
         finally:
             session.close()
+            self.write_seconds += time.monotonic() - started
+            self.transactions += 1
         return summary
 
     def _write(self, session: Session, batch: list[BugData], summary: Summary) -> None:
