@@ -139,3 +139,21 @@ def test_list_parameters(client, api, user, other):
     assert client.get("/v1/due_dates", params={"date": "soon"}).status_code == 400
     assert client.get("/v1/due_dates", params={"sort_field": "nope"}).status_code == 400
     assert client.get("/v1/due_dates", params={"sort_dir": "up"}).status_code == 400
+
+
+def test_filtering_by_a_private_board_or_worklist_answers_like_a_missing_one(client, api, user, other):
+    """Finding 9: public due dates on a private board must not tell that the board exists."""
+    lane = api.ok("POST", "/v1/worklists", user, json={"title": uniq("Lane ")})
+    hidden_board = api.ok("POST", "/v1/boards", user, json={"title": uniq("Hidden "), "private": True,
+                                                            "lanes": [{"list_id": lane["id"]}]})
+    hidden_list = api.ok("POST", "/v1/worklists", user, json={"title": uniq("Hidden "), "private": True})
+    d = due(api, user, board_id=hidden_board["id"])
+    api.ok("PUT", f"/v1/due_dates/{d['id']}", user, json={"worklist_id": hidden_list["id"]})
+    for name, hidden in (("board_id", hidden_board["id"]), ("worklist_id", hidden_list["id"])):
+        mine = client.get("/v1/due_dates", params={name: hidden}, headers=user.headers)
+        assert [x["id"] for x in mine.json()] == [d["id"]]
+        for headers in ({}, other.headers):
+            theirs = client.get("/v1/due_dates", params={name: hidden}, headers=headers)
+            missing = client.get("/v1/due_dates", params={name: 2_000_000_001}, headers=headers)
+            assert (theirs.status_code, theirs.json(), theirs.headers["X-Total"]) == (
+                missing.status_code, missing.json(), missing.headers["X-Total"]) == (200, [], "0")
