@@ -68,7 +68,6 @@ def clean(value: Any) -> str:
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
-    text = "".join(ch for ch in text if not (unicodedata.category(ch) == "Cs"))
     return unicodedata.normalize("NFC", text)
 
 

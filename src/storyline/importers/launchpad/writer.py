@@ -197,7 +197,7 @@ class Writer:
                 rows = [{"full_name": p.display_name, "email": f"{p.name}@{INVALID_EMAIL_DOMAIN}",
                          "openid": p.openid, "launchpad_name": p.name, "is_superuser": False,
                          "enable_login": True, "created_at": now} for p in missing]
-                created = session.execute(insert(User).returning(User.id, User.launchpad_name,
+                created = session.execute(insert(User.__table__).returning(User.__table__.c.id, User.__table__.c.launchpad_name,
                                                                  sort_by_parameter_order=True), rows).all()
                 for uid, name in created:
                     self.users[name] = uid
@@ -231,7 +231,7 @@ class Writer:
                     TeamMember.team_id == self.teams[team.name], TeamMember.user_id.in_(member_ids))).scalars())
                 rows = [{"team_id": self.teams[team.name], "user_id": u} for u in sorted(set(member_ids) - present)]
                 if rows:
-                    session.execute(insert(TeamMember), rows)
+                    session.execute(insert(TeamMember.__table__), rows)
                     summary.created["team memberships"] += len(rows)
             self.members_done.add(team.name)
         return {t.name: self.teams[t.name] for t in teams}
@@ -250,7 +250,7 @@ class Writer:
     def _add_refs(self, session: Session, kind: str, rows: list[tuple[str, int, str | None]]) -> None:
         if rows:
             now = utcnow()
-            session.execute(insert(ImportRef), [
+            session.execute(insert(ImportRef.__table__), [
                 {"source": SOURCE, "kind": kind, "key": key, "local_id": local_id, "version": version,
                  "imported_at": now} for key, local_id, version in rows])
 
@@ -287,7 +287,7 @@ class Writer:
         for bug in bugs:
             values = self._story_values(bug)
             if bug.id in taken or bug.id >= 2**31:
-                sid = session.execute(insert(Story).values(**values).returning(Story.id)).scalar_one()
+                sid = session.execute(insert(Story.__table__).values(**values).returning(Story.__table__.c.id)).scalar_one()
                 summary.renumbered.append((bug.id, sid))
             else:
                 sid = bug.id
@@ -296,7 +296,7 @@ class Writer:
             if bug.bug.get("information_type") in mapping.REVIEW_TYPES:
                 summary.review.append(bug.id)
         if rows:
-            session.execute(insert(Story), rows)
+            session.execute(insert(Story.__table__), rows)
         summary.created["stories"] += len(bugs)
         self._add_refs(session, "bug", [(str(b.id), story_ids[b.id], _version(b)) for b in bugs])
         events = []
@@ -315,9 +315,9 @@ class Writer:
                                "field": "information_type", "old_value": None,
                                "new_value": json.dumps(security.information_type(private, sec)),
                                "created_at": utcnow()})
-        session.execute(insert(Event), events)
+        session.execute(insert(Event.__table__), events)
         if audits:
-            session.execute(insert(StoryAudit), audits)
+            session.execute(insert(StoryAudit.__table__), audits)
         return story_ids
 
     def _update_stories(self, session: Session, bugs: list[BugData], story_ids: dict[int, int],
@@ -360,7 +360,7 @@ class Writer:
         rows = [{"story_id": sid, "tag_id": tag_ids[n]} for sid, names in wanted.items() for n in names
                 if (sid, tag_ids[n]) not in present]
         if rows:
-            session.execute(insert(StoryTag), rows)
+            session.execute(insert(StoryTag.__table__), rows)
 
     # ---- tasks ------------------------------------------------------------------------------------
 
@@ -372,8 +372,8 @@ class Writer:
             bid = session.execute(select(Branch.id).where(Branch.project_id == key[0], Branch.name == key[1])
                                   ).scalar_one_or_none()
             if bid is None:
-                bid = session.execute(insert(Branch).values(
-                    name=key[1], project_id=key[0], autocreated=True, created_at=utcnow()).returning(Branch.id)
+                bid = session.execute(insert(Branch.__table__).values(
+                    name=key[1], project_id=key[0], autocreated=True, created_at=utcnow()).returning(Branch.__table__.c.id)
                 ).scalar_one()
             self.branches[key] = bid
         return self.branches[key]
@@ -384,8 +384,8 @@ class Writer:
             mid = session.execute(select(Milestone.id).where(Milestone.branch_id == branch_id,
                                                              Milestone.name == key[1])).scalar_one_or_none()
             if mid is None:
-                mid = session.execute(insert(Milestone).values(
-                    name=key[1], branch_id=branch_id, created_at=utcnow()).returning(Milestone.id)).scalar_one()
+                mid = session.execute(insert(Milestone.__table__).values(
+                    name=key[1], branch_id=branch_id, created_at=utcnow()).returning(Milestone.__table__.c.id)).scalar_one()
             self.milestones[key] = mid
         return self.milestones[key]
 
@@ -427,10 +427,10 @@ class Writer:
                 done = session.execute(update(Task).where(Task.id == refs[key][0]).values(**values))
                 summary.updated["tasks"] += done.rowcount  # type: ignore[attr-defined]
         if new:
-            created = session.execute(insert(Task).returning(Task.id, sort_by_parameter_order=True),
+            created = session.execute(insert(Task.__table__).returning(Task.__table__.c.id, sort_by_parameter_order=True),
                                       [row for _, row in new]).scalars().all()
             self._add_refs(session, "task", [(key, tid, None) for (key, _), tid in zip(new, created, strict=True)])
-            session.execute(insert(Event), [
+            session.execute(insert(Event.__table__), [
                 {"event_type": "task_created", "story_id": row["story_id"], "author_id": row["creator_id"],
                  "event_info": json.dumps({"story_id": row["story_id"], "task_id": tid, "task_title": row["title"]}),
                  "created_at": row["created_at"]} for (_, row), tid in zip(new, created, strict=True)])
@@ -477,7 +477,7 @@ class Writer:
         new = [(key, row, parent) for key, _, row, parent in planned if key not in refs]
         if not new:
             return
-        created = session.execute(insert(Comment).returning(Comment.id, sort_by_parameter_order=True),
+        created = session.execute(insert(Comment.__table__).returning(Comment.__table__.c.id, sort_by_parameter_order=True),
                                   [row for _, row, _ in new]).scalars().all()
         ids = {key: cid for (key, _, _), cid in zip(new, created, strict=True)}
         ids.update({k: v[0] for k, v in refs.items()})
@@ -486,7 +486,7 @@ class Writer:
         for reply in replies:
             session.execute(update(Comment).where(Comment.id == reply["cid"]).values(in_reply_to=reply["parent"]))
         self._add_refs(session, "message", [(key, ids[key], None) for key, _, _ in new])
-        session.execute(insert(Event), [
+        session.execute(insert(Event.__table__), [
             {"event_type": "user_comment", "story_id": row["story_id"], "author_id": row["author_id"],
              "comment_id": ids[key], "event_info": None, "created_at": row["created_at"]} for key, row, _ in new])
         summary.created["comments"] += len(new)
@@ -534,13 +534,13 @@ class Writer:
                 StoryUser.story_id.in_(sids))).tuples())
             rows = [{"story_id": s, "user_id": u} for s, u in sorted(users - present)]
             if rows:
-                session.execute(insert(StoryUser), rows)
+                session.execute(insert(StoryUser.__table__), rows)
         if teams:
             present = set(session.execute(select(StoryTeam.story_id, StoryTeam.team_id).where(
                 StoryTeam.story_id.in_(sids))).tuples())
             rows = [{"story_id": s, "team_id": t} for s, t in sorted(teams - present)]
             if rows:
-                session.execute(insert(StoryTeam), rows)
+                session.execute(insert(StoryTeam.__table__), rows)
 
     # ---- attachments ------------------------------------------------------------------------------
 
