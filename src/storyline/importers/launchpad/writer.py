@@ -277,7 +277,7 @@ class Writer:
     def _create_stories(self, session: Session, bugs: list[BugData], summary: Summary) -> dict[int, int]:
         ids = [b.id for b in bugs]
         taken = set(session.execute(select(Story.id).where(Story.id.in_(ids))).scalars())
-        if session.get_bind().dialect.name == "postgresql":
+        if session.get_bind().dialect.name == "postgresql" and not self.dry_run:  # (setval is not undone)
             # Stories created meanwhile (a server already running) get ids above every bug number.
             session.execute(text(
                 "SELECT setval(pg_get_serial_sequence('stories', 'id'), "
