@@ -20,9 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
@@ -30,7 +28,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storyline.db import insert_missing, utcnow
 from storyline.importers.launchpad import mapping
-from storyline.importers.launchpad.fetch import BugData, Person, message_key
+from storyline.importers.launchpad.fetch import BugData, message_key
+from storyline.importers.launchpad.people import FALLBACK, People
+from storyline.importers.launchpad.records import SOURCE, ProjectTarget, Summary, add_refs, find_refs
 from storyline.importers.models import ImportRef
 from storyline.projects.models import Branch, Milestone
 from storyline.search import index as search_index
@@ -39,39 +39,8 @@ from storyline.security.models import StoryAudit
 from storyline.stories.models import Comment, Event, Story, StoryTag, StoryTeam, StoryUser, Tag, Task
 from storyline.stories.service import refresh_status
 from storyline.subscriptions.models import Subscription
-from storyline.users import service as users_service
-from storyline.users.models import Team, TeamMember, User
 
 log = logging.getLogger("storyline.import")
-SOURCE = "launchpad"
-FALLBACK = Person(name="janitor", display_name="Launchpad Janitor")
-INVALID_EMAIL_DOMAIN = "launchpad.invalid"
-
-
-@dataclass
-class Summary:
-    created: Counter[str] = field(default_factory=Counter)
-    updated: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    errors: list[tuple[int | None, str, str]] = field(default_factory=list)  # (bug, url, message)
-    renumbered: list[tuple[int, int]] = field(default_factory=list)  # (bug, story id)
-    review: list[int] = field(default_factory=list)  # Proprietary / Embargoed bugs
-
-    def merge(self, other: Summary) -> None:
-        self.created.update(other.created)
-        self.updated.update(other.updated)
-        self.skipped.update(other.skipped)
-        self.errors.extend(other.errors)
-        self.renumbered.extend(other.renumbered)
-        self.review.extend(other.review)
-
-
-@dataclass(frozen=True)
-class ProjectTarget:
-    lp_name: str
-    project_id: int
-    master_branch_id: int
-    security_team_id: int | None
 
 
 class Writer:
@@ -89,11 +58,9 @@ class Writer:
         self._reset_caches()
 
     def _reset_caches(self) -> None:
-        self.users: dict[str, int] = {}
-        self.teams: dict[str, int] = {}
+        self.people = People()
         self.branches: dict[tuple[int, str], int] = {}
         self.milestones: dict[tuple[int, str], int] = {}
-        self.members_done: set[str] = set()
 
     # ---- the batch --------------------------------------------------------------------------------
 
@@ -138,13 +105,13 @@ class Writer:
         return summary
 
     def _write(self, session: Session, batch: list[BugData], summary: Summary) -> None:
-        people: dict[str, Person] = {}
+        people: dict[str, Any] = {}
         for bug in batch:
             people.update(bug.people)
         if any(mapping.person_name(b.bug.get("owner_link")) not in people for b in batch):
             people[FALLBACK.name] = FALLBACK  # the reporter of a bug whose owner Launchpad hides
-        self._ensure_people(session, people, summary)
-        refs = self._refs(session, "bug", [str(b.id) for b in batch])
+        self.people.ensure(session, people, summary)
+        refs = find_refs(session, "bug", [str(b.id) for b in batch])
         new = [b for b in batch if str(b.id) not in refs]
         story_ids = self._create_stories(session, new, summary) if new else {}
         story_ids.update({b.id: refs[str(b.id)][0] for b in batch if str(b.id) in refs})
@@ -162,97 +129,7 @@ class Writer:
 
     # ---- people -----------------------------------------------------------------------------------
 
-    def user_id(self, link: Any) -> int | None:
-        name = mapping.person_name(link)
-        return self.users.get(name) if name else None
-
-    def _ensure_people(self, session: Session, people: dict[str, Person], summary: Summary) -> None:
-        persons = {n: p for n, p in people.items() if not p.is_team and n not in self.users}
-        if persons:
-            names = sorted(persons)
-            for name, uid in session.execute(select(User.launchpad_name, User.id)
-                                             .where(User.launchpad_name.in_(names))):
-                self.users[name] = uid
-            missing = [persons[n] for n in names if n not in self.users]
-            # An account that already holds the person's OpenID identifier (a StoryBoard user) is that
-            # person: it takes the Launchpad name instead of a second account being made.
-            openids = {p.openid: p for p in missing if p.openid}
-            if openids:
-                for uid, openid, lp_name in session.execute(
-                        select(User.id, User.openid, User.launchpad_name).where(User.openid.in_(list(openids)))):
-                    person = openids[openid]
-                    if lp_name is None:
-                        session.execute(update(User).where(User.id == uid).values(launchpad_name=person.name))
-                        summary.updated["users"] += 1
-                    self.users[person.name] = uid
-            missing = [p for p in missing if p.name not in self.users]
-            # A placeholder address of a person renamed on Launchpad since the last run.
-            emails = {f"{p.name}@{INVALID_EMAIL_DOMAIN}": p for p in missing}
-            if emails:
-                for uid, email in session.execute(select(User.id, User.email).where(User.email.in_(list(emails)))):
-                    self.users[emails[email].name] = uid
-            missing = [p for p in missing if p.name not in self.users]
-            if missing:
-                now = utcnow()
-                rows = [{"full_name": p.display_name, "email": f"{p.name}@{INVALID_EMAIL_DOMAIN}",
-                         "openid": p.openid, "launchpad_name": p.name, "is_superuser": False,
-                         "enable_login": True, "created_at": now} for p in missing]
-                created = session.execute(insert(User.__table__).returning(User.__table__.c.id, User.__table__.c.launchpad_name,
-                                                                 sort_by_parameter_order=True), rows).all()
-                for uid, name in created:
-                    self.users[name] = uid
-                search_index.put_many(session, "user", [(uid, persons[name].display_name, "")
-                                                        for uid, name in created])
-                summary.created["users"] += len(created)
-
-    def _team_ids(self, session: Session, teams: list[Person], summary: Summary) -> dict[str, int]:
-        """Teams by Launchpad name: the one imported before, else a team of the same name, else a new
-        one. Their person members become members."""
-        wanted = [t for t in teams if t.name not in self.teams]
-        if wanted:
-            refs = self._refs(session, "team", [t.name for t in wanted])
-            for team in wanted:
-                if team.name in refs:
-                    self.teams[team.name] = refs[team.name][0]
-                    continue
-                tid = session.execute(select(Team.id).where(Team.name == team.name)).scalar_one_or_none()
-                if tid is None:
-                    tid = users_service.do_create_team(
-                        session, {"name": team.name, "description": f"{team.display_name} (Launchpad team)"}).id
-                    summary.created["teams"] += 1
-                self._add_refs(session, "team", [(team.name, tid, None)])
-                self.teams[team.name] = tid
-        for team in teams:
-            if team.name in self.members_done or not team.members:
-                continue
-            member_ids = [self.users[m] for m in team.members if m in self.users]
-            if member_ids:
-                present = set(session.execute(select(TeamMember.user_id).where(
-                    TeamMember.team_id == self.teams[team.name], TeamMember.user_id.in_(member_ids))).scalars())
-                rows = [{"team_id": self.teams[team.name], "user_id": u} for u in sorted(set(member_ids) - present)]
-                if rows:
-                    session.execute(insert(TeamMember.__table__), rows)
-                    summary.created["team memberships"] += len(rows)
-            self.members_done.add(team.name)
-        return {t.name: self.teams[t.name] for t in teams}
-
     # ---- bookkeeping ------------------------------------------------------------------------------
-
-    def _refs(self, session: Session, kind: str, keys: list[str]) -> dict[str, tuple[int, str | None]]:
-        out: dict[str, tuple[int, str | None]] = {}
-        for i in range(0, len(keys), 500):
-            for key, local_id, version in session.execute(
-                    select(ImportRef.key, ImportRef.local_id, ImportRef.version).where(
-                        ImportRef.source == SOURCE, ImportRef.kind == kind, ImportRef.key.in_(keys[i:i + 500]))):
-                out[key] = (local_id, version)
-        return out
-
-    def _add_refs(self, session: Session, kind: str, rows: list[tuple[str, int, str | None]]) -> None:
-        if rows:
-            now = utcnow()
-            session.execute(insert(ImportRef.__table__), [
-                {"source": SOURCE, "kind": kind, "key": key, "local_id": local_id, "version": version,
-                 "imported_at": now} for key, local_id, version in rows])
 
     # ---- stories ----------------------------------------------------------------------------------
 
@@ -262,7 +139,7 @@ class Writer:
         private, sec = mapping.visibility(b)
         return {
             "title": title, "description": description, "is_bug": True,
-            "creator_id": self.user_id(b.get("owner_link")) or self.users.get(FALLBACK.name),
+            "creator_id": self.people.user_id(b.get("owner_link")) or self.people.fallback(),
             "story_type_id": 1, "private": private, "security": sec,
             "information_type": security.information_type(private, sec),
             "duplicate_of": self._duplicate_of(b), "cves": json.dumps(bug.cves) if bug.cves else None,
@@ -298,7 +175,7 @@ class Writer:
         if rows:
             session.execute(insert(Story.__table__), rows)
         summary.created["stories"] += len(bugs)
-        self._add_refs(session, "bug", [(str(b.id), story_ids[b.id], _version(b)) for b in bugs])
+        add_refs(session, "bug", [(str(b.id), story_ids[b.id], _version(b)) for b in bugs])
         events = []
         audits = []
         for bug in bugs:
@@ -306,7 +183,7 @@ class Writer:
             b = bug.bug
             title = mapping.title_and_description(b.get("title"), "")[0]
             events.append({"event_type": "story_created", "story_id": sid,
-                           "author_id": self.user_id(b.get("owner_link")) or self.users.get(FALLBACK.name),
+                           "author_id": self.people.user_id(b.get("owner_link")) or self.people.fallback(),
                            "event_info": json.dumps({"story_id": sid, "story_title": title}),
                            "created_at": mapping.date(b.get("date_created")) or utcnow()})
             private, sec = mapping.visibility(b)
@@ -394,7 +271,7 @@ class Writer:
         for bug in bugs:
             sid = story_ids[bug.id]
             title = mapping.title_and_description(bug.bug.get("title"), "")[0]
-            creator = self.user_id(bug.bug.get("owner_link")) or self.users.get(FALLBACK.name)
+            creator = self.people.user_id(bug.bug.get("owner_link")) or self.people.fallback()
             for task in bug.tasks:
                 where = mapping.target(task)
                 if where is None or where[0] not in self.projects:
@@ -406,10 +283,10 @@ class Writer:
                 milestone_id = self._milestone(session, branch_id, milestone) if milestone else None
                 dates = [mapping.date(v) for k, v in task.items() if k.startswith("date_")]
                 planned.append((self.path(task.get("self_link") or f"{where[0]}/+bug/{bug.id}"), {
-                    "title": title, "status": status, "creator_id": self.user_id(task.get("owner_link")) or creator,
+                    "title": title, "status": status, "creator_id": self.people.user_id(task.get("owner_link")) or creator,
                     "story_id": sid, "project_id": project.project_id, "branch_id": branch_id,
                     "milestone_id": milestone_id if status == "merged" else None,
-                    "assignee_id": self.user_id(task.get("assignee_link")),
+                    "assignee_id": self.people.user_id(task.get("assignee_link")),
                     "priority": mapping.priority(task.get("importance")),
                     "lp_status": mapping.clean(task.get("status"))[:40] or None,
                     "lp_importance": mapping.clean(task.get("importance"))[:40] or None,
@@ -419,7 +296,7 @@ class Writer:
                 }))
         if not planned:
             return
-        refs = self._refs(session, "task", [key for key, _ in planned])
+        refs = find_refs(session, "task", [key for key, _ in planned])
         new = [(key, row) for key, row in planned if key not in refs]
         for key, row in planned:
             if key in refs:
@@ -429,7 +306,7 @@ class Writer:
         if new:
             created = session.execute(insert(Task.__table__).returning(Task.__table__.c.id, sort_by_parameter_order=True),
                                       [row for _, row in new]).scalars().all()
-            self._add_refs(session, "task", [(key, tid, None) for (key, _), tid in zip(new, created, strict=True)])
+            add_refs(session, "task", [(key, tid, None) for (key, _), tid in zip(new, created, strict=True)])
             session.execute(insert(Event.__table__), [
                 {"event_type": "task_created", "story_id": row["story_id"], "author_id": row["creator_id"],
                  "event_info": json.dumps({"story_id": row["story_id"], "task_id": tid, "task_title": row["title"]}),
@@ -444,7 +321,7 @@ class Writer:
         planned: list[tuple[str, int, dict[str, Any], str | None]] = []
         for bug in bugs:
             sid = story_ids[bug.id]
-            creator = self.user_id(bug.bug.get("owner_link")) or self.users.get(FALLBACK.name)
+            creator = self.people.user_id(bug.bug.get("owner_link")) or self.people.fallback()
             files: dict[str, list[str]] = {}
             for att in bug.attachments:
                 if att.message_key:
@@ -460,13 +337,13 @@ class Writer:
                     content = "\n".join(f"Attached: {name}" for name in files.get(key, [])) or "(no text)"
                 planned.append((key, sid, {
                     "content": content, "is_active": not (deleted or hidden), "story_id": sid,
-                    "author_id": self.user_id(message.get("owner_link")) or creator,
+                    "author_id": self.people.user_id(message.get("owner_link")) or creator,
                     "created_at": mapping.date(message.get("date_created")) or utcnow(),
                     "updated_at": mapping.date(message.get("date_last_edited") or message.get("date_deleted")),
                 }, message_key(message.get("parent_link"))))
         if not planned:
             return
-        refs = self._refs(session, "message", [key for key, _, _, _ in planned])
+        refs = find_refs(session, "message", [key for key, _, _, _ in planned])
         for key, _, row, _ in planned:
             if key in refs:
                 done = session.execute(update(Comment).where(
@@ -485,7 +362,7 @@ class Writer:
                    if parent and parent in ids and ids[parent] != ids[key]]
         for reply in replies:
             session.execute(update(Comment).where(Comment.id == reply["cid"]).values(in_reply_to=reply["parent"]))
-        self._add_refs(session, "message", [(key, ids[key], None) for key, _, _ in new])
+        add_refs(session, "message", [(key, ids[key], None) for key, _, _ in new])
         session.execute(insert(Event.__table__), [
             {"event_type": "user_comment", "story_id": row["story_id"], "author_id": row["author_id"],
              "comment_id": ids[key], "event_info": None, "created_at": row["created_at"]} for key, row, _ in new])
@@ -508,15 +385,15 @@ class Writer:
                     continue
                 if person.is_team:
                     if private:
-                        tid = self._team_ids(session, [person], summary)[person.name]
+                        tid = self.people.team_ids(session, [person], summary)[person.name]
                         teams.add((sid, tid))
-                elif person.name in self.users:
-                    subs.append({"user_id": self.users[person.name], "target_type": "story", "target_id": sid,
+                elif person.name in self.people.users:
+                    subs.append({"user_id": self.people.users[person.name], "target_type": "story", "target_id": sid,
                                  "created_at": utcnow()})
                     if private:
-                        users.add((sid, self.users[person.name]))
+                        users.add((sid, self.people.users[person.name]))
             if private:
-                users.add((sid, self.user_id(bug.bug.get("owner_link")) or self.users.get(FALLBACK.name)))
+                users.add((sid, self.people.user_id(bug.bug.get("owner_link")) or self.people.fallback()))
                 if vmt is not None:
                     teams.add((sid, vmt))
                 for task in bug.tasks:
@@ -551,8 +428,8 @@ class Writer:
         keys = [a.key for b in bugs for a in b.attachments]
         if not keys:
             return
-        refs = self._refs(session, "attachment", keys)
-        comment_refs = self._refs(session, "message", [a.message_key for b in bugs for a in b.attachments
+        refs = find_refs(session, "attachment", keys)
+        comment_refs = find_refs(session, "message", [a.message_key for b in bugs for a in b.attachments
                                                        if a.message_key])
         for bug in bugs:
             messages = {message_key(m.get("self_link")): m for m in bug.messages}
@@ -562,14 +439,14 @@ class Writer:
                     continue
                 message = messages.get(att.message_key) or {}
                 comment = comment_refs.get(att.message_key or "")
-                creator = (self.user_id(message.get("owner_link")) or self.user_id(bug.bug.get("owner_link"))
-                           or self.users.get(FALLBACK.name))
+                creator = (self.people.user_id(message.get("owner_link")) or self.people.user_id(bug.bug.get("owner_link"))
+                           or self.people.fallback())
                 created = add_attachment(
                     session, story_ids[bug.id], name=att.title, content_type=att.content_type, data=att.data,
                     creator_id=creator, title=att.title + (" (patch)" if att.is_patch else ""),
                     created_at=mapping.date(message.get("date_created")),
                     comment_id=comment[0] if comment else None)
-                self._add_refs(session, "attachment", [(att.key, created.id, None)])
+                add_refs(session, "attachment", [(att.key, created.id, None)])
                 summary.created["attachments"] += 1
 
     # ---- search -----------------------------------------------------------------------------------
@@ -609,4 +486,4 @@ def _describe(exc: BaseException) -> str:
     return f"{type(orig).__name__}: {text_}"
 
 
-__all__ = ["FALLBACK", "ProjectTarget", "Summary", "Writer"]
+__all__ = ["ProjectTarget", "SOURCE", "Summary", "Writer"]
