@@ -141,11 +141,9 @@ class Fetcher:
                 names.add(name)
         found = await asyncio.gather(*(self.person(n) for n in sorted(names)))
         people = {p.name: p for p in found if p is not None}
-        for person in list(people.values()):
-            if person.is_team:
-                if not (private and team_access):
-                    person.members = []
-                for member in person.members:
+        if private and team_access:  # the members of teams on a private bug's access list come too
+            for person in list(people.values()):
+                for member in person.members if person.is_team else []:
                     member_person = await self.person(member)
                     if member_person is not None:
                         people[member] = member_person

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -43,8 +44,9 @@ class People:
                                              .where(User.launchpad_name.in_(names))):
                 self.users[name] = uid
             missing = [persons[n] for n in names if n not in self.users]
-            # An account that already holds the person's OpenID identifier (a StoryBoard user) is that
-            # person: it takes the Launchpad name instead of a second account being made.
+            # An account that already holds the person's OpenID identifier is that person: a StoryBoard
+            # user, or this person imported before under an earlier Launchpad name (the identifier stays
+            # when a person is renamed). It takes the Launchpad name; no second account is made.
             openids = {variant: p for p in missing if p.openid for variant in legacy_openid_variants(p.openid)}
             if openids:
                 for uid, openid, lp_name in session.execute(
@@ -52,24 +54,28 @@ class People:
                     person = openids[openid]
                     if person.name in self.users:
                         continue
-                    if lp_name is None:
+                    if lp_name != person.name:
                         session.execute(update(User).where(User.id == uid).values(launchpad_name=person.name))
                         summary.updated["users"] += 1
                     self.users[person.name] = uid
             missing = [p for p in missing if p.name not in self.users]
-            # A placeholder address of a person renamed on Launchpad since the last run.
-            emails = {f"{p.name}@{INVALID_EMAIL_DOMAIN}": p for p in missing}
+            # Placeholder addresses: NAME@launchpad.invalid, or NAME.<random>@... when an account that
+            # was once NAME on Launchpad (renamed since) still has that one.
+            emails = {p.name: f"{p.name}@{INVALID_EMAIL_DOMAIN}" for p in missing}
             if emails:
-                for uid, email in session.execute(select(User.id, User.email).where(User.email.in_(list(emails)))):
-                    self.users[emails[email].name] = uid
-            missing = [p for p in missing if p.name not in self.users]
+                taken = set(session.execute(select(User.email).where(User.email.in_(list(emails.values()))))
+                            .scalars())
+                for name, email in emails.items():
+                    if email in taken:
+                        emails[name] = f"{name}.{secrets.token_hex(4)}@{INVALID_EMAIL_DOMAIN}"
             if missing:
                 now = utcnow()
-                rows = [{"full_name": p.display_name, "email": f"{p.name}@{INVALID_EMAIL_DOMAIN}",
+                rows = [{"full_name": p.display_name, "email": emails[p.name],
                          "openid": p.openid, "launchpad_name": p.name, "is_superuser": False,
                          "enable_login": True, "created_at": now} for p in missing]
-                created = session.execute(insert(User.__table__).returning(User.__table__.c.id, User.__table__.c.launchpad_name,
-                                                                 sort_by_parameter_order=True), rows).all()
+                users = User.__table__
+                created = session.execute(insert(users).returning(users.c.id, users.c.launchpad_name,
+                                                                  sort_by_parameter_order=True), rows).all()
                 for uid, name in created:
                     self.users[name] = uid
                 search_index.put_many(session, "user", [(uid, persons[name].display_name, "")
