@@ -7,6 +7,7 @@ comments, events, tags' popularity, inbox rows) is visible exactly when its stor
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, false, or_, select, true
@@ -35,9 +36,17 @@ ANONYMOUS = Viewer()
 
 def story_visible(viewer: Viewer, story: type[Story] | object = Story) -> ColumnElement[bool]:
     """SQL predicate: the viewer may see `story` (the Story entity or an alias of it)."""
-    if viewer.user_id is None:
+    return _story_visible(story, viewer.user_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _story_visible(story: type[Story] | object, user_id: int | None) -> ColumnElement[bool]:
+    """story_visible, built once per entity and user: a request may use the rule many times, and
+    building it costs more than SQLAlchemy's cached compilation of the statements around it. (SQL
+    expressions are immutable: the same one may be part of any number of statements.)"""
+    if user_id is None:
         return story.private == false()  # type: ignore[attr-defined,no-any-return]
-    return _visible_to_user(story, viewer.user_id)
+    return _visible_to_user(story, user_id)
 
 
 def _visible_to_user(story: type[Story] | object, uid: int | BindParameter[int]) -> ColumnElement[bool]:
