@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from storyline import outbox
-from storyline.api.routing import HEALTH, INLINE, _ignore_outcome, in_thread
+from storyline.api.routing import END_AFTER, HEALTH, INLINE, _ignore_outcome, in_thread
 from storyline.authz import ANONYMOUS, Viewer
 from storyline.db import utcnow
 from storyline.errors import Unavailable, unauthorized
@@ -113,10 +113,18 @@ async def _session(request: Request) -> AsyncIterator[Session]:
                 session.close()  # rolls back what was not committed
             return
         ended = False
+
+        def end_in_endpoint_thread() -> None:
+            nonlocal ended
+            _commit_and_close(session)
+            ended = True
+
+        END_AFTER.set(end_in_endpoint_thread)  # api/routing.py
         try:
             yield session
-            await in_thread(_commit_and_close, session)
-            ended = True
+            if not ended:  # an endpoint that did not end it (an async one)
+                await in_thread(_commit_and_close, session)
+                ended = True
         finally:
             if not ended:
                 # Rolled back and closed in its thread; when the database is down it finishes
