@@ -570,11 +570,43 @@ def test_refresh_rotates_both_tokens(lc, issuer):
     assert second["access_token"] != first["access_token"] and second["refresh_token"] != first["refresh_token"]
     assert me(lc, first["access_token"]).status_code == 401  # the old access token is gone
     assert me(lc, second["access_token"]).json()["id"] == first["id_token"]
-    r = lc.post("/v1/openid/token", params={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
-    bad_request(r, "invalid_grant")  # the old refresh token was used up
     # a form body works as well as the query string
     r = lc.post("/v1/openid/token", data={"grant_type": "refresh_token", "refresh_token": second["refresh_token"]})
     assert r.status_code == 200 and me(lc, r.json()["access_token"]).status_code == 200
+    r = lc.post("/v1/openid/token", params={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    bad_request(r, "invalid_grant")  # the old refresh token was used up (and its replay ends the session)
+
+
+def test_replayed_refresh_token_revokes_the_session(lc, issuer):
+    """Finding 9: a refresh token used twice was stolen by one of the two users: the whole session it
+    belongs to ends (RFC 6819 5.2.2.3), not just the replay."""
+    sub, _ = person(issuer)
+    first = login(lc, sub)
+    r = lc.post("/v1/openid/token", params={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    second = r.json()
+    r = lc.post("/v1/openid/token", params={"grant_type": "refresh_token", "refresh_token": second["refresh_token"]})
+    third = r.json()
+    assert me(lc, third["access_token"]).status_code == 200
+    r = lc.post("/v1/openid/token", params={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    assert "revoked" in bad_request(r, "invalid_grant")
+    assert me(lc, third["access_token"]).status_code == 401
+    r = lc.post("/v1/openid/token", params={"grant_type": "refresh_token", "refresh_token": third["refresh_token"]})
+    bad_request(r, "invalid_grant")
+    # another login of the same person is not touched
+    other = login(lc, sub)
+    assert me(lc, other["access_token"]).status_code == 200
+
+
+def test_replayed_code_revokes_what_it_issued(lc, issuer):
+    """Finding 9: an authorization code redeemed twice revokes the tokens of its first redemption."""
+    sub, _ = person(issuer)
+    code, _ = login_code(lc, sub)
+    tokens = redeem(lc, code).json()
+    assert me(lc, tokens["access_token"]).status_code == 200
+    assert "revoked" in bad_request(redeem(lc, code), "invalid_grant")
+    assert me(lc, tokens["access_token"]).status_code == 401
+    r = lc.post("/v1/openid/token", params={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    bad_request(r, "invalid_grant")
 
 
 def test_expired_refresh_token_and_revoked_session(lc, login_app, issuer):

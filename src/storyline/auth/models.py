@@ -43,6 +43,8 @@ class PendingLogin(Base):
     scope: Mapped[str] = mapped_column(String(100), nullable=False)
     client_code_challenge: Mapped[str | None] = mapped_column(String(128), nullable=True)
     client_code_challenge_method: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # SHA-256 of the cookie set on the browser that started the login: only that browser may finish it.
+    browser_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
 
@@ -62,10 +64,15 @@ class AuthorizationCode(Base):
     code_challenge_method: Mapped[str | None] = mapped_column(String(10), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    # Set when redeemed (kept until it expires): a second use is a replay, and revokes `family`, the
+    # session the first use started.
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    family: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class RefreshToken(Base):
-    """A refresh token paired with one access token; rotated (both deleted) on use."""
+    """A refresh token paired with one access token; rotated on use. A used one is kept (used_at) until
+    it expires, so that its replay is recognised and revokes its whole `family` (one login's chain)."""
 
     __tablename__ = "refresh_tokens"
 
@@ -77,5 +84,7 @@ class RefreshToken(Base):
     expires_in: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    family: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
-    __table_args__ = (Index("ix_refresh_tokens_user", "user_id"),)
+    __table_args__ = (Index("ix_refresh_tokens_user", "user_id"), Index("ix_refresh_tokens_family", "family"))

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from authlib.common.urls import add_params_to_uri
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storyline.auth import pkce
@@ -168,14 +168,15 @@ def _sweep(session: Session, user_id: int) -> None:
         AccessToken.id.not_in(renewable)))
 
 
-def _issue_session(session: Session, user_id: int, settings: Settings, client_id: str | None) -> dict[str, Any]:
+def _issue_session(session: Session, user_id: int, settings: Settings, client_id: str | None,
+                   family: str) -> dict[str, Any]:
     _sweep(session, user_id)
     token, access = create_token(session, user_id, settings.access_token_ttl, kind="session",
                                  name=f"login: {client_id}"[:100] if client_id else "login")
     now = utcnow()
     refresh = new_token_value()
     session.add(RefreshToken(
-        user_id=user_id, token_hash=hash_token(refresh), access_token_id=token.id,
+        user_id=user_id, token_hash=hash_token(refresh), access_token_id=token.id, family=family,
         expires_in=settings.refresh_token_ttl, created_at=now,
         expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl)))
     session.flush()
@@ -187,10 +188,24 @@ def _login_allowed(session: Session, user_id: int) -> bool:
     return bool(session.execute(select(User.enable_login).where(User.id == user_id)).scalar_one_or_none())
 
 
-def _take(session: Session, model: Any, row_id: int) -> bool:
-    """Delete one row; False when a concurrent request took it first (single use)."""
-    result = session.execute(delete(model).where(model.id == row_id))
+def _use(session: Session, model: Any, row_id: int) -> bool:
+    """Mark a code or refresh token used; False when it already was (a replay, or a concurrent use:
+    on PostgreSQL the second UPDATE waits for the first to commit, then finds it used)."""
+    result = session.execute(update(model).where(model.id == row_id, model.used_at.is_(None))
+                             .values(used_at=utcnow()).execution_options(synchronize_session=False))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _replayed(session: Session, model: Any, row_id: int, what: str) -> OAuthError:
+    """A second use of a single-use secret: whoever holds it may have stolen it, so the session its
+    first use started (its family: the access token and every refresh token since) ends now."""
+    family = session.execute(select(model.family).where(model.id == row_id)).scalar_one_or_none()
+    if family is not None:
+        current = select(RefreshToken.access_token_id).where(RefreshToken.family == family,
+                                                             RefreshToken.access_token_id.is_not(None))
+        session.execute(delete(AccessToken).where(AccessToken.id.in_(current)))
+        session.execute(delete(RefreshToken).where(RefreshToken.family == family))
+    return OAuthError("invalid_grant", f"The {what} was already used: the session it started is revoked")
 
 
 def do_redeem_code(session: Session, params: dict[str, str], settings: Settings) -> dict[str, Any]:
@@ -201,8 +216,10 @@ def do_redeem_code(session: Session, params: dict[str, str], settings: Settings)
     code = session.execute(
         select(AuthorizationCode).where(AuthorizationCode.code_hash == hash_token(value))
     ).scalar_one_or_none()
-    if code is None or not _take(session, AuthorizationCode, code.id):
-        raise OAuthError("invalid_grant", "The authorization code is unknown or was already used")
+    if code is None:
+        raise OAuthError("invalid_grant", "The authorization code is unknown or has expired")
+    if not _use(session, AuthorizationCode, code.id):
+        raise _replayed(session, AuthorizationCode, code.id, "authorization code")
     if code.expires_at <= utcnow():
         raise OAuthError("invalid_grant", "The authorization code has expired")
     client_id = params.get("client_id")
@@ -222,7 +239,10 @@ def do_redeem_code(session: Session, params: dict[str, str], settings: Settings)
         raise OAuthError("invalid_grant", "code_verifier sent, but the authorization request had no code_challenge")
     if not _login_allowed(session, code.user_id):
         raise OAuthError("invalid_grant", "This account may not log in")
-    return _issue_session(session, code.user_id, settings, code.client_id)
+    family = new_token_value()
+    session.execute(update(AuthorizationCode).where(AuthorizationCode.id == code.id).values(family=family)
+                    .execution_options(synchronize_session=False))
+    return _issue_session(session, code.user_id, settings, code.client_id, family)
 
 
 def do_refresh(session: Session, params: dict[str, str], settings: Settings) -> dict[str, Any]:
@@ -233,8 +253,10 @@ def do_refresh(session: Session, params: dict[str, str], settings: Settings) -> 
     row = session.execute(
         select(RefreshToken).where(RefreshToken.token_hash == hash_token(value))
     ).scalar_one_or_none()
-    if row is None or not _take(session, RefreshToken, row.id):
-        raise OAuthError("invalid_grant", "The refresh token is unknown or was already used")
+    if row is None:
+        raise OAuthError("invalid_grant", "The refresh token is unknown, expired or revoked")
+    if not _use(session, RefreshToken, row.id):
+        raise _replayed(session, RefreshToken, row.id, "refresh token")
     client_id = None
     if row.access_token_id is not None:
         client_id = session.execute(
@@ -249,7 +271,7 @@ def do_refresh(session: Session, params: dict[str, str], settings: Settings) -> 
     if not _login_allowed(session, row.user_id):
         raise OAuthError("invalid_grant", "This account may not log in")
     client = client_id[len("login: "):] if client_id and client_id.startswith("login: ") else None
-    return _issue_session(session, row.user_id, settings, client)
+    return _issue_session(session, row.user_id, settings, client, row.family or new_token_value())
 
 
 def do_token(session: Session, params: dict[str, str], settings: Settings) -> dict[str, Any]:
