@@ -32,6 +32,12 @@ _TOUCH_STORY = update(Story.__table__).where(Story.id == bindparam("story_id")).
 
 def do_post_comment(session: Session, viewer: Viewer, story: Story, content: str,
                     in_reply_to: int | None) -> Event:
+    return post_comment(session, viewer, story, content, in_reply_to)[0]
+
+
+def post_comment(session: Session, viewer: Viewer, story: Story, content: str,
+                 in_reply_to: int | None) -> tuple[Event, Comment]:
+    """do_post_comment, with the new comment (its answer shows it without reading it again)."""
     uid = require_user(viewer)
     if not content.strip():
         raise BadRequest("A comment cannot be empty", field="content")
@@ -54,7 +60,7 @@ def do_post_comment(session: Session, viewer: Viewer, story: Story, content: str
     set_committed_value(story, "updated_at", now)
     event = emit(session, "user_comment", author_id=uid, story_id=story.id, comment=comment, story=story)
     search_index.append_to_story(session, story.id, content)
-    return event
+    return event, comment
 
 
 def do_edit_comment(session: Session, viewer: Viewer, comment: Comment, content: str) -> Comment:

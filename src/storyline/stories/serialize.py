@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from storyline.api.common import ts, v1_ts
 from storyline.authz import Viewer, story_visible, story_visible_bound, viewer_values
@@ -181,14 +180,12 @@ def tags_json(session: Session, viewer: Viewer, tags: Sequence[Tag]) -> list[dic
              "id": t.id, "created_at": ts(t.created_at), "updated_at": ts(t.updated_at)} for t in tags]
 
 
-def events_json(session: Session, events: Sequence[Event]) -> list[dict[str, Any]]:
-    """Events with their comments, and assignee names added to assignee changes (bounded queries)."""
+def events_json(session: Session, events: Sequence[Event], known: Sequence[Comment] = ()) -> list[dict[str, Any]]:
+    """Events with their comments, and assignee names added to assignee changes (bounded queries).
+
+    `known`: comments the caller holds (the one a write just posted), not read again."""
     comment_ids = [e.comment_id for e in events if e.comment_id is not None]
-    comments: dict[int, Any] = {}
-    for cid in comment_ids:  # already in the session (the comment a write just posted): not read again
-        comment = session.identity_map.get(identity_key(Comment, cid))
-        if comment is not None and "content" in comment.__dict__ and "is_active" in comment.__dict__:
-            comments[cid] = comment
+    comments: dict[int, Any] = {c.id: c for c in known}
     missing = [cid for cid in comment_ids if cid not in comments]
     if missing:
         comments.update((c.id, c) for c in session.execute(

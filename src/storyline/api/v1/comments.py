@@ -48,8 +48,8 @@ def post_comment(story_id: int, body: CommentIn, session: Session = SessionDep,
                  viewer: Viewer = ViewerDep) -> JSON:
     require_user(viewer)
     story = get_story(session, viewer, story_id)
-    event = comments.do_post_comment(session, viewer, story, body.content, body.in_reply_to)
-    return json_response(events_json(session, [event])[0])
+    event, comment = comments.post_comment(session, viewer, story, body.content, body.in_reply_to)
+    return json_response(events_json(session, [event], known=[comment])[0])
 
 
 @router.put("/{comment_id}", responses={200: {"model": CommentOut}})
