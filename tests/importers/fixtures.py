@@ -66,7 +66,8 @@ def bugs() -> list[Bug]:
         Bug(1003, "Token leak in logs", "Tokens are logged in clear at DEBUG.", "eve",
             [Task("nova", "Triaged", "Critical", "carol")],
             messages=[Message("carol", "Confirmed, working on a private patch.")],
-            information_type="Private Security", subscribers=["carol", "nova-coresec"], cves=["CVE-2026-12345"],
+            information_type="Private Security", subscribers=["carol", "nova-coresec", "nova-bugs"],
+            cves=["CVE-2026-12345"],
             created=14, updated=30),
         # a 300-character title, an apport dump, awkward Unicode, Deferred and an unknown status
         Bug(1004, LONG_TITLE, APPORT, "sam-a",

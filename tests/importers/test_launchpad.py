@@ -252,13 +252,14 @@ def check_private(world: World) -> None:
         assert 1003 not in [s["id"] for s in world.client.get("/v1/stories", headers=headers,
                                                                 params={"limit": 100}).json()]
     # Visible to its subscribers (people and team members), its reporter, the VMT and nova's security team.
-    for headers in (world.token_of("carol"), world.token_of("dave"), world.token_of("eve"),
+    # (nova-bugs, a team also subscribed to the public bug 1001, brings its member bob.)
+    for headers in (world.token_of("carol"), world.token_of("dave"), world.token_of("eve"), world.token_of("bob"),
                     world.vmt_member.headers, world.nova_sec.headers):
         s = world.get("/v1/stories/1003", headers)
         assert s["information_type"] == "private_security" and s["cves"] == ["CVE-2026-12345"]
         assert world.get("/v1/stories/1003/comments", headers)[0]["content"].startswith("Confirmed")
     listed = world.get("/v1/stories/1003", world.token_of("carol"))
-    assert {t["name"] for t in listed["teams"]} == {"vmt", "nova-sec", "nova-coresec"}
+    assert {t["name"] for t in listed["teams"]} == {"vmt", "nova-sec", "nova-coresec", "nova-bugs"}
     assert {u["id"] for u in listed["users"]} == {world.user("carol"), world.user("eve")}
     assert world.client.get("/v1/tasks", params={"story_id": 1003}).json() == []
 

@@ -61,7 +61,6 @@ def launchpad(
 ) -> None:
     """Import every bug with a task on the named Launchpad projects: all statuses, duplicates, private
     bugs (with a token), comments, attachments, subscribers and people. Idempotent and resumable."""
-    from storyline.db import make_engine, make_sessionmaker
     from storyline.importers.launchpad.client import Credentials, read_credentials_file
     from storyline.importers.launchpad.run import ImportFailed, Options, report, run
 
@@ -85,15 +84,12 @@ def launchpad(
         credentials=creds, since=_since(since), dry_run=dry_run, batch_size=batch_size, concurrency=concurrency,
         attachments=not no_attachments, openid=not no_openid, web_root=web_root, retries=retries,
         progress=not quiet, vmt_team=conf.vmt_team)
-    engine = make_engine(url)
     try:
-        result = run(options, make_sessionmaker(engine, write=True), make_sessionmaker(engine, write=False))
+        result = run(options, url)
     except ImportFailed as exc:
         fail(str(exc))
     except ValueError as exc:
         fail(str(exc), 2)
-    finally:
-        engine.dispose()
     typer.echo(report(result, options))
     if result.interrupted:
         raise typer.Exit(130)

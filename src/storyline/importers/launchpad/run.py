@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from storyline.importers.launchpad import mapping
 from storyline.importers.launchpad.client import Client, Credentials, LaunchpadError
 from storyline.importers.launchpad.fetch import BugData, Fetcher
-from storyline.importers.launchpad.writer import SOURCE, ProjectTarget, Summary, Writer
+from storyline.importers.launchpad.records import SOURCE, ProjectTarget, Summary
+from storyline.importers.launchpad.sink import ProcessSink, ThreadSink
+from storyline.importers.launchpad.writer import Writer
 from storyline.importers.models import ImportRef
 from storyline.projects.models import Project
 from storyline.projects.queries import master_branch_id
@@ -50,6 +52,7 @@ class Options:
     timeout: float = 30.0
     progress: bool = True
     vmt_team: str | None = None
+    writer_process: bool = True  # write in a process of its own (False: a thread of this one)
 
 
 @dataclass
@@ -153,35 +156,30 @@ def known_versions(factory: sessionmaker[Session]) -> dict[int, str | None]:
             select(ImportRef.key, ImportRef.version).where(ImportRef.source == SOURCE, ImportRef.kind == "bug"))}
 
 
-async def _import(options: Options, writer: Writer, versions: dict[int, str | None], result: Result,
-                  err: TextIO) -> None:
+async def _import(options: Options, sink: ProcessSink | ThreadSink, versions: dict[int, str | None],
+                  result: Result, err: TextIO) -> None:
     client = Client(options.api_root, options.credentials, concurrency=options.concurrency * 2,
                     timeout=options.timeout, retries=options.retries, backoff=options.backoff,
                     web_root=options.web_root)
-    writer.path = client.path
     fetcher = Fetcher(client, attachments=options.attachments, openid=options.openid)
     summary = result.summary
     queue: asyncio.Queue[int | None] = asyncio.Queue()
     seen: set[int] = set()
     state = {"total": 0, "done": 0, "listing": True}
     progress = Progress(err, options.progress)
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-import-writer")
+    # hands batches to the sink one at a time; while the sink is full, the fetchers wait here
+    handing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-import-sink")
     loop = asyncio.get_running_loop()
     pending: list[BugData] = []
-    writes: list[asyncio.Future[Summary]] = []
-    in_flight = asyncio.Semaphore(2)  # batches written or waiting: fetching runs at most this far ahead
 
     async def flush(batch: list[BugData]) -> None:
-        await in_flight.acquire()
-        future = loop.run_in_executor(executor, writer.write, batch)
-        future.add_done_callback(lambda _f: in_flight.release())
-        writes.append(future)
+        await loop.run_in_executor(handing, sink.submit, batch)
 
     async def lister() -> None:
         try:
             for project in options.projects:
                 try:
-                    ids, total = await _list_project(client, project, options.since)
+                    ids, _total = await _list_project(client, project, options.since)
                 except LaunchpadError as exc:
                     summary.errors.append((None, exc.url, f"listing the bugs of {project}: {exc.message}"))
                     continue
@@ -190,7 +188,6 @@ async def _import(options: Options, writer: Writer, versions: dict[int, str | No
                         seen.add(bug_id)
                         state["total"] += 1
                         await queue.put(bug_id)
-                del total
         finally:
             state["listing"] = False
             for _ in range(options.concurrency):
@@ -226,20 +223,18 @@ async def _import(options: Options, writer: Writer, versions: dict[int, str | No
         if pending:
             await flush(pending[:])
             pending.clear()
-        for summary_part in await asyncio.gather(*writes):
-            summary.merge(summary_part)
     except asyncio.CancelledError:
         result.interrupted = True
         raise
     finally:
         if result.interrupted:
-            # the batch being written finishes (committed whole or not at all); the rest is fetched again
-            executor.shutdown(wait=True, cancel_futures=True)
-            for future in writes:
-                if future.done() and not future.cancelled() and future.exception() is None:
-                    summary.merge(future.result())
-        else:
-            executor.shutdown(wait=True)
+            sink.interrupt()
+        handing.shutdown(wait=True, cancel_futures=True)
+        # the batch being written finishes (committed whole or not at all); after Ctrl-C the rest is
+        # fetched again by the next run
+        summaries, result.write_seconds, result.transactions = sink.finish(result.interrupted)
+        for part in summaries:
+            summary.merge(part)
         result.listed = len(seen)
         result.requests, result.retried = client.requests, client.retried
         result.seconds = time.monotonic() - started
@@ -247,23 +242,36 @@ async def _import(options: Options, writer: Writer, versions: dict[int, str | No
         await client.aclose()
 
 
-def run(options: Options, factory: sessionmaker[Session], read_factory: sessionmaker[Session],
-        err: TextIO = sys.stderr) -> Result:
-    """The whole import. Raises ImportFailed before anything is fetched when the options are wrong."""
+def run(options: Options, url: str, err: TextIO = sys.stderr) -> Result:
+    """The whole import into the database at `url`. Raises ImportFailed before anything is fetched when
+    the options are wrong."""
+    from storyline.db import make_engine, make_sessionmaker
+
     if not options.projects:
         raise ImportFailed("name at least one Launchpad project with --project")
-    with read_factory() as session:
-        projects = resolve_projects(session, options)
-    writer = Writer(factory, projects, vmt_team=options.vmt_team, dry_run=options.dry_run,
-                    attachments=options.attachments)
-    result = Result(summary=Summary())
-    versions = known_versions(read_factory)
+    engine = make_engine(url)
     try:
-        asyncio.run(_import(options, writer, versions, result, err))
-    except KeyboardInterrupt:
-        result.interrupted = True
-    result.write_seconds, result.transactions = writer.write_seconds, writer.transactions
-    return result
+        read_factory = make_sessionmaker(engine, write=False)
+        with read_factory() as session:
+            projects = resolve_projects(session, options)
+        versions = known_versions(read_factory)
+        sink: ProcessSink | ThreadSink
+        if options.writer_process:
+            sink = ProcessSink(url, projects, vmt_team=options.vmt_team, dry_run=options.dry_run,
+                               attachments=options.attachments, api_root=options.api_root,
+                               web_root=options.web_root)
+        else:
+            sink = ThreadSink(Writer(make_sessionmaker(engine, write=True), projects, vmt_team=options.vmt_team,
+                                     dry_run=options.dry_run, attachments=options.attachments,
+                                     path=Client(options.api_root, web_root=options.web_root).path))
+        result = Result(summary=Summary())
+        try:
+            asyncio.run(_import(options, sink, versions, result, err))
+        except KeyboardInterrupt:
+            result.interrupted = True
+        return result
+    finally:
+        engine.dispose()
 
 
 def report(result: Result, options: Options) -> str:
