@@ -123,6 +123,12 @@ _STORY_DOCUMENT = text("SELECT title, body FROM story_fts WHERE rowid = :id")
 _APPEND_TO_STORY = text("UPDATE story_search SET document = document || to_tsvector('simple', :body) WHERE id = :id")
 
 
+def index_new_story(session: Session, story_id: int, title: str, description: str | None) -> None:
+    """The document of a story just created, without tags or comments: what index_story writes for
+    it, without reading the story back."""
+    _put(session, "story", story_id, title, "\n".join([description or "", ""]))
+
+
 def append_to_story(session: Session, story_id: int, text_: str) -> None:
     """Add a new comment's text to the story's document without reading the story's other comments
     (the cost of a comment does not grow with the story's history). Same document as index_story

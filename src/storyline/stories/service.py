@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -79,11 +81,17 @@ def do_create_story(session: Session, viewer: Viewer, data: dict[str, Any],
     security.apply_visibility(session, story, uid, policy, visibility, creating=True)
     emit(session, "story_created", author_id=uid, story_id=story.id,
          info={"story_id": story.id, "story_title": story.title})
-    session.add(Subscription(user_id=uid, target_type="story", target_id=story.id, created_at=now))
+    session.connection().execute(_FOLLOW_STORY, {"user_id": uid, "story_id": story.id, "now": now})
     if tags:
-        do_add_tags(session, viewer, story, tags)
-    search_index.index_story(session, story.id)
+        do_add_tags(session, viewer, story, tags)  # writes the story's search document
+    else:
+        search_index.index_new_story(session, story.id, story.title, story.description)
     return story
+
+
+# The creator follows a new story.
+_FOLLOW_STORY = insert(Subscription.__table__).values(user_id=bindparam("user_id"), target_type="story",
+                                                      target_id=bindparam("story_id"), created_at=bindparam("now"))
 
 
 def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dict[str, Any],
@@ -117,16 +125,21 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
         now = utcnow()
         story.updated_at = now
         if not story.private:  # a private story's changes must not show on its projects
-            session.execute(
-                update(Project).where(Project.id.in_(select(Task.project_id).where(Task.story_id == story.id)),
-                                      or_(Project.updated_at.is_(None), Project.updated_at < now))
-                .values(updated_at=now)
-            )
+            session.flush()
+            session.connection().execute(_TOUCH_STORY_PROJECTS, {"story_id": story.id, "now": now})
         emit(session, "story_details_changed", author_id=uid, story_id=story.id,
              info={"story_id": story.id, "story_title": story.title})
         search_index.index_story(session, story.id)
     session.flush()
     return story
+
+
+_TOUCH_STORY_PROJECTS = (
+    update(Project.__table__)
+    .where(Project.id.in_(select(Task.project_id).where(Task.story_id == bindparam("story_id"))),
+           or_(Project.updated_at.is_(None), Project.updated_at < bindparam("now")))
+    .values(updated_at=bindparam("now"))
+)
 
 
 def _check_type_change(session: Session, story: Story, type_id: int) -> None:
@@ -227,19 +240,58 @@ def do_create_tag(session: Session, name: str) -> Tag:
     return _get_or_create_tags(session, [name])[0]
 
 
+# The tag writes' statements, built once, run on the session's connection.
+_TAG_IDS = select(Tag.name, Tag.id).where(Tag.name.in_(bindparam("names", expanding=True)))
+_NEW_TAG = {sqlite: dialect_insert(Tag.__table__).values(name=bindparam("name"), created_at=bindparam("created_at"))
+            .on_conflict_do_nothing(index_elements=["name"])
+            for sqlite, dialect_insert in ((True, sqlite_insert), (False, postgresql_insert))}
+_STORY_TAG_IDS = select(StoryTag.tag_id).where(StoryTag.story_id == bindparam("story_id"))
+_ADD_STORY_TAG = insert(StoryTag.__table__).values(story_id=bindparam("story_id"), tag_id=bindparam("tag_id"))
+_STORY_TAGS_NAMED = (select(Tag.name, Tag.id).join(StoryTag, StoryTag.tag_id == Tag.id)
+                     .where(StoryTag.story_id == bindparam("story_id"),
+                            Tag.name.in_(bindparam("names", expanding=True))))
+_REMOVE_STORY_TAGS = delete(StoryTag.__table__).where(StoryTag.story_id == bindparam("story_id"),
+                                                      StoryTag.tag_id.in_(bindparam("tag_ids", expanding=True)))
+_TOUCH_STORY = update(Story.__table__).where(Story.id == bindparam("story_id")).values(updated_at=bindparam("now"))
+
+
+def _touch_story(session: Session, story: Story) -> None:
+    """The story's updated_at, now (the object shows it, as after the ORM's UPDATE)."""
+    now = utcnow()
+    session.connection().execute(_TOUCH_STORY, {"story_id": story.id, "now": now})
+    set_committed_value(story, "updated_at", now)
+
+
+def _tag_ids(session: Session, names: list[str]) -> list[tuple[str, int]]:
+    """(name, id) of each tag named, in order, the missing ones created (as _get_or_create_tags)."""
+    for name in names:
+        if not name or len(name) > 50:
+            raise BadRequest(f"Invalid tag name '{name[:60]}': 1 to 50 characters", field="tags")
+    session.flush()
+    conn = session.connection()
+    existing = dict(conn.execute(_TAG_IDS, {"names": names}).all())
+    missing = [n for n in dict.fromkeys(names) if n not in existing]
+    if missing:
+        # Another request may create the same tag at once: the loser of the race reuses its row.
+        now = utcnow()
+        conn.execute(_NEW_TAG[conn.dialect.name == "sqlite"], [{"name": n, "created_at": now} for n in missing])
+        existing.update(conn.execute(_TAG_IDS, {"names": missing}).all())
+    return [(n, existing[n]) for n in names]
+
+
 def do_add_tags(session: Session, viewer: Viewer, story: Story, names: list[str]) -> Story:
     uid = require_user(viewer)
     names = list(dict.fromkeys(names))
     if not names:
         raise BadRequest("No tags given", field="tags")
-    tags = _get_or_create_tags(session, names)
-    present = set(session.execute(
-        select(StoryTag.tag_id).where(StoryTag.story_id == story.id)).scalars())
-    for tag in tags:
-        if tag.id in present:
-            raise BadRequest(f"The story already has the tag '{tag.name}'", field="tags")
-    session.add_all(StoryTag(story_id=story.id, tag_id=t.id) for t in tags)
-    story.updated_at = utcnow()
+    tags = _tag_ids(session, names)
+    conn = session.connection()
+    present = set(conn.execute(_STORY_TAG_IDS, {"story_id": story.id}).scalars())
+    for name, tag_id in tags:
+        if tag_id in present:
+            raise BadRequest(f"The story already has the tag '{name}'", field="tags")
+    conn.execute(_ADD_STORY_TAG, [{"story_id": story.id, "tag_id": tag_id} for _, tag_id in tags])
+    _touch_story(session, story)
     emit(session, "tags_added", author_id=uid, story_id=story.id,
          info={"story_id": story.id, "author_id": uid, "story_title": story.title, "tags": names})
     search_index.index_story(session, story.id)
@@ -251,16 +303,15 @@ def do_remove_tags(session: Session, viewer: Viewer, story: Story, names: list[s
     names = list(dict.fromkeys(names))
     if not names:
         raise BadRequest("No tags given", field="tags")
-    rows = dict(session.execute(
-        select(Tag.name, Tag.id).join(StoryTag, StoryTag.tag_id == Tag.id)
-        .where(StoryTag.story_id == story.id, Tag.name.in_(names))).all())
+    session.flush()
+    conn = session.connection()
+    rows = dict(conn.execute(_STORY_TAGS_NAMED, {"story_id": story.id, "names": names}).all())
     missing = [n for n in names if n not in rows]
     if missing:
         raise NotFound(f"The story has no tag '{missing[0]}'")
-    session.execute(delete(StoryTag).where(StoryTag.story_id == story.id,
-                                           StoryTag.tag_id.in_(list(rows.values()))))
+    conn.execute(_REMOVE_STORY_TAGS, {"story_id": story.id, "tag_ids": list(rows.values())})
     _drop_private_orphans(session, story, list(rows.values()))
-    story.updated_at = utcnow()
+    _touch_story(session, story)
     emit(session, "tags_deleted", author_id=uid, story_id=story.id,
          info={"story_id": story.id, "author_id": uid, "story_title": story.title, "tags": names})
     search_index.index_story(session, story.id)
