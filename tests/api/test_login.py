@@ -104,9 +104,14 @@ def query(url: str) -> dict[str, str]:
     return dict(up.parse_qsl(up.urlsplit(url).query))
 
 
+# The PKCE pair every login of these tests uses unless it says otherwise (PKCE is required).
+VERIFIER = pkce.new_code_verifier()
+PKCE = {"code_challenge": pkce.s256_challenge(VERIFIER), "code_challenge_method": "S256"}
+
+
 def authorize(client: TestClient, **overrides: Any) -> httpx.Response:
     params = {"response_type": "code", "client_id": CLIENT, "redirect_uri": CLIENT_REDIRECT, "scope": "user",
-              "state": uniq("client-state-")}
+              "state": uniq("client-state-"), **PKCE}
     params.update(overrides)
     params = {k: v for k, v in params.items() if v is not None}
     return client.get("/v1/openid/authorize", params=params, follow_redirects=False)
@@ -137,8 +142,9 @@ def login_code(client: TestClient, sub: str, **authorize_params: Any) -> tuple[s
     return q["code"], q["state"]
 
 
-def redeem(client: TestClient, code: str, **extra: str) -> httpx.Response:
-    return client.post("/v1/openid/token", params={"grant_type": "authorization_code", "code": code, **extra})
+def redeem(client: TestClient, code: str, **extra: str | None) -> httpx.Response:
+    params = {"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER, **extra}
+    return client.post("/v1/openid/token", params={k: v for k, v in params.items() if v is not None})
 
 
 def login(client: TestClient, sub: str, **authorize_params: Any) -> dict[str, Any]:
@@ -246,10 +252,11 @@ def test_first_login_creates_the_user(lc, login_app, issuer):
 def test_login_through_api_v1_paths(lc, issuer):
     sub, _ = person(issuer)
     r = lc.get("/api/v1/openid/authorize", params={"response_type": "code", "client_id": CLIENT,
-               "redirect_uri": CLIENT_REDIRECT, "scope": "user", "state": "s"}, follow_redirects=False)
+               "redirect_uri": CLIENT_REDIRECT, "scope": "user", "state": "s", **PKCE}, follow_redirects=False)
     assert r.status_code == 303
     code = query(come_back(lc, at_provider(r.headers["location"], sub=sub)).headers["location"])["code"]
-    r = lc.post("/api/v1/openid/token", params={"grant_type": "authorization_code", "code": code})
+    r = lc.post("/api/v1/openid/token", params={"grant_type": "authorization_code", "code": code,
+                                                "code_verifier": VERIFIER})
     assert r.status_code == 200 and me(lc, r.json()["access_token"]).status_code == 200
 
 
@@ -543,7 +550,7 @@ def test_authorize_request_checks(lc):
     refused(authorize(lc, code_challenge=pkce.s256_challenge(pkce.new_code_verifier()),
                       code_challenge_method="plain"), "invalid_request")
     refused(authorize(lc, code_challenge="too-short", code_challenge_method="S256"), "invalid_request")
-    refused(authorize(lc, code_challenge_method="S256"), "invalid_request")
+    refused(authorize(lc, code_challenge=None), "invalid_request")
 
 
 def test_client_ids_exact_or_regex(lc):
@@ -672,15 +679,28 @@ def test_pkce_from_storyline_clients_is_enforced(lc, issuer):
     verifier = pkce.new_code_verifier()
     challenge = {"code_challenge": pkce.s256_challenge(verifier), "code_challenge_method": "S256"}
     code, _ = login_code(lc, sub, **challenge)
-    assert "code_verifier" in bad_request(redeem(lc, code), "invalid_grant")
+    assert "code_verifier" in bad_request(redeem(lc, code, code_verifier=None), "invalid_grant")
     code, _ = login_code(lc, sub, **challenge)
     bad_request(redeem(lc, code, code_verifier=pkce.new_code_verifier()), "invalid_grant")
     code, _ = login_code(lc, sub, **challenge)
     r = redeem(lc, code, code_verifier=verifier)
     assert r.status_code == 200 and me(lc, r.json()["access_token"]).status_code == 200
-    # a verifier for a code issued without a challenge is refused too
-    code, _ = login_code(lc, sub)
-    bad_request(redeem(lc, code, code_verifier=verifier), "invalid_grant")
+    # Finding 9: PKCE is required; a login without a challenge does not start
+    r = authorize(lc, code_challenge=None, code_challenge_method=None, state="no-pkce")
+    assert "code_challenge" in refused(r, "invalid_request", state="no-pkce")
+
+
+def test_pkce_may_be_turned_off_for_an_old_client(database_url, issuer, issuer2):
+    app = create_app(login_settings(
+        database_url, {"name": "main", "issuer": issuer, "client_id": "storyline", "client_secret": "s3cret"},
+        valid_oauth_clients=[CLIENT], oauth_require_pkce=False))
+    with temporary_client(app) as client:
+        sub, _ = person(issuer)
+        code, _ = login_code(client, sub, code_challenge=None, code_challenge_method=None)
+        assert redeem(client, code, code_verifier=None).status_code == 200
+        # a verifier for a code issued without a challenge is refused
+        code, _ = login_code(client, sub, code_challenge=None, code_challenge_method=None)
+        bad_request(redeem(client, code), "invalid_grant")
 
 
 def test_grant_types(lc):

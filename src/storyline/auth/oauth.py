@@ -126,6 +126,8 @@ def check_authorize(params: dict[str, str], settings: Settings) -> AuthorizeRequ
         raise OAuthError("invalid_scope", "scope must be 'user'", **back)
     challenge = params.get("code_challenge") or None
     method = params.get("code_challenge_method") or None
+    if challenge is None and settings.oauth_require_pkce:
+        raise OAuthError("invalid_request", "code_challenge is required (PKCE with S256, RFC 7636)", **back)
     if challenge is None and method is not None:
         raise OAuthError("invalid_request", "code_challenge_method without code_challenge", **back)
     if challenge is not None:

@@ -86,7 +86,7 @@ export function Layout() {
             </>
           ) : (
             <>
-              <button type="button" onClick={() => window.location.assign(startLogin(here))}>
+              <button type="button" onClick={() => void startLogin(here).then((url) => window.location.assign(url))}>
                 Log in
               </button>
               <NavLink to="/login">Use a token</NavLink>

@@ -34,38 +34,56 @@ export function onTokenChange(fn: () => void): () => void {
   return () => listeners.delete(fn);
 }
 
-function randomState(): string {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+function randomText(bytes: number): string {
+  const data = new Uint8Array(bytes);
+  crypto.getRandomValues(data);
+  return base64url(data);
 }
 
-/** Where the "Log in" button sends the browser: the server's StoryBoard-compatible login flow. */
-export function authorizeUrl(origin: string, hostname: string, state: string): string {
+function base64url(data: Uint8Array): string {
+  let text = "";
+  data.forEach((b) => (text += String.fromCharCode(b)));
+  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** PKCE (RFC 7636): the S256 challenge of a verifier. */
+export async function pkceChallenge(verifier: string): Promise<string> {
+  // A verifier is ASCII (RFC 7636's unreserved characters): its bytes are its character codes.
+  const bytes = Uint8Array.from(verifier, (c) => c.charCodeAt(0));
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return base64url(new Uint8Array(digest));
+}
+
+/** Where the "Log in" button sends the browser: the server's StoryBoard-compatible login flow, with PKCE. */
+export function authorizeUrl(origin: string, hostname: string, state: string, challenge: string): string {
   const params = new URLSearchParams({
     response_type: "code",
     client_id: hostname,
     redirect_uri: `${origin}/auth/callback`,
     scope: "user",
     state,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
   });
   return `/api/v1/openid/authorize?${params.toString()}`;
 }
 
-export function startLogin(returnTo: string): string {
-  const state = randomState();
-  sessionStorage.setItem(STATE_KEY, JSON.stringify({ state, returnTo }));
-  return authorizeUrl(window.location.origin, window.location.hostname, state);
+/** Start a login: the state and the PKCE verifier stay in this tab until the callback. */
+export async function startLogin(returnTo: string): Promise<string> {
+  const state = randomText(24);
+  const verifier = randomText(32);
+  sessionStorage.setItem(STATE_KEY, JSON.stringify({ state, returnTo, verifier }));
+  return authorizeUrl(window.location.origin, window.location.hostname, state, await pkceChallenge(verifier));
 }
 
 /** The state saved by startLogin, consumed once: null when it does not match (a forged return). */
-export function takeLoginState(state: string | null): { returnTo: string } | null {
+export function takeLoginState(state: string | null): { returnTo: string; verifier: string } | null {
   const saved = sessionStorage.getItem(STATE_KEY);
   sessionStorage.removeItem(STATE_KEY);
   if (!saved || !state) return null;
   try {
-    const parsed = JSON.parse(saved) as { state: string; returnTo: string };
-    return parsed.state === state ? { returnTo: parsed.returnTo || "/" } : null;
+    const parsed = JSON.parse(saved) as { state: string; returnTo: string; verifier?: string };
+    return parsed.state === state ? { returnTo: parsed.returnTo || "/", verifier: parsed.verifier ?? "" } : null;
   } catch {
     return null;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { storyboardRedirect } from "./storyboard";
 import { parseError } from "../api/client";
-import { authorizeUrl } from "./auth";
+import { authorizeUrl, pkceChallenge } from "./auth";
 
 describe("storyboardRedirect", () => {
   it("maps old StoryBoard links", () => {
@@ -23,12 +23,19 @@ describe("parseError", () => {
 });
 
 describe("authorizeUrl", () => {
-  it("asks the server's login flow for a code", () => {
-    const url = new URL(authorizeUrl("http://localhost:8000", "localhost", "s1"), "http://localhost:8000");
+  it("asks the server's login flow for a code, with a PKCE challenge", () => {
+    const url = new URL(authorizeUrl("http://localhost:8000", "localhost", "s1", "c1"), "http://localhost:8000");
     expect(url.pathname).toBe("/api/v1/openid/authorize");
     expect(Object.fromEntries(url.searchParams)).toEqual({
       response_type: "code", client_id: "localhost", redirect_uri: "http://localhost:8000/auth/callback",
-      scope: "user", state: "s1",
+      scope: "user", state: "s1", code_challenge: "c1", code_challenge_method: "S256",
     });
+  });
+});
+
+describe("pkceChallenge", () => {
+  it("is the S256 challenge of RFC 7636's example", async () => {
+    expect(await pkceChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"))
+      .toBe("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
   });
 });

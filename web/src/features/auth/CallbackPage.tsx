@@ -35,6 +35,7 @@ export function CallbackPage() {
       return;
     }
     const query = new URLSearchParams({ grant_type: "authorization_code", code });
+    if (saved.verifier) query.set("code_verifier", saved.verifier);
     fetch(`/api/v1/openid/token?${query.toString()}`, { method: "POST", headers: { Accept: "application/json" } })
       .then(async (res) => {
         const body: unknown = await res.json().catch(() => null);

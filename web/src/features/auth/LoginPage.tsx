@@ -44,7 +44,7 @@ export function LoginPage() {
     <section className="narrow">
       <h1>Log in</h1>
       <p>
-        <button type="button" onClick={() => window.location.assign(startLogin("/"))}>
+        <button type="button" onClick={() => void startLogin("/").then((url) => window.location.assign(url))}>
           Log in with your account
         </button>
       </p>
