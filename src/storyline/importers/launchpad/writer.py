@@ -127,10 +127,6 @@ class Writer:
         refresh_status(session, set(story_ids.values()))
         self._index(session, batch, story_ids, {b.id for b in new})
 
-    # ---- people -----------------------------------------------------------------------------------
-
-    # ---- bookkeeping ------------------------------------------------------------------------------
-
     # ---- stories ----------------------------------------------------------------------------------
 
     def _story_values(self, bug: BugData) -> dict[str, Any]:
@@ -164,7 +160,8 @@ class Writer:
         for bug in bugs:
             values = self._story_values(bug)
             if bug.id in taken or bug.id >= 2**31:
-                sid = session.execute(insert(Story.__table__).values(**values).returning(Story.__table__.c.id)).scalar_one()
+                sid = session.execute(insert(Story.__table__).values(**values)
+                                      .returning(Story.__table__.c.id)).scalar_one()
                 summary.renumbered.append((bug.id, sid))
             else:
                 sid = bug.id
