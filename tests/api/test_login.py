@@ -351,6 +351,21 @@ def test_state_mismatch_is_refused(lc, issuer):
     bad_request(come_back(lc, callback), "invalid_request")
 
 
+def test_login_finishes_only_in_the_browser_that_started_it(lc, login_app, issuer):
+    """Finding 9: a login someone else started (a link sent to the victim: login CSRF, the victim
+    ends up logged in as the attacker) cannot be finished in another browser."""
+    sub, _ = person(issuer)
+    r = authorize(lc, state="mine")
+    assert "storyline_login=" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
+    callback = at_provider(r.headers["location"], sub=sub)
+    with temporary_client(login_app) as victim:
+        r = come_back(victim, callback)
+    assert "another browser" in refused(r, "access_denied", state="mine")
+    # the state was used up by that attempt; a login from start to end in one browser works
+    code, _ = login_code(lc, sub)
+    assert redeem(lc, code).status_code == 200
+
+
 def test_nonce_mismatch_is_refused(lc, login_app, issuer):
     sub, _ = person(issuer)
     r = authorize(lc, state="nonce-test")

@@ -57,6 +57,7 @@ class Pending:
     code_challenge: str | None
     code_challenge_method: str | None
     expired: bool
+    browser_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Started:
     state: str
     nonce: str
     code_verifier: str
+    browser: str  # the value of the cookie that binds the login to the browser that started it
 
 
 def do_start_login(session: Session, request: AuthorizeRequest, provider: str, ttl: int) -> Started:
@@ -72,13 +74,13 @@ def do_start_login(session: Session, request: AuthorizeRequest, provider: str, t
     now = utcnow()
     session.execute(delete(PendingLogin).where(PendingLogin.expires_at < now))
     started = Started(state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32),
-                      code_verifier=pkce.new_code_verifier())
+                      code_verifier=pkce.new_code_verifier(), browser=secrets.token_urlsafe(32))
     session.add(PendingLogin(
         state_hash=hash_token(started.state), provider=provider, nonce=started.nonce,
         code_verifier=started.code_verifier, client_id=request.client_id,
         client_redirect_uri=request.redirect_uri, client_state=request.state, scope=request.scope,
         client_code_challenge=request.code_challenge,
-        client_code_challenge_method=request.code_challenge_method,
+        client_code_challenge_method=request.code_challenge_method, browser_hash=hash_token(started.browser),
         created_at=now, expires_at=now + dt.timedelta(seconds=ttl)))
     session.flush()
     return started
@@ -98,7 +100,7 @@ def do_take_pending(session: Session, state: str) -> Pending | None:
         provider=row.provider, nonce=row.nonce, code_verifier=row.code_verifier, client_id=row.client_id,
         client_redirect_uri=row.client_redirect_uri, client_state=row.client_state, scope=row.scope,
         code_challenge=row.client_code_challenge, code_challenge_method=row.client_code_challenge_method,
-        expired=row.expires_at <= utcnow())
+        expired=row.expires_at <= utcnow(), browser_hash=row.browser_hash)
 
 
 # ---- the account behind the claims ----------------------------------------------------------------

@@ -15,6 +15,7 @@ Errors before the client is known (bad redirect_uri or client_id, unknown state)
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -35,6 +36,7 @@ from storyline.auth.oidc import LoginFailed, providers_for
 from storyline.config import Settings
 from storyline.db import session_scope
 from storyline.errors import StorylineError
+from storyline.users.tokens import hash_token
 
 router = Router(prefix="/openid", tags=["login"])
 
@@ -42,6 +44,8 @@ AUTHORIZATION_ERRORS = {"invalid_request", "unauthorized_client", "access_denied
                         "invalid_scope", "server_error", "temporarily_unavailable", "login_required",
                         "consent_required", "interaction_required", "account_selection_required"}
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# Binds a login in flight to the browser that started it (its value's hash is in pending_logins).
+LOGIN_COOKIE = "storyline_login"
 
 
 class OAuthErrorOut(BaseModel):
@@ -117,7 +121,12 @@ def authorize(
         url = chosen.authorization_url(_callback_uri(request), started.state, started.nonce, started.code_verifier)
     except LoginFailed as exc:
         return _fail(OAuthError(exc.error, exc.description, **back))
-    return RedirectResponse(url, status_code=303)
+    answer = RedirectResponse(url, status_code=303)
+    # Only this browser may finish the login: a login link someone else started (login CSRF: being
+    # logged in as the attacker) fails at the return for lack of this cookie.
+    answer.set_cookie(LOGIN_COOKIE, started.browser, max_age=settings.oidc_login_ttl, path="/",
+                      httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    return answer
 
 
 @router.get("/authorize_return", status_code=302, response_class=Response,
@@ -147,6 +156,10 @@ def authorize_return(
     if pending is None:
         return _fail(OAuthError("invalid_request", "Unknown, expired or already used login state"))
     back = {"redirect_uri": pending.client_redirect_uri, "state": pending.client_state}
+    browser = request.cookies.get(LOGIN_COOKIE, "")
+    if pending.browser_hash is not None and not hmac.compare_digest(hash_token(browser), pending.browser_hash):
+        return _fail(OAuthError("access_denied", "This login was started in another browser; please log in again",
+                                **back))
     if pending.expired:
         return _fail(OAuthError("access_denied", "The login took too long; please log in again", **back))
     if provider_error is not None:
@@ -178,7 +191,9 @@ def authorize_return(
         return _fail(OAuthError("temporarily_unavailable", "A concurrent login changed this account; "
                                                            "please log in again", **back))
     location = oauth.redirect_to(pending.client_redirect_uri, code=our_code, state=pending.client_state)
-    return RedirectResponse(location, status_code=302)
+    answer = RedirectResponse(location, status_code=302)
+    answer.delete_cookie(LOGIN_COOKIE, path="/")
+    return answer
 
 
 async def _token_params(request: Request) -> dict[str, str]:
