@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storyline.api.common import parse_datetime
 from storyline.authz import Viewer, require_user
 from storyline.errors import ValidationFailed
 from storyline.planning.board_service import do_create_board
@@ -19,6 +18,7 @@ from storyline.planning.models import Board, Worklist
 from storyline.planning.queries import parse_time
 from storyline.planning.worklist_service import do_create_worklist
 from storyline.projects.models import Project, ProjectGroup
+from storyline.sqltools import parse_datetime
 from storyline.stories.models import STORY_STATUSES, TASK_STATUSES
 from storyline.users.models import Team
 

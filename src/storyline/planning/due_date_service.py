@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import parse_datetime
 from storyline.authz import Viewer, require_user, story_visible
 from storyline.db import utcnow
 from storyline.errors import Forbidden, ValidationFailed
 from storyline.planning import access, permissions
 from storyline.planning.models import DueDate, DueDateBoard, DueDateItem, DueDateWorklist
 from storyline.planning.worklist_service import grant_initial
+from storyline.sqltools import parse_datetime
 from storyline.stories.models import Story, Task
 
 EDIT = ("edit_date",)

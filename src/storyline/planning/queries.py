@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import like, v1_ts
 from storyline.authz import Viewer, check_subscriber_filter, story_visible
 from storyline.db import utcnow
 from storyline.errors import BadRequest
@@ -27,6 +26,7 @@ from storyline.planning.models import (
     WorklistItem,
 )
 from storyline.projects.models import ProjectGroupMember
+from storyline.sqltools import like, v1_ts
 from storyline.stories.models import Story, StoryTag, Tag, Task
 from storyline.subscriptions.models import Subscription
 from storyline.users.models import TeamMember

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import ts
 from storyline.authz import ANONYMOUS, Viewer, story_visible
 from storyline.planning import queries
 from storyline.planning.access import due_date_visible, held_map, item_visible
@@ -26,6 +25,7 @@ from storyline.planning.models import (
     WorklistItem,
 )
 from storyline.planning.permissions import members_json
+from storyline.sqltools import ts
 from storyline.stories.models import Story, Task
 from storyline.stories.serialize import TASK_COLUMNS, stories_by_ids, task_rows_json
 

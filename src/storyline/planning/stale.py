@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import ts
 from storyline.authz import Viewer, require_superuser, story_visible
 from storyline.db import utcnow
 from storyline.errors import NotFound
 from storyline.planning.models import StaleMark, StaleRule
 from storyline.projects.models import Project
+from storyline.sqltools import ts
 from storyline.stories.comments import do_post_comment
 from storyline.stories.models import Story, Task
 from storyline.stories.task_service import do_update_task

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import ts
 from storyline.errors import NotFound
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
+from storyline.sqltools import ts
 
 
 def project_json(p: Project) -> dict[str, Any]:

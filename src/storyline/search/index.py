@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from storyline.api.common import Prepared
+from storyline.sqltools import Prepared
 
 KINDS = ("story", "task", "project", "user")
 _WORD = re.compile(r"\w+", re.UNICODE)

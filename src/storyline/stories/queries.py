@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import Prepared, like, like_pattern
 from storyline.authz import (
     Viewer,
     check_subscriber_filter,
@@ -20,6 +19,7 @@ from storyline.authz import (
 from storyline.errors import BadRequest, NotFound
 from storyline.planning.access import event_visible
 from storyline.projects.models import ProjectGroupMember
+from storyline.sqltools import Prepared, like, like_pattern
 from storyline.stories.models import (
     STORY_STATUSES,
     TASK_PRIORITIES,

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import ts, v1_ts
 from storyline.authz import Viewer, story_visible, story_visible_bound, viewer_values
 from storyline.db import utcnow
 from storyline.security.service import embargo_fields
+from storyline.sqltools import ts, v1_ts
 from storyline.stories.models import (
     TASK_STATUSES,
     Comment,

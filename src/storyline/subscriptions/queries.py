@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import ts
 from storyline.authz import Viewer, require_user, story_id_visible, story_visible
 from storyline.errors import Forbidden, NotFound
 from storyline.planning.access import worklist_visible
 from storyline.planning.models import Worklist
+from storyline.sqltools import ts
 from storyline.stories.models import Story, Task
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
 

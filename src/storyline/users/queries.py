@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import Select, and_, false, func, select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import like, ts
 from storyline.authz import Viewer, can_see_email
 from storyline.errors import NotFound
+from storyline.sqltools import like, ts
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
 
 # The timeline types the web client shows on a story (reference §2.8).
