@@ -115,3 +115,43 @@ def test_adding_and_moving_a_card_cost_the_same_on_a_long_list(client, api, user
         assert sorted(i["list_position"] for i in items) == list(range(size + 1))
         assert [i["item_id"] for i in items if i["list_position"] == size] == [stories[40]]
     assert counts[0] == counts[1], counts
+
+
+def test_a_write_costs_the_same_statements_on_a_big_story(client, api, user, other, app):
+    """A comment, a task's status, a new tag and its removal cost a fixed number of statements (prebuilt
+    ones: the same on a story with 1,500 tasks as on one with 1), and an event that nobody but its author
+    follows writes no outbox row; once someone else follows the story, it writes one."""
+    project = api.project()["id"]
+    small = api.story(user)
+    big = api.story(user)
+    _fill(app, small["id"], [project], user.id, 1)
+    _fill(app, big["id"], [project], user.id, 1500)
+    tasks = {s["id"]: api.task(s["id"], project, user)["id"] for s in (small, big)}
+
+    def writes(story_id: int, n: int) -> list[tuple[str, str, str, dict | None]]:
+        tag = uniq("cost")
+        return [("comment", "POST", f"/v1/stories/{story_id}/comments", {"content": f"cost {n}"}),
+                ("status", "PUT", f"/v1/tasks/{tasks[story_id]}", {"status": ("inprogress", "review")[n % 2]}),
+                ("tag", "PUT", f"/v1/stories/{story_id}/tags?tags={tag}", None),
+                ("untag", "DELETE", f"/v1/stories/{story_id}/tags?tags={tag}", None)]
+
+    counts: dict[str, list[int]] = {}
+    for n, story in enumerate((small, big)):
+        for kind, method, path, body in writes(story["id"], n):
+            with count_queries(app) as statements:
+                r = client.request(method, path, headers=user.headers, json=body)
+            assert r.status_code in (200, 204), (kind, r.text)
+            assert not [s for s in statements if "INSERT INTO outbox" in s], (kind, statements)
+            counts.setdefault(kind, []).append(len(statements))
+    for kind, (on_small, on_big) in counts.items():
+        assert on_small == on_big, (kind, counts)
+    limits = {"comment": 9, "status": 11, "tag": 16, "untag": 12}
+    assert all(counts[k][0] <= limits[k] for k in limits), counts
+
+    api.ok("POST", "/v1/subscriptions", other, json={"target_type": "story", "target_id": small["id"]})
+    with count_queries(app) as statements:
+        api.ok("POST", f"/v1/stories/{small['id']}/comments", user, json={"content": "followed"})
+    assert len([s for s in statements if "INSERT INTO outbox" in s]) == 1, statements
+    inbox = client.get(f"/v1/subscription_events?subscriber_id={other.id}&event_type=user_comment",
+                       headers=other.headers).json()
+    assert [e["event_type"] for e in inbox] == ["user_comment"]
