@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -249,6 +249,20 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# SQLSTATEs of integrity errors that a race between two requests produces (PostgreSQL), and the
+# SQLite messages of the same: a unique value taken, a referenced row deleted meanwhile.
+_RACE_STATES = {"23505", "23503"}
+_RACE_MESSAGES = ("UNIQUE constraint failed", "FOREIGN KEY constraint failed")
+
+
+def is_race(exc: IntegrityError) -> bool:
+    """Is this integrity error a lost race (409), rather than a bug (NOT NULL, CHECK: 500)?"""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is not None:
+        return state in _RACE_STATES
+    return str(exc.orig).startswith(_RACE_MESSAGES)
 
 
 __all__ = ["Base", "TimestampMixin", "utcnow", "make_engine", "make_sessionmaker"]

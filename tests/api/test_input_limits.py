@@ -87,3 +87,13 @@ def test_long_story_lists_are_streamed_with_the_same_rows(client, api, user, mon
         assert streamed.headers["X-Total"] == whole.headers["X-Total"]
         ids = [s["id"] for s in streamed.json()]
         assert ids == ([hidden] if headers else []) + made[::-1]
+
+
+def test_ids_beyond_32_bits_in_the_path_are_not_found_whatever_their_sign(client, user):
+    """Finding 8: such an id reached PostgreSQL (integer out of range) and was answered by a catch-all
+    for every DataError; now the path rule answers 404 and a DataError would be a logged 500."""
+    for path in ("/v1/stories/-2147483649", "/v1/stories/2147483648/comments", "/v1/tasks/-99999999999"):
+        r = client.get(path, headers=user.headers)
+        assert r.status_code == 404, path
+    r = client.put("/v1/stories/-2147483649/comments/1", json={"content": "x"}, headers=user.headers)
+    assert r.status_code == 404
