@@ -15,26 +15,8 @@ from storyline.planning.models import (
     PlanningPermissionTeam,
     PlanningPermissionUser,
 )
+from storyline.schemas import id_refs
 from storyline.users.models import Team, User
-
-MAX_MEMBERS = 500
-
-
-def _int_list(field: str, value: Any) -> list[int]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or len(value) > MAX_MEMBERS:
-        raise ValidationFailed(field, f"must be a list of at most {MAX_MEMBERS} ids")
-    out = []
-    for v in value:
-        if isinstance(v, dict):
-            v = v.get("id")
-        if isinstance(v, str) and v.strip().lstrip("-").isdigit():
-            v = int(v)
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ValidationFailed(field, f"'{v}' is not an id")
-        out.append(v)
-    return list(dict.fromkeys(out))
 
 
 def check_members(session: Session, users: list[int], teams: list[int], *, users_field: str = "users",
@@ -53,8 +35,8 @@ def check_members(session: Session, users: list[int], teams: list[int], *, users
 
 
 def parse_members(session: Session, args: dict[str, Any]) -> tuple[list[int], list[int]]:
-    users = _int_list("users", args.get("users"))
-    teams = _int_list("teams", args.get("teams"))
+    users = id_refs("users", args.get("users"))
+    teams = id_refs("teams", args.get("teams"))
     check_members(session, users, teams)
     return users, teams
 

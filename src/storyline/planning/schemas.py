@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from storyline.schemas import DbId, In, Resource
+from storyline.schemas import DbId, IdRefs, In, Resource
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Ids = list[DbId]
+Ids = IdRefs
 
 
 class CriterionIn(In):
@@ -86,13 +86,6 @@ class BoardUpdate(In):
     lanes: list[LaneIn] | None = Field(None, max_length=200)
 
 
-def _ids(value: Any) -> Any:
-    """Items may be given as ids or as objects with an `id` (the shape the API returns)."""
-    if isinstance(value, list):
-        return [v.get("id") if isinstance(v, dict) else v for v in value]
-    return value
-
-
 class DueDateIn(_Members):
     name: Title
     date: Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -109,8 +102,6 @@ class DueDateUpdate(In):
     worklist_id: DbId | None = None
     tasks: Ids | None = Field(None, description="Task ids (or Task objects): the tasks assigned")
     stories: Ids | None = Field(None, description="Story ids (or Story objects): the stories assigned")
-
-    _norm = field_validator("tasks", "stories", mode="before")(lambda cls, v: _ids(v))
 
 
 # ---- documented responses -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from storyline.authz import Viewer, require_user
 from storyline.db import insert_missing, utcnow
 from storyline.errors import BadRequest, Forbidden, NotFound
 from storyline.projects.models import Branch, Project
+from storyline.schemas import id_refs
 from storyline.search import index as search_index
 from storyline.security import service as security
 from storyline.security.service import SecurityPolicy
@@ -26,16 +27,6 @@ from storyline.users.models import Team, User
 VALID_STORY_TYPES = {1, 2, 3, 4}
 ALLOWED_TYPE_CHANGES = {(1, 4), (1, 2), (2, 1), (3, 4), (3, 1), (4, 1)}
 RESTRICTED_TYPE = 2
-
-
-def _ids(field: str, entries: list[Any] | None) -> list[int]:
-    out: list[int] = []
-    for entry in entries or []:
-        value = entry.get("id") if isinstance(entry, dict) else entry
-        if isinstance(value, bool) or not isinstance(value, int | str) or not (str(value).isascii() and str(value).isdigit()):
-            raise BadRequest(f"Each entry of {field} needs an integer id", field=field)
-        out.append(int(value))
-    return sorted(set(out))
 
 
 def _check_exist(session: Session, model: Any, ids: list[int], field: str) -> None:
@@ -53,7 +44,7 @@ def _acl_input(session: Session, data: dict[str, Any]) -> dict[str, Any]:
            if k in data}
     for field, model in (("users", User), ("teams", Team)):
         if data.get(field) is not None:
-            ids = _ids(field, data[field])
+            ids = sorted(id_refs(field, data[field]))
             _check_exist(session, model, ids, field)
             out[field] = ids
     return out
