@@ -29,6 +29,10 @@ STORY_SQL = (
 )
 # Additive security fields of the story JSON (information type and embargo), when the server sends them.
 EMBARGO_COLUMNS = ", information_type, embargo_until, disclosure_at, disclosure_due_at"
+# Additive import fields (duplicate_of and cves of a story, a task's Launchpad status, importance and
+# milestone), when the server sends them.
+IMPORT_COLUMNS = ", duplicate_of, cves"
+TASK_IMPORT_COLUMNS = ", lp_status, lp_importance, lp_milestone"
 TAGS_SQL = ("SELECT t.name FROM story_tags st JOIN tags t ON t.id = st.tag_id "
             "WHERE st.story_id = {p} ORDER BY t.name")
 VISIBLE_SQL = (
@@ -37,7 +41,7 @@ VISIBLE_SQL = (
 )
 TASKS_SQL = (
     "SELECT id, created_at, updated_at, title, status, creator_id, story_id, link, project_id, "
-    "assignee_id, branch_id, milestone_id, priority FROM tasks WHERE story_id = {p} ORDER BY id"
+    "assignee_id, branch_id, milestone_id, priority{extra} FROM tasks WHERE story_id = {p} ORDER BY id"
 )
 
 
@@ -72,6 +76,7 @@ class Floor:
         """`story_keys`: the keys of a story as the server sends it (decides the additive fields)."""
         self.viewer_id = viewer_id
         self.embargo = "information_type" in story_keys
+        self.imported = "duplicate_of" in story_keys
         if database_url.startswith("sqlite"):
             path = database_url.split(":///", 1)[1]
             self.conn: Any = sqlite3.connect(path, check_same_thread=False)
@@ -84,10 +89,11 @@ class Floor:
             self.conn = psycopg.connect(url, autocommit=True)
             p, false, self.ts = "%s", "false", _ts_datetime
             self.kind = "psycopg"
-        self.story_sql = STORY_SQL.format(p=p, false=false, extra=EMBARGO_COLUMNS if self.embargo else "")
+        extra = (EMBARGO_COLUMNS if self.embargo else "") + (IMPORT_COLUMNS if self.imported else "")
+        self.story_sql = STORY_SQL.format(p=p, false=false, extra=extra)
         self.tags_sql = TAGS_SQL.format(p=p)
         self.visible_sql = VISIBLE_SQL.format(p=p, false=false)
-        self.tasks_sql = TASKS_SQL.format(p=p)
+        self.tasks_sql = TASKS_SQL.format(p=p, extra=TASK_IMPORT_COLUMNS if self.imported else "")
 
     def close(self) -> None:
         self.conn.close()
@@ -121,6 +127,9 @@ class Floor:
             "task_statuses": [{"key": k, "count": c} for k, c in zip(TASK_STATUSES, r[11:16], strict=True)],
             "tags": tags, "users": [], "teams": [],
         })
+        if self.imported:
+            at = 20 if self.embargo else 16
+            story.update({"duplicate_of": r[at], "cves": orjson.loads(r[at + 1]) if r[at + 1] else []})
         return orjson.dumps(story)
 
     def story_tasks(self, story_id: int) -> bytes:
@@ -134,7 +143,8 @@ class Floor:
         return orjson.dumps([
             {"id": r[0], "created_at": ts(r[1]), "updated_at": ts(r[2]), "title": r[3], "status": r[4],
              "creator_id": r[5], "story_id": r[6], "link": r[7], "project_id": r[8], "assignee_id": r[9],
-             "branch_id": r[10], "milestone_id": r[11], "priority": r[12]}
+             "branch_id": r[10], "milestone_id": r[11], "priority": r[12],
+             **({"lp_status": r[13], "lp_importance": r[14], "lp_milestone": r[15]} if self.imported else {})}
             for r in cur.fetchall()
         ])
 
