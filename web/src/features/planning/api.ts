@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, get } from "../../api/client";
 import type { components } from "../../api/schema";
-import type { Story, Task } from "../../api/types";
+import type { ProjectGroup, Story, Task, Team } from "../../api/types";
 
 type S = components["schemas"];
 export type Board = S["BoardOut"];
@@ -15,15 +15,7 @@ export type StoryPriority = S["StoryPriorityOut"];
 export type Filter = S["FilterOut"];
 /** A priority list: a worklist with the preview `priority` key. */
 export type PriorityList = Worklist & { priority: { cycle: string; project_id: number | null; team_id: number | null } };
-export interface Team {
-  id: number;
-  name: string;
-}
-export interface ProjectGroup {
-  id: number;
-  name: string;
-  title: string;
-}
+export type { ProjectGroup, Team };
 
 export const itemStory = (item: Item) => (item.story ?? null) as Story | null;
 export const itemTask = (item: Item) => (item.task ?? null) as (Task & { story_id: number }) | null;

@@ -4,9 +4,10 @@ import type { components } from "../../api/schema";
 import type { Story } from "../../api/types";
 
 export type AuditEntry = components["schemas"]["AuditOut"];
-export type Team = components["schemas"]["TeamOut"];
+export type { Team } from "../../api/types";
 
-export type InformationType = "public" | "public_security" | "private_security" | "private";
+/** The four information types, as the OpenAPI document declares them on a story. */
+export type InformationType = NonNullable<components["schemas"]["StoryIn"]["information_type"]>;
 
 /** The four information types (docs/security.md), with what each means for readers. */
 export const INFORMATION_TYPES: { value: InformationType; label: string; help: string }[] = [
