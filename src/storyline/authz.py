@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storyline.errors import Forbidden, NotFound, superuser_only, unauthorized
 from storyline.stories.models import Story, StoryTag, StoryTeam, StoryUser
-from storyline.users.models import TeamMember
+from storyline.users.models import TeamMember, User
 
 
 @dataclass(frozen=True)
@@ -124,22 +124,12 @@ def get_story(session: Session, viewer: Viewer, story_id: int) -> Story:
 
 
 def users_who_can_see_story(session: Session, story_id: int, user_ids: set[int]) -> set[int]:
-    """The subset of `user_ids` allowed to see the story (notification recipients)."""
+    """The subset of `user_ids` allowed to see the story (notification recipients): the rule itself,
+    story_visible for each user as a column, in one query."""
     if not user_ids:
         return set()
-    private = session.execute(select(Story.private).where(Story.id == story_id)).scalar_one_or_none()
-    if private is None:
-        return set()
-    if not private:
-        return set(user_ids)
-    direct = session.execute(
-        select(StoryUser.user_id).where(StoryUser.story_id == story_id, StoryUser.user_id.in_(user_ids))
-    ).scalars()
-    via_team = session.execute(
-        select(TeamMember.user_id).join(StoryTeam, StoryTeam.team_id == TeamMember.team_id)
-        .where(StoryTeam.story_id == story_id, TeamMember.user_id.in_(user_ids))
-    ).scalars()
-    return set(direct) | set(via_team)
+    sees = exists().where(Story.id == story_id, story_visible_to_user_column(Story, User.id))
+    return set(session.execute(select(User.id).where(User.id.in_(sorted(user_ids)), sees)).scalars())
 
 
 def require_user(viewer: Viewer) -> int:

@@ -146,7 +146,9 @@ def machine(env: Env) -> type[RuleBasedStateMachine]:
         def make_private_with_empty_list(self, actor: str) -> None:
             body = {"private": True, "users": [], "teams": []}
             r = call("PUT", f"/v1/stories/{self.sid}", actor, json=body)
-            self.expect(r, self.gate(actor) or 400, f"PUT {body} by {actor}")
+            # Hiding a public story is checked first: only the creator (u0) or a superuser may.
+            hides = not self.model.private and actor not in ("u0", "su")
+            self.expect(r, self.gate(actor) or (403 if hides else 400), f"PUT {body} by {actor}")
 
         # ---- access-list sub-resources ------------------------------------------------------------
 

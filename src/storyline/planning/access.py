@@ -27,7 +27,7 @@ from storyline.planning.models import (
     WorklistItem,
 )
 from storyline.stories.models import Story, Task
-from storyline.users.models import TeamMember
+from storyline.users.models import TeamMember, User
 
 LABELS = {"worklist": "Worklist", "board": "Board", "due_date": "Due date"}
 
@@ -37,28 +37,47 @@ def holds(viewer: Viewer, object_type: str, id_col: object, codenames: tuple[str
     """SQL predicate: the viewer holds a permission (any of `codenames`) on the object in `id_col`."""
     if viewer.user_id is None:
         return false()
-    uid = viewer.user_id
+    return _holds(viewer.user_id, object_type, id_col, codenames)
+
+
+def _holds(uid: int | ColumnElement[int], object_type: str, id_col: object,
+           codenames: tuple[str, ...] | None = None) -> ColumnElement[bool]:
+    """holds() for a user id, or for the user in a column (every candidate recipient at once)."""
     conds = [PlanningPermission.object_type == object_type, PlanningPermission.object_id == id_col]
     if codenames is not None:
         conds.append(PlanningPermission.codename.in_(codenames))
+    # Explicit correlation: with the user in a column, `users` belongs to a query several levels out,
+    # which auto-correlation (the enclosing SELECT only) would not reach.
     direct = exists().where(PlanningPermissionUser.permission_id == PlanningPermission.id,
-                            PlanningPermissionUser.user_id == uid)
+                            PlanningPermissionUser.user_id == uid).correlate_except(PlanningPermissionUser)
     team = exists().where(PlanningPermissionTeam.permission_id == PlanningPermission.id,
-                          PlanningPermissionTeam.team_id == TeamMember.team_id, TeamMember.user_id == uid)
+                          PlanningPermissionTeam.team_id == TeamMember.team_id, TeamMember.user_id == uid
+                          ).correlate_except(PlanningPermissionTeam, TeamMember)
     return exists().where(*conds, or_(direct, team))
 
 
 def board_visible(viewer: Viewer, board: type[Board] | object = Board) -> ColumnElement[bool]:
+    return _board_visible(viewer.user_id, board)
+
+
+def _board_visible(uid: int | ColumnElement[int] | None, board: type[Board] | object = Board) -> ColumnElement[bool]:
     b = board
-    return or_(b.private == false(), holds(viewer, "board", b.id))  # type: ignore[attr-defined]
+    held = false() if uid is None else _holds(uid, "board", b.id)  # type: ignore[attr-defined]
+    return or_(b.private == false(), held)  # type: ignore[attr-defined]
 
 
 def worklist_visible(viewer: Viewer) -> ColumnElement[bool]:
     """SQL predicate on Worklist: visible by its own flags, or (for a lane) by its board's."""
+    return _worklist_visible(viewer.user_id)
+
+
+def _worklist_visible(uid: int | ColumnElement[int] | None) -> ColumnElement[bool]:
+    """worklist_visible for a user id, None (anonymous), or the user in a column."""
     lane = exists().where(BoardLane.list_id == Worklist.id)
     via_board = exists().where(BoardLane.list_id == Worklist.id, Board.id == BoardLane.board_id,
-                               board_visible(viewer))
-    own = and_(not_(lane), or_(Worklist.private == false(), holds(viewer, "worklist", Worklist.id)))
+                               _board_visible(uid))
+    held = false() if uid is None else _holds(uid, "worklist", Worklist.id)
+    own = and_(not_(lane), or_(Worklist.private == false(), held))
     return or_(own, via_board)
 
 
@@ -212,25 +231,12 @@ def audience(session: Session, object_type: str, object_id: int) -> tuple[set[in
 
 
 def users_who_can_see_worklist(session: Session, worklist_id: int, user_ids: set[int]) -> set[int]:
-    """The subset of `user_ids` that may see the worklist (notification recipients)."""
+    """The subset of `user_ids` that may see the worklist (notification recipients): worklist_visible
+    itself, for each user as a column, in one query."""
     if not user_ids:
         return set()
-    board_id = lane_board_id(session, worklist_id)
-    if board_id is not None:
-        kind, oid = "board", board_id
-        private = session.execute(select(Board.private).where(Board.id == board_id)).scalar()
-    else:
-        kind, oid = "worklist", worklist_id
-        private = session.execute(select(Worklist.private).where(Worklist.id == worklist_id)).scalar()
-    if private is None:
-        return set()
-    if not private:
-        return set(user_ids)
-    users, teams = audience(session, kind, oid)
-    if teams:
-        users |= set(session.execute(select(TeamMember.user_id).where(
-            TeamMember.team_id.in_(teams), TeamMember.user_id.in_(user_ids))).scalars())
-    return users & user_ids
+    sees = exists().where(Worklist.id == worklist_id, _worklist_visible(User.id))
+    return set(session.execute(select(User.id).where(User.id.in_(sorted(user_ids)), sees)).scalars())
 
 
 def event_visible(viewer: Viewer, worklist_id_col: object, board_id_col: object) -> ColumnElement[bool]:
