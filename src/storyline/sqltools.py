@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import BindParameter, Select, String, func
 from sqlalchemy.ext.compiler import compiles
@@ -89,7 +89,7 @@ class Prepared:
     build: Callable[[], Select[Any]]
     values: dict[str, Any]
 
-    def narrowed(self, tag: Hashable, change: Callable[[Select[Any]], Select[Any]],
+    def narrowed(self, tag: Hashable, change: Callable[[Select[Any]], Select[Unpack[tuple[Any, ...]]]],
                  values: dict[str, Any] | None = None) -> Prepared:
         """The same list changed by `change` (a shape of its own: `tag` names the change)."""
         build = self.build
@@ -97,7 +97,8 @@ class Prepared:
                         {**self.values, **(values or {})})
 
     def statement(self) -> Select[Any]:
-        return statement(self.key, self.build)
+        stmt: Select[Any] = statement(self.key, self.build)
+        return stmt
 
 
 _STATEMENTS: OrderedDict[Hashable, Any] = OrderedDict()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -17,9 +17,17 @@ from storyline.errors import BadRequest
 from storyline.schemas import MAX_ID
 
 # The SQL and time helpers live in a bottom module; API modules keep importing them from here.
-from storyline.sqltools import Prepared, like, like_pattern, parse_datetime, statement, ts, v1_ts  # noqa: F401
+from storyline.sqltools import Prepared as Prepared
+from storyline.sqltools import like as like
+from storyline.sqltools import like_pattern as like_pattern
+from storyline.sqltools import parse_datetime as parse_datetime
+from storyline.sqltools import statement as statement
+from storyline.sqltools import ts as ts
+from storyline.sqltools import v1_ts as v1_ts
 
 IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID)]
+# The `responses` of a route (OpenAPI): status code -> model or description.
+Responses = dict[int | str, dict[str, Any]]
 
 
 def dumps(data: Any) -> bytes:
@@ -96,7 +104,7 @@ async def paging(
 
 @dataclass
 class Page:
-    rows: list[Any]
+    rows: Sequence[Any]
     headers: dict[str, str]
 
 
@@ -164,6 +172,7 @@ def paginate(
         query = statement(None if q.key is None else
                           (q.key, "page", params.sort_field, asc, bool(offset), limit is not None), page_statement)
     else:  # keyset: the marker's sort value is part of the statement (not kept)
+        assert params.marker is not None  # marker_row is only read for a marker
         query = page_statement().where(_after(sort_col, id_column, marker_row[0], params.marker, asc))
     if offset:
         values["page_offset"] = offset
@@ -171,7 +180,7 @@ def paginate(
         values["page_limit"] = limit
 
     if fetch == "entities":
-        rows: list[Any] = list(session.execute(query, values).scalars())
+        rows: Sequence[Any] = list(session.execute(query, values).scalars())
     else:
         result = session.connection().execute(query, values)
         if fetch == "rows":

@@ -8,7 +8,17 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, IdPath, Paging, json_response, loose_args, no_content, paginate, paging
+from storyline.api.common import (
+    JSON,
+    IdPath,
+    Paging,
+    Responses,
+    json_response,
+    loose_args,
+    no_content,
+    paginate,
+    paging,
+)
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.api.v1.worklists import PERM_ARGS, read_budget
@@ -21,7 +31,7 @@ from storyline.schemas import DbId
 
 router = Router(prefix="/boards", tags=["boards"])
 
-ONE = {200: {"model": BoardOut}}
+ONE: Responses = {200: {"model": BoardOut}}
 
 
 def _one(request: Request, session: Session, viewer: Viewer, board: Board) -> JSON:

@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, json_response, like, paginate, paging
+from storyline.api.common import JSON, Paging, Responses, json_response, like, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.api.v1.project_groups import superuser
@@ -18,8 +18,8 @@ from storyline.projects.schemas import BranchIn, BranchOut, BranchUpdate
 router = Router(prefix="/branches", tags=["branches"])
 
 SORT = {c.key: c for c in Branch.__table__.columns}
-LIST = {200: {"model": list[BranchOut]}}
-ONE = {200: {"model": BranchOut}}
+LIST: Responses = {200: {"model": list[BranchOut]}}
+ONE: Responses = {200: {"model": BranchOut}}
 
 
 @router.get("", responses=LIST)

@@ -8,7 +8,7 @@ from fastapi import Depends, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, IdPath, json_response, loose_args, parse_datetime
+from storyline.api.common import JSON, IdPath, Responses, json_response, loose_args, parse_datetime
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.api.v1.worklists import PERM_ARGS
@@ -21,7 +21,7 @@ from storyline.schemas import DbId
 
 router = Router(prefix="/due_dates", tags=["due_dates"])
 
-ONE = {200: {"model": DueDateOut}}
+ONE: Responses = {200: {"model": DueDateOut}}
 
 
 def _one(session: Session, viewer: Viewer, due: DueDate) -> JSON:

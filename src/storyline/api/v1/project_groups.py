@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, json_response, like, no_content, paginate, paging
+from storyline.api.common import JSON, Paging, Responses, json_response, like, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, check_subscriber_filter, require_superuser
@@ -19,11 +19,11 @@ from storyline.subscriptions.models import Subscription
 router = Router(prefix="/project_groups", tags=["project groups"])
 
 SORT = {c.key: c for c in ProjectGroup.__table__.columns}
-LIST = {200: {"model": list[ProjectGroupOut]}}
-ONE = {200: {"model": ProjectGroupOut}}
-PROJECTS = {200: {"model": list[ProjectOut]}}
-PROJECT = {200: {"model": ProjectOut}}
-GONE = {204: {"description": "Deleted; empty body"}}
+LIST: Responses = {200: {"model": list[ProjectGroupOut]}}
+ONE: Responses = {200: {"model": ProjectGroupOut}}
+PROJECTS: Responses = {200: {"model": list[ProjectOut]}}
+PROJECT: Responses = {200: {"model": ProjectOut}}
+GONE: Responses = {204: {"description": "Deleted; empty body"}}
 
 
 def superuser(viewer: Viewer = ViewerDep) -> int:

@@ -6,7 +6,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, json_response, like, paginate, paging
+from storyline.api.common import JSON, Paging, Responses, json_response, like, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, check_subscriber_filter, require_superuser
@@ -19,8 +19,8 @@ from storyline.subscriptions.models import Subscription
 router = Router(prefix="/projects", tags=["projects"])
 
 SORT = {c.key: c for c in Project.__table__.columns}
-LIST = {200: {"model": list[ProjectOut]}}
-ONE = {200: {"model": ProjectOut}}
+LIST: Responses = {200: {"model": list[ProjectOut]}}
+ONE: Responses = {200: {"model": ProjectOut}}
 
 
 def _respond_list(page) -> JSON:  # type: ignore[no-untyped-def]

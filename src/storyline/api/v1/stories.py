@@ -15,6 +15,7 @@ from storyline.api.common import (
     STREAM_ROWS,
     Paging,
     Prepared,
+    Responses,
     json_response,
     no_content,
     paginate,
@@ -37,8 +38,8 @@ from storyline.users.models import Team, User
 from storyline.users.queries import team_json, user_json
 
 router = Router(prefix="/stories", tags=["stories"])
-LIST = {200: {"model": list[StoryOut]}}
-ONE = {200: {"model": StoryOut}}
+LIST: Responses = {200: {"model": list[StoryOut]}}
+ONE: Responses = {200: {"model": StoryOut}}
 
 
 class StoryFilters:
@@ -70,7 +71,7 @@ async def story_filters(
     ))
 
 
-def _list(request: Request, session: Session, viewer: Viewer, q: Prepared, p: Paging) -> JSON:
+def _list(request: Request, session: Session, viewer: Viewer, q: Prepared, p: Paging) -> Response:
     # The page's ids first, then their rows: sorting only ids (not every column of every matching
     # story, descriptions included) makes the page query 2.5x faster on SQLite.
     q = q.narrowed("ids", lambda stmt: stmt.with_only_columns(Story.id))
@@ -100,7 +101,7 @@ def list_stories(
     p: Paging = Depends(paging),
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
-) -> JSON:
+) -> Response:
     return _list(request, session, viewer,
                  queries.stories_list(viewer, title=title, description=description, **f.kw), p)
 
@@ -113,7 +114,7 @@ def search_stories(
     p: Paging = Depends(paging),
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
-) -> JSON:
+) -> Response:
     stories = queries.stories_list(viewer, **f.kw)
     return _list(request, session, viewer, only_matching(stories, session, "story", Story.id, q), p)
 

@@ -6,7 +6,17 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, IdPath, Paging, json_response, list_param, no_content, paginate, paging
+from storyline.api.common import (
+    JSON,
+    IdPath,
+    Paging,
+    Responses,
+    json_response,
+    list_param,
+    no_content,
+    paginate,
+    paging,
+)
 from storyline.api.deps import InboxDelivered, SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
@@ -17,8 +27,8 @@ from storyline.subscriptions.schemas import SubscriptionEventOut
 
 router = Router(prefix="/subscription_events", tags=["subscription events"])
 
-LIST = {200: {"model": list[SubscriptionEventOut]}}
-ONE = {200: {"model": SubscriptionEventOut}}
+LIST: Responses = {200: {"model": list[SubscriptionEventOut]}}
+ONE: Responses = {200: {"model": SubscriptionEventOut}}
 
 
 @router.get("", responses=LIST)

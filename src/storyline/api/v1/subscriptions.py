@@ -6,7 +6,17 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, IdPath, Paging, json_response, list_param, no_content, paginate, paging
+from storyline.api.common import (
+    JSON,
+    IdPath,
+    Paging,
+    Responses,
+    json_response,
+    list_param,
+    no_content,
+    paginate,
+    paging,
+)
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
@@ -18,8 +28,8 @@ from storyline.subscriptions.schemas import SubscriptionIn, SubscriptionOut
 
 router = Router(prefix="/subscriptions", tags=["subscriptions"])
 
-LIST = {200: {"model": list[SubscriptionOut]}}
-ONE = {200: {"model": SubscriptionOut}}
+LIST: Responses = {200: {"model": list[SubscriptionOut]}}
+ONE: Responses = {200: {"model": SubscriptionOut}}
 
 
 @router.get("", responses=LIST)

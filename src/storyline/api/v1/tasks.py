@@ -8,7 +8,7 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, Prepared, json_response, no_content, paginate, paging
+from storyline.api.common import JSON, Paging, Prepared, Responses, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, get_story, require_user
@@ -20,8 +20,8 @@ from storyline.stories.schemas import TaskIn, TaskOut, TaskUpdate
 from storyline.stories.serialize import TASK_COLUMNS, task_json, task_rows_json
 
 router = Router(tags=["tasks"])
-LIST = {200: {"model": list[TaskOut]}}
-ONE = {200: {"model": TaskOut}}
+LIST: Responses = {200: {"model": list[TaskOut]}}
+ONE: Responses = {200: {"model": TaskOut}}
 
 
 class TaskFilters:

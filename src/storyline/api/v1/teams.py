@@ -6,7 +6,7 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, IdPath, Paging, json_response, no_content, paginate, paging
+from storyline.api.common import JSON, IdPath, Paging, Responses, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, require_superuser
@@ -22,8 +22,8 @@ router = Router(prefix="/teams", tags=["teams"])
 
 SORT = {c.key: c for c in Team.__table__.columns}
 PROJECT_SORT = {c.key: c for c in Project.__table__.columns}
-LIST = {200: {"model": list[TeamOut]}}
-ONE = {200: {"model": TeamOut}}
+LIST: Responses = {200: {"model": list[TeamOut]}}
+ONE: Responses = {200: {"model": TeamOut}}
 
 
 @router.get("", responses=LIST)

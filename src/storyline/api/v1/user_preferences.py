@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Body
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, IdPath, json_response
+from storyline.api.common import JSON, IdPath, Responses, json_response
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
@@ -17,7 +17,7 @@ from storyline.users.schemas import Preferences
 
 router = Router(prefix="/users/{user_id}/preferences", tags=["user preferences"])
 
-ONE = {200: {"model": Preferences}}
+ONE: Responses = {200: {"model": Preferences}}
 
 
 def _self_only(viewer: Viewer, user_id: int) -> None:

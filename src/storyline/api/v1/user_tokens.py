@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, IdPath, Paging, json_response, no_content, paginate, paging
+from storyline.api.common import JSON, IdPath, Paging, Responses, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, require_self_or_superuser
@@ -17,8 +17,8 @@ from storyline.users.schemas import TokenIn, TokenOut, TokenUpdate
 
 router = Router(prefix="/users/{user_id}/tokens", tags=["user tokens"])
 
-LIST = {200: {"model": list[TokenOut]}}
-ONE = {200: {"model": TokenOut}}
+LIST: Responses = {200: {"model": list[TokenOut]}}
+ONE: Responses = {200: {"model": TokenOut}}
 
 
 def _owner(session: Session, viewer: Viewer, user_id: int) -> None:

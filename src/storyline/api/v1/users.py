@@ -6,7 +6,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, IdPath, Page, Paging, json_response, paginate, paging
+from storyline.api.common import JSON, IdPath, Page, Paging, Responses, json_response, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, require_self_or_superuser, require_superuser, require_user
@@ -17,8 +17,8 @@ from storyline.users.schemas import UserIn, UserOut, UserUpdate
 
 router = Router(prefix="/users", tags=["users"])
 
-LIST = {200: {"model": list[UserOut]}}
-ONE = {200: {"model": UserOut}}
+LIST: Responses = {200: {"model": list[UserOut]}}
+ONE: Responses = {200: {"model": UserOut}}
 
 
 def _respond_list(page: Page, viewer: Viewer) -> JSON:

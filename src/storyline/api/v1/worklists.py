@@ -8,7 +8,17 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, IdPath, Paging, json_response, loose_args, no_content, paginate, paging
+from storyline.api.common import (
+    JSON,
+    IdPath,
+    Paging,
+    Responses,
+    json_response,
+    loose_args,
+    no_content,
+    paginate,
+    paging,
+)
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
@@ -28,9 +38,9 @@ from storyline.schemas import DbId
 
 router = Router(prefix="/worklists", tags=["worklists"])
 
-ONE = {200: {"model": WorklistOut}}
-ITEM = {200: {"model": WorklistItemOut}}
-FILTER = {200: {"model": FilterOut}}
+ONE: Responses = {200: {"model": WorklistOut}}
+ITEM: Responses = {200: {"model": WorklistItemOut}}
+FILTER: Responses = {200: {"model": FilterOut}}
 ITEM_ARGS = {"parameters": [
     {"name": n, "in": "query", "required": False, "schema": {"type": t}, "description": d} for n, t, d in (
         ("item_id", "integer", "Story or task id (POST)"), ("item_type", "string", "story or task (POST)"),
