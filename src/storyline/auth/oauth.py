@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from authlib.common.urls import add_params_to_uri
@@ -28,6 +28,13 @@ from storyline.users.tokens import create_token, hash_token, new_token_value
 MAX_URI = 2000
 MAX_STATE = 1000
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+class ErrorTarget(TypedDict):
+    """Where an OAuthError goes back to: its `redirect_uri` and `state` keyword arguments."""
+
+    redirect_uri: str | None
+    state: str | None
 
 
 class OAuthError(Exception):
@@ -111,7 +118,7 @@ def check_authorize(params: dict[str, str], settings: Settings) -> AuthorizeRequ
         raise OAuthError("invalid_request", "redirect_uri must be on the host named by client_id")
 
     state = params.get("state") or None
-    back = {"redirect_uri": redirect_uri, "state": state if state and len(state) <= MAX_STATE else None}
+    back: ErrorTarget = {"redirect_uri": redirect_uri, "state": state if state and len(state) <= MAX_STATE else None}
     if state is not None and len(state) > MAX_STATE:
         raise OAuthError("invalid_request", f"state is longer than {MAX_STATE} characters", **back)
     response_type = params.get("response_type", "")

@@ -31,7 +31,7 @@ from storyline.api.deps import SessionDep
 from storyline.api.routing import Router
 from storyline.auth import oauth
 from storyline.auth import service as login_service
-from storyline.auth.oauth import OAuthError
+from storyline.auth.oauth import ErrorTarget, OAuthError
 from storyline.auth.oidc import LoginFailed, providers_for
 from storyline.config import Settings
 from storyline.db import session_scope
@@ -104,12 +104,13 @@ def authorize(
         req = oauth.check_authorize(params, settings)
     except OAuthError as exc:
         return _fail(exc)
-    back = {"redirect_uri": req.redirect_uri, "state": req.state}
+    back: ErrorTarget = {"redirect_uri": req.redirect_uri, "state": req.state}
     providers = providers_for(request.app.state)
     chosen = providers.get(req.provider)
     if chosen is None:
         if not providers.by_name:
             return _fail(OAuthError("server_error", "Login is not configured on this server", **back))
+        assert req.provider is not None  # without a name, the default provider (the first) is chosen
         return _fail(OAuthError("invalid_request", f"Unknown identity provider '{req.provider[:100]}'", **back))
     try:
         chosen.metadata()  # reach the provider before writing anything
@@ -155,7 +156,7 @@ def authorize_return(
         pending = login_service.do_take_pending(session, state)
     if pending is None:
         return _fail(OAuthError("invalid_request", "Unknown, expired or already used login state"))
-    back = {"redirect_uri": pending.client_redirect_uri, "state": pending.client_state}
+    back: ErrorTarget = {"redirect_uri": pending.client_redirect_uri, "state": pending.client_state}
     browser = request.cookies.get(LOGIN_COOKIE, "")
     if pending.browser_hash is not None and not hmac.compare_digest(hash_token(browser), pending.browser_hash):
         return _fail(OAuthError("access_denied", "This login was started in another browser; please log in again",
