@@ -18,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storyline import __version__, bodycheck, db
 from storyline.api.common import JSON, dumps
@@ -157,14 +157,14 @@ class V1PathMiddleware:
                 body = b""
             else:
                 body = b"".join(chunks)
-                problem = await body_problem(body)
-                if problem:
-                    field, message = problem
-                    await _answer(send, 400, validation_body(field, f"{field} {message}"))
+                body_error = await body_problem(body)
+                if body_error:
+                    field, why = body_error
+                    await _answer(send, 400, validation_body(field, f"{field} {why}"))
                     return
                 pending = [body]
 
-            async def replay() -> dict[str, Any]:
+            async def replay() -> Message:
                 if pending:
                     chunk = pending.pop(0)
                     return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
@@ -210,7 +210,7 @@ class CORSMiddleware:
             await send({"type": "http.response.body", "body": b""})
             return
 
-        async def send_with_cors(message: dict[str, Any]) -> None:
+        async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = dict(message, headers=list(message.get("headers", [])) + cors)
             await send(message)
@@ -403,7 +403,7 @@ def install_web(app: FastAPI, directory: Path = WEB_DIR) -> None:
             return
         await FileResponse(index, headers={"cache-control": "no-cache"})(scope, receive, send)
 
-    app.router.default = web  # type: ignore[assignment]
+    app.router.default = web
 
 
 def _route_head(path: str) -> tuple[str, ...]:
@@ -432,7 +432,7 @@ def skip_foreign_routers(app: FastAPI) -> None:
         paths = [getattr(c, "path_format", None) for c in router.effective_candidates()]
         if not paths or any(not isinstance(p, str) or "{" in "/".join(_route_head(p)) for p in paths):
             continue
-        heads = frozenset(_route_head(p) for p in paths)
+        heads = frozenset(_route_head(p) for p in paths if isinstance(p, str))  # every one (checked above)
 
         def matches(scope: Scope, _heads: frozenset[tuple[str, ...]] = heads,
                     _matches: Any = router.matches) -> Any:
