@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, exists, false, or_, select, true
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm.util import AliasedClass
 
 from storyline.errors import Forbidden, NotFound, superuser_only, unauthorized
 from storyline.stories.models import Story, StoryTag, StoryTeam, StoryUser
@@ -33,40 +35,45 @@ class Viewer:
 
 ANONYMOUS = Viewer()
 
+# The Story entity or an alias of it (aliased(Story)).
+StoryEntity: TypeAlias = type[Story] | AliasedClass[Story]
+# A column (or mapped attribute) holding ids.
+IdColumn: TypeAlias = ColumnElement[Any] | QueryableAttribute[Any]
 
-def story_visible(viewer: Viewer, story: type[Story] | object = Story) -> ColumnElement[bool]:
+
+def story_visible(viewer: Viewer, story: StoryEntity = Story) -> ColumnElement[bool]:
     """SQL predicate: the viewer may see `story` (the Story entity or an alias of it)."""
     return _story_visible(story, viewer.user_id)
 
 
 @functools.lru_cache(maxsize=4096)
-def _story_visible(story: type[Story] | object, user_id: int | None) -> ColumnElement[bool]:
+def _story_visible(story: StoryEntity, user_id: int | None) -> ColumnElement[bool]:
     """story_visible, built once per entity and user: a request may use the rule many times, and
     building it costs more than SQLAlchemy's cached compilation of the statements around it. (SQL
     expressions are immutable: the same one may be part of any number of statements.)"""
     if user_id is None:
-        return story.private == false()  # type: ignore[attr-defined,no-any-return]
+        return story.private == false()
     return _visible_to_user(story, user_id)
 
 
-def _visible_to_user(story: type[Story] | object, uid: int | BindParameter[int]) -> ColumnElement[bool]:
+def _visible_to_user(story: StoryEntity, uid: int | IdColumn) -> ColumnElement[bool]:
     """story_visible for an authenticated viewer (`uid` a user id, or a bound parameter for one)."""
     s = story  # Story or aliased(Story)
-    on_list = exists().where(StoryUser.story_id == s.id, StoryUser.user_id == uid)  # type: ignore[attr-defined]
+    on_list = exists().where(StoryUser.story_id == s.id, StoryUser.user_id == uid)
     via_team = exists().where(
-        StoryTeam.story_id == s.id,  # type: ignore[attr-defined]
+        StoryTeam.story_id == s.id,
         StoryTeam.team_id == TeamMember.team_id,
         TeamMember.user_id == uid,
     )
-    return or_(s.private == false(), on_list, via_team)  # type: ignore[attr-defined]
+    return or_(s.private == false(), on_list, via_team)
 
 
-def story_visible_to_user_column(story: type[Story] | object, user_id: ColumnElement[int]) -> ColumnElement[bool]:
+def story_visible_to_user_column(story: StoryEntity, user_id: IdColumn) -> ColumnElement[bool]:
     """The same rule for the user in a column (e.g. every subscriber of a story at once)."""
-    return _visible_to_user(story, user_id)  # type: ignore[arg-type]
+    return _visible_to_user(story, user_id)
 
 
-def story_visible_bound(authenticated: bool, story: type[Story] | object = Story) -> ColumnElement[bool]:
+def story_visible_bound(authenticated: bool, story: StoryEntity = Story) -> ColumnElement[bool]:
     """story_visible for any viewer of a kind, the user's id being the bound parameter `viewer_id`.
 
     For statements built once and run for many viewers (values: viewer_values(viewer)).
@@ -87,20 +94,20 @@ _STORY_FOR_ANONYMOUS = select(Story).where(Story.id == bindparam("story_id"), st
 _STORY_FOR_USER = select(Story).where(Story.id == bindparam("story_id"), story_visible_bound(True))
 
 
-def story_id_visible(viewer: Viewer, story_id_col: ColumnElement[int] | object) -> ColumnElement[bool]:
+def story_id_visible(viewer: Viewer, story_id_col: IdColumn) -> ColumnElement[bool]:
     """SQL predicate on a column holding a story id (NULL = not about a story: visible)."""
     col = story_id_col
-    inner = select(Story.id).where(Story.id == col, story_visible(viewer))  # type: ignore[arg-type]
-    return or_(col.is_(None), inner.exists())  # type: ignore[attr-defined]
+    inner = select(Story.id).where(Story.id == col, story_visible(viewer))
+    return or_(col.is_(None), inner.exists())
 
 
-def tag_visible(viewer: Viewer, tag_id_col: ColumnElement[int] | object) -> ColumnElement[bool]:
+def tag_visible(viewer: Viewer, tag_id_col: IdColumn) -> ColumnElement[bool]:
     """SQL predicate on a tag id: the tag is free (on no story) or on a story the viewer may see.
 
     A tag carried only by private stories is private with them (its name can tell a lot)."""
     col = tag_id_col
-    on_any = exists().where(StoryTag.tag_id == col)  # type: ignore[arg-type]
-    on_visible = exists().where(StoryTag.tag_id == col, Story.id == StoryTag.story_id,  # type: ignore[arg-type]
+    on_any = exists().where(StoryTag.tag_id == col)
+    on_visible = exists().where(StoryTag.tag_id == col, Story.id == StoryTag.story_id,
                                 story_visible(viewer))
     return or_(~on_any, on_visible)
 
