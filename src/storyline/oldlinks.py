@@ -66,4 +66,4 @@ def install_old_links(app: FastAPI) -> None:
         response = RedirectResponse(f"/story/{story_id}", status_code=302, headers={"cache-control": "no-store"})
         await response(scope, receive, send)
 
-    app.router.default = old_links  # type: ignore[assignment]
+    app.router.default = old_links

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeGuard
 
 import typer
 
@@ -69,7 +69,7 @@ class Summary:
         ]
 
 
-def _valid_name(value: Any) -> bool:
+def _valid_name(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and 3 <= len(value) <= 100 and NAME.fullmatch(value) is not None
 
 

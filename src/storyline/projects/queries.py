@@ -112,7 +112,7 @@ def group_project(session: Session, group_id: int, project_id: int) -> Project:
     ).scalar_one_or_none()
     if project is None:
         raise NotFound(f"Project {project_id} is not in project group {group_id}")
-    return project  # type: ignore[no-any-return]
+    return project
 
 
 _MASTER_BRANCH = select(Branch.id).where(Branch.project_id == bindparam("project_id"), Branch.name == "master")

@@ -77,6 +77,7 @@ def run_due(session: Session, policy: SecurityPolicy, now: dt.datetime | None = 
     members = [] if vmt is None else list(
         session.execute(select(TeamMember.user_id).where(TeamMember.team_id == vmt)).scalars())
     for story in expired:
+        assert story.embargo_until is not None  # selected for it
         story.disclosure_due_at = now
         audit(session, story.id, None, "embargo_expired", "embargo_until", None,
               story.embargo_until.isoformat() + "+00:00" if story.embargo_until else None)
