@@ -9,10 +9,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any, Unpack, cast
 
-from sqlalchemy import BindParameter, Select, String, func
+from sqlalchemy import BindParameter, Select, String, Table, func
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.functions import FunctionElement
 
 from storyline.errors import ValidationFailed
@@ -121,3 +122,9 @@ def statement(key: Hashable | None, build: Callable[[], Any]) -> Any:
         if len(_STATEMENTS) > STATEMENTS_KEPT:
             _STATEMENTS.popitem(last=False)
     return stmt
+
+
+def table_of(entity: type[DeclarativeBase]) -> Table:
+    """The Table a declarative class is mapped to, as insert() takes it (`__table__` is typed as any
+    FromClause, since a class may be mapped to a join or a select; Storyline's are all tables)."""
+    return cast(Table, entity.__table__)

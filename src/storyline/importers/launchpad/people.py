@@ -14,6 +14,7 @@ from storyline.importers.launchpad import mapping
 from storyline.importers.launchpad.fetch import Person
 from storyline.importers.launchpad.records import Summary, add_refs, find_refs
 from storyline.search import index as search_index
+from storyline.sqltools import table_of
 from storyline.users import service as users_service
 from storyline.users.models import Team, TeamMember, User
 
@@ -42,6 +43,7 @@ class People:
             names = sorted(persons)
             for name, uid in session.execute(select(User.launchpad_name, User.id)
                                              .where(User.launchpad_name.in_(names))):
+                assert name is not None  # one of `names`
                 self.users[name] = uid
             missing = [persons[n] for n in names if n not in self.users]
             # An account that already holds the person's OpenID identifier is that person: a StoryBoard
@@ -51,6 +53,7 @@ class People:
             if openids:
                 for uid, openid, lp_name in session.execute(
                         select(User.id, User.openid, User.launchpad_name).where(User.openid.in_(list(openids)))):
+                    assert openid is not None  # one of `openids`
                     person = openids[openid]
                     if person.name in self.users:
                         continue
@@ -73,7 +76,7 @@ class People:
                 rows = [{"full_name": p.display_name, "email": emails[p.name],
                          "openid": p.openid, "launchpad_name": p.name, "is_superuser": False,
                          "enable_login": True, "created_at": now} for p in missing]
-                users = User.__table__
+                users = table_of(User)
                 created = session.execute(insert(users).returning(users.c.id, users.c.launchpad_name,
                                                                   sort_by_parameter_order=True), rows).all()
                 for uid, name in created:
@@ -108,7 +111,7 @@ class People:
                     TeamMember.team_id == self.teams[team.name], TeamMember.user_id.in_(member_ids))).scalars())
                 rows = [{"team_id": self.teams[team.name], "user_id": u} for u in sorted(set(member_ids) - present)]
                 if rows:
-                    session.execute(insert(TeamMember.__table__), rows)
+                    session.execute(insert(table_of(TeamMember)), rows)
                     summary.created["team memberships"] += len(rows)
             self.members_done.add(team.name)
         return {t.name: self.teams[t.name] for t in teams}

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from storyline.db import utcnow
 from storyline.importers.models import ImportRef
+from storyline.sqltools import table_of
 
 SOURCE = "launchpad"
 
@@ -55,7 +56,7 @@ def add_refs(session: Session, kind: str, rows: list[tuple[str, int, str | None]
     """Record imported objects: (key, local id, version) each."""
     if rows:
         now = utcnow()
-        session.execute(insert(ImportRef.__table__), [
+        session.execute(insert(table_of(ImportRef)), [
             {"source": SOURCE, "kind": kind, "key": key, "local_id": local_id, "version": version,
              "imported_at": now} for key, local_id, version in rows])
 

@@ -297,8 +297,8 @@ def report(result: Result, options: Options) -> str:
                      f"{', '.join(map(str, sorted(s.review)))}")
     if result.interrupted:
         lines.append("interrupted: run the same command again to go on where it stopped")
-    for bug, url, message in s.errors:
-        lines.append(f"error: {'bug ' + str(bug) if bug is not None else 'listing'} ({url}): {message}")
+    for failed_bug, url, message in s.errors:
+        lines.append(f"error: {'bug ' + str(failed_bug) if failed_bug is not None else 'listing'} ({url}): {message}")
     return "\n".join(lines)
 
 

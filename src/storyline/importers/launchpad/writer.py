@@ -36,6 +36,7 @@ from storyline.projects.models import Branch, Milestone
 from storyline.search import index as search_index
 from storyline.security import service as security
 from storyline.security.models import StoryAudit
+from storyline.sqltools import table_of
 from storyline.stories.models import Comment, Event, Story, StoryTag, StoryTeam, StoryUser, Tag, Task
 from storyline.stories.service import refresh_status
 from storyline.subscriptions.models import Subscription
@@ -160,7 +161,7 @@ class Writer:
         for bug in bugs:
             values = self._story_values(bug)
             if bug.id in taken or bug.id >= 2**31:
-                sid = session.execute(insert(Story.__table__).values(**values)
+                sid = session.execute(insert(table_of(Story)).values(**values)
                                       .returning(Story.__table__.c.id)).scalar_one()
                 summary.renumbered.append((bug.id, sid))
             else:
@@ -170,7 +171,7 @@ class Writer:
             if bug.bug.get("information_type") in mapping.REVIEW_TYPES:
                 summary.review.append(bug.id)
         if rows:
-            session.execute(insert(Story.__table__), rows)
+            session.execute(insert(table_of(Story)), rows)
         summary.created["stories"] += len(bugs)
         add_refs(session, "bug", [(str(b.id), story_ids[b.id], _version(b)) for b in bugs])
         events = []
@@ -189,9 +190,9 @@ class Writer:
                                "field": "information_type", "old_value": None,
                                "new_value": json.dumps(security.information_type(private, sec)),
                                "created_at": utcnow()})
-        session.execute(insert(Event.__table__), events)
+        session.execute(insert(table_of(Event)), events)
         if audits:
-            session.execute(insert(StoryAudit.__table__), audits)
+            session.execute(insert(table_of(StoryAudit)), audits)
         return story_ids
 
     def _update_stories(self, session: Session, bugs: list[BugData], story_ids: dict[int, int],
@@ -234,7 +235,7 @@ class Writer:
         rows = [{"story_id": sid, "tag_id": tag_ids[n]} for sid, names in wanted.items() for n in names
                 if (sid, tag_ids[n]) not in present]
         if rows:
-            session.execute(insert(StoryTag.__table__), rows)
+            session.execute(insert(table_of(StoryTag)), rows)
 
     # ---- tasks ------------------------------------------------------------------------------------
 
@@ -246,7 +247,7 @@ class Writer:
             bid = session.execute(select(Branch.id).where(Branch.project_id == key[0], Branch.name == key[1])
                                   ).scalar_one_or_none()
             if bid is None:
-                bid = session.execute(insert(Branch.__table__).values(
+                bid = session.execute(insert(table_of(Branch)).values(
                     name=key[1], project_id=key[0], autocreated=True, created_at=utcnow()).returning(Branch.__table__.c.id)
                 ).scalar_one()
             self.branches[key] = bid
@@ -258,7 +259,7 @@ class Writer:
             mid = session.execute(select(Milestone.id).where(Milestone.branch_id == branch_id,
                                                              Milestone.name == key[1])).scalar_one_or_none()
             if mid is None:
-                mid = session.execute(insert(Milestone.__table__).values(
+                mid = session.execute(insert(table_of(Milestone)).values(
                     name=key[1], branch_id=branch_id, created_at=utcnow()).returning(Milestone.__table__.c.id)).scalar_one()
             self.milestones[key] = mid
         return self.milestones[key]
@@ -301,10 +302,10 @@ class Writer:
                 done = session.execute(update(Task).where(Task.id == refs[key][0]).values(**values))
                 summary.updated["tasks"] += done.rowcount  # type: ignore[attr-defined]
         if new:
-            created = session.execute(insert(Task.__table__).returning(Task.__table__.c.id, sort_by_parameter_order=True),
+            created = session.execute(insert(table_of(Task)).returning(Task.__table__.c.id, sort_by_parameter_order=True),
                                       [row for _, row in new]).scalars().all()
             add_refs(session, "task", [(key, tid, None) for (key, _), tid in zip(new, created, strict=True)])
-            session.execute(insert(Event.__table__), [
+            session.execute(insert(table_of(Event)), [
                 {"event_type": "task_created", "story_id": row["story_id"], "author_id": row["creator_id"],
                  "event_info": json.dumps({"story_id": row["story_id"], "task_id": tid, "task_title": row["title"]}),
                  "created_at": row["created_at"]} for (_, row), tid in zip(new, created, strict=True)])
@@ -351,7 +352,7 @@ class Writer:
         new = [(key, row, parent) for key, _, row, parent in planned if key not in refs]
         if not new:
             return
-        created = session.execute(insert(Comment.__table__).returning(Comment.__table__.c.id, sort_by_parameter_order=True),
+        created = session.execute(insert(table_of(Comment)).returning(Comment.__table__.c.id, sort_by_parameter_order=True),
                                   [row for _, row, _ in new]).scalars().all()
         ids = {key: cid for (key, _, _), cid in zip(new, created, strict=True)}
         ids.update({k: v[0] for k, v in refs.items()})
@@ -360,7 +361,7 @@ class Writer:
         for reply in replies:
             session.execute(update(Comment).where(Comment.id == reply["cid"]).values(in_reply_to=reply["parent"]))
         add_refs(session, "message", [(key, ids[key], None) for key, _, _ in new])
-        session.execute(insert(Event.__table__), [
+        session.execute(insert(table_of(Event)), [
             {"event_type": "user_comment", "story_id": row["story_id"], "author_id": row["author_id"],
              "comment_id": ids[key], "event_info": None, "created_at": row["created_at"]} for key, row, _ in new])
         summary.created["comments"] += len(new)
@@ -370,7 +371,8 @@ class Writer:
     def _subscriptions_and_access(self, session: Session, bugs: list[BugData], story_ids: dict[int, int],
                                   new: set[int], summary: Summary) -> None:
         subs: list[dict[str, Any]] = []
-        users: set[tuple[int, int]] = set()
+        # (story, user); the owner falls back to People.fallback(), None when that account is not there
+        users: set[tuple[int, int | None]] = set()
         teams: set[tuple[int, int]] = set()
         vmt = security.vmt_team_id(session, self.vmt_team)
         for bug in bugs:
@@ -408,13 +410,13 @@ class Writer:
                 StoryUser.story_id.in_(sids))).tuples())
             rows = [{"story_id": s, "user_id": u} for s, u in sorted(users - present)]
             if rows:
-                session.execute(insert(StoryUser.__table__), rows)
+                session.execute(insert(table_of(StoryUser)), rows)
         if teams:
             present = set(session.execute(select(StoryTeam.story_id, StoryTeam.team_id).where(
                 StoryTeam.story_id.in_(sids))).tuples())
             rows = [{"story_id": s, "team_id": t} for s, t in sorted(teams - present)]
             if rows:
-                session.execute(insert(StoryTeam.__table__), rows)
+                session.execute(insert(table_of(StoryTeam)), rows)
 
     # ---- attachments ------------------------------------------------------------------------------
 
