@@ -49,11 +49,15 @@ run: system-packages-run migrate web
 # The suite runs on TEST_WORKERS pytest-xdist processes (default: one per core); the browser tests all go
 # to one of them (tests/e2e/conftest.py). PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k login -n 0'.
 # pytest's exit status 5 (no test collected, e.g. by a -k that matches nothing) is not a failure.
+# mypy: --strict on the files [tool.mypy] lists in pyproject.toml. Not yet covered (being reworked):
+# stories/, planning/, outbox/, search/, attachments/, db.py, api/deps.py, api/v1/attachments.py and
+# importers/launchpad/writer.py (read as imports, their errors not reported).
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_ARGS  ?=
 
 test: system-packages-test $(STAMP) web web-check
 	$(VENV)/bin/ruff check src tests migrations
+	$(VENV)/bin/mypy
 	$(PY) -m pytest tests -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: $(STAMP)
