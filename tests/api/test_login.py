@@ -358,8 +358,9 @@ def test_login_finishes_only_in_the_browser_that_started_it(lc, login_app, issue
     r = authorize(lc, state="mine")
     assert "storyline_login=" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
     callback = at_provider(r.headers["location"], sub=sub)
-    with temporary_client(login_app) as victim:
-        r = come_back(victim, callback)
+    # Another browser on the same server: a second client without a lifespan of its own (entering one
+    # would stop the shared app's database watcher when it ends).
+    r = come_back(temporary_client(login_app), callback)
     assert "another browser" in refused(r, "access_denied", state="mine")
     # the state was used up by that attempt; a login from start to end in one browser works
     code, _ = login_code(lc, sub)
