@@ -20,7 +20,7 @@ from storyline.authz import Viewer, require_user
 from storyline.db import insert_missing, utcnow
 from storyline.errors import Forbidden, NotFound, ValidationFailed
 from storyline.stories.models import Comment, Story
-from storyline.stories.timeline import emit
+from storyline.timeline import emit
 from storyline.users.models import User
 
 MAX_NAME = 255

@@ -19,7 +19,7 @@ from storyline.planning.events import check_project
 from storyline.planning.models import Board, BoardLane, Worklist
 from storyline.planning.permissions import initial_members
 from storyline.planning.worklist_service import grant_initial
-from storyline.stories.timeline import emit
+from storyline.timeline import emit
 from storyline.users.models import TeamMember
 
 DETAIL_FIELDS = ("title", "description", "private", "archived", "project_id")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from storyline.errors import ValidationFailed
 from storyline.projects.models import Project
-from storyline.stories.timeline import emit
+from storyline.timeline import emit
 
 
 def check_project(session: Session, project_id: int | None) -> None:

@@ -16,8 +16,8 @@ from storyline.db import utcnow
 from storyline.errors import BadRequest
 from storyline.security.service import SecurityPolicy, apply_visibility, audit, vmt_team_id
 from storyline.stories.models import Story
-from storyline.stories.timeline import emit
 from storyline.subscriptions.models import SubscriptionEvent
+from storyline.timeline import emit
 from storyline.users.models import TeamMember
 
 log = logging.getLogger("storyline.worker")

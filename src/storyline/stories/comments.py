@@ -11,7 +11,7 @@ from storyline.db import utcnow
 from storyline.errors import BadRequest, Forbidden, NotFound
 from storyline.search import index as search_index
 from storyline.stories.models import Comment, CommentHistory, Event, Story
-from storyline.stories.timeline import emit
+from storyline.timeline import emit
 
 
 def get_comment(session: Session, story: Story, comment_id: int) -> Comment:

@@ -30,8 +30,8 @@ from storyline.stories.models import (
     Tag,
     Task,
 )
-from storyline.stories.timeline import EVENT_TYPES
 from storyline.subscriptions.models import Subscription
+from storyline.timeline import EVENT_TYPES
 
 STORY_SORT = {c.key: c for c in Story.__table__.columns if not c.key.startswith("count_")}
 TASK_SORT = {c.key: c for c in Task.__table__.columns}

@@ -20,8 +20,8 @@ from storyline.search import index as search_index
 from storyline.security import service as security
 from storyline.security.service import SecurityPolicy
 from storyline.stories.models import TASK_STATUSES, Story, StoryTag, Tag, Task
-from storyline.stories.timeline import emit
 from storyline.subscriptions.models import Subscription
+from storyline.timeline import emit
 from storyline.users.models import Team, User
 
 VALID_STORY_TYPES = {1, 2, 3, 4}

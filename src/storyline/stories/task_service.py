@@ -18,8 +18,8 @@ from storyline.search import index as search_index
 from storyline.security import service as security
 from storyline.stories.models import Story, Task
 from storyline.stories.service import RESTRICTED_TYPE, refresh_status
-from storyline.stories.timeline import emit
 from storyline.subscriptions.models import Subscription
+from storyline.timeline import emit
 from storyline.users.models import User
 
 

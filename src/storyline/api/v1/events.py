@@ -13,7 +13,7 @@ from storyline.stories import queries
 from storyline.stories.models import Event
 from storyline.stories.schemas import EventOut
 from storyline.stories.serialize import events_json
-from storyline.stories.timeline import EVENT_TYPES
+from storyline.timeline import EVENT_TYPES
 
 router = Router(tags=["events"])
 TYPES_DOC = "Any of: " + ", ".join(EVENT_TYPES)

@@ -1,5 +1,9 @@
 """Timeline events and their fan-out to subscribers' inboxes, in the writer's transaction.
 
+Its own package, used by stories, planning, security and attachments: the one place where every
+change becomes an event, and so where notifications (e-mail, feeds, webhooks) attach, through the
+outbox.
+
 Recipients: subscribers of the story, of the task concerned, of the projects with a task in the
 story and of the groups of those projects, minus the author, filtered by the visibility rule.
 """
