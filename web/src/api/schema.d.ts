@@ -173,6 +173,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/preview/stories/{story_id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A superuser joins a private story's access list, audited (preview)
+         * @description Preview: not yet stable; may change without notice. For a private story nobody who should see it can: the superuser is added to its access list, the audit log records `superuser_recovery`, and everyone on the list gets an inbox entry `story_access_recovered`. 400 for a public story or one the caller sees.
+         */
+        post: operations["recover_preview_stories__story_id__recover_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/preview/worklists/from_search": {
         parameters: {
             query?: never;
@@ -3011,8 +3031,11 @@ export interface components {
             created_at: string;
             /** Display Due Date */
             display_due_date: number | null;
-            /** Id */
-            id: number;
+            /**
+             * Id
+             * @description The card's id; null for an item of an automatic list (computed at read time, it has no row of its own)
+             */
+            id: number | null;
             /** Item Id */
             item_id: number;
             /** Item Type */
@@ -3539,6 +3562,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StoryPriorityOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    recover_preview_stories__story_id__recover_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                story_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoryOut"];
                 };
             };
             /** @description Validation error (names the field) */
@@ -4747,13 +4808,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation error (names the field) */
+            /** @description Bad request, when the client cannot be trusted with a redirect */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    "application/json": components["schemas"]["OAuthErrorOut"] | {
                         code?: number;
                         description?: string;
                         faultstring?: string;
@@ -4798,13 +4859,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation error (names the field) */
+            /** @description Bad request, when the client cannot be trusted with a redirect */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    "application/json": components["schemas"]["OAuthErrorOut"] | {
                         code?: number;
                         description?: string;
                         faultstring?: string;
@@ -4847,13 +4908,13 @@ export interface operations {
                     "application/json": components["schemas"]["storyline__api__v1__openid__TokenOut"];
                 };
             };
-            /** @description Validation error (names the field) */
+            /** @description Bad request, when the client cannot be trusted with a redirect */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    "application/json": components["schemas"]["OAuthErrorOut"] | {
                         code?: number;
                         description?: string;
                         faultstring?: string;
