@@ -33,8 +33,8 @@ def list_ready(rows: int) -> str:
     """The project page shows at least `rows` stories in its table."""
     if rows < 1:
         raise ValueError("rows must be at least 1")
-    return ("() => document.querySelectorAll('table.stories tbody tr').length >= %d "
-            "? performance.now() : false" % rows)
+    return (f"() => document.querySelectorAll('table.stories tbody tr').length >= {rows} "
+            "? performance.now() : false")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def prepare(url: str) -> None:
 
     upgrade(url)
     engine = make_engine(url)
-    for session in session_scope(make_sessionmaker(engine)):
+    with session_scope(make_sessionmaker(engine)) as session:
         projects.do_create_project(session, {"name": "bench"})
         users.do_create_team(session, {"name": "vmt"})
     engine.dispose()

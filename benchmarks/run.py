@@ -289,7 +289,7 @@ class Side:
                     "fingerprint": plan.fingerprint, "ids": self.loaded.ids(), "load": self.loaded.summary(),
                     "loaded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}))
             print(f"{name} loaded in {self.loaded.seconds:.0f} s", file=sys.stderr)
-        except Exception as exc:  # reported, never hidden: the run goes on with the other server
+        except Exception as exc:  # noqa: BLE001 - reported, never hidden: the run goes on with the other server
             self.error = f"{type(exc).__name__}: {exc}"
             print(f"{name} failed: {self.error}", file=sys.stderr)
 

@@ -60,7 +60,8 @@ class Run:
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(a.seconds for a in self.ok)
-        ms = (lambda q: round(percentile(lat, q) * 1000, 1) if lat else None)
+        def ms(q):
+            return (round(percentile(lat, q) * 1000, 1) if lat else None)
         return {"requests": len(self.answers), "ok": len(lat), "errors": self.failures(),
                 "rps": round(len(self.answers) / self.wall, 1) if self.wall > 0 else None,
                 "p50_ms": ms(50), "p95_ms": ms(95), "p99_ms": ms(99), "max_ms": ms(100)}

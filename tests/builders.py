@@ -47,7 +47,7 @@ def make_persona(app: Any, *, superuser: bool = False, name: str | None = None) 
     n = uniq("person")
     full_name = name or f"Person {n}"
     email = f"{n}@example.org"
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         user = users_service.do_create_user(
             session, {"full_name": full_name, "email": email, "is_superuser": superuser}
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import os
@@ -238,8 +239,10 @@ def insert_missing(session: Session, table: Any, rows: list[dict[str, Any]], uni
     session.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=unique))
 
 
+@contextlib.contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: commit when the block succeeds, roll back otherwise."""
+    """`with session_scope(factory) as session:` one transaction: committed when the block ends
+    normally (a `return` inside it included), rolled back when it raises."""
     session = factory()
     try:
         yield session

@@ -92,7 +92,7 @@ class DatabaseHealth:
                     conn = self._connect()
                 conn.execute("SELECT 1")  # blocks while the server is frozen: last_ok then ages
                 self._ok()
-            except Exception as exc:  # any failure to reach it: down, and a new connection next time
+            except Exception as exc:  # noqa: BLE001 - any failure to reach it: down, and a new connection next time
                 self.failure(_short(exc))
                 if conn is not None:
                     try:

@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Unpack, cast
+from typing import Any, cast
 
 from sqlalchemy import BindParameter, Select, String, Table, func
 from sqlalchemy.ext.compiler import compiles
@@ -40,12 +40,12 @@ class v1_ts(FunctionElement[str]):  # noqa: N801 (an SQL function, named like on
 
 @compiles(v1_ts, "sqlite")
 def _v1_ts_sqlite(element: v1_ts, compiler: Any, **kw: Any) -> str:
-    return "strftime('%%Y-%%m-%%dT%%H:%%M:%%S+00:00', %s)" % compiler.process(element.clauses, **kw)
+    return f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {compiler.process(element.clauses, **kw)})"
 
 
 @compiles(v1_ts, "postgresql")
 def _v1_ts_postgresql(element: v1_ts, compiler: Any, **kw: Any) -> str:
-    return """to_char(%s, 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')""" % compiler.process(element.clauses, **kw)
+    return f"""to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')"""
 
 
 def parse_datetime(field: str, value: str | None) -> dt.datetime | None:
@@ -90,7 +90,7 @@ class Prepared:
     build: Callable[[], Select[Any]]
     values: dict[str, Any]
 
-    def narrowed(self, tag: Hashable, change: Callable[[Select[Any]], Select[Unpack[tuple[Any, ...]]]],
+    def narrowed(self, tag: Hashable, change: Callable[[Select[Any]], Select[*tuple[Any, ...]]],
                  values: dict[str, Any] | None = None) -> Prepared:
         """The same list changed by `change` (a shape of its own: `tag` names the change)."""
         build = self.build

@@ -28,7 +28,7 @@ def policy_of(settings: Settings) -> SecurityPolicy:
 def run_pass(write_sessions: Any, settings: Settings) -> dict[str, int]:
     """One pass over every job, in one transaction."""
     result: dict[str, int] = {}
-    for session in session_scope(write_sessions):
+    with session_scope(write_sessions) as session:
         result = run_due(session, policy_of(settings))
         # Stale-work counts are reported when the sweep changed something.
         result.update({k: v for k, v in sweep_stale(session).items() if v})

@@ -29,7 +29,7 @@ def upload(client, who, story_id, name="fix.patch", data=b"--- a\n+++ b\n", cont
 
 
 def blob_count(app, digest):
-    for session in session_scope(app.state.read_sessions):
+    with session_scope(app.state.read_sessions) as session:
         return session.execute(select(func.count()).select_from(AttachmentBlob)
                                .where(AttachmentBlob.sha256 == digest)).scalar_one()
 
@@ -114,7 +114,7 @@ def test_file_names(client, api, user, app):
     assert 'filename="_n_code_ v2.txt"' in cd
     assert "filename*=UTF-8''%C3%9Cn%C3%AFcode%3B%20v2.txt" in cd
     # (HTTP clients percent-encode control characters in a file name; an importer could pass them.)
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         with pytest.raises(ValidationFailed) as caught:
             service.add_attachment(session, s["id"], name="bad\x01name.txt", content_type="text/plain", data=b"x",
                                    creator_id=user.id)
@@ -230,7 +230,7 @@ def test_importers_add_attachments_with_their_original_time(client, api, user, a
     s = api.story(user)
     when = dt.datetime(2014, 5, 6, 7, 8, 9, tzinfo=dt.UTC)
     ev = api.ok("POST", f"/v1/stories/{s['id']}/comments", user, json={"content": "From Launchpad"})
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         a = service.add_attachment(session, s["id"], name="lp.patch", content_type="text/x-diff", data=b"old patch",
                                    creator_id=user.id, title="Imported", created_at=when,
                                    comment_id=ev["comment_id"])

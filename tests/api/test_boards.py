@@ -285,7 +285,7 @@ def test_review_dashboard_in_one_action(client, api, user, other, app):
     secret = api.story(user, private=True)
     hidden = api.task(secret["id"], project["id"], user, status="review")
     long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=40)
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         session.execute(update(Task).where(Task.id.in_([stale["id"], old_merged["id"]]))
                         .values(created_at=long_ago, updated_at=long_ago))
     r = client.post("/preview/review_dashboards", json={"project_group_id": group["id"], "stale_days": 10,
@@ -318,7 +318,7 @@ def test_stale_work_sweep(client, api, user, other, admin, app):
 
     def age(task_ids, days):
         when = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=days)
-        for session in session_scope(app.state.write_sessions):
+        with session_scope(app.state.write_sessions) as session:
             session.execute(update(Task).where(Task.id.in_(task_ids)).values(created_at=when, updated_at=when))
 
     flag_project, reset_project = api.project(), api.project()

@@ -183,7 +183,7 @@ def bad_request(r: httpx.Response, error: str) -> str:
 
 
 def identities(app: Any, **where: Any) -> list[tuple[int, str, str]]:
-    for session in session_scope(app.state.read_sessions):
+    with session_scope(app.state.read_sessions) as session:
         stmt = select(UserIdentity.user_id, UserIdentity.issuer, UserIdentity.subject)
         for key, value in where.items():
             stmt = stmt.where(getattr(UserIdentity, key) == value)
@@ -206,7 +206,7 @@ def test_first_login_creates_the_user(lc, login_app, issuer):
     assert set(q["scope"].split()) == {"openid", "email", "profile"}
     assert q["code_challenge_method"] == "S256" and pkce.CHALLENGE_RE.match(q["code_challenge"])
     assert len(q["state"]) >= 32 and len(q["nonce"]) >= 32 and q["state"] != "web-client-state"
-    for session in session_scope(login_app.state.read_sessions):
+    with session_scope(login_app.state.read_sessions) as session:
         pending = session.execute(
             select(PendingLogin).where(PendingLogin.state_hash == hash_token(q["state"]))).scalar_one()
         # the state is stored hashed only; the verifier answers the challenge sent
@@ -217,7 +217,7 @@ def test_first_login_creates_the_user(lc, login_app, issuer):
     assert r.status_code == 302
     back = query(r.headers["location"])
     assert back["state"] == "web-client-state" and set(back) == {"code", "state"}
-    for session in session_scope(login_app.state.read_sessions):
+    with session_scope(login_app.state.read_sessions) as session:
         assert session.execute(select(func.count()).select_from(PendingLogin)
                                .where(PendingLogin.state_hash == hash_token(q["state"]))).scalar_one() == 0
         stored = session.execute(select(AuthorizationCode).where(
@@ -243,7 +243,7 @@ def test_first_login_creates_the_user(lc, login_app, issuer):
     listed = lc.get(f"/v1/users/{user['id']}/tokens", headers=bearer(tokens["access_token"])).json()
     assert [(t["kind"], t["name"], t["access_token"]) for t in listed] == [("session", f"login: {CLIENT}", None)]
     assert listed[0]["expires_at"] and listed[0]["last_used_at"]
-    for session in session_scope(login_app.state.read_sessions):
+    with session_scope(login_app.state.read_sessions) as session:
         hashes = set(session.execute(select(AccessToken.token_hash).where(AccessToken.user_id == user["id"])).scalars())
         refresh = set(session.execute(select(RefreshToken.token_hash).where(RefreshToken.user_id == user["id"])).scalars())
     assert hashes == {hash_token(tokens["access_token"])} and refresh == {hash_token(tokens["refresh_token"])}
@@ -371,7 +371,7 @@ def test_nonce_mismatch_is_refused(lc, login_app, issuer):
     sub, _ = person(issuer)
     r = authorize(lc, state="nonce-test")
     to_provider = r.headers["location"]
-    for session in session_scope(login_app.state.write_sessions):
+    with session_scope(login_app.state.write_sessions) as session:
         changed = session.execute(update(PendingLogin)
                                   .where(PendingLogin.state_hash == hash_token(query(to_provider)["state"]))
                                   .values(nonce="a-nonce-the-provider-never-saw"))
@@ -385,7 +385,7 @@ def test_expired_pending_login_is_refused(lc, login_app, issuer):
     sub, _ = person(issuer)
     r = authorize(lc)
     to_provider = r.headers["location"]
-    for session in session_scope(login_app.state.write_sessions):
+    with session_scope(login_app.state.write_sessions) as session:
         session.execute(update(PendingLogin).where(PendingLogin.state_hash == hash_token(query(to_provider)["state"]))
                         .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
     assert "too long" in refused(come_back(lc, at_provider(to_provider, sub=sub)), "access_denied")
@@ -635,7 +635,7 @@ def test_replayed_code_revokes_what_it_issued(lc, issuer):
 def test_expired_refresh_token_and_revoked_session(lc, login_app, issuer):
     sub, _ = person(issuer)
     tokens = login(lc, sub)
-    for session in session_scope(login_app.state.write_sessions):
+    with session_scope(login_app.state.write_sessions) as session:
         session.execute(update(RefreshToken).where(RefreshToken.token_hash == hash_token(tokens["refresh_token"]))
                         .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
     r = lc.post("/v1/openid/token", params={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
@@ -654,7 +654,7 @@ def test_expired_access_token_is_401(lc, login_app, issuer):
     sub, _ = person(issuer)
     tokens = login(lc, sub)
     assert me(lc, tokens["access_token"]).status_code == 200
-    for session in session_scope(login_app.state.write_sessions):
+    with session_scope(login_app.state.write_sessions) as session:
         session.execute(update(AccessToken).where(AccessToken.token_hash == hash_token(tokens["access_token"]))
                         .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
     r = me(lc, tokens["access_token"])
@@ -673,7 +673,7 @@ def test_code_is_single_use(lc, issuer):
 def test_expired_code_is_refused(lc, login_app, issuer):
     sub, _ = person(issuer)
     code, _ = login_code(lc, sub)
-    for session in session_scope(login_app.state.write_sessions):
+    with session_scope(login_app.state.write_sessions) as session:
         session.execute(update(AuthorizationCode).where(AuthorizationCode.code_hash == hash_token(code))
                         .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
     assert "expired" in bad_request(redeem(lc, code), "invalid_grant")
@@ -741,7 +741,7 @@ def test_personal_token_last_used_at(lc, login_app):
     value, tid = created["access_token"], created["id"]
 
     def last_used() -> Any:
-        for session in session_scope(login_app.state.read_sessions):
+        with session_scope(login_app.state.read_sessions) as session:
             return session.execute(select(AccessToken.last_used_at).where(AccessToken.id == tid)).scalar_one()
 
     assert me(lc, value).status_code == 200  # a read request: written through a separate short write
@@ -750,13 +750,13 @@ def test_personal_token_last_used_at(lc, login_app):
     shown = lc.get(f"/v1/users/{who.id}/tokens/{tid}", headers=who.headers).json()
     assert shown["last_used_at"] == first.isoformat() + "+00:00"
     # at most once a minute
-    for session in session_scope(login_app.state.write_sessions):
+    with session_scope(login_app.state.write_sessions) as session:
         session.execute(update(AccessToken).where(AccessToken.id == tid)
                         .values(last_used_at=utcnow() - dt.timedelta(seconds=30)))
     assert me(lc, value).status_code == 200
     assert utcnow() - last_used() >= dt.timedelta(seconds=29)
     # older than a minute: written again, by a write request in its own transaction
-    for session in session_scope(login_app.state.write_sessions):
+    with session_scope(login_app.state.write_sessions) as session:
         session.execute(update(AccessToken).where(AccessToken.id == tid)
                         .values(last_used_at=utcnow() - dt.timedelta(minutes=5)))
     r = lc.post(f"/v1/users/{who.id}/preferences", json={"page_size": 20}, headers=bearer(value))
@@ -779,11 +779,11 @@ def test_last_used_at_never_holds_up_a_read(lc, login_app):
         holder.rollback()
         holder.close()
     assert r.status_code == 200 and elapsed < 5
-    for session in session_scope(login_app.state.read_sessions):
+    with session_scope(login_app.state.read_sessions) as session:
         assert session.execute(select(AccessToken.last_used_at)
                                .where(AccessToken.token_hash == hash_token(who.token))).scalar_one() is None
     assert me(lc, who.token).status_code == 200  # the lock is free again: recorded now
-    for session in session_scope(login_app.state.read_sessions):
+    with session_scope(login_app.state.read_sessions) as session:
         assert session.execute(select(AccessToken.last_used_at)
                                .where(AccessToken.token_hash == hash_token(who.token))).scalar_one() is not None
 

@@ -17,7 +17,7 @@ def location(client, path, headers=None):
 
 def renumber(app, bug: int, story_id: int) -> None:
     """As the Launchpad importer records a bug whose number was taken by another story."""
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         session.add(ImportRef(source="launchpad", kind="bug", key=str(bug), local_id=story_id))
 
 

@@ -90,7 +90,7 @@ def test_limits_are_inclusive(client, user):
 
 
 def enabled(app, user_id, key):
-    for session in session_scope(app.state.read_sessions):
+    with session_scope(app.state.read_sessions) as session:
         result = preference_enabled(session, user_id, key)
     return result
 

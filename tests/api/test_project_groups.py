@@ -268,7 +268,7 @@ def test_subscriber_filter(client, api, app, user):
     from storyline.subscriptions.models import Subscription
 
     mine, other = api.group(), api.group()
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         session.add(Subscription(user_id=user.id, target_type="project_group", target_id=mine["id"]))
         session.add(Subscription(user_id=user.id, target_type="project", target_id=other["id"]))
     r = client.get("/v1/project_groups", params={"subscriber_id": user.id}, headers=user.headers)

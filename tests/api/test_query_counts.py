@@ -38,7 +38,7 @@ def count_queries(app) -> Iterator[list[str]]:
 
 def _fill(app, story_id: int, project_ids: list[int], creator_id: int, n: int) -> None:
     """Bulk rows for a big story: tasks over several projects, events, comments and tags."""
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         branches = {p: master_branch_id(session, p) for p in project_ids}
         session.add_all(
             Task(title=f"Bulk task {i}", status=("todo", "merged", "review")[i % 3], creator_id=creator_id,

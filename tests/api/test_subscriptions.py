@@ -19,7 +19,7 @@ EVENT_KEYS = {"id", "created_at", "updated_at", "subscriber_id", "author_id", "e
 
 
 def make_story(app, creator, *, private=False, members=()):
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         story = Story(title=uniq("Story "), creator_id=creator.id, private=private)
         session.add(story)
         session.flush()
@@ -31,7 +31,7 @@ def make_story(app, creator, *, private=False, members=()):
 
 def make_task(app, api, creator, story_id):
     project = api.project()
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         task = Task(title=uniq("Task "), creator_id=creator.id, story_id=story_id, project_id=project["id"],
                     branch_id=master_branch_id(session, project["id"]))
         session.add(task)
@@ -41,7 +41,7 @@ def make_task(app, api, creator, story_id):
 
 
 def set_private(app, story_id, private):
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         session.execute(update(Story).where(Story.id == story_id).values(private=private))
 
 
@@ -215,7 +215,7 @@ def test_subscriptions_to_stories_that_become_invisible_are_hidden(client, app, 
 
 def make_event(app, subscriber, *, story_id=None, event_type="story_details_changed", author=None):
     info = json.dumps({"story_id": story_id, "story_title": "A title"})
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         row = SubscriptionEvent(subscriber_id=subscriber.id, author_id=author.id if author else None,
                                 event_type=event_type, event_info=info, story_id=story_id)
         session.add(row)
@@ -310,7 +310,7 @@ def test_inbox_row_about_an_invisible_story_is_not_found(client, app, user, othe
     event = make_event(app, user, story_id=story)
     path = f"/v1/subscription_events/{event}"
     assert client.get(path, headers=user.headers).status_code == 200
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         session.query(StoryUser).filter_by(story_id=story, user_id=user.id).delete()
     assert client.get(path, headers=user.headers).status_code == 404
     assert event not in [e["id"] for e in client.get("/v1/subscription_events", headers=user.headers).json()]

@@ -36,7 +36,7 @@ def test_create_token_shows_value_once(client, app, user):
     assert r.status_code == 200
     # Using the token records its last use; everything else is as created, without the value.
     assert r.json() == {**t, "access_token": None, "last_used_at": r.json()["last_used_at"]}
-    for session in session_scope(app.state.read_sessions):
+    with session_scope(app.state.read_sessions) as session:
         stored = session.execute(select(AccessToken.token_hash).where(AccessToken.id == t["id"])).scalar_one()
     assert stored == hash_token(t["access_token"]) and stored != t["access_token"]
 
@@ -135,7 +135,7 @@ def test_expired_token_is_refused(client, app, user, admin):
     t = make_token(client, user, expires_in=120)
     headers = bearer(t["access_token"])
     assert client.get("/v1/users/self", headers=headers).status_code == 200
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         session.execute(update(AccessToken).where(AccessToken.id == t["id"])
                         .values(expires_at=utcnow() - dt.timedelta(seconds=5)))
     for path in ("/v1/users/self", "/v1/systeminfo", "/v1/users"):
@@ -169,7 +169,7 @@ def test_token_lifetime_and_value_limits(client, app, user):
 def test_login_token_lifetime_cannot_be_extended(client, app, user):
     from storyline.users.tokens import create_token
 
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         token, value = create_token(session, user.id, 3600, kind="session")
         token_id = token.id
     r = client.put(f"/v1/users/{user.id}/tokens/{token_id}", json={"user_id": user.id, "expires_in": 86400},

@@ -218,7 +218,7 @@ def test_superuser_updates_anything(client, user, other, admin):
 
 def test_superuser_changes_own_email(client, api, admin):
     u = new_user(api, is_superuser=True)
-    for session in session_scope(client.app.state.write_sessions):
+    with session_scope(client.app.state.write_sessions) as session:
         _, value = create_token(session, u["id"], 600)
     headers = {"Authorization": f"Bearer {value}"}
     new_email = f"{uniq('root')}@example.org"

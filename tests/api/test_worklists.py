@@ -466,7 +466,7 @@ def _age(app, task_ids, days):
     from storyline.stories.models import Task
 
     when = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=days)
-    for session in session_scope(app.state.write_sessions):
+    with session_scope(app.state.write_sessions) as session:
         session.execute(update(Task).where(Task.id.in_(task_ids)).values(created_at=when, updated_at=when))
 
 

@@ -36,8 +36,7 @@ def oidc_issuer() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory, oidc_issuer: str) -> Iterator[World]:
     assert BUILT.is_file(), f"The web client is not built ({BUILT} is missing): run `make web` first"
-    providers = ('[{"name": "main", "issuer": "%s", "client_id": "storyline", "client_secret": "s3cret"}]'
-                 % oidc_issuer)
+    providers = (f'[{{"name": "main", "issuer": "{oidc_issuer}", "client_id": "storyline", "client_secret": "s3cret"}}]')
     # STORYLINE_VMT_TEAM: the team that sees every security report (seeded by seed_security).
     with serve(tmp_path_factory.mktemp("e2e"), {"STORYLINE_OIDC_PROVIDERS": providers,
                                                  "STORYLINE_VMT_TEAM": "vmt"}) as w:

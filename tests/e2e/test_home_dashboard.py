@@ -31,6 +31,9 @@ def test_dashboard_of_a_follower(bob_page: Page, world: World) -> None:
     expect(activity.locator("li").first).to_contain_text("Ada Admin added tags dashboard")
     expect(activity.locator("li").nth(1)).to_contain_text(
         f"Ada Admin commented in #{followed['id']} Ada's story that Bob follows")
+    # Bob's token was made for him by the administrator's CLI: told apart from followed activity.
+    notices = page.get_by_role("region", name="Notices about my account")
+    expect(notices).to_contain_text("An administrator (command line) created an API token for your account.")
     activity.get_by_role("link", name=re.compile("Ada's story that Bob follows")).first.click()
     expect(page).to_have_url(re.compile(f"/story/{followed['id']}$"))
 

@@ -87,9 +87,7 @@ def task_entry(bug: Bug, task: Task) -> dict[str, Any]:
     project = task.target.split("/")[0]
     display = " ".join(part.capitalize() for part in task.target.split("/"))
     done = task.status in CLOSED
-    dates = {k: None for k in ("date_assigned", "date_closed", "date_confirmed", "date_fix_committed",
-                               "date_fix_released", "date_in_progress", "date_incomplete", "date_left_closed",
-                               "date_left_new", "date_triaged", "date_deferred")}
+    dates = dict.fromkeys(("date_assigned", "date_closed", "date_confirmed", "date_fix_committed", "date_fix_released", "date_in_progress", "date_incomplete", "date_left_closed", "date_left_new", "date_triaged", "date_deferred"))
     if task.status != "New":
         dates["date_left_new"] = stamp(bug.created + 1)
     if done:

@@ -102,7 +102,7 @@ class World:
 
     def token_of(self, lp_name: str) -> dict[str, str]:
         uid = self.user(lp_name)
-        for session in session_scope(self.app.state.write_sessions):
+        with session_scope(self.app.state.write_sessions) as session:
             _, token = create_token(session, uid, 3600)
         return {"Authorization": f"Bearer {token}"}
 
@@ -265,14 +265,14 @@ def check_private(world: World) -> None:
 
 
 def check_people(world: World) -> None:
-    sams = [u for u in world.get("/v1/users", full_name="Sam Smith")]
+    sams = list(world.get("/v1/users", full_name="Sam Smith"))
     assert sorted(u["launchpad_name"] for u in sams) == ["sam-a", "sam-b"]  # one account each
     alice = world.get(f"/v1/users/{world.user('alice')}")
     assert alice["launchpad_name"] == "alice" and alice["openid"] == "https://login.launchpad.net/+id/aliceXq7"
     assert alice["email"] is None  # the placeholder address is not public
     # Her first login through the community's provider, whose broker hands on the Ubuntu One identifier
     # (under login.ubuntu.com) and an unverified address, claims the imported account.
-    for session in session_scope(world.app.state.write_sessions):
+    with session_scope(world.app.state.write_sessions) as session:
         user = auth_service.do_login(session, issuer="https://openstackid.example.org", claims={
             "sub": "alice-sub", "name": "Alice Example", "email": "alice@example.org", "email_verified": False,
             "legacy_openid": "https://login.ubuntu.com/+id/aliceXq7/"}, legacy_claim="legacy_openid")

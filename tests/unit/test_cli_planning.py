@@ -70,7 +70,7 @@ def test_planning_commands(migrated):  # noqa: F811
     assert refused.returncode == 1 and "superuser" in refused.stderr, (refused.returncode, refused.stderr)
     engine = make_engine(c.url)
     try:
-        for session in session_scope(make_sessionmaker(engine, write=True)):
+        with session_scope(make_sessionmaker(engine, write=True)) as session:
             when = utcnow() - dt.timedelta(days=10)
             session.execute(update(Task).where(Task.id == task["id"]).values(created_at=when, updated_at=when))
     finally:

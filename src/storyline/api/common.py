@@ -227,7 +227,7 @@ def list_param(request: Request, name: str) -> list[str]:
 
 async def loose_args(request: Request) -> dict[str, Any]:
     """Arguments of endpoints without a typed body: query string, overlaid by a JSON object body."""
-    args: dict[str, Any] = {k: v for k, v in request.query_params.items()}
+    args: dict[str, Any] = dict(request.query_params.items())
     body = await request.body()
     if body.strip():
         try:

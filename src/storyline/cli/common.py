@@ -91,7 +91,7 @@ def write_session() -> Iterator[Session]:
     require_migrated(url)
     engine = make_engine(url)
     try:
-        for session in session_scope(make_sessionmaker(engine, write=True)):
+        with session_scope(make_sessionmaker(engine, write=True)) as session:
             yield session
     except StorylineError as exc:
         fail(f"{exc.field}: {exc.message}" if exc.field else exc.message)

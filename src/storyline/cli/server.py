@@ -40,8 +40,8 @@ def serve(
         typer.echo("WARNING: no vulnerability management team is set (STORYLINE_VMT_TEAM): security reports "
                    "are shared with the superusers only. Create the team and set STORYLINE_VMT_TEAM "
                    "(docs/security.md).", err=True)
-    options: dict[str, Any] = dict(host=host, port=port, log_level="info", access_log=config.access_log,
-                                   timeout_keep_alive=config.keep_alive_seconds)
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": config.access_log,
+                                   "timeout_keep_alive": config.keep_alive_seconds}
     if workers == 1:
         uvicorn.run(create_app(config), **options)
     else:

@@ -210,7 +210,7 @@ def boards_json(session: Session, viewer: Viewer, boards: Sequence[Board], *, re
     for lane, wl in session.execute(
         select(BoardLane, Worklist).join(Worklist, Worklist.id == BoardLane.list_id)
         .where(BoardLane.board_id.in_(ids)).order_by(BoardLane.board_id, BoardLane.position, BoardLane.id)
-    ).tuples():
+    ):
         lanes[lane.board_id].append((lane, wl))
     lists = {d["id"]: d for d in worklists_json(
         session, viewer, [wl for rows in lanes.values() for _, wl in rows], resolve=resolve, budget=budget)}

@@ -72,7 +72,7 @@ def _candidates(session: Session, rule: StaleRule, now: dt.datetime, reader: Vie
             .order_by(last, Task.id).limit(MAX_PER_PASS))
     if reader is not None:
         stmt = stmt.where(story_visible(reader))
-    return [(t, s) for t, s in session.execute(stmt).tuples()]
+    return [(t, s) for t, s in session.execute(stmt)]
 
 
 def report(session: Session, viewer: Viewer, project_id: int) -> list[dict[str, Any]]:

@@ -149,7 +149,16 @@ def set_stale_rule(project_id: IdPath, body: StaleRuleIn, session: Session = Ses
     return json_response(stale.rule_json(stale.do_set_rule(session, viewer, project_id, body.model_dump())))
 
 
-@router.get("/projects/{project_id}/stale_report")
+class StaleCandidateOut(Out):
+    task_id: int
+    task_title: str
+    story_id: int
+    status: str
+    last_activity: str | None
+    action: str
+
+
+@router.get("/projects/{project_id}/stale_report", responses={200: {"model": list[StaleCandidateOut]}})
 def stale_report(project_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     """Preview: dry run of the rule: the tasks the next sweep would change (those the caller may see)."""
     data = stale.report(session, viewer, project_id)

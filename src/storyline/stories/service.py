@@ -24,6 +24,9 @@ from storyline.subscriptions.models import Subscription
 from storyline.timeline import emit
 from storyline.users.models import Team, User
 
+# The policy of callers that pass none (tests, the CLI): no VMT, the default embargo.
+DEFAULT_POLICY = SecurityPolicy()
+
 VALID_STORY_TYPES = {1, 2, 3, 4}
 ALLOWED_TYPE_CHANGES = {(1, 4), (1, 2), (2, 1), (3, 4), (3, 1), (4, 1)}
 RESTRICTED_TYPE = 2
@@ -51,7 +54,7 @@ def _acl_input(session: Session, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def do_create_story(session: Session, viewer: Viewer, data: dict[str, Any],
-                    policy: SecurityPolicy = SecurityPolicy()) -> Story:
+                    policy: SecurityPolicy = DEFAULT_POLICY) -> Story:
     uid = require_user(viewer)
     if data.get("creator_id") not in (None, uid):
         raise BadRequest("creator_id must be the caller", field="creator_id")
@@ -86,7 +89,7 @@ _FOLLOW_STORY = insert(Subscription.__table__).values(user_id=bindparam("user_id
 
 
 def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dict[str, Any],
-                    policy: SecurityPolicy = SecurityPolicy()) -> Story:
+                    policy: SecurityPolicy = DEFAULT_POLICY) -> Story:
     uid = require_user(viewer)
     if "creator_id" in changes and changes["creator_id"] not in (None, story.creator_id):
         raise BadRequest("creator_id cannot be changed", field="creator_id")

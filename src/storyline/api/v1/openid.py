@@ -99,7 +99,7 @@ def authorize(
 ) -> Response:
     """Start a login: checks the client's request, then redirects (303) to the identity provider."""
     settings = _settings(request)
-    params = {k: v for k, v in request.query_params.items()}
+    params = dict(request.query_params.items())
     try:
         req = oauth.check_authorize(params, settings)
     except OAuthError as exc:
@@ -116,7 +116,7 @@ def authorize(
         chosen.metadata()  # reach the provider before writing anything
     except LoginFailed as exc:
         return _fail(OAuthError(exc.error, exc.description, **back))
-    for session in session_scope(request.app.state.write_sessions):
+    with session_scope(request.app.state.write_sessions) as session:
         started = login_service.do_start_login(session, req, chosen.name, settings.oidc_login_ttl)
     try:
         url = chosen.authorization_url(_callback_uri(request), started.state, started.nonce, started.code_verifier)
@@ -152,7 +152,7 @@ def authorize_return(
     if not state:
         # Some providers drop the state on a refusal: the client is unknown, so no redirect.
         return _fail(provider_error or OAuthError("invalid_request", "state is required"))
-    for session in session_scope(request.app.state.write_sessions):
+    with session_scope(request.app.state.write_sessions) as session:
         pending = login_service.do_take_pending(session, state)
     if pending is None:
         return _fail(OAuthError("invalid_request", "Unknown, expired or already used login state"))
@@ -178,7 +178,7 @@ def authorize_return(
     except LoginFailed as exc:
         return _fail(OAuthError(exc.error, exc.description, **back))
     try:
-        for session in session_scope(request.app.state.write_sessions):
+        with session_scope(request.app.state.write_sessions) as session:
             user = login_service.do_login(session, issuer=provider.issuer, claims=claims,
                                           legacy_claim=settings.oidc_legacy_openid_claim)
             our_code = oauth.do_issue_code(
@@ -199,7 +199,7 @@ def authorize_return(
 
 async def _token_params(request: Request) -> dict[str, str]:
     """Query string, overlaid by a form body (or a JSON object body)."""
-    params = {k: v for k, v in request.query_params.items()}
+    params = dict(request.query_params.items())
     body = await request.body()
     if not body.strip():
         return params

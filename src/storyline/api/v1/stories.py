@@ -36,6 +36,7 @@ from storyline.stories.schemas import StoryIn, StoryOut, StoryUpdate
 from storyline.stories.serialize import stories_by_ids, story_json, story_raw_json
 from storyline.users.models import Team, User
 from storyline.users.queries import team_json, user_json
+from storyline.users.schemas import TeamOut, UserOut
 
 router = Router(prefix="/stories", tags=["stories"])
 LIST: Responses = {200: {"model": list[StoryOut]}}
@@ -63,12 +64,12 @@ async def story_filters(
     updated_since: str | None = Query(None, description="ISO-8601; updated strictly later"),
 ) -> StoryFilters:
     # async: a pure function of the query, so FastAPI calls it without a threadpool hop.
-    return StoryFilters(dict(
-        status=status, assignee_id=assignee_id, creator_id=creator_id, project_id=project_id,
-        project_group_id=project_group_id, branch_id=branch_id, milestone_id=milestone_id,
-        subscriber_id=subscriber_id, tags=tags,
-        tags_filter_type=tags_filter_type, updated_since=parse_datetime("updated_since", updated_since),
-    ))
+    return StoryFilters({
+        "status": status, "assignee_id": assignee_id, "creator_id": creator_id, "project_id": project_id,
+        "project_group_id": project_group_id, "branch_id": branch_id, "milestone_id": milestone_id,
+        "subscriber_id": subscriber_id, "tags": tags,
+        "tags_filter_type": tags_filter_type, "updated_since": parse_datetime("updated_since", updated_since),
+    })
 
 
 def _list(request: Request, session: Session, viewer: Viewer, q: Prepared, p: Paging) -> Response:
@@ -153,7 +154,7 @@ def delete(story_id: int, session: Session = SessionDep, viewer: Viewer = Viewer
 
 # Access list sub-resources (StoryBoard 1.1.0).
 
-@router.get("/{story_id}/users")
+@router.get("/{story_id}/users", responses={200: {"model": list[UserOut]}})
 def list_story_users(story_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     story = get_story(session, viewer, story_id)
     users = session.execute(select(User).join(StoryUser, StoryUser.user_id == User.id)
@@ -161,7 +162,7 @@ def list_story_users(story_id: int, session: Session = SessionDep, viewer: Viewe
     return json_response([user_json(u, viewer) for u in users])
 
 
-@router.get("/{story_id}/teams")
+@router.get("/{story_id}/teams", responses={200: {"model": list[TeamOut]}})
 def list_story_teams(story_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     story = get_story(session, viewer, story_id)
     teams = session.execute(select(Team).join(StoryTeam, StoryTeam.team_id == Team.id)
@@ -195,7 +196,7 @@ def _change_list(session: Session, viewer: Viewer, policy: SecurityPolicy, story
     return item
 
 
-@router.put("/{story_id}/users/{user_id}")
+@router.put("/{story_id}/users/{user_id}", responses={200: {"model": UserOut}})
 def add_story_user(story_id: int, user_id: int, session: Session = SessionDep,
                    viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> JSON:
     return json_response(user_json(_change_list(session, viewer, policy, story_id, "users", user_id, True), viewer))
@@ -208,7 +209,7 @@ def remove_story_user(story_id: int, user_id: int, session: Session = SessionDep
     return no_content()
 
 
-@router.put("/{story_id}/teams/{team_id}")
+@router.put("/{story_id}/teams/{team_id}", responses={200: {"model": TeamOut}})
 def add_story_team(story_id: int, team_id: int, session: Session = SessionDep,
                    viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> JSON:
     return json_response(team_json(_change_list(session, viewer, policy, story_id, "teams", team_id, True)))

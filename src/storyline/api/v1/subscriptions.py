@@ -30,12 +30,13 @@ router = Router(prefix="/subscriptions", tags=["subscriptions"])
 
 LIST: Responses = {200: {"model": list[SubscriptionOut]}}
 ONE: Responses = {200: {"model": SubscriptionOut}}
+TARGET_TYPES_HELP = f"Any of {', '.join(TARGET_TYPES)}"
 
 
 @router.get("", responses=LIST)
 def list_subscriptions(
     request: Request,
-    target_type: list[str] = Query([], description=f"Any of {', '.join(TARGET_TYPES)}"),
+    target_type: list[str] = Query([], description=TARGET_TYPES_HELP),
     target_id: DbId | None = None,
     user_id: DbId | None = Query(None, description="Superusers only; others always get their own"),
     p: Paging = Depends(paging),

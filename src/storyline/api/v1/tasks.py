@@ -41,9 +41,9 @@ async def task_filters(
     priority: list[str] | None = Query(None),
 ) -> TaskFilters:
     # async: a pure function of the query, so FastAPI calls it without a threadpool hop.
-    return TaskFilters(dict(
-        assignee_id=assignee_id, project_id=project_id, project_group_id=project_group_id,
-        branch_id=branch_id, milestone_id=milestone_id, status=status, priority=priority))
+    return TaskFilters({
+        "assignee_id": assignee_id, "project_id": project_id, "project_group_id": project_group_id,
+        "branch_id": branch_id, "milestone_id": milestone_id, "status": status, "priority": priority})
 
 
 def _list(request: Request, session: Session, q: Prepared, p: Paging) -> JSON:

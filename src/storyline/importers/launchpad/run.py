@@ -212,7 +212,7 @@ async def _import(options: Options, sink: ProcessSink | ThreadSink, versions: di
                         await flush(batch)
             except LaunchpadError as exc:
                 summary.errors.append((bug_id, exc.url, exc.message))
-            except Exception as exc:  # a shape the importer did not expect: name the bug, go on
+            except Exception as exc:  # noqa: BLE001 - a shape the importer did not expect: name the bug, go on
                 summary.errors.append((bug_id, url, f"{type(exc).__name__}: {exc}"))
             state["done"] += 1
             progress.show(state["done"], state["total"], bool(state["listing"]), client)

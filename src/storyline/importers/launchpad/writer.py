@@ -230,8 +230,8 @@ class Writer:
         now = utcnow()
         insert_missing(session, Tag.__table__, [{"name": n, "created_at": now} for n in all_names], ["name"])
         tag_ids = dict(session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(all_names))).all())
-        present = set(session.execute(select(StoryTag.story_id, StoryTag.tag_id).where(
-            StoryTag.story_id.in_(list(wanted)))).tuples())
+        present = {tuple(r) for r in session.execute(select(StoryTag.story_id, StoryTag.tag_id).where(
+            StoryTag.story_id.in_(list(wanted))))}
         rows = [{"story_id": sid, "tag_id": tag_ids[n]} for sid, names in wanted.items() for n in names
                 if (sid, tag_ids[n]) not in present]
         if rows:
@@ -406,14 +406,14 @@ class Writer:
             summary.created["subscriptions"] += after - before
         sids = list({sid for sid, _ in users | teams})
         if users:
-            present = set(session.execute(select(StoryUser.story_id, StoryUser.user_id).where(
-                StoryUser.story_id.in_(sids))).tuples())
+            present = {tuple(r) for r in session.execute(select(StoryUser.story_id, StoryUser.user_id).where(
+                StoryUser.story_id.in_(sids)))}
             rows = [{"story_id": s, "user_id": u} for s, u in sorted(users - present)]
             if rows:
                 session.execute(insert(table_of(StoryUser)), rows)
         if teams:
-            present = set(session.execute(select(StoryTeam.story_id, StoryTeam.team_id).where(
-                StoryTeam.story_id.in_(sids))).tuples())
+            present = {tuple(r) for r in session.execute(select(StoryTeam.story_id, StoryTeam.team_id).where(
+                StoryTeam.story_id.in_(sids)))}
             rows = [{"story_id": s, "team_id": t} for s, t in sorted(teams - present)]
             if rows:
                 session.execute(insert(table_of(StoryTeam)), rows)
@@ -457,7 +457,7 @@ class Writer:
                 search_index.index_story(session, story_ids[bug.id])
         if new:
             fresh = [story_ids[b.id] for b in bugs if b.id in new]
-            stories = dict(session.execute(select(Story.id, Story.title).where(Story.id.in_(fresh))).tuples().all())
+            stories = dict(session.execute(select(Story.id, Story.title).where(Story.id.in_(fresh))).all())
             bodies: dict[int, list[str]] = {sid: [] for sid in fresh}
             for sid, description in session.execute(select(Story.id, Story.description).where(Story.id.in_(fresh))):
                 bodies[sid].append(description or "")
