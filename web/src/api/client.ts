@@ -80,11 +80,14 @@ export function refreshLogin(): Promise<boolean> {
   return refreshing;
 }
 
-async function send(method: string, path: string, query?: Query, body?: unknown, retried = false): Promise<Response> {
+/** One request with the reader's token (renewed once on a 401); a JSON body, or a FormData sent as it is
+ * (multipart: the browser sets its Content-Type). Errors become ApiError. */
+export async function send(method: string, path: string, query?: Query, body?: unknown, retried = false): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   const url = buildUrl(path, query);
   const early = method === "GET" ? takePrefetched(url, token) : null;
   let res: Response;
@@ -92,7 +95,7 @@ async function send(method: string, path: string, query?: Query, body?: unknown,
     res = await (early ?? fetch(url, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : form ? body : JSON.stringify(body),
     }));
   } catch {
     throw new ApiError(0, "The server cannot be reached. Check your connection and try again.");

@@ -1,31 +1,7 @@
 // Attachments over the public API: multipart uploads and authenticated downloads (the token is not a
 // cookie, so a private story's file is fetched with it and handed to the browser as a blob).
-import { ApiError, buildUrl, parseError, refreshLogin } from "../../api/client";
+import { send } from "../../api/client";
 import type { Attachment } from "../../api/types";
-import { getToken } from "../../lib/auth";
-
-async function send(method: string, path: string, body?: FormData, retried = false): Promise<Response> {
-  const headers: Record<string, string> = { Accept: "application/json" };
-  const token = getToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let res: Response;
-  try {
-    res = await fetch(buildUrl(path), { method, headers, body });
-  } catch {
-    throw new ApiError(0, "The server cannot be reached. Check your connection and try again.");
-  }
-  if (res.status === 401 && token && !retried && (await refreshLogin())) return send(method, path, body, true);
-  if (!res.ok) {
-    let parsed: unknown = null;
-    try {
-      parsed = await res.json();
-    } catch {
-      parsed = null;
-    }
-    throw parseError(res.status, parsed);
-  }
-  return res;
-}
 
 export const attachmentsPath = (storyId: number) => `/stories/${storyId}/attachments`;
 
@@ -39,7 +15,7 @@ export async function uploadAttachment(
   form.append("file", file, file.name);
   if (extra.title) form.append("title", extra.title);
   if (extra.commentId !== undefined) form.append("comment_id", String(extra.commentId));
-  const res = await send("POST", attachmentsPath(storyId), form);
+  const res = await send("POST", attachmentsPath(storyId), undefined, form);
   return (await res.json()) as Attachment;
 }
 
