@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -285,7 +287,19 @@ def test_interrupted_import_resumes(world: World, double: Double) -> None:
     """Ctrl-C in the middle: what was written stays whole, the next run goes on and ends equal to a
     run that was never interrupted."""
     double.fail_every = 0
-    double.hook = lambda target: time.sleep(0.15) if "/bugs/" in target else None
+    # Two bugs go through; the third waits (whatever the machine's load) until Ctrl-C has been sent, so
+    # the run cannot end before it is interrupted.
+    release, seen = threading.Event(), set()
+
+    def hook(target: str) -> None:
+        found = re.search(r"/bugs/(\d+)", target)
+        if found is None:
+            return
+        seen.add(found.group(1))
+        if len(seen) > 2:
+            release.wait(60)
+
+    double.hook = hook
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORYLINE_")}
     env.update(STORYLINE_DATABASE_URL=world.url, STORYLINE_VMT_TEAM="vmt")
     proc = subprocess.Popen(
@@ -296,6 +310,7 @@ def test_interrupted_import_resumes(world: World, double: Double) -> None:
     while world.counts()["stories"] < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
+    release.set()
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, (out, err)
     assert "interrupted" in out
