@@ -305,7 +305,10 @@ def test_interrupted_import_resumes(world: World, double: Double) -> None:
     proc = subprocess.Popen(
         [str(STORYLINE), "import", "launchpad", "--api-root", double.api_root, "--project", "nova", "--project",
          "swift", "--project-map", "nova=openstack/nova", "--quiet", "--batch-size", "1", "--concurrency", "1",
-         *TOKEN], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         *TOKEN], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A shell's background job starts with SIGINT ignored, and children inherit that: give the
+        # importer the default handling Ctrl-C has in a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while world.counts()["stories"] < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
