@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import threading
 import urllib.parse as up
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,19 +167,23 @@ class Bug:
         return [Message(self.owner, self.description), *self.messages]
 
 
-class World:
-    """Launchpad's data, answered by the double. Subclasses hold or generate it."""
+class World(ABC):
+    """Launchpad's data, answered by the double. Subclasses hold it (FixtureWorld) or generate it
+    (SyntheticWorld); the three abstract methods are where they differ."""
 
     page_size = 75
 
+    @abstractmethod
     def bug(self, bug_id: int) -> Bug | None:
-        raise NotImplementedError
+        """The bug with this number, or None."""
 
+    @abstractmethod
     def bug_ids(self) -> list[int]:
-        raise NotImplementedError
+        """Every bug number, in order."""
 
+    @abstractmethod
     def person(self, name: str) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """A person's or team's JSON as Launchpad shows it, or None."""
 
     def members(self, name: str) -> list[str]:
         return []
