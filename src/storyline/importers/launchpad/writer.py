@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from storyline.db import insert_missing, utcnow
+from storyline.db import insert_missing, session_scope, utcnow
 from storyline.importers.launchpad import mapping
 from storyline.importers.launchpad.fetch import BugData, message_key
 from storyline.importers.launchpad.people import FALLBACK, People
@@ -88,19 +88,13 @@ class Writer:
     def _write_in_transaction(self, batch: list[BugData]) -> Summary:
         summary = Summary()
         started = time.monotonic()
-        session = self.factory()
         try:
-            self._write(session, batch, summary)
-            if self.dry_run:
-                session.rollback()
-                self._reset_caches()
-            else:
-                session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            with session_scope(self.factory) as session:
+                self._write(session, batch, summary)
+                if self.dry_run:
+                    session.rollback()  # nothing of a dry run is kept
+                    self._reset_caches()
         finally:
-            session.close()
             self.write_seconds += time.monotonic() - started
             self.transactions += 1
         return summary
@@ -404,19 +398,11 @@ class Writer:
             insert_missing(session, Subscription.__table__, subs, ["user_id", "target_type", "target_id"])
             after = session.execute(select(func.count()).select_from(Subscription)).scalar_one()
             summary.created["subscriptions"] += after - before
-        sids = list({sid for sid, _ in users | teams})
-        if users:
-            present = {tuple(r) for r in session.execute(select(StoryUser.story_id, StoryUser.user_id).where(
-                StoryUser.story_id.in_(sids)))}
-            rows = [{"story_id": s, "user_id": u} for s, u in sorted(users - present)]
-            if rows:
-                session.execute(insert(table_of(StoryUser)), rows)
-        if teams:
-            present = {tuple(r) for r in session.execute(select(StoryTeam.story_id, StoryTeam.team_id).where(
-                StoryTeam.story_id.in_(sids)))}
-            rows = [{"story_id": s, "team_id": t} for s, t in sorted(teams - present)]
-            if rows:
-                session.execute(insert(table_of(StoryTeam)), rows)
+        # Access-list entries a previous run wrote are kept as they are (an access list only grows).
+        insert_missing(session, table_of(StoryUser), [{"story_id": s, "user_id": u} for s, u in sorted(users)],
+                       ["story_id", "user_id"])
+        insert_missing(session, table_of(StoryTeam), [{"story_id": s, "team_id": t} for s, t in sorted(teams)],
+                       ["story_id", "team_id"])
 
     # ---- attachments ------------------------------------------------------------------------------
 
