@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     max_board_lanes: int = Field(default=50, ge=1, le=200)
     enable_editable_comments: bool = True
     enable_notifications: bool = True
+    # The public address of this Storyline (web client and API), e.g. https://storyline.example.org,
+    # for links that leave a request (feeds, e-mail). Empty: the address the request came to.
+    base_url: str = ""
     # Attachments (files on stories, stored in the database): uploads allowed, and the largest file
     # accepted (413 beyond; the request body limit of an upload is this plus 64 KiB of form overhead).
     enable_attachments: bool = True
@@ -125,6 +128,13 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://"):]
         return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if value and (not value.startswith(("https://", "http://")) or "?" in value or "#" in value):
+            raise ValueError(f"base_url must be an http(s) URL without query or fragment, got {value!r}")
+        return value.rstrip("/")
 
     @field_validator("oidc_providers")
     @classmethod
