@@ -462,8 +462,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checkpointer.start()
         from storyline.outbox import OutboxThread
 
-        deliverer = OutboxThread(app.state.write_sessions)
-        deliverer.start()
+        # The local lane in every API process (readers of the inbox wait for it); the external lane
+        # (e-mail, webhooks) where the worker runs: here in the embedded mode, else `storyline worker`.
+        deliverers = [OutboxThread(app.state.write_sessions)]
+        if settings.worker_in_process:
+            deliverers.append(OutboxThread(app.state.write_sessions, read_sessions=app.state.read_sessions))
+        for deliverer in deliverers:
+            deliverer.start()
         worker = None
         if settings.worker_in_process:
             from storyline.worker import WorkerThread
@@ -475,7 +480,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop()
-            deliverer.stop()
+            for deliverer in deliverers:
+                deliverer.stop()
             health.stop()
             if checkpointer is not None:
                 checkpointer.stop()

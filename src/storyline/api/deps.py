@@ -143,7 +143,7 @@ def _commit_and_close(session: Session) -> None:
     try:
         session.commit()
         if session.info.pop("storyline_outbox", False):
-            outbox.WAKE.set()  # the outbox thread delivers what this write queued, now
+            outbox.wake()  # the outbox threads deliver what this write queued, now
     finally:
         session.close()
 

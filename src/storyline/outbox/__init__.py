@@ -1,28 +1,46 @@
 """The outbox: work a change causes beyond its own rows, recorded in the change's transaction and
 done after it commits.
 
-A write records what must follow from it (today: the inbox rows of a story event's followers) as an
-`outbox` row in its own transaction, so nothing acknowledged can be lost, and commits without doing
-that work: a comment on a story with a thousand followers commits as fast as on a story with none.
-`deliver` does the work in transactions of its own, claiming rows (FOR UPDATE SKIP LOCKED on
-PostgreSQL, so several processes share the work; SQLite has one writer at a time anyway) and deleting
-each row in the transaction that did its work: done exactly once, even after a crash.
+A write records what must follow from it as an `outbox` row in its own transaction, so nothing
+acknowledged can be lost, and commits without doing that work: a comment on a story with a thousand
+followers commits as fast as on a story with none. Rows are of two lanes:
 
-`OutboxThread` runs in every API process: woken at once when a request of this process committed
-outbox rows, and every second otherwise (rows of other processes, or left by a crash). Readers of the
-inbox wait until the rows written before their request are delivered (`wait_delivered`).
+- **local** work that stays in the database (a story event's inbox rows, the e-mails it causes):
+  `deliver` does each row in a transaction of its own, claiming it (FOR UPDATE SKIP LOCKED on
+  PostgreSQL, so several processes share the work; SQLite has one writer at a time anyway) and
+  deleting it in the transaction that did its work: done exactly once, even after a crash.
+- **external** effects that leave the database (an e-mail sent over SMTP, a webhook call):
+  `deliver_external` claims a few rows for a lease (a short write transaction), does each one
+  outside any transaction (a slow mail server never holds SQLite's write lock nor a PostgreSQL row
+  lock), then deletes it. A crash between the effect and the delete repeats the effect once the
+  lease has run out, with the same identity (the e-mail's Message-ID, the webhook's delivery id), so
+  the receiver can tell it is a repetition: at least once, never lost.
+
+A failed row is tried again later with exponential backoff (`retry_base` seconds, doubled at each
+attempt); after `max_attempts` it is parked: left aside, listed for superusers
+(`/preview/outbox`, `storyline outbox list`), who can send it again (`retry`). An effect that can
+never succeed (`Permanent`, e.g. a mail address the server refuses) is parked at once.
+
+`OutboxThread` runs in every API process (and in `storyline worker`), one per lane: woken at once
+when a request of this process committed outbox rows, and every second otherwise (rows of other
+processes, or left by a crash). Readers of the inbox wait until the local rows written before their
+request are delivered (`delivered`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, bindparam, delete, func, insert, literal, select
+from sqlalchemy import (
+    DateTime, Integer, String, Text, and_, bindparam, delete, func, insert, literal, or_, select, update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from storyline.db import DATABASE_UNAVAILABLE, Base, utcnow
@@ -39,26 +57,82 @@ class OutboxRow(Base):
     created_at: Mapped[Any] = mapped_column(DateTime, default=utcnow, nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Not before (a retry's backoff); NULL: at once.
+    next_attempt_at: Mapped[Any] = mapped_column(DateTime, nullable=True)
+    # External lane: claimed by a sender until then (a crashed sender's rows are taken again after it).
+    claimed_until: Mapped[Any] = mapped_column(DateTime, nullable=True)
+    # Set when the row was parked (attempts used up, or a permanent failure).
+    parked_at: Mapped[Any] = mapped_column(DateTime, nullable=True)
 
 
-# After this many failed attempts a row is left aside (visible in the table with its last error).
-MAX_ATTEMPTS = 5
-# kind -> function(session, payload) doing the work in the delivering transaction.
-HANDLERS: dict[str, Any] = {}
-# Set when this process committed outbox rows (api/deps.py); the thread wakes at once.
+class Permanent(Exception):
+    """An effect that cannot succeed however often it is tried: the row is parked at once."""
+
+
+class Policy:
+    """Retries: at most `max_attempts`, the n-th retry `retry_base * 2**(n-1)` seconds after the
+    failure (at most an hour); `lease` seconds for an external row claimed by a sender."""
+
+    max_attempts = 8
+    retry_base = 15.0
+    lease = 120.0
+
+    @classmethod
+    def configure(cls, *, max_attempts: int | None = None, retry_base: float | None = None,
+                  lease: float | None = None) -> None:
+        if max_attempts is not None:
+            cls.max_attempts = max_attempts
+        if retry_base is not None:
+            cls.retry_base = retry_base
+        if lease is not None:
+            cls.lease = lease
+
+    @classmethod
+    def backoff(cls, attempts: int) -> dt.timedelta:
+        return dt.timedelta(seconds=min(3600.0, cls.retry_base * 2 ** max(0, attempts - 1)))
+
+
+# kind -> function(session, payload): local work, in the delivering transaction.
+HANDLERS: dict[str, Callable[[Session, dict[str, Any]], None]] = {}
+# kind -> function(read_session, payload): an external effect, outside any write transaction. It may
+# read through the session it is given; it raises to have the row tried again.
+EXTERNAL: dict[str, Callable[[Session, dict[str, Any]], None]] = {}
+# The kinds of the external lane, known before their handlers are imported (statements are built once).
+EXTERNAL_KINDS = ("email", "webhook")
+# Set when this process committed outbox rows (api/deps.py); the threads wake at once.
 WAKE = threading.Event()
+WAKE_EXTERNAL = threading.Event()
 
+
+_local = OutboxRow.kind.notin_(EXTERNAL_KINDS)
+_external = OutboxRow.kind.in_(EXTERNAL_KINDS)
+_due = and_(OutboxRow.parked_at.is_(None),
+            or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= bindparam("now")))
 
 # The statements of a write and of a delivery, built once (Core, on the session's connection: the
 # ORM's unit of work costs several times what these statements do).
 _ENQUEUE = insert(OutboxRow.__table__).values(
     kind=bindparam("kind"), payload=bindparam("payload"), created_at=bindparam("created_at"), attempts=0)
-_OLDEST = (select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload).where(OutboxRow.attempts < MAX_ATTEMPTS)
+_OLDEST = (select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload).where(_local, _due)
            .order_by(OutboxRow.id).limit(1))
 # by "is the dialect SQLite": PostgreSQL claims the row (several processes share the work)
 _NEXT = {True: _OLDEST, False: _OLDEST.with_for_update(skip_locked=True)}
-_MORE = select(literal(1)).where(OutboxRow.id > bindparam("after"), OutboxRow.attempts < MAX_ATTEMPTS).limit(1)
+_MORE = select(literal(1)).where(OutboxRow.id > bindparam("after"), _local, _due).limit(1)
 _DONE = delete(OutboxRow.__table__).where(OutboxRow.id == bindparam("row_id"))
+_CLAIMABLE = (select(OutboxRow.id).where(
+    _external, _due, or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < bindparam("now")))
+    .order_by(OutboxRow.id).limit(bindparam("batch")))
+_CLAIMS = {True: _CLAIMABLE, False: _CLAIMABLE.with_for_update(skip_locked=True)}
+_CLAIM = (update(OutboxRow.__table__).where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
+          .values(claimed_until=bindparam("until")))
+_CLAIMED = (select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload)
+            .where(OutboxRow.id.in_(bindparam("ids", expanding=True))).order_by(OutboxRow.id))
+
+
+def wake() -> None:
+    """Tell this process's outbox threads that rows were committed."""
+    WAKE.set()
+    WAKE_EXTERNAL.set()
 
 
 def enqueue(session: Session, kind: str, payload: dict[str, Any]) -> None:
@@ -67,11 +141,21 @@ def enqueue(session: Session, kind: str, payload: dict[str, Any]) -> None:
     session.info["storyline_outbox"] = True
 
 
+def enqueue_many(session: Session, kind: str, payloads: list[dict[str, Any]]) -> None:
+    """Several rows of one kind in one statement (the e-mails of one event)."""
+    if not payloads:
+        return
+    now = utcnow()
+    session.connection().execute(_ENQUEUE, [
+        {"kind": kind, "payload": json.dumps(p, default=str), "created_at": now} for p in payloads])
+    session.info["storyline_outbox"] = True
+
+
 BATCH = 100
 
 
 def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
-    """Deliver up to `batch` rows, oldest first, each in its own short transaction; the number done.
+    """Deliver up to `batch` local rows, oldest first, each in its own short transaction; the number done.
 
     Fewer than `batch` means none was left (at the time of the last one): the transaction that
     delivers a row also looks whether another one follows, so that finding the outbox empty does
@@ -82,7 +166,8 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
         session = sessions()
         try:
             conn = session.connection()
-            row = conn.execute(_NEXT[conn.dialect.name == "sqlite"]).first()
+            now = {"now": utcnow()}
+            row = conn.execute(_NEXT[conn.dialect.name == "sqlite"], now).first()
             if row is None:
                 session.rollback()
                 break
@@ -90,8 +175,10 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
             try:
                 HANDLERS[kind](session, json.loads(payload))
                 conn.execute(_DONE, {"row_id": row_id})
-                more = conn.execute(_MORE, {"after": row_id}).first() is not None
+                more = conn.execute(_MORE, {"after": row_id, **now}).first() is not None
                 session.commit()
+                if session.info.pop("storyline_outbox", False):
+                    wake()  # the delivery queued more work (an event's e-mails)
             except DATABASE_UNAVAILABLE:
                 raise  # not this row's fault: it stays, without an attempt counted
             except Exception as exc:  # noqa: BLE001 - any failure of a delivery is counted on its row, retried
@@ -106,23 +193,138 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
     return done
 
 
+def deliver_external(write_sessions: sessionmaker[Session], read_sessions: sessionmaker[Session],
+                     batch: int = 20) -> tuple[int, int]:
+    """Claim up to `batch` external rows and do each; (done, failed). The effect runs outside any
+    write transaction; each row is deleted once its effect is done."""
+    ids = _claim(write_sessions, batch)
+    if not ids:
+        return 0, 0
+    done = failed = 0
+    session = read_sessions()
+    try:
+        rows = session.execute(_CLAIMED, {"ids": ids}).all()
+        session.rollback()
+        for row_id, kind, payload in rows:
+            try:
+                EXTERNAL[kind](session, json.loads(payload))
+            except DATABASE_UNAVAILABLE:
+                raise
+            except Exception as exc:  # noqa: BLE001 - counted on its row, retried with backoff
+                session.rollback()
+                _failed(write_sessions, row_id, exc)
+                failed += 1
+                continue
+            finally:
+                session.rollback()  # no read transaction stays open between two effects
+            _finish(write_sessions, row_id)
+            done += 1
+    finally:
+        session.close()
+    if failed:  # the rows left of this claim are free again at once (their lease was for this pass)
+        _release(write_sessions, ids)
+    return done, failed
+
+
+def _claim(sessions: sessionmaker[Session], batch: int) -> list[int]:
+    session = sessions()
+    try:
+        conn = session.connection()
+        now = utcnow()
+        ids = list(conn.execute(_CLAIMS[conn.dialect.name == "sqlite"], {"now": now, "batch": batch}).scalars())
+        if ids:
+            conn.execute(_CLAIM, {"ids": ids, "until": now + dt.timedelta(seconds=Policy.lease)})
+            session.commit()
+        else:
+            session.rollback()
+        return ids
+    finally:
+        session.close()
+
+
+def _finish(sessions: sessionmaker[Session], row_id: int) -> None:
+    session = sessions()
+    try:
+        session.connection().execute(_DONE, {"row_id": row_id})
+        session.commit()
+    finally:
+        session.close()
+
+
+def _release(sessions: sessionmaker[Session], ids: list[int]) -> None:
+    session = sessions()
+    try:
+        session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids)).values(claimed_until=None))
+        session.commit()
+    finally:
+        session.close()
+
+
 def _failed(sessions: sessionmaker[Session], row_id: int, exc: Exception) -> None:
-    log.exception("outbox row %s failed", row_id, exc_info=exc)
+    permanent = isinstance(exc, Permanent)
+    if permanent:
+        log.warning("outbox row %s failed for good, parked: %s", row_id, exc)
+    else:
+        log.warning("outbox row %s failed (%s: %s), to be tried again", row_id, type(exc).__name__, exc)
     session = sessions()
     try:
         row = session.get(OutboxRow, row_id)
         if row is not None:
+            now = utcnow()
             row.attempts += 1
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            row.claimed_until = None
+            row.next_attempt_at = now + Policy.backoff(row.attempts)
+            if permanent or row.attempts >= Policy.max_attempts:
+                row.parked_at = now
+                if not permanent:
+                    log.error("outbox row %s (%s) parked after %s attempts: %s", row_id, row.kind, row.attempts,
+                              row.last_error)
             session.commit()
     finally:
         session.close()
 
 
+# Superusers' view and repair (API, CLI).
+
+def listing(session: Session, *, parked: bool | None = True, kind: str | None = None,
+            limit: int = 100) -> list[OutboxRow]:
+    query = select(OutboxRow).order_by(OutboxRow.id).limit(limit)
+    if parked is not None:
+        query = query.where(OutboxRow.parked_at.is_not(None) if parked else OutboxRow.parked_at.is_(None))
+    if kind is not None:
+        query = query.where(OutboxRow.kind == kind)
+    return list(session.execute(query).scalars())
+
+
+def counts(session: Session) -> dict[str, dict[str, int]]:
+    """Rows per kind: pending (waiting or being retried) and parked."""
+    result: dict[str, dict[str, int]] = {}
+    query = select(OutboxRow.kind, OutboxRow.parked_at.is_not(None), func.count()).group_by(
+        OutboxRow.kind, OutboxRow.parked_at.is_not(None))
+    for kind, is_parked, count in session.execute(query):
+        entry = result.setdefault(kind, {"pending": 0, "parked": 0})
+        entry["parked" if is_parked else "pending"] += count
+    return result
+
+
+def retry(session: Session, ids: list[int] | None = None) -> int:
+    """Put parked rows back in line (all of them when `ids` is None); the number put back."""
+    statement = (update(OutboxRow).where(OutboxRow.parked_at.is_not(None))
+                 .values(parked_at=None, attempts=0, next_attempt_at=None, claimed_until=None))
+    if ids is not None:
+        statement = statement.where(OutboxRow.id.in_(ids))
+    count = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    if count:
+        session.info["storyline_outbox"] = True
+        WAKE_EXTERNAL.set()
+    return int(count)
+
+
 def _oldest(sessions: sessionmaker[Session]) -> int | None:
     session = sessions()
     try:
-        return session.execute(select(func.min(OutboxRow.id)).where(OutboxRow.attempts < MAX_ATTEMPTS)).scalar()
+        return session.execute(select(func.min(OutboxRow.id)).where(_local, OutboxRow.parked_at.is_(None))).scalar()
     finally:
         session.close()
 
@@ -130,16 +332,16 @@ def _oldest(sessions: sessionmaker[Session]) -> int | None:
 def _newest(sessions: sessionmaker[Session]) -> int | None:
     session = sessions()
     try:
-        return session.execute(select(func.max(OutboxRow.id))).scalar()
+        return session.execute(select(func.max(OutboxRow.id)).where(_local)).scalar()
     finally:
         session.close()
 
 
 async def delivered(write_sessions: sessionmaker[Session], read_sessions: sessionmaker[Session],
                     timeout: float = 5.0) -> None:
-    """Return once every row written before this call is delivered (a reader of the inbox sees the
-    effects of every write acknowledged before its request). Delivers them itself if need be, in a
-    thread; never blocks the event loop."""
+    """Return once every local row written before this call is delivered (a reader of the inbox sees
+    the effects of every write acknowledged before its request). Delivers them itself if need be, in
+    a thread; never blocks the event loop."""
     upto = await asyncio.to_thread(_newest, read_sessions)
     if upto is None:
         return
@@ -149,26 +351,31 @@ async def delivered(write_sessions: sessionmaker[Session], read_sessions: sessio
         oldest = await asyncio.to_thread(_oldest, read_sessions)
         if oldest is None or oldest > upto:
             return
-        if time.monotonic() > deadline:  # another process holds them (PostgreSQL): it is slow or down
+        if time.monotonic() > deadline:  # another process holds them (PostgreSQL), or they wait for a retry
             log.warning("outbox rows up to %s not delivered within %.0f s", upto, timeout)
             return
         await asyncio.sleep(0.01)
 
 
 class OutboxThread(threading.Thread):
-    def __init__(self, write_sessions: sessionmaker[Session], interval: float = 1.0) -> None:
-        super().__init__(name="storyline-outbox", daemon=True)
+    """Delivers one lane: local (`read_sessions` None) or external."""
+
+    def __init__(self, write_sessions: sessionmaker[Session], interval: float = 1.0,
+                 read_sessions: sessionmaker[Session] | None = None) -> None:
+        external = read_sessions is not None
+        super().__init__(name="storyline-outbox-external" if external else "storyline-outbox", daemon=True)
         self.sessions = write_sessions
+        self.read_sessions = read_sessions
         self.interval = interval
+        self.wake = WAKE_EXTERNAL if external else WAKE
         self.stopping = threading.Event()
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            WAKE.wait(self.interval)
-            WAKE.clear()
+            self.wake.wait(self.interval)
+            self.wake.clear()
             try:
-                while deliver(self.sessions) >= BATCH:  # fewer: the outbox was empty
-                    pass
+                self.drain()
             except DATABASE_UNAVAILABLE as exc:  # an outage: health.py logs it once; retried next time
                 log.debug("outbox delivery waits for the database: %s", exc)
                 self.stopping.wait(self.interval)
@@ -176,10 +383,29 @@ class OutboxThread(threading.Thread):
                 log.exception("outbox delivery failed")
                 self.stopping.wait(self.interval)
 
+    def drain(self) -> None:
+        if self.read_sessions is None:
+            while deliver(self.sessions) >= BATCH and not self.stopping.is_set():  # fewer: the outbox was empty
+                pass
+            return
+        while not self.stopping.is_set():
+            done, failed = deliver_external(self.sessions, self.read_sessions)
+            if failed or not done:  # a failure: wait for the next tick rather than hammer a server that is down
+                return
+
     def stop(self) -> None:
         self.stopping.set()
-        WAKE.set()
+        self.wake.set()
         self.join(timeout=10)
 
 
-__all__ = ["HANDLERS", "OutboxRow", "OutboxThread", "WAKE", "deliver", "delivered", "enqueue"]
+def start_threads(write_sessions: sessionmaker[Session], read_sessions: sessionmaker[Session]) -> list[OutboxThread]:
+    threads = [OutboxThread(write_sessions), OutboxThread(write_sessions, read_sessions=read_sessions)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+__all__ = ["EXTERNAL", "EXTERNAL_KINDS", "HANDLERS", "OutboxRow", "OutboxThread", "Permanent", "Policy", "WAKE",
+           "WAKE_EXTERNAL", "counts", "deliver", "deliver_external", "delivered", "enqueue", "enqueue_many",
+           "listing", "retry", "start_threads", "wake"]
