@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -189,17 +189,20 @@ def _note_use(request: Request, session: Session, token_id: int, now: dt.datetim
 
 
 # Built once (building a statement costs several times more than running this one); run on the
-# session's connection, without the ORM layer.
-_TOKEN_ROW = (
-    select(AccessToken.id, AccessToken.expires_at, AccessToken.last_used_at, User.id, User.is_superuser,
-           User.enable_login)
+# session's connection, without the ORM layer. By channel: an API token (Authorization header) is any
+# token but a feed token; a feed token (`?token=` on /v1/feeds) is only that (docs/notifications.md).
+_TOKEN_ROW = {
+    feed: select(AccessToken.id, AccessToken.expires_at, AccessToken.last_used_at, User.id, User.is_superuser,
+                 User.enable_login)
     .join(User, User.id == AccessToken.user_id)
-    .where(AccessToken.token_hash == bindparam("token_hash"))
-)
+    .where(AccessToken.token_hash == bindparam("token_hash"),
+           AccessToken.kind == "feed" if feed else AccessToken.kind != "feed")
+    for feed in (False, True)
+}
 
 
-def _token_row(session: Session, value: str) -> Any:
-    return session.connection().execute(_TOKEN_ROW, {"token_hash": hash_token(value)}).first()
+def _token_row(session: Session, value: str, feed: bool = False) -> Any:
+    return session.connection().execute(_TOKEN_ROW[feed], {"token_hash": hash_token(value)}).first()
 
 
 async def get_viewer(request: Request, session: Session = SessionDep) -> Viewer:
@@ -210,10 +213,32 @@ async def get_viewer(request: Request, session: Session = SessionDep) -> Viewer:
     value = value.strip()
     if scheme.lower() != "bearer" or not value:
         raise unauthorized()
+    return await _token_viewer(request, session, value, feed=False)
+
+
+async def get_feed_viewer(
+    request: Request,
+    token: str | None = Query(None, max_length=255, description=(
+        "A feed token (POST /v1/users/{user_id}/tokens with kind \"feed\"): read the feed as its user, "
+        "private stories they may see included. Without it: the Authorization header's caller, or anonymous "
+        "(public stories only). Refused (401) when unknown, revoked or expired")),
+    session: Session = SessionDep,
+) -> Viewer:
+    """The reader of an Atom feed: the user of a feed token given as `?token=` (a feed reader sends no
+    headers), else the caller of the Authorization header as anywhere in the API, else anonymous. A feed
+    token is refused everywhere else (get_viewer never finds one)."""
+    if token is None:
+        return await get_viewer(request, session)
+    if not token.strip():
+        raise unauthorized()
+    return await _token_viewer(request, session, token.strip(), feed=True)
+
+
+async def _token_viewer(request: Request, session: Session, value: str, *, feed: bool) -> Viewer:
     if _inline(request):
-        row = _token_row(session, value)
+        row = _token_row(session, value, feed)
     else:
-        row = await in_thread(_token_row, session, value)
+        row = await in_thread(_token_row, session, value, feed)
     if row is None:
         raise unauthorized()
     token_id, expires_at, last_used_at, user_id, is_superuser, enable_login = row
@@ -227,6 +252,7 @@ async def get_viewer(request: Request, session: Session = SessionDep) -> Viewer:
 
 
 ViewerDep = Depends(get_viewer)
+FeedViewerDep = Depends(get_feed_viewer)
 
 
 async def inbox_delivered(request: Request) -> None:
@@ -245,4 +271,4 @@ async def security_policy(request: Request) -> SecurityPolicy:
 
 PolicyDep = Depends(security_policy)
 
-__all__ = ["SessionDep", "ViewerDep", "get_viewer"]
+__all__ = ["FeedViewerDep", "SessionDep", "ViewerDep", "get_feed_viewer", "get_viewer"]

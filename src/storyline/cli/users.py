@@ -60,10 +60,13 @@ def create_token(
     expires_in: Annotated[int, typer.Option(
         "--expires-in", min=1, max=2**31 - 1,
         help="Lifetime in seconds (default: 365 days, for bots)")] = YEAR,
+    feed: Annotated[bool, typer.Option(
+        "--feed", help="A feed token: it reads the Atom feeds as the user (?token=) and nothing else")] = False,
 ) -> None:
     """Create an API token. Prints the token value and nothing else; it cannot be shown again.
 
-    Use it as `Authorization: Bearer <token>`.
+    Use it as `Authorization: Bearer <token>`; a --feed token as `?token=<token>` on a feed URL
+    (docs/notifications.md). Revoke either with DELETE /v1/users/{id}/tokens/{token_id}.
     """
     from storyline.users.service import do_create_token
 
@@ -76,5 +79,6 @@ def create_token(
             typer.echo(f"storyline: warning: user {user.id} has login disabled; the token will be refused",
                        err=True)
         # Made by the administrator, not by the user: recorded and told to them (security/accounts.py).
-        _, value = do_create_token(session, user.id, expires_in, actor_id=None, max_lifetime=max_lifetime)
+        _, value = do_create_token(session, user.id, expires_in, actor_id=None, max_lifetime=max_lifetime,
+                                   kind="feed" if feed else "personal")
     typer.echo(value)

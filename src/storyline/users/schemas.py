@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -75,6 +75,10 @@ class TokenIn(In):
     )
     name: Annotated[str, StringConstraints(max_length=100)] | None = Field(
         None, description="A label, e.g. the bot or script that uses the token (additive)")
+    kind: Literal["personal", "feed"] = Field(
+        "personal", description='"personal": an API token (Authorization: Bearer). "feed": reads the Atom '
+        "feeds of /v1/feeds as this user through `?token=` and nothing else of the API; lives "
+        "`max_token_lifetime` when `expires_in` is omitted (additive)")
 
 
 class TokenUpdate(In):
@@ -91,7 +95,8 @@ class TokenOut(Resource):
     expires_in: int
     refresh_token: None = None
     name: str | None = Field(description="A label (additive)")
-    kind: str = Field(description='"personal" (bots, scripts) or "session" (web login) (additive)')
+    kind: str = Field(description='"personal" (bots, scripts), "session" (web login) or "feed" (reads the '
+                      "Atom feeds only) (additive)")
     expires_at: str = Field(description="When the token stops working, UTC (additive)")
     last_used_at: str | None = Field(description="Last use, to the minute (additive)")
 

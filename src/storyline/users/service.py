@@ -216,9 +216,11 @@ def _check_lifetime(expires_in: int, max_lifetime: int) -> None:
 
 def do_create_token(
     session: Session, user_id: int, expires_in: int, value: str | None = None, name: str | None = None, *,
-    actor_id: int | None, max_lifetime: int,
+    actor_id: int | None, max_lifetime: int, kind: str = "personal",
 ) -> tuple[AccessToken, str]:
-    """A personal token; a random value when none is given. 409 when the value is already taken.
+    """A personal token (or with `kind` "feed", a feed token: it reads the Atom feeds as the user and
+    nothing else, `docs/notifications.md`); a random value when none is given. 409 when the value is
+    already taken.
 
     A token made for someone else (by a superuser, or by the CLI with `actor_id` None) is recorded
     in the audit log of every private story it opens and told to its owner."""
@@ -232,19 +234,19 @@ def do_create_token(
         ).first()
         if taken is not None:
             raise Conflict("This token already exists.", field="access_token")
-    token, clear = create_token(session, user_id, expires_in, value or None, name=name)
+    token, clear = create_token(session, user_id, expires_in, value or None, name=name, kind=kind)
     accounts.token_created(session, actor_id, token)
     return token, clear
 
 
 def do_update_token(session: Session, token: AccessToken, expires_in: int | None, *,
                     max_lifetime: int) -> AccessToken:
-    """Only the lifetime of a live personal token changes; it still counts from the token's creation.
+    """Only the lifetime of a live personal (or feed) token changes; it still counts from the token's creation.
 
     A web login's token follows its login (renewed by its refresh token, never extended by hand), and an
     expired token stays expired: a stolen one cannot be revived."""
     if expires_in is not None:
-        if token.kind != "personal":
+        if token.kind not in ("personal", "feed"):
             raise ValidationFailed("expires_in", "A login token's lifetime cannot be changed; log in again")
         if token.expires_at <= utcnow():
             raise ValidationFailed("expires_in", "This token has expired; create a new one")

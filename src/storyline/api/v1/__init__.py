@@ -9,6 +9,7 @@ from storyline.api.v1 import (
     comments,
     due_dates,
     events,
+    feeds,
     milestones,
     openid,
     project_groups,
@@ -35,5 +36,5 @@ routers: list[APIRouter] = [
     module.router
     for module in (stories, tasks, comments, events, tags, projects, project_groups, branches, milestones,
                    systeminfo, task_statuses, users, user_tokens, user_preferences, teams, subscriptions,
-                   subscription_events, openid, worklists, boards, due_dates, attachments)
+                   subscription_events, openid, worklists, boards, due_dates, attachments, feeds)
 ]

@@ -67,13 +67,19 @@ def get_token(user_id: IdPath, token_id: IdPath, session: Session = SessionDep,
 @router.post("", responses=ONE)
 def create_token(request: Request, body: TokenIn, user_id: IdPath, session: Session = SessionDep,
                  viewer: Viewer = ViewerDep) -> JSON:
-    """The clear `access_token` appears in this response only: Storyline stores a hash of it."""
+    """The clear `access_token` appears in this response only: Storyline stores a hash of it.
+
+    `kind: "feed"` makes a feed token: it reads the Atom feeds (`/v1/feeds/...?token=`) as the user and
+    is refused by the rest of the API; revoke it with DELETE like any token."""
     _owner(session, viewer, user_id)
     _same_user(body.user_id, user_id)
     settings = request.app.state.settings
-    expires_in = body.expires_in or settings.default_token_lifetime
+    # A feed reader keeps its URL for months: a feed token lives as long as the server allows by default.
+    default = settings.max_token_lifetime if body.kind == "feed" else settings.default_token_lifetime
+    expires_in = body.expires_in or default
     token, value = service.do_create_token(session, user_id, expires_in, body.access_token, body.name,
-                                           actor_id=viewer.user_id, max_lifetime=settings.max_token_lifetime)
+                                           actor_id=viewer.user_id, max_lifetime=settings.max_token_lifetime,
+                                           kind=body.kind)
     return json_response(queries.token_json(token, value))
 
 
