@@ -460,7 +460,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.start()
         if checkpointer is not None:
             checkpointer.start()
-        from storyline.outbox import OutboxThread
+        from storyline.outbox import OutboxThread, Policy
+
+        Policy.configure(max_attempts=settings.outbox_max_attempts, retry_base=settings.outbox_retry_base)
 
         # The local lane in every API process (readers of the inbox wait for it); the external lane
         # (e-mail, webhooks) where the worker runs: here in the embedded mode, else `storyline worker`.
@@ -505,8 +507,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.health = health
-    app.state.write_sessions = make_sessionmaker(engine, write=True)
-    app.state.read_sessions = make_sessionmaker(engine, write=False)
+    # Work done outside a request (the outbox: e-mail) finds the settings in its session's info.
+    app.state.write_sessions = make_sessionmaker(engine, write=True, info={"settings": settings})
+    app.state.read_sessions = make_sessionmaker(engine, write=False, info={"settings": settings})
     app.state.db_gates = {}  # api/deps.py: admission to the database, per event loop
     install_error_handlers(app)
     install_openapi(app)

@@ -6,6 +6,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -115,7 +116,34 @@ class Settings(BaseSettings):
     # mode) and how often, in seconds. With several API processes, run `storyline worker` instead.
     worker_in_process: bool = True
     worker_interval: int = 60
+    # Notifications by e-mail (docs/notifications.md). No SMTP host: no e-mail (the inbox still fills).
+    # A plain relay on loopback needs only the host (and port); `smtp_security` "auto" uses STARTTLS
+    # when the server offers it, except on loopback.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["auto", "none", "starttls", "tls"] = "auto"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    # From: and Reply-To: of notification e-mail; empty From: storyline@<base_url's host>.
+    mail_from: str = ""
+    mail_reply_to: str = ""
+    # Reply by e-mail: replies go to reply+<signed token>@<this domain>, which the MTA hands to
+    # `storyline mail-in`; empty: off. A reply address works for this many days.
+    mail_reply_domain: str = ""
+    mail_reply_days: int = Field(default=90, ge=1, le=3650)
+    # Digests: daily ones at this hour (UTC), weekly ones on Mondays at this hour.
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    # The outbox (e-mail, webhooks): attempts before a failing delivery is parked, and the first
+    # retry's delay in seconds (doubled at each attempt, at most an hour).
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    outbox_retry_base: float = Field(default=15.0, gt=0)
     sql_echo: bool = False
+
+    @property
+    def public_url(self) -> str:
+        """base_url, or http://<host>:<port> where there is no request to take it from (e-mail)."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @field_validator("database_url")
     @classmethod

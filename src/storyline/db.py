@@ -218,10 +218,11 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 20, pool_timeout:
                          connect_args={"connect_timeout": connect_timeout})
 
 
-def make_sessionmaker(engine: Engine, write: bool = True) -> sessionmaker[Session]:
-    """Sessions for writes take SQLite's write lock when they begin; read sessions do not."""
+def make_sessionmaker(engine: Engine, write: bool = True, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions for writes take SQLite's write lock when they begin; read sessions do not. `info`: what
+    every session's `info` starts with."""
     bind = engine.execution_options(storyline_write=True) if write else engine
-    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True, info=info)
 
 
 def insert_missing(session: Session, table: Any, rows: list[dict[str, Any]], unique: list[str]) -> None:

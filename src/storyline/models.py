@@ -3,6 +3,7 @@
 from storyline.attachments.models import Attachment, AttachmentBlob
 from storyline.auth.models import AuthorizationCode, PendingLogin, RefreshToken, UserIdentity
 from storyline.importers.models import ImportRef
+from storyline.notifications.models import DigestMark, InstanceSecret
 from storyline.outbox import OutboxRow
 from storyline.planning.models import (
     Board,
@@ -39,7 +40,7 @@ from storyline.subscriptions.models import Subscription, SubscriptionEvent
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
 
 __all__ = [
-    "OutboxRow", "ImportRef",
+    "OutboxRow", "ImportRef", "DigestMark", "InstanceSecret",
     "Attachment", "AttachmentBlob",
     "AuthorizationCode", "PendingLogin", "RefreshToken", "StoryAudit", "UserIdentity",
     "AccessToken", "Branch", "Comment", "CommentHistory", "Event", "Milestone", "Project", "ProjectGroup",

@@ -39,7 +39,19 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
-    DateTime, Integer, String, Text, and_, bindparam, delete, func, insert, literal, or_, select, update,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 

@@ -20,26 +20,18 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from storyline import outbox
 from storyline.authz import story_visible_to_user_column, users_who_can_see_story
 from storyline.db import utcnow
+from storyline.notifications.mail import queue_event_mail
 from storyline.planning.access import users_who_can_see_worklist
 from storyline.projects.models import ProjectGroupMember
 from storyline.stories.models import Comment, Event, Story, Task
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
-
-STORY_EVENT_TYPES = (
-    "story_created", "story_details_changed", "user_comment", "tags_added", "tags_deleted", "task_created",
-    "task_details_changed", "task_status_changed", "task_priority_changed", "task_assignee_changed",
-    "task_deleted",
+from storyline.timeline.types import (
+    ATTACHMENT_EVENT_TYPES,
+    EVENT_TYPES,
+    SECURITY_EVENT_TYPES,
+    STORY_EVENT_TYPES,
+    WORKLIST_EVENT_TYPES,
 )
-# Storyline additions (additive event types; StoryBoard clients ask for explicit type lists).
-SECURITY_EVENT_TYPES = ("story_disclosed",)
-ATTACHMENT_EVENT_TYPES = ("attachment_added", "attachment_removed")
-WORKLIST_EVENT_TYPES = (
-    "worklist_created", "worklist_details_changed", "worklist_permission_created",
-    "worklist_permissions_changed", "worklist_filters_changed", "worklist_contents_changed",
-    "board_created", "board_details_changed", "board_permission_created", "board_permissions_changed",
-    "board_lanes_changed",
-)
-EVENT_TYPES = STORY_EVENT_TYPES + WORKLIST_EVENT_TYPES + SECURITY_EVENT_TYPES + ATTACHMENT_EVENT_TYPES
 
 _INSERT_EVENT = insert(Event.__table__).values(
     {c: bindparam(c) for c in ("event_type", "event_info", "story_id", "worklist_id", "board_id", "author_id",
@@ -140,7 +132,8 @@ def _fan_out(with_task: bool) -> Any:
         .order_by(Subscription.user_id)
     )
     columns = ["subscriber_id", "author_id", "event_type", "event_info", "story_id", "created_at"]
-    return insert(SubscriptionEvent.__table__).from_select(columns, recipients)
+    return insert(SubscriptionEvent.__table__).from_select(columns, recipients).returning(
+        SubscriptionEvent.subscriber_id)
 
 
 _FAN_OUT = {False: _fan_out(False), True: _fan_out(True)}
@@ -171,17 +164,23 @@ def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
                            "story_id": story_id, "story_title": title})
     else:
         info = event.event_info
-    values: dict[str, Any] = dict(keys, event_type=event.event_type, event_info=info,
+    values: dict[str, Any] = dict(keys, event_type=event.event_type, event_info=info, event_id=event.id,
                                   created_at=utcnow().isoformat(), last_subscription_id=last or 0)
     outbox.enqueue(session, "inbox", values)
 
 
 def _deliver_inbox(session: Session, values: dict[str, Any]) -> None:
-    """One INSERT ... SELECT of the inbox rows. The visibility rule is applied now, at delivery: someone
-    taken off a private story's list in between gets nothing."""
-    values = dict(values, created_at=dt.datetime.fromisoformat(values["created_at"]))
-    values.setdefault("last_subscription_id", 2**31 - 1)
-    session.connection().execute(_FAN_OUT["task_id" in values], values)
+    """One INSERT ... SELECT of the inbox rows, then the e-mails of those recipients who want one now.
+    The visibility rule is applied now, at delivery: someone taken off a private story's list in
+    between gets nothing (and it is applied again when each e-mail is sent)."""
+    row = dict(values, created_at=dt.datetime.fromisoformat(values["created_at"]))
+    row.setdefault("last_subscription_id", 2**31 - 1)
+    row.pop("event_id", None)
+    recipients = list(session.connection().execute(_FAN_OUT["task_id" in row], row).scalars())
+    queue_event_mail(session, values, recipients)
 
 
 outbox.HANDLERS["inbox"] = _deliver_inbox
+
+__all__ = ["ATTACHMENT_EVENT_TYPES", "EVENT_TYPES", "SECURITY_EVENT_TYPES", "STORY_EVENT_TYPES", "WORKLIST_EVENT_TYPES",
+           "emit"]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from storyline.authz import Viewer
 from storyline.db import utcnow
 from storyline.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from storyline.notifications import preferences as notification_preferences
 from storyline.projects.models import Project
 from storyline.search import index as search_index
 from storyline.security import accounts
@@ -172,6 +173,8 @@ def do_remove_team_project(session: Session, team: Team, project_id: int) -> Non
 def _check_preference(key: Any, value: Any) -> None:
     if not isinstance(key, str) or not 3 <= len(key) <= 100:
         raise ValidationFailed(str(key), "Preference keys must be 3 to 100 characters long")
+    if (problem := notification_preferences.check(key, value)) is not None:
+        raise ValidationFailed(key, problem)
     if value is None or isinstance(value, bool | int):
         return
     if isinstance(value, float):

@@ -11,6 +11,7 @@ from storyline.api.v1 import (
     events,
     feeds,
     milestones,
+    notifications,
     openid,
     project_groups,
     projects,
@@ -36,5 +37,5 @@ routers: list[APIRouter] = [
     module.router
     for module in (stories, tasks, comments, events, tags, projects, project_groups, branches, milestones,
                    systeminfo, task_statuses, users, user_tokens, user_preferences, teams, subscriptions,
-                   subscription_events, openid, worklists, boards, due_dates, attachments, feeds)
+                   subscription_events, openid, worklists, boards, due_dates, attachments, feeds, notifications)
 ]

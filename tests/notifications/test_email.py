@@ -1,0 +1,168 @@
+"""Notification e-mail through a real SMTP server on loopback: who gets what, the headers mail clients
+and filters use, both parts, privacy when the message is built, one-click unsubscribe, preferences."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from builders import uniq
+from mailserver import MailApp
+
+from storyline import outbox
+
+
+def follow(m: MailApp, who, target_type: str, target_id: int) -> None:
+    m.api.ok("POST", "/v1/subscriptions", who, json={"target_type": target_type, "target_id": target_id})
+
+
+def comment(m: MailApp, who, story_id: int, text: str) -> None:
+    m.api.ok("POST", f"/v1/stories/{story_id}/comments", who, json={"content": text})
+
+
+def story_with_task(m: MailApp, who, **fields):
+    project = m.api.project(uniq("mail-project-"))
+    story = m.api.story(who, title=fields.pop("title", uniq("A story about mail ")), **fields)
+    m.api.task(story["id"], project["id"], who)
+    return story, project
+
+
+def test_a_follower_gets_one_email_per_change_by_someone_else(mail_app: MailApp):
+    m = mail_app
+    author, follower = m.persona(), m.persona()
+    story, project = story_with_task(m, author)
+    follow(m, follower, "story", story["id"])
+    comment(m, author, story["id"], "Looks **bold** to me <script>alert(1)</script>")
+
+    [msg] = m.smtp.wait_for(follower.email)
+    assert m.smtp.to(author.email) == []  # no mail for one's own actions
+    assert msg["To"].addresses[0].addr_spec == follower.email
+    assert msg["Subject"] == f"[Story {story['id']}] {story['title']}"
+    assert re.fullmatch(rf"<story-{story['id']}\.event-\d+\.to-{follower.id}@storyline\.test>", msg["Message-ID"])
+    assert msg["In-Reply-To"] == msg["References"] == f"<story-{story['id']}@storyline.test>"
+    assert msg["List-Id"] == "Storyline notifications <notifications.storyline.test>"
+    assert re.fullmatch(r"<https://storyline\.test/v1/notifications/unsubscribe/[^>]+>", msg["List-Unsubscribe"])
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["X-Storyline-Story"] == str(story["id"])
+    assert msg["X-Storyline-Event"] == "user_comment"
+    assert msg["X-Storyline-Project"] == project["name"]
+    assert msg["X-Storyline-Reason"] == "story"
+    assert msg["Auto-Submitted"] == "auto-generated"
+    assert msg["Reply-To"].addresses[0].domain == "reply.storyline.test"
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "commented" in text and "**bold**" in text and f"https://storyline.test/#!/story/{story['id']}" in text
+    assert "<strong>bold</strong>" in html
+    assert "<script>" not in html  # raw HTML is shown as text, never run
+    assert "you follow this story" in text
+
+
+def test_one_thread_per_story(mail_app: MailApp):
+    m = mail_app
+    author, follower = m.persona(), m.persona()
+    story, _ = story_with_task(m, author)
+    follow(m, follower, "story", story["id"])
+    comment(m, author, story["id"], "first")
+    m.api.ok("PUT", f"/v1/stories/{story['id']}", author, json={"title": story["title"] + " (edited)"})
+    first, second = m.smtp.wait_for(follower.email, 2)
+    assert first["References"] == second["References"] == f"<story-{story['id']}@storyline.test>"
+    assert first["Message-ID"] != second["Message-ID"]
+    assert second["X-Storyline-Event"] == "story_details_changed"
+
+
+def test_project_followers_get_task_changes(mail_app: MailApp):
+    m = mail_app
+    author, watcher = m.persona(), m.persona()
+    story, project = story_with_task(m, author)
+    follow(m, watcher, "project", project["id"])
+    tasks = m.api.ok("GET", f"/v1/stories/{story['id']}/tasks")
+    m.api.ok("PUT", f"/v1/tasks/{tasks[0]['id']}", author, json={"status": "inprogress"})
+    [msg] = m.smtp.wait_for(watcher.email)
+    assert msg["X-Storyline-Event"] == "task_status_changed"
+    assert msg["X-Storyline-Reason"] == "project"
+    assert "todo \u2192 inprogress" in msg.get_body(("plain",)).get_content()
+    assert f"you follow the project {project['name']}" in msg.get_body(("plain",)).get_content()
+
+
+def test_a_private_story_mails_only_its_list_and_never_its_title_in_the_subject(mail_app: MailApp):
+    m = mail_app
+    author, listed, outsider = m.persona(), m.persona(), m.persona()
+    project = m.api.project(uniq("mail-private-"))
+    story = m.api.story(author, title="Embargoed: remote root in the frobnicator", private=True,
+                        users=[author.id, listed.id])
+    m.api.task(story["id"], project["id"], author)
+    follow(m, listed, "story", story["id"])
+    follow(m, outsider, "project", project["id"])  # follows the project, but is not on the list
+    comment(m, author, story["id"], "the fix is ready")
+    [msg] = m.smtp.wait_for(listed.email)
+    assert msg["Subject"] == f"[Story {story['id']}] (private story)"
+    assert "frobnicator" not in str(msg["Subject"])
+
+    # Taken off the list: nothing more, although the subscription is still there.
+    m.api.ok("PUT", f"/v1/stories/{story['id']}", author, json={"users": [author.id]})
+    comment(m, author, story["id"], "second comment, after the list changed")
+    outbox_empty(m)
+    assert len(m.smtp.to(listed.email)) == 1
+    assert m.smtp.to(outsider.email) == []
+
+
+def outbox_empty(m: MailApp, timeout: float = 20.0) -> None:
+    """Wait until every outbox row of the app is done (both lanes)."""
+    import time
+
+    from sqlalchemy import func, select
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with m.app.state.read_sessions() as session:
+            if not session.execute(select(func.count()).select_from(outbox.OutboxRow).where(
+                    outbox.OutboxRow.parked_at.is_(None))).scalar():
+                return
+        time.sleep(0.05)
+    raise AssertionError("the outbox was not emptied in time")
+
+
+def test_one_click_unsubscribe(mail_app: MailApp):
+    m = mail_app
+    author, follower = m.persona(), m.persona()
+    story, _ = story_with_task(m, author)
+    follow(m, follower, "story", story["id"])
+    comment(m, author, story["id"], "one")
+    [msg] = m.smtp.wait_for(follower.email)
+    url = msg["List-Unsubscribe"].strip("<>").removeprefix("https://storyline.test")
+
+    page = m.client.get(url)  # a GET (a link scanner) changes nothing
+    assert page.status_code == 200 and "Unsubscribe" in page.text
+    assert m.client.post(url[:-3] + "aaa", data={"List-Unsubscribe": "One-Click"}).status_code == 404
+    r = m.client.post(url, data={"List-Unsubscribe": "One-Click"})
+    assert r.status_code == 200, r.text
+    subs = m.api.ok("GET", f"/v1/subscriptions?target_type=story&target_id={story['id']}", follower)
+    assert subs == []
+    comment(m, author, story["id"], "two")
+    outbox_empty(m)
+    assert len(m.smtp.to(follower.email)) == 1
+
+
+@pytest.mark.parametrize("prefs", [{"notifications_email": "never"}, {"plugin_email_enable": "false"},
+                                   {"notifications_email_muted": "user_comment,tags_added"},
+                                   {"notifications_email": "daily"}])
+def test_preferences_stop_immediate_mail(mail_app: MailApp, prefs):
+    m = mail_app
+    author, follower = m.persona(), m.persona()
+    story, _ = story_with_task(m, author)
+    follow(m, follower, "story", story["id"])
+    m.api.ok("POST", f"/v1/users/{follower.id}/preferences", follower, json=prefs)
+    comment(m, author, story["id"], "nobody is mailed")
+    outbox_empty(m)
+    assert m.smtp.to(follower.email) == []
+
+
+def test_preference_values_are_checked(mail_app: MailApp):
+    m = mail_app
+    who = m.persona()
+    r = m.client.post(f"/v1/users/{who.id}/preferences", headers=who.headers,
+                      json={"notifications_email": "hourly"})
+    assert r.status_code == 400 and "notifications_email" in r.text
+    r = m.client.post(f"/v1/users/{who.id}/preferences", headers=who.headers,
+                      json={"notifications_email_muted": "user_comment,no_such_event"})
+    assert r.status_code == 400 and "no_such_event" in r.text
