@@ -146,7 +146,9 @@ def test_report_a_security_bug(bob_page: Page, olga_page: Page, browser: Browser
     page.get_by_label("Steps to reproduce").fill("1. Upload\n2. Change the id in the URL")
     page.get_by_label("What you expected instead").fill("A 404.")
     page.get_by_label("This is a security issue").check()
-    expect(page.get_by_text("only you and the vulnerability management team can see it")).to_be_visible()
+    # The form says who will see the report, before it is sent.
+    expect(page.locator(".who-sees")).to_contain_text("Who will see it: you, and the people this server trusts")
+    expect(page.locator(".who-sees")).to_contain_text("vulnerability management team")
     # No project yet: refused next to the picker, nothing created, nothing typed lost.
     page.get_by_role("button", name="Report the security issue").click()
     expect(page.get_by_role("alert")).to_contain_text("Choose the project")

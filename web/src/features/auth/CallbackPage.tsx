@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { parseError } from "../../api/client";
 import { setToken, takeLoginState } from "../../lib/auth";
+import { isLoginNotConfigured, LoginSetupHelp, TokenLogin } from "./LoginPage";
 
 interface TokenAnswer {
   access_token: string;
@@ -16,11 +17,13 @@ export function CallbackPage() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const started = useRef(false);
+  const [returnTo, setReturnTo] = useState("/");
 
   useEffect(() => {
     if (started.current) return;
     started.current = true;
     const saved = takeLoginState(params.get("state"));
+    if (saved) setReturnTo(saved.returnTo);
     const code = params.get("code");
     if (params.get("error")) {
       setError(params.get("error_description") ?? params.get("error"));
@@ -48,15 +51,21 @@ export function CallbackPage() {
       .catch((err: Error) => setError(err.message));
   }, [params, navigate, queryClient]);
 
+  const unconfigured = isLoginNotConfigured(error);
   return (
     <section className="narrow">
-      <h1>Logging in</h1>
+      <h1>{unconfigured ? "Login is not set up yet" : "Logging in"}</h1>
       {error ? (
         <>
           <p role="alert" className="field-error">
             {error}
           </p>
-          <Link to="/login">Back to log in</Link>
+          {unconfigured && <LoginSetupHelp />}
+          {/* Another way in, right here: the login flow may fail for reasons a token does not share. */}
+          <TokenLogin heading="Log in with an API token" returnTo={returnTo} />
+          <p>
+            <Link to="/login">Back to log in</Link>
+          </p>
         </>
       ) : (
         <p>One moment…</p>

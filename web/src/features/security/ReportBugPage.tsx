@@ -130,11 +130,19 @@ export function ReportBugPage() {
             />{" "}
             This is a security issue
           </label>
-          <p id="bug-security-help" className="muted">
-            The report becomes <strong>private</strong>: only you and the vulnerability management team can see it, under
-            embargo, until it is disclosed. Tick this for anything an attacker could use, and do not mention it in public
-            stories or comments.
-          </p>
+          <div id="bug-security-help" className="muted">
+            <p>
+              The report becomes <strong>private</strong>, under embargo, until it is disclosed. Tick this for anything an
+              attacker could use, and do not mention it in public stories or comments.
+            </p>
+            <p className="who-sees">
+              <strong>Who will see it:</strong> you, and the people this server trusts with security reports: its
+              vulnerability management team, or, on a server where none is set up, its administrators. The security team
+              of an affected project is added once a responder confirms that project (on a server without a vulnerability
+              management team, as soon as you name it). Nobody else, until the
+              report is disclosed; the story page then lists everyone who has access.
+            </p>
+          </div>
           <FieldError id="bug-security-err" message={errorFor(error, "security")} />
         </div>
         <FieldError id="bug-err" message={errorFor(error, "*", fields)} />
