@@ -3,6 +3,14 @@
 from storyline.attachments.models import Attachment, AttachmentBlob
 from storyline.auth.models import AuthorizationCode, PendingLogin, RefreshToken, UserIdentity
 from storyline.importers.models import ImportRef
+from storyline.integrations.models import (
+    ChangeLink,
+    IntegrationDelivery,
+    IntegrationSource,
+    ProjectRules,
+    RepositoryMapping,
+    ReviewChange,
+)
 from storyline.notifications.models import DigestMark, InstanceSecret
 from storyline.outbox import OutboxRow
 from storyline.planning.models import (
@@ -40,6 +48,7 @@ from storyline.subscriptions.models import Subscription, SubscriptionEvent
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
 
 __all__ = [
+    "ChangeLink", "IntegrationDelivery", "IntegrationSource", "ProjectRules", "RepositoryMapping", "ReviewChange",
     "OutboxRow", "ImportRef", "DigestMark", "InstanceSecret",
     "Attachment", "AttachmentBlob",
     "AuthorizationCode", "PendingLogin", "RefreshToken", "StoryAudit", "UserIdentity",

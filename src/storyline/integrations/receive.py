@@ -1,0 +1,90 @@
+"""Deliveries: deduplicated on arrival, their work queued in the outbox (kind "integration") or,
+for `storyline gerrit listen`, done in the receiving transaction.
+
+A delivery's key (Gerrit: type, change, patch set, time and actor; GitHub: X-GitHub-Delivery;
+GitLab: Idempotency-Key) is inserted with ON CONFLICT DO NOTHING: a redelivery or a retry finds it
+and changes nothing, even when both arrive at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm import Session
+
+from storyline import outbox
+from storyline.db import utcnow
+from storyline.integrations import service
+from storyline.integrations.models import IntegrationDelivery, IntegrationSource
+from storyline.integrations.sources import Source
+
+log = logging.getLogger("storyline.integrations")
+KIND = "integration"
+
+
+def _insert_new(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
+    return dialect_insert(IntegrationDelivery.__table__).values(
+        source_id=bindparam("source_id"), key=bindparam("key"), event=bindparam("event"),
+        received_at=bindparam("received_at")).on_conflict_do_nothing(index_elements=["source_id", "key"]
+                                                                     ).returning(IntegrationDelivery.id)
+
+
+_NEW: dict[str, Any] = {}
+_OUTCOME = (update(IntegrationDelivery.__table__).where(IntegrationDelivery.id == bindparam("delivery_id"))
+            .values(handled_at=bindparam("now"), outcome=bindparam("outcome")))
+
+
+def record(session: Session, source: Source, key: str, ev: dict[str, Any]) -> int | None:
+    """The new delivery's id, or None when this key was delivered before."""
+    dialect = session.get_bind().dialect.name
+    stmt = _NEW.get(dialect)
+    if stmt is None:
+        stmt = _NEW[dialect] = _insert_new(session)
+    return session.connection().execute(stmt, {"source_id": source.id, "key": key, "event": ev["type"][:64],
+                                               "received_at": utcnow()}).scalar_one_or_none()
+
+
+def accept(session: Session, source: Source, key: str, ev: dict[str, Any]) -> str:
+    """A webhook delivery: recorded and its work queued; "accepted", "duplicate" or "ignored"."""
+    delivery_id = record(session, source, key, ev)
+    if delivery_id is None:
+        return "duplicate"
+    if ev["action"] == "ignore":
+        session.connection().execute(_OUTCOME, {"delivery_id": delivery_id, "now": utcnow(),
+                                                "outcome": f"ignored: nothing to do on {ev['type']}"})
+        return "ignored"
+    outbox.enqueue(session, KIND, {"source_id": source.id, "delivery_id": delivery_id, "event": ev,
+                                   "received": time.time()})
+    return "accepted"
+
+
+def handle(session: Session, source: Source, delivery_id: int, ev: dict[str, Any], received: float) -> str:
+    """Do a delivery's work (in the caller's transaction); its outcome is recorded on the delivery.
+    A refusal of the domain (an expired branch, ...) is part of the outcome; anything else raises, and
+    the whole transaction (the delivery's work) is rolled back."""
+    outcome = service.apply(session, source, ev, received)
+    session.connection().execute(_OUTCOME, {"delivery_id": delivery_id, "now": utcnow(), "outcome": outcome[:4000]})
+    return outcome
+
+
+def _deliver(session: Session, payload: dict[str, Any]) -> None:
+    row = session.get(IntegrationSource, payload["source_id"])
+    if row is None:
+        return  # removed meanwhile: its deliveries went with it
+    source = Source(row.id, row.name, row.kind, row.origin, row.secret_hash, row.secret, row.bot_user_id)
+    outcome = handle(session, source, payload["delivery_id"], payload["event"], payload["received"])
+    log.debug("%s delivery %s: %s", source.name, payload["delivery_id"], outcome)
+
+
+outbox.HANDLERS[KIND] = _deliver
+
+
+__all__ = ["KIND", "accept", "handle", "record"]

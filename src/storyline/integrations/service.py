@@ -1,0 +1,381 @@
+"""What an event does: the rules of docs/integrations.md, applied as the source's bot user.
+
+Every task write goes through the task service (`do_create_task`, `do_update_task`), so timeline
+events, the story's status, notifications and the visibility rule apply as for a person; comments go
+through the comment service. The bot sees what its user may see: a story it cannot see is left alone
+and nothing about it is said anywhere (the outcome reads like a missing id's).
+
+Ordering: each linked change keeps the time the source gave its state (`state_at`); an event older
+than that, or any event but a merge after the change merged, moves nothing. The integration never
+moves a merged task to another status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy.orm import Session
+
+from storyline.authz import Viewer, get_story
+from storyline.errors import NotFound, StorylineError
+from storyline.integrations import footers
+from storyline.integrations.models import ChangeLink, ReviewChange
+from storyline.integrations.rules import rules_for
+from storyline.integrations.sources import Source, project_for
+from storyline.projects import service as projects_service
+from storyline.projects.models import Branch, Project
+from storyline.stories import comments, queries, task_service
+from storyline.stories.models import Story, Task
+from storyline.users.models import User
+
+UPLOADS = ("upload", "restore", "ready")
+_STATE = {"upload": "open", "restore": "open", "merge": "merged", "abandon": "abandoned"}
+_VERB = {"merge": "merged", "abandon": "abandoned", "restore": "restored"}
+
+
+@dataclass
+class Target:
+    story_id: int
+    task: Task | None
+    relation: str  # task | story | closes | partial | related
+    move: bool
+
+
+def _when(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def apply(session: Session, source: Source, ev: dict[str, Any], received: float) -> str:
+    """Apply one normalized event (integrations/events.py); a line saying what it did."""
+    action = ev["action"]
+    if action == "ignore":
+        return f"ignored: nothing to do on {ev['type']}"
+    viewer = Viewer(user_id=source.bot_user_id)  # its own rights: never a superuser's
+    at = _when(ev.get("at") or received)
+    if action == "ci":
+        row = _change_row(session, source.id, (ev.get("change") or {}).get("key"))
+        if row is None:
+            return "ignored: CI result of a change no story refers to"
+        if row.votes_at is None or at >= row.votes_at:
+            row.ci, row.votes_at, row.updated_at = ev["ci"], at, _when(received)
+        return f"change {row.key}: CI {ev['ci']}"
+    project = project_for(session, ev.get("repository"))
+    if project is None:
+        return f"ignored: repository {ev.get('repository')!r} maps to no project"
+    rules = rules_for(session, project.id)
+    if action == "branch":
+        return _branch_created(session, project, ev.get("branch"), rules)
+    if action == "push":
+        notes = []
+        for commit in ev["commits"]:
+            title = (commit["message"].strip().splitlines() or [""])[0][:255]
+            change = {"key": commit["id"], "number": None, "title": title, "url": commit.get("url"), "owner": None,
+                      "patchset": None, "wip": False, "private": False}
+            sub = dict(ev, action="merge", change=change, message=commit["message"])
+            if footers.parse(commit["message"], forge=True):
+                notes.append(_apply_change(session, source, viewer, project, rules, sub, at, received, push=True))
+        return "; ".join(notes) or "no references"
+    return _apply_change(session, source, viewer, project, rules, ev, at, received)
+
+
+def _branch_created(session: Session, project: Project, name: str | None, rules: dict[str, Any]) -> str:
+    if not name or not project.autocreate_branches or not rules["branch_tasks"]:
+        return f"ignored: branch {name!r} created in the repository"
+    if _find_branch(session, project.id, name) is not None:
+        return f"branch {name} exists"
+    projects_service.do_create_branch(session, {"name": name[:100], "project_id": project.id, "autocreated": True})
+    return f"branch {name} created in project {project.name}"
+
+
+_CHANGE = select(ReviewChange).where(ReviewChange.source_id == bindparam("source_id"),
+                                     ReviewChange.key == bindparam("key"))
+
+
+def _change_row(session: Session, source_id: int, key: str | None) -> ReviewChange | None:
+    if not key:
+        return None
+    return session.execute(_CHANGE, {"source_id": source_id, "key": key[:255]}).scalar_one_or_none()
+
+
+def _apply_change(session: Session, source: Source, viewer: Viewer, project: Project, rules: dict[str, Any],
+                  ev: dict[str, Any], at: dt.datetime, received: float, push: bool = False) -> str:
+    change = ev.get("change")
+    action = ev["action"]
+    if not change:
+        return f"ignored: {ev['type']} names no change"
+    if change.get("private"):
+        return "ignored: a private change (linked once it is no longer private)"
+    refs = footers.parse(ev.get("message"), forge=ev["kind"] != "gerrit")
+    row = _change_row(session, source.id, change["key"])
+    if not refs and row is None:
+        return "no references"
+    now = _when(received)
+    if row is None:
+        row = ReviewChange(source_id=source.id, key=change["key"][:255], repository=(ev.get("repository") or "")[:255],
+                           number=change.get("number"), title=change.get("title") or "", state="open", wip=False,
+                           created_at=now)
+        session.add(row)
+    stale = _update_change(row, ev, change, at, now)
+    targets, notes = _targets(session, viewer, project, ev, refs, rules, create=not stale and action != "votes",
+                              push=push)
+    if stale:
+        notes.append("older than what is known of the change: nothing moved")
+    moving = not stale and action in (*UPLOADS, "merge", "abandon")
+    told: set[int] = set()
+    for target in targets:
+        link, new_link = _link(session, row, target, now)
+        if moving and target.task is not None and target.move:
+            note = _move(session, viewer, row, link, target, action, rules, change)
+            if note:
+                notes.append(note)
+        if rules["comments"] and target.story_id not in told and (
+                (new_link and action != "votes") or (moving and action in _VERB)):
+            told.add(target.story_id)
+            _comment(session, viewer, target.story_id, row, ev, action if not new_link or action in _VERB else "link")
+    session.flush()
+    linked = ", ".join(f"task {t.task.id}" if t.task is not None else f"story {t.story_id}" for t in targets)
+    head = f"change {row.key} ({row.state})" + (f" linked to {linked}" if linked else "")
+    return "; ".join([head, *notes])
+
+
+def _update_change(row: ReviewChange, ev: dict[str, Any], change: dict[str, Any], at: dt.datetime,
+                   now: dt.datetime) -> bool:
+    """Bring the change row up to date with the event; whether the event is stale (older than the
+    change's known state, or anything but a merge after the merge)."""
+    action = ev["action"]
+    state_moving = action in (*UPLOADS, "merge", "abandon", "wip")
+    stale = state_moving and row.state_at is not None and (
+        at < row.state_at or (row.state == "merged" and action != "merge"))
+    if not stale:
+        for attr, value in (("title", change.get("title")), ("url", change.get("url")), ("branch", ev.get("branch"))):
+            if value:
+                setattr(row, attr, value[:255] if attr != "url" else value)
+        owner = change.get("owner") or {}
+        if owner.get("name") or owner.get("username"):
+            row.owner_name, row.owner_username = owner.get("name"), owner.get("username")
+        patchset = change.get("patchset")
+        if patchset is not None and (row.patchset is None or patchset > row.patchset):
+            if row.patchset is not None:
+                row.votes, row.ci = None, None  # a new patch set: votes and CI start again
+            row.patchset = patchset
+        if state_moving:
+            if action in _STATE:
+                row.state = _STATE[action]
+            row.wip = bool(change.get("wip")) if action != "ready" else False
+            if action == "wip":
+                row.wip = True
+            row.state_at = at
+    votes = ev.get("votes")
+    if votes and (row.votes_at is None or at >= row.votes_at):
+        current: dict[str, dict[str, int]] = json.loads(row.votes) if row.votes else {}
+        for label, by in votes.items():
+            current.setdefault(label, {}).update(by)
+            current[label] = {voter: v for voter, v in current[label].items() if v != 0}
+        current = {label: by for label, by in current.items() if by}
+        row.votes = json.dumps(current, sort_keys=True) if current else None
+        verified = list(current.get("Verified", {}).values())
+        row.ci = "failed" if any(v < 0 for v in verified) else "passed" if any(v > 0 for v in verified) else None
+        row.votes_at = at
+    row.updated_at = now
+    return stale
+
+
+# ---- targets --------------------------------------------------------------------------------------
+
+_BRANCH = select(Branch).where(Branch.project_id == bindparam("project_id"), Branch.name == bindparam("name"))
+
+
+def _find_branch(session: Session, project_id: int, name: str) -> Branch | None:
+    return session.execute(_BRANCH, {"project_id": project_id, "name": name}).scalar_one_or_none()
+
+
+def _branch(session: Session, project: Project, ev: dict[str, Any], rules: dict[str, Any], create: bool,
+            push: bool) -> Branch | None:
+    """The project's branch of the change: the same name; the repository's default branch (main,
+    master) is the project's master; another one is created when the project auto-creates branches."""
+    name = ev.get("branch") or "master"
+    branch = _find_branch(session, project.id, name[:100])
+    if branch is not None:
+        return branch
+    if name in ("master", "main") or name == ev.get("default_branch"):
+        return _find_branch(session, project.id, "master")
+    if create and not push and project.autocreate_branches and rules["branch_tasks"] and len(name) <= 100:
+        try:
+            return projects_service.do_create_branch(session, {"name": name, "project_id": project.id,
+                                                               "autocreated": True})
+        except StorylineError:
+            return None
+    return None
+
+
+def _story_task(session: Session, story_id: int, project_id: int, branch_id: int) -> Task | None:
+    """The story's task on the project and branch: an open one first, then the oldest."""
+    closed = case((Task.status.in_(("merged", "invalid")), 1), else_=0)
+    return session.execute(select(Task).where(Task.story_id == story_id, Task.project_id == project_id,
+                                              Task.branch_id == branch_id).order_by(closed, Task.id).limit(1)
+                           ).scalar_one_or_none()
+
+
+def _new_task(session: Session, viewer: Viewer, story_id: int, project: Project, branch: Branch, title: str,
+              notes: list[str]) -> Task | None:
+    try:
+        task = task_service.do_create_task(session, viewer, {
+            "story_id": story_id, "project_id": project.id, "branch_id": branch.id, "title": title[:255] or "Task",
+            "status": "todo"})
+    except StorylineError as exc:
+        notes.append(f"story {story_id}: no task created on {project.name} {branch.name}: {exc.message}")
+        return None
+    notes.append(f"task {task.id} created on {project.name} {branch.name}")
+    return task
+
+
+def _targets(session: Session, viewer: Viewer, project: Project, ev: dict[str, Any], refs: footers.References,
+             rules: dict[str, Any], *, create: bool, push: bool) -> tuple[list[Target], list[str]]:
+    notes: list[str] = []
+    found: dict[tuple[int, int | None], Target] = {}
+    branch = _branch(session, project, ev, rules, create, push) if refs else None
+    done: set[int] = set()
+    for task_id in refs.tasks:
+        try:
+            task = queries.get_task(session, viewer, task_id)
+        except NotFound:
+            notes.append(f"task {task_id}: not found")
+            continue
+        if task.project_id != project.id:
+            notes.append(f"task {task_id}: on another project than repository {ev.get('repository')}")
+            continue
+        done.add(task.story_id)
+        target = task
+        if branch is not None and task.branch_id != branch.id:
+            other = _story_task(session, task.story_id, project.id, branch.id)
+            if other is None and create and rules["branch_tasks"] and project.autocreate_branches:
+                other = _new_task(session, viewer, task.story_id, project, branch, task.title, notes)
+            if other is None:
+                found[(task.story_id, task.id)] = Target(task.story_id, task, "task", move=False)
+                notes.append(f"task {task_id}: the change is on branch {branch.name}, which has no task of its story")
+                continue
+            target = other
+        found[(task.story_id, target.id)] = Target(task.story_id, target, "task", move=branch is not None)
+    for story_id, relation in refs.stories.items():
+        if story_id in done:
+            continue
+        try:
+            story = get_story(session, viewer, story_id)
+        except NotFound:
+            notes.append(f"story {story_id}: not found")
+            continue
+        done.add(story_id)
+        task = _story_task(session, story_id, project.id, branch.id) if branch is not None else None
+        if task is None and relation != "related" and branch is not None and create and rules["story_creates_task"]:
+            task = _new_task(session, viewer, story_id, project, branch, story.title, notes)
+        found[(story_id, task.id if task else None)] = Target(story_id, task, relation,
+                                                              move=relation != "related" and task is not None)
+    return list(found.values()), notes
+
+
+# ---- links, moves, comments -------------------------------------------------------------------------
+
+def _link(session: Session, row: ReviewChange, target: Target, now: dt.datetime) -> tuple[ChangeLink, bool]:
+    task_id = target.task.id if target.task is not None else None
+    session.flush()
+    link = session.execute(select(ChangeLink).where(
+        ChangeLink.change_id == row.id, ChangeLink.story_id == target.story_id,
+        ChangeLink.task_id.is_(None) if task_id is None else ChangeLink.task_id == task_id)).scalar_one_or_none()
+    if link is not None:
+        if link.relation != target.relation and target.relation != "related":
+            link.relation = target.relation
+        return link, False
+    link = ChangeLink(change_id=row.id, story_id=target.story_id, task_id=task_id, relation=target.relation,
+                      previous_status=target.task.status if target.task is not None else None, created_at=now)
+    session.add(link)
+    return link, True
+
+
+_OTHER_OPEN = (select(func.count()).select_from(ChangeLink)
+               .join(ReviewChange, and_(ReviewChange.id == ChangeLink.change_id, ReviewChange.state == "open"))
+               .where(ChangeLink.task_id == bindparam("task_id"), ChangeLink.change_id != bindparam("change_id")))
+
+
+def _owner_id(session: Session, owner: dict[str, Any] | None) -> int | None:
+    email = (owner or {}).get("email")
+    if not email:
+        return None
+    return session.execute(select(User.id).where(func.lower(User.email) == email.lower())).scalar_one_or_none()
+
+
+def _move(session: Session, viewer: Viewer, row: ReviewChange, link: ChangeLink, target: Target, action: str,
+          rules: dict[str, Any], change: dict[str, Any]) -> str | None:
+    task = target.task
+    assert task is not None
+    if target.relation == "related" or not rules["move_tasks"]:
+        return None
+    status: str | None = None
+    changes: dict[str, Any] = {}
+    if action in UPLOADS:
+        if row.wip and not rules["wip_moves"]:
+            return f"task {task.id}: the change is work in progress, not moved"
+        if task.status in ("todo", "inprogress") and task.status != rules["on_upload"]:
+            status = rules["on_upload"]
+        if rules["assign_owner"] and task.assignee_id is None:
+            owner = _owner_id(session, change.get("owner"))
+            if owner is not None:
+                changes["assignee_id"] = owner
+    elif action == "merge":
+        if target.relation == "partial":
+            status = "inprogress" if task.status in ("todo", "review") else None
+        elif task.status != "merged":
+            status = "merged"
+    elif action == "abandon":
+        back = link.previous_status or "todo"
+        others = session.execute(_OTHER_OPEN, {"task_id": task.id, "change_id": row.id}).scalar_one()
+        if task.status in ("review", rules["on_upload"]) and task.status != back and back != "merged" and not others:
+            status = back
+    if status is not None:
+        changes["status"] = status
+    if not changes:
+        return None
+    before = task.status
+    try:
+        task_service.do_update_task(session, viewer, task, changes)
+    except StorylineError as exc:
+        return f"task {task.id}: not changed: {exc.message}"
+    said = [f"task {task.id} {before} → {status}"] if status else []
+    if "assignee_id" in changes:
+        said.append(f"task {task.id} assigned to user {changes['assignee_id']}")
+    return "; ".join(said)
+
+
+def _label(row: ReviewChange, kind: str) -> str:
+    if row.number is None:
+        return f"commit {row.key[:12]} in {row.repository}"
+    sep = {"github": "#", "gitlab": "!"}.get(kind, " ")
+    return f"{row.repository}{sep}{row.number}" if kind in ("github", "gitlab") else f"change {row.number}"
+
+
+def _comment(session: Session, viewer: Viewer, story_id: int, row: ReviewChange, ev: dict[str, Any],
+             action: str) -> None:
+    story = session.get(Story, story_id) or get_story(session, viewer, story_id)
+    label = _label(row, ev["kind"])
+    shown = f"[{label}]({row.url})" if row.url and row.url.startswith(("https://", "http://")) else label
+    branch = f" on branch {row.branch}" if row.branch else ""
+    who = f" by {ev['actor']}" if ev.get("actor") else ""
+    if action == "link":
+        verb = "merged" if row.state == "merged" else "proposed"
+        if row.wip and row.state == "open":
+            verb = "proposed (work in progress)"
+        text = f"{shown} {verb}{branch}{who}: {row.title}"
+    else:
+        text = f"{shown} {_VERB[action]}{branch}{who}: {row.title}"
+        if action == "abandon" and ev.get("reason"):
+            text += f"\n\n> {ev['reason'][:500]}"
+    try:
+        comments.post_comment(session, viewer, story, text.replace("\x00", ""), None)
+    except StorylineError:
+        pass  # a comment the story refuses (none today) must not undo the status work
+
+
+__all__ = ["apply"]
