@@ -144,6 +144,9 @@ class World:
         self.owner_token_id = ok("GET", f"/v1/users/{self.owner.id}/tokens", self.owner)[0]["id"]
         for name, role in self.roles.items():
             self.personas[name] = role.make(self)
+        # Each persona's feed token (`?token=` on /v1/feeds/...): the matrix reads every feed through it too.
+        self.feed_tokens = {p.id: ok("POST", f"/v1/users/{p.id}/tokens", p, json={"user_id": p.id, "kind": "feed"})
+                            ["access_token"] for p in self.personas.values() if p is not None}
         self.member = self.personas["team_member"]
         self.vmt_member = self.personas["vmt_member"]
         assert self.member is not None and self.vmt_member is not None

@@ -406,6 +406,12 @@ def read_calls(ops: Iterable[Operation], ctx: Ctx, *, variants: bool = True) -> 
         first = with_controls(op, ctx)
         first[0].base = True
         calls += first
+        if "token" in op.query_params and ctx.caller is not None:
+            # The feeds' token channel: the same read as the persona's feed token, without the header.
+            by_token = with_controls(op, ctx, query={"token": ctx.world.feed_tokens[ctx.caller.id]},
+                                     label=f"{op} {FEED_TOKEN}")
+            by_token[0].base = True
+            calls += by_token
         if not variants or hidden_in_path(op):
             continue
         for name in op.query_params:
@@ -425,8 +431,12 @@ def write_calls(op: Operation, ctx: Ctx) -> list[Call]:
     return calls
 
 
+FEED_TOKEN = "[feed token]"
+
+
 class Sender:
-    """Sends calls as one persona; reads are cached (the same request for several subjects is sent once)."""
+    """Sends calls as one persona; reads are cached (the same request for several subjects is sent once).
+    A call with a `token` parameter (a feed token) goes without the persona's Authorization header."""
 
     def __init__(self, client: TestClient, who: Persona | None) -> None:
         self.client, self.who, self.cache = client, who, {}  # type: ignore[var-annotated]
@@ -436,6 +446,8 @@ class Sender:
         if call.method == "GET" and key in self.cache:
             return self.cache[key]
         headers = self.who.headers if self.who is not None else {}
+        if "token" in call.kwargs.get("params", {}):
+            headers = {}
         r = self.client.request(call.method, call.path, headers=headers, follow_redirects=False, **call.kwargs)
         if call.method == "GET":
             self.cache[key] = r
@@ -657,6 +669,9 @@ def read_problems(world: World, ops: list[Operation], role: str, client: TestCli
                     listed.add(str(call.op))
                 if call.base and call.hidden:
                     f.check(r.status_code == 200, call, "seen", f"{r.status_code} for a persona on the list")
+                if call.base and call.hidden and call.label.endswith(FEED_TOKEN):
+                    # The story's own feed, read through the persona's feed token, shows the story.
+                    f.check(s.secrets["title"] in r.text, call, "seen", "the feed token's story feed lacks the title")
         if visible(s):
             # Positive controls: the secrets are there to be found, and the id checks do find the story.
             joined = "\n".join(texts)

@@ -1,7 +1,8 @@
 """The words of a feed's entries and the Atom document (RFC 4287) that carries them.
 
-A feed's `id` is its own address without the reader's token, an entry's `id` the API address of its
-event (`/v1/events/{id}`): both permanent. Each entry links (rel="alternate") to the story's page in
+A feed's `id` is its own address without the reader's token (a search feed's, a digest of it: the
+document never repeats the words searched for), an entry's `id` the API address of its event
+(`/v1/events/{id}`): both permanent. Each entry links (rel="alternate") to the story's page in
 the web client, a comment's entry to the comment on it. Comments and a new story's description are
 rendered markdown, sanitized (markdown.py), carried as `type="html"` content.
 """
@@ -30,12 +31,14 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 @dataclass(frozen=True)
 class Feed:
-    """What a feed is about: its permanent `id` (its address without the token), a title, the web page
-    it follows (`alternate`), and the time it stands at when it has no entry (`since`)."""
+    """What a feed is about: its permanent `id`, a title, the web page it follows (`alternate`), its
+    own address without the reader's token (`self`, when it may be shown), and the time it stands at
+    when it has no entry (`since`)."""
 
     id: str
     title: str
     alternate: str
+    self: str | None = None
     subtitle: str | None = None
     since: dt.datetime | None = None
 
@@ -144,7 +147,8 @@ def document(feed: Feed, events: Sequence[FeedEvent], base_url: str) -> bytes:
     if feed.subtitle:
         _add(root, "subtitle", feed.subtitle, type="text")
     _add(root, "updated", rfc3339(updated(feed, events)))
-    _add(root, "link", rel="self", type="application/atom+xml", href=feed.id)
+    if feed.self is not None:
+        _add(root, "link", rel="self", type="application/atom+xml", href=feed.self)
     _add(root, "link", rel="alternate", type="text/html", href=feed.alternate)
     # The feed's own author: entries of system events (a scheduled disclosure) have none of their own.
     author = _add(root, "author")

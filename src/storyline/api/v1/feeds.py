@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import hashlib
+import uuid
 from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request
@@ -96,7 +97,8 @@ def story_feed(request: Request, story_id: IdPath, session: Session = SessionDep
     """A story's timeline: 404 when the reader may not see the story, exactly as for a missing one."""
     story = get_story(session, viewer, story_id)
     base = _base_url(request)
-    feed = atom.Feed(id=_address(request, base), title=f"Story {story.id}: {story.title}",
+    address = _address(request, base)
+    feed = atom.Feed(id=address, self=address, title=f"Story {story.id}: {story.title}",
                      alternate=atom.story_page(base, story.id), since=story.created_at)
     return _answer(request, viewer, feed, queries.scope_events(session, viewer, "story", story.id), base)
 
@@ -107,7 +109,8 @@ def project_feed(request: Request, project_id: IdPath, session: Session = Sessio
     """The timelines of the stories with a task on the project that the reader may see."""
     project = get_project(session, project_id)
     base = _base_url(request)
-    feed = atom.Feed(id=_address(request, base), title=f"Project {project.name}", subtitle=project.description,
+    address = _address(request, base)
+    feed = atom.Feed(id=address, self=address, title=f"Project {project.name}", subtitle=project.description,
                      alternate=f"{base}/project/{project.id}", since=project.created_at)
     return _answer(request, viewer, feed, queries.scope_events(session, viewer, "project", project.id), base)
 
@@ -118,7 +121,8 @@ def project_group_feed(request: Request, group_id: IdPath, session: Session = Se
     """The timelines of the stories with a task on a project of the group that the reader may see."""
     group = get_group(session, group_id)
     base = _base_url(request)
-    feed = atom.Feed(id=_address(request, base), title=f"Project group {group.title}", subtitle=group.name,
+    address = _address(request, base)
+    feed = atom.Feed(id=address, self=address, title=f"Project group {group.title}", subtitle=group.name,
                      alternate=f"{base}/project-group/{group.id}", since=group.created_at)
     return _answer(request, viewer, feed, queries.scope_events(session, viewer, "project_group", group.id), base)
 
@@ -129,7 +133,8 @@ def user_feed(request: Request, user_id: IdPath, session: Session = SessionDep,
     """What the user did on stories the reader may see."""
     user = get_user(session, user_id)
     base = _base_url(request)
-    feed = atom.Feed(id=_address(request, base), title=f"Activity of {user.full_name}",
+    address = _address(request, base)
+    feed = atom.Feed(id=address, self=address, title=f"Activity of {user.full_name}",
                      alternate=f"{base}/user/{user.id}", since=user.created_at)
     return _answer(request, viewer, feed, queries.scope_events(session, viewer, "user", user.id), base)
 
@@ -151,9 +156,9 @@ def search_feed(
     if q is not None:
         stories = only_matching(stories, session, "story", Story.id, q)
     base = _base_url(request)
-    address = _address(request, base, with_query=True)
-    criteria = address.partition("?")[2]
-    feed = atom.Feed(id=address, title="Story search" + (f" ({q})" if q else ""),
-                     subtitle=f"Stories matching {criteria}" if criteria else "Every story",
-                     alternate=f"{base}/search?{urlencode({'q': q or ''})}")
+    # The document names the search by a digest of its address: the words searched for are never
+    # repeated back (a feed answers the same, word for word, whatever a reader guesses).
+    digest = uuid.uuid5(uuid.NAMESPACE_URL, _address(request, base, with_query=True))
+    feed = atom.Feed(id=f"urn:uuid:{digest}", title="Story search", subtitle="Stories matching a search",
+                     alternate=f"{base}/search")
     return _answer(request, viewer, feed, queries.search_events(session, viewer, stories), base)
