@@ -1,4 +1,4 @@
-"""`storyline import launchpad`: bring a Launchpad project's bugs over (docs/migration.md)."""
+"""`storyline import launchpad` and `storyline import storyboard`: bring another tracker over (docs/migration.md)."""
 
 from __future__ import annotations
 
@@ -97,3 +97,38 @@ def launchpad(
         typer.echo(f"storyline: {len(result.summary.errors)} error(s) importing from {api_root} into "
                    f"{shown_url(url)}; fix them and run again (what was imported stays)", err=True)
         raise typer.Exit(1)
+
+
+@import_app.command("storyboard")
+def storyboard(
+    url: Annotated[str | None, typer.Option("--url", help="StoryBoard's API root, e.g. "
+                                            "https://storyboard.example.org/api/v1 (with --token)")] = None,
+    token: Annotated[str | None, typer.Option("--token", help="A StoryBoard superuser's API token")] = None,
+    database: Annotated[str | None, typer.Option("--database", help="StoryBoard's database instead of its API: "
+                                                 "mysql+pymysql://USER:PASSWORD@HOST/DATABASE (brings private "
+                                                 "stories and everyone's preferences too)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and compare everything, write nothing")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="API requests at once")] = 8,
+    retries: Annotated[int, typer.Option("--retries", min=0, max=50, help="Tries after a 5xx or a timeout")] = 6,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=10000, help="Rows per transaction")] = 1000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines")] = False,
+) -> None:
+    """Import a whole StoryBoard: users, teams, projects, groups, branches, milestones, stories, tasks,
+    comments and their history, events, tags, subscriptions, worklists, boards, due dates, permissions and
+    preferences, each under its StoryBoard id. Idempotent: a second run changes nothing."""
+    from storyline.importers.common import ImportFailed
+    from storyline.importers.storyboard.run import Options, report, run
+
+    if url and not token:
+        fail("--url needs --token (a StoryBoard superuser's)", 2)
+    if bool(url) == bool(database):
+        fail("give --url and --token (StoryBoard's API) or --database (its database), one of them", 2)
+    target = settings().database_url
+    require_migrated(target)
+    options = Options(url=url, token=token, database=database, dry_run=dry_run, concurrency=concurrency,
+                      retries=retries, chunk=batch_size, progress=not quiet)
+    try:
+        result = run(options, target)
+    except ImportFailed as exc:
+        fail(str(exc))
+    typer.echo(report(result, options))

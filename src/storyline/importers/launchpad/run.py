@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from storyline.importers.common import ImportFailed
 from storyline.importers.launchpad import mapping
 from storyline.importers.launchpad.client import Client, Credentials, LaunchpadError
 from storyline.importers.launchpad.fetch import BugData, Fetcher
@@ -28,10 +29,6 @@ from storyline.importers.launchpad.writer import Writer
 from storyline.importers.models import ImportRef
 from storyline.projects.models import Project
 from storyline.projects.queries import master_branch_id
-
-
-class ImportFailed(Exception):
-    """The import cannot start (bad option, missing project): the message says what to do."""
 
 
 @dataclass

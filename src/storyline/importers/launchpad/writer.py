@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from storyline.db import insert_missing, session_scope, utcnow
+from storyline.db import insert_missing, utcnow
+from storyline.importers.common import BatchTransactions, describe, index_stories, raise_sequence
 from storyline.importers.launchpad import mapping
 from storyline.importers.launchpad.fetch import BugData, message_key
 from storyline.importers.launchpad.people import FALLBACK, People
@@ -44,18 +44,15 @@ from storyline.subscriptions.models import Subscription
 log = logging.getLogger("storyline.import")
 
 
-class Writer:
+class Writer(BatchTransactions):
     def __init__(self, factory: sessionmaker[Session], projects: dict[str, ProjectTarget], *,
                  vmt_team: str | None, dry_run: bool = False, attachments: bool = True,
                  path: Callable[[str], str] = lambda link: link) -> None:
-        self.factory = factory
+        super().__init__(factory, dry_run)
         self.projects = projects
         self.vmt_team = vmt_team
-        self.dry_run = dry_run
         self.attachments = attachments
         self.path = path  # a link as a key (the part after the API root)
-        self.write_seconds = 0.0  # time spent in write transactions (the write lock held, on SQLite)
-        self.transactions = 0
         self._reset_caches()
 
     def _reset_caches(self) -> None:
@@ -78,7 +75,7 @@ class Writer:
                 bug = batch[0]
                 log.debug("bug %s failed", bug.id, exc_info=True)
                 summary = Summary()
-                summary.errors.append((bug.id, bug.url, _describe(exc)))
+                summary.errors.append((bug.id, bug.url, describe(exc)))
                 return summary
         summary = Summary()
         for bug in batch:
@@ -87,16 +84,8 @@ class Writer:
 
     def _write_in_transaction(self, batch: list[BugData]) -> Summary:
         summary = Summary()
-        started = time.monotonic()
-        try:
-            with session_scope(self.factory) as session:
-                self._write(session, batch, summary)
-                if self.dry_run:
-                    session.rollback()  # nothing of a dry run is kept
-                    self._reset_caches()
-        finally:
-            self.write_seconds += time.monotonic() - started
-            self.transactions += 1
+        with self.transaction(on_rollback=self._reset_caches) as session:
+            self._write(session, batch, summary)
         return summary
 
     def _write(self, session: Session, batch: list[BugData], summary: Summary) -> None:
@@ -145,11 +134,9 @@ class Writer:
     def _create_stories(self, session: Session, bugs: list[BugData], summary: Summary) -> dict[int, int]:
         ids = [b.id for b in bugs]
         taken = set(session.execute(select(Story.id).where(Story.id.in_(ids))).scalars())
-        if session.get_bind().dialect.name == "postgresql" and not self.dry_run:  # (setval is not undone)
+        if not self.dry_run:  # (setval is not undone)
             # Stories created meanwhile (a server already running) get ids above every bug number.
-            session.execute(text(
-                "SELECT setval(pg_get_serial_sequence('stories', 'id'), "
-                "GREATEST(:top, (SELECT last_value FROM stories_id_seq)))"), {"top": max(ids)})
+            raise_sequence(session, "stories", max(ids))
         rows = []
         story_ids: dict[int, int] = {}
         for bug in bugs:
@@ -437,38 +424,12 @@ class Writer:
     # ---- search -----------------------------------------------------------------------------------
 
     def _index(self, session: Session, bugs: list[BugData], story_ids: dict[int, int], new: set[int]) -> None:
-        docs = []
-        for bug in bugs:
-            if bug.id not in new:
-                search_index.index_story(session, story_ids[bug.id])
-        if new:
-            fresh = [story_ids[b.id] for b in bugs if b.id in new]
-            stories = dict(session.execute(select(Story.id, Story.title).where(Story.id.in_(fresh))).all())
-            bodies: dict[int, list[str]] = {sid: [] for sid in fresh}
-            for sid, description in session.execute(select(Story.id, Story.description).where(Story.id.in_(fresh))):
-                bodies[sid].append(description or "")
-            tags: dict[int, list[str]] = {sid: [] for sid in fresh}
-            for sid, name in session.execute(select(StoryTag.story_id, Tag.name).join(Tag, Tag.id == StoryTag.tag_id)
-                                             .where(StoryTag.story_id.in_(fresh))):
-                tags[sid].append(name)
-            for sid in fresh:
-                bodies[sid].append(" ".join(sorted(tags[sid])))
-            for sid, content in session.execute(select(Comment.story_id, Comment.content).where(
-                    Comment.story_id.in_(fresh), Comment.is_active.is_(True)).order_by(Comment.id)):
-                bodies[sid].append(content)
-            docs = [(sid, stories[sid], "\n".join(bodies[sid])) for sid in fresh]
-        search_index.put_many(session, "story", docs)
+        index_stories(session, sorted({story_ids[b.id] for b in bugs}))
 
 
 def _version(bug: BugData) -> str | None:
     value = bug.bug.get("date_last_updated")
     return str(value)[:64] if value else None
-
-
-def _describe(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    text_ = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-    return f"{type(orig).__name__}: {text_}"
 
 
 __all__ = ["ProjectTarget", "SOURCE", "Summary", "Writer"]

@@ -1,0 +1,148 @@
+"""What every importer shares: the report's counters, the bookkeeping of imported objects
+(`import_refs`), one transaction per batch (rolled back in a dry run, timed), sequences raised past
+ids written explicitly, and the error that stops an import before it starts."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from storyline.db import session_scope, utcnow
+from storyline.importers.models import ImportRef
+from storyline.sqltools import table_of
+
+
+class ImportFailed(Exception):
+    """The import cannot start (bad option, missing project, conflicting rows): the message says what
+    to do."""
+
+
+@dataclass
+class Summary:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    errors: list[tuple[int | None, str, str]] = field(default_factory=list)  # (object, url, message)
+    renumbered: list[tuple[int, int]] = field(default_factory=list)  # (outside id, story id)
+    review: list[int] = field(default_factory=list)  # objects a person should look at
+    notes: list[str] = field(default_factory=list)  # what the import did that the operator should know
+
+    def merge(self, other: Summary) -> None:
+        self.created.update(other.created)
+        self.updated.update(other.updated)
+        self.skipped.update(other.skipped)
+        self.errors.extend(other.errors)
+        self.renumbered.extend(other.renumbered)
+        self.review.extend(other.review)
+        self.notes.extend(other.notes)
+
+    def count_lines(self) -> list[str]:
+        """`  kind: N created, N updated, N skipped`, one line per kind of object."""
+        lines = []
+        for kind in sorted(set(self.created) | set(self.updated) | set(self.skipped)):
+            parts = [f"{self.created[kind]} created"] if kind in self.created else []
+            if kind in self.updated:
+                parts.append(f"{self.updated[kind]} updated")
+            if kind in self.skipped:
+                parts.append(f"{self.skipped[kind]} skipped")
+            lines.append(f"  {kind}: {', '.join(parts)}")
+        return lines
+
+
+def find_refs(session: Session, source: str, kind: str, keys: list[str]) -> dict[str, tuple[int, str | None]]:
+    """(local id, version) of the objects of `kind` already imported from `source`, by key."""
+    out: dict[str, tuple[int, str | None]] = {}
+    for i in range(0, len(keys), 500):
+        for key, local_id, version in session.execute(
+                select(ImportRef.key, ImportRef.local_id, ImportRef.version).where(
+                    ImportRef.source == source, ImportRef.kind == kind, ImportRef.key.in_(keys[i:i + 500]))):
+            out[key] = (local_id, version)
+    return out
+
+
+def add_refs(session: Session, source: str, kind: str, rows: list[tuple[str, int, str | None]]) -> None:
+    """Record objects imported from `source`: (key, local id, version) each."""
+    if rows:
+        now = utcnow()
+        session.execute(insert(table_of(ImportRef)), [
+            {"source": source, "kind": kind, "key": key, "local_id": local_id, "version": version,
+             "imported_at": now} for key, local_id, version in rows])
+
+
+def raise_sequence(session: Session, table: str, top: int) -> None:
+    """PostgreSQL: rows created later in `table` get ids above `top` (ids written explicitly do not move
+    the serial sequence). SQLite needs nothing: a new rowid is above the largest one. Not undone by a
+    rollback, so a dry run does not call it."""
+    if session.get_bind().dialect.name != "postgresql" or top < 1:
+        return
+    session.execute(text(
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+        f"GREATEST(:top, (SELECT last_value FROM {table}_id_seq)))"), {"top": top})
+
+
+class BatchTransactions:
+    """One transaction per batch of imported objects: committed, or rolled back in a dry run (so that
+    the report still counts what would be written); the time spent writing (SQLite's write lock held)
+    and the number of transactions are kept for the report."""
+
+    def __init__(self, factory: sessionmaker[Session], dry_run: bool) -> None:
+        self.factory = factory
+        self.dry_run = dry_run
+        self.write_seconds = 0.0
+        self.transactions = 0
+
+    @contextmanager
+    def transaction(self, on_rollback: Callable[[], None] | None = None) -> Iterator[Session]:
+        started = time.monotonic()
+        try:
+            with session_scope(self.factory) as session:
+                yield session
+                if self.dry_run:
+                    session.rollback()  # nothing of a dry run is kept
+                    if on_rollback is not None:
+                        on_rollback()
+        finally:
+            self.write_seconds += time.monotonic() - started
+            self.transactions += 1
+
+
+def describe(exc: BaseException) -> str:
+    """An exception in one line, its driver's message for a database error."""
+    orig = getattr(exc, "orig", None) or exc
+    text_ = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return f"{type(orig).__name__}: {text_}"
+
+
+
+
+def index_stories(session: Session, story_ids: list[int]) -> None:
+    """The search documents of many stories at once (what search.index.index_story writes for each:
+    title; description, tag names and active comments), in four statements per 500 stories."""
+    from storyline.search import index as search_index
+    from storyline.stories.models import Comment, Story, StoryTag, Tag
+
+    for i in range(0, len(story_ids), 500):
+        chunk = story_ids[i:i + 500]
+        stories = {sid: (title, description) for sid, title, description in session.execute(
+            select(Story.id, Story.title, Story.description).where(Story.id.in_(chunk)))}
+        tags: dict[int, list[str]] = {sid: [] for sid in stories}
+        for sid, name in session.execute(select(StoryTag.story_id, Tag.name).join(Tag, Tag.id == StoryTag.tag_id)
+                                         .where(StoryTag.story_id.in_(chunk))):
+            tags[sid].append(name)
+        comments: dict[int, list[str]] = {sid: [] for sid in stories}
+        for sid, content in session.execute(select(Comment.story_id, Comment.content).where(
+                Comment.story_id.in_(chunk), Comment.is_active.is_(True)).order_by(Comment.id)):
+            comments[sid].append(content)
+        search_index.put_many(session, "story", [
+            (sid, title, "\n".join([description or "", " ".join(sorted(tags[sid])), *comments[sid]]))
+            for sid, (title, description) in stories.items()])
+
+
+__all__ = ["BatchTransactions", "ImportFailed", "Summary", "add_refs", "describe", "find_refs", "index_stories",
+           "raise_sequence"]
