@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from storyline.cli.importers import import_app
+from storyline.cli.integrations import gerrit_app, integrations_app
 from storyline.cli.planning import boards_app, dashboards_app, priorities_app, stale_app, worklists_app
 from storyline.cli.projects import projects_app
 from storyline.cli.server import db_app, serve
@@ -36,6 +37,8 @@ app.add_typer(dashboards_app, name="dashboards")
 app.add_typer(priorities_app, name="priorities")
 app.add_typer(stale_app, name="stale")
 app.add_typer(import_app, name="import")
+app.add_typer(integrations_app, name="integrations")
+app.add_typer(gerrit_app, name="gerrit")
 
 
 def main() -> None:

@@ -58,8 +58,7 @@ def accept(session: Session, source: Source, key: str, ev: dict[str, Any]) -> st
     if delivery_id is None:
         return "duplicate"
     if ev["action"] == "ignore":
-        session.connection().execute(_OUTCOME, {"delivery_id": delivery_id, "now": utcnow(),
-                                                "outcome": f"ignored: nothing to do on {ev['type']}"})
+        note(session, delivery_id, f"ignored: nothing to do on {ev['type']}")
         return "ignored"
     outbox.enqueue(session, KIND, {"source_id": source.id, "delivery_id": delivery_id, "event": ev,
                                    "received": time.time()})
@@ -71,8 +70,12 @@ def handle(session: Session, source: Source, delivery_id: int, ev: dict[str, Any
     A refusal of the domain (an expired branch, ...) is part of the outcome; anything else raises, and
     the whole transaction (the delivery's work) is rolled back."""
     outcome = service.apply(session, source, ev, received)
-    session.connection().execute(_OUTCOME, {"delivery_id": delivery_id, "now": utcnow(), "outcome": outcome[:4000]})
+    note(session, delivery_id, outcome)
     return outcome
+
+
+def note(session: Session, delivery_id: int, outcome: str) -> None:
+    session.connection().execute(_OUTCOME, {"delivery_id": delivery_id, "now": utcnow(), "outcome": outcome[:4000]})
 
 
 def _deliver(session: Session, payload: dict[str, Any]) -> None:
@@ -87,4 +90,4 @@ def _deliver(session: Session, payload: dict[str, Any]) -> None:
 outbox.HANDLERS[KIND] = _deliver
 
 
-__all__ = ["KIND", "accept", "handle", "record"]
+__all__ = ["KIND", "accept", "handle", "note", "record"]
