@@ -135,8 +135,11 @@ def users_who_can_see_story(session: Session, story_id: int, user_ids: set[int])
     story_visible for each user as a column, in one query."""
     if not user_ids:
         return set()
-    sees = exists().where(Story.id == story_id, story_visible_to_user_column(Story, User.id))
-    return set(session.execute(select(User.id).where(User.id.in_(sorted(user_ids)), sees)).scalars())
+    # Users and the story side by side in one FROM, so the rule's subqueries correlate to both (inside a
+    # nested EXISTS, `users` would not be correlated and anyone on the list would admit everyone).
+    query = (select(User.id).join(Story, Story.id == story_id)
+             .where(User.id.in_(sorted(user_ids)), story_visible_to_user_column(Story, User.id)))
+    return set(session.execute(query).scalars())
 
 
 def require_user(viewer: Viewer) -> int:
