@@ -1,4 +1,5 @@
-"""The background worker: scheduled disclosures, embargo expiry, the stale-work sweep, unused attachment content.
+"""The background worker: scheduled disclosures, embargo expiry, the stale-work sweep, unused attachment
+content, e-mail digests.
 
 `storyline worker` runs it as its own process (several API processes on PostgreSQL: run one or more
 workers; due rows are claimed with FOR UPDATE SKIP LOCKED). In the embedded mode `storyline serve`
@@ -13,7 +14,8 @@ from typing import Any
 
 from storyline.attachments.service import delete_unused_blobs
 from storyline.config import Settings
-from storyline.db import DATABASE_UNAVAILABLE, session_scope
+from storyline.db import DATABASE_UNAVAILABLE, session_scope, utcnow
+from storyline.notifications.digest import run_due as run_digests
 from storyline.planning.stale import sweep as sweep_stale
 from storyline.security.disclosure import run_due
 from storyline.security.service import SecurityPolicy
@@ -35,6 +37,9 @@ def run_pass(write_sessions: Any, settings: Settings) -> dict[str, int]:
         # The content of attachments whose story was deleted (ON DELETE CASCADE took their rows).
         if blobs := delete_unused_blobs(session):
             result["attachment_blobs_deleted"] = blobs
+        # E-mail digests that fell due (queued in the outbox; sent by its external lane).
+        if digests := run_digests(session, settings, utcnow()):
+            result["digests_queued"] = digests
     return result
 
 

@@ -166,3 +166,46 @@ def test_preference_values_are_checked(mail_app: MailApp):
     r = m.client.post(f"/v1/users/{who.id}/preferences", headers=who.headers,
                       json={"notifications_email_muted": "user_comment,no_such_event"})
     assert r.status_code == 400 and "no_such_event" in r.text
+
+
+def test_daily_digest_groups_by_story_and_leaves_out_what_the_reader_may_no_longer_see(mail_app: MailApp):
+    import datetime as dt
+
+    from storyline.db import session_scope
+    from storyline.notifications import digest
+
+    m = mail_app
+    author, reader = m.persona(), m.persona()
+    m.api.ok("POST", f"/v1/users/{reader.id}/preferences", reader, json={"notifications_email": "daily"})
+    first, _ = story_with_task(m, author)
+    second, _ = story_with_task(m, author)
+    hidden = m.api.story(author, title="Secret digest story", private=True, users=[author.id, reader.id])
+    for s in (first, second, hidden):
+        follow(m, reader, "story", s["id"])
+    comment(m, author, first["id"], "one")
+    comment(m, author, first["id"], "two")
+    m.api.ok("PUT", f"/v1/stories/{second['id']}", author, json={"title": second["title"] + "!"})
+    comment(m, author, hidden["id"], "hidden")
+    m.client.get("/v1/subscription_events", headers=reader.headers)  # the inbox rows are delivered
+    m.api.ok("PUT", f"/v1/stories/{hidden['id']}", author, json={"users": [author.id]})  # reader taken off
+
+    settings = m.app.state.settings
+    tomorrow = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
+    with session_scope(m.app.state.write_sessions) as session:
+        assert digest.run_due(session, settings, tomorrow) >= 1
+    with session_scope(m.app.state.write_sessions) as session:  # done for the day: nothing more
+        queued_again = digest.run_due(session, settings, tomorrow)
+    outbox.wake()
+    [msg] = m.smtp.wait_for(reader.email)
+    assert queued_again == 0
+    assert msg["Subject"] == "[Storyline] Daily digest: 3 changes in 2 stories"
+    assert msg["X-Storyline-Digest"] == "daily"
+    text = msg.get_body(("plain",)).get_content()
+    assert f"Story {first['id']}: {first['title']}" in text and text.count("commented") == 2
+    assert "Secret digest story" not in text and "hidden" not in text
+    assert msg.get_body(("html",)).get_content().count("<li>") == 3
+    # The digest's unsubscribe link turns e-mail off.
+    url = msg["List-Unsubscribe"].strip("<>").removeprefix("https://storyline.test")
+    assert m.client.post(url, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    prefs = m.api.ok("GET", f"/v1/users/{reader.id}/preferences", reader)
+    assert prefs["notifications_email"] == "never"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import delete
@@ -9,10 +10,13 @@ from sqlalchemy.orm import Session
 
 from storyline import signing
 from storyline.errors import NotFound
+from storyline.notifications.preferences import MODE_KEY
 from storyline.subscriptions.models import Subscription
+from storyline.users.models import UserPreference
+from storyline.users.service import do_set_preferences
 
 LABELS = {"story": "story", "task": "task", "project": "project", "project_group": "project group",
-          "worklist": "worklist"}
+          "worklist": "worklist", "email": "e-mail notifications"}
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,8 @@ class Unsubscribe:
 
     @property
     def label(self) -> str:
+        if self.target_type == "email":
+            return LABELS["email"]
         return f"{LABELS[self.target_type]} {self.target_id}"
 
 
@@ -36,7 +42,14 @@ def read_unsubscribe_token(session: Session, token: str) -> Unsubscribe:
 
 
 def unsubscribe(session: Session, link: Unsubscribe) -> bool:
-    """Remove the subscription the e-mail came through; False if it was gone already."""
+    """Remove the subscription the e-mail came through (a digest's link: turn e-mail off); False if it
+    was gone already."""
+    if link.target_type == "email":
+        row = session.get(UserPreference, (link.user_id, MODE_KEY))
+        if row is not None and row.value == json.dumps("never"):
+            return False
+        do_set_preferences(session, link.user_id, {MODE_KEY: "never"})
+        return True
     result = session.execute(delete(Subscription).where(
         Subscription.user_id == link.user_id, Subscription.target_type == link.target_type,
         Subscription.target_id == link.target_id))

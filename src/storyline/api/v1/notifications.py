@@ -32,9 +32,11 @@ def unsubscribe_page(token: str = TokenPath, session: Session = SessionDep) -> H
     """A page asking to confirm (a GET changes nothing: mail scanners open links)."""
     link = read_unsubscribe_token(session, token)
     return _page("Stop these e-mails?",
-                 f"<p>You get e-mail about the {escape(link.label)} because you follow it. "
-                 "Unsubscribe to stop following it; your other subscriptions stay as they are.</p>"
-                 "<form method=\"post\"><button type=\"submit\">Unsubscribe</button></form>")
+                 (f"<p>You get e-mail about the {escape(link.label)} because you follow it. "
+                  "Unsubscribe to stop following it; your other subscriptions stay as they are.</p>"
+                  if link.target_type != "email" else
+                  "<p>Unsubscribe to stop every e-mail notification; your inbox in Storyline stays.</p>")
+                 + "<form method=\"post\"><button type=\"submit\">Unsubscribe</button></form>")
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse,
@@ -43,5 +45,8 @@ def unsubscribe_now(token: str = TokenPath, session: Session = SessionDep) -> HT
     """One-click unsubscribe (RFC 8058: mail clients POST `List-Unsubscribe=One-Click`), or the page's button."""
     link = read_unsubscribe_token(session, token)
     removed = unsubscribe(session, link)
+    if link.target_type == "email":
+        return _page("Unsubscribed", "<p>You will get no more e-mail notifications"
+                     + ("." if removed else " (you had turned them off already).") + "</p>")
     return _page("Unsubscribed", f"<p>You no longer follow the {escape(link.label)}"
                  + ("." if removed else " (you had stopped following it already).") + "</p>")
