@@ -46,6 +46,8 @@ export function TokensPage() {
       <p>
         A personal access token lets a bot or a script use the API as {userId === me.id ? "you" : "this user"}: send it as{" "}
         <code>Authorization: Bearer &lt;token&gt;</code>. Web logins appear here too; revoking one logs that browser out.
+        A feed token only reads the Atom feeds (the “Feed” links of stories, projects and groups), private stories included:
+        add <code>?token=&lt;token&gt;</code> to a feed's address in your feed reader.
       </p>
       {me.is_superuser && <OwnerChooser me={me} userId={userId} onChoose={showUser} />}
       <CreateToken key={userId} userId={userId} />
@@ -85,6 +87,7 @@ function OwnerChooser({ me, userId, onChoose }: { me: User; userId: number; onCh
 
 function CreateToken({ userId }: { userId: number }) {
   const [name, setName] = useState("");
+  const [kind, setKind] = useState<"personal" | "feed">("personal");
   const [choice, setChoice] = useState("90");
   const [date, setDate] = useState("");
   const [localError, setLocalError] = useState<ApiError | null>(null);
@@ -92,7 +95,7 @@ function CreateToken({ userId }: { userId: number }) {
   const queryClient = useQueryClient();
   const create = useMutation({
     mutationFn: (seconds: number) =>
-      api<Token>("POST", `/users/${userId}/tokens`, undefined, { user_id: userId, name: name.trim() || null, expires_in: seconds }),
+      api<Token>("POST", `/users/${userId}/tokens`, undefined, { user_id: userId, name: name.trim() || null, expires_in: seconds, kind }),
     onSuccess: (token) => {
       setCreated(token);
       setName("");
@@ -100,7 +103,7 @@ function CreateToken({ userId }: { userId: number }) {
     },
   });
   const error = localError ?? create.error;
-  const fields = ["name", "expires_in", "expires_date"];
+  const fields = ["name", "kind", "expires_in", "expires_date"];
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
@@ -129,6 +132,11 @@ function CreateToken({ userId }: { userId: number }) {
           aria-describedby="token-name-err"
         />
         <FieldError id="token-name-err" message={errorFor(error, "name")} />
+        <label htmlFor="token-kind">Kind</label>
+        <select id="token-kind" value={kind} onChange={(e) => setKind(e.target.value === "feed" ? "feed" : "personal")}>
+          <option value="personal">Personal: the whole API</option>
+          <option value="feed">Feed: reads the Atom feeds only</option>
+        </select>
         <label htmlFor="token-expiry">Expires after</label>
         <select
           id="token-expiry"
@@ -197,6 +205,12 @@ function NewTokenSecret({ token, onDone }: { token: Token; onDone: () => void })
         <strong>Copy it now: you won't see it again.</strong> Storyline keeps only a hash of it; if you lose it, revoke it and
         create another.
       </p>
+      {token.kind === "feed" && (
+        <p>
+          In a feed reader: a feed's address followed by <code>?token=</code> and this token, e.g.{" "}
+          <code>{`${window.location.origin}/api/v1/feeds/users/${token.user_id}.atom?token=…`}</code>.
+        </p>
+      )}
       <div className="inline">
         <label htmlFor="new-token-value" className="visually-hidden">
           The new token
@@ -259,7 +273,7 @@ function TokenList({ userId }: { userId: number }) {
                 return (
                   <tr key={t.id} aria-label={label}>
                     <th scope="row">{label}</th>
-                    <td>{t.kind === "session" ? "Web login" : "Personal"}</td>
+                    <td>{t.kind === "session" ? "Web login" : t.kind === "feed" ? "Feed" : "Personal"}</td>
                     <td>
                       <Time value={t.created_at} />
                     </td>

@@ -51,5 +51,6 @@ describe("tokens", () => {
     expect(tokenLabel({ id: 4, name: "ci bot", kind: "personal" })).toBe("ci bot");
     expect(tokenLabel({ id: 4, name: null, kind: "session" })).toBe("Web login #4");
     expect(tokenLabel({ id: 4, name: "", kind: "personal" })).toBe("Unnamed token #4");
+    expect(tokenLabel({ id: 5, name: null, kind: "feed" })).toBe("Feed token #5");
   });
 });

@@ -57,5 +57,6 @@ export function sortTokens<T extends Pick<Token, "id" | "kind">>(tokens: T[]): T
 /** What a token is called on the page: its name, or what it is when it has none. */
 export function tokenLabel(token: Pick<Token, "id" | "name" | "kind">): string {
   if (token.name) return token.name;
+  if (token.kind === "feed") return `Feed token #${token.id}`;
   return token.kind === "session" ? `Web login #${token.id}` : `Unnamed token #${token.id}`;
 }

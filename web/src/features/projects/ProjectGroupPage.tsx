@@ -3,6 +3,7 @@ import { useEffect, useMemo } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { get } from "../../api/client";
 import type { Project, ProjectGroup } from "../../api/types";
+import { FeedLink } from "../../components/FeedLink";
 import { pageSize } from "../preferences/prefs";
 import { usePreferences } from "../preferences/usePreferences";
 import { BranchList } from "./Branches";
@@ -44,6 +45,7 @@ export function ProjectGroupPage() {
     <section className="project project-group">
       <h1>{group.data?.title ?? "Project group"}</h1>
       {group.data && <p className="muted">{group.data.name}</p>}
+      {groupId !== undefined && <FeedLink path={`project_groups/${groupId}`} of={`project group ${group.data?.title ?? groupId}`} />}
       <section aria-labelledby="group-projects-title">
         <h2 id="group-projects-title">Projects</h2>
         {projects.data?.length === 0 && <p className="muted">No projects in this group.</p>}

@@ -1,6 +1,7 @@
 import { useEffect } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { useProject } from "../../api/queries";
+import { FeedLink } from "../../components/FeedLink";
 import { pageSize } from "../preferences/prefs";
 import { usePreferences } from "../preferences/usePreferences";
 import { BranchList } from "./Branches";
@@ -35,6 +36,7 @@ export function ProjectPage() {
       <div className="actions">
         <ViewNav view={view} label="Project views" />
         <Link to={`/stories/new?project=${projectId ?? ""}`}>New story in this project</Link>
+        {projectId !== undefined && <FeedLink path={`projects/${projectId}`} of={`project ${project.data?.name ?? projectId}`} />}
       </div>
       {projectId !== undefined &&
         prefs.settled &&

@@ -4,6 +4,7 @@ import { useParams, useSearchParams } from "react-router-dom";
 import { api, ApiError, get } from "../../api/client";
 import { useSelf } from "../../api/queries";
 import type { Story, Subscription, Task } from "../../api/types";
+import { FeedLink } from "../../components/FeedLink";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { Markdown } from "../../components/Markdown";
 import { StatusBadge } from "../../components/StatusBadge";
@@ -106,6 +107,7 @@ function StoryHeader({ story, canEdit }: { story: Story; canEdit: boolean }) {
               </button>
             )}
             {canEdit && <SubscribeButton storyId={story.id} />}
+            <FeedLink path={`stories/${story.id}`} of={`story #${story.id}`} />
           </div>
           {story.description ? <Markdown source={story.description} className="description" /> : null}
         </>
