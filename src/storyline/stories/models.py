@@ -162,4 +162,6 @@ class Event(TimestampMixin, Base):
     __table_args__ = (
         Index("ix_events_story", "story_id", "id"),
         Index("ix_events_type", "event_type"),
+        # A user's activity feed (feeds/): their newest events.
+        Index("ix_events_author", "author_id", "id"),
     )
