@@ -184,7 +184,7 @@ def gerrit(data: dict[str, Any], body: bytes) -> tuple[dict[str, Any], str]:
     if fields["at"] is None:
         return event, "g:" + hashlib.sha256(body).hexdigest()[:60]
     parts = [etype, repository, number, _int(patchset.get("number")), fields["at"], actor,
-             ref_update.get("refName"), ref_update.get("newRev"), fields["votes"], data.get("comment")]
+             ref_update.get("refName"), ref_update.get("newRev"), fields.get("votes"), data.get("comment")]
     return event, "g:" + _digest(parts)[:60]
 
 
