@@ -46,6 +46,7 @@ from storyline.stories.models import (
 )
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
+from storyline.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "ChangeLink", "IntegrationDelivery", "IntegrationSource", "ProjectRules", "RepositoryMapping", "ReviewChange",
@@ -58,4 +59,5 @@ __all__ = [
     "Board", "BoardLane", "DueDate", "DueDateBoard", "DueDateItem", "DueDateWorklist", "FilterCriterion",
     "PlanningPermission", "PlanningPermissionTeam", "PlanningPermissionUser", "PriorityList", "Worklist",
     "WorklistFilter", "WorklistItem", "StaleMark", "StaleRule",
+    "Webhook", "WebhookDelivery",
 ]
