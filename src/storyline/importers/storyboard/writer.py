@@ -87,6 +87,7 @@ class Writer(BatchTransactions):
 
     def write_kind(self, kind: Kind, rows: Iterable[dict[str, Any]]) -> None:
         for chunk in _chunks(rows, self.chunk):
+            self.in_chunk: set[int] = set()
             planned = [r for r in (self._prepare(kind, mapping.to_storyline(kind.name, row)) for row in chunk) if r]
             if not planned:
                 continue
@@ -146,11 +147,15 @@ class Writer(BatchTransactions):
                 return None
             else:
                 row[column] = None
-        if name == "comments" and row["in_reply_to"] is not None:
+        if name == "comments":
             parent = row["in_reply_to"]
-            if parent not in self.known["comments"]:
+            # a reply to a comment written before it (or earlier in this chunk: rows go in id order) is
+            # written as it is; one to a comment not there yet, once every comment is
+            if parent is not None and parent not in self.known["comments"] and parent not in self.in_chunk:
                 row["in_reply_to"] = None
-                self.replies.append((row["id"], parent))  # written once every comment is there
+                row["_keep"] = ("in_reply_to",)  # a second run leaves the value finish() wrote
+                self.replies.append((row["id"], parent))
+            self.in_chunk.add(row["id"])
         return row
 
     def _choose_fallback(self) -> None:
@@ -167,6 +172,10 @@ class Writer(BatchTransactions):
         self._check_conflicts(session, kind, rows, existing)
         if not self.dry_run and max(ids) > self.watermarks.get(table.name, 0):
             self._raise_watermark(session, table.name, max(ids))
+        for row in rows:
+            for column in row.pop("_keep", ()):
+                if row["id"] in existing:
+                    row[column] = existing[row["id"]][kind.columns.index(column) + 1]
         new = [r for r in rows if r["id"] not in existing]
         compared = [c for c in kind.columns if c not in kind.insert_only]
         changed = []
