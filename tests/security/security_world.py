@@ -8,6 +8,7 @@ superuser and the personas' tokens are made as the CLI makes them (builders.make
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,9 @@ from typing import Any
 from builders import Persona, make_persona
 from conftest import VMT_TEAM
 from fastapi.testclient import TestClient
+
+from storyline import outbox
+from storyline.db import session_scope
 
 PHASES = ("private", "flipped", "member_removed")
 # Phases that change what the subjects contain (and so call for every persona again); the others only
@@ -155,6 +159,14 @@ class World:
             ok("POST", "/v1/subscriptions", self.personas[name],
                json={"target_type": "project", "target_id": self.project_id})
         self.shared_tag = "shared-tag"
+        # A Gerrit source (code review integration), made as `storyline integrations add-gerrit` makes it: its
+        # bot is put on each subject's list, and a change linked to the subject's task (preview API).
+        from storyline.integrations.sources import do_create_source, hook_path
+
+        with session_scope(self.app.state.write_sessions) as session:
+            source, gerrit_secret = do_create_source(session, "gerrit", "matrix-gerrit")
+            self.gerrit_name, self.gerrit_bot = source.name, source.bot_user_id
+        self.gerrit_path = hook_path("gerrit", self.gerrit_name, gerrit_secret)
         self._arrange_public()
         # An ordinary private story: a responder's task on the project must not bring its security team.
         self.subjects.append(self._arrange_subject("private", self.member, private=True))
@@ -242,8 +254,26 @@ class World:
         assert self.sees("security_team", sid) == (kind == "security"), f"security team and the {kind} story"
         ok("PUT", f"/v1/tasks/{s.task_id}", member, json={"status": "merged", "milestone_id": self.milestone_id})
         ok("POST", "/v1/subscriptions", owner, json={"target_type": "task", "target_id": s.task_id})
+        self._link_change(s)
         self.refresh(s)
         return s
+
+    def _link_change(self, s: Subject) -> None:
+        """A Gerrit change naming the subject's task (its subject a secret), delivered through the webhook."""
+        s.secrets["change"] = secret("change")
+        self.ok("PUT", f"/v1/stories/{s.story_id}/users/{self.gerrit_bot}", self.owner)
+        number = 1000 + s.story_id
+        change = {"project": self.project["name"], "branch": "master", "number": number,
+                  "subject": f"Fix {s.secrets['change']}", "url": f"https://review.example.org/{number}",
+                  "commitMessage": f"Fix {s.secrets['change']}\n\nTask: {s.task_id}\n", "status": "NEW"}
+        r = self.call("POST", self.gerrit_path, None, json={
+            "type": "patchset-created", "change": change, "patchSet": {"number": 1}, "eventCreatedOn": 1_700_000_000})
+        assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+        deadline = time.monotonic() + 20
+        while self.call("GET", f"/preview/tasks/{s.task_id}/changes", self.owner).json() == []:
+            outbox.deliver(self.app.state.write_sessions)
+            assert time.monotonic() < deadline, "the change was not linked"
+            time.sleep(0.02)
 
     def sees(self, role: str, story_id: int) -> bool:
         r = self.call("GET", f"/v1/stories/{story_id}", self.personas[role])

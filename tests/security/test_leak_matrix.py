@@ -80,6 +80,9 @@ PATH_PARAMS: dict[str, Param] = {
     "filter_id": Param(lambda c: c.world.filter_id),
     "board_id": Param(lambda c: c.world.board_id),
     "due_date_id": Param(lambda c: c.world.due_date_id),
+    # Code review sources' webhooks (their POSTs are EXCLUDED: a source's secret, not a persona, opens them).
+    "source": Param(lambda c: c.world.gerrit_name),
+    "secret": Param(lambda c: "not-the-secret"),
 }
 
 # (method or "*", path prefix, parameter) → Param; the longest matching prefix wins over PATH_PARAMS.
@@ -208,6 +211,9 @@ WRITE_BODIES: dict[tuple[str, str], list[Body]] = {
 
 _NOT_STORY = "touches no story: nothing of a private story can be read or changed through it"
 _SUPER = "superuser-only administration of an object that is not part of a story; " + _NOT_STORY
+_HOOK = ("a code review source's delivery, opened by the source's secret or signature, not by a persona (401 for "
+         "every persona); it answers before any story is read, the same for every footer, and its bot user acts with "
+         "its own rights: tests/integrations/test_gerrit.py::test_a_story_the_bot_cannot_see_changes_nothing")
 # Writes that are not run by the matrix, with the reason. Reads are never excluded.
 EXCLUDED: dict[tuple[str, str], str] = {
     ("POST", "/v1/stories"): "creates a new story; " + _NOT_STORY,
@@ -251,6 +257,9 @@ EXCLUDED: dict[tuple[str, str], str] = {
         "design, recorded in the story's audit log and told to everyone on its list (refused to everyone "
         "else; tests/api/test_security_stories.py::test_superuser_recovery_is_audited_and_told)"),
     ("POST", "/preview/priority_lists"): "creates the caller's own (empty) priority list; " + _NOT_STORY,
+    ("POST", "/preview/hooks/gerrit/{source}/{secret}"): _HOOK,
+    ("POST", "/preview/hooks/github/{source}"): _HOOK,
+    ("POST", "/preview/hooks/gitlab/{source}"): _HOOK,
     ("POST", "/preview/review_dashboards"): ("creates the caller's own board of automatic lanes, computed per reader "
                                              "under the visibility rule; " + _NOT_STORY),
 }
@@ -680,7 +689,8 @@ def read_problems(world: World, ops: list[Operation], role: str, client: TestCli
             expected = {"GET /v1/stories", "GET /v1/tasks", "GET /v1/events", "GET /v1/stories/{story_id}/comments",
                         "GET /v1/stories/{story_id}/events", "GET /v1/worklists/{worklist_id}/items",
                         "GET /v1/stories/{story_id}/attachments", "GET /v1/stories/{story_id}/attachments/{attachment_id}",
-                        "GET /v1/due_dates/{due_date_id}", "GET /v1/boards/{board_id}"}
+                        "GET /v1/due_dates/{due_date_id}", "GET /v1/boards/{board_id}",
+                        "GET /preview/stories/{story_id}/changes", "GET /preview/tasks/{task_id}/changes"}
             f.problems += [f"{role} is never shown the {s.kind} story by {x}" for x in sorted(expected - listed)]
     return f.problems
 
