@@ -94,8 +94,8 @@ def _who(account: dict[str, str | None]) -> str | None:
     return account["name"] or account["username"] or account["email"]
 
 
-def _short_ref(ref: Any) -> str | None:
-    ref = _str(ref)
+def _short_ref(value: Any) -> str | None:
+    ref = _str(value)
     if ref is None:
         return None
     return ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else ref
@@ -277,10 +277,11 @@ def gitlab(event_name: str | None, idempotency: str | None, data: dict[str, Any]
         act = _str(attrs.get("action")) or ""
         iid = _int(attrs.get("iid"))
         last = _obj(attrs.get("last_commit"))
-        change = {"key": f"{repository}!{iid}", "number": iid, "title": _str(attrs.get("title")) or "",
+        title = _str(attrs.get("title")) or ""
+        change = {"key": f"{repository}!{iid}", "number": iid, "title": title,
                   "url": _str(attrs.get("url"), 2000), "owner": user if act == "open" else None, "patchset": None,
                   "wip": attrs.get("work_in_progress") is True or attrs.get("draft") is True, "private": False}
-        message = "\n\n".join(filter(None, [change["title"], _str(attrs.get("description"), 100_000),
+        message = "\n\n".join(filter(None, [title, _str(attrs.get("description"), 100_000),
                                             _str(last.get("message"), 100_000)]))
         fields = dict(common, branch=_str(attrs.get("target_branch")), change=change, message=message,
                       at=_epoch(attrs.get("updated_at")))

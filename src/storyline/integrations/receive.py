@@ -20,6 +20,7 @@ from storyline.db import utcnow
 from storyline.integrations import service
 from storyline.integrations.models import IntegrationDelivery, IntegrationSource
 from storyline.integrations.sources import Source
+from storyline.sqltools import table_of
 
 log = logging.getLogger("storyline.integrations")
 KIND = "integration"
@@ -31,14 +32,14 @@ def _insert_new(session: Session) -> Any:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
-    return dialect_insert(IntegrationDelivery.__table__).values(
+    return dialect_insert(table_of(IntegrationDelivery)).values(
         source_id=bindparam("source_id"), key=bindparam("key"), event=bindparam("event"),
         received_at=bindparam("received_at")).on_conflict_do_nothing(index_elements=["source_id", "key"]
                                                                      ).returning(IntegrationDelivery.id)
 
 
 _NEW: dict[str, Any] = {}
-_OUTCOME = (update(IntegrationDelivery.__table__).where(IntegrationDelivery.id == bindparam("delivery_id"))
+_OUTCOME = (update(table_of(IntegrationDelivery)).where(IntegrationDelivery.id == bindparam("delivery_id"))
             .values(handled_at=bindparam("now"), outcome=bindparam("outcome")))
 
 

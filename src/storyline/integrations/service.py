@@ -269,11 +269,11 @@ def _targets(session: Session, viewer: Viewer, project: Project, ev: dict[str, A
             notes.append(f"story {story_id}: not found")
             continue
         done.add(story_id)
-        task = _story_task(session, story_id, project.id, branch.id) if branch is not None else None
-        if task is None and relation != "related" and branch is not None and create and rules["story_creates_task"]:
-            task = _new_task(session, viewer, story_id, project, branch, story.title, notes)
-        found[(story_id, task.id if task else None)] = Target(story_id, task, relation,
-                                                              move=relation != "related" and task is not None)
+        story_task = _story_task(session, story_id, project.id, branch.id) if branch is not None else None
+        if story_task is None and relation != "related" and branch is not None and create and rules["story_creates_task"]:
+            story_task = _new_task(session, viewer, story_id, project, branch, story.title, notes)
+        found[(story_id, story_task.id if story_task else None)] = Target(
+            story_id, story_task, relation, move=relation != "related" and story_task is not None)
     return list(found.values()), notes
 
 
