@@ -32,6 +32,7 @@ from storyline.timeline.types import (
     STORY_EVENT_TYPES,
     WORKLIST_EVENT_TYPES,
 )
+from storyline.webhooks.delivery import hooked, queue_event_hooks
 
 _INSERT_EVENT = insert(Event.__table__).values(
     {c: bindparam(c) for c in ("event_type", "event_info", "story_id", "worklist_id", "board_id", "author_id",
@@ -137,10 +138,11 @@ def _fan_out(with_task: bool) -> Any:
 
 
 _FAN_OUT = {False: _fan_out(False), True: _fan_out(True)}
-# At the event: the newest subscription (the followers are those up to it) and whether the event has
-# any follower at all. Without one there is nothing to deliver and no outbox row is written.
+# At the event: the newest subscription (the followers are those up to it), whether the event has
+# any follower at all, and whether an active webhook covers the story. Without either there is nothing
+# to deliver and no outbox row is written.
 _AT_EVENT = {with_task: select(select(func.max(Subscription.id)).scalar_subquery(),
-                               exists().where(_followers(with_task)))
+                               exists().where(_followers(with_task)), hooked())
              for with_task in (False, True)}
 
 
@@ -154,8 +156,8 @@ def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
     keys: dict[str, Any] = {"story_id": story_id, "author_id": event.author_id}
     if task_id is not None:
         keys["task_id"] = task_id
-    last, followed = session.connection().execute(_AT_EVENT[task_id is not None], keys).one()
-    if not followed:
+    last, followed, hooks = session.connection().execute(_AT_EVENT[task_id is not None], keys).one()
+    if not followed and not hooks:
         return
     if comment is not None:
         title = story.title if story is not None else session.execute(
@@ -178,6 +180,7 @@ def _deliver_inbox(session: Session, values: dict[str, Any]) -> None:
     row.pop("event_id", None)
     recipients = list(session.connection().execute(_FAN_OUT["task_id" in row], row).scalars())
     queue_event_mail(session, values, recipients)
+    queue_event_hooks(session, values)  # the webhooks whose owners may see the story
 
 
 outbox.HANDLERS["inbox"] = _deliver_inbox
