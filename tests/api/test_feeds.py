@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from builders import Persona, uniq
@@ -43,6 +44,14 @@ def entries(root: ET.Element) -> list[dict[str, Any]]:
             "link": next(x.get("href") for x in e.findall(f"{A}link") if x.get("rel") == "alternate"),
         })
     return out
+
+
+def read(client: Any, path: str, token: str | None = None, **kw: Any) -> Any:
+    """GET a feed, its query kept (httpx drops a URL's query when `params` is given) plus `?token=`."""
+    params = dict(parse_qsl(urlsplit(path).query))
+    if token is not None:
+        params["token"] = token
+    return client.get(urlsplit(path).path, params=params, **kw)
 
 
 def feed_token(api: Any, who: Persona) -> dict[str, Any]:
@@ -179,14 +188,14 @@ def test_private_stories_and_the_feed_token(client, api, user, other, admin):
              f"/v1/feeds/users/{user.id}.atom", "/v1/feeds/stories.atom",
              f"/v1/feeds/stories.atom?project_id={proj['id']}", f"/v1/feeds/stories.atom?q={word}"]
     for token in (None, theirs["access_token"], admins["access_token"]):
-        params = {"token": token} if token else {}
         for path in paths:
-            r = client.get(path, params=params)
+            r = read(client, path, token)
             root = atom(r)
             assert word not in r.text, (path, token)
             assert all(f"/story/{secret['id']}" not in e["link"] for e in entries(root))
-        r = client.get(f"/v1/feeds/stories/{secret['id']}.atom", params=params)
-        missing = client.get("/v1/feeds/stories/2000000001.atom", params=params)
+            assert any(f"/story/{public['id']}" in e["link"] for e in entries(root)) or "q=" in path, path
+        r = read(client, f"/v1/feeds/stories/{secret['id']}.atom", token)
+        missing = read(client, "/v1/feeds/stories/2000000001.atom", token)
         assert (r.status_code, missing.status_code) == (404, 404) and word not in r.text
     # Anonymous and someone else's feeds: no count, no date of the private story either. The project feed
     # read anonymously and with the outsider's token are the same document, up to the cache headers.
@@ -197,7 +206,7 @@ def test_private_stories_and_the_feed_token(client, api, user, other, admin):
     assert outsider.headers["cache-control"].startswith("private")
 
     for path in paths[:3] + [f"/v1/feeds/stories.atom?project_id={proj['id']}", f"/v1/feeds/stories.atom?q={word}"]:
-        r = client.get(path, params={"token": mine["access_token"]})
+        r = read(client, path, mine["access_token"])
         assert word in r.text, path
         assert any(f"/story/{secret['id']}" in e["link"] for e in entries(atom(r)))
     r = client.get(f"/v1/feeds/stories/{secret['id']}.atom", params={"token": mine["access_token"]})
@@ -265,3 +274,27 @@ def test_control_characters_stay_valid_xml(client, api, user):
     api.ok("POST", f"/v1/stories/{story['id']}/comments", user, json={"content": "form feed \x0c here"})
     root = atom(client.get(f"/v1/feeds/stories/{story['id']}.atom"))
     assert "Bell" in root.findtext(f"{A}title")
+
+
+def test_wide_scopes_walk_the_newest_events(client, api, user, monkeypatch):
+    """A project or search of many stories reads the newest events first (queries.FEW_STORIES): the
+    same entries as through the story index, and the same rule."""
+    from storyline.feeds import queries
+
+    proj = api.project()
+    word = uniq("walkword")
+    stories = [api.story(user, title=f"{word} {i}", private=(i == 1)) for i in range(4)]
+    for s in stories:
+        api.task(s["id"], proj["id"], user)
+        api.ok("POST", f"/v1/stories/{s['id']}/comments", user, json={"content": f"on {s['id']}"})
+    token = feed_token(api, user)["access_token"]
+    paths = [f"/v1/feeds/projects/{proj['id']}.atom", f"/v1/feeds/stories.atom?project_id={proj['id']}",
+             f"/v1/feeds/stories.atom?title={word}"]
+    before = {(p, t): read(client, p, t).text for p in paths for t in (None, token)}
+    monkeypatch.setattr(queries, "FEW_STORIES", 2)
+    for (path, t), text in before.items():
+        r = read(client, path, t)
+        assert r.text == text, path
+        got = entries(atom(r))
+        assert len(got) == (12 if t else 9), (path, t)  # story created, task, comment of each story
+        assert (f"/story/{stories[1]['id']}" in r.text) == (t is not None)

@@ -58,46 +58,77 @@ _COLUMNS = (Event.id, Event.event_type, Event.event_info, Event.story_id, Story.
             Event.created_at, Event.comment_id)
 
 
-def _events(scope: ColumnElement[bool], authenticated: bool) -> Select[*tuple[Any, ...]]:
-    """The newest FEED_ENTRIES events in `scope` whose story the reader may see."""
-    return (select(*_COLUMNS).join(Story, Story.id == Event.story_id)
-            .where(scope, story_visible_bound(authenticated), Event.event_type.in_(FEED_EVENT_TYPES),
+def _events(scope: ColumnElement[bool], authenticated: bool, *, walk: bool = False) -> Select[*tuple[Any, ...]]:
+    """The newest FEED_ENTRIES events in `scope` whose story the reader may see.
+
+    `walk`: read the events newest first and keep those in scope (`events.story_id + 0` keeps the
+    database off the events' story index, through which it would read every event of every story in
+    scope and sort them): for a scope of many stories, where the first FEED_ENTRIES are found early."""
+    story_id = Event.story_id + 0 if walk else Event.story_id
+    # Never through the events' type index: the feed's types are most events (SQLite took it for the
+    # authenticated reader's statement, reading every event, then sorting them).
+    event_type = Event.event_type.concat("")
+    return (select(*_COLUMNS).join(Story, Story.id == story_id)
+            .where(scope, story_visible_bound(authenticated), event_type.in_(FEED_EVENT_TYPES),
                    Event.worklist_id.is_(None), Event.board_id.is_(None))
             .order_by(Event.id.desc()).limit(FEED_ENTRIES))
 
 
+# A scope of at most this many stories reads their events through the events' story index (at most
+# their events, sorted); a wider one walks the events newest first until FEED_ENTRIES are found.
+FEW_STORIES = 500
+
 _SCOPE_ID: BindParameter[int] = bindparam("scope_id")
-_STORIES_OF_PROJECT = select(Task.story_id).where(Task.project_id == _SCOPE_ID)
-_STORIES_OF_GROUP = select(Task.story_id).where(Task.project_id.in_(
-    select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id == _SCOPE_ID)))
-SCOPES: dict[str, ColumnElement[bool]] = {
-    "story": Event.story_id == _SCOPE_ID,
-    # Stories with a task on the project, or on a project of the group, now.
-    "project": Event.story_id.in_(_STORIES_OF_PROJECT),
-    "project_group": Event.story_id.in_(_STORIES_OF_GROUP),
-    # What the user did, on stories the reader may see.
-    "user": Event.author_id == _SCOPE_ID,
+# Built once per kind of reader (anonymous, authenticated), every value bound at run time.
+_OF_STORY = {auth: _events(Event.story_id == _SCOPE_ID, auth) for auth in (False, True)}
+# What the user did, on stories the reader may see (through the events' (author_id, id) index).
+_OF_USER = {auth: _events(Event.author_id == _SCOPE_ID, auth) for auth in (False, True)}
+_AMONG = {auth: _events(Event.story_id.in_(bindparam("story_ids", expanding=True)), auth)
+          for auth in (False, True)}
+# Stories with a task on the project, or on a project of the group, now.
+_STORIES_OF = {
+    "project": select(Task.story_id).where(Task.project_id == _SCOPE_ID).distinct(),
+    "project_group": select(Task.story_id).where(Task.project_id.in_(
+        select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id == _SCOPE_ID))).distinct(),
 }
-# Built once per scope and kind of reader (anonymous, authenticated), every value bound at run time.
-_STATEMENTS = {(scope, authenticated): _events(cond, authenticated)
-               for scope, cond in SCOPES.items() for authenticated in (False, True)}
 
 
-def scope_events(session: Session, viewer: Viewer, scope: str, scope_id: int) -> list[FeedEvent]:
-    """The feed's events of a story, project, project group or user (`scope`, a key of SCOPES)."""
-    rows = session.execute(_STATEMENTS[scope, viewer.authenticated],
-                           {"scope_id": scope_id, **viewer_values(viewer)}).all()
-    return _complete(session, rows)
+def story_events(session: Session, viewer: Viewer, story_id: int) -> list[FeedEvent]:
+    return _run(session, viewer, _OF_STORY[viewer.authenticated], {"scope_id": story_id})
+
+
+def user_events(session: Session, viewer: Viewer, user_id: int) -> list[FeedEvent]:
+    return _run(session, viewer, _OF_USER[viewer.authenticated], {"scope_id": user_id})
+
+
+def project_events(session: Session, viewer: Viewer, scope: str, scope_id: int) -> list[FeedEvent]:
+    """The events of the stories of a project or project group (`scope` "project" or "project_group")."""
+    stories = _STORIES_OF[scope]
+    return _events_of_stories(session, viewer, Prepared(("feed", scope), lambda: stories, {"scope_id": scope_id}))
 
 
 def search_events(session: Session, viewer: Viewer, stories: Prepared) -> list[FeedEvent]:
-    """The feed's events of the stories of a story search (`stories`: stories_list, perhaps narrowed to
+    """The events of the stories of a story search (`stories`: stories_list, perhaps narrowed to
     full-text matches; it applies the visibility rule itself, and so does the events' statement)."""
-    authenticated = viewer.authenticated
-    prepared = stories.narrowed(("feed", authenticated), lambda stmt: _events(
-        # Not correlated: the search's own `stories` is the inner query's, apart from the event's story.
-        Event.story_id.in_(stmt.with_only_columns(Story.id).correlate(None)), authenticated))
-    return _complete(session, session.execute(prepared.statement(), prepared.values).all())
+    return _events_of_stories(session, viewer, stories.narrowed("ids", lambda stmt: stmt.with_only_columns(Story.id)))
+
+
+def _events_of_stories(session: Session, viewer: Viewer, story_ids: Prepared) -> list[FeedEvent]:
+    """The feed's events of the stories `story_ids` selects (one column of ids): through the story
+    index for a few stories, walking the newest events for many (FEW_STORIES)."""
+    few = story_ids.narrowed("few", lambda stmt: stmt.limit(FEW_STORIES + 1))
+    ids = list(session.execute(few.statement(), few.values).scalars())
+    if len(ids) <= FEW_STORIES:
+        return _run(session, viewer, _AMONG[viewer.authenticated], {"story_ids": ids}) if ids else []
+    auth = viewer.authenticated
+    # Not correlated: the selection's own tables are the inner query's, apart from the event's story.
+    walk = story_ids.narrowed(("walk", auth), lambda stmt: _events(
+        (Event.story_id + 0).in_(stmt.correlate(None)), auth, walk=True))
+    return _run(session, viewer, walk.statement(), walk.values)
+
+
+def _run(session: Session, viewer: Viewer, stmt: Select[Any], values: dict[str, Any]) -> list[FeedEvent]:
+    return _complete(session, session.execute(stmt, {**values, **viewer_values(viewer)}).all())
 
 
 def _complete(session: Session, rows: Sequence[Any]) -> list[FeedEvent]:

@@ -100,7 +100,7 @@ def story_feed(request: Request, story_id: IdPath, session: Session = SessionDep
     address = _address(request, base)
     feed = atom.Feed(id=address, self=address, title=f"Story {story.id}: {story.title}",
                      alternate=atom.story_page(base, story.id), since=story.created_at)
-    return _answer(request, viewer, feed, queries.scope_events(session, viewer, "story", story.id), base)
+    return _answer(request, viewer, feed, queries.story_events(session, viewer, story.id), base)
 
 
 @router.get("/projects/{project_id}.atom", response_class=Response, responses=ATOM)
@@ -112,7 +112,7 @@ def project_feed(request: Request, project_id: IdPath, session: Session = Sessio
     address = _address(request, base)
     feed = atom.Feed(id=address, self=address, title=f"Project {project.name}", subtitle=project.description,
                      alternate=f"{base}/project/{project.id}", since=project.created_at)
-    return _answer(request, viewer, feed, queries.scope_events(session, viewer, "project", project.id), base)
+    return _answer(request, viewer, feed, queries.project_events(session, viewer, "project", project.id), base)
 
 
 @router.get("/project_groups/{group_id}.atom", response_class=Response, responses=ATOM)
@@ -124,7 +124,7 @@ def project_group_feed(request: Request, group_id: IdPath, session: Session = Se
     address = _address(request, base)
     feed = atom.Feed(id=address, self=address, title=f"Project group {group.title}", subtitle=group.name,
                      alternate=f"{base}/project-group/{group.id}", since=group.created_at)
-    return _answer(request, viewer, feed, queries.scope_events(session, viewer, "project_group", group.id), base)
+    return _answer(request, viewer, feed, queries.project_events(session, viewer, "project_group", group.id), base)
 
 
 @router.get("/users/{user_id}.atom", response_class=Response, responses=ATOM)
@@ -136,7 +136,7 @@ def user_feed(request: Request, user_id: IdPath, session: Session = SessionDep,
     address = _address(request, base)
     feed = atom.Feed(id=address, self=address, title=f"Activity of {user.full_name}",
                      alternate=f"{base}/user/{user.id}", since=user.created_at)
-    return _answer(request, viewer, feed, queries.scope_events(session, viewer, "user", user.id), base)
+    return _answer(request, viewer, feed, queries.user_events(session, viewer, user.id), base)
 
 
 @router.get("/stories.atom", response_class=Response, responses=ATOM)
