@@ -35,13 +35,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     # The longest tests that use no session database (so they do not switch a worker's `database_url`
     # back and forth) start first, beside the browser tests: at the end, in collection order, they
     # left one worker running alone for half a minute.
-    first = ("tests/unit/test_cli_planning.py::", "tests/unit/test_cli_security.py::",
-             "tests/unit/test_bench_smoke.py::")
+    first = ("tests/importers/test_storyboard.py", "tests/unit/test_cli_planning.py::",
+             "tests/unit/test_cli_security.py::", "tests/unit/test_bench_smoke.py::")
+
+    # modules whose tests share one costly server (a module-scoped fixture): all on one worker
+    ONE_WORKER = ("tests/importers/test_storyboard.py::",)
 
     class BrowserTestsOnOneWorker(LoadGroupScheduling):
         ordered = False
 
         def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(ONE_WORKER):  # one worker runs the module, around its one StoryBoard peer
+                return nodeid.split("::", 1)[0]
             return "e2e" if nodeid.startswith("tests/e2e/") else super()._split_scope(nodeid)
 
         def _assign_work_unit(self, node: Any) -> None:
