@@ -209,3 +209,38 @@ def test_daily_digest_groups_by_story_and_leaves_out_what_the_reader_may_no_long
     assert m.client.post(url, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     prefs = m.api.ok("GET", f"/v1/users/{reader.id}/preferences", reader)
     assert prefs["notifications_email"] == "never"
+
+
+def test_commenting_and_being_assigned_make_you_a_follower(mail_app: MailApp):
+    m = mail_app
+    author, commenter, assignee = m.persona(), m.persona(), m.persona()
+    story, project = story_with_task(m, author)
+    comment(m, commenter, story["id"], "I have seen this too")
+    m.api.task(story["id"], project["id"], author, assignee_id=assignee.id)
+    for who in (commenter, assignee):
+        subs = m.api.ok("GET", f"/v1/subscriptions?target_type=story&target_id={story['id']}", who)
+        assert len(subs) == 1, who
+    comment(m, author, story["id"], "thanks both")
+    # both: the new task (assigned to one of them), then the comment
+    for who in (commenter, assignee):
+        assert sorted(msg["X-Storyline-Event"] for msg in m.smtp.wait_for(who.email, 2)) == [
+            "task_created", "user_comment"]
+
+
+def test_mentions_notify_and_subscribe_only_people_who_can_see_the_story(mail_app: MailApp):
+    m = mail_app
+    author, friend, outsider = m.persona(), m.persona(), m.persona()
+    public, _ = story_with_task(m, author)
+    comment(m, author, public["id"], f"@[{friend.name}] could you look? (not `@[{outsider.name}]` in code)")
+    [msg] = m.smtp.wait_for(friend.email)
+    assert msg["X-Storyline-Reason"] == "mentioned"
+    assert "you were mentioned" in msg.get_body(("plain",)).get_content()
+
+    secret = m.api.story(author, title="Mention in a private story", private=True, users=[author.id, friend.id])
+    r = m.client.post(f"/v1/stories/{secret['id']}/comments", headers=author.headers,
+                      json={"content": f"@{outsider.email} and @[{friend.name}]"})
+    assert r.status_code == 200
+    outbox_empty(m)
+    assert m.smtp.to(outsider.email) == []  # not on the list: nothing, and no subscription
+    assert m.api.ok("GET", "/v1/subscriptions", outsider) == []
+    assert len(m.smtp.wait_for(friend.email, 2)) == 2

@@ -186,11 +186,11 @@ class World:
         self.public_story_id = ps["id"]
         ok("POST", "/v1/tasks", self.owner, json={"title": "A public task", "story_id": ps["id"],
                                                    "project_id": self.project_id, "assignee_id": self.owner.id})
+        ok("POST", "/v1/subscriptions", self.member, json={"target_type": "story", "target_id": ps["id"]})
         ok("POST", f"/v1/stories/{ps['id']}/comments", self.member, json={"content": "A public comment"})
         other = ok("POST", "/v1/stories", outsider, json={"title": "Another public story"})
         ok("POST", "/v1/tasks", outsider, json={"title": "Outsider task", "story_id": other["id"],
                                                  "project_id": self.project_id})
-        ok("POST", "/v1/subscriptions", self.member, json={"target_type": "story", "target_id": ps["id"]})
 
     def _arrange_planning(self) -> None:
         """The reporter's worklist with cards of every story and task, a board whose lane is an automatic

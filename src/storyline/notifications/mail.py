@@ -60,11 +60,13 @@ def queue_event_mail(session: Session, values: dict[str, Any], recipients: list[
     if not recipients or not mail_enabled(settings):
         return
     event_type = values["event_type"]
+    mentioned = set(values.get("mentioned") or ())
     wanted = [uid for uid, choice in choices(session, recipients).items() if choice.wants(event_type)]
     outbox.enqueue_many(session, "email", [
         {"type": "event", "user_id": uid, "event_id": values.get("event_id"), "story_id": values["story_id"],
          "task_id": values.get("task_id"), "event_type": event_type, "event_info": values.get("event_info"),
-         "author_id": values.get("author_id"), "created_at": values["created_at"]}
+         "author_id": values.get("author_id"), "created_at": values["created_at"],
+         "mentioned": uid in mentioned}
         for uid in wanted])
 
 
@@ -241,7 +243,7 @@ def build_event_message(session: Session, settings: Settings, payload: dict[str,
         return None
     summary, body = describe(session, payload)
     projects = _projects(session, story_id)
-    why = _reason_text(session, reason)
+    why = "you were mentioned" if payload.get("mentioned") else _reason_text(session, reason)
     url = story_url(settings, story_id)
     unsubscribe = unsubscribe_url(session, settings, uid, reason)
     text, html = render("event", story=story, summary=summary, body=body, body_html=render_markdown(body),
@@ -251,7 +253,7 @@ def build_event_message(session: Session, settings: Settings, payload: dict[str,
     domain = domain_of(settings)
     event_key = payload.get("event_id") or f"{payload['event_type']}-{payload['created_at']}"
     headers = {"X-Storyline-Story": str(story_id), "X-Storyline-Event": payload["event_type"],
-               "X-Storyline-Reason": reason[0]}
+               "X-Storyline-Reason": "mentioned" if payload.get("mentioned") else reason[0]}
     if projects:
         headers["X-Storyline-Project"] = ", ".join(projects)
     return _message(session, settings, recipient, subject=subject_of(story), text=text, html=html,

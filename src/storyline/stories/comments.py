@@ -9,6 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from storyline.authz import Viewer, require_user
 from storyline.db import utcnow
 from storyline.errors import BadRequest, Forbidden, NotFound
+from storyline.notifications.follow import follow_as_participant, follow_mentioned
 from storyline.search import index as search_index
 from storyline.stories.models import Comment, CommentHistory, Event, Story
 from storyline.timeline import emit
@@ -58,7 +59,10 @@ def post_comment(session: Session, viewer: Viewer, story: Story, content: str,
     session.add(comment)
     conn.execute(_TOUCH_STORY, {"story_id": story.id, "now": now})
     set_committed_value(story, "updated_at", now)
-    event = emit(session, "user_comment", author_id=uid, story_id=story.id, comment=comment, story=story)
+    follow_as_participant(session, story.id, uid)
+    mentioned = follow_mentioned(session, story.id, content, uid)
+    event = emit(session, "user_comment", author_id=uid, story_id=story.id, comment=comment, story=story,
+                 mentioned=mentioned)
     search_index.append_to_story(session, story.id, content)
     return event, comment
 
@@ -77,6 +81,7 @@ def do_edit_comment(session: Session, viewer: Viewer, comment: Comment, content:
         comment.content = content
         comment.updated_at = utcnow()
         session.flush()
+        follow_mentioned(session, comment.story_id, content, uid)
         search_index.index_story(session, comment.story_id)
     return comment
 

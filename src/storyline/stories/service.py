@@ -14,6 +14,7 @@ from sqlalchemy.orm.util import identity_key
 from storyline.authz import Viewer, require_user
 from storyline.db import insert_missing, utcnow
 from storyline.errors import BadRequest, Forbidden, NotFound
+from storyline.notifications.follow import follow_mentioned
 from storyline.projects.models import Branch, Project
 from storyline.schemas import id_refs
 from storyline.search import index as search_index
@@ -73,8 +74,9 @@ def do_create_story(session: Session, viewer: Viewer, data: dict[str, Any],
     session.add(story)
     session.flush()
     security.apply_visibility(session, story, uid, policy, visibility, creating=True)
+    mentioned = follow_mentioned(session, story.id, story.description, uid)
     emit(session, "story_created", author_id=uid, story_id=story.id,
-         info={"story_id": story.id, "story_title": story.title})
+         info={"story_id": story.id, "story_title": story.title}, mentioned=mentioned)
     session.connection().execute(_FOLLOW_STORY, {"user_id": uid, "story_id": story.id, "now": now})
     if tags:
         do_add_tags(session, viewer, story, tags)  # writes the story's search document
@@ -104,11 +106,14 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
                             "management team or a superuser may make a public story private")
 
     changed = False
+    new_description = None
     for key in ("title", "description", "is_bug"):
         if key in changes and (changes[key] is not None or key == "description"):
             if getattr(story, key) != changes[key]:
                 setattr(story, key, changes[key])
                 changed = True
+                if key == "description":
+                    new_description = changes[key]
     if type_id is not None and type_id != story.story_type_id:
         story.story_type_id = type_id
         changed = True
@@ -121,8 +126,9 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
         if not story.private:  # a private story's changes must not show on its projects
             session.flush()
             session.connection().execute(_TOUCH_STORY_PROJECTS, {"story_id": story.id, "now": now})
+        mentioned = follow_mentioned(session, story.id, new_description, uid)
         emit(session, "story_details_changed", author_id=uid, story_id=story.id,
-             info={"story_id": story.id, "story_title": story.title})
+             info={"story_id": story.id, "story_title": story.title}, mentioned=mentioned)
         search_index.index_story(session, story.id)
     session.flush()
     return story

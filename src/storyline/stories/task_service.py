@@ -12,6 +12,7 @@ from sqlalchemy.orm.util import identity_key
 from storyline.authz import Viewer, get_story, require_user
 from storyline.db import utcnow
 from storyline.errors import BadRequest, NotFound
+from storyline.notifications.follow import follow_assignee
 from storyline.projects.models import Branch, Milestone, Project
 from storyline.projects.queries import master_branch_id
 from storyline.search import index as search_index
@@ -127,6 +128,8 @@ def do_create_task(session: Session, viewer: Viewer, data: dict[str, Any]) -> Ta
     session.flush()
     security.on_task_added(session, story, project_id, uid)
     _touch(session, {story.id}, {project_id})
+    if task.assignee_id is not None:
+        follow_assignee(session, story.id, task.assignee_id)
     emit(session, "task_created", author_id=uid, story_id=story.id, task_id=task.id,
          info={"story_id": story.id, "task_id": task.id, "task_title": task.title})
     search_index.index_task(session, task)
@@ -196,6 +199,8 @@ def do_update_task(session: Session, viewer: Viewer, task: Task, changes: dict[s
         if old[key] != new_value:
             name = "assignee_id" if key == "assignee_id" else key
             info = dict(base, **{f"old_{name}": old[key], f"new_{name}": new_value})
+            if key == "assignee_id" and new_value is not None:
+                follow_assignee(session, story_id, new_value)
             emit(session, etype, author_id=uid, story_id=story_id, task_id=task.id, info=info)
             emitted = True
     if not emitted:

@@ -51,11 +51,13 @@ def emit(
     worklist_id: int | None = None,
     board_id: int | None = None,
     story: Story | None = None,
+    mentioned: list[int] | None = None,
 ) -> Event:
     """Record an event and fan it out to subscribers' inboxes.
 
     A worklist or board event may carry `story_id` (an item whose story is private): the event is then
     visible only with that story, and it goes to the worklist's subscribers, not the story's.
+    `mentioned`: the people the event's text mentions (they were made followers; their e-mail says why).
     """
     if session.new:
         session.flush()  # the rows the event refers to (a new story or comment) first
@@ -79,7 +81,7 @@ def emit(
     if worklist_id is not None:
         _notify_worklist(session, event, worklist_id, story_id)
     elif story_id is not None and board_id is None:
-        _notify(session, event, story_id, task_id, comment, story)
+        _notify(session, event, story_id, task_id, comment, story, mentioned)
     return event
 
 
@@ -147,7 +149,7 @@ _AT_EVENT = {with_task: select(select(func.max(Subscription.id)).scalar_subquery
 
 
 def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
-            comment: Comment | None, story: Story | None = None) -> None:
+            comment: Comment | None, story: Story | None = None, mentioned: list[int] | None = None) -> None:
     """The inbox rows of the event's recipients, written after the commit (outbox kind "inbox"): the
     write costs one row however many people follow the story, and none when nobody follows it."""
     # The followers at the time of the event: someone who subscribes before the delivery runs is not
@@ -168,6 +170,8 @@ def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
         info = event.event_info
     values: dict[str, Any] = dict(keys, event_type=event.event_type, event_info=info, event_id=event.id,
                                   created_at=utcnow().isoformat(), last_subscription_id=last or 0)
+    if mentioned:
+        values["mentioned"] = mentioned
     outbox.enqueue(session, "inbox", values)
 
 
@@ -178,6 +182,7 @@ def _deliver_inbox(session: Session, values: dict[str, Any]) -> None:
     row = dict(values, created_at=dt.datetime.fromisoformat(values["created_at"]))
     row.setdefault("last_subscription_id", 2**31 - 1)
     row.pop("event_id", None)
+    row.pop("mentioned", None)
     recipients = list(session.connection().execute(_FAN_OUT["task_id" in row], row).scalars())
     queue_event_mail(session, values, recipients)
     queue_event_hooks(session, values)  # the webhooks whose owners may see the story
