@@ -16,6 +16,13 @@ export function Layout() {
   const queryClient = useQueryClient();
   const search = useRef<HTMLInputElement>(null);
   const [help, setHelp] = useState(false);
+  // The phone layout folds the menu behind one button; any page change folds it again.
+  const [menu, setMenu] = useState(false);
+  const [menuAt, setMenuAt] = useState(location.key);
+  if (menuAt !== location.key) {
+    setMenuAt(location.key);
+    setMenu(false);
+  }
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -64,37 +71,55 @@ export function Layout() {
           Storyline
         </Link>
         <SearchBox ref={search} />
-        <nav aria-label="Main">
-          <NavLink to="/" end>
-            Home
-          </NavLink>
-          <NavLink to="/stories/new">New story</NavLink>
-          <NavLink to="/teams">Teams</NavLink>
-          <NavLink to="/stories/report">Report a bug</NavLink>
-          <NavLink to="/planning">Planning</NavLink>
-          {token ? (
-            <>
-              <NavLink to="/preferences">Preferences</NavLink>
-              {self.data?.is_superuser && <NavLink to="/admin">Admin</NavLink>}
-              <span className="who" aria-label="Logged in as">
-                {self.data?.full_name ?? (self.isError ? "Token refused" : "…")}
-              </span>
-              <NavLink to="/account/tokens">Access tokens</NavLink>
-              <button type="button" onClick={logout}>
-                Log out
-              </button>
-            </>
-          ) : (
-            <>
-              <button type="button" onClick={() => void startLogin(here).then((url) => window.location.assign(url))}>
-                Log in
-              </button>
-              <NavLink to="/login">Use a token</NavLink>
-            </>
-          )}
-          <button type="button" className="link" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">
-            ?
-          </button>
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menu}
+          aria-controls="main-nav"
+          onClick={() => setMenu(!menu)}
+        >
+          Menu
+        </button>
+        <nav aria-label="Main" id="main-nav" className={menu ? "open" : undefined}>
+          <div className="nav-places">
+            <NavLink to="/" end>
+              Home
+            </NavLink>
+            <NavLink to="/projects">Projects</NavLink>
+            <NavLink to="/project-groups">Groups</NavLink>
+            <NavLink to="/stories" end>
+              Stories
+            </NavLink>
+            <NavLink to="/planning">Planning</NavLink>
+            <NavLink to="/teams">Teams</NavLink>
+          </div>
+          <div className="nav-actions">
+            <NavLink to="/stories/new">New story</NavLink>
+            <NavLink to="/stories/report">Report a bug</NavLink>
+            {token ? (
+              <>
+                <NavLink to="/preferences">Preferences</NavLink>
+                {self.data?.is_superuser && <NavLink to="/admin">Admin</NavLink>}
+                <span className="who" aria-label="Logged in as">
+                  {self.data?.full_name ?? (self.isError ? "Token refused" : "…")}
+                </span>
+                <NavLink to="/account/tokens">Access tokens</NavLink>
+                <button type="button" onClick={logout}>
+                  Log out
+                </button>
+              </>
+            ) : (
+              <>
+                <button type="button" onClick={() => void startLogin(here).then((url) => window.location.assign(url))}>
+                  Log in
+                </button>
+                <NavLink to="/login">Use a token</NavLink>
+              </>
+            )}
+            <button type="button" className="link" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">
+              ?
+            </button>
+          </div>
         </nav>
       </header>
       <main id="main" tabIndex={-1}>

@@ -1,7 +1,9 @@
 import { forwardRef, useEffect, useId, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
+import { get } from "../api/client";
 import { useSearch } from "../api/queries";
 import type { Project, Story, Task, User } from "../api/types";
+import { jumpTarget, parseQuery } from "../lib/query";
 
 function useDebounced(value: string, ms: number): string {
   const [debounced, setDebounced] = useState(value);
@@ -12,11 +14,31 @@ function useDebounced(value: string, ms: number): string {
   return debounced;
 }
 
-/** One box for stories, tasks, projects and users; results as you type, Enter for the full page. */
+/** Where Enter takes a query: straight to a story (`#12`, `12`) or a task's story (`T34`), otherwise the
+ * full search page. */
+export async function searchDestination(query: string): Promise<string> {
+  const target = jumpTarget(parseQuery(query));
+  if (target && "story" in target) return `/story/${target.story}`;
+  if (target && "task" in target) {
+    try {
+      return `/story/${(await get<Task>(`/tasks/${target.task}`)).story_id}`;
+    } catch {
+      // No such task (or not visible): the search page says so.
+    }
+  }
+  return `/search?q=${encodeURIComponent(query)}`;
+}
+
+/** One box for stories, tasks, projects and users; results as you type, Enter for the full page (the
+ * query language of docs/search.md; a story or task number jumps to it). */
 export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props, ref) {
   const [text, setText] = useState("");
   const [open, setOpen] = useState(false);
-  const q = useDebounced(text.trim(), 150);
+  const typed = useDebounced(text.trim(), 150);
+  // As-you-type results use the query's free words; qualifiers take effect on the full page.
+  const parsed = parseQuery(typed);
+  const q = parsed.text;
+  const target = jumpTarget(parsed);
   const navigate = useNavigate();
   const listId = useId();
   const stories = useSearch<Story>("stories", q, 5);
@@ -24,7 +46,7 @@ export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props,
   const projects = useSearch<Project>("projects", q, 5);
   const users = useSearch<User>("users", q, 5);
   const close = () => setOpen(false);
-  const showing = open && q.length > 0;
+  const showing = open && typed.length > 0;
   const count =
     (stories.data?.length ?? 0) + (tasks.data?.length ?? 0) + (projects.data?.length ?? 0) + (users.data?.length ?? 0);
   const loading = stories.isFetching || tasks.isFetching || projects.isFetching || users.isFetching;
@@ -37,7 +59,7 @@ export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props,
         e.preventDefault();
         if (!text.trim()) return;
         close();
-        navigate(`/search?q=${encodeURIComponent(text.trim())}`);
+        void searchDestination(text.trim()).then((to) => navigate(to));
       }}
       onBlur={(e) => {
         if (!e.currentTarget.contains(e.relatedTarget as Node | null)) close();
@@ -56,11 +78,10 @@ export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props,
         id="search-input"
         ref={ref}
         type="search"
-        placeholder="Search (/)"
+        placeholder="Search or #123 (/)"
         autoComplete="off"
         value={text}
-        aria-controls={listId}
-        aria-expanded={showing}
+        aria-controls={showing ? listId : undefined}
         onChange={(e) => {
           setText(e.target.value);
           setOpen(true);
@@ -69,7 +90,23 @@ export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props,
       />
       {showing && (
         <div id={listId} className="search-results" aria-live="polite" aria-busy={loading}>
-          {count === 0 && <p className="muted">{loading ? "Searching…" : "Nothing found."}</p>}
+          {target && (
+            <p>
+              <Link to={"story" in target ? `/story/${target.story}` : `/search?q=${encodeURIComponent(typed)}`} onClick={close}>
+                {"story" in target ? `Go to story #${target.story}` : `Go to task T${target.task}`}
+              </Link>{" "}
+              <span className="muted">(Enter)</span>
+            </p>
+          )}
+          {typed !== q && (
+            <p>
+              <Link to={`/search?q=${encodeURIComponent(typed)}`} onClick={close}>
+                All stories matching “{typed}”
+              </Link>{" "}
+              <span className="muted">{target ? "" : "(Enter)"}</span>
+            </p>
+          )}
+          {q && count === 0 && <p className="muted">{loading ? "Searching…" : "Nothing found."}</p>}
           {!!stories.data?.length && (
             <section aria-label="Stories">
               <h2>Stories</h2>

@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { PlanningCrumbs } from "./PlanningCrumbs";
 import { type DragEvent, type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { useParams } from "react-router-dom";
 import { api, ApiError } from "../../api/client";
@@ -181,6 +182,7 @@ export function BoardPage() {
 
   return (
     <article className="board-page">
+      <PlanningCrumbs projectId={board.data.project_id} title={board.data.title} />
       <h1>{board.data.title}</h1>
       {board.data.description && <p>{board.data.description}</p>}
       <p id="board-help" className="muted">

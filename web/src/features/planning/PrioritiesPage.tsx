@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { api, get } from "../../api/client";
 import { useProject, useSelf } from "../../api/queries";
+import { Breadcrumbs } from "../../components/Breadcrumbs";
 import { errorFor, FieldError, TextField } from "../../components/FieldError";
 import { type PriorityList, type StoryPriority, type Team, usePermissions } from "./api";
 import { OrderedItems } from "./WorklistPage";
@@ -42,6 +43,13 @@ export function PrioritiesPage() {
   }
   return (
     <section className="priorities">
+      <Breadcrumbs
+        items={[
+          { label: "Planning", to: "/planning" },
+          ...(projectId ? [{ label: owner ?? "…", to: `/project/${projectId}` }] : [{ label: owner ?? "…", to: `/team/${teamId}` }]),
+          { label: "Priorities" },
+        ]}
+      />
       <h1>
         Priorities of {owner ?? "…"} <span className="badge">preview</span>
       </h1>

@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { PlanningCrumbs } from "./PlanningCrumbs";
 import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { useParams } from "react-router-dom";
 import { api, ApiError } from "../../api/client";
@@ -53,6 +54,7 @@ export function WorklistPage() {
   const wl = worklist.data;
   return (
     <article className="worklist-page">
+      <PlanningCrumbs projectId={wl.project_id} title={wl.title} />
       <h1>{wl.title}</h1>
       <p className="muted">
         {wl.automatic ? "Automatic worklist" : "Manual worklist"}

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { apiPage } from "../../api/client";
 import type { Story, Task } from "../../api/types";
@@ -14,6 +15,22 @@ export function useListParams(defaultSize = 25): [ListFilters, (changes: ParamCh
   const [params, setParams] = useSearchParams();
   // flushSync: a controlled checkbox or select shows its new state at once, not after a transition.
   return [readFilters(params, defaultSize), (changes) => setParams((p) => changeParams(p, changes), { flushSync: true })];
+}
+
+const PHONE = "(max-width: 40rem)";
+
+/** The filters fold away on a phone (open on a wider screen), saying how many are set. */
+function FilterFold({ filters: f, children }: { filters: ListFilters; children: React.ReactNode }) {
+  const [open, setOpen] = useState(() => typeof window.matchMedia !== "function" || !window.matchMedia(PHONE).matches);
+  const active = f.status.length + f.tags.length + (f.assignee !== null ? 1 : 0) + (f.branch !== null ? 1 : 0) + (f.milestone !== null ? 1 : 0);
+  return (
+    <details className="filter-fold" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>
+        Filters and sorting{active > 0 ? ` (${active} set)` : ""}
+      </summary>
+      {children}
+    </details>
+  );
 }
 
 /** Stories or tasks of a project or project group: filters, sorting and paging, all in the URL. */
@@ -39,7 +56,9 @@ export function Listing({
   const noun = f.view === "tasks" ? (total === 1 ? "task" : "tasks") : total === 1 ? "story" : "stories";
   return (
     <>
-      <FilterForm filters={f} scope={scope} set={set} projectNames={projectNames} />
+      <FilterFold filters={f}>
+        <FilterForm filters={f} scope={scope} set={set} projectNames={projectNames} />
+      </FilterFold>
       {list.isError && (
         <p role="alert" className="field-error">
           {(list.error as Error).message}
@@ -68,7 +87,7 @@ export function Listing({
   );
 }
 
-function StoryTable({ stories, busy }: { stories: Story[]; busy: boolean }) {
+export function StoryTable({ stories, busy }: { stories: Story[]; busy: boolean }) {
   const navigate = useNavigate();
   return (
     <div className="table-scroll">

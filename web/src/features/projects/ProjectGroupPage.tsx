@@ -6,6 +6,7 @@ import type { Project, ProjectGroup } from "../../api/types";
 import { FeedLink } from "../../components/FeedLink";
 import { pageSize } from "../preferences/prefs";
 import { usePreferences } from "../preferences/usePreferences";
+import { Breadcrumbs } from "../../components/Breadcrumbs";
 import { BranchList } from "./Branches";
 import { Listing, useListParams } from "./Listing";
 import { ViewNav } from "./ViewNav";
@@ -43,6 +44,7 @@ export function ProjectGroupPage() {
   const view = params.get("view") === "branches" ? "branches" : filters.view;
   return (
     <section className="project project-group">
+      <Breadcrumbs items={[{ label: "Project groups", to: "/project-groups" }, { label: group.data?.title ?? "…" }]} />
       <h1>{group.data?.title ?? "Project group"}</h1>
       {group.data && <p className="muted">{group.data.name}</p>}
       {groupId !== undefined && <FeedLink path={`project_groups/${groupId}`} of={`project group ${group.data?.title ?? groupId}`} />}

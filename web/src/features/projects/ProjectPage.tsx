@@ -4,8 +4,10 @@ import { useProject } from "../../api/queries";
 import { FeedLink } from "../../components/FeedLink";
 import { pageSize } from "../preferences/prefs";
 import { usePreferences } from "../preferences/usePreferences";
+import { Breadcrumbs } from "../../components/Breadcrumbs";
 import { BranchList } from "./Branches";
 import { Listing, useListParams } from "./Listing";
+import { ProjectPlanning } from "./ProjectPlanning";
 import { ViewNav } from "./ViewNav";
 
 /** A project's stories or tasks (filters, sorting and paging kept in the URL), and its branches. */
@@ -31,6 +33,7 @@ export function ProjectPage() {
   const view = params.get("view") === "branches" ? "branches" : filters.view;
   return (
     <section className="project">
+      <Breadcrumbs items={[{ label: "Projects", to: "/projects" }, { label: project.data?.name ?? "…" }]} />
       <h1>{project.data?.name ?? "Project"}</h1>
       {project.data?.description && <p>{project.data.description}</p>}
       <div className="actions">
@@ -45,6 +48,7 @@ export function ProjectPage() {
         ) : (
           <Listing scope={{ project_id: projectId }} filters={filters} set={set} />
         ))}
+      {projectId !== undefined && <ProjectPlanning projectId={projectId} />}
     </section>
   );
 }

@@ -15,6 +15,7 @@ import { Attachments } from "../attachments/Attachments";
 import { STATUS_LABELS } from "../../lib/status";
 import { StoryPriorities } from "../planning/PrioritiesPage";
 import { AddTasks } from "./AddTasks";
+import { StoryCrumbs } from "./StoryCrumbs";
 import { TaskList } from "./TaskList";
 import { Timeline } from "./Timeline";
 
@@ -42,6 +43,7 @@ export function StoryPage() {
   }
   return (
     <article className="story" aria-busy={story.isPending}>
+      <StoryCrumbs storyId={storyId} tasks={tasks.data} />
       {story.data ? <StoryHeader story={story.data} canEdit={loggedIn} /> : <h1>Story #{storyId}</h1>}
       {story.data && <SecurityPanel story={story.data} canEdit={loggedIn} />}
       <section aria-labelledby="tasks-title" className="tasks">
