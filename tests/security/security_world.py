@@ -50,6 +50,7 @@ class Subject:
     inbox_id: int = 0  # a row of the reporter's inbox about the story
     card_id: int = 0  # the story's card on the world's worklist
     attachment_id: int = 0  # a file attached to the story (its content and name are secrets)
+    delivery_id: int = 0  # a delivery about the story in the log of the reporter's webhook
     attachment_ids: set[int] = field(default_factory=set)
     event_ids: set[int] = field(default_factory=set)
     comment_ids: set[int] = field(default_factory=set)
@@ -167,6 +168,15 @@ class World:
             source, gerrit_secret = do_create_source(session, "gerrit", "matrix-gerrit")
             self.gerrit_name, self.gerrit_bot = source.name, source.bot_user_id
         self.gerrit_path = hook_path("gerrit", self.gerrit_name, gerrit_secret)
+        # The reporter's outbound webhook on the project (made as `storyline webhooks add --owner` makes it):
+        # the subjects' events are queued for it (its owner sees them); its log shows them to nobody else.
+        from storyline.authz import Viewer
+        from storyline.webhooks.service import do_create_hook
+
+        with session_scope(self.app.state.write_sessions) as session:
+            hook, _ = do_create_hook(session, Viewer(self.admin.id, is_superuser=True), {
+                "url": "http://127.0.0.1:9/matrix", "project_id": self.project_id}, owner_id=self.owner.id)
+            self.hook_id = hook.id
         self._arrange_public()
         # An ordinary private story: a responder's task on the project must not bring its security team.
         self.subjects.append(self._arrange_subject("private", self.member, private=True))
@@ -295,6 +305,8 @@ class World:
         s.inbox_ids = {e["id"] for e in inbox if json.loads(e["event_info"] or "{}").get("story_id") == sid}
         assert s.inbox_ids, "the reporter's inbox has rows about the subject"
         s.inbox_id = min(s.inbox_ids)
+        log = ok("GET", f"/preview/webhooks/{self.hook_id}/deliveries", self.owner)  # the inbox read waited for them
+        s.delivery_id = min(d["id"] for d in log if d["story_id"] == sid)
 
     # ---- phases -----------------------------------------------------------------------------------
 

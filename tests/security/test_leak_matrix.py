@@ -37,7 +37,8 @@ METHODS = ("get", "put", "post", "delete", "patch")
 
 # Ids that exist nowhere (within 32 bits): the answer for a private object must be the answer for these.
 MISSING = {"story_id": 2_000_000_011, "task_id": 2_000_000_012, "comment_id": 2_000_000_013,
-           "event_id": 2_000_000_014, "card_id": 2_000_000_015, "attachment_id": 2_000_000_016}
+           "event_id": 2_000_000_014, "card_id": 2_000_000_015, "attachment_id": 2_000_000_016,
+           "delivery_id": 2_000_000_017}
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ PATH_PARAMS: dict[str, Param] = {
     # Code review sources' webhooks (their POSTs are EXCLUDED: a source's secret, not a persona, opens them).
     "source": Param(lambda c: c.world.gerrit_name),
     "secret": Param(lambda c: "not-the-secret"),
+    # Outbound webhooks: the reporter's hook, and a delivery in its log about the subject.
+    "hook_id": Param(lambda c: c.world.hook_id),
+    "delivery_id": Param(lambda c: c.subject.delivery_id, "delivery_id"),
 }
 
 # (method or "*", path prefix, parameter) → Param; the longest matching prefix wins over PATH_PARAMS.
@@ -214,6 +218,8 @@ _SUPER = "superuser-only administration of an object that is not part of a story
 _HOOK = ("a code review source's delivery, opened by the source's secret or signature, not by a persona (401 for "
          "every persona); it answers before any story is read, the same for every footer, and its bot user acts with "
          "its own rights: tests/integrations/test_gerrit.py::test_a_story_the_bot_cannot_see_changes_nothing")
+_WEBHOOK = ("its owner's and superusers' administration of a webhook (URL, event types, on/off, secret), which names "
+            "no story; its delivery log and redelivery are in the matrix; " + _NOT_STORY)
 # Writes that are not run by the matrix, with the reason. Reads are never excluded.
 EXCLUDED: dict[tuple[str, str], str] = {
     ("POST", "/v1/stories"): "creates a new story; " + _NOT_STORY,
@@ -260,6 +266,13 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("POST", "/preview/hooks/gerrit/{source}/{secret}"): _HOOK,
     ("POST", "/preview/hooks/github/{source}"): _HOOK,
     ("POST", "/preview/hooks/gitlab/{source}"): _HOOK,
+    ("POST", "/preview/webhooks"): (
+        "creates the caller's own webhook for a project or group (no story named); what it is sent is decided per "
+        "story by its owner's right to see it: tests/webhooks/test_webhooks.py::"
+        "test_a_private_story_reaches_only_hooks_whose_owner_can_see_it; " + _NOT_STORY),
+    ("PUT", "/preview/webhooks/{hook_id}"): _WEBHOOK,
+    ("DELETE", "/preview/webhooks/{hook_id}"): _WEBHOOK,
+    ("POST", "/preview/webhooks/{hook_id}/secret"): _WEBHOOK,
     ("POST", "/preview/review_dashboards"): ("creates the caller's own board of automatic lanes, computed per reader "
                                              "under the visibility rule; " + _NOT_STORY),
 }
