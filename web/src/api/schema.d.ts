@@ -4,6 +4,66 @@
  */
 
 export interface paths {
+    "/preview/hooks/gerrit/{source}/{secret}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a Gerrit event from the webhooks plugin (preview)
+         * @description Preview: not yet stable; may change without notice. The URL `storyline integrations add-gerrit` printed (the secret is its last segment); `X-Origin-Url` must be the source's Gerrit. Answers at once: the delivery is recorded (a redelivery answers `duplicate` and changes nothing) and its work queued; `ignored` for events with nothing to do. 401 with nothing changed for an unknown source or a wrong secret; 400 naming the problem for a body that is not a JSON event.
+         */
+        post: operations["gerrit_hook_preview_hooks_gerrit__source___secret__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/hooks/github/{source}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a GitHub webhook delivery (preview)
+         * @description Preview: not yet stable; may change without notice. Verified by `X-Hub-Signature-256` (HMAC-SHA256 of the body with the source's secret); deduplicated on `X-GitHub-Delivery`. Answers at once: the delivery is recorded (a redelivery answers `duplicate` and changes nothing) and its work queued; `ignored` for events with nothing to do. 401 with nothing changed for an unknown source or a wrong secret; 400 naming the problem for a body that is not a JSON event.
+         */
+        post: operations["github_hook_preview_hooks_github__source__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/hooks/gitlab/{source}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a GitLab webhook delivery (preview)
+         * @description Preview: not yet stable; may change without notice. Verified by `X-Gitlab-Token`; deduplicated on `Idempotency-Key` (or `X-Gitlab-Event-UUID`, or the body). Answers at once: the delivery is recorded (a redelivery answers `duplicate` and changes nothing) and its work queued; `ignored` for events with nothing to do. 401 with nothing changed for an unknown source or a wrong secret; 400 naming the problem for a body that is not a JSON event.
+         */
+        post: operations["gitlab_hook_preview_hooks_gitlab__source__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/preview/priority_lists": {
         parameters: {
             query?: never;
@@ -133,6 +193,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/preview/stories/{story_id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Code review changes linked to a story (preview)
+         * @description Preview: not yet stable; may change without notice. Gerrit changes, pull and merge requests and pushed commits whose messages refer to the story or its tasks: state, branch, owner, votes, CI result and link; `task_id` is null for a reference to the story that named none of its tasks.
+         */
+        get: operations["story_changes_preview_stories__story_id__changes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/preview/stories/{story_id}/disclose": {
         parameters: {
             query?: never;
@@ -187,6 +267,138 @@ export interface paths {
          * @description Preview: not yet stable; may change without notice. For a private story nobody who should see it can: the superuser is added to its access list, the audit log records `superuser_recovery`, and everyone on the list gets an inbox entry `story_access_recovered`. 400 for a public story or one the caller sees.
          */
         post: operations["recover_preview_stories__story_id__recover_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/tasks/{task_id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Code review changes linked to a task (preview)
+         * @description Preview: not yet stable; may change without notice.
+         */
+        get: operations["task_changes_preview_tasks__task_id__changes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhooks (preview)
+         * @description Preview: not yet stable; may change without notice. The caller's hooks (a superuser's: everyone's), optionally of one project, project group or owner.
+         */
+        get: operations["list_hooks_preview_webhooks_get"];
+        put?: never;
+        /**
+         * Add a webhook (preview)
+         * @description Preview: not yet stable; may change without notice. For a project: superusers and members of a team linked to it; for a project group: of a team linked to one of its projects; for everything: superusers. The answer carries the signing secret, shown only here (rotate it to get a new one).
+         */
+        post: operations["create_hook_preview_webhooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/webhooks/{hook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook (preview)
+         * @description Preview: not yet stable; may change without notice. Its owner's and superusers' only (404 for anyone else).
+         */
+        get: operations["get_hook_preview_webhooks__hook_id__get"];
+        /**
+         * Change a webhook (preview)
+         * @description Preview: not yet stable; may change without notice. URL, event types, description, on or off; turning a disabled hook on clears its failure count.
+         */
+        put: operations["update_hook_preview_webhooks__hook_id__put"];
+        post?: never;
+        /**
+         * Delete a webhook (preview)
+         * @description Preview: not yet stable; may change without notice. With its delivery log; deliveries still queued are dropped.
+         */
+        delete: operations["delete_hook_preview_webhooks__hook_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/webhooks/{hook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook's delivery log (preview)
+         * @description Preview: not yet stable; may change without notice. Each delivery: the request body, the last attempt's response code, duration, time and error. Only deliveries about stories the caller may see now.
+         */
+        get: operations["list_deliveries_preview_webhooks__hook_id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/webhooks/{hook_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a logged delivery again (preview)
+         * @description Preview: not yet stable; may change without notice. The same body with the same delivery id (X-Storyline-Delivery), signed with the current secret. 409 while it is still pending or the hook is off.
+         */
+        post: operations["redeliver_preview_webhooks__hook_id__deliveries__delivery_id__redeliver_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/webhooks/{hook_id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook's secret (preview)
+         * @description Preview: not yet stable; may change without notice. A new secret signs every delivery sent from now on (retries included); shown only in this answer.
+         */
+        post: operations["rotate_secret_preview_webhooks__hook_id__secret_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -431,6 +643,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/feeds/project_groups/{group_id}.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Project Group Feed
+         * @description The timelines of the stories with a task on a project of the group that the reader may see.
+         */
+        get: operations["project_group_feed_v1_feeds_project_groups__group_id__atom_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feeds/projects/{project_id}.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Project Feed
+         * @description The timelines of the stories with a task on the project that the reader may see.
+         */
+        get: operations["project_feed_v1_feeds_projects__project_id__atom_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feeds/stories.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Feed
+         * @description The timelines of the stories a search finds: the filters of /v1/stories (and `q` of
+         *     /v1/stories/search), applied to the stories the reader may see.
+         */
+        get: operations["search_feed_v1_feeds_stories_atom_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feeds/stories/{story_id}.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Story Feed
+         * @description A story's timeline: 404 when the reader may not see the story, exactly as for a missing one.
+         */
+        get: operations["story_feed_v1_feeds_stories__story_id__atom_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feeds/users/{user_id}.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User Feed
+         * @description What the user did on stories the reader may see.
+         */
+        get: operations["user_feed_v1_feeds_users__user_id__atom_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/milestones": {
         parameters: {
             query?: never;
@@ -467,6 +780,30 @@ export interface paths {
          */
         put: operations["update_milestone_v1_milestones__milestone_id__put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/unsubscribe/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unsubscribe Page
+         * @description A page asking to confirm (a GET changes nothing: mail scanners open links).
+         */
+        get: operations["unsubscribe_page_v1_notifications_unsubscribe__token__get"];
+        put?: never;
+        /**
+         * Unsubscribe Now
+         * @description One-click unsubscribe (RFC 8058: mail clients POST `List-Unsubscribe=One-Click`), or the page's button.
+         */
+        post: operations["unsubscribe_now_v1_notifications_unsubscribe__token__post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1533,6 +1870,9 @@ export interface paths {
         /**
          * Create Token
          * @description The clear `access_token` appears in this response only: Storyline stores a hash of it.
+         *
+         *     `kind: "feed"` makes a feed token: it reads the Atom feeds (`/v1/feeds/...?token=`) as the user and
+         *     is refused by the rest of the API; revoke it with DELETE like any token.
          */
         post: operations["create_token_v1_users__user_id__tokens_post"];
         delete?: never;
@@ -2051,6 +2391,41 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Attempted At */
+            attempted_at: string | null;
+            /** Attempts */
+            attempts: number;
+            /** Created At */
+            created_at: string;
+            /** Duration Ms */
+            duration_ms: number | null;
+            /** Error */
+            error: string | null;
+            /** Event Id */
+            event_id: number | null;
+            /** Event Type */
+            event_type: string;
+            /** Guid */
+            guid: string;
+            /** Hook Id */
+            hook_id: number;
+            /** Id */
+            id: number;
+            /** Redeliveries */
+            redeliveries: number;
+            /** Request Body */
+            request_body: string;
+            /** Response Code */
+            response_code: number | null;
+            /** Status */
+            status: string;
+            /** Story Id */
+            story_id: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** DiscloseIn */
         DiscloseIn: {
             /** Story Ids */
@@ -2213,6 +2588,13 @@ export interface components {
             /** Type */
             type?: ("Story" | "Task") | null;
         };
+        /** HookOut */
+        HookOut: {
+            /** Status */
+            status: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** LaneIn */
         LaneIn: {
             /** List Id */
@@ -2235,6 +2617,55 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
             worklist: components["schemas"]["WorklistOut"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** LinkedChangeOut */
+        LinkedChangeOut: {
+            /** Branch */
+            branch: string | null;
+            /** Ci */
+            ci: string | null;
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Kind */
+            kind: string;
+            /** Number */
+            number: number | null;
+            /** Owner Name */
+            owner_name: string | null;
+            /** Owner Username */
+            owner_username: string | null;
+            /** Patchset */
+            patchset: number | null;
+            /** Relation */
+            relation: string;
+            /** Repository */
+            repository: string;
+            /** Source */
+            source: string;
+            /** State */
+            state: string;
+            /** Story Id */
+            story_id: number;
+            /** Task Id */
+            task_id: number | null;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Url */
+            url: string | null;
+            /** Votes */
+            votes: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /** Wip */
+            wip: boolean;
         } & {
             [key: string]: unknown;
         };
@@ -2460,6 +2891,23 @@ export interface components {
              * @description ISO-8601
              */
             updated_before?: string | null;
+        };
+        /** StaleCandidateOut */
+        StaleCandidateOut: {
+            /** Action */
+            action: string;
+            /** Last Activity */
+            last_activity: string | null;
+            /** Status */
+            status: string;
+            /** Story Id */
+            story_id: number;
+            /** Task Id */
+            task_id: number;
+            /** Task Title */
+            task_title: string;
+        } & {
+            [key: string]: unknown;
         };
         /** StaleRuleIn */
         StaleRuleIn: {
@@ -2913,6 +3361,13 @@ export interface components {
              */
             expires_in?: number | null;
             /**
+             * Kind
+             * @description "personal": an API token (Authorization: Bearer). "feed": reads the Atom feeds of /v1/feeds as this user through `?token=` and nothing else of the API; lives `max_token_lifetime` when `expires_in` is omitted (additive)
+             * @default personal
+             * @enum {string}
+             */
+            kind: "personal" | "feed";
+            /**
              * Name
              * @description A label, e.g. the bot or script that uses the token (additive)
              */
@@ -2989,6 +3444,115 @@ export interface components {
             is_superuser?: boolean | null;
             /** Openid */
             openid?: string | null;
+        };
+        /** WebhookIn */
+        WebhookIn: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Description */
+            description?: string | null;
+            /**
+             * Event Types
+             * @description Event types sent; null: all
+             */
+            event_types?: string[] | null;
+            /** Project Group Id */
+            project_group_id?: number | null;
+            /**
+             * Project Id
+             * @description A project's story events (or project_group_id; neither: every story event, superusers only)
+             */
+            project_id?: number | null;
+            /**
+             * Url
+             * @description http:// or https:// URL that receives the POSTs
+             */
+            url: string;
+        };
+        /** WebhookOut */
+        WebhookOut: {
+            /** Active */
+            active: boolean;
+            /** Created At */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /** Disabled At */
+            disabled_at: string | null;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /** Event Types */
+            event_types: string[] | null;
+            /** Failures */
+            failures: number;
+            /** Id */
+            id: number;
+            /** Owner Id */
+            owner_id: number;
+            /** Project Group Id */
+            project_group_id: number | null;
+            /** Project Id */
+            project_id: number | null;
+            /** Scope */
+            scope: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Url */
+            url: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** WebhookSecretOut */
+        WebhookSecretOut: {
+            /** Active */
+            active: boolean;
+            /** Created At */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /** Disabled At */
+            disabled_at: string | null;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /** Event Types */
+            event_types: string[] | null;
+            /** Failures */
+            failures: number;
+            /** Id */
+            id: number;
+            /** Owner Id */
+            owner_id: number;
+            /** Project Group Id */
+            project_group_id: number | null;
+            /** Project Id */
+            project_id: number | null;
+            /** Scope */
+            scope: string;
+            /**
+             * Secret
+             * @description The signing secret; shown only in this answer
+             */
+            secret: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Url */
+            url: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** WebhookUpdate */
+        WebhookUpdate: {
+            /** Active */
+            active?: boolean | null;
+            /** Description */
+            description?: string | null;
+            /** Event Types */
+            event_types?: string[] | null;
+            /** Url */
+            url?: string | null;
         };
         /** WorklistIn */
         WorklistIn: {
@@ -3148,7 +3712,7 @@ export interface components {
             id: number;
             /**
              * Kind
-             * @description "personal" (bots, scripts) or "session" (web login) (additive)
+             * @description "personal" (bots, scripts), "session" (web login) or "feed" (reads the Atom feeds only) (additive)
              */
             kind: string;
             /**
@@ -3179,6 +3743,160 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    gerrit_hook_preview_hooks_gerrit__source___secret__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+                secret: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description Unknown source, wrong secret or signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    github_hook_preview_hooks_github__source__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description Unknown source, wrong secret or signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    gitlab_hook_preview_hooks_gitlab__source__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description Unknown source, wrong secret or signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     list_priority_lists_preview_priority_lists_get: {
         parameters: {
             query?: {
@@ -3276,7 +3994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["StaleCandidateOut"][];
                 };
             };
             /** @description Validation error (names the field) */
@@ -3506,6 +4224,44 @@ export interface operations {
             };
         };
     };
+    story_changes_preview_stories__story_id__changes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                story_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkedChangeOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
     disclose_one_preview_stories__story_id__disclose_post: {
         parameters: {
             query?: never;
@@ -3600,6 +4356,376 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StoryOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    task_changes_preview_tasks__task_id__changes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkedChangeOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    list_hooks_preview_webhooks_get: {
+        parameters: {
+            query?: {
+                project_id?: number | null;
+                project_group_id?: number | null;
+                owner_id?: number | null;
+                /** @description Maximum rows; omitted = every row */
+                limit?: number | null;
+                /** @description Rows to skip; when given, marker is ignored */
+                offset?: number | null;
+                /** @description Id of the record the page starts after */
+                marker?: number | null;
+                /** @description Column to sort on */
+                sort_field?: string;
+                /** @description asc or desc */
+                sort_dir?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    create_hook_preview_webhooks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_hook_preview_webhooks__hook_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    update_hook_preview_webhooks__hook_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_hook_preview_webhooks__hook_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    list_deliveries_preview_webhooks__hook_id__deliveries_get: {
+        parameters: {
+            query?: {
+                /** @description Maximum rows; omitted = every row */
+                limit?: number | null;
+                /** @description Rows to skip; when given, marker is ignored */
+                offset?: number | null;
+                /** @description Id of the record the page starts after */
+                marker?: number | null;
+                /** @description Column to sort on */
+                sort_field?: string;
+                /** @description asc or desc */
+                sort_dir?: string;
+            };
+            header?: never;
+            path: {
+                hook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    redeliver_preview_webhooks__hook_id__deliveries__delivery_id__redeliver_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook_id: number;
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    rotate_secret_preview_webhooks__hook_id__secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretOut"];
                 };
             };
             /** @description Validation error (names the field) */
@@ -4606,6 +5732,299 @@ export interface operations {
             };
         };
     };
+    project_group_feed_v1_feeds_project_groups__group_id__atom_get: {
+        parameters: {
+            query?: {
+                /** @description A feed token (POST /v1/users/{user_id}/tokens with kind "feed"): read the feed as its user, private stories they may see included. Without it: the Authorization header's caller, or anonymous (public stories only). Refused (401) when unknown, revoked or expired */
+                token?: string | null;
+            };
+            header?: never;
+            path: {
+                group_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Atom feed (RFC 4287) of the newest 50 events, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match, or If-Modified-Since) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description The token (?token= or Authorization) is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    project_feed_v1_feeds_projects__project_id__atom_get: {
+        parameters: {
+            query?: {
+                /** @description A feed token (POST /v1/users/{user_id}/tokens with kind "feed"): read the feed as its user, private stories they may see included. Without it: the Authorization header's caller, or anonymous (public stories only). Refused (401) when unknown, revoked or expired */
+                token?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Atom feed (RFC 4287) of the newest 50 events, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match, or If-Modified-Since) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description The token (?token= or Authorization) is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    search_feed_v1_feeds_stories_atom_get: {
+        parameters: {
+            query?: {
+                title?: string | null;
+                description?: string | null;
+                /** @description Full text over title, description, tags and comments (as /v1/stories/search; no words: no stories) */
+                q?: string | null;
+                /** @description active, merged or invalid (any of) */
+                status?: string[] | null;
+                assignee_id?: number | null;
+                creator_id?: number | null;
+                project_id?: number | null;
+                project_group_id?: number | null;
+                /** @description Stories with a task on this branch (additive) */
+                branch_id?: number | null;
+                /** @description Stories with a task on this milestone (additive) */
+                milestone_id?: number | null;
+                subscriber_id?: number | null;
+                tags?: string[] | null;
+                /** @description all or any */
+                tags_filter_type?: string;
+                /** @description ISO-8601; updated strictly later */
+                updated_since?: string | null;
+                /** @description A feed token (POST /v1/users/{user_id}/tokens with kind "feed"): read the feed as its user, private stories they may see included. Without it: the Authorization header's caller, or anonymous (public stories only). Refused (401) when unknown, revoked or expired */
+                token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Atom feed (RFC 4287) of the newest 50 events, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match, or If-Modified-Since) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description The token (?token= or Authorization) is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    story_feed_v1_feeds_stories__story_id__atom_get: {
+        parameters: {
+            query?: {
+                /** @description A feed token (POST /v1/users/{user_id}/tokens with kind "feed"): read the feed as its user, private stories they may see included. Without it: the Authorization header's caller, or anonymous (public stories only). Refused (401) when unknown, revoked or expired */
+                token?: string | null;
+            };
+            header?: never;
+            path: {
+                story_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Atom feed (RFC 4287) of the newest 50 events, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match, or If-Modified-Since) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description The token (?token= or Authorization) is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    user_feed_v1_feeds_users__user_id__atom_get: {
+        parameters: {
+            query?: {
+                /** @description A feed token (POST /v1/users/{user_id}/tokens with kind "feed"): read the feed as its user, private stories they may see included. Without it: the Authorization header's caller, or anonymous (public stories only). Refused (401) when unknown, revoked or expired */
+                token?: string | null;
+            };
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Atom feed (RFC 4287) of the newest 50 events, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": string;
+                };
+            };
+            /** @description Not modified (If-None-Match, or If-Modified-Since) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description The token (?token= or Authorization) is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     list_milestones_v1_milestones_get: {
         parameters: {
             query?: {
@@ -4772,6 +6191,98 @@ export interface operations {
                         title?: string;
                     };
                 };
+            };
+        };
+    };
+    unsubscribe_page_v1_notifications_unsubscribe__token__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed token of a List-Unsubscribe link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description A forged or altered link */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    unsubscribe_now_v1_notifications_unsubscribe__token__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed token of a List-Unsubscribe link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description A forged or altered link */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -5226,7 +6737,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string | components["schemas"]["ProjectGroupOut"] | components["schemas"]["ProjectOut"][];
+                    "application/json": components["schemas"]["ProjectGroupOut"] | components["schemas"]["ProjectOut"][];
                 };
             };
             /** @description Validation error (names the field) */
@@ -6692,7 +8203,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["TeamOut"][];
                 };
             };
             /** @description Validation error (names the field) */
@@ -6731,7 +8242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["TeamOut"];
                 };
             };
             /** @description Validation error (names the field) */
@@ -6806,7 +8317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["UserOut"][];
                 };
             };
             /** @description Validation error (names the field) */
@@ -6845,7 +8356,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": components["schemas"]["UserOut"];
                 };
             };
             /** @description Validation error (names the field) */

@@ -12,6 +12,7 @@ import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { SecurityPanel } from "../security/SecurityPanel";
 import { Attachments } from "../attachments/Attachments";
+import { LinkedChanges } from "../integrations/LinkedChanges";
 import { STATUS_LABELS } from "../../lib/status";
 import { StoryPriorities } from "../planning/PrioritiesPage";
 import { AddTasks } from "./AddTasks";
@@ -51,6 +52,7 @@ export function StoryPage() {
         {tasks.isPending && <p className="muted">Loading tasks…</p>}
         {tasks.isError && <p role="alert">{(tasks.error as Error).message}</p>}
         {tasks.data && <TaskList tasks={tasks.data} canEdit={loggedIn} />}
+        {tasks.data && <LinkedChanges storyId={storyId} tasks={tasks.data} />}
         {loggedIn && <AddTasks storyId={storyId} />}
       </section>
       {story.data && <Attachments storyId={storyId} canUpload={loggedIn} />}
