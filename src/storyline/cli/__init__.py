@@ -15,6 +15,7 @@ from storyline.cli.projects import projects_app
 from storyline.cli.server import db_app, serve
 from storyline.cli.teams import security_app, teams_app, worker
 from storyline.cli.users import tokens_app, users_app
+from storyline.cli.webhooks import webhooks_app
 
 app = typer.Typer(
     name="storyline",
@@ -39,6 +40,7 @@ app.add_typer(stale_app, name="stale")
 app.add_typer(import_app, name="import")
 app.add_typer(integrations_app, name="integrations")
 app.add_typer(gerrit_app, name="gerrit")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def main() -> None:
