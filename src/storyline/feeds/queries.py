@@ -144,16 +144,19 @@ def search_events(session: Session, viewer: Viewer, stories: Prepared) -> list[F
 
 def _events_of_stories(session: Session, viewer: Viewer, story_ids: Prepared) -> list[FeedEvent]:
     """The feed's events of the stories `story_ids` selects (one column of ids): through the story
-    index for a few stories, walking the newest events for many (FEW_STORIES)."""
+    index for a few stories (FEW_STORIES); for many, SQLite walks the newest events, and PostgreSQL
+    chooses its way with its statistics (a walk forced on it joined the stories in scope before the
+    events and compared each event with each of them)."""
+    auth = viewer.authenticated
     few = story_ids.narrowed("few", lambda stmt: stmt.limit(FEW_STORIES + 1))
     ids = list(session.execute(few.statement(), few.values).scalars())
     if len(ids) <= FEW_STORIES:
-        return _run(session, viewer, _AMONG[viewer.authenticated], {"story_ids": ids}) if ids else []
-    auth = viewer.authenticated
+        return _run(session, viewer, _AMONG[auth], {"story_ids": ids}) if ids else []
+    walk = session.get_bind().dialect.name == "sqlite"
     # Not correlated: the selection's own tables are the inner query's, apart from the event's story.
-    walk = story_ids.narrowed(("walk", auth), lambda stmt: _events(
-        unindexed(Event.story_id).in_(stmt.correlate(None)), auth, walk=True))
-    return _run(session, viewer, walk.statement(), walk.values)
+    many = story_ids.narrowed(("many", auth, walk), lambda stmt: _events(
+        (unindexed(Event.story_id) if walk else Event.story_id).in_(stmt.correlate(None)), auth, walk=walk))
+    return _run(session, viewer, many.statement(), many.values)
 
 
 def _run(session: Session, viewer: Viewer, stmt: Select[Any], values: dict[str, Any]) -> list[FeedEvent]:
