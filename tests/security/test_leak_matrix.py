@@ -84,10 +84,19 @@ PATH_PARAMS: dict[str, Param] = {
     # Code review sources' webhooks (their POSTs are EXCLUDED: a source's secret, not a persona, opens them).
     "source": Param(lambda c: c.world.gerrit_name),
     "secret": Param(lambda c: "not-the-secret"),
+    # A notification e-mail's unsubscribe link: the reporter's, for the subject story (a link, not a login).
+    "token": Param(lambda c: _unsubscribe_token(c)),
     # Outbound webhooks: the reporter's hook, and a delivery in its log about the subject.
     "hook_id": Param(lambda c: c.world.hook_id),
     "delivery_id": Param(lambda c: c.subject.delivery_id, "delivery_id"),
 }
+
+def _unsubscribe_token(c: Any) -> str:
+    from storyline import signing
+
+    with c.world.app.state.read_sessions() as session:
+        return signing.sign(session, "unsubscribe", f"{c.world.owner.id}.story.{c.subject.story_id}")
+
 
 # (method or "*", path prefix, parameter) → Param; the longest matching prefix wins over PATH_PARAMS.
 PATH_OVERRIDES: dict[tuple[str, str, str], Param] = {
@@ -222,6 +231,9 @@ _WEBHOOK = ("its owner's and superusers' administration of a webhook (URL, event
             "no story; its delivery log and redelivery are in the matrix; " + _NOT_STORY)
 # Writes that are not run by the matrix, with the reason. Reads are never excluded.
 EXCLUDED: dict[tuple[str, str], str] = {
+    ("POST", "/v1/notifications/unsubscribe/{token}"): (
+        "one-click unsubscribe: removes the link holder's own subscription (the GET page, which the matrix "
+        "reads, says the same and changes nothing); " + _NOT_STORY),
     ("POST", "/v1/stories"): "creates a new story; " + _NOT_STORY,
     ("POST", "/v1/tags"): "tags are global names, created without a story; " + _NOT_STORY,
     ("POST", "/v1/projects"): _SUPER,
