@@ -30,4 +30,34 @@ describe("renderMarkdown", () => {
   it("is empty for no text", () => {
     expect(renderMarkdown(null)).toBe("");
   });
+  it("links #N to the story and @name to the person, not inside words, e-mails or code", () => {
+    const html = renderMarkdown("See #12, (#7) and @bob.smith; not a#3, bob@example.org or `#9`.");
+    expect(html).toContain('<a href="/story/12" class="story-ref" rel="noopener noreferrer nofollow">#12</a>');
+    expect(html).toContain('href="/story/7"');
+    expect(html).toContain('<a href="/user/@bob.smith" class="mention"');
+    expect(html).not.toContain('href="/story/3"');
+    expect(html).not.toContain("/user/@example");
+    expect(html).toContain("<code>#9</code>");
+  });
+  it("shows task lists as read-only checkboxes", () => {
+    const html = renderMarkdown("- [ ] write it\n- [x] test it\n- plain item");
+    expect(html).toMatch(/<li class="task-list-item"><input (?=[^>]*type="checkbox")(?=[^>]*disabled)[^>]*> write it<\/li>/);
+    expect(html).toMatch(/<input (?=[^>]*checked)[^>]*> test it/);
+    expect(html).toContain("<li>plain item</li>");
+  });
+  it("never lets a source make a live input", () => {
+    const html = renderMarkdown('- [ ] <input type="text" onfocus="alert(1)">');
+    expect(html.match(/<input/g)).toHaveLength(1);
+    expect(html).toContain('&lt;input type="text" onfocus="alert(1)"&gt;');
+  });
+  it("highlights a fenced block that names its language, sanitized", () => {
+    const html = renderMarkdown("```python\ndef f():\n    return '<b>'\n```");
+    expect(html).toContain('<span class="hljs-keyword">def</span>');
+    expect(html).toContain("&lt;b&gt;");
+    expect(html).not.toContain("<b>");
+  });
+  it("keeps a block without a language exactly as pasted", () => {
+    const html = renderMarkdown("```\nERROR def <x>\n```");
+    expect(html).toContain("<pre><code>ERROR def &lt;x&gt;\n</code></pre>");
+  });
 });

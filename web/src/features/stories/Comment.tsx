@@ -3,6 +3,7 @@ import { useState } from "react";
 import { api, get } from "../../api/client";
 import type { Comment as CommentData, TimelineEvent } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
+import { MarkdownField } from "../../components/MarkdownField";
 import { Markdown } from "../../components/Markdown";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
@@ -99,7 +100,7 @@ function CommentEditor({ storyId, comment, onDone }: { storyId: number; comment:
       onKeyDown={(e) => e.key === "Escape" && onDone()}
     >
       <label htmlFor={fid}>Edit your comment</label>
-      <textarea
+      <MarkdownField
         id={fid}
         rows={4}
         value={content}
@@ -185,7 +186,7 @@ export function CommentForm({ storyId, replyTo, onDone }: { storyId: number; rep
       <label htmlFor={fid}>
         {replyTo === undefined ? "Add a comment (markdown; indent or fence pasted logs with ```)" : "Your reply (markdown)"}
       </label>
-      <textarea
+      <MarkdownField
         id={fid}
         rows={4}
         value={content}

@@ -5,6 +5,7 @@ import { api, ApiError } from "../../api/client";
 import { useSelf } from "../../api/queries";
 import type { Project, Story, Task } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
+import { MarkdownField } from "../../components/MarkdownField";
 import { ProjectPicker } from "../../components/Pickers";
 import { get } from "../../api/client";
 
@@ -114,7 +115,7 @@ export function CreateStoryPage() {
         />
         <FieldError id="title-err" message={errorFor(storyError, "title")} />
         <label htmlFor="description">Description (markdown)</label>
-        <textarea
+        <MarkdownField
           id="description"
           rows={6}
           value={description}

@@ -6,6 +6,7 @@ import { useSelf } from "../../api/queries";
 import type { Story, Subscription, Task } from "../../api/types";
 import { FeedLink } from "../../components/FeedLink";
 import { errorFor, FieldError } from "../../components/FieldError";
+import { MarkdownField } from "../../components/MarkdownField";
 import { Markdown } from "../../components/Markdown";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
@@ -17,6 +18,7 @@ import { STATUS_LABELS } from "../../lib/status";
 import { StoryPriorities } from "../planning/PrioritiesPage";
 import { AddTasks } from "./AddTasks";
 import { StoryCrumbs } from "./StoryCrumbs";
+import { LiveNotice } from "./LiveNotice";
 import { TaskList } from "./TaskList";
 import { Timeline } from "./Timeline";
 
@@ -45,6 +47,7 @@ export function StoryPage() {
   return (
     <article className="story" aria-busy={story.isPending}>
       <StoryCrumbs storyId={storyId} tasks={tasks.data} />
+      <LiveNotice storyId={storyId} />
       {story.data ? <StoryHeader story={story.data} canEdit={loggedIn} /> : <h1>Story #{storyId}</h1>}
       {story.data && <SecurityPanel story={story.data} canEdit={loggedIn} />}
       <section aria-labelledby="tasks-title" className="tasks">
@@ -153,7 +156,7 @@ function StoryEditor({ story, onDone }: { story: Story; onDone: () => void }) {
       />
       <FieldError id="story-title-err" message={errorFor(save.error, "title")} />
       <label htmlFor="story-description">Description (markdown)</label>
-      <textarea
+      <MarkdownField
         id="story-description"
         rows={8}
         value={description}

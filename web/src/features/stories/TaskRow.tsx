@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { Task } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { Markdown } from "../../components/Markdown";
+import { MarkdownField } from "../../components/MarkdownField";
 import { UserPicker } from "../../components/Pickers";
 import { StatusBadge } from "../../components/StatusBadge";
 import { UserName } from "../../components/UserName";
@@ -97,7 +98,7 @@ export function TaskRow({ task, canEdit }: { task: Task; canEdit: boolean }) {
           <input id={`${fid}-title`} value={title} onChange={(e) => setTitle(e.target.value)} autoFocus />
           <FieldError id={`${fid}-title-err`} message={errorFor(update.error, "title")} />
           <label htmlFor={`${fid}-notes`}>Notes (markdown)</label>
-          <textarea id={`${fid}-notes`} value={notes} onChange={(e) => setNotes(e.target.value)} rows={3} />
+          <MarkdownField id={`${fid}-notes`} value={notes} onChange={(e) => setNotes(e.target.value)} rows={3} />
           <FieldError id={`${fid}-notes-err`} message={errorFor(update.error, "link")} />
           <BranchFields
             task={task}
