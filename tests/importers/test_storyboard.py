@@ -237,38 +237,23 @@ def compare_all(compare: Compare, peer: sbpeer.Loaded) -> None:
     for uid in ids["users"]:
         compare.check(f"/v1/users/{uid}")
     compare.check("/v1/users?sort_field=id")
-    for tid in ids["teams"]:
-        for tail in ("", "/users", "/projects"):
-            compare.check(f"/v1/teams/{tid}{tail}")
-    for pid in ids["projects"]:
-        compare.check(f"/v1/projects/{pid}")
-    for gid in ids["project_groups"]:
-        compare.check(f"/v1/project_groups/{gid}")
-        compare.check(f"/v1/project_groups/{gid}/projects")
-    for bid in ids["branches"]:
-        compare.check(f"/v1/branches/{bid}")
-    for mid in ids["milestones"]:
-        compare.check(f"/v1/milestones/{mid}")
+    for kind, tails in (("teams", ("", "/users", "/projects")), ("projects", ("",)),
+                        ("project_groups", ("", "/projects")), ("branches", ("",)), ("milestones", ("",)),
+                        ("tasks", ("",)), ("worklists", ("", "/items", "/filters", "/permissions")),
+                        ("boards", ("", "/permissions")), ("due_dates", ("",))):
+        for object_id in ids[kind]:
+            for tail in tails:
+                compare.check(f"/v1/{kind}/{object_id}{tail}")
     for sid in ids["stories"]:
         for who in ("admin", "user"):
             for tail in ("", "/tasks", "/comments", "/events?sort_field=id", "/tags"):
                 compare.check(f"/v1/stories/{sid}{tail}", who)
-    for tid in ids["tasks"]:
-        compare.check(f"/v1/tasks/{tid}")
     for cid in ids["comments"]:
         story = _story_of(compare, cid)
         if story:
             compare.check(f"/v1/stories/{story}/comments/{cid}/history", "user" if story == peer.hidden_story else "admin")
     compare.check("/v1/tags")
     compare.check("/v1/subscriptions?sort_field=id")
-    for wid in ids["worklists"]:
-        for tail in ("", "/items", "/filters", "/permissions"):
-            compare.check(f"/v1/worklists/{wid}{tail}")
-    for bid in ids["boards"]:
-        compare.check(f"/v1/boards/{bid}")
-        compare.check(f"/v1/boards/{bid}/permissions")
-    for did in ids["due_dates"]:
-        compare.check(f"/v1/due_dates/{did}")
     compare.check(f"/v1/users/{peer.admin_id}/preferences")
     compare.check(f"/v1/users/{peer.user_id}/preferences", "user")
 

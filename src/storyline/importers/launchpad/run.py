@@ -276,14 +276,7 @@ def report(result: Result, options: Options) -> str:
     lines = [f"Launchpad import{' (dry run: nothing written)' if options.dry_run else ''} from "
              f"{options.api_root} ({', '.join(options.projects)}): {result.listed} bugs listed, "
              f"{result.unchanged} unchanged since the last run"]
-    kinds = sorted(set(s.created) | set(s.updated) | set(s.skipped))
-    for kind in kinds:
-        parts = [f"{s.created[kind]} created"] if kind in s.created else []
-        if kind in s.updated:
-            parts.append(f"{s.updated[kind]} updated")
-        if kind in s.skipped:
-            parts.append(f"{s.skipped[kind]} skipped")
-        lines.append(f"  {kind}: {', '.join(parts)}")
+    lines += s.count_lines()
     lines.append(f"  requests: {result.requests} ({result.retried} retried) in {result.seconds:.1f} s, "
                  f"{result.requests_per_second:.0f} per second; writing: {result.write_seconds:.1f} s in "
                  f"{result.transactions} transactions")

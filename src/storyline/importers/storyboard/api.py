@@ -213,17 +213,22 @@ class ApiSource:
         versions = [{**v, "comment_id": c["id"]} for c, history in zip(comments, answers, strict=True) for v in history]
         return sorted(versions, key=lambda v: v["id"])
 
-    def _worklist_details(self) -> list[dict[str, Any]]:
-        """Every worklist: the list leaves out boards' lanes (whatever `hide_lanes` says: StoryBoard reads
-        any value of a boolean parameter as true), so those come from the boards."""
-        if "worklist details" not in self._cache:
+    def _details(self, kind: str, more: Callable[[], Iterable[int]] = lambda: ()) -> list[dict[str, Any]]:
+        """Every worklist or board (archived too), each as its own GET answers it (permissions, lanes...)."""
+        if kind not in self._cache:
             ids: set[int] = set()
             for archived in ARCHIVED:
-                ids.update(w["id"] for w in self.pages("/worklists", "offset", archived))
-            ids.update(lane["list_id"] for b in self._board_details() for lane in b.get("lanes") or ())
-            self._cache["worklist details"] = self.each(lambda w: self.get(f"/worklists/{w}"), sorted(ids))
-        details: list[dict[str, Any]] = self._cache["worklist details"]
+                ids.update(x["id"] for x in self.pages(f"/{kind}", "offset", archived))
+            ids.update(more())
+            self._cache[kind] = self.each(lambda x: self.get(f"/{kind}/{x}"), sorted(ids))
+        details: list[dict[str, Any]] = self._cache[kind]
         return details
+
+    def _worklist_details(self) -> list[dict[str, Any]]:
+        """The list leaves out boards' lanes (whatever `hide_lanes` says: StoryBoard reads any value of a
+        boolean parameter as true), so those come from the boards."""
+        return self._details("worklists", lambda: (lane["list_id"] for b in self._board_details()
+                                                   for lane in b.get("lanes") or ()))
 
     def _worklists(self) -> Iterable[dict[str, Any]]:
         return self._worklist_details()
@@ -241,13 +246,7 @@ class ApiSource:
         return sorted((item for items in answers for item in items), key=lambda i: i["id"])
 
     def _board_details(self) -> list[dict[str, Any]]:
-        if "board details" not in self._cache:
-            ids: set[int] = set()
-            for archived in ARCHIVED:
-                ids.update(b["id"] for b in self.pages("/boards", "offset", archived))
-            self._cache["board details"] = self.each(lambda b: self.get(f"/boards/{b}"), sorted(ids))
-        details: list[dict[str, Any]] = self._cache["board details"]
-        return details
+        return self._details("boards")
 
     def _boards(self) -> Iterable[dict[str, Any]]:
         return self._board_details()
