@@ -38,6 +38,7 @@ const routes = [
       { path: "/stories/new", lazy: () => import("./features/stories/CreateStoryPage").then((m) => ({ Component: m.CreateStoryPage })) },
       { path: "/stories/report", lazy: () => import("./features/security/ReportBugPage").then((m) => ({ Component: m.ReportBugPage })) },
       { path: "/account/tokens", lazy: () => import("./features/account/TokensPage").then((m) => ({ Component: m.TokensPage })) },
+      { path: "/webhooks", lazy: () => import("./features/webhooks/WebhooksPage").then((m) => ({ Component: m.WebhooksPage })) },
       { path: "/project/*", element: <ProjectPage /> },
       { path: "/projects", lazy: () => import("./features/browse/ProjectsPage").then((m) => ({ Component: m.ProjectsPage })) },
       { path: "/project-groups", lazy: () => import("./features/browse/ProjectsPage").then((m) => ({ Component: m.ProjectGroupsPage })) },

@@ -296,7 +296,7 @@ def _send_notice(session: Session, settings: Settings | None, payload: dict[str,
     msg["X-Storyline-Webhook"] = str(hook.id)
     msg.set_content(
         f"Storyline stopped calling your webhook {hook.id} ({hook.url}):\n\n  {hook.disabled_reason}\n\n"
-        f"Its delivery log and the switch to turn it on again: {settings.public_url}/#!/webhooks\n")
+        f"Its delivery log and the switch to turn it on again: {settings.public_url}/webhooks\n")
     MAILER.send(settings, msg)
 
 

@@ -104,6 +104,7 @@ export function Layout() {
                   {self.data?.full_name ?? (self.isError ? "Token refused" : "…")}
                 </span>
                 <NavLink to="/account/tokens">Access tokens</NavLink>
+                <NavLink to="/webhooks">Webhooks</NavLink>
                 <button type="button" onClick={logout}>
                   Log out
                 </button>
