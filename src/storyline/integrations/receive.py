@@ -61,6 +61,9 @@ def accept(session: Session, source: Source, key: str, ev: dict[str, Any]) -> st
     if ev["action"] == "ignore":
         note(session, delivery_id, f"ignored: nothing to do on {ev['type']}")
         return "ignored"
+    if not service.has_work(session, source, ev):
+        note(session, delivery_id, "no references")
+        return "accepted"
     outbox.enqueue(session, KIND, {"source_id": source.id, "delivery_id": delivery_id, "event": ev,
                                    "received": time.time()})
     return "accepted"

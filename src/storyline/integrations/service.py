@@ -82,6 +82,23 @@ def apply(session: Session, source: Source, ev: dict[str, Any], received: float)
     return _apply_change(session, source, viewer, project, rules, ev, at, received)
 
 
+def has_work(session: Session, source: Source, ev: dict[str, Any]) -> bool:
+    """Whether an event can change anything: it names a story or a task, or concerns a change some
+    story already refers to (a vote, a CI result, a merge). Most changes name none: their events are
+    recorded and answered without queueing any work."""
+    action = ev["action"]
+    if action == "ignore":
+        return False
+    if action == "branch":
+        return True
+    if action == "push":
+        return any(footers.parse(c["message"], forge=True) for c in ev["commits"])
+    change = ev.get("change") or {}
+    if action != "ci" and footers.parse(ev.get("message"), forge=ev["kind"] != "gerrit"):
+        return True
+    return _change_row(session, source.id, change.get("key")) is not None
+
+
 def _branch_created(session: Session, project: Project, name: str | None, rules: dict[str, Any]) -> str:
     if not name or not project.autocreate_branches or not rules["branch_tasks"]:
         return f"ignored: branch {name!r} created in the repository"
@@ -378,4 +395,4 @@ def _comment(session: Session, viewer: Viewer, story_id: int, row: ReviewChange,
         pass  # a comment the story refuses (none today) must not undo the status work
 
 
-__all__ = ["apply"]
+__all__ = ["apply", "has_work"]
