@@ -46,12 +46,14 @@ class Delivery:
 @dataclass
 class Receiver:
     """Deliveries by path (one path per hook). `secrets[path]` checks signatures; `fail[path]` answers that
-    many requests with `fail_status` first; `always_fail` paths never succeed."""
+    many requests with `fail_status` first; `always_fail` paths never succeed; a request to a path in `hold`
+    is recorded at once but answered only when its event is set (a sender stuck in the request)."""
 
     port: int = 0
     secrets: dict[str, str] = field(default_factory=dict)
     fail: dict[str, int] = field(default_factory=dict)
     always_fail: set[str] = field(default_factory=set)
+    hold: dict[str, threading.Event] = field(default_factory=dict)
     fail_status: int = 503
     got: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,6 +80,9 @@ class Receiver:
             else:
                 status = 204 if ok else 401
             self.got.append(Delivery(path, headers, body, ok, status))
+            held = self.hold.pop(path, None)
+        if held is not None:
+            held.wait(30)
         return status
 
     def at(self, path: str) -> list[Delivery]:
@@ -100,11 +105,14 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {k.lower(): v for k, v in self.headers.items()}
             status = receiver.handle(self.path, headers, body)
-            self.send_response(status)
             answer = b"" if status == 204 else b"not now"
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender is gone (killed mid-request, or it gave up waiting)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
             pass
