@@ -20,6 +20,7 @@ import yaml from "highlight.js/lib/languages/yaml";
 import MarkdownIt from "markdown-it";
 import type StateInline from "markdown-it/lib/rules_inline/state_inline.mjs";
 import type StateCore from "markdown-it/lib/rules_core/state_core.mjs";
+import { fullNameMentions } from "./NotificationMentions";
 
 // The languages of an open-source infrastructure tracker's pasted code and configuration.
 for (const [name, lang] of Object.entries({
@@ -71,6 +72,8 @@ function references(state: StateInline, silent: boolean): boolean {
   return true;
 }
 md.inline.ruler.before("emphasis", "references", references);
+// `@[Full Name]`, the mention the server reads (and the completion inserts): before `@name`.
+md.inline.ruler.before("references", "full_name_mentions", fullNameMentions);
 
 /** GitHub's task lists: a list item starting with "[ ]" or "[x]" shows a checkbox (read-only). */
 function taskLists(state: StateCore): void {
