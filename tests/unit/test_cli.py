@@ -126,10 +126,14 @@ def test_users_create_prints_only_the_id_and_tokens_create_only_the_token(migrat
     admin_token = done.stdout.strip()
     bot_token = cli.run("tokens", "create", "--user", str(plain_id)).stdout.strip()
     assert bot_token != admin_token
+    feed_token = cli.run("tokens", "create", "--user", str(plain_id), "--feed").stdout.strip()
 
     with cli.app_client() as client:
         assert client.get("/v1/projects", headers=auth(admin_token)).status_code == 200
         assert client.get("/v1/projects", headers=auth(bot_token)).status_code == 200
+        # A feed token reads the feeds (?token=) and nothing else.
+        assert client.get("/v1/projects", headers=auth(feed_token)).status_code == 401
+        assert client.get(f"/v1/feeds/users/{plain_id}.atom", params={"token": feed_token}).status_code == 200
         r = client.get("/v1/projects", headers=auth(admin_token + "x"))
         assert (r.status_code, r.json()) == (401, {"code": 401, "title": "Unauthorized", "description": None})
         body = {"name": "cli-made", "title": "Made with a CLI token"}
@@ -139,7 +143,8 @@ def test_users_create_prints_only_the_id_and_tokens_create_only_the_token(migrat
         # the default lifetime is a long one (a year), for bots
         session = client.app.state.read_sessions()
         try:
-            row = session.execute(select(AccessToken).where(AccessToken.user_id == plain_id)).scalar_one()
+            row = session.execute(select(AccessToken).where(AccessToken.user_id == plain_id,
+                                                            AccessToken.kind == "personal")).scalar_one()
         finally:
             session.close()
         assert row.expires_at - row.created_at == dt.timedelta(days=365)
