@@ -142,7 +142,7 @@ def tasks_list(
     *,
     title: str | None = None,
     link: str | None = None,
-    story_id: int | None = None,
+    story_id: int | list[int] | None = None,
     assignee_id: int | None = None,
     project_id: int | None = None,
     project_group_id: int | None = None,
@@ -151,7 +151,13 @@ def tasks_list(
     status: list[str] | None = None,
     priority: list[str] | None = None,
 ) -> Prepared:
-    """The tasks of stories the viewer may see that match the filters (every filter given must hold)."""
+    """The tasks of stories the viewer may see that match the filters (every filter given must hold).
+    Several `story_id`s: the tasks of any of them (one request for a page of stories' tasks)."""
+    if isinstance(story_id, list):
+        story_ids = sorted(set(story_id))
+        story_id = story_ids[0] if len(story_ids) == 1 else None
+    else:
+        story_ids = []
     if status:
         _check_values("status", status, TASK_STATUSES)
     if priority:
@@ -166,6 +172,8 @@ def tasks_list(
                         ("project_group_id", project_group_id)):
         if value is not None:
             values[name] = value
+    if len(story_ids) > 1:
+        values["story_ids"] = story_ids
     if status:
         values["status"] = list(status)
     if priority:
@@ -188,6 +196,8 @@ def _tasks_statement(authenticated: bool, given: set[str]) -> Select[Any]:
         stmt = stmt.where(Task.project_id.in_(
             select(ProjectGroupMember.project_id)
             .where(ProjectGroupMember.project_group_id == bindparam("project_group_id"))))
+    if "story_ids" in given:
+        stmt = stmt.where(Task.story_id.in_(bindparam("story_ids", expanding=True)))
     if "status" in given:
         stmt = stmt.where(Task.status.in_(bindparam("status", expanding=True)))
     if "priority" in given:

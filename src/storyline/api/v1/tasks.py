@@ -54,10 +54,18 @@ def _list(request: Request, session: Session, q: Prepared, p: Paging) -> JSON:
     return json_response(task_rows_json(page.rows), page.headers)
 
 
+# Several story_id values: a page of stories' tasks in one request (the web client's story lists).
+MAX_STORY_IDS = 500
+
+
 @router.get("/tasks", responses=LIST)
 def list_tasks(request: Request, title: str | None = None, link: str | None = None,
-               story_id: int | None = None, f: TaskFilters = Depends(task_filters), p: Paging = Depends(paging),
+               story_id: list[int] | None = Query(None, description="A story's tasks; given several times, "
+                                                 "the tasks of any of those stories (additive)"),
+               f: TaskFilters = Depends(task_filters), p: Paging = Depends(paging),
                session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    if story_id and len(story_id) > MAX_STORY_IDS:
+        raise BadRequest(f"At most {MAX_STORY_IDS} story_id values at once", field="story_id")
     return _list(request, session, queries.tasks_list(viewer, title=title, link=link, story_id=story_id, **f.kw), p)
 
 

@@ -1,7 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { Link, useSearchParams } from "react-router-dom";
 import { apiPage } from "../../api/client";
+import { useSelf } from "../../api/queries";
 import type { Story, Task } from "../../api/types";
 import { ProjectName } from "../../components/ProjectName";
 import { StatusBadge } from "../../components/StatusBadge";
@@ -9,6 +10,7 @@ import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { changeParams, type ListFilters, listQuery, type ParamChanges, pageCount, readFilters, type Scope } from "./filters";
 import { FilterForm } from "./ListFilters";
+import { StoryTable } from "./StoryTable";
 
 /** The URL's filters for a listing and a setter that writes changes back to the URL. */
 export function useListParams(defaultSize = 25): [ListFilters, (changes: ParamChanges) => void] {
@@ -46,6 +48,7 @@ export function Listing({
   projectNames?: Map<number, string>;
 }) {
   const { path, query } = listQuery(scope, f);
+  const loggedIn = !!useSelf().data;
   const list = useQuery({
     queryKey: ["listing", path, query],
     queryFn: () => apiPage<Story | Task>(path, query),
@@ -70,7 +73,7 @@ export function Listing({
       {f.view === "tasks" ? (
         <TaskTable tasks={(list.data?.items ?? []) as Task[]} busy={list.isFetching} showProject={"project_group_id" in scope} />
       ) : (
-        <StoryTable stories={(list.data?.items ?? []) as Story[]} busy={list.isFetching} />
+        <StoryTable stories={(list.data?.items ?? []) as Story[]} busy={list.isFetching} selectable={loggedIn} />
       )}
       <nav aria-label="Pages" className="pager">
         <button type="button" disabled={f.page <= 1} onClick={() => set({ page: String(f.page - 1) })}>
@@ -84,57 +87,6 @@ export function Listing({
         </button>
       </nav>
     </>
-  );
-}
-
-export function StoryTable({ stories, busy }: { stories: Story[]; busy: boolean }) {
-  const navigate = useNavigate();
-  return (
-    <div className="table-scroll">
-      <table className="stories" aria-busy={busy}>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">Title</th>
-            <th scope="col">Status</th>
-            <th scope="col">Tags</th>
-            <th scope="col">Updated</th>
-          </tr>
-        </thead>
-        <tbody>
-          {stories.map((s) => (
-            <tr key={s.id} data-nav-item tabIndex={-1} aria-label={s.title}>
-              <td>{s.id}</td>
-              <td>
-                <Link to={`/story/${s.id}`}>{s.title}</Link>
-                <button
-                  type="button"
-                  className="visually-hidden"
-                  data-nav-edit
-                  tabIndex={-1}
-                  onClick={() => navigate(`/story/${s.id}?edit=1`)}
-                >
-                  Edit {s.title}
-                </button>
-              </td>
-              <td>
-                <StatusBadge status={s.status} />
-              </td>
-              <td className="tag-cell">
-                {(s.tags ?? []).map((t) => (
-                  <span key={t} className="tag">
-                    {t}
-                  </span>
-                ))}
-              </td>
-              <td>
-                <Time value={s.updated_at ?? s.created_at} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
   );
 }
 

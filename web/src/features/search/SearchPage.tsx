@@ -8,7 +8,7 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { completions, parseQuery, QUALIFIERS, type QueryError, storyRequest, hasStoryFilters } from "../../lib/query";
 import { Pager } from "../browse/Pager";
 import { pageCount } from "../projects/filters";
-import { StoryTable } from "../projects/Listing";
+import { StoryTable } from "../projects/StoryTable";
 import { apiResolver } from "./resolver";
 import { SavedViews } from "./SavedViews";
 
@@ -81,7 +81,7 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
           )}
           {searching && stories.data && total > 0 && (
             <>
-              <StoryTable stories={stories.data.items} busy={stories.isFetching} />
+              <StoryTable stories={stories.data.items} busy={stories.isFetching} selectable={!!self.data} />
               <Pager page={page} pages={pageCount(total, SIZE)} onPage={setPage} label="Result pages" />
             </>
           )}

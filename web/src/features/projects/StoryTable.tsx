@@ -1,0 +1,270 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo, useRef, useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import { api, get } from "../../api/client";
+import type { Story, Task, User } from "../../api/types";
+import { UserPicker } from "../../components/Pickers";
+import { StatusBadge } from "../../components/StatusBadge";
+import { Time } from "../../components/Time";
+import { UserName } from "../../components/UserName";
+import { STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
+import { assigneesByStory, type Outcome, runEach, summarize, taskProgress, toggleSelection } from "../../lib/storylist";
+
+/** The tasks of the stories on screen, in one request (v1 /tasks with several story_id). */
+function usePageTasks(ids: number[]) {
+  return useQuery({
+    queryKey: ["story-list-tasks", ids],
+    queryFn: () => get<Task[]>("/tasks", { story_id: ids, limit: 1000, sort_field: "id" }),
+    enabled: ids.length > 0,
+    placeholderData: (previous) => previous,
+  });
+}
+
+/** A dense story list: number, title with privacy markers, status, task progress, assignees, tags,
+ * last update. With `selectable`, rows have checkboxes (click, shift-click, x on the focused row) and
+ * a bar changes the selected stories' tags, their tasks' status or assignee. */
+export function StoryTable({ stories, busy, selectable = false }: { stories: Story[]; busy: boolean; selectable?: boolean }) {
+  const navigate = useNavigate();
+  const ids = useMemo(() => stories.map((s) => s.id), [stories]);
+  const tasks = usePageTasks(ids);
+  const assignees = useMemo(() => assigneesByStory(tasks.data ?? []), [tasks.data]);
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const anchor = useRef<number | null>(null);
+  const shown = new Set([...selected].filter((id) => ids.includes(id)));
+  const pick = (index: number, shift: boolean) => {
+    setSelected(toggleSelection(shown, ids, index, anchor.current, shift));
+    anchor.current = index;
+  };
+  const all = ids.length > 0 && shown.size === ids.length;
+  return (
+    <>
+      {selectable && shown.size > 0 && (
+        <BulkBar stories={stories.filter((s) => shown.has(s.id))} tasks={tasks.data ?? []} onClear={() => setSelected(new Set())} />
+      )}
+      <div className="table-scroll">
+        <table className="stories dense" aria-busy={busy}>
+          <thead>
+            <tr>
+              {selectable && (
+                <th scope="col" className="select">
+                  <input
+                    type="checkbox"
+                    aria-label="Select every story on this page"
+                    checked={all}
+                    onChange={() => setSelected(all ? new Set() : new Set(ids))}
+                  />
+                </th>
+              )}
+              <th scope="col">#</th>
+              <th scope="col">Title</th>
+              <th scope="col">Status</th>
+              <th scope="col">Tasks</th>
+              <th scope="col">Assignees</th>
+              <th scope="col">Tags</th>
+              <th scope="col">Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {stories.map((s, index) => {
+              const progress = taskProgress(s.task_statuses);
+              const people = assignees.get(s.id) ?? [];
+              return (
+                <tr
+                  key={s.id}
+                  data-nav-item
+                  tabIndex={-1}
+                  aria-label={s.title}
+                  aria-selected={selectable ? shown.has(s.id) : undefined}
+                  onKeyDown={(e) => {
+                    if (selectable && e.key === "x" && !e.ctrlKey && !e.metaKey && !e.altKey && e.target === e.currentTarget) {
+                      e.preventDefault();
+                      pick(index, e.shiftKey);
+                    }
+                  }}
+                >
+                  {selectable && (
+                    <td className="select">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select #${s.id} ${s.title}`}
+                        checked={shown.has(s.id)}
+                        onChange={() => undefined}
+                        onClick={(e) => pick(index, e.shiftKey)}
+                      />
+                    </td>
+                  )}
+                  <td>{s.id}</td>
+                  <td>
+                    <Link to={`/story/${s.id}`}>{s.title}</Link>
+                    {s.security && <span className="badge badge-private" title="Security issue">security</span>}
+                    {s.private && <span className="badge badge-private" title="Only the people and teams on its access list see it">private</span>}
+                    <button
+                      type="button"
+                      className="visually-hidden"
+                      data-nav-edit
+                      tabIndex={-1}
+                      onClick={() => navigate(`/story/${s.id}?edit=1`)}
+                    >
+                      Edit {s.title}
+                    </button>
+                  </td>
+                  <td>
+                    <StatusBadge status={s.status} />
+                  </td>
+                  <td className="progress-cell">
+                    {progress.total > 0 ? (
+                      <span className="progress" role="img" aria-label={`${progress.done} of ${progress.total} tasks merged`}>
+                        <span className="progress-bar">
+                          <span style={{ width: `${(100 * progress.done) / progress.total}%` }} />
+                        </span>
+                        {progress.done}/{progress.total}
+                      </span>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
+                  <td className="assignees">
+                    {people.length === 0 ? (
+                      <span className="muted">{tasks.data ? "—" : ""}</span>
+                    ) : (
+                      <>
+                        {people.slice(0, 2).map((id, i) => (
+                          <span key={id}>
+                            {i > 0 && ", "}
+                            <UserName id={id} />
+                          </span>
+                        ))}
+                        {people.length > 2 && <span className="muted"> +{people.length - 2}</span>}
+                      </>
+                    )}
+                  </td>
+                  <td className="tag-cell">
+                    {(s.tags ?? []).map((t) => (
+                      <span key={t} className="tag">
+                        {t}
+                      </span>
+                    ))}
+                  </td>
+                  <td>
+                    <Time value={s.updated_at ?? s.created_at} />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+type Change = { kind: "tag-add" | "tag-remove"; tag: string } | { kind: "status"; status: string } | { kind: "assignee"; user: User | null };
+
+/** One change to the selected stories, made through the v1 API item by item; each item's outcome is reported. */
+function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[]; onClear: () => void }) {
+  const queryClient = useQueryClient();
+  const [tag, setTag] = useState("");
+  const [status, setStatus] = useState("");
+  const [assigning, setAssigning] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ text: string; failures: Outcome[]; noun: string } | null>(null);
+  const storyIds = stories.map((s) => s.id);
+  const taskIds = tasks.filter((t) => storyIds.includes(t.story_id)).map((t) => t.id);
+
+  const run = async (change: Change) => {
+    setBusy(true);
+    setResult(null);
+    let outcomes: Outcome[];
+    let noun: [string, string];
+    if (change.kind === "tag-add" || change.kind === "tag-remove") {
+      noun = ["story", "stories"];
+      const method = change.kind === "tag-add" ? "PUT" : "DELETE";
+      const tags = change.tag;
+      outcomes = await runEach(storyIds, (id) => api(method, `/stories/${id}/tags`, { tags }));
+    } else {
+      noun = ["task", "tasks"];
+      const body = change.kind === "status" ? { status: change.status } : { assignee_id: change.kind === "assignee" && change.user ? change.user.id : null };
+      outcomes = await runEach(taskIds, (id) => api("PUT", `/tasks/${id}`, undefined, body));
+    }
+    setResult({ text: summarize(outcomes, noun), failures: outcomes.filter((o) => !o.ok), noun: noun[0] });
+    setBusy(false);
+    void queryClient.invalidateQueries({ queryKey: ["story-search"] });
+    void queryClient.invalidateQueries({ queryKey: ["listing"] });
+    void queryClient.invalidateQueries({ queryKey: ["story-list-tasks"] });
+  };
+
+  return (
+    <section className="bulk-bar" aria-label="Change the selected stories">
+      <strong>
+        {stories.length} selected {stories.length === 1 ? "story" : "stories"}
+      </strong>{" "}
+      <span className="muted">({taskIds.length} tasks)</span>
+      <form
+        className="inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (tag.trim()) void run({ kind: "tag-add", tag: tag.trim() });
+        }}
+      >
+        <label htmlFor="bulk-tag" className="visually-hidden">
+          Tag
+        </label>
+        <input id="bulk-tag" placeholder="Tag" value={tag} onChange={(e) => setTag(e.target.value)} className="short" />
+        <button type="submit" disabled={busy || !tag.trim()}>
+          Add tag
+        </button>
+        <button type="button" disabled={busy || !tag.trim()} onClick={() => void run({ kind: "tag-remove", tag: tag.trim() })}>
+          Remove tag
+        </button>
+      </form>
+      <div className="inline">
+        <label htmlFor="bulk-status" className="visually-hidden">
+          Status of their tasks
+        </label>
+        <select id="bulk-status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">Set their tasks to…</option>
+          {TASK_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {STATUS_LABELS[s]}
+            </option>
+          ))}
+        </select>
+        <button type="button" disabled={busy || !status || taskIds.length === 0} onClick={() => void run({ kind: "status", status })}>
+          Apply status
+        </button>
+        <button type="button" aria-expanded={assigning} disabled={busy || taskIds.length === 0} onClick={() => setAssigning(!assigning)}>
+          Assign their tasks…
+        </button>
+        <button type="button" className="link" onClick={onClear}>
+          Clear selection
+        </button>
+      </div>
+      {assigning && (
+        <UserPicker
+          label="Assign the selected stories' tasks to"
+          onPick={(user) => {
+            setAssigning(false);
+            void run({ kind: "assignee", user });
+          }}
+        />
+      )}
+      <div aria-live="polite" className="bulk-result">
+        {busy && <p className="muted">Changing…</p>}
+        {result && (
+          <>
+            <p>{result.text}</p>
+            {result.failures.length > 0 && (
+              <ul className="field-error">
+                {result.failures.map((f) => (
+                  <li key={f.id}>
+                    {result.noun === "story" ? `#${f.id}` : `Task T${f.id}`}: {f.message}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        )}
+      </div>
+    </section>
+  );
+}
