@@ -41,6 +41,15 @@ class Mailbox:
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    controller: Any = None
+
+    def down(self) -> None:
+        """The mail server stops (connections kept open are closed)."""
+        self.controller.stop()
+
+    def up(self) -> None:
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
@@ -73,12 +82,11 @@ class Mailbox:
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[Mailbox]:
     box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
+    box.up()
     try:
         yield box
     finally:
-        controller.stop()
+        box.down()
 
 
 @pytest.fixture(scope="module")

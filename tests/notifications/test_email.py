@@ -244,3 +244,58 @@ def test_mentions_notify_and_subscribe_only_people_who_can_see_the_story(mail_ap
     assert m.smtp.to(outsider.email) == []  # not on the list: nothing, and no subscription
     assert m.api.ok("GET", "/v1/subscriptions", outsider) == []
     assert len(m.smtp.wait_for(friend.email, 2)) == 2
+
+
+def test_a_refused_address_is_parked_shown_to_superusers_and_retried(mail_app: MailApp):
+    m = mail_app
+    author, follower = m.persona(), m.persona()
+    story, _ = story_with_task(m, author)
+    follow(m, follower, "story", story["id"])
+    m.smtp.refuse.add(follower.email)
+    try:
+        comment(m, author, story["id"], "this one bounces")
+        outbox_empty(m)  # nothing left to try: parked at once (a 550 is permanent)
+        assert m.client.get("/preview/outbox", headers=author.headers).status_code == 403
+        listing = m.api.ok("GET", "/preview/outbox")
+        mine = [r for r in listing["rows"] if r["summary"].get("user_id") == follower.id]
+        assert len(mine) == 1 and mine[0]["kind"] == "email" and "550" in mine[0]["last_error"]
+        assert mine[0]["summary"]["story_id"] == story["id"] and "bounces" not in str(mine[0])
+        assert listing["counts"]["email"]["parked"] >= 1
+    finally:
+        m.smtp.refuse.discard(follower.email)
+    assert m.client.post("/preview/outbox/retry", headers=author.headers, json={"ids": [mine[0]["id"]]}).status_code == 403
+    assert m.api.ok("POST", "/preview/outbox/retry", json={"ids": [mine[0]["id"]]}) == {"retried": 1}
+    [msg] = m.smtp.wait_for(follower.email)
+    assert "this one bounces" in msg.get_body(("plain",)).get_content()
+
+
+def test_a_mail_server_that_is_down_delays_mail_but_loses_none(mail_app: MailApp):
+    """Temporary failures are retried with backoff (the first retry after outbox_retry_base seconds)."""
+    import time
+
+    from storyline.db import session_scope
+
+    m = mail_app
+    author, follower = m.persona(), m.persona()
+    story, _ = story_with_task(m, author)
+    follow(m, follower, "story", story["id"])
+    m.smtp.down()
+    try:
+        comment(m, author, story["id"], "while the relay is down")
+        deadline = time.monotonic() + 20
+        while True:
+            rows = m.api.ok("GET", "/preview/outbox?parked=false&kind=email")["rows"]
+            failed = [r for r in rows if r["summary"].get("user_id") == follower.id and r["attempts"] >= 1]
+            if failed:
+                break
+            assert time.monotonic() < deadline, rows
+            time.sleep(0.1)
+        assert failed[0]["next_attempt_at"] and failed[0]["parked_at"] is None
+        assert "Connection refused" in failed[0]["last_error"] or "Errno" in failed[0]["last_error"]
+    finally:
+        m.smtp.up()
+    with session_scope(m.app.state.write_sessions) as session:  # as if the backoff had passed
+        session.execute(outbox.OutboxRow.__table__.update().values(next_attempt_at=None))
+    outbox.wake()
+    [msg] = m.smtp.wait_for(follower.email)
+    assert "while the relay is down" in msg.get_body(("plain",)).get_content()

@@ -10,6 +10,7 @@ import typer
 
 from storyline.cli.importers import import_app
 from storyline.cli.integrations import gerrit_app, integrations_app
+from storyline.cli.notifications import mail_in, outbox_app
 from storyline.cli.planning import boards_app, dashboards_app, priorities_app, stale_app, worklists_app
 from storyline.cli.projects import projects_app
 from storyline.cli.server import db_app, serve
@@ -41,6 +42,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(integrations_app, name="integrations")
 app.add_typer(gerrit_app, name="gerrit")
 app.add_typer(webhooks_app, name="webhooks")
+app.command("mail-in")(mail_in)
+app.add_typer(outbox_app, name="outbox")
 
 
 def main() -> None:

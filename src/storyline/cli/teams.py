@@ -140,11 +140,13 @@ def set_team(
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Run one pass and exit")] = False,
 ) -> None:
-    """Run the background worker (scheduled disclosures, embargo expiry). With several API
-    processes, run it here and set worker_in_process = false for `serve`."""
+    """Run the background worker: scheduled disclosures, embargo expiry, digests, and the outbox's
+    deliveries (e-mail, webhooks). With several API processes, run it here (one or more: they share
+    the work) and set worker_in_process = false for `serve`."""
     import logging
-    import time
+    import threading
 
+    from storyline import outbox
     from storyline.cli.common import require_migrated
     from storyline.db import make_engine, make_sessionmaker
     from storyline.worker import run_pass
@@ -153,14 +155,34 @@ def worker(
     require_migrated(config.database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     engine = make_engine(config.database_url)
-    sessions = make_sessionmaker(engine, write=True)
-    try:
-        while True:
+    sessions = make_sessionmaker(engine, write=True, info={"settings": config})
+    reads = make_sessionmaker(engine, write=False, info={"settings": config})
+    outbox.Policy.configure(max_attempts=config.outbox_max_attempts, retry_base=config.outbox_retry_base)
+    if once:
+        try:
             result = run_pass(sessions, config)
-            typer.echo(f"worker pass: {result['disclosed']} disclosed, "
-                       f"{result['embargo_expired']} embargo(es) expired")
-            if once:
-                return
-            time.sleep(config.worker_interval)
+            typer.echo("worker pass: " + (", ".join(f"{v} {k}" for k, v in result.items() if v) or "nothing to do"))
+            while outbox.deliver(sessions) >= outbox.BATCH:
+                pass
+            while outbox.deliver_external(sessions, reads)[0]:
+                pass
+        finally:
+            engine.dispose()
+        return
+    import signal
+
+    from storyline.worker import WorkerThread
+
+    threads: list[threading.Thread] = [*outbox.start_threads(sessions, reads), WorkerThread(sessions, config)]
+    threads[-1].start()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo("storyline worker: running (outbox lanes and passes every "
+               f"{config.worker_interval} s); SIGTERM or Ctrl-C stops it")
+    try:
+        stop.wait()
     finally:
+        for thread in reversed(threads):
+            thread.stop()  # type: ignore[attr-defined]
         engine.dispose()

@@ -114,7 +114,7 @@ function StoryHeader({ story, canEdit }: { story: Story; canEdit: boolean }) {
               </button>
             )}
             {canEdit && <SubscribeButton storyId={story.id} />}
-            <FeedLink path={`stories/${story.id}`} of={`story #${story.id}`} />
+            <FeedLink path={`stories/${story.id}`} of={`story #${story.id}`} needsToken={story.private} />
           </div>
           {story.description ? <Markdown source={story.description} className="description" /> : null}
         </>
