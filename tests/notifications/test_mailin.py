@@ -43,7 +43,7 @@ def reply(to: str, sender: str, text: str, *, subject: str = "Re: [Story] x", au
 REPLY_TEXT = """Thanks, I will test the patch tonight.
 
 Cheers
--- 
+--\x20
 Ada, sent from a phone
 
 On Thu, 3 Dec 2026 at 10:00, Storyline <storyline@storyline.test> wrote:
