@@ -1,7 +1,8 @@
 """StoryBoard's REST API v1, read with a token: what that token's user may see.
 
-Lists are read in pages (by marker where StoryBoard pages by marker, by offset elsewhere), a story's
-comments and their earlier versions per story on a pool of threads. Answers of 5xx, timeouts and
+Lists are read in pages (by marker where StoryBoard pages by marker, by offset elsewhere); comments come
+with their events (one list); the earlier versions of edited comments, team members and the like are
+read per object on a pool of threads. Answers of 5xx, timeouts and
 dropped connections are retried with backoff. Rows come out with StoryBoard's database column names,
 as `database.DatabaseSource` gives them, so both sources feed the same writer.
 
@@ -77,6 +78,9 @@ class ApiSource:
     # ---- HTTP ------------------------------------------------------------------------------------
 
     def get(self, path: str, params: Any = None) -> Any:
+        return self.response(path, params).json()
+
+    def response(self, path: str, params: Any = None) -> httpx.Response:
         url = self.root + path
         for attempt in range(self.retries + 1):
             self.requests += 1
@@ -87,7 +91,7 @@ class ApiSource:
                     raise ApiError(url, f"{type(exc).__name__}: {exc}") from exc
             else:
                 if response.status_code == 200:
-                    return response.json()
+                    return response
                 if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
                     raise ApiError(url, f"HTTP {response.status_code}: {response.text[:200]}", response.status_code)
             self.retried += 1
@@ -95,7 +99,9 @@ class ApiSource:
         raise AssertionError("unreachable")
 
     def pages(self, path: str, paging: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Every entry of a list, page by page."""
+        """Every entry of a list, page by page. A list paged by offset that says its length (`X-Total`)
+        has its other pages read at once, on the thread pool (StoryBoard's event list costs it several
+        milliseconds an event: its workers read pages side by side)."""
         marker: int | None = None
         offset = 0
         while True:
@@ -106,7 +112,8 @@ class ApiSource:
                 query["marker"] = marker
             elif paging == "offset":
                 query["offset"] = offset
-            page = self.get(path, query)
+            response = self.response(path, query)
+            page = response.json()
             if not isinstance(page, list):
                 raise ApiError(self.root + path, "the answer is not a list")
             yield from page
@@ -114,6 +121,14 @@ class ApiSource:
                 return
             marker = page[-1]["id"]
             offset += len(page)
+            total = response.headers.get("X-Total", "")
+            if paging == "offset" and offset == PAGE and total.isdigit() and int(total) > offset:
+                queries = [{**query, "offset": at} for at in range(offset, int(total), PAGE)]
+                for page in self.each(lambda q: self.get(path, q), queries):
+                    yield from page
+                    offset += len(page)
+                if offset < int(total) or len(page) < PAGE:  # a shorter last page: the end (or rows gone)
+                    return
 
     def each(self, function: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
         """`function` of every item, on the thread pool, in order."""
@@ -186,22 +201,11 @@ class ApiSource:
         for task in self.listed("tasks"):
             yield {**task, "priority": task.get("priority") or priorities.get(task["id"], "medium")}
 
-    def _comment_events(self) -> dict[int, dict[str, Any]]:
-        if "comment events" not in self._cache:
-            self._cache["comment events"] = {e["comment_id"]: e for e in self.listed("events")
-                                             if e.get("comment_id") is not None}
-        events: dict[int, dict[str, Any]] = self._cache["comment events"]
-        return events
-
     def _comments(self) -> Iterable[dict[str, Any]]:
-        events = self._comment_events()
-        stories = [s["id"] for s in self.listed("stories")]
-        out = []
-        for story_id, comments in zip(stories, self.each(lambda s: self.get(f"/stories/{s}/comments"), stories),
-                                      strict=True):
-            for comment in comments:
-                event = events.get(comment["id"]) or {}
-                out.append({**comment, "story_id": story_id, "author_id": event.get("author_id")})
+        """A comment comes with its `user_comment` event in the event list (its story and author are the
+        event's): no request per story."""
+        out = [{**event["comment"], "story_id": event["story_id"], "author_id": event.get("author_id")}
+               for event in self.listed("events") if event.get("comment")]
         out.sort(key=lambda c: c["id"])
         self._cache["comments"] = out
         return out

@@ -342,7 +342,7 @@ class Writer(BatchTransactions):
         for link, field in ((PERMISSION_USERS, "users"), (PERMISSION_TEAMS, "teams")):
             self.write_link(link, [{"permission_id": ids[key], link.key[0]: member}
                                    for key, entry in merged.items() for member in sorted(entry[field])],
-                            covered={i for i in ids.values() if i > 0})
+                            covered=set(ids.values()))  # (a dry run's are negative: counted, not written)
 
     # ---- the end -----------------------------------------------------------------------------------
 
