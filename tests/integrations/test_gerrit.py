@@ -296,3 +296,13 @@ def test_a_second_source_is_its_own(client: TestClient, app: Any, gerrit: Any) -
     r = client.post(other.path, json={"type": "project-created"}, headers={"X-Origin-Url": "https://other.example.org/"})
     assert r.status_code == 200 and r.json()["status"] == "ignored"
     assert deliveries(app, gerrit) == 0
+
+
+def test_an_event_without_the_commit_message_acts_through_the_links(client: TestClient, app: Any, api: Api,
+                                                                    gerrit: Any, repo: dict[str, Any]) -> None:
+    _, task = story_with_task(api, repo)
+    change = p.gerrit_change(2020, repo["name"], f"x\n\nTask: {task['id']}")
+    send(client, app, gerrit, p.gerrit_event("patchset-created", change))
+    bare = {k: v for k, v in change.items() if k != "commitMessage"}
+    send(client, app, gerrit, p.gerrit_event("change-merged", dict(bare, status="MERGED")))
+    assert task_of(api, task["id"])["status"] == "merged"

@@ -63,6 +63,12 @@ def apply(session: Session, source: Source, ev: dict[str, Any], received: float)
         if row.votes_at is None or at >= row.votes_at:
             row.ci, row.votes_at, row.updated_at = ev["ci"], at, _when(received)
         return f"change {row.key}: CI {ev['ci']}"
+    if action == "votes" and ev.get("change"):
+        # Votes on a change already linked: its row only (the links were made when it was proposed).
+        row = _change_row(session, source.id, ev["change"]["key"])
+        if row is not None:
+            _update_change(row, ev, ev["change"], at, _when(received))
+            return f"change {row.key}: votes"
     project = project_for(session, ev.get("repository"))
     if project is None:
         return f"ignored: repository {ev.get('repository')!r} maps to no project"
@@ -137,8 +143,11 @@ def _apply_change(session: Session, source: Source, viewer: Viewer, project: Pro
                            created_at=now)
         session.add(row)
     stale = _update_change(row, ev, change, at, now)
-    targets, notes = _targets(session, viewer, project, ev, refs, rules, create=not stale and action != "votes",
-                              push=push)
+    if refs:
+        targets, notes = _targets(session, viewer, project, ev, refs, rules, create=not stale and action != "votes",
+                                  push=push)
+    else:  # an event without the message (some versions, some events): the change's links say where it acts
+        targets, notes = _linked_targets(session, viewer, row), []
     if stale:
         notes.append("older than what is known of the change: nothing moved")
     moving = not stale and action in (*UPLOADS, "merge", "abandon")
@@ -292,6 +301,18 @@ def _targets(session: Session, viewer: Viewer, project: Project, ev: dict[str, A
         found[(story_id, story_task.id if story_task else None)] = Target(
             story_id, story_task, relation, move=relation != "related" and story_task is not None)
     return list(found.values()), notes
+
+
+def _linked_targets(session: Session, viewer: Viewer, row: ReviewChange) -> list[Target]:
+    targets = []
+    for link in session.execute(select(ChangeLink).where(ChangeLink.change_id == row.id)).scalars():
+        try:
+            story = get_story(session, viewer, link.story_id)  # the bot may have lost access since
+        except NotFound:
+            continue
+        task = session.get(Task, link.task_id) if link.task_id is not None else None
+        targets.append(Target(story.id, task, link.relation, move=task is not None and link.relation != "related"))
+    return targets
 
 
 # ---- links, moves, comments -------------------------------------------------------------------------
