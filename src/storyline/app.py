@@ -468,7 +468,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checkpointer.start()
         from storyline.outbox import OutboxThread, Policy
 
-        Policy.configure(max_attempts=settings.outbox_max_attempts, retry_base=settings.outbox_retry_base)
+        Policy.configure(max_attempts=settings.outbox_max_attempts, retry_base=settings.outbox_retry_base,
+                         lease=settings.outbox_lease)
 
         # The local lane in every API process (readers of the inbox wait for it); the external lane
         # (e-mail, webhooks) where the worker runs: here in the embedded mode, else `storyline worker`.

@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     # retry's delay in seconds (doubled at each attempt, at most an hour).
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     outbox_retry_base: float = Field(default=15.0, gt=0)
+    # Seconds a sender holds the rows it claimed (a batch of 20): a sender killed meanwhile leaves them
+    # to another after this. Longer than sending 20 messages takes.
+    outbox_lease: float = Field(default=60.0, gt=0)
     # Outbound webhooks (docs/notifications.md): seconds a receiver has to answer, and the failed
     # requests in a row after which a hook is disabled (its owner is told).
     webhook_timeout: float = Field(default=5.0, gt=0, le=60)

@@ -157,7 +157,8 @@ def worker(
     engine = make_engine(config.database_url)
     sessions = make_sessionmaker(engine, write=True, info={"settings": config})
     reads = make_sessionmaker(engine, write=False, info={"settings": config})
-    outbox.Policy.configure(max_attempts=config.outbox_max_attempts, retry_base=config.outbox_retry_base)
+    outbox.Policy.configure(max_attempts=config.outbox_max_attempts, retry_base=config.outbox_retry_base,
+                            lease=config.outbox_lease)
     if once:
         try:
             result = run_pass(sessions, config)
