@@ -15,6 +15,7 @@ from typing import Any
 from storyline.attachments.service import delete_unused_blobs
 from storyline.config import Settings
 from storyline.db import DATABASE_UNAVAILABLE, session_scope, utcnow
+from storyline.integrations.receive import prune_deliveries  # also registers the outbox handler "integration"
 from storyline.notifications.digest import run_due as run_digests
 from storyline.planning.stale import sweep as sweep_stale
 from storyline.security.disclosure import run_due
@@ -40,6 +41,9 @@ def run_pass(write_sessions: Any, settings: Settings) -> dict[str, int]:
         # E-mail digests that fell due (queued in the outbox; sent by its external lane).
         if digests := run_digests(session, settings, utcnow()):
             result["digests_queued"] = digests
+        # Code review deliveries remembered for deduplication, after DELIVERY_DAYS.
+        if pruned := prune_deliveries(session, utcnow()):
+            result["integration_deliveries_pruned"] = pruned
     return result
 
 

@@ -8,11 +8,12 @@ and changes nothing, even when both arrive at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.orm import Session
 
 from storyline import outbox
@@ -78,6 +79,18 @@ def handle(session: Session, source: Source, delivery_id: int, ev: dict[str, Any
     return outcome
 
 
+# Deliveries are remembered this long: a redelivery within it changes nothing (an older one is also
+# harmless: a change's state never goes back to an older event's).
+DELIVERY_DAYS = 90
+_PRUNE = delete(table_of(IntegrationDelivery)).where(IntegrationDelivery.received_at < bindparam("before"))
+
+
+def prune_deliveries(session: Session, now: dt.datetime) -> int:
+    """Forget deliveries older than DELIVERY_DAYS (the worker's pass); how many."""
+    result = session.connection().execute(_PRUNE, {"before": now - dt.timedelta(days=DELIVERY_DAYS)})
+    return int(result.rowcount)
+
+
 def note(session: Session, delivery_id: int, outcome: str) -> None:
     session.connection().execute(_OUTCOME, {"delivery_id": delivery_id, "now": utcnow(), "outcome": outcome[:4000]})
 
@@ -94,4 +107,4 @@ def _deliver(session: Session, payload: dict[str, Any]) -> None:
 outbox.HANDLERS[KIND] = _deliver
 
 
-__all__ = ["KIND", "accept", "handle", "note", "record"]
+__all__ = ["DELIVERY_DAYS", "KIND", "accept", "handle", "note", "prune_deliveries", "record"]
