@@ -78,8 +78,10 @@ def wait_ready(target: Target, proc: subprocess.Popen[Any] | None, log: Path, ti
 class OurServer:
     name = "storyline"
 
-    def __init__(self, db: str = "sqlite", keep: bool = False, workers: int = 1, database_url: str = "") -> None:
-        """`database_url`: an empty database to use (a test's PostgreSQL); default: a new one."""
+    def __init__(self, db: str = "sqlite", keep: bool = False, workers: int = 1, database_url: str = "",
+                 env: dict[str, str] | None = None) -> None:
+        """`database_url`: an empty database to use (a test's PostgreSQL); default: a new one. `env`: more
+        STORYLINE_* settings (e-mail)."""
         if db not in ("sqlite", "postgresql"):
             raise ValueError("db must be sqlite or postgresql")
         self.db = db
@@ -93,6 +95,7 @@ class OurServer:
         self.token = ""
         self.ready_seconds: float | None = None
         self.workers = workers
+        self.extra_env = dict(env or {})
         self.mode = (f"storyline serve --workers {workers} (uvicorn, {workers} API processes)" if workers > 1
                      else "storyline serve (uvicorn, 1 process)")
 
@@ -107,6 +110,7 @@ class OurServer:
         env["STORYLINE_DATABASE_URL"] = self.database_url
         # Like the peer (started with its access log off): no line per request on the output.
         env["STORYLINE_ACCESS_LOG"] = "false"
+        env.update(self.extra_env)
         return env
 
     def _run_cli(self, *args: str) -> str:
