@@ -72,9 +72,20 @@ def _story_scope(story_id: Any) -> tuple[Any, Any]:
 
 
 def hooked() -> ColumnElement[bool]:
-    """EXISTS: an active hook covers the story of the bound parameter `story_id` (nothing to read, and
-    so next to nothing to pay, while no hook exists)."""
-    return exists().where(Webhook.active == true(), scope_filter(*_story_scope(bindparam("story_id"))))
+    """An active hook covers the story of the bound parameter `story_id`: three EXISTS, each an index
+    lookup (a hook for everything; one on a project of the story's tasks; one on a group of those
+    projects). Nothing to read, and so next to nothing to pay, while no hook exists. (One EXISTS with
+    IN-subqueries under an OR made SQLite build the lists each time: 20 times slower.)"""
+    story_id: Any = bindparam("story_id")
+    active = Webhook.active == true()
+    return or_(
+        exists().where(active, Webhook.project_id.is_(None), Webhook.project_group_id.is_(None)),
+        exists().where(Task.story_id == story_id, Webhook.project_id == Task.project_id, active),
+        exists().where(Task.story_id == story_id, ProjectGroupMember.project_id == Task.project_id,
+                       Webhook.project_group_id == ProjectGroupMember.project_group_id, active))
+
+
+_HOOKED = select(hooked())
 
 
 _HOOKS_OF_STORY = select(Webhook.id, Webhook.owner_id, Webhook.event_types).where(
@@ -85,7 +96,7 @@ def queue_event_hooks(session: Session, values: dict[str, Any]) -> int:
     """In the transaction that delivers a story event (outbox kind "inbox"): a delivery and an external
     outbox row for each hook that takes it; the number queued."""
     story_id = values.get("story_id")
-    if story_id is None:
+    if story_id is None or not session.connection().execute(_HOOKED, {"story_id": story_id}).scalar():
         return 0
     hooks = [(hid, owner) for hid, owner, types in session.execute(_HOOKS_OF_STORY, {"story_id": story_id})
              if types is None or values["event_type"] in json.loads(types)]
