@@ -29,7 +29,7 @@ def test_story_lists_show_assignees_progress_and_privacy(admin_page: Page, world
     rows = page.locator("table.stories tbody tr")
     expect(rows).to_have_count(2)
     first = rows.nth(0)
-    expect(first.get_by_role("img", name="1 of 2 tasks merged")).to_be_visible()
+    expect(first.get_by_role("img", name="Tasks done: 1 of 2")).to_be_visible()
     expect(first.locator(".assignees")).to_contain_text("Bob Builder")
     expect(first.locator(".assignees")).to_contain_text("Ada Admin")
     expect(rows.nth(1).locator(".badge", has_text="private")).to_be_visible()

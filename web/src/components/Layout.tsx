@@ -6,6 +6,7 @@ import { setToken, startLogin } from "../lib/auth";
 import { editFocused, moveFocus } from "../lib/listnav";
 import { shortcutFor } from "../lib/shortcuts";
 import { SearchBox } from "./SearchBox";
+import { CommandPalette } from "./CommandPalette";
 import { ShortcutsDialog } from "./ShortcutsDialog";
 
 export function Layout() {
@@ -16,6 +17,7 @@ export function Layout() {
   const queryClient = useQueryClient();
   const search = useRef<HTMLInputElement>(null);
   const [help, setHelp] = useState(false);
+  const [palette, setPalette] = useState(false);
   // The phone layout folds the menu behind one button; any page change folds it again.
   const [menu, setMenu] = useState(false);
   const [menuAt, setMenuAt] = useState(location.key);
@@ -29,6 +31,13 @@ export function Layout() {
       if (event.defaultPrevented) return;
       const action = shortcutFor(event);
       if (!action || action === "escape") return;
+      if (action === "palette") {
+        // Ctrl/Cmd-K toggles the palette, over anything (the browser's own Ctrl-K is its search bar).
+        event.preventDefault();
+        setHelp(false);
+        setPalette((p) => !p);
+        return;
+      }
       if (document.querySelector("dialog[open]")) return;
       switch (action) {
         case "help":
@@ -127,6 +136,11 @@ export function Layout() {
         <Outlet />
       </main>
       <ShortcutsDialog open={help} onClose={() => setHelp(false)} />
+      <CommandPalette
+        open={palette}
+        onClose={() => setPalette(false)}
+        onAction={(a) => (a === "shortcuts" ? setHelp(true) : logout())}
+      />
     </>
   );
 }

@@ -24,7 +24,12 @@ describe("shortcutFor", () => {
   });
   it("ignores keys with modifiers", () => {
     expect(shortcutFor(key("c", document.body, { ctrlKey: true }))).toBeNull();
-    expect(shortcutFor(key("k", document.body, { metaKey: true }))).toBeNull();
+    expect(shortcutFor(key("j", document.body, { metaKey: true }))).toBeNull();
+    expect(shortcutFor(key("k", document.body, { ctrlKey: true, altKey: true }))).toBeNull();
+  });
+  it("opens the palette with Ctrl-K or Cmd-K, in a field too", () => {
+    expect(shortcutFor(key("k", document.body, { ctrlKey: true }))).toBe("palette");
+    expect(shortcutFor(key("K", document.createElement("input"), { metaKey: true }))).toBe("palette");
   });
 });
 

@@ -1,12 +1,14 @@
-export type ShortcutAction = "help" | "search" | "create" | "next" | "previous" | "edit" | "escape";
+export type ShortcutAction = "help" | "search" | "create" | "next" | "previous" | "edit" | "escape" | "palette";
 
-export const SHORTCUTS: { keys: string; action: ShortcutAction; label: string }[] = [
+export const SHORTCUTS: { keys: string; action: ShortcutAction | "select"; label: string }[] = [
+  { keys: "Ctrl K", action: "palette", label: "Open the command palette: go anywhere, run a command (⌘ K on a Mac)" },
   { keys: "?", action: "help", label: "Show this list of shortcuts" },
   { keys: "/", action: "search", label: "Focus the search box" },
   { keys: "c", action: "create", label: "Create a story" },
   { keys: "j", action: "next", label: "Move to the next item of a list" },
   { keys: "k", action: "previous", label: "Move to the previous item of a list" },
   { keys: "e", action: "edit", label: "Edit the focused item" },
+  { keys: "x", action: "select", label: "Select the focused story of a list (Shift x: a range), for a bulk change" },
   { keys: "Esc", action: "escape", label: "Close a dialog or cancel an edit" },
 ];
 
@@ -27,6 +29,8 @@ function isTyping(target: EventTarget | null): boolean {
 
 /** The action a key press asks for, or null: letters typed into a field are never shortcuts. */
 export function shortcutFor(event: KeyLike): ShortcutAction | null {
+  // Ctrl-K (Cmd-K on a Mac) works everywhere, in a field too.
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") return "palette";
   if (event.ctrlKey || event.metaKey || event.altKey) return null;
   if (event.key === "Escape") return "escape";
   if (isTyping(event.target)) return null;

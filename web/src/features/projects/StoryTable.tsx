@@ -113,7 +113,7 @@ export function StoryTable({ stories, busy, selectable = false }: { stories: Sto
                   </td>
                   <td className="progress-cell">
                     {progress.total > 0 ? (
-                      <span className="progress" role="img" aria-label={`${progress.done} of ${progress.total} tasks merged`}>
+                      <span className="progress" role="img" aria-label={`Tasks done: ${progress.done} of ${progress.total}`}>
                         <span className="progress-bar">
                           <span style={{ width: `${(100 * progress.done) / progress.total}%` }} />
                         </span>
