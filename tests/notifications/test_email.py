@@ -299,3 +299,24 @@ def test_a_mail_server_that_is_down_delays_mail_but_loses_none(mail_app: MailApp
     outbox.wake()
     [msg] = m.smtp.wait_for(follower.email)
     assert "while the relay is down" in msg.get_body(("plain",)).get_content()
+
+
+def test_worklist_followers_are_mailed_about_cards_they_may_see(mail_app: MailApp):
+    m = mail_app
+    owner, watcher = m.persona(), m.persona()
+    worklist = m.api.ok("POST", "/v1/worklists", owner, json={"title": uniq("Mail worklist "), "automatic": False})
+    follow(m, watcher, "worklist", worklist["id"])
+    public, _ = story_with_task(m, owner)
+    secret = m.api.story(owner, title="Secret card story", private=True, users=[owner.id])
+    m.api.ok("POST", f"/v1/worklists/{worklist['id']}/items", owner,
+             json={"item_id": secret["id"], "item_type": "story", "list_position": 0})
+    m.api.ok("POST", f"/v1/worklists/{worklist['id']}/items", owner,
+             json={"item_id": public["id"], "item_type": "story", "list_position": 0})
+    [msg] = m.smtp.wait_for(watcher.email)
+    outbox_empty(m)
+    assert len(m.smtp.to(watcher.email)) == 1  # the private story's card: nothing
+    assert msg["Subject"] == f"[Worklist {worklist['id']}] {worklist['title']}"
+    assert msg["References"] == f"<worklist-{worklist['id']}@storyline.test>"
+    assert msg["X-Storyline-Event"] == "worklist_contents_changed"
+    assert "added a card" in msg.get_body(("plain",)).get_content()
+    assert "Secret card story" not in msg.as_string()

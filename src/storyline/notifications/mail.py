@@ -70,6 +70,20 @@ def queue_event_mail(session: Session, values: dict[str, Any], recipients: list[
         for uid in wanted])
 
 
+def queue_worklist_mail(session: Session, event: Any, worklist_id: int, story_id: int | None,
+                        recipients: list[int]) -> None:
+    """In a worklist event's own transaction (its inbox rows are written there too): the e-mails of its
+    subscribers who want one now."""
+    settings = session.info.get("settings")
+    if not recipients or not mail_enabled(settings):
+        return
+    wanted = [uid for uid, choice in choices(session, recipients).items() if choice.wants(event.event_type)]
+    outbox.enqueue_many(session, "email", [
+        {"type": "worklist", "user_id": uid, "event_id": event.id, "worklist_id": worklist_id, "story_id": story_id,
+         "event_type": event.event_type, "event_info": event.event_info, "author_id": event.author_id}
+        for uid in wanted])
+
+
 # ---- what the recipient is told ------------------------------------------------------------------
 
 @dataclass
@@ -351,7 +365,67 @@ class Mailer:
 MAILER = Mailer()
 
 
+def describe_worklist(session: Session, payload: dict[str, Any]) -> str:
+    info: dict[str, Any] = json.loads(payload["event_info"]) if payload.get("event_info") else {}
+    who = _names(session, {payload.get("author_id")}).get(payload.get("author_id") or 0, "Someone")
+    etype = payload["event_type"]
+    if etype == "worklist_contents_changed":
+        added, removed = info.get("added"), info.get("removed")
+        if added and not removed:
+            return f"{who} added a card"
+        if removed and not added:
+            return f"{who} removed a card"
+        return f"{who} moved a card"
+    if etype == "worklist_created":
+        return f"{who} created the worklist"
+    if etype == "worklist_details_changed":
+        return f"{who} changed the worklist's details"
+    if etype == "worklist_filters_changed":
+        return f"{who} changed the worklist's filters"
+    return f"{who} changed the worklist's permissions"
+
+
+def build_worklist_message(session: Session, settings: Settings, payload: dict[str, Any]) -> EmailMessage | None:
+    """A worklist event's e-mail to one of its subscribers, if still due: they still follow the
+    worklist and may see it (and the story of the card concerned, if any)."""
+    from storyline.planning.access import users_who_can_see_worklist
+    from storyline.planning.models import Worklist
+
+    uid, worklist_id, story_id = payload["user_id"], payload["worklist_id"], payload.get("story_id")
+    recipient = session.get(User, uid)
+    if recipient is None or not recipient.email or recipient.email.endswith(UNDELIVERABLE_DOMAINS):
+        return None
+    if not choices(session, [uid])[uid].wants(payload["event_type"]):
+        return None
+    if uid not in users_who_can_see_worklist(session, worklist_id, {uid}):
+        return None
+    if story_id is not None and uid not in users_who_can_see_story(session, story_id, {uid}):
+        return None
+    follows = session.execute(select(Subscription.id).where(
+        Subscription.user_id == uid, Subscription.target_type == "worklist",
+        Subscription.target_id == worklist_id)).first()
+    worklist = session.get(Worklist, worklist_id)
+    if follows is None or worklist is None:
+        return None
+    reason = ("worklist", worklist_id)
+    url = f"{settings.public_url}/#!/worklist/{worklist_id}"
+    unsubscribe = unsubscribe_url(session, settings, uid, reason)
+    subject = f"[Worklist {worklist_id}] " + ("(private worklist)" if worklist.private else worklist.title)
+    text, html = render("worklist", worklist=worklist, summary=describe_worklist(session, payload), url=url,
+                        unsubscribe=unsubscribe, preferences=f"{settings.public_url}/#!/preferences")
+    domain = domain_of(settings)
+    msg = _message(session, settings, recipient, subject=subject, text=text, html=html,
+                   message_id=f"<worklist-{worklist_id}.event-{payload['event_id']}.to-{uid}@{domain}>",
+                   headers={"X-Storyline-Worklist": str(worklist_id), "X-Storyline-Event": payload["event_type"],
+                            "X-Storyline-Reason": "worklist"},
+                   reason=reason, story_id=None)
+    msg["In-Reply-To"] = msg["References"] = f"<worklist-{worklist_id}@{domain}>"
+    return msg
+
+
 def build(session: Session, settings: Settings, payload: dict[str, Any]) -> EmailMessage | None:
+    if payload.get("type") == "worklist":
+        return build_worklist_message(session, settings, payload)
     if payload.get("type") == "digest":
         from storyline.notifications.digest import build_digest_message
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from storyline import outbox
 from storyline.authz import story_visible_to_user_column, users_who_can_see_story
 from storyline.db import utcnow
-from storyline.notifications.mail import queue_event_mail
+from storyline.notifications.mail import queue_event_mail, queue_worklist_mail
 from storyline.planning.access import users_who_can_see_worklist
 from storyline.projects.models import ProjectGroupMember
 from storyline.stories.models import Comment, Event, Story, Task
@@ -98,6 +98,7 @@ def _notify_worklist(session: Session, event: Event, worklist_id: int, story_id:
                           event_info=event.event_info, story_id=story_id)
         for uid in sorted(recipients)
     )
+    queue_worklist_mail(session, event, worklist_id, story_id, sorted(recipients))
 
 
 def _followers(with_task: bool) -> Any:
