@@ -11,6 +11,7 @@ import datetime as dt
 import email.utils
 import hashlib
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request
@@ -91,16 +92,23 @@ def _not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:
     return modified <= when.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def _scoped(request: Request, viewer: Viewer, events: Callable[[], list[FeedEvent]], *, title: str, page: str,
+            since: dt.datetime | None, subtitle: str | None = None) -> Response:
+    """The feed of a story, project, group or user: named by its own address, following `page` (a path
+    of the web client)."""
+    base = _base_url(request)
+    address = _address(request, base)
+    feed = atom.Feed(id=address, self=address, title=title, subtitle=subtitle, alternate=base + page, since=since)
+    return _answer(request, viewer, feed, events(), base)
+
+
 @router.get("/stories/{story_id}.atom", response_class=Response, responses=ATOM)
 def story_feed(request: Request, story_id: IdPath, session: Session = SessionDep,
                viewer: Viewer = FeedViewerDep) -> Response:
     """A story's timeline: 404 when the reader may not see the story, exactly as for a missing one."""
     story = get_story(session, viewer, story_id)
-    base = _base_url(request)
-    address = _address(request, base)
-    feed = atom.Feed(id=address, self=address, title=f"Story {story.id}: {story.title}",
-                     alternate=atom.story_page(base, story.id), since=story.created_at)
-    return _answer(request, viewer, feed, queries.story_events(session, viewer, story.id), base)
+    return _scoped(request, viewer, lambda: queries.story_events(session, viewer, story.id),
+                   title=f"Story {story.id}: {story.title}", page=f"/story/{story.id}", since=story.created_at)
 
 
 @router.get("/projects/{project_id}.atom", response_class=Response, responses=ATOM)
@@ -108,11 +116,9 @@ def project_feed(request: Request, project_id: IdPath, session: Session = Sessio
                  viewer: Viewer = FeedViewerDep) -> Response:
     """The timelines of the stories with a task on the project that the reader may see."""
     project = get_project(session, project_id)
-    base = _base_url(request)
-    address = _address(request, base)
-    feed = atom.Feed(id=address, self=address, title=f"Project {project.name}", subtitle=project.description,
-                     alternate=f"{base}/project/{project.id}", since=project.created_at)
-    return _answer(request, viewer, feed, queries.project_events(session, viewer, "project", project.id), base)
+    return _scoped(request, viewer, lambda: queries.project_events(session, viewer, "project", project.id),
+                   title=f"Project {project.name}", subtitle=project.description, page=f"/project/{project.id}",
+                   since=project.created_at)
 
 
 @router.get("/project_groups/{group_id}.atom", response_class=Response, responses=ATOM)
@@ -120,11 +126,9 @@ def project_group_feed(request: Request, group_id: IdPath, session: Session = Se
                        viewer: Viewer = FeedViewerDep) -> Response:
     """The timelines of the stories with a task on a project of the group that the reader may see."""
     group = get_group(session, group_id)
-    base = _base_url(request)
-    address = _address(request, base)
-    feed = atom.Feed(id=address, self=address, title=f"Project group {group.title}", subtitle=group.name,
-                     alternate=f"{base}/project-group/{group.id}", since=group.created_at)
-    return _answer(request, viewer, feed, queries.project_events(session, viewer, "project_group", group.id), base)
+    return _scoped(request, viewer, lambda: queries.project_events(session, viewer, "project_group", group.id),
+                   title=f"Project group {group.title}", subtitle=group.name, page=f"/project-group/{group.id}",
+                   since=group.created_at)
 
 
 @router.get("/users/{user_id}.atom", response_class=Response, responses=ATOM)
@@ -132,11 +136,8 @@ def user_feed(request: Request, user_id: IdPath, session: Session = SessionDep,
               viewer: Viewer = FeedViewerDep) -> Response:
     """What the user did on stories the reader may see."""
     user = get_user(session, user_id)
-    base = _base_url(request)
-    address = _address(request, base)
-    feed = atom.Feed(id=address, self=address, title=f"Activity of {user.full_name}",
-                     alternate=f"{base}/user/{user.id}", since=user.created_at)
-    return _answer(request, viewer, feed, queries.user_events(session, viewer, user.id), base)
+    return _scoped(request, viewer, lambda: queries.user_events(session, viewer, user.id),
+                   title=f"Activity of {user.full_name}", page=f"/user/{user.id}", since=user.created_at)
 
 
 @router.get("/stories.atom", response_class=Response, responses=ATOM)
