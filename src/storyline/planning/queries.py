@@ -130,12 +130,12 @@ def due_dates_select(viewer: Viewer, *, name: str | None = None, date: dt.dateti
     # contents: public due dates on a private board must not tell that the board exists.
     if board_id is not None:
         stmt = stmt.where(exists().where(DueDateBoard.due_date_id == DueDate.id,
-                                         DueDateBoard.board_id == board_id, Board.id == board_id,
+                                         DueDateBoard.board_id == board_id, Board.id == DueDateBoard.board_id,
                                          board_visible(viewer)))
     if worklist_id is not None:
         stmt = stmt.where(exists().where(DueDateWorklist.due_date_id == DueDate.id,
                                          DueDateWorklist.worklist_id == worklist_id,
-                                         Worklist.id == worklist_id, worklist_visible(viewer)))
+                                         Worklist.id == DueDateWorklist.worklist_id, worklist_visible(viewer)))
     if user is not None:
         stmt = stmt.where(holds(Viewer(user_id=user), "due_date", DueDate.id, ("assign_date",)))
     if owner is not None:
