@@ -111,7 +111,7 @@ def build_digest_message(session: Session, settings: Settings, payload: dict[str
         summary, _ = describe(session, {"event_type": e.event_type, "event_info": e.event_info,
                                         "author_id": e.author_id, "story_id": e.story_id})
         by_story.setdefault(e.story_id, []).append(summary)
-    stories = []
+    stories: list[dict[str, Any]] = []
     for story_id, lines in by_story.items():
         story = session.get(Story, story_id)
         if story is None or uid not in users_who_can_see_story(session, story_id, {uid}):

@@ -104,7 +104,7 @@ def story_url(settings: Settings, story_id: int) -> str:
     return f"{settings.public_url}/#!/story/{story_id}"
 
 
-def _names(session: Session, user_ids: set[int]) -> dict[int, str]:
+def _names(session: Session, user_ids: set[int | None]) -> dict[int, str]:
     ids = sorted(i for i in user_ids if i is not None)
     return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
 

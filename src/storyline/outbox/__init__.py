@@ -56,6 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from storyline.db import DATABASE_UNAVAILABLE, Base, utcnow
+from storyline.sqltools import table_of
 
 log = logging.getLogger("storyline.outbox")
 
@@ -123,19 +124,19 @@ _due = and_(OutboxRow.parked_at.is_(None),
 
 # The statements of a write and of a delivery, built once (Core, on the session's connection: the
 # ORM's unit of work costs several times what these statements do).
-_ENQUEUE = insert(OutboxRow.__table__).values(
+_ENQUEUE = insert(table_of(OutboxRow)).values(
     kind=bindparam("kind"), payload=bindparam("payload"), created_at=bindparam("created_at"), attempts=0)
 _OLDEST = (select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload).where(_local, _due)
            .order_by(OutboxRow.id).limit(1))
 # by "is the dialect SQLite": PostgreSQL claims the row (several processes share the work)
 _NEXT = {True: _OLDEST, False: _OLDEST.with_for_update(skip_locked=True)}
 _MORE = select(literal(1)).where(OutboxRow.id > bindparam("after"), _local, _due).limit(1)
-_DONE = delete(OutboxRow.__table__).where(OutboxRow.id == bindparam("row_id"))
+_DONE = delete(table_of(OutboxRow)).where(OutboxRow.id == bindparam("row_id"))
 _CLAIMABLE = (select(OutboxRow.id).where(
     _external, _due, or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < bindparam("now")))
     .order_by(OutboxRow.id).limit(bindparam("batch")))
 _CLAIMS = {True: _CLAIMABLE, False: _CLAIMABLE.with_for_update(skip_locked=True)}
-_CLAIM = (update(OutboxRow.__table__).where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
+_CLAIM = (update(table_of(OutboxRow)).where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
           .values(claimed_until=bindparam("until")))
 _CLAIMED = (select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload)
             .where(OutboxRow.id.in_(bindparam("ids", expanding=True))).order_by(OutboxRow.id))

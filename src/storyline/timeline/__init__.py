@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from storyline import outbox
 from storyline.authz import story_visible_to_user_column, users_who_can_see_story
 from storyline.db import utcnow
+from storyline.sqltools import table_of
 from storyline.notifications.mail import queue_event_mail, queue_worklist_mail
 from storyline.planning.access import users_who_can_see_worklist
 from storyline.projects.models import ProjectGroupMember
@@ -34,7 +35,7 @@ from storyline.timeline.types import (
 )
 from storyline.webhooks.delivery import hooked, queue_event_hooks
 
-_INSERT_EVENT = insert(Event.__table__).values(
+_INSERT_EVENT = insert(table_of(Event)).values(
     {c: bindparam(c) for c in ("event_type", "event_info", "story_id", "worklist_id", "board_id", "author_id",
                                "comment_id", "created_at", "updated_at")}).returning(Event.id)
 
@@ -89,7 +90,8 @@ def _notify_worklist(session: Session, event: Event, worklist_id: int, story_id:
     """Subscribers of the worklist who may see it (and the story of the item concerned, if any)."""
     subscribers = set(session.execute(select(Subscription.user_id).where(
         Subscription.target_type == "worklist", Subscription.target_id == worklist_id)).scalars())
-    subscribers.discard(event.author_id)  # type: ignore[arg-type]
+    if event.author_id is not None:
+        subscribers.discard(event.author_id)
     recipients = users_who_can_see_worklist(session, worklist_id, subscribers)
     if story_id is not None:
         recipients = users_who_can_see_story(session, story_id, recipients)
@@ -105,7 +107,7 @@ def _followers(with_task: bool) -> Any:
     """The subscriptions that make someone a follower of a story event: to the story, to one of its
     projects or of their groups, or to the task concerned; not the author's own (bound parameters
     `story_id`, `author_id`, `task_id`)."""
-    story_id = bindparam("story_id")
+    story_id = bindparam("story_id", type_=Integer)
     project_ids = select(Task.project_id).where(Task.story_id == story_id).distinct()
     group_ids = select(ProjectGroupMember.project_group_id).where(
         ProjectGroupMember.project_id.in_(project_ids))
@@ -124,7 +126,7 @@ def _fan_out(with_task: bool) -> Any:
     """INSERT ... SELECT of the inbox rows of a story event, built once with every value bound: the
     story's followers, who may see the story (the one visibility rule, for the subscriber's column).
     The database writes a thousand rows for a thousand followers; Python does the same work for one."""
-    story_id = bindparam("story_id")
+    story_id = bindparam("story_id", type_=Integer)
     recipients = (
         select(Subscription.user_id, bindparam("author_id", type_=Integer), bindparam("event_type", type_=String),
                bindparam("event_info", type_=Text), story_id, bindparam("created_at", type_=DateTime))
@@ -136,7 +138,7 @@ def _fan_out(with_task: bool) -> Any:
         .order_by(Subscription.user_id)
     )
     columns = ["subscriber_id", "author_id", "event_type", "event_info", "story_id", "created_at"]
-    return insert(SubscriptionEvent.__table__).from_select(columns, recipients).returning(
+    return insert(table_of(SubscriptionEvent)).from_select(columns, recipients).returning(
         SubscriptionEvent.subscriber_id)
 
 
@@ -165,8 +167,8 @@ def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
     if comment is not None:
         title = story.title if story is not None else session.execute(
             select(Story.title).where(Story.id == story_id)).scalar_one()
-        info = json.dumps({"comment_id": comment.id, "comment_content": comment.content,
-                           "story_id": story_id, "story_title": title})
+        info: str | None = json.dumps({"comment_id": comment.id, "comment_content": comment.content,
+                                       "story_id": story_id, "story_title": title})
     else:
         info = event.event_info
     values: dict[str, Any] = dict(keys, event_type=event.event_type, event_info=info, event_id=event.id,
