@@ -80,7 +80,7 @@ class Writer(BatchTransactions):
         with factory() as session:
             self.watermarks: dict[str, int] = dict(session.execute(
                 select(ImportRef.kind, ImportRef.local_id).where(ImportRef.source == SOURCE,
-                                                                 ImportRef.key == WATERMARK)).tuples().all())
+                                                                 ImportRef.key == WATERMARK)).all())
 
     # ---- objects with ids --------------------------------------------------------------------------
 
@@ -222,9 +222,9 @@ class Writer(BatchTransactions):
                                           "and address or OpenID identifier is that person; it takes StoryBoard's values")
                 continue
             raise ImportFailed(
-                f"Storyline already has {kind.name} {row['id']}, which did not come from this StoryBoard (the ids are "
-                f"kept, so it is in the way): import into a new Storyline database (`storyline db upgrade` on an "
-                f"empty one), before anything else is created in it")
+                f"{kind.name} {row['id']}: Storyline already has one with this id, which did not come from StoryBoard "
+                f"(the ids are kept, so it is in the way): import into a new Storyline database (`storyline db "
+                f"upgrade` on an empty one) before anything else is created in it")
         for column in kind.unique:
             values = {r[column]: r["id"] for r in rows if r[column] is not None}
             if not values:
@@ -357,7 +357,7 @@ class Writer(BatchTransactions):
         for chunk in _chunks(replies, self.chunk):
             with self.transaction() as session:
                 current = dict(session.execute(select(comments.c.id, comments.c.in_reply_to).where(
-                    comments.c.id.in_([c for c, _ in chunk]))).tuples().all())
+                    comments.c.id.in_([c for c, _ in chunk]))).all())
                 todo = [(c, p) for c, p in chunk if current.get(c) != p]
                 if todo and not self.dry_run:
                     session.execute(update(comments).where(comments.c.id == bindparam("_id")).values(
