@@ -75,7 +75,7 @@ def _gate(request: Request) -> asyncio.Semaphore | None:
     if sqlite and request.method in READ_METHODS:
         return None
     key = (asyncio.get_running_loop(), sqlite)
-    gate = state.db_gates.get(key)
+    gate: asyncio.Semaphore | None = state.db_gates.get(key)
     if gate is None:
         gate = state.db_gates[key] = asyncio.Semaphore(1 if sqlite else state.settings.db_pool_size)
     return gate
@@ -172,7 +172,7 @@ def _note_use(request: Request, session: Session, token_id: int, now: dt.datetim
     try:
         with engine.execution_options(storyline_write=True, storyline_write_wait=0.25).connect() as conn:
             raw = conn.connection.dbapi_connection if engine.dialect.name == "sqlite" else None
-            saved = raw.execute("PRAGMA busy_timeout").fetchone()[0] if raw is not None else None
+            saved: int = raw.execute("PRAGMA busy_timeout").fetchone()[0] if raw is not None else 0
             try:
                 if raw is not None:
                     raw.execute("PRAGMA busy_timeout=250")
@@ -183,7 +183,7 @@ def _note_use(request: Request, session: Session, token_id: int, now: dt.datetim
             finally:
                 conn.rollback()
                 if raw is not None:
-                    raw.execute(f"PRAGMA busy_timeout={int(saved)}")
+                    raw.execute(f"PRAGMA busy_timeout={saved}")
     except SQLAlchemyError:
         log.info("could not record the use of token %s now", token_id, exc_info=True)
 

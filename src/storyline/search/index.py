@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Integer, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from storyline.sqltools import Prepared
@@ -95,7 +95,7 @@ def _story_parts() -> tuple[Any, Any, Any]:
     if _STORY_PARTS is None:
         from storyline.stories.models import Comment, Story, StoryTag, Tag
 
-        story_id = bindparam("story_id")
+        story_id = bindparam("story_id", type_=Integer)
         _STORY_PARTS = (
             select(Story.title, Story.description).where(Story.id == story_id),
             select(Tag.name).join(StoryTag, StoryTag.tag_id == Tag.id).where(StoryTag.story_id == story_id),
@@ -143,7 +143,7 @@ def append_to_story(session: Session, story_id: int, text_: str) -> None:
         _put(session, "story", story_id, row.title, f"{row.body}\n{text_}")
     else:
         done = conn.execute(_APPEND_TO_STORY, {"id": story_id, "body": text_})
-        if not done.rowcount:  # type: ignore[attr-defined]
+        if not done.rowcount:
             index_story(session, story_id)
 
 

@@ -11,6 +11,7 @@ from storyline.db import utcnow
 from storyline.errors import BadRequest, Forbidden, NotFound
 from storyline.notifications.follow import follow_as_participant, follow_mentioned
 from storyline.search import index as search_index
+from storyline.sqltools import table_of
 from storyline.stories.models import Comment, CommentHistory, Event, Story
 from storyline.timeline import emit
 
@@ -25,10 +26,10 @@ def get_comment(session: Session, story: Story, comment_id: int) -> Comment:
     return comment
 
 
-_INSERT_COMMENT = insert(Comment.__table__).values(
+_INSERT_COMMENT = insert(table_of(Comment)).values(
     {c: bindparam(c) for c in ("content", "is_active", "in_reply_to", "story_id", "author_id", "created_at",
                                "updated_at")}).returning(Comment.id)
-_TOUCH_STORY = update(Story.__table__).where(Story.id == bindparam("story_id")).values(updated_at=bindparam("now"))
+_TOUCH_STORY = update(table_of(Story)).where(Story.id == bindparam("story_id")).values(updated_at=bindparam("now"))
 
 
 def do_post_comment(session: Session, viewer: Viewer, story: Story, content: str,

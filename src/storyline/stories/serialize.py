@@ -209,7 +209,7 @@ def events_json(session: Session, events: Sequence[Event], known: Sequence[Comme
             info["old_assignee_fullname"] = names.get(info.get("old_assignee_id"), "unassigned")
             info["new_assignee_fullname"] = names.get(info.get("new_assignee_id"), "unassigned")
             info_text = json.dumps(info)
-        d = {
+        d: dict[str, Any] = {
             "event_type": e.event_type, "event_info": info_text, "story_id": e.story_id,
             "worklist_id": e.worklist_id, "board_id": e.board_id, "author_id": e.author_id,
             "comment_id": e.comment_id,

@@ -20,6 +20,7 @@ from storyline.schemas import id_refs
 from storyline.search import index as search_index
 from storyline.security import service as security
 from storyline.security.service import SecurityPolicy
+from storyline.sqltools import table_of
 from storyline.stories.models import TASK_STATUSES, Story, StoryTag, Tag, Task
 from storyline.subscriptions.models import Subscription
 from storyline.timeline import emit
@@ -44,8 +45,8 @@ def _check_exist(session: Session, model: Any, ids: list[int], field: str) -> No
 
 def _acl_input(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     """Validated visibility input: access-list ids checked to exist, before anything is written."""
-    out = {k: data[k] for k in ("private", "security", "information_type", "embargo_until", "disclosure_at")
-           if k in data}
+    out: dict[str, Any] = {k: data[k] for k in ("private", "security", "information_type", "embargo_until",
+                                                "disclosure_at") if k in data}
     for field, model in (("users", User), ("teams", Team)):
         if data.get(field) is not None:
             ids = sorted(id_refs(field, data[field]))
@@ -86,7 +87,7 @@ def do_create_story(session: Session, viewer: Viewer, data: dict[str, Any],
 
 
 # The creator follows a new story.
-_FOLLOW_STORY = insert(Subscription.__table__).values(user_id=bindparam("user_id"), target_type="story",
+_FOLLOW_STORY = insert(table_of(Subscription)).values(user_id=bindparam("user_id"), target_type="story",
                                                       target_id=bindparam("story_id"), created_at=bindparam("now"))
 
 
@@ -135,7 +136,7 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
 
 
 _TOUCH_STORY_PROJECTS = (
-    update(Project.__table__)
+    update(table_of(Project))
     .where(Project.id.in_(select(Task.project_id).where(Task.story_id == bindparam("story_id"))),
            or_(Project.updated_at.is_(None), Project.updated_at < bindparam("now")))
     .values(updated_at=bindparam("now"))
@@ -186,9 +187,9 @@ def do_delete_story(session: Session, story: Story) -> None:
 # statement and its cache key, and the ORM's update of the session's objects, cost several times
 # what running them does).
 _TASK_COUNTS = select(Task.status, func.count()).where(Task.story_id == bindparam("sid")).group_by(Task.status)
-_STATUS_VALUES = {"status": bindparam("status"), **{f"count_{k}": bindparam(f"count_{k}") for k in TASK_STATUSES}}
-_SET_STATUS = update(Story.__table__).where(Story.id == bindparam("sid")).values(_STATUS_VALUES)
-_SET_STATUS_TOUCHED = update(Story.__table__).where(Story.id == bindparam("sid")).values(
+_STATUS_VALUES: dict[str, Any] = {"status": bindparam("status"), **{f"count_{k}": bindparam(f"count_{k}") for k in TASK_STATUSES}}
+_SET_STATUS = update(table_of(Story)).where(Story.id == bindparam("sid")).values(_STATUS_VALUES)
+_SET_STATUS_TOUCHED = update(table_of(Story)).where(Story.id == bindparam("sid")).values(
     {**_STATUS_VALUES, "updated_at": bindparam("updated_at")})
 
 
@@ -242,17 +243,17 @@ def do_create_tag(session: Session, name: str) -> Tag:
 
 # The tag writes' statements, built once, run on the session's connection.
 _TAG_IDS = select(Tag.name, Tag.id).where(Tag.name.in_(bindparam("names", expanding=True)))
-_NEW_TAG = {sqlite: dialect_insert(Tag.__table__).values(name=bindparam("name"), created_at=bindparam("created_at"))
+_NEW_TAG = {sqlite: dialect_insert(table_of(Tag)).values(name=bindparam("name"), created_at=bindparam("created_at"))
             .on_conflict_do_nothing(index_elements=["name"])
             for sqlite, dialect_insert in ((True, sqlite_insert), (False, postgresql_insert))}
 _STORY_TAG_IDS = select(StoryTag.tag_id).where(StoryTag.story_id == bindparam("story_id"))
-_ADD_STORY_TAG = insert(StoryTag.__table__).values(story_id=bindparam("story_id"), tag_id=bindparam("tag_id"))
+_ADD_STORY_TAG = insert(table_of(StoryTag)).values(story_id=bindparam("story_id"), tag_id=bindparam("tag_id"))
 _STORY_TAGS_NAMED = (select(Tag.name, Tag.id).join(StoryTag, StoryTag.tag_id == Tag.id)
                      .where(StoryTag.story_id == bindparam("story_id"),
                             Tag.name.in_(bindparam("names", expanding=True))))
-_REMOVE_STORY_TAGS = delete(StoryTag.__table__).where(StoryTag.story_id == bindparam("story_id"),
+_REMOVE_STORY_TAGS = delete(table_of(StoryTag)).where(StoryTag.story_id == bindparam("story_id"),
                                                       StoryTag.tag_id.in_(bindparam("tag_ids", expanding=True)))
-_TOUCH_STORY = update(Story.__table__).where(Story.id == bindparam("story_id")).values(updated_at=bindparam("now"))
+_TOUCH_STORY = update(table_of(Story)).where(Story.id == bindparam("story_id")).values(updated_at=bindparam("now"))
 
 
 def _touch_story(session: Session, story: Story) -> None:

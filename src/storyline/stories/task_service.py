@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -17,6 +17,7 @@ from storyline.projects.models import Branch, Milestone, Project
 from storyline.projects.queries import master_branch_id
 from storyline.search import index as search_index
 from storyline.security import service as security
+from storyline.sqltools import table_of
 from storyline.stories.models import Story, Task
 from storyline.stories.service import RESTRICTED_TYPE, refresh_status
 from storyline.subscriptions.models import Subscription
@@ -67,7 +68,7 @@ def _check_assignee(session: Session, assignee_id: int | None) -> None:
 # A project's updated_at tells everyone something changed on it: not for a private story's tasks.
 # Once per second at most: every task write of a project would otherwise queue on its row.
 _TOUCH_PROJECTS = (
-    update(Project.__table__)
+    update(table_of(Project))
     .where(Project.id.in_(bindparam("project_ids", expanding=True)),
            or_(Project.updated_at.is_(None), Project.updated_at < bindparam("now")),
            exists().where(Story.id.in_(bindparam("story_ids", expanding=True)), Story.private.is_(False)))
@@ -75,7 +76,7 @@ _TOUCH_PROJECTS = (
 )
 
 
-_TOUCH_STORIES = (update(Story.__table__).where(Story.id.in_(bindparam("story_ids", expanding=True)))
+_TOUCH_STORIES = (update(table_of(Story)).where(Story.id.in_(bindparam("story_ids", expanding=True)))
                   .values(updated_at=bindparam("now")))
 
 
@@ -144,7 +145,7 @@ def _own_story(session: Session, story_id: int) -> Story:
 
 def do_update_task(session: Session, viewer: Viewer, task: Task, changes: dict[str, Any]) -> Task:
     uid = require_user(viewer)
-    old = {"title": task.title, "status": task.status, "priority": task.priority,
+    old: dict[str, Any] = {"title": task.title, "status": task.status, "priority": task.priority,
            "assignee_id": task.assignee_id, "story_id": task.story_id, "project_id": task.project_id}
     story_id = changes.get("story_id") or task.story_id
     # The task's own story is loaded only when a check below needs it.
@@ -214,7 +215,7 @@ def do_delete_task(session: Session, viewer: Viewer, task: Task) -> None:
     story_id, project_id, task_id, title = task.story_id, task.project_id, task.id, task.title
     session.delete(task)
     session.execute(
-        Subscription.__table__.delete().where(Subscription.target_type == "task",
+        delete(table_of(Subscription)).where(Subscription.target_type == "task",
                                               Subscription.target_id == task_id))
     search_index.remove(session, "task", task_id)
     session.flush()
