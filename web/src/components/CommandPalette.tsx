@@ -1,19 +1,11 @@
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { useNavigate } from "react-router-dom";
+import { useDebounced } from "../lib/useDebounced";
 import { useSearch, useSelf } from "../api/queries";
 import type { Project, Story } from "../api/types";
 import { savedViews } from "../features/search/savedViews";
 import { usePreferences } from "../features/preferences/usePreferences";
 import { baseCommands, type Command, matchCommands, numberCommand, searchCommand } from "../lib/palette";
-
-function useDebounced(value: string, ms: number): string {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return debounced;
-}
 
 /** Ctrl/Cmd-K: one box to go anywhere (pages, saved views, a story by number, matching stories and
  * projects) or run a command; arrows choose, Enter runs, Esc closes. */

@@ -1,18 +1,10 @@
-import { forwardRef, useEffect, useId, useState } from "react";
+import { forwardRef, useId, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { get } from "../api/client";
 import { useSearch } from "../api/queries";
 import type { Project, Story, Task, User } from "../api/types";
 import { jumpTarget, parseQuery } from "../lib/query";
-
-function useDebounced(value: string, ms: number): string {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return debounced;
-}
+import { useDebounced } from "../lib/useDebounced";
 
 /** Where Enter takes a query: straight to a story (`#12`, `12`) or a task's story (`T34`), otherwise the
  * full search page. */

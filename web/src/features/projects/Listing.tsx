@@ -9,6 +9,7 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { changeParams, type ListFilters, listQuery, type ParamChanges, pageCount, readFilters, type Scope } from "./filters";
+import { Pager } from "../browse/Pager";
 import { FilterForm } from "./ListFilters";
 import { StoryTable } from "./StoryTable";
 
@@ -75,17 +76,7 @@ export function Listing({
       ) : (
         <StoryTable stories={(list.data?.items ?? []) as Story[]} busy={list.isFetching} selectable={loggedIn} />
       )}
-      <nav aria-label="Pages" className="pager">
-        <button type="button" disabled={f.page <= 1} onClick={() => set({ page: String(f.page - 1) })}>
-          Previous
-        </button>
-        <span>
-          Page {f.page} of {pages}
-        </span>
-        <button type="button" disabled={f.page >= pages} onClick={() => set({ page: String(f.page + 1) })}>
-          Next
-        </button>
-      </nav>
+      <Pager page={f.page} pages={pages} onPage={(page) => set({ page: String(page) })} />
     </>
   );
 }
