@@ -87,7 +87,11 @@ class Writer(BatchTransactions):
     def write_kind(self, kind: Kind, rows: Iterable[dict[str, Any]]) -> None:
         for chunk in _chunks(rows, self.chunk):
             self.in_chunk: set[int] = set()
-            planned = [r for r in (self._prepare(kind, mapping.to_storyline(kind.name, row)) for row in chunk) if r]
+            unique = {row["id"]: row for row in chunk if row["id"] not in self.known[kind.name]}
+            if len(unique) < len(chunk):  # read twice (a list that moved while it was paged)
+                self.summary.skipped[kind.name] += len(chunk) - len(unique)
+            planned = [r for r in (self._prepare(kind, mapping.to_storyline(kind.name, row))
+                                   for row in unique.values()) if r]
             if not planned:
                 continue
             with self.transaction() as session:
