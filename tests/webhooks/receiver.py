@@ -134,14 +134,19 @@ def receiver() -> Iterator[Receiver]:
         server.server_close()
 
 
-@pytest.fixture(scope="module")
-def hook_db(database_url: str, pg: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+def own_database(database_url: str, pg: Any, tmp_path_factory: pytest.TempPathFactory, name: str) -> str:
+    """A migrated database of the test module's own, on the backend of `database_url`."""
     if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path_factory.mktemp('hookdb') / 'storyline.db'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'storyline.db'}"
     else:
-        url = pg.create_database(uniq("storyline_hooks"))
+        url = pg.create_database(uniq(f"storyline_{name}"))
     upgrade(url)
     return url
+
+
+@pytest.fixture(scope="module")
+def hook_db(database_url: str, pg: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return own_database(database_url, pg, tmp_path_factory, "hooks")
 
 
 MAX_FAILURES = 4

@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import Api, make_persona, make_settings, uniq
+from builders import Api, make_persona, make_settings
 from fastapi.testclient import TestClient
-from receiver import Receiver
+from receiver import Receiver, own_database
 from sqlalchemy import func, select
 
 from storyline import outbox
 from storyline.app import create_app
-from storyline.migrate import upgrade
 from storyline.webhooks.delivery import send_webhook  # noqa: F401  (registers the handler in this process)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,11 +45,7 @@ SENDER = textwrap.dedent("""
 @pytest.fixture(scope="module")
 def quiet_app(database_url: str, pg: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """An app whose external lane does not run (no worker in process): the test's own senders do."""
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path_factory.mktemp('hookcrash') / 'storyline.db'}"
-    else:
-        url = pg.create_database(uniq("storyline_hookcrash"))
-    upgrade(url)
+    url = own_database(database_url, pg, tmp_path_factory, "hookcrash")
     app = create_app(make_settings(url, base_url="https://storyline.test"))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield app, client, url

@@ -46,6 +46,17 @@ def comment(h: HookApp, who: Persona, story_id: int, text: str) -> None:
     h.api.ok("POST", f"/v1/stories/{story_id}/comments", who, json={"content": text})
 
 
+def commented_hook(h: HookApp) -> tuple[Persona, dict[str, Any], str, dict[str, Any]]:
+    """A project team member's hook for the comments on the project, and a story on it; (owner, hook, path,
+    story)."""
+    owner = h.persona()
+    project = h.api.project()
+    team_for(h, project["id"], owner)
+    hook, path = add_hook(h, owner, project_id=project["id"], event_types=["user_comment"])
+    story, _ = story_on(h, owner, project["id"])
+    return owner, hook, path, story
+
+
 def outbox_idle(h: HookApp, timeout: float = 20.0) -> None:
     """Every outbox row of the app done or parked (both lanes)."""
     deadline = time.monotonic() + timeout
@@ -163,11 +174,7 @@ def test_a_private_story_reaches_only_hooks_whose_owner_can_see_it(hook_app: Hoo
 
 def test_a_failed_delivery_is_retried_with_the_same_id_and_body(hook_app: HookApp):
     h = hook_app
-    owner = h.persona()
-    project = h.api.project()
-    team_for(h, project["id"], owner)
-    hook, path = add_hook(h, owner, project_id=project["id"], event_types=["user_comment"])
-    story, _ = story_on(h, owner, project["id"])
+    owner, hook, path, story = commented_hook(h)
     h.receiver.fail[path] = 2
     comment(h, owner, story["id"], "third time lucky")
     first, second, third = h.receiver.wait_for(path, 3)
@@ -190,11 +197,7 @@ def test_a_failed_delivery_is_retried_with_the_same_id_and_body(hook_app: HookAp
 
 def test_a_delivery_that_never_succeeds_is_given_up(hook_app: HookApp):
     h = hook_app
-    owner = h.persona()
-    project = h.api.project()
-    team_for(h, project["id"], owner)
-    hook, path = add_hook(h, owner, project_id=project["id"], event_types=["user_comment"])
-    story, _ = story_on(h, owner, project["id"])
+    owner, hook, path, story = commented_hook(h)
     h.receiver.fail[path] = MAX_ATTEMPTS
     comment(h, owner, story["id"], "nobody home")
     h.receiver.wait_for(path, MAX_ATTEMPTS)
@@ -209,12 +212,8 @@ def test_a_delivery_that_never_succeeds_is_given_up(hook_app: HookApp):
 
 def test_a_hook_failing_again_and_again_is_disabled_and_its_owner_told(hook_app: HookApp):
     h = hook_app
-    owner = h.persona()
-    project = h.api.project()
-    team_for(h, project["id"], owner)
-    hook, path = add_hook(h, owner, project_id=project["id"], event_types=["user_comment"])
+    owner, hook, path, story = commented_hook(h)
     h.receiver.always_fail.add(path)
-    story, _ = story_on(h, owner, project["id"])
     comment(h, owner, story["id"], "one")
     comment(h, owner, story["id"], "two")
     h.receiver.wait_for(path, MAX_FAILURES)
@@ -276,13 +275,9 @@ def test_no_outbox_row_for_an_event_no_hook_covers(hook_app: HookApp):
 
 def test_rotating_the_secret_signs_with_the_new_one(hook_app: HookApp):
     h = hook_app
-    owner = h.persona()
-    project = h.api.project()
-    team_for(h, project["id"], owner)
-    hook, path = add_hook(h, owner, project_id=project["id"], event_types=["user_comment"])
+    owner, hook, path, story = commented_hook(h)
     rotated = h.api.ok("POST", f"/preview/webhooks/{hook['id']}/secret", owner)
     assert rotated["secret"] != hook["secret"]
-    story, _ = story_on(h, owner, project["id"])
     comment(h, owner, story["id"], "signed anew")
     [d] = h.receiver.wait_for(path)
     assert not d.signature_ok  # the receiver still holds the old secret

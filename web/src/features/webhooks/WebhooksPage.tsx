@@ -6,7 +6,7 @@ import type { Project, ProjectGroup } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { ProjectPicker } from "../../components/Pickers";
 import { Time } from "../../components/Time";
-import { type Delivery, eventsLabel, HOOK_EVENT_TYPES, outcomeLabel, scopeLabel, type Webhook, type WebhookWithSecret } from "./webhooks";
+import { type Delivery, eventLabel, eventsLabel, HOOK_EVENT_TYPES, outcomeLabel, scopeLabel, type Webhook, type WebhookWithSecret } from "./webhooks";
 
 const HOOKS = ["webhooks"];
 
@@ -149,7 +149,7 @@ function CreateHook({ superuser }: { superuser: boolean }) {
           <legend>Event types (none chosen: every story event)</legend>
           {HOOK_EVENT_TYPES.map((t) => (
             <label key={t} className="checkbox">
-              <input type="checkbox" checked={events.includes(t)} onChange={() => toggle(t)} /> {t.replace(/_/g, " ")}
+              <input type="checkbox" checked={events.includes(t)} onChange={() => toggle(t)} /> {eventLabel(t)}
             </label>
           ))}
         </fieldset>
@@ -294,7 +294,7 @@ function DeliveryLog({ hookId, active }: { hookId: number; active: boolean }) {
               <td>
                 <Time value={d.attempted_at ?? d.created_at} />
               </td>
-              <td>{d.event_type.replace(/_/g, " ")}</td>
+              <td>{eventLabel(d.event_type)}</td>
               <td>{d.story_id !== null && <a href={`/story/${d.story_id}`}>{d.story_id}</a>}</td>
               <td className={`delivery-${d.status}`}>
                 {outcomeLabel(d)}

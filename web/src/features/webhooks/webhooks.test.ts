@@ -4,7 +4,7 @@ import { eventsLabel, outcomeLabel, scopeLabel } from "./webhooks";
 describe("webhooks", () => {
   it("names the events a hook takes", () => {
     expect(eventsLabel(null)).toBe("every story event");
-    expect(eventsLabel(["user_comment", "task_created"])).toBe("user comment, task created");
+    expect(eventsLabel(["user_comment", "task_created", "attachment_added"])).toBe("comments, task added, attachment added");
   });
 
   it("names the scope with the project or group name when known", () => {

@@ -1,31 +1,22 @@
 import type { components } from "../../api/schema";
+import { EVENT_LABELS, EVENT_TYPES } from "../preferences/prefs";
 
 export type Webhook = components["schemas"]["WebhookOut"];
 export type WebhookWithSecret = components["schemas"]["WebhookSecretOut"];
 export type Delivery = components["schemas"]["DeliveryOut"];
 
-/** The story event types a hook may ask for (the server's HOOK_EVENT_TYPES). */
-export const HOOK_EVENT_TYPES = [
-  "story_created",
-  "story_details_changed",
-  "user_comment",
-  "tags_added",
-  "tags_deleted",
-  "task_created",
-  "task_details_changed",
-  "task_status_changed",
-  "task_priority_changed",
-  "task_assignee_changed",
-  "task_deleted",
-  "story_disclosed",
-  "attachment_added",
-  "attachment_removed",
-] as const;
+/** The story event types a hook may ask for (the server's HOOK_EVENT_TYPES): a story timeline's, and the
+ * security and attachment events. */
+export const HOOK_EVENT_TYPES = [...EVENT_TYPES, "story_disclosed", "attachment_added", "attachment_removed"] as const;
+
+export function eventLabel(type: string): string {
+  return EVENT_LABELS[type] ?? type.charAt(0).toUpperCase() + type.slice(1).replace(/_/g, " ");
+}
 
 /** "every story event" or "user comment, task created". */
 export function eventsLabel(types: string[] | null | undefined): string {
   if (!types || types.length === 0) return "every story event";
-  return types.map((t) => t.replace(/_/g, " ")).join(", ");
+  return types.map((t) => eventLabel(t).toLowerCase()).join(", ");
 }
 
 /** Where a hook listens: a project, a project group, or everything. */
