@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from storyline.config import Settings
+    from storyline.projects.models import Project
     from storyline.users.models import User
 
 
@@ -116,6 +117,17 @@ def find_user(session: Session, ref: str) -> User:
     if user is None:
         fail(f"no user with id or e-mail {ref!r}")
     return user
+
+
+def find_project(session: Session, ref: str) -> Project:
+    """A project by id (all digits) or name."""
+    from storyline.errors import NotFound
+    from storyline.projects.queries import get_project
+
+    try:
+        return get_project(session, ref)
+    except NotFound:
+        fail(f"no project with id or name {ref!r}")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from storyline.cli.common import fail, find_user, settings, write_session
+from storyline.cli.common import fail, find_project, find_user, settings, write_session
 
 integrations_app = typer.Typer(help="Code review integration: Gerrit, GitHub and GitLab sources (preview).",
                                no_args_is_help=True)
@@ -100,16 +100,6 @@ def remove_source(name: Annotated[str, typer.Argument(help="The source's name")]
     typer.echo(f"Removed {name}.")
 
 
-def _project(session, ref: str):  # type: ignore[no-untyped-def]
-    from storyline.errors import NotFound
-    from storyline.projects.queries import get_project
-
-    try:
-        return get_project(session, ref)
-    except NotFound:
-        fail(f"no project with id or name {ref!r}")
-
-
 @integrations_app.command("map")
 def map_repository(
     repository: Annotated[str, typer.Argument(help="The repository as the source names it: openstack/nova")],
@@ -121,7 +111,7 @@ def map_repository(
     if not repository.strip() or len(repository) > 255:
         fail("the repository is 1 to 255 characters")
     with write_session() as session:
-        target = _project(session, project)
+        target = find_project(session, project)
         do_map_repository(session, repository.strip(), target)
         name = target.name
     typer.echo(f"{repository} → {name}")
@@ -162,7 +152,7 @@ def project_rules(
         except ValueError:
             changes[key.strip()] = raw.strip()
     with write_session() as session:
-        target = _project(session, project)
+        target = find_project(session, project)
         try:
             result = rules.do_set_rules(session, target.id, changes) if changes else rules.rules_for(session, target.id)
         except StorylineError as exc:
