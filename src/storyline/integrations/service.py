@@ -390,8 +390,9 @@ def _move(session: Session, viewer: Viewer, row: ReviewChange, link: ChangeLink,
 def _label(row: ReviewChange, kind: str) -> str:
     if row.number is None:
         return f"commit {row.key[:12]} in {row.repository}"
-    sep = {"github": "#", "gitlab": "!"}.get(kind, " ")
-    return f"{row.repository}{sep}{row.number}" if kind in ("github", "gitlab") else f"change {row.number}"
+    if kind in ("github", "gitlab"):
+        return f"{row.repository}{'#' if kind == 'github' else '!'}{row.number}"
+    return f"{row.repository} change {row.number}"
 
 
 def _comment(session: Session, viewer: Viewer, story_id: int, row: ReviewChange, ev: dict[str, Any],
