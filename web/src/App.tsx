@@ -46,6 +46,7 @@ const routes = [
       { path: "/project-group/*", lazy: () => import("./features/projects/ProjectGroupPage").then((m) => ({ Component: m.ProjectGroupPage })) },
       { path: "/teams", lazy: () => import("./features/teams/TeamsPage").then((m) => ({ Component: m.TeamsPage })) },
       { path: "/team/*", lazy: () => import("./features/teams/TeamPage").then((m) => ({ Component: m.TeamPage })) },
+      { path: "/inbox", lazy: () => import("./features/notifications/InboxPage").then((m) => ({ Component: m.InboxPage })) },
       { path: "/preferences", lazy: () => import("./features/preferences/PreferencesPage").then((m) => ({ Component: m.PreferencesPage })) },
       { path: "/admin", lazy: () => import("./features/admin/AdminPage").then((m) => ({ Component: m.AdminPage })) },
       { path: "/user/:id", lazy: () => import("./features/home/UserPage").then((m) => ({ Component: m.UserPage })) },

@@ -5,6 +5,7 @@ import { useSelf, useToken } from "../api/queries";
 import { setToken, startLogin } from "../lib/auth";
 import { editFocused, moveFocus } from "../lib/listnav";
 import { shortcutFor } from "../lib/shortcuts";
+import { InboxLink } from "../features/notifications/InboxLink";
 import { SearchBox } from "./SearchBox";
 import { CommandPalette } from "./CommandPalette";
 import { ShortcutsDialog } from "./ShortcutsDialog";
@@ -107,6 +108,7 @@ export function Layout() {
             <NavLink to="/stories/report">Report a bug</NavLink>
             {token ? (
               <>
+                <InboxLink />
                 <NavLink to="/preferences">Preferences</NavLink>
                 {self.data?.is_superuser && <NavLink to="/admin">Admin</NavLink>}
                 <span className="who" aria-label="Logged in as">

@@ -1,4 +1,5 @@
 import { type TextareaHTMLAttributes, useState } from "react";
+import { NotificationMentionTextarea } from "../features/notifications/NotificationMentionTextarea";
 import { Markdown } from "./Markdown";
 
 const KEY = "storyline.markdown_preview";
@@ -25,12 +26,12 @@ export function MarkdownField(props: TextareaHTMLAttributes<HTMLTextAreaElement>
   };
   return (
     <div className="markdown-field">
-      <textarea {...props} />
+      <NotificationMentionTextarea {...props} />
       <div className="markdown-field-bar">
         <span className="muted">
-          Markdown: **bold**, `code`, ```python fences, - [ ] tasks, #123 stories, @name people
+          Markdown: **bold**, `code`, ```python fences, - [ ] tasks, #123 stories, @ + a name mentions someone
         </span>
-        <button type="button" className="link" aria-pressed={preview} aria-controls={`${props.id}-preview`} onClick={toggle}>
+        <button type="button" className="link" aria-pressed={preview} aria-controls={preview ? `${props.id}-preview` : undefined} onClick={toggle}>
           Preview
         </button>
       </div>

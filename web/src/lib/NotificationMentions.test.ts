@@ -39,13 +39,13 @@ describe("mentionQueryAt", () => {
 describe("inserting a mention", () => {
   it("replaces the query with @[Full Name] and a space, the caret after it", () => {
     const text = "Thanks @ad";
-    const q = mentionQueryAt(text, text.length);
-    expect(q).not.toBeNull();
-    expect(insertMention(text, q!, text.length, "Ada Admin")).toEqual({ text: "Thanks @[Ada Admin] ", caret: 20 });
+    const q = mentionQueryAt(text, text.length) ?? { start: -1, query: "" };
+    expect(q).toEqual({ start: 7, query: "ad" });
+    expect(insertMention(text, q, text.length, "Ada Admin")).toEqual({ text: "Thanks @[Ada Admin] ", caret: 20 });
   });
   it("keeps the text after the caret, without doubling a space", () => {
     const text = "cc @bo and others";
-    const q = mentionQueryAt(text, 6)!;
+    const q = mentionQueryAt(text, 6) ?? { start: -1, query: "" };
     expect(insertMention(text, q, 6, "Bob Builder")).toEqual({ text: "cc @[Bob Builder] and others", caret: 17 });
   });
   it("refuses names the syntax cannot carry", () => {

@@ -4,6 +4,7 @@ import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { useParams } from "react-router-dom";
 import { api, ApiError } from "../../api/client";
 import { useSelf } from "../../api/queries";
+import { SubscribeButton } from "../notifications/SubscribeButton";
 import { errorFor, FieldError } from "../../components/FieldError";
 import {
   addItem,
@@ -61,6 +62,7 @@ export function WorklistPage() {
         {wl.private ? ", private" : ""}
         {wl.archived ? ", archived" : ""}
       </p>
+      <SubscribeButton targetType="worklist" targetId={wl.id} />
       {canEdit && <ArchiveButton worklist={wl} />}
       {wl.automatic ? (
         <>

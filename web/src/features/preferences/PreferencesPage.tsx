@@ -12,10 +12,12 @@ import {
   type Preferences,
 } from "./prefs";
 import { usePreferences } from "./usePreferences";
+import { PreferencesNotifications } from "../notifications/PreferencesNotifications";
 
 const SIZE_KEYS = Object.keys(PAGE_SIZE_KEYS) as PageSizeKey[];
 
-/** The logged-in user's list page sizes and the event types their story timelines show. */
+/** The logged-in user's list page sizes and the event types their story timelines show; then their
+ * notification choices (e-mail, what they follow). */
 export function PreferencesPage() {
   const prefs = usePreferences();
   useEffect(() => {
@@ -41,7 +43,10 @@ export function PreferencesPage() {
     <section className="narrow">
       <h1>Preferences</h1>
       {prefs.data && prefs.userId !== undefined ? (
-        <PreferencesForm userId={prefs.userId} stored={prefs.data} />
+        <>
+          <PreferencesForm userId={prefs.userId} stored={prefs.data} />
+          <PreferencesNotifications userId={prefs.userId} stored={prefs.data} />
+        </>
       ) : (
         <p className="muted">Loading…</p>
       )}

@@ -7,6 +7,7 @@ import { FeedLink } from "../../components/FeedLink";
 import { pageSize } from "../preferences/prefs";
 import { usePreferences } from "../preferences/usePreferences";
 import { Breadcrumbs } from "../../components/Breadcrumbs";
+import { SubscribeButton } from "../notifications/SubscribeButton";
 import { BranchList } from "./Branches";
 import { Listing, useListParams } from "./Listing";
 import { ViewNav } from "./ViewNav";
@@ -47,6 +48,7 @@ export function ProjectGroupPage() {
       <Breadcrumbs items={[{ label: "Project groups", to: "/project-groups" }, { label: group.data?.title ?? "…" }]} />
       <h1>{group.data?.title ?? "Project group"}</h1>
       {group.data && <p className="muted">{group.data.name}</p>}
+      {groupId !== undefined && <SubscribeButton targetType="project_group" targetId={groupId} />}
       {groupId !== undefined && <FeedLink path={`project_groups/${groupId}`} of={`project group ${group.data?.title ?? groupId}`} />}
       <section aria-labelledby="group-projects-title">
         <h2 id="group-projects-title">Projects</h2>

@@ -5,6 +5,7 @@ import { FeedLink } from "../../components/FeedLink";
 import { pageSize } from "../preferences/prefs";
 import { usePreferences } from "../preferences/usePreferences";
 import { Breadcrumbs } from "../../components/Breadcrumbs";
+import { SubscribeButton } from "../notifications/SubscribeButton";
 import { BranchList } from "./Branches";
 import { Listing, useListParams } from "./Listing";
 import { ProjectPlanning } from "./ProjectPlanning";
@@ -39,6 +40,7 @@ export function ProjectPage() {
       <div className="actions">
         <ViewNav view={view} label="Project views" />
         <Link to={`/stories/new?project=${projectId ?? ""}`}>New story in this project</Link>
+        {projectId !== undefined && <SubscribeButton targetType="project" targetId={projectId} />}
         {projectId !== undefined && <FeedLink path={`projects/${projectId}`} of={`project ${project.data?.name ?? projectId}`} />}
       </div>
       {projectId !== undefined &&
