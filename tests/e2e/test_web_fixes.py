@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, quote, urlsplit
 
+from a11y import assert_accessible
 from playwright.sync_api import Page, Route, expect
 from webworld import World, screenshot
 
@@ -58,9 +59,45 @@ def test_log_in_without_a_provider_explains_and_offers_a_token(page: Page, world
     expect(help_box).to_contain_text("[[oidc_providers]]")
     expect(help_box).to_contain_text("docs/login.md")
     expect(help_box).to_contain_text("storyline tokens create --user")
+    assert_accessible(page)
     screenshot(page, "login-not-configured")
     # The token path is right there, and brings the visitor back where they were.
     page.get_by_label("API token").fill(world.bob_token)
     page.get_by_role("button", name="Use this token").click()
     expect(page.get_by_label("Logged in as")).to_have_text("Bob Builder")
     expect(page).to_have_url(re.compile(r"/project/nova$"))
+
+
+def test_security_report_form_says_who_will_see_it(bob_page: Page) -> None:
+    page = bob_page
+    page.goto("/stories/report")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Report a bug")
+    who = page.locator(".who-sees")
+    expect(who).to_contain_text("Who will see it: you, and the people this server trusts with security reports")
+    expect(who).to_contain_text("on a server where none is set up, its administrators")
+    # Said before anything is sent, and tied to the choice for assistive technology.
+    expect(page.get_by_label("This is a security issue")).to_have_attribute("aria-describedby", "bug-security-help")
+    assert_accessible(page)
+
+
+def test_main_pages_pass_axe(page: Page, admin_page: Page, world: World) -> None:
+    """axe-core's default rules on the pages a newcomer meets first (the search box's rule included)."""
+    for who, url, ready in [
+        (page, "/", "Storyline"),
+        (page, f"/story/{world.story['id']}", "Scheduler loses instances under load"),
+        (page, "/project/nova", "nova"),
+        (page, "/login", "Log in"),
+        (admin_page, "/", "Welcome, Ada Admin"),
+        (admin_page, "/project-groups", "Project groups"),
+        (admin_page, "/planning", "Planning"),
+        (admin_page, "/stories/new", None),
+    ]:
+        who.goto(url)
+        heading = who.get_by_role("heading", level=1)
+        if ready:
+            expect(heading).to_contain_text(ready)
+        else:
+            expect(heading).to_be_visible()
+        who.get_by_role("searchbox", name="Search stories, tasks, projects and users").fill("nova")
+        expect(who.locator(".search-results")).to_contain_text("nova")
+        assert_accessible(who)
