@@ -9,6 +9,16 @@ import { Time } from "../../components/Time";
 import { type Delivery, eventLabel, eventsLabel, HOOK_EVENT_TYPES, outcomeLabel, scopeLabel, type Webhook, type WebhookWithSecret } from "./webhooks";
 
 const HOOKS = ["webhooks"];
+const BODY_STYLE = { whiteSpace: "pre-wrap", overflowWrap: "anywhere", maxWidth: "48rem", maxHeight: "24rem", overflow: "auto" } as const;
+
+/** The JSON body indented for reading (as it was sent when it is not JSON). */
+function pretty(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+}
 
 /** Outbound webhooks (preview): the caller's hooks (a superuser's: everyone's), adding one (its secret shown
  * once), turning one on or off, rotating its secret, deleting it, and its delivery log with redelivery. */
@@ -145,7 +155,7 @@ function CreateHook({ superuser }: { superuser: boolean }) {
             <FieldError id="hook-group-err" message={errorFor(error, "project_group_id")} />
           </>
         )}
-        <fieldset>
+        <fieldset style={{ columns: "15rem" }}>
           <legend>Event types (none chosen: every story event)</legend>
           {HOOK_EVENT_TYPES.map((t) => (
             <label key={t} className="checkbox">
@@ -299,8 +309,8 @@ function DeliveryLog({ hookId, active }: { hookId: number; active: boolean }) {
               <td className={`delivery-${d.status}`}>
                 {outcomeLabel(d)}
                 {open === d.id && (
-                  <pre className="delivery-body" aria-label={`Request body of delivery ${d.guid}`}>
-                    {d.request_body}
+                  <pre className="delivery-body" style={BODY_STYLE} aria-label={`Request body of delivery ${d.guid}`}>
+                    {pretty(d.request_body)}
                   </pre>
                 )}
               </td>
