@@ -150,3 +150,23 @@ def test_gitlab_wrong_token_and_unknown_project(client: TestClient, app: Any, ap
     assert r.status_code == 401 and deliveries(app, hook) == 0 and status(api, task) == "todo"
     gl(client, app, hook, p.gitlab_mr("open", uniq("group/unknown"), 6, f"Closes #{story['id']}"))
     assert status(api, task) == "todo" and "maps to no project" in outcomes(app, hook)[-1]
+
+
+def test_ci_results_from_check_suites_and_pipelines(client: TestClient, app: Any, api: Api) -> None:
+    github, gitlab = make_source(app, "github"), make_source(app, "gitlab")
+    project = api.project(uniq("octo/ci"))
+    story = api.story()
+    task = api.task(story["id"], project["id"])
+    gh(client, app, github, "pull_request", p.github_pr("opened", project["name"], 21, f"Fixes #{story['id']}"))
+    suite = {"action": "completed", "check_suite": {"conclusion": "failure", "updated_at": "2026-12-04T11:00:00Z",
+                                                    "pull_requests": [{"number": 21}]},
+             "repository": {"full_name": project["name"], "default_branch": "main"}, "sender": {"login": "ci"}}
+    gh(client, app, github, "check_suite", suite)
+    gl(client, app, gitlab, p.gitlab_mr("open", project["name"], 22, f"Closes #{story['id']}"))
+    pipeline = {"object_kind": "pipeline", "object_attributes": {"status": "success", "finished_at": "2026-12-04 12:00:00 UTC"},
+                "merge_request": {"iid": 22}, "project": {"path_with_namespace": project["name"]}, "user": {"username": "ci"}}
+    client.post(gitlab.path, content=p.body(pipeline), headers={"X-Gitlab-Event": "Pipeline Hook",
+                                                                 "X-Gitlab-Token": gitlab.secret})
+    drain(app)
+    ci = {c["kind"]: c["ci"] for c in api.ok("GET", f"/preview/tasks/{task['id']}/changes")}
+    assert ci == {"github": "failed", "gitlab": "passed"}
