@@ -61,3 +61,9 @@ def test_add_list_map_rules_remove(client: TestClient, app: Any, api: Api, datab
                        ).status_code == 401
     assert api.ok("GET", f"/preview/tasks/{task['id']}/changes") == []
     assert api.ok("GET", f"/v1/tasks/{task['id']}")["status"] == "inprogress"  # tasks keep their status
+    # Added again (a lost secret): a new secret, the same bot user.
+    again = storyline(database_url, "integrations", "add-github", name)
+    assert again.returncode == 0, again.stderr
+    assert dict(line.split(": ", 1) for line in again.stdout.splitlines())["secret"] != lines["secret"]
+    assert client.post(path, content=raw, headers=p.github_headers(lines["secret"], raw, "pull_request", "y")
+                       ).status_code == 401

@@ -58,9 +58,12 @@ def do_create_source(session: Session, kind: str, name: str, *, origin: str | No
     if origin is not None and not re.match(r"^https?://[^\s/]+", origin):
         raise BadRequest("origin must be Gerrit's canonical URL (http:// or https://)", field="origin")
     if bot_user is None:
-        bot_user = users_service.do_create_user(session, {
-            "full_name": f"{name} ({kind} bot)"[:255], "email": f"{name}.{kind}-bot@integrations.invalid",
-            "enable_login": False})
+        # The source's own bot; a source added again under its name (a new secret) gets its bot back.
+        email = f"{name}.{kind}-bot@integrations.invalid"
+        bot_user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        if bot_user is None:
+            bot_user = users_service.do_create_user(session, {
+                "full_name": f"{name} ({kind} bot)"[:255], "email": email, "enable_login": False})
     secret = secrets.token_urlsafe(32)
     source = IntegrationSource(name=name, kind=kind, origin=origin.rstrip("/") if origin else None,
                                secret=secret if kind == "github" else None,
