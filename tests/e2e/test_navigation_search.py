@@ -151,7 +151,12 @@ def test_saved_views(bob_page: Page, world: World) -> None:
     expect(views.get_by_role("button", name="My open work", exact=True)).to_be_visible()
     prefs = world.api("bob").get(f"/users/{world.bob['id']}/preferences")
     assert prefs["web_view:My open work"] == "assignee:@me is:open"
-    page.goto("/stories")
+    # Pinned on the home page.
+    page.goto("/")
+    pinned = page.get_by_role("region", name="My views")
+    expect(pinned.get_by_role("link", name="My open work")).to_have_attribute(
+        "href", "/stories?q=assignee%3A%40me%20is%3Aopen")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Stories", exact=True).click()
     expect(page.get_by_label("Query")).to_have_value("is:open")
     page.get_by_role("list", name="Saved views").get_by_role("button", name="My open work", exact=True).click()
     expect(page.get_by_label("Query")).to_have_value("assignee:@me is:open")

@@ -6,6 +6,7 @@ import { useSelf } from "../../api/queries";
 import type { TimelineEvent } from "../../api/types";
 import { ActivityItem } from "./ActivityItem";
 import { FollowedActivity, HomeSearch, StoryCard } from "./Dashboard";
+import { PinnedViews } from "../search/PinnedViews";
 import { UserTasks } from "./UserTasks";
 
 export function HomePage() {
@@ -22,6 +23,7 @@ export function HomePage() {
             <UserTasks userId={self.data.id} title="My tasks" />
             <StoryCard title="Stories I follow" query={{ subscriber_id: self.data.id }} empty="You follow no story yet." />
             <StoryCard title="Stories I created" query={{ creator_id: self.data.id }} empty="You have created no story yet." />
+            <PinnedViews />
           </div>
           <FollowedActivity />
         </>
