@@ -170,3 +170,18 @@ def test_ci_results_from_check_suites_and_pipelines(client: TestClient, app: Any
     drain(app)
     ci = {c["kind"]: c["ci"] for c in api.ok("GET", f"/preview/tasks/{task['id']}/changes")}
     assert ci == {"github": "failed", "gitlab": "passed"}
+
+
+def test_editing_a_closed_request_does_not_propose_it_again(client: TestClient, app: Any, api: Api) -> None:
+    hook = make_source(app, "github")
+    project = api.project(uniq("octo/edited"))
+    story = api.story()
+    task = api.task(story["id"], project["id"])
+    body = f"Fixes #{story['id']}"
+    gh(client, app, hook, "pull_request", p.github_pr("opened", project["name"], 31, body))
+    gh(client, app, hook, "pull_request", p.github_pr("closed", project["name"], 31, body))
+    assert status(api, task) == "todo"
+    edited = p.github_pr("edited", project["name"], 31, body + "\n\nSuperseded.")
+    edited["pull_request"]["state"] = "closed"
+    assert gh(client, app, hook, "pull_request", edited).json() == {"status": "ignored"}
+    assert status(api, task) == "todo"

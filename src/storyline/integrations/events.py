@@ -226,6 +226,8 @@ def github(event_name: str | None, delivery: str | None, data: dict[str, Any],
                   "ready_for_review": "ready", "converted_to_draft": "wip"}.get(act, "ignore")
         if act == "closed":
             action = "merge" if pr.get("merged") is True else "abandon"
+        elif action == "upload" and pr.get("state") == "closed":
+            action = "ignore"  # a closed request edited: it is not proposed again
         return _event("github", f"{etype}:{act}"[:64], action, **fields), key
     if etype == "push":
         ref = _str(data.get("ref")) or ""
@@ -287,6 +289,8 @@ def gitlab(event_name: str | None, idempotency: str | None, data: dict[str, Any]
                       at=_epoch(attrs.get("updated_at")))
         action = {"open": "upload", "update": "upload", "reopen": "restore", "close": "abandon",
                   "merge": "merge"}.get(act, "ignore")
+        if act == "update" and attrs.get("state") in ("closed", "merged", "locked"):
+            action = "ignore"  # a closed request edited: it is not proposed again
         if act in ("approved", "approval", "unapproved", "unapproval"):
             voter = user["username"] or "someone"
             fields["votes"] = {"Approved": {voter: 1 if act.startswith("approv") else 0}}
