@@ -120,8 +120,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+@pytest.fixture(scope="module", name="receiver")
+def receiver_fixture() -> Iterator[Receiver]:
     box = Receiver()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(box))
     box.port = server.server_address[1]
@@ -144,8 +144,8 @@ def own_database(database_url: str, pg: Any, tmp_path_factory: pytest.TempPathFa
     return url
 
 
-@pytest.fixture(scope="module")
-def hook_db(database_url: str, pg: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+@pytest.fixture(scope="module", name="hook_db")
+def hook_db_fixture(database_url: str, pg: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
     return own_database(database_url, pg, tmp_path_factory, "hooks")
 
 
@@ -166,8 +166,8 @@ class HookApp:
         return make_persona(self.app, **kw)
 
 
-@pytest.fixture(scope="module")
-def hook_app(hook_db: str, receiver: Receiver, smtp: Mailbox) -> Iterator[HookApp]:  # noqa: F811
+@pytest.fixture(scope="module", name="hook_app")
+def hook_app_fixture(hook_db: str, receiver: Receiver, smtp: Mailbox) -> Iterator[HookApp]:  # noqa: F811
     app = create_app(make_settings(hook_db, base_url="https://storyline.test", smtp_host="127.0.0.1",
                                    smtp_port=smtp.port, outbox_max_attempts=MAX_ATTEMPTS, outbox_retry_base=0.1,
                                    webhook_max_failures=MAX_FAILURES, webhook_timeout=2.0,

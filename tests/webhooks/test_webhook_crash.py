@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from builders import Api, make_persona, make_settings
 from fastapi.testclient import TestClient
-from receiver import Receiver, own_database
+from receiver import Receiver, own_database, receiver_fixture  # noqa: F401 (the fixture `receiver`)
 from sqlalchemy import func, select
 
 from storyline import outbox

@@ -13,7 +13,15 @@ import uuid
 from typing import Any
 
 from builders import Persona, uniq
-from receiver import MAX_ATTEMPTS, MAX_FAILURES, HookApp
+from receiver import (  # noqa: F401 (fixtures: hook_app, hook_db, receiver, smtp)
+    MAX_ATTEMPTS,
+    MAX_FAILURES,
+    HookApp,
+    hook_app_fixture,
+    hook_db_fixture,
+    receiver_fixture,
+    smtp,
+)
 from sqlalchemy import func, select
 
 from storyline import outbox
