@@ -133,3 +133,32 @@ def test_phone_header_is_one_line_and_filters_fold(browser: Browser, world: Worl
     assert_accessible(page)
     screenshot(page, "projects-phone")
     context.close()
+
+
+def test_bulk_edit_tasks_of_a_project(admin_page: Page, world: World) -> None:
+    page = admin_page
+    api = world.api()
+    project = api.post("/projects", {"name": "bulk-task-project", "description": "Tasks changed together"})
+    story = api.post("/stories", {"title": "Story of bulk tasks"})
+    tasks = [api.post("/tasks", {"title": f"Bulk-edited task {i}", "story_id": story["id"], "project_id": project["id"]})
+             for i in range(3)]
+    page.goto(f"/project/{project['id']}?view=tasks&sort=id&dir=asc")
+    boxes = page.locator("td.select input")
+    expect(boxes).to_have_count(3)
+    page.get_by_label("Select every task on this page").check()
+    boxes.nth(2).click()  # all but the last
+    bar = page.get_by_role("region", name="Change the selected tasks")
+    expect(bar).to_contain_text("2 selected tasks")
+    bar.get_by_label("Priority of the selected tasks").select_option("high")
+    bar.get_by_role("button", name="Apply priority").click()
+    expect(bar).to_contain_text("2 tasks changed.")
+    bar.get_by_role("button", name="Assign…").click()
+    bar.get_by_label("Assign the selected tasks to").fill("Bob")
+    bar.get_by_role("button", name="Assign to Bob Builder").click()
+    expect(bar).to_contain_text("2 tasks changed.")
+    after = {t["id"]: t for t in api.get(f"/stories/{story['id']}/tasks")}
+    for t in tasks[:2]:
+        assert after[t["id"]]["priority"] == "high" and after[t["id"]]["assignee_id"] == world.bob["id"]
+    assert after[tasks[2]["id"]]["priority"] == "medium" and after[tasks[2]["id"]]["assignee_id"] is None
+    expect(page.locator("table.tasks-table tbody tr").nth(0)).to_contain_text("Bob Builder")
+    assert_accessible(page)

@@ -11,6 +11,7 @@ import { UserName } from "../../components/UserName";
 import { changeParams, type ListFilters, listQuery, type ParamChanges, pageCount, readFilters, type Scope } from "./filters";
 import { Pager } from "../browse/Pager";
 import { FilterForm } from "./ListFilters";
+import { TaskBulkBar, useSelection } from "./bulk";
 import { StoryTable } from "./StoryTable";
 
 /** The URL's filters for a listing and a setter that writes changes back to the URL. */
@@ -72,7 +73,7 @@ export function Listing({
         {list.data ? `${total} ${noun}` : "Loading…"}
       </p>
       {f.view === "tasks" ? (
-        <TaskTable tasks={(list.data?.items ?? []) as Task[]} busy={list.isFetching} showProject={"project_group_id" in scope} />
+        <TaskTable tasks={(list.data?.items ?? []) as Task[]} busy={list.isFetching} showProject={"project_group_id" in scope} selectable={loggedIn} />
       ) : (
         <StoryTable stories={(list.data?.items ?? []) as Story[]} busy={list.isFetching} selectable={loggedIn} />
       )}
@@ -81,45 +82,79 @@ export function Listing({
   );
 }
 
-function TaskTable({ tasks, busy, showProject }: { tasks: Task[]; busy: boolean; showProject: boolean }) {
+function TaskTable({ tasks, busy, showProject, selectable }: { tasks: Task[]; busy: boolean; showProject: boolean; selectable: boolean }) {
+  const ids = tasks.map((t) => t.id);
+  const { shown, pick, all, toggleAll, clear, onRowKey } = useSelection(ids);
   return (
-    <div className="table-scroll">
-      <table className="stories tasks-table" aria-busy={busy}>
-        <thead>
-          <tr>
-            <th scope="col">Task</th>
-            {showProject && <th scope="col">Project</th>}
-            <th scope="col">Status</th>
-            <th scope="col">Priority</th>
-            <th scope="col">Assignee</th>
-            <th scope="col">Updated</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tasks.map((t) => (
-            <tr key={t.id} data-nav-item tabIndex={-1} aria-label={t.title}>
-              <td>
-                <Link to={`/story/${t.story_id}`}>{t.title}</Link> <span className="muted">story #{t.story_id}</span>
-              </td>
-              {showProject && (
-                <td>
-                  <ProjectName id={t.project_id} />
-                </td>
+    <>
+      {selectable && shown.size > 0 && (
+        <TaskBulkBar
+          taskIds={[...shown]}
+          onClear={clear}
+          heading={`${shown.size} selected ${shown.size === 1 ? "task" : "tasks"}`}
+        />
+      )}
+      <div className="table-scroll">
+        <table className="stories tasks-table" aria-busy={busy}>
+          <thead>
+            <tr>
+              {selectable && (
+                <th scope="col" className="select">
+                  <input type="checkbox" aria-label="Select every task on this page" checked={all} onChange={toggleAll} />
+                </th>
               )}
-              <td>
-                <StatusBadge status={t.status} />
-              </td>
-              <td>{t.priority}</td>
-              <td>
-                <UserName id={t.assignee_id} />
-              </td>
-              <td>
-                <Time value={t.updated_at ?? t.created_at} />
-              </td>
+              <th scope="col">Task</th>
+              {showProject && <th scope="col">Project</th>}
+              <th scope="col">Status</th>
+              <th scope="col">Priority</th>
+              <th scope="col">Assignee</th>
+              <th scope="col">Updated</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {tasks.map((t, index) => (
+              <tr
+                key={t.id}
+                data-nav-item
+                tabIndex={-1}
+                aria-label={t.title}
+                aria-selected={selectable ? shown.has(t.id) : undefined}
+                onKeyDown={selectable ? onRowKey(index) : undefined}
+              >
+                {selectable && (
+                  <td className="select">
+                    <input
+                      type="checkbox"
+                      aria-label={`Select task ${t.title}`}
+                      checked={shown.has(t.id)}
+                      onChange={() => undefined}
+                      onClick={(e) => pick(index, e.shiftKey)}
+                    />
+                  </td>
+                )}
+                <td>
+                  <Link to={`/story/${t.story_id}`}>{t.title}</Link> <span className="muted">story #{t.story_id}</span>
+                </td>
+                {showProject && (
+                  <td>
+                    <ProjectName id={t.project_id} />
+                  </td>
+                )}
+                <td>
+                  <StatusBadge status={t.status} />
+                </td>
+                <td>{t.priority}</td>
+                <td>
+                  <UserName id={t.assignee_id} />
+                </td>
+                <td>
+                  <Time value={t.updated_at ?? t.created_at} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }

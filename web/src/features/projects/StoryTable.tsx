@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useMemo, useRef, useState } from "react";
+import { useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, get } from "../../api/client";
 import type { Story, Task, User } from "../../api/types";
@@ -8,7 +8,8 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
-import { assigneesByStory, type Outcome, runEach, summarize, taskProgress, toggleSelection } from "../../lib/storylist";
+import { assigneesByStory, type Outcome, runEach, taskProgress } from "../../lib/storylist";
+import { BulkResult, useSelection } from "./bulk";
 
 /** The tasks of the stories on screen, in one request (v1 /tasks with several story_id). */
 function usePageTasks(ids: number[]) {
@@ -28,18 +29,11 @@ export function StoryTable({ stories, busy, selectable = false }: { stories: Sto
   const ids = useMemo(() => stories.map((s) => s.id), [stories]);
   const tasks = usePageTasks(ids);
   const assignees = useMemo(() => assigneesByStory(tasks.data ?? []), [tasks.data]);
-  const [selected, setSelected] = useState<Set<number>>(new Set());
-  const anchor = useRef<number | null>(null);
-  const shown = new Set([...selected].filter((id) => ids.includes(id)));
-  const pick = (index: number, shift: boolean) => {
-    setSelected(toggleSelection(shown, ids, index, anchor.current, shift));
-    anchor.current = index;
-  };
-  const all = ids.length > 0 && shown.size === ids.length;
+  const { shown, pick, all, toggleAll, clear, onRowKey } = useSelection(ids);
   return (
     <>
       {selectable && shown.size > 0 && (
-        <BulkBar stories={stories.filter((s) => shown.has(s.id))} tasks={tasks.data ?? []} onClear={() => setSelected(new Set())} />
+        <BulkBar stories={stories.filter((s) => shown.has(s.id))} tasks={tasks.data ?? []} onClear={clear} />
       )}
       <div className="table-scroll">
         <table className="stories dense" aria-busy={busy}>
@@ -51,7 +45,7 @@ export function StoryTable({ stories, busy, selectable = false }: { stories: Sto
                     type="checkbox"
                     aria-label="Select every story on this page"
                     checked={all}
-                    onChange={() => setSelected(all ? new Set() : new Set(ids))}
+                    onChange={toggleAll}
                   />
                 </th>
               )}
@@ -75,12 +69,7 @@ export function StoryTable({ stories, busy, selectable = false }: { stories: Sto
                   tabIndex={-1}
                   aria-label={s.title}
                   aria-selected={selectable ? shown.has(s.id) : undefined}
-                  onKeyDown={(e) => {
-                    if (selectable && e.key === "x" && !e.ctrlKey && !e.metaKey && !e.altKey && e.target === e.currentTarget) {
-                      e.preventDefault();
-                      pick(index, e.shiftKey);
-                    }
-                  }}
+                  onKeyDown={selectable ? onRowKey(index) : undefined}
                 >
                   {selectable && (
                     <td className="select">
@@ -167,7 +156,7 @@ function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[];
   const [status, setStatus] = useState("");
   const [assigning, setAssigning] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ text: string; failures: Outcome[]; noun: string } | null>(null);
+  const [result, setResult] = useState<{ outcomes: Outcome[]; noun: [string, string] } | null>(null);
   const storyIds = stories.map((s) => s.id);
   const taskIds = tasks.filter((t) => storyIds.includes(t.story_id)).map((t) => t.id);
 
@@ -186,7 +175,7 @@ function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[];
       const body = change.kind === "status" ? { status: change.status } : { assignee_id: change.kind === "assignee" && change.user ? change.user.id : null };
       outcomes = await runEach(taskIds, (id) => api("PUT", `/tasks/${id}`, undefined, body));
     }
-    setResult({ text: summarize(outcomes, noun), failures: outcomes.filter((o) => !o.ok), noun: noun[0] });
+    setResult({ outcomes, noun });
     setBusy(false);
     void queryClient.invalidateQueries({ queryKey: ["story-search"] });
     void queryClient.invalidateQueries({ queryKey: ["listing"] });
@@ -248,23 +237,7 @@ function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[];
           }}
         />
       )}
-      <div aria-live="polite" className="bulk-result">
-        {busy && <p className="muted">Changing…</p>}
-        {result && (
-          <>
-            <p>{result.text}</p>
-            {result.failures.length > 0 && (
-              <ul className="field-error">
-                {result.failures.map((f) => (
-                  <li key={f.id}>
-                    {result.noun === "story" ? `#${f.id}` : `Task T${f.id}`}: {f.message}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </>
-        )}
-      </div>
+      <BulkResult busy={busy} outcomes={result?.outcomes ?? null} noun={result?.noun ?? ["story", "stories"]} label={(id) => (result?.noun[0] === "story" ? `#${id}` : `Task T${id}`)} />
     </section>
   );
 }
