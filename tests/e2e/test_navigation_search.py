@@ -80,6 +80,14 @@ def test_search_box_jumps_to_a_story_by_number(page: Page, world: World) -> None
     box.fill(f"#{sid}")
     box.press("Enter")
     expect(page).to_have_url(re.compile(rf"/story/{sid}$"))
+    # Qualifiers as you type: the query's stories and their count, as on the full page.
+    nova_open = total(world, "/stories", project_id=world.projects["nova"]["id"], status="active")
+    box.fill("is:open project:nova")
+    results = page.locator(".search-results")
+    expect(results.get_by_role("link", name=f"All {nova_open} stories matching “is:open project:nova”")).to_be_visible()
+    expect(results.get_by_role("region", name="Stories").get_by_role("link")).to_have_count(5)
+    box.fill("is:sleeping")
+    expect(results).to_contain_text("is: takes open, merged, invalid or closed")
     # A task number goes to its story.
     task = world.api().get(f"/stories/{sid}/tasks")[0]
     page.goto("/")

@@ -1,9 +1,12 @@
 import { forwardRef, useId, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { get } from "../api/client";
-import { useSearch } from "../api/queries";
+import { useQuery } from "@tanstack/react-query";
+import { apiPage } from "../api/client";
+import { useSearch, useSelf } from "../api/queries";
+import { apiResolver } from "../features/search/resolver";
 import type { Project, Story, Task, User } from "../api/types";
-import { jumpTarget, parseQuery } from "../lib/query";
+import { hasStoryFilters, jumpTarget, parseQuery, storyRequest } from "../lib/query";
 import { useDebounced } from "../lib/useDebounced";
 
 /** Where Enter takes a query: straight to a story (`#12`, `12`) or a task's story (`T34`), otherwise the
@@ -33,7 +36,22 @@ export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props,
   const target = jumpTarget(parsed);
   const navigate = useNavigate();
   const listId = useId();
-  const stories = useSearch<Story>("stories", q, 5);
+  // With qualifiers (is:open project:nova …) the stories are the query's, counted, as on the full page.
+  const qualified = typed !== q && parsed.errors.length === 0 && hasStoryFilters(parsed);
+  const self = useSelf();
+  const selfId = self.data?.id ?? null;
+  const matching = useQuery({
+    queryKey: ["story-search", typed, 1, selfId, 5],
+    queryFn: async () => {
+      const req = await storyRequest(parsed, apiResolver(selfId), { limit: 5, offset: 0 });
+      return apiPage<Story>(req.path, req.query);
+    },
+    enabled: qualified && !self.isPending,
+    retry: false,
+    placeholderData: (previous) => previous,
+  });
+  const textStories = useSearch<Story>("stories", qualified ? "" : q, 5);
+  const stories = qualified ? { data: matching.data?.items, isFetching: matching.isFetching } : textStories;
   const tasks = useSearch<Task>("tasks", q, 5);
   const projects = useSearch<Project>("projects", q, 5);
   const users = useSearch<User>("users", q, 5);
@@ -93,12 +111,18 @@ export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props,
           {typed !== q && (
             <p>
               <Link to={`/search?q=${encodeURIComponent(typed)}`} onClick={close}>
-                All stories matching “{typed}”
+                {qualified && matching.data?.total != null ? `All ${matching.data.total} stories` : "All stories"} matching “{typed}”
               </Link>{" "}
               <span className="muted">{target ? "" : "(Enter)"}</span>
             </p>
           )}
-          {q && count === 0 && <p className="muted">{loading ? "Searching…" : "Nothing found."}</p>}
+          {parsed.errors.map((err) => (
+            <p key={`${err.start}-${err.message}`} className="field-error">
+              {err.message}
+            </p>
+          ))}
+          {matching.isError && qualified && <p className="field-error">{(matching.error as Error).message}</p>}
+          {(q || qualified) && count === 0 && <p className="muted">{loading ? "Searching…" : "Nothing found."}</p>}
           {!!stories.data?.length && (
             <section aria-label="Stories">
               <h2>Stories</h2>
