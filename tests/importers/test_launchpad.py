@@ -4,7 +4,6 @@ on SQLite and PostgreSQL, run several times; the result is checked through the v
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import signal
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import BACKENDS, make_persona, make_settings
+from builders import make_persona, make_settings
 from fastapi.testclient import TestClient
 from fixtures import LONG_TITLE
 from lpdouble import Double, Message
@@ -25,25 +24,13 @@ from sqlalchemy import create_engine, func, select, text
 from storyline.app import create_app
 from storyline.auth import service as auth_service
 from storyline.db import session_scope
-from storyline.migrate import upgrade
 from storyline.users.models import User
 from storyline.users.tokens import create_token
 
 STORYLINE = Path(sys.executable).parent / "storyline"
-_n = itertools.count(1)
 TABLES = ("stories", "tasks", "comments", "events", "users", "teams", "team_members", "subscriptions",
           "story_users", "story_teams", "story_tags", "tags", "branches", "milestones", "import_refs",
           "attachments", "story_audit")
-
-
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        database = f"sqlite:///{tmp_path / 'import.db'}"
-    else:
-        database = request.getfixturevalue("pg").create_database(f"storyline_import_{next(_n)}")
-    upgrade(database)
-    return database
 
 
 @pytest.fixture()

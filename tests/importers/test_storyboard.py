@@ -27,11 +27,11 @@ from sqlalchemy import create_engine, text
 
 from storyline.app import create_app
 from storyline.db import session_scope
-from storyline.migrate import upgrade
 from storyline.users.tokens import create_token
 
 sys.path.insert(0, str(Path(__file__).parent))
 import sbpeer  # noqa: E402
+from databases import new_database  # noqa: E402
 
 STORYLINE = Path(sys.executable).parent / "storyline"
 MODES = ("api", "database")
@@ -93,15 +93,6 @@ def peer() -> Iterator[sbpeer.Loaded]:
         yield sbpeer.load(url, database)
     finally:
         server.stop()
-
-
-def new_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'import.db'}"
-    else:
-        url = request.getfixturevalue("pg").create_database(f"storyline_sb_import_{next(_n)}")
-    upgrade(url)
-    return url
 
 
 def run_import(url: str, peer: sbpeer.Loaded, mode: str, *extra: str) -> tuple[str, float]:
@@ -271,7 +262,7 @@ def _story_of(compare: Compare, comment_id: int) -> int | None:
 @pytest.mark.parametrize("mode", MODES)
 def test_import_twice_then_compare(peer: sbpeer.Loaded, mode: str, backend: str, request: pytest.FixtureRequest,
                                    tmp_path: Path) -> None:
-    url = new_database(backend, request, tmp_path)
+    url = new_database(backend, request, tmp_path, "sb_import")
 
     # A dry run reads and compares everything, and writes nothing.
     out, _ = run_import(url, peer, mode, "--dry-run")

@@ -6,31 +6,18 @@ and PostgreSQL. (The end-to-end import against the real StoryBoard is test_story
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import BACKENDS
 from sqlalchemy import create_engine, text
 
 from storyline.db import make_engine, make_sessionmaker
 from storyline.importers.common import ImportFailed
 from storyline.importers.storyboard import records
 from storyline.importers.storyboard.writer import Writer
-from storyline.migrate import upgrade
 
 _n = itertools.count(1)
 T = "2020-05-01T10:00:00+00:00"
-
-
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        database = f"sqlite:///{tmp_path / 'writer.db'}"
-    else:
-        database = request.getfixturevalue("pg").create_database(f"storyline_sb_writer_{next(_n)}")
-    upgrade(database)
-    return database
 
 
 def world(story_tags: list[tuple[int, int]]) -> dict[str, list[dict[str, Any]]]:
