@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { useParams, useSearchParams } from "react-router-dom";
 import { api, ApiError, get } from "../../api/client";
 import { useSelf } from "../../api/queries";
-import type { Story, Subscription, Task } from "../../api/types";
+import type { Story, Task } from "../../api/types";
 import { FeedLink } from "../../components/FeedLink";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { MarkdownField } from "../../components/MarkdownField";
@@ -14,6 +14,7 @@ import { UserName } from "../../components/UserName";
 import { SecurityPanel } from "../security/SecurityPanel";
 import { Attachments } from "../attachments/Attachments";
 import { LinkedChanges } from "../integrations/LinkedChanges";
+import { SubscribeButton } from "../notifications/SubscribeButton";
 import { STATUS_LABELS } from "../../lib/status";
 import { StoryPriorities } from "../planning/PrioritiesPage";
 import { AddTasks } from "./AddTasks";
@@ -113,7 +114,7 @@ function StoryHeader({ story, canEdit }: { story: Story; canEdit: boolean }) {
                 Edit story
               </button>
             )}
-            {canEdit && <SubscribeButton storyId={story.id} />}
+            {canEdit && <SubscribeButton targetType="story" targetId={story.id} />}
             <FeedLink path={`stories/${story.id}`} of={`story #${story.id}`} needsToken={story.private} />
           </div>
           {story.description ? <Markdown source={story.description} className="description" /> : null}
@@ -228,35 +229,5 @@ function Tags({ story, canEdit }: { story: Story; canEdit: boolean }) {
         </form>
       )}
     </div>
-  );
-}
-
-function SubscribeButton({ storyId }: { storyId: number }) {
-  const queryClient = useQueryClient();
-  const key = ["subscription", "story", storyId];
-  const sub = useQuery({
-    queryKey: key,
-    queryFn: () =>
-      get<Subscription[]>("/subscriptions", { target_type: "story", target_id: storyId }).then((l) => l[0] ?? null),
-  });
-  const toggle = useMutation({
-    mutationFn: async () => {
-      if (sub.data) {
-        await api("DELETE", `/subscriptions/${sub.data.id}`);
-        return null;
-      }
-      return api<Subscription>("POST", "/subscriptions", undefined, { target_type: "story", target_id: storyId });
-    },
-    onSuccess: (value) => queryClient.setQueryData(key, value),
-  });
-  if (sub.isPending) return null;
-  const on = !!sub.data;
-  return (
-    <>
-      <button type="button" aria-pressed={on} onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-        {on ? "Unsubscribe" : "Subscribe"}
-      </button>
-      <FieldError id="subscribe-err" message={errorFor(toggle.error, "*")} />
-    </>
   );
 }
