@@ -9,7 +9,7 @@ import pytest
 from builders import BACKENDS
 
 sys.path.insert(0, str(Path(__file__).parent))
-from databases import new_database  # noqa: E402
+from newdb import new_database  # noqa: E402
 
 
 @pytest.fixture(params=BACKENDS)

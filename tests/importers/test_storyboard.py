@@ -31,7 +31,7 @@ from storyline.users.tokens import create_token
 
 sys.path.insert(0, str(Path(__file__).parent))
 import sbpeer  # noqa: E402
-from databases import new_database  # noqa: E402
+from newdb import new_database  # noqa: E402
 
 STORYLINE = Path(sys.executable).parent / "storyline"
 MODES = ("api", "database")
