@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 
 from sqlalchemy import func, select
@@ -82,7 +82,7 @@ def run_due(session: Session, settings: Settings, now: dt.datetime) -> int:
     return queued
 
 
-def build_digest_message(session: Session, settings: Settings, payload: dict[str, Any]) -> EmailMessage | None:
+def build_digest_message(session: Session, settings: Settings, payload: dict[str, Any]) -> Message | None:
     from storyline.notifications.mail import (
         UNDELIVERABLE_DOMAINS,
         _message,

@@ -24,13 +24,18 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.policy import compat32
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from storyline import outbox, signing
@@ -117,18 +122,26 @@ REASON_LABELS = {
 }
 
 
+def _reasons() -> Any:
+    uid, sid, tid = (bindparam(n, type_=Integer) for n in ("uid", "sid", "tid"))
+    project_ids = select(Task.project_id).where(Task.story_id == sid).distinct()
+    group_ids = select(ProjectGroupMember.project_group_id).where(ProjectGroupMember.project_id.in_(project_ids))
+    return select(Subscription.target_type, Subscription.target_id).where(
+        Subscription.user_id == uid,
+        or_(and_(Subscription.target_type == "story", Subscription.target_id == sid),
+            and_(Subscription.target_type == "task", Subscription.target_id == tid),
+            and_(Subscription.target_type == "project", Subscription.target_id.in_(project_ids)),
+            and_(Subscription.target_type == "project_group", Subscription.target_id.in_(group_ids))))
+
+
+_REASONS = _reasons()
+_REASON_ORDER = {"story": 0, "task": 1, "project": 2, "project_group": 3}
+
+
 def following_reason(session: Session, user_id: int, story_id: int, task_id: int | None) -> tuple[str, int] | None:
     """The subscription through which the user follows the story (story, task, project, group), or None."""
-    project_ids = select(Task.project_id).where(Task.story_id == story_id).distinct()
-    group_ids = select(ProjectGroupMember.project_group_id).where(ProjectGroupMember.project_id.in_(project_ids))
-    rows = session.execute(select(Subscription.target_type, Subscription.target_id).where(
-        Subscription.user_id == user_id,
-        ((Subscription.target_type == "story") & (Subscription.target_id == story_id))
-        | ((Subscription.target_type == "task") & (Subscription.target_id == (task_id or -1)))
-        | ((Subscription.target_type == "project") & Subscription.target_id.in_(project_ids))
-        | ((Subscription.target_type == "project_group") & Subscription.target_id.in_(group_ids)))).all()
-    order = {"story": 0, "task": 1, "project": 2, "project_group": 3}
-    return min(((t, i) for t, i in rows), key=lambda r: order[r[0]], default=None)
+    rows = session.execute(_REASONS, {"uid": user_id, "sid": story_id, "tid": task_id or -1}).all()
+    return min(((t, i) for t, i in rows), key=lambda r: _REASON_ORDER[r[0]], default=None)
 
 
 def describe(session: Session, payload: dict[str, Any]) -> tuple[str, str | None]:
@@ -189,7 +202,7 @@ def _projects(session: Session, story_id: int) -> list[str]:
                                 .where(Task.story_id == story_id).distinct().order_by(Project.name)).scalars())
 
 
-def subject_of(story: Story) -> str:
+def subject_of(story: Story | StoryPart) -> str:
     """A private story's title never goes into a subject line (mail travels and is listed in the clear)."""
     return f"[Story {story.id}] " + ("(private story)" if story.private else story.title)
 
@@ -210,14 +223,28 @@ def from_address(settings: Settings) -> str:
     return settings.mail_from or formataddr(("Storyline", f"storyline@{domain_of(settings)}"))
 
 
+# Text parts in quoted-printable (readable in the raw message, 7-bit safe). The message is built with
+# the email package's compat32 classes: its newer header objects cost several milliseconds per message.
+_UTF8 = Charset("utf-8")
+_UTF8.body_encoding = QP
+_UTF8.header_encoding = QP
+# Headers are not folded below RFC 5322's line limit: a folded List-Unsubscribe URL would begin with a space.
+_POLICY = compat32.clone(max_line_length=998)
+
+
+def _header(value: str) -> str:
+    """A header value; non-ASCII text encoded as RFC 2047 words."""
+    return value if value.isascii() else Header(value, _UTF8).encode()
+
+
 def _message(session: Session, settings: Settings, recipient: User, *, subject: str, text: str, html: str,
              message_id: str, headers: dict[str, str], reason: tuple[str, int] | None,
-             story_id: int | None) -> EmailMessage:
+             story_id: int | None) -> Message:
     domain = domain_of(settings)
-    msg = EmailMessage()
+    msg = MIMEMultipart("alternative", policy=_POLICY)
     msg["From"] = from_address(settings)
-    msg["To"] = formataddr((recipient.full_name, recipient.email))
-    msg["Subject"] = subject
+    msg["To"] = formataddr((recipient.full_name, recipient.email), charset="utf-8")
+    msg["Subject"] = _header(subject)
     msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
     msg["Message-ID"] = message_id
     if story_id is not None:
@@ -234,13 +261,40 @@ def _message(session: Session, settings: Settings, recipient: User, *, subject: 
     msg["Precedence"] = "list"
     msg["X-Auto-Response-Suppress"] = "All"
     for name, value in headers.items():
-        msg[name] = value
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
+        msg[name] = _header(value)
+    msg.attach(MIMEText(text, "plain", _UTF8))  # type: ignore[arg-type]  # (a Charset is accepted)
+    msg.attach(MIMEText(html, "html", _UTF8))  # type: ignore[arg-type]
     return msg
 
 
-def build_event_message(session: Session, settings: Settings, payload: dict[str, Any]) -> EmailMessage | None:
+@dataclass(frozen=True)
+class StoryPart:
+    id: int
+    title: str
+    private: bool
+
+
+EventPart = tuple[StoryPart, str, str | None, str, list[str]]
+
+
+def _event_part(session: Session, payload: dict[str, Any]) -> EventPart | None:
+    """What an event's e-mail says whoever receives it: the story, the summary, the text and its HTML, the
+    projects. Kept for the sender's batch (the e-mails of one event go out together), since only the
+    checks about the recipient differ from one e-mail to the next."""
+    cache: dict[Any, EventPart | None] = session.info.setdefault("storyline_mail_events", {})
+    key = (payload["story_id"], payload.get("event_id"), payload["event_type"], payload.get("created_at"))
+    if key not in cache:
+        story = session.get(Story, payload["story_id"])
+        if story is None:
+            cache[key] = None
+        else:
+            summary, body = describe(session, payload)
+            cache[key] = (StoryPart(story.id, story.title, story.private), summary, body, render_markdown(body),
+                          _projects(session, story.id))
+    return cache[key]
+
+
+def build_event_message(session: Session, settings: Settings, payload: dict[str, Any]) -> Message | None:
     """The e-mail of one story event to one recipient, or None if it is no longer due: the recipient is
     gone or unreachable, no longer wants it, no longer follows the story, or may no longer see it."""
     uid, story_id = payload["user_id"], payload["story_id"]
@@ -252,15 +306,14 @@ def build_event_message(session: Session, settings: Settings, payload: dict[str,
     if uid not in users_who_can_see_story(session, story_id, {uid}):
         return None
     reason = following_reason(session, uid, story_id, payload.get("task_id"))
-    story = session.get(Story, story_id)
-    if reason is None or story is None:
+    event = _event_part(session, payload)
+    if reason is None or event is None:
         return None
-    summary, body = describe(session, payload)
-    projects = _projects(session, story_id)
+    story, summary, body, body_html, projects = event
     why = "you were mentioned" if payload.get("mentioned") else _reason_text(session, reason)
     url = story_url(settings, story_id)
     unsubscribe = unsubscribe_url(session, settings, uid, reason)
-    text, html = render("event", story=story, summary=summary, body=body, body_html=render_markdown(body),
+    text, html = render("event", story=story, summary=summary, body=body, body_html=body_html,
                         url=url, why=why, unsubscribe=unsubscribe, projects=projects,
                         preferences=f"{settings.public_url}/#!/preferences",
                         reply=bool(settings.mail_reply_domain))
@@ -336,7 +389,7 @@ class Mailer:
             except (smtplib.SMTPException, OSError):
                 conn.close()
 
-    def send(self, settings: Settings, msg: EmailMessage) -> None:
+    def send(self, settings: Settings, msg: Message) -> None:
         sender = parseaddr(from_address(settings))[1]
         for attempt in (1, 2):
             try:
@@ -385,7 +438,7 @@ def describe_worklist(session: Session, payload: dict[str, Any]) -> str:
     return f"{who} changed the worklist's permissions"
 
 
-def build_worklist_message(session: Session, settings: Settings, payload: dict[str, Any]) -> EmailMessage | None:
+def build_worklist_message(session: Session, settings: Settings, payload: dict[str, Any]) -> Message | None:
     """A worklist event's e-mail to one of its subscribers, if still due: they still follow the
     worklist and may see it (and the story of the card concerned, if any)."""
     from storyline.planning.access import users_who_can_see_worklist
@@ -423,7 +476,7 @@ def build_worklist_message(session: Session, settings: Settings, payload: dict[s
     return msg
 
 
-def build(session: Session, settings: Settings, payload: dict[str, Any]) -> EmailMessage | None:
+def build(session: Session, settings: Settings, payload: dict[str, Any]) -> Message | None:
     if payload.get("type") == "worklist":
         return build_worklist_message(session, settings, payload)
     if payload.get("type") == "digest":
