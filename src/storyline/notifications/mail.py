@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
-from email.policy import compat32
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
