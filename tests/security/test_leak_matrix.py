@@ -231,6 +231,9 @@ _WEBHOOK = ("its owner's and superusers' administration of a webhook (URL, event
             "no story; its delivery log and redelivery are in the matrix; " + _NOT_STORY)
 # Writes that are not run by the matrix, with the reason. Reads are never excluded.
 EXCLUDED: dict[tuple[str, str], str] = {
+    ("POST", "/preview/outbox/retry"): (
+        "superusers only: puts parked e-mail and webhook deliveries back in line (each is checked against the "
+        "visibility rule again when it is sent); " + _NOT_STORY),
     ("POST", "/v1/notifications/unsubscribe/{token}"): (
         "one-click unsubscribe: removes the link holder's own subscription (the GET page, which the matrix "
         "reads, says the same and changes nothing); " + _NOT_STORY),
