@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from a11y import assert_accessible
 from playwright.sync_api import Browser, Page, expect
-from webworld import World, new_context, wait_for
+from webworld import World, new_context, screenshot, wait_for
 
 
 def person(world: World, name: str) -> dict[str, Any]:
@@ -71,6 +71,7 @@ def test_unread_count_mark_read_and_jump(world: World, browse: Any) -> None:
     expect(first).to_contain_text("Unread")
     expect(page.get_by_role("status").filter(has_text="unread")).to_have_text(re.compile(r"^1 unread of \d+\.$"))
     assert_accessible(page)
+    screenshot(page, "notifications-inbox")
 
     # Mark read (one entry): the count goes, and stays gone after a reload.
     first.get_by_role("button", name="Mark read").click()
@@ -141,6 +142,7 @@ def test_preferences_from_the_email_link_save_and_reload(world: World, browse: A
     row = follows.get_by_role("listitem").filter(has_text=f"Project #{nova['id']}: nova")
     expect(row).to_be_visible()
     assert_accessible(page)
+    screenshot(page, "notifications-preferences")
     row.get_by_role("button", name=f"Unsubscribe from Project #{nova['id']}: nova").click()
     expect(row).to_have_count(0)
     assert dora["api"].get("/subscriptions", target_type="project") == []

@@ -64,25 +64,27 @@ function EmailForm({ userId, stored }: { userId: number; stored: Preferences }) 
     >
       <fieldset aria-describedby={modeError ? "pref-email-mode-err" : undefined}>
         <legend>E-mail me about changes by others</legend>
-        {EMAIL_MODES.map((m) => (
-          <label key={m.value} className="check">
-            <input
-              type="radio"
-              name="notifications_email"
-              value={m.value}
-              checked={mode === m.value}
-              onChange={() => setMode(m.value)}
-            />{" "}
-            {m.label} <span className="muted">({m.help})</span>
-          </label>
-        ))}
+        <div className="email-modes">
+          {EMAIL_MODES.map((m) => (
+            <label key={m.value} className="check">
+              <input
+                type="radio"
+                name="notifications_email"
+                value={m.value}
+                checked={mode === m.value}
+                onChange={() => setMode(m.value)}
+              />{" "}
+              {m.label} <span className="muted">({m.help})</span>
+            </label>
+          ))}
+        </div>
         <FieldError id="pref-email-mode-err" message={modeError} />
       </fieldset>
       <fieldset aria-describedby={mutedError ? "pref-email-muted-err" : undefined} disabled={mode === "never"}>
         <legend>Never e-mail me about</legend>
         <div className="muted-types">
           {MAILED_EVENT_TYPES.map((t) => (
-            <label key={t.type}>
+            <label key={t.type} className="check">
               <input
                 type="checkbox"
                 name="notifications_email_muted"
