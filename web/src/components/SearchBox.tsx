@@ -124,7 +124,7 @@ export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props,
           {matching.isError && qualified && <p className="field-error">{(matching.error as Error).message}</p>}
           {(q || qualified) && count === 0 && <p className="muted">{loading ? "Searching…" : "Nothing found."}</p>}
           {!!stories.data?.length && (
-            <section aria-label="Stories">
+            <section aria-label="Matching stories">
               <h2>Stories</h2>
               <ul>
                 {stories.data.map((s) => (
@@ -138,7 +138,7 @@ export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props,
             </section>
           )}
           {!!tasks.data?.length && (
-            <section aria-label="Tasks">
+            <section aria-label="Matching tasks">
               <h2>Tasks</h2>
               <ul>
                 {tasks.data.map((t) => (
@@ -152,7 +152,7 @@ export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props,
             </section>
           )}
           {!!projects.data?.length && (
-            <section aria-label="Projects">
+            <section aria-label="Matching projects">
               <h2>Projects</h2>
               <ul>
                 {projects.data.map((p) => (
@@ -166,7 +166,7 @@ export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props,
             </section>
           )}
           {!!users.data?.length && (
-            <section aria-label="Users">
+            <section aria-label="Matching users">
               <h2>Users</h2>
               <ul>
                 {users.data.map((u) => (

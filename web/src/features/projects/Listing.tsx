@@ -11,7 +11,7 @@ import { UserName } from "../../components/UserName";
 import { changeParams, type ListFilters, listQuery, type ParamChanges, pageCount, readFilters, type Scope } from "./filters";
 import { Pager } from "../browse/Pager";
 import { FilterForm } from "./ListFilters";
-import { TaskBulkBar, useSelection } from "./bulk";
+import { SelectAllCell, SelectCell, TaskBulkBar, useSelection } from "./bulk";
 import { StoryTable } from "./StoryTable";
 
 /** The URL's filters for a listing and a setter that writes changes back to the URL. */
@@ -98,11 +98,7 @@ function TaskTable({ tasks, busy, showProject, selectable }: { tasks: Task[]; bu
         <table className="stories tasks-table" aria-busy={busy}>
           <thead>
             <tr>
-              {selectable && (
-                <th scope="col" className="select">
-                  <input type="checkbox" aria-label="Select every task on this page" checked={all} onChange={toggleAll} />
-                </th>
-              )}
+              {selectable && <SelectAllCell label="Select every task on this page" checked={all} onToggle={toggleAll} />}
               <th scope="col">Task</th>
               {showProject && <th scope="col">Project</th>}
               <th scope="col">Status</th>
@@ -121,17 +117,7 @@ function TaskTable({ tasks, busy, showProject, selectable }: { tasks: Task[]; bu
                 aria-selected={selectable ? shown.has(t.id) : undefined}
                 onKeyDown={selectable ? onRowKey(index) : undefined}
               >
-                {selectable && (
-                  <td className="select">
-                    <input
-                      type="checkbox"
-                      aria-label={`Select task ${t.title}`}
-                      checked={shown.has(t.id)}
-                      onChange={() => undefined}
-                      onClick={(e) => pick(index, e.shiftKey)}
-                    />
-                  </td>
-                )}
+                {selectable && <SelectCell label={`Select task ${t.title}`} checked={shown.has(t.id)} onPick={(shift) => pick(index, shift)} />}
                 <td>
                   <Link to={`/story/${t.story_id}`}>{t.title}</Link> <span className="muted">story #{t.story_id}</span>
                 </td>

@@ -9,7 +9,7 @@ import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
 import { assigneesByStory, type Outcome, runEach, taskProgress } from "../../lib/storylist";
-import { BulkResult, useSelection } from "./bulk";
+import { BulkResult, SelectAllCell, SelectCell, useSelection } from "./bulk";
 
 /** The tasks of the stories on screen, in one request (v1 /tasks with several story_id). */
 function usePageTasks(ids: number[]) {
@@ -39,16 +39,7 @@ export function StoryTable({ stories, busy, selectable = false }: { stories: Sto
         <table className="stories dense" aria-busy={busy}>
           <thead>
             <tr>
-              {selectable && (
-                <th scope="col" className="select">
-                  <input
-                    type="checkbox"
-                    aria-label="Select every story on this page"
-                    checked={all}
-                    onChange={toggleAll}
-                  />
-                </th>
-              )}
+              {selectable && <SelectAllCell label="Select every story on this page" checked={all} onToggle={toggleAll} />}
               <th scope="col">#</th>
               <th scope="col">Title</th>
               <th scope="col">Status</th>
@@ -71,17 +62,7 @@ export function StoryTable({ stories, busy, selectable = false }: { stories: Sto
                   aria-selected={selectable ? shown.has(s.id) : undefined}
                   onKeyDown={selectable ? onRowKey(index) : undefined}
                 >
-                  {selectable && (
-                    <td className="select">
-                      <input
-                        type="checkbox"
-                        aria-label={`Select #${s.id} ${s.title}`}
-                        checked={shown.has(s.id)}
-                        onChange={() => undefined}
-                        onClick={(e) => pick(index, e.shiftKey)}
-                      />
-                    </td>
-                  )}
+                  {selectable && <SelectCell label={`Select #${s.id} ${s.title}`} checked={shown.has(s.id)} onPick={(shift) => pick(index, shift)} />}
                   <td>{s.id}</td>
                   <td>
                     <Link to={`/story/${s.id}`}>{s.title}</Link>

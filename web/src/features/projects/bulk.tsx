@@ -119,3 +119,21 @@ export function TaskBulkBar({ taskIds, onClear, heading }: { taskIds: number[]; 
     </section>
   );
 }
+
+/** A row's checkbox cell: a click toggles the row, a shift-click a range. */
+export function SelectCell({ label, checked, onPick }: { label: string; checked: boolean; onPick: (shift: boolean) => void }) {
+  return (
+    <td className="select">
+      <input type="checkbox" aria-label={label} checked={checked} onChange={() => undefined} onClick={(e) => onPick(e.shiftKey)} />
+    </td>
+  );
+}
+
+/** The header's checkbox: every row of the page, or none. */
+export function SelectAllCell({ label, checked, onToggle }: { label: string; checked: boolean; onToggle: () => void }) {
+  return (
+    <th scope="col" className="select">
+      <input type="checkbox" aria-label={label} checked={checked} onChange={onToggle} />
+    </th>
+  );
+}
