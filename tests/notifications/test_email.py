@@ -80,7 +80,7 @@ def test_project_followers_get_task_changes(mail_app: MailApp):
     [msg] = m.smtp.wait_for(watcher.email)
     assert msg["X-Storyline-Event"] == "task_status_changed"
     assert msg["X-Storyline-Reason"] == "project"
-    assert "todo \u2192 inprogress" in msg.get_body(("plain",)).get_content()
+    assert "to Progress (was Todo)" in msg.get_body(("plain",)).get_content()
     assert f"you follow the project {project['name']}" in msg.get_body(("plain",)).get_content()
 
 

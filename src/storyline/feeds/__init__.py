@@ -8,5 +8,4 @@ reads feeds and nothing else (`api/deps.get_feed_viewer`). See docs/notification
 
     queries.py   the newest events of a feed's scope, visible to the reader, and what entries need
     atom.py      the entries' words and the Atom document
-    markdown.py  comments and descriptions as sanitized HTML
 """

@@ -4,7 +4,7 @@ A feed's `id` is its own address without the reader's token (a search feed's, a 
 document never repeats the words searched for), an entry's `id` the API address of its event
 (`/v1/events/{id}`): both permanent. Each entry links (rel="alternate") to the story's page in
 the web client, a comment's entry to the comment on it. Comments and a new story's description are
-rendered markdown, sanitized (markdown.py), carried as `type="html"` content.
+rendered markdown, sanitized (storyline/markup.py), carried as `type="html"` content.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storyline import __version__
-from storyline.feeds.markdown import render_markdown
 from storyline.feeds.queries import FeedEvent
-from storyline.stories.models import TASK_STATUS_NAMES
+from storyline.markup import render_markdown
+from storyline.timeline.sentences import event_sentence
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
@@ -55,55 +55,10 @@ def updated(feed: Feed, events: Sequence[FeedEvent]) -> dt.datetime:
 
 # ---- what an entry says ------------------------------------------------------------------------------
 
-def _quoted(value: object) -> str:
-    return f"“{value}”"
-
-
-def _status(value: object) -> str:
-    return TASK_STATUS_NAMES.get(str(value), str(value))
-
-
 def summary(e: FeedEvent) -> str:
     """One line saying what happened (the entry's title, before the story's)."""
-    who = e.author_name or "Storyline"
-    info = e.info
-    task = _quoted(info.get("task_title", "a task"))
-    tags = ", ".join(str(t) for t in info.get("tags") or [])
-    t = e.event_type
-    if t == "story_created":
-        return f"{who} created the story"
-    if t == "story_details_changed":
-        return f"{who} changed the story's details"
-    if t == "user_comment":
-        return f"{who} commented" if e.text is not None else f"{who} commented (deleted since)"
-    if t == "tags_added":
-        return f"{who} added the tags {tags}"
-    if t == "tags_deleted":
-        return f"{who} removed the tags {tags}"
-    if t == "task_created":
-        return f"{who} added the task {task}"
-    if t == "task_details_changed":
-        return f"{who} changed the task {task}"
-    if t == "task_status_changed":
-        return (f"{who} set the task {task} to {_status(info.get('new_status'))} "
-                f"(was {_status(info.get('old_status'))})")
-    if t == "task_priority_changed":
-        return (f"{who} set the priority of the task {task} to {info.get('new_priority')} "
-                f"(was {info.get('old_priority')})")
-    if t == "task_assignee_changed":
-        new = info.get("new_assignee_id")
-        if isinstance(new, int):
-            return f"{who} assigned the task {task} to {e.names.get(new, f'user {new}')}"
-        return f"{who} unassigned the task {task}"
-    if t == "task_deleted":
-        return f"{who} deleted the task {task}"
-    if t == "story_disclosed":
-        return f"{who} disclosed the story ({info.get('information_type', 'public')})"
-    if t == "attachment_added":
-        return f"{who} attached {_quoted(info.get('name', 'a file'))}"
-    if t == "attachment_removed":
-        return f"{who} removed the attachment {_quoted(info.get('name', 'a file'))}"
-    return f"{who}: {t.replace('_', ' ')}"
+    return event_sentence(e.event_type, e.info, e.author_name or "Storyline", e.names,
+                          comment_deleted=e.event_type == "user_comment" and e.text is None)
 
 
 def title(e: FeedEvent) -> str:

@@ -41,11 +41,12 @@ from sqlalchemy.orm import Session
 from storyline import outbox, signing
 from storyline.authz import users_who_can_see_story
 from storyline.config import Settings
-from storyline.feeds.markdown import render_markdown
+from storyline.markup import render_markdown
 from storyline.notifications.preferences import choices
 from storyline.projects.models import Project, ProjectGroupMember
 from storyline.stories.models import Story, Task
 from storyline.subscriptions.models import Subscription
+from storyline.timeline.sentences import event_sentence
 from storyline.users.models import User
 
 log = logging.getLogger("storyline.notifications")
@@ -150,39 +151,13 @@ def describe(session: Session, payload: dict[str, Any]) -> tuple[str, str | None
     etype = payload["event_type"]
     names = _names(session, {payload.get("author_id"), info.get("old_assignee_id"), info.get("new_assignee_id")})
     who = names.get(payload.get("author_id") or 0, "Someone")
-    task = f"task \u201c{info.get('task_title', '')}\u201d"
+    text: str | None = None
     if etype == "user_comment":
-        return f"{who} commented", info.get("comment_content")
-    if etype == "story_created":
+        text = info.get("comment_content")
+    elif etype == "story_created":
         story = session.get(Story, payload["story_id"])
-        return f"{who} created the story", story.description if story is not None else None
-    if etype == "story_details_changed":
-        return f"{who} changed the story's details", None
-    if etype in ("tags_added", "tags_deleted"):
-        verb = "added the tags" if etype == "tags_added" else "removed the tags"
-        return f"{who} {verb} {', '.join(info.get('tags') or [])}", None
-    if etype == "task_created":
-        return f"{who} added the {task}", None
-    if etype == "task_deleted":
-        return f"{who} deleted the {task}", None
-    if etype == "task_status_changed":
-        return f"{who} changed the status of the {task}: {info.get('old_status')} \u2192 {info.get('new_status')}", None
-    if etype == "task_priority_changed":
-        return (f"{who} changed the priority of the {task}: {info.get('old_priority')} \u2192 "
-                f"{info.get('new_priority')}"), None
-    if etype == "task_assignee_changed":
-        old = names.get(info.get("old_assignee_id") or 0, "nobody")
-        new = names.get(info.get("new_assignee_id") or 0, "nobody")
-        return f"{who} changed the assignee of the {task}: {old} \u2192 {new}", None
-    if etype == "task_details_changed":
-        return f"{who} changed the {task}", None
-    if etype == "attachment_added":
-        return f"{who} attached {info.get('name', 'a file')}", None
-    if etype == "attachment_removed":
-        return f"{who} removed the attachment {info.get('name', '')}", None
-    if etype == "story_disclosed":
-        return "The story was made public", None
-    return f"{who}: {etype.replace('_', ' ')}", None
+        text = story.description if story is not None else None
+    return event_sentence(etype, info, who, names), text
 
 
 @functools.cache

@@ -1,4 +1,4 @@
-"""Markdown to sanitized HTML for what leaves the web client (feeds; e-mail may use it too).
+"""Markdown to sanitized HTML for what leaves the web client (feeds, e-mail).
 
 The web client's rules (web/src/lib/markdown.ts): raw HTML in the source is shown as text, line breaks
 are kept, and the output is sanitized anyway (nh3): only formatting tags, links to http(s), mailto or
