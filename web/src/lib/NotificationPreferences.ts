@@ -14,13 +14,19 @@ export const EMAIL_MODES = [
 ] as const;
 export type EmailMode = (typeof EMAIL_MODES)[number]["value"];
 
-/** The event types that are e-mailed (a story's; worklist and board events reach the inbox only),
- * as src/storyline/timeline/types.py names them, with the words the page shows. */
+/** The event types that are e-mailed (a story's and a worklist's; boards cannot be followed), as
+ * src/storyline/timeline/types.py names them, with the words the page shows. */
 export const MAILED_EVENT_TYPES: { type: string; label: string }[] = [
   ...Object.entries(EVENT_LABELS).map(([type, label]) => ({ type, label })),
   { type: "attachment_added", label: "Attachment added" },
   { type: "attachment_removed", label: "Attachment removed" },
   { type: "story_disclosed", label: "Security story disclosed" },
+  { type: "worklist_created", label: "Worklist created" },
+  { type: "worklist_details_changed", label: "Worklist details changed" },
+  { type: "worklist_contents_changed", label: "Worklist items changed" },
+  { type: "worklist_filters_changed", label: "Worklist criteria changed" },
+  { type: "worklist_permission_created", label: "Worklist permission added" },
+  { type: "worklist_permissions_changed", label: "Worklist permissions changed" },
 ];
 
 const isMode = (v: unknown): v is EmailMode => EMAIL_MODES.some((m) => m.value === v);
