@@ -17,7 +17,7 @@ from collections import Counter
 
 from builders import Api, make_persona, make_settings, uniq
 from fastapi.testclient import TestClient
-from mailserver import Mailbox
+from mailserver import Mailbox, mail_db  # noqa: F401  (a fixture)
 
 from storyline.app import create_app
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from builders import uniq
-from mailserver import MailApp
+from mailserver import MailApp, mail_app, mail_db, smtp  # noqa: F401  (fixtures)
 
 from storyline import outbox
 

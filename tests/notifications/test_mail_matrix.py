@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 from builders import Persona, uniq
-from mailserver import MailApp
+from mailserver import MailApp, mail_app, mail_db, smtp  # noqa: F401  (fixtures)
 from test_email import follow, outbox_empty
 
 from storyline.db import session_scope

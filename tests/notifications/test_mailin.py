@@ -11,7 +11,7 @@ import time
 from email.message import EmailMessage
 
 from builders import uniq
-from mailserver import MailApp
+from mailserver import MailApp, mail_app, mail_db, smtp  # noqa: F401  (fixtures)
 from test_email import comment, follow, outbox_empty, story_with_task
 
 from benchmarks.servers import free_port
