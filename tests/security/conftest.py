@@ -11,15 +11,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from security_vmt import VMT_TEAM
 
 from storyline.app import create_app
 from storyline.config import Settings
 from storyline.migrate import upgrade
 
-# The configured vulnerability management team (setting `vmt_team`). The worker (scheduled
-# disclosures) does not run in the background: nothing may change the world behind the matrix's back.
-# Settings ignore unknown keys, so both are harmless on a server that does not know them.
-VMT_TEAM = "vmt-security"
+# The configured vulnerability management team (setting `vmt_team`, security_vmt.py). The worker
+# (scheduled disclosures) does not run in the background: nothing may change the world behind the
+# matrix's back.
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builders import Persona, make_persona
-from conftest import VMT_TEAM
 from fastapi.testclient import TestClient
+from security_vmt import VMT_TEAM
 
 from storyline import outbox
 from storyline.db import session_scope
