@@ -19,15 +19,14 @@ def test_dashboard_of_a_follower(bob_page: Page, world: World) -> None:
     page = bob_page
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Bob Builder")
-    # A creator follows their story (as in StoryBoard).
+    # A creator follows their story (as in StoryBoard); so does a commenter or an assignee (Bob may
+    # follow stories of other tests of this world too).
     follows = page.get_by_role("region", name="Stories I follow")
-    expect(follows.get_by_role("link")).to_have_count(2)
     expect(follows).to_contain_text(f"#{followed['id']} Ada's story that Bob follows")
     expect(follows).to_contain_text(f"#{created['id']} Bob's own dashboard story")
     mine = page.get_by_role("region", name="Stories I created")
     expect(mine.get_by_role("link")).to_have_text([f"#{created['id']} Bob's own dashboard story"])
     activity = page.get_by_role("region", name="Activity on what I follow")
-    expect(activity.locator("li")).to_have_count(2)
     expect(activity.locator("li").first).to_contain_text("Ada Admin added tags dashboard")
     expect(activity.locator("li").nth(1)).to_contain_text(
         f"Ada Admin commented in #{followed['id']} Ada's story that Bob follows")
