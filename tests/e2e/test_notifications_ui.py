@@ -33,8 +33,8 @@ def person(world: World, name: str) -> dict[str, Any]:
 def browse(browser: Browser, world: World) -> Iterator[Any]:
     contexts = []
 
-    def open_as(token: str) -> Page:
-        context = new_context(browser, world, token)
+    def open_as(token: str, width: int = 1280) -> Page:
+        context = new_context(browser, world, token, width)
         contexts.append(context)
         return context.new_page()
 
@@ -61,6 +61,10 @@ def test_unread_count_mark_read_and_jump(world: World, browse: Any) -> None:
     page.reload()
     expect(inbox_link(page)).to_have_accessible_name("Inbox 1 unread")
     expect(inbox_link(page).locator(".inbox-count")).to_have_text("1")
+    # On a phone the menu is folded: its button carries the count.
+    phone = browse(carol["token"], 390)
+    phone.goto("/")
+    expect(phone.get_by_role("button", name="Menu 1 unread", exact=True)).to_be_visible()
 
     inbox_link(page).click()
     expect(page).to_have_url(re.compile(r"/inbox$"))

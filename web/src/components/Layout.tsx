@@ -5,7 +5,7 @@ import { useSelf, useToken } from "../api/queries";
 import { setToken, startLogin } from "../lib/auth";
 import { editFocused, moveFocus } from "../lib/listnav";
 import { shortcutFor } from "../lib/shortcuts";
-import { InboxLink } from "../features/notifications/InboxLink";
+import { InboxCount, InboxLink } from "../features/notifications/InboxLink";
 import { SearchBox } from "./SearchBox";
 import { CommandPalette } from "./CommandPalette";
 import { ShortcutsDialog } from "./ShortcutsDialog";
@@ -89,6 +89,7 @@ export function Layout() {
           onClick={() => setMenu(!menu)}
         >
           Menu
+          {token && <InboxCount />}
         </button>
         <nav aria-label="Main" id="main-nav" className={menu ? "open" : undefined}>
           <div className="nav-places">
