@@ -6,6 +6,7 @@ import { useSelf } from "../../api/queries";
 import type { Project, ProjectGroup, User } from "../../api/types";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { ProjectPicker, UserSearch } from "../../components/Pickers";
+import { OutboxPanel } from "./OutboxPanel";
 
 /** What a superuser sets up through the API: projects, project groups and their projects, users. */
 export function AdminPage() {
@@ -35,6 +36,7 @@ export function AdminPage() {
         <CreateUser />
         <ManageUser />
       </div>
+      <OutboxPanel />
     </section>
   );
 }
