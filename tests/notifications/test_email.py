@@ -320,3 +320,17 @@ def test_worklist_followers_are_mailed_about_cards_they_may_see(mail_app: MailAp
     assert msg["X-Storyline-Event"] == "worklist_contents_changed"
     assert "added a card" in msg.get_body(("plain",)).get_content()
     assert "Secret card story" not in msg.as_string()
+
+
+def test_every_event_type_can_be_muted_and_the_list_cleared(mail_app: MailApp):
+    from storyline.timeline.types import EVENT_TYPES
+
+    m = mail_app
+    who = m.persona()
+    every = ",".join(EVENT_TYPES)
+    assert len(every) > 255
+    m.api.ok("POST", f"/v1/users/{who.id}/preferences", who, json={"notifications_email_muted": every})
+    assert m.api.ok("GET", f"/v1/users/{who.id}/preferences", who)["notifications_email_muted"] == every
+    m.api.ok("POST", f"/v1/users/{who.id}/preferences", who, json={"notifications_email_muted": ""})
+    r = m.client.post(f"/v1/users/{who.id}/preferences", headers=who.headers, json={"other_key": ""})
+    assert r.status_code == 400 and "other_key" in r.text

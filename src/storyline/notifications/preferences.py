@@ -65,6 +65,16 @@ def choices(session: Session, user_ids: Iterable[int]) -> dict[int, EmailChoice]
     return {uid: choice_of(v) for uid, v in values.items()}
 
 
+# Lists kept as one string may be longer than other values (every event type muted takes about 400
+# characters; the web client's individually read inbox entries), and the muted list may be empty.
+_LONG_VALUES = {MUTED_KEY: 0, "notifications_inbox_read_ids": 1}
+
+
+def length_bounds(key: str) -> tuple[int, int]:
+    """The shortest and longest string value a preference key takes."""
+    return (_LONG_VALUES[key], 4000) if key in _LONG_VALUES else (1, 255)
+
+
 def check(key: str, value: object) -> str | None:
     """Why a value of one of these keys is refused, or None."""
     if key == MODE_KEY and value is not None and value not in MODES:
@@ -80,4 +90,4 @@ def check(key: str, value: object) -> str | None:
     return None
 
 
-__all__ = ["EmailChoice", "KEYS", "MODES", "MODE_KEY", "MUTED_KEY", "check", "choice_of", "choices"]
+__all__ = ["EmailChoice", "KEYS", "MODES", "MODE_KEY", "MUTED_KEY", "check", "choice_of", "choices", "length_bounds"]

@@ -182,8 +182,9 @@ def _check_preference(key: Any, value: Any) -> None:
             raise ValidationFailed(key, "Preference values must be finite numbers")
         return
     if isinstance(value, str):
-        if not 1 <= len(value) <= 255:
-            raise ValidationFailed(key, "String preference values must be 1 to 255 characters long")
+        low, high = notification_preferences.length_bounds(key)
+        if not low <= len(value) <= high:
+            raise ValidationFailed(key, f"String preference values must be {low} to {high} characters long")
         return
     raise ValidationFailed(key, "Preference values must be a string, a boolean, a number or null")
 
