@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from storyline import outbox
 from storyline.authz import story_visible_to_user_column, users_who_can_see_story
 from storyline.db import utcnow
-from storyline.sqltools import table_of
 from storyline.notifications.mail import queue_event_mail, queue_worklist_mail
 from storyline.planning.access import users_who_can_see_worklist
 from storyline.projects.models import ProjectGroupMember
+from storyline.sqltools import table_of
 from storyline.stories.models import Comment, Event, Story, Task
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
 from storyline.timeline.types import (
