@@ -334,3 +334,28 @@ def test_every_event_type_can_be_muted_and_the_list_cleared(mail_app: MailApp):
     m.api.ok("POST", f"/v1/users/{who.id}/preferences", who, json={"notifications_email_muted": ""})
     r = m.client.post(f"/v1/users/{who.id}/preferences", headers=who.headers, json={"other_key": ""})
     assert r.status_code == 400 and "other_key" in r.text
+
+
+def test_board_followers_hear_of_the_board_and_its_lanes(mail_app: MailApp):
+    m = mail_app
+    owner, watcher, outsider = m.persona(), m.persona(), m.persona()
+    lane = m.api.ok("POST", "/v1/worklists", owner, json={"title": "Todo lane", "automatic": False})["id"]
+    board = m.api.ok("POST", "/v1/boards", owner, json={"title": uniq("Mail board "),
+                                                         "lanes": [{"list_id": lane, "position": 0}]})
+    follow(m, watcher, "board", board["id"])
+    assert m.api.ok("GET", "/v1/subscriptions?target_type=board", watcher)[0]["target_id"] == board["id"]
+    story, _ = story_with_task(m, owner)
+    m.api.ok("POST", f"/v1/worklists/{lane}/items", owner,
+             json={"item_id": story["id"], "item_type": "story", "list_position": 0})
+    m.api.ok("PUT", f"/v1/boards/{board['id']}", owner, json={"title": board["title"] + " (renamed)"})
+    msgs = m.smtp.wait_for(watcher.email, 2)
+    assert sorted(msg["X-Storyline-Event"] for msg in msgs) == ["board_details_changed", "worklist_contents_changed"]
+    assert all(msg["References"] == f"<board-{board['id']}@storyline.test>" for msg in msgs)
+    assert all(msg["Subject"].startswith(f"[Board {board['id']}] ") for msg in msgs)
+    inbox = m.api.ok("GET", "/v1/subscription_events", watcher)
+    assert {e["event_type"] for e in inbox} >= {"board_details_changed", "worklist_contents_changed"}
+    # A private board: a follower taken off its permissions hears nothing more.
+    private = m.api.ok("POST", "/v1/boards", owner, json={"title": "Private board", "private": True, "lanes": []})
+    r = m.client.post("/v1/subscriptions", headers=outsider.headers,
+                      json={"target_type": "board", "target_id": private["id"]})
+    assert r.status_code == 400 and "target_id" in r.text

@@ -76,17 +76,18 @@ def queue_event_mail(session: Session, values: dict[str, Any], recipients: list[
         for uid in wanted])
 
 
-def queue_worklist_mail(session: Session, event: Any, worklist_id: int, story_id: int | None,
-                        recipients: list[int]) -> None:
-    """In a worklist event's own transaction (its inbox rows are written there too): the e-mails of its
-    subscribers who want one now."""
+def queue_planning_mail(session: Session, event: Any, recipients: list[int], *, worklist_id: int | None = None,
+                        board_id: int | None = None, story_id: int | None = None) -> None:
+    """In a worklist or board event's own transaction (its inbox rows are written there too): the e-mails
+    of its followers who want one now. A board's lane is a worklist: its events concern the board too."""
     settings = session.info.get("settings")
     if not recipients or not mail_enabled(settings):
         return
     wanted = [uid for uid, choice in choices(session, recipients).items() if choice.wants(event.event_type)]
     outbox.enqueue_many(session, "email", [
-        {"type": "worklist", "user_id": uid, "event_id": event.id, "worklist_id": worklist_id, "story_id": story_id,
-         "event_type": event.event_type, "event_info": event.event_info, "author_id": event.author_id}
+        {"type": "planning", "user_id": uid, "event_id": event.id, "worklist_id": worklist_id, "board_id": board_id,
+         "story_id": story_id, "event_type": event.event_type, "event_info": event.event_info,
+         "author_id": event.author_id}
         for uid in wanted])
 
 
@@ -410,50 +411,68 @@ def describe_worklist(session: Session, payload: dict[str, Any]) -> str:
         return f"{who} changed the worklist's details"
     if etype == "worklist_filters_changed":
         return f"{who} changed the worklist's filters"
+    if etype == "board_created":
+        return f"{who} created the board"
+    if etype == "board_details_changed":
+        return f"{who} changed the board's details"
+    if etype == "board_lanes_changed":
+        return f"{who} changed the board's lanes"
+    if etype.startswith("board_"):
+        return f"{who} changed the board's permissions"
     return f"{who} changed the worklist's permissions"
 
 
-def build_worklist_message(session: Session, settings: Settings, payload: dict[str, Any]) -> Message | None:
-    """A worklist event's e-mail to one of its subscribers, if still due: they still follow the
-    worklist and may see it (and the story of the card concerned, if any)."""
-    from storyline.planning.access import users_who_can_see_worklist
-    from storyline.planning.models import Worklist
+def build_planning_message(session: Session, settings: Settings, payload: dict[str, Any]) -> Message | None:
+    """A worklist or board event's e-mail to one of its followers, if still due: they still follow the
+    worklist (or the board of the lane) and may see it, and the story of the card concerned if any."""
+    from storyline.planning.access import users_who_can_see_board, users_who_can_see_worklist
+    from storyline.planning.models import Board, Worklist
 
-    uid, worklist_id, story_id = payload["user_id"], payload["worklist_id"], payload.get("story_id")
+    uid, story_id = payload["user_id"], payload.get("story_id")
+    worklist_id, board_id = payload.get("worklist_id"), payload.get("board_id")
     recipient = session.get(User, uid)
     if recipient is None or not recipient.email or recipient.email.endswith(UNDELIVERABLE_DOMAINS):
         return None
     if not choices(session, [uid])[uid].wants(payload["event_type"]):
         return None
-    if uid not in users_who_can_see_worklist(session, worklist_id, {uid}):
+    if worklist_id is not None and uid not in users_who_can_see_worklist(session, worklist_id, {uid}):
+        return None
+    if board_id is not None and uid not in users_who_can_see_board(session, board_id, {uid}):
         return None
     if story_id is not None and uid not in users_who_can_see_story(session, story_id, {uid}):
         return None
-    follows = session.execute(select(Subscription.id).where(
-        Subscription.user_id == uid, Subscription.target_type == "worklist",
-        Subscription.target_id == worklist_id)).first()
-    worklist = session.get(Worklist, worklist_id)
-    if follows is None or worklist is None:
+    targets = [(t, i) for t, i in (("worklist", worklist_id), ("board", board_id)) if i is not None]
+    followed = {(t, i) for t, i in session.execute(select(Subscription.target_type, Subscription.target_id).where(
+        Subscription.user_id == uid, or_(*(and_(Subscription.target_type == t, Subscription.target_id == i)
+                                           for t, i in targets))))}
+    reason = next((t for t in targets if t in followed), None)
+    if reason is None:
         return None
-    reason = ("worklist", worklist_id)
-    url = f"{settings.public_url}/#!/worklist/{worklist_id}"
+    kind, target_id = reason
+    target: Worklist | Board | None = (session.get(Worklist, target_id) if kind == "worklist"
+                                       else session.get(Board, target_id))
+    if target is None:
+        return None
+    label = kind.capitalize()
+    url = f"{settings.public_url}/#!/{kind}/{target_id}"
     unsubscribe = unsubscribe_url(session, settings, uid, reason)
-    subject = f"[Worklist {worklist_id}] " + ("(private worklist)" if worklist.private else worklist.title)
-    text, html = render("worklist", worklist=worklist, summary=describe_worklist(session, payload), url=url,
-                        unsubscribe=unsubscribe, preferences=f"{settings.public_url}/#!/preferences")
+    subject = f"[{label} {target_id}] " + (f"(private {kind})" if target.private else target.title)
+    text, html = render("planning", kind=kind, label=label, target=target,
+                        summary=describe_worklist(session, payload), url=url, unsubscribe=unsubscribe,
+                        preferences=f"{settings.public_url}/#!/preferences")
     domain = domain_of(settings)
     msg = _message(session, settings, recipient, subject=subject, text=text, html=html,
-                   message_id=f"<worklist-{worklist_id}.event-{payload['event_id']}.to-{uid}@{domain}>",
-                   headers={"X-Storyline-Worklist": str(worklist_id), "X-Storyline-Event": payload["event_type"],
-                            "X-Storyline-Reason": "worklist"},
+                   message_id=f"<{kind}-{target_id}.event-{payload['event_id']}.to-{uid}@{domain}>",
+                   headers={f"X-Storyline-{label}": str(target_id), "X-Storyline-Event": payload["event_type"],
+                            "X-Storyline-Reason": kind},
                    reason=reason, story_id=None)
-    msg["In-Reply-To"] = msg["References"] = f"<worklist-{worklist_id}@{domain}>"
+    msg["In-Reply-To"] = msg["References"] = f"<{kind}-{target_id}@{domain}>"
     return msg
 
 
 def build(session: Session, settings: Settings, payload: dict[str, Any]) -> Message | None:
-    if payload.get("type") == "worklist":
-        return build_worklist_message(session, settings, payload)
+    if payload.get("type") in ("planning", "worklist"):  # ("worklist": rows queued before boards were)
+        return build_planning_message(session, settings, payload)
     if payload.get("type") == "digest":
         from storyline.notifications.digest import build_digest_message
 

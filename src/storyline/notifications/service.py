@@ -16,7 +16,7 @@ from storyline.users.models import UserPreference
 from storyline.users.service import do_set_preferences
 
 LABELS = {"story": "story", "task": "task", "project": "project", "project_group": "project group",
-          "worklist": "worklist", "email": "e-mail notifications"}
+          "worklist": "worklist", "board": "board", "email": "e-mail notifications"}
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,15 @@ def audience(session: Session, object_type: str, object_id: int) -> tuple[set[in
     return users, teams
 
 
+def users_who_can_see_board(session: Session, board_id: int, user_ids: set[int]) -> set[int]:
+    """The subset of `user_ids` that may see the board (notification recipients), in one query."""
+    if not user_ids:
+        return set()
+    query = (select(User.id).join(Board, Board.id == board_id)
+             .where(User.id.in_(sorted(user_ids)), _board_visible(User.id)))
+    return set(session.execute(query).scalars())
+
+
 def users_who_can_see_worklist(session: Session, worklist_id: int, user_ids: set[int]) -> set[int]:
     """The subset of `user_ids` that may see the worklist (notification recipients): worklist_visible
     itself, for each user as a column, in one query."""

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storyline.db import Base, TimestampMixin
 
-TARGET_TYPES = ("task", "story", "project", "project_group", "worklist")
+TARGET_TYPES = ("task", "story", "project", "project_group", "worklist", "board")
 
 
 class Subscription(TimestampMixin, Base):

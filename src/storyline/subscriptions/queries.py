@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, require_user, story_id_visible, story_visible
 from storyline.errors import Forbidden, NotFound
-from storyline.planning.access import worklist_visible
-from storyline.planning.models import Worklist
+from storyline.planning.access import board_visible, worklist_visible
+from storyline.planning.models import Board, Worklist
 from storyline.sqltools import ts
 from storyline.stories.models import Story, Task
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
@@ -34,14 +34,16 @@ def subscription_json(s: Subscription) -> dict[str, Any]:
 
 
 def target_visible(viewer: Viewer) -> ColumnElement[bool]:
-    """SQL predicate on Subscription: its story, task or worklist target is visible to `viewer`."""
+    """SQL predicate on Subscription: its story, task, worklist or board target is visible to `viewer`."""
     story_ok = exists().where(Story.id == Subscription.target_id, story_visible(viewer))
     task_ok = exists().where(
         Task.id == Subscription.target_id, Story.id == Task.story_id, story_visible(viewer)
     )
     worklist_ok = exists().where(Worklist.id == Subscription.target_id, worklist_visible(viewer))
+    board_ok = exists().where(Board.id == Subscription.target_id, board_visible(viewer))
     return or_(
-        Subscription.target_type.not_in(("story", "task", "worklist")),
+        Subscription.target_type.not_in(("story", "task", "worklist", "board")),
+        and_(Subscription.target_type == "board", board_ok),
         and_(Subscription.target_type == "story", story_ok),
         and_(Subscription.target_type == "task", task_ok),
         and_(Subscription.target_type == "worklist", worklist_ok),

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from storyline.schemas import DbId, In, Resource
 
-TargetType = Literal["task", "story", "project", "project_group", "worklist"]
+TargetType = Literal["task", "story", "project", "project_group", "worklist", "board"]
 
 
 class SubscriptionIn(In):

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, can_see_story, require_user
 from storyline.errors import BadRequest, Conflict, Forbidden
-from storyline.planning.access import worklist_visible
-from storyline.planning.models import Worklist
+from storyline.planning.access import board_visible, worklist_visible
+from storyline.planning.models import Board, Worklist
 from storyline.projects.models import Project, ProjectGroup
 from storyline.subscriptions.models import Subscription, SubscriptionEvent
 from storyline.subscriptions.queries import can_see_task
@@ -18,7 +18,7 @@ from storyline.users.models import User
 
 TARGET_LABELS = {
     "task": "Task", "story": "Story", "project": "Project", "project_group": "Project group",
-    "worklist": "Worklist",
+    "worklist": "Worklist", "board": "Board",
 }
 
 
@@ -37,6 +37,10 @@ def _target_visible(session: Session, viewer: Viewer, target_type: str, target_i
     if target_type == "worklist":
         return session.execute(
             select(Worklist.id).where(Worklist.id == target_id, worklist_visible(viewer))
+        ).first() is not None
+    if target_type == "board":
+        return session.execute(
+            select(Board.id).where(Board.id == target_id, board_visible(viewer))
         ).first() is not None
     return False
 

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from storyline import outbox
 from storyline.authz import story_visible_to_user_column, users_who_can_see_story
 from storyline.db import utcnow
-from storyline.notifications.mail import queue_event_mail, queue_worklist_mail
-from storyline.planning.access import users_who_can_see_worklist
+from storyline.notifications.mail import queue_event_mail, queue_planning_mail
+from storyline.planning.access import users_who_can_see_board, users_who_can_see_worklist
+from storyline.planning.models import BoardLane
 from storyline.projects.models import ProjectGroupMember
 from storyline.sqltools import table_of
 from storyline.stories.models import Comment, Event, Story, Task
@@ -81,15 +82,21 @@ def emit(
     session.add(event)
     if worklist_id is not None:
         _notify_worklist(session, event, worklist_id, story_id)
+    elif board_id is not None and story_id is None:
+        _notify_board(session, event, board_id)
     elif story_id is not None and board_id is None:
         _notify(session, event, story_id, task_id, comment, story, mentioned)
     return event
 
 
 def _notify_worklist(session: Session, event: Event, worklist_id: int, story_id: int | None) -> None:
-    """Subscribers of the worklist who may see it (and the story of the item concerned, if any)."""
-    subscribers = set(session.execute(select(Subscription.user_id).where(
-        Subscription.target_type == "worklist", Subscription.target_id == worklist_id)).scalars())
+    """Subscribers of the worklist, and of the board it is a lane of, who may see it (and the story of
+    the item concerned, if any)."""
+    board_id = session.execute(select(BoardLane.board_id).where(BoardLane.list_id == worklist_id)).scalar()
+    targets = [and_(Subscription.target_type == "worklist", Subscription.target_id == worklist_id)]
+    if board_id is not None:
+        targets.append(and_(Subscription.target_type == "board", Subscription.target_id == board_id))
+    subscribers = set(session.execute(select(Subscription.user_id).where(or_(*targets))).scalars())
     if event.author_id is not None:
         subscribers.discard(event.author_id)
     recipients = users_who_can_see_worklist(session, worklist_id, subscribers)
@@ -100,7 +107,23 @@ def _notify_worklist(session: Session, event: Event, worklist_id: int, story_id:
                           event_info=event.event_info, story_id=story_id)
         for uid in sorted(recipients)
     )
-    queue_worklist_mail(session, event, worklist_id, story_id, sorted(recipients))
+    queue_planning_mail(session, event, sorted(recipients), worklist_id=worklist_id, board_id=board_id,
+                        story_id=story_id)
+
+
+def _notify_board(session: Session, event: Event, board_id: int) -> None:
+    """Subscribers of the board who may see it: its details, lanes and permissions changed."""
+    subscribers = set(session.execute(select(Subscription.user_id).where(
+        Subscription.target_type == "board", Subscription.target_id == board_id)).scalars())
+    if event.author_id is not None:
+        subscribers.discard(event.author_id)
+    recipients = sorted(users_who_can_see_board(session, board_id, subscribers))
+    session.add_all(
+        SubscriptionEvent(subscriber_id=uid, author_id=event.author_id, event_type=event.event_type,
+                          event_info=event.event_info, story_id=None)
+        for uid in recipients
+    )
+    queue_planning_mail(session, event, recipients, board_id=board_id)
 
 
 def _followers(with_task: bool) -> Any:

@@ -39,6 +39,7 @@ describe("subscription targets", () => {
   it("are named and linked", () => {
     expect(subscriptionTarget("project_group", 4)).toEqual({ label: "Project group #4", to: "/project-group/4" });
     expect(subscriptionTarget("task", 9)).toEqual({ label: "Task #9", to: null });
+    expect(subscriptionTarget("board", 5)).toEqual({ label: "Board #5", to: "/board/5" });
   });
 });
 

@@ -65,6 +65,8 @@ export function subscriptionTarget(targetType: string, targetId: number): { labe
       return { label: `Project group #${targetId}`, to: `/project-group/${targetId}` };
     case "worklist":
       return { label: `Worklist #${targetId}`, to: `/worklist/${targetId}` };
+    case "board":
+      return { label: `Board #${targetId}`, to: `/board/${targetId}` };
     case "task":
       return { label: `Task #${targetId}`, to: null };
     default:

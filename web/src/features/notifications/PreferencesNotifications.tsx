@@ -119,6 +119,7 @@ const TYPES = [
   { value: "project", label: "Projects" },
   { value: "project_group", label: "Project groups" },
   { value: "worklist", label: "Worklists" },
+  { value: "board", label: "Boards" },
   { value: "task", label: "Tasks" },
 ];
 

@@ -5,13 +5,14 @@ import type { Subscription } from "../../api/types";
 import { FieldError } from "../../components/FieldError";
 
 /** What can be followed (`/v1/subscriptions` target types). Boards cannot: the API has no such target. */
-export type SubscribeTarget = "story" | "project" | "project_group" | "worklist";
+export type SubscribeTarget = "story" | "project" | "project_group" | "worklist" | "board";
 
 const WHAT: Record<SubscribeTarget, string> = {
   story: "this story",
   project: "this project's stories",
   project_group: "the stories of this group's projects",
   worklist: "this worklist",
+  board: "this board and its lanes",
 };
 
 /** The key of one target's subscription query (the story page's own button shares it). */

@@ -20,6 +20,7 @@ import {
   useBoard,
   usePermissions,
 } from "./api";
+import { SubscribeButton } from "../notifications/SubscribeButton";
 import { Card } from "./Card";
 import { AddItemForm } from "./AddItemForm";
 import { directionFor, findCard, keyboardTarget, moveCard, type Place } from "./moves";
@@ -184,6 +185,7 @@ export function BoardPage() {
     <article className="board-page">
       <PlanningCrumbs projectId={board.data.project_id} title={board.data.title} />
       <h1>{board.data.title}</h1>
+      <SubscribeButton targetType="board" targetId={board.data.id} />
       {board.data.description && <p>{board.data.description}</p>}
       <p id="board-help" className="muted">
         {canMove
