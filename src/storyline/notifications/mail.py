@@ -46,7 +46,7 @@ from storyline.notifications.preferences import choices
 from storyline.projects.models import Project, ProjectGroupMember
 from storyline.stories.models import Story, Task
 from storyline.subscriptions.models import Subscription
-from storyline.timeline.sentences import event_sentence
+from storyline.timeline.sentences import event_sentence, planning_sentence
 from storyline.users.models import User
 
 log = logging.getLogger("storyline.notifications")
@@ -397,29 +397,7 @@ MAILER = Mailer()
 def describe_worklist(session: Session, payload: dict[str, Any]) -> str:
     info: dict[str, Any] = json.loads(payload["event_info"]) if payload.get("event_info") else {}
     who = _names(session, {payload.get("author_id")}).get(payload.get("author_id") or 0, "Someone")
-    etype = payload["event_type"]
-    if etype == "worklist_contents_changed":
-        added, removed = info.get("added"), info.get("removed")
-        if added and not removed:
-            return f"{who} added a card"
-        if removed and not added:
-            return f"{who} removed a card"
-        return f"{who} moved a card"
-    if etype == "worklist_created":
-        return f"{who} created the worklist"
-    if etype == "worklist_details_changed":
-        return f"{who} changed the worklist's details"
-    if etype == "worklist_filters_changed":
-        return f"{who} changed the worklist's filters"
-    if etype == "board_created":
-        return f"{who} created the board"
-    if etype == "board_details_changed":
-        return f"{who} changed the board's details"
-    if etype == "board_lanes_changed":
-        return f"{who} changed the board's lanes"
-    if etype.startswith("board_"):
-        return f"{who} changed the board's permissions"
-    return f"{who} changed the worklist's permissions"
+    return planning_sentence(payload["event_type"], info, who)
 
 
 def build_planning_message(session: Session, settings: Settings, payload: dict[str, Any]) -> Message | None:

@@ -59,4 +59,25 @@ def event_sentence(event_type: str, info: Mapping[str, Any], who: str, names: Ma
     return f"{who}: {t.replace('_', ' ')}"
 
 
-__all__ = ["event_sentence"]
+# What a worklist or board event did, by event type ("worklist_contents_changed" depends on the cards).
+_PLANNING = {
+    "worklist_created": "created the worklist", "worklist_details_changed": "changed the worklist's details",
+    "worklist_filters_changed": "changed the worklist's filters",
+    "worklist_permission_created": "changed the worklist's permissions",
+    "worklist_permissions_changed": "changed the worklist's permissions",
+    "board_created": "created the board", "board_details_changed": "changed the board's details",
+    "board_lanes_changed": "changed the board's lanes", "board_permission_created": "changed the board's permissions",
+    "board_permissions_changed": "changed the board's permissions",
+}
+
+
+def planning_sentence(event_type: str, info: Mapping[str, Any], who: str) -> str:
+    """One sentence for a worklist or board event."""
+    if event_type == "worklist_contents_changed":
+        added, removed = info.get("added"), info.get("removed")
+        verb = "added" if added and not removed else "removed" if removed and not added else "moved"
+        return f"{who} {verb} a card"
+    return f"{who} {_PLANNING.get(event_type, event_type.replace('_', ' '))}"
+
+
+__all__ = ["event_sentence", "planning_sentence"]
