@@ -14,7 +14,7 @@ from typing import Any
 
 import payloads as p
 from builders import Api, uniq
-from conftest import drain, post_gerrit
+from conftest import drain, make_source, post_gerrit
 
 HERE = Path(__file__).parent
 
@@ -86,8 +86,6 @@ def test_listen_on_stdin_skips_what_the_webhook_delivered(client: Any, app: Any,
 
 
 def test_listen_refuses_an_unknown_or_other_source(app: Any, database_url: str) -> None:
-    from conftest import make_source
-
     assert "No integration source" in listen(database_url, "no-such-source", stdin="").stderr
     github = make_source(app, "github")
     done = listen(database_url, github.name, stdin="")

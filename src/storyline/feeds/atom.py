@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from storyline import __version__
 from storyline.feeds.queries import FeedEvent
 from storyline.markup import render_markdown
-from storyline.timeline.sentences import event_sentence
+from storyline.notifications.sentences import event_sentence
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"

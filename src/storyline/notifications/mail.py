@@ -46,7 +46,7 @@ from storyline.notifications.preferences import choices
 from storyline.projects.models import Project, ProjectGroupMember
 from storyline.stories.models import Story, Task
 from storyline.subscriptions.models import Subscription
-from storyline.timeline.sentences import event_sentence, planning_sentence
+from storyline.notifications.sentences import event_sentence, planning_sentence
 from storyline.users.models import User
 
 log = logging.getLogger("storyline.notifications")
