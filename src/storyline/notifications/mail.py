@@ -43,10 +43,10 @@ from storyline.authz import users_who_can_see_story
 from storyline.config import Settings
 from storyline.markup import render_markdown
 from storyline.notifications.preferences import choices
+from storyline.notifications.sentences import event_sentence, planning_sentence
 from storyline.projects.models import Project, ProjectGroupMember
 from storyline.stories.models import Story, Task
 from storyline.subscriptions.models import Subscription
-from storyline.notifications.sentences import event_sentence, planning_sentence
 from storyline.users.models import User
 
 log = logging.getLogger("storyline.notifications")
