@@ -100,7 +100,9 @@ export async function send(method: string, path: string, query?: Query, body?: u
   } catch {
     throw new ApiError(0, "The server cannot be reached. Check your connection and try again.");
   }
-  if (res.status === 401 && token && !retried && (await refreshLogin())) {
+  // A 401 for a token another request has renewed meanwhile: try again with the new one (renewing it again
+  // would rotate the pair for nothing).
+  if (res.status === 401 && token && !retried && (getToken() !== token || (await refreshLogin()))) {
     return send(method, path, query, body, true);
   }
   if (!res.ok) {
