@@ -14,7 +14,7 @@ export const EMAIL_MODES = [
 ] as const;
 export type EmailMode = (typeof EMAIL_MODES)[number]["value"];
 
-/** The event types that are e-mailed (a story's and a worklist's; boards cannot be followed), as
+/** The event types that are e-mailed (a story's, a worklist's and a board's), as
  * src/storyline/timeline/types.py names them, with the words the page shows. */
 export const MAILED_EVENT_TYPES: { type: string; label: string }[] = [
   ...Object.entries(EVENT_LABELS).map(([type, label]) => ({ type, label })),
@@ -27,6 +27,11 @@ export const MAILED_EVENT_TYPES: { type: string; label: string }[] = [
   { type: "worklist_filters_changed", label: "Worklist criteria changed" },
   { type: "worklist_permission_created", label: "Worklist permission added" },
   { type: "worklist_permissions_changed", label: "Worklist permissions changed" },
+  { type: "board_created", label: "Board created" },
+  { type: "board_details_changed", label: "Board details changed" },
+  { type: "board_lanes_changed", label: "Board lanes changed" },
+  { type: "board_permission_created", label: "Board permission added" },
+  { type: "board_permissions_changed", label: "Board permissions changed" },
 ];
 
 const isMode = (v: unknown): v is EmailMode => EMAIL_MODES.some((m) => m.value === v);
