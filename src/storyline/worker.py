@@ -17,7 +17,7 @@ from storyline.config import Settings
 from storyline.db import DATABASE_UNAVAILABLE, session_scope, utcnow
 from storyline.integrations.receive import prune_deliveries  # also registers the outbox handler "integration"
 from storyline.notifications.digest import run_due as run_digests
-from storyline.planning.stale import sweep as sweep_stale
+from storyline.planning.stale_service import sweep as sweep_stale
 from storyline.security.disclosure import run_due
 from storyline.security.service import SecurityPolicy
 

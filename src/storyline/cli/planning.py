@@ -258,7 +258,7 @@ def create_dashboard(
 ) -> None:
     """(preview) Create a review dashboard in one action: a board with three automatic lanes (needs
     review, in progress without activity, recently merged). Prints the board id."""
-    from storyline.planning.dashboards import do_create_review_dashboard
+    from storyline.planning.dashboard_service import do_create_review_dashboard
 
     if sum(x is not None for x in (project, project_group, team)) != 1:
         fail("give exactly one of --project, --project-group and --team")
@@ -285,7 +285,7 @@ def create_priorities(
     private: Private = False,
 ) -> None:
     """(preview) Create the "Priorities for CYCLE" list of a project or a team. Prints the worklist id."""
-    from storyline.planning.priorities import do_create_priority_list
+    from storyline.planning.priority_service import do_create_priority_list
 
     _title(cycle, "cycle")
     if (project is None) == (team is None):
@@ -307,11 +307,11 @@ def list_priorities(
     cycle: Annotated[str | None, typer.Option("--cycle")] = None,
 ) -> None:
     """(preview) The priority lists the reader may see, each with its cards in order."""
-    from storyline.planning import priorities, serialize
+    from storyline.planning import priority_service, serialize
 
     with _session() as session:
         viewer = _viewer(session, as_user)
-        stmt = priorities.priority_lists_select(viewer, project_id=_project_id(session, project),
+        stmt = priority_service.priority_lists_select(viewer, project_id=_project_id(session, project),
                                                 team_id=_team_id(session, team), cycle=cycle)
         rows = [tuple(r) for r in session.execute(stmt).all()]
         lists = serialize.worklists_json(session, viewer, [w for w, _ in rows], resolve=True)
@@ -353,15 +353,15 @@ def set_stale_rule(
     disable: Annotated[bool, typer.Option("--disable", help="Keep the rule but stop applying it")] = False,
 ) -> None:
     """(preview) Set a project's stale-work rule (superusers; the sweep then acts as them)."""
-    from storyline.planning import stale
+    from storyline.planning import stale_service
 
-    if action not in stale.ACTIONS:
-        fail(f"--action: must be one of {', '.join(stale.ACTIONS)}")
+    if action not in stale_service.ACTIONS:
+        fail(f"--action: must be one of {', '.join(stale_service.ACTIONS)}")
     with _session() as session:
         viewer = _viewer(session, as_user)
         project_id = _project_id(session, project)
         assert project_id is not None
-        stale.do_set_rule(session, viewer, project_id, {"days": days, "action": action, "enabled": not disable})
+        stale_service.do_set_rule(session, viewer, project_id, {"days": days, "action": action, "enabled": not disable})
     typer.echo(f"Project {project}: tasks in progress or review for more than {days} days without activity "
                f"are {'reset to todo' if action == 'reset' else 'flagged'}{' (disabled)' if disable else ''}.")
 
@@ -374,19 +374,19 @@ def sweep_stale(
     from sqlalchemy import select
 
     from storyline.authz import Viewer
-    from storyline.planning import stale
+    from storyline.planning import stale_service
     from storyline.planning.models import StaleRule
 
     with _session() as session:
         if not dry_run:
-            result = stale.sweep(session)
+            result = stale_service.sweep(session)
             message = f"stale sweep: {result['stale_flagged']} flagged, {result['stale_reset']} reset to todo"
         else:
             lines = []
             rules = session.execute(select(StaleRule).where(StaleRule.enabled.is_(True))
                                     .order_by(StaleRule.project_id)).scalars()
             for rule in list(rules):
-                for row in stale.report(session, Viewer(user_id=rule.author_id), rule.project_id):
+                for row in stale_service.report(session, Viewer(user_id=rule.author_id), rule.project_id):
                     lines.append(f"project {rule.project_id}\ttask {row['task_id']}\t{row['status']}\t"
                                  f"{row['action']}\t{row['task_title']}")
             message = "\n".join([*lines, f"dry run: {len(lines)} task(s) would change"])

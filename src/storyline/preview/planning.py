@@ -12,7 +12,7 @@ from storyline.api.common import JSON, IdPath, json_response
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
-from storyline.planning import dashboards, priorities, serialize, stale
+from storyline.planning import dashboard_service, priority_service, serialize, stale_service
 from storyline.planning.schemas import BoardOut, WorklistOut
 from storyline.schemas import DbId, In, Out
 
@@ -85,7 +85,7 @@ def save_search(request: Request, body: SavedSearchIn, session: Session = Sessio
                 viewer: Viewer = ViewerDep) -> JSON:
     """Preview: save a story or task search as an automatic worklist (a v1 worklist; usable as a lane)."""
     require_user(viewer)
-    wl = dashboards.do_create_search_worklist(session, viewer, body.model_dump())
+    wl = dashboard_service.do_create_search_worklist(session, viewer, body.model_dump())
     budget = serialize.Budget.of_settings(request.app.state.settings)
     return json_response(serialize.worklists_json(session, viewer, [wl], resolve=True, budget=budget)[0],
                          budget.headers)
@@ -96,7 +96,7 @@ def create_review_dashboard(request: Request, body: DashboardIn, session: Sessio
                             viewer: Viewer = ViewerDep) -> JSON:
     """Preview: a board for a project, group or team: needs review, in progress without activity, recently merged."""
     require_user(viewer)
-    board = dashboards.do_create_review_dashboard(session, viewer, body.model_dump())
+    board = dashboard_service.do_create_review_dashboard(session, viewer, body.model_dump())
     budget = serialize.Budget.of_settings(request.app.state.settings, board=True)
     return json_response(serialize.boards_json(session, viewer, [board], resolve=True, budget=budget)[0],
                          budget.headers)
@@ -105,7 +105,7 @@ def create_review_dashboard(request: Request, body: DashboardIn, session: Sessio
 def _priority_lists(request: Request, session: Session, viewer: Viewer, rows: list) -> list:  # type: ignore[type-arg]
     budget = serialize.Budget.of_settings(request.app.state.settings, board=True)
     lists = serialize.worklists_json(session, viewer, [w for w, _ in rows], resolve=True, budget=budget)
-    return [{**d, "priority": priorities.priority_json(p)} for d, (_, p) in zip(lists, rows, strict=True)]
+    return [{**d, "priority": priority_service.priority_json(p)} for d, (_, p) in zip(lists, rows, strict=True)]
 
 
 @router.post("/priority_lists", responses={200: {"model": WorklistOut}})
@@ -114,7 +114,7 @@ def create_priority_list(request: Request, body: PriorityListIn, session: Sessio
     """Preview: a project's or team's ordered priorities for a cycle (a manual v1 worklist; 409 if the
     project or team already has one for that cycle)."""
     require_user(viewer)
-    wl, row = priorities.do_create_priority_list(session, viewer, body.model_dump())
+    wl, row = priority_service.do_create_priority_list(session, viewer, body.model_dump())
     return json_response(_priority_lists(request, session, viewer, [(wl, row)])[0])
 
 
@@ -123,7 +123,7 @@ def list_priority_lists(request: Request, project_id: DbId | None = None, team_i
                         cycle: str | None = Query(None, max_length=100), session: Session = SessionDep,
                         viewer: Viewer = ViewerDep) -> JSON:
     """Preview: priority lists the caller may see, with their cards (worklist JSON plus `priority`)."""
-    stmt = priorities.priority_lists_select(viewer, project_id=project_id, team_id=team_id, cycle=cycle)
+    stmt = priority_service.priority_lists_select(viewer, project_id=project_id, team_id=team_id, cycle=cycle)
     rows = [tuple(r) for r in session.execute(stmt).all()]
     data = _priority_lists(request, session, viewer, rows)
     return json_response(data, {"X-Total": str(len(data))})
@@ -132,21 +132,21 @@ def list_priority_lists(request: Request, project_id: DbId | None = None, team_i
 @router.get("/stories/{story_id}/priority_lists", responses={200: {"model": list[StoryPriorityOut]}})
 def story_priority_lists(story_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     """Preview: the priority lists a story is on, and its position on each."""
-    data = priorities.story_priorities(session, viewer, story_id)
+    data = priority_service.story_priorities(session, viewer, story_id)
     return json_response(data, {"X-Total": str(len(data))})
 
 
 @router.get("/projects/{project_id}/stale_rule", responses={200: {"model": StaleRuleOut}})
 def get_stale_rule(project_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     """Preview: the project's stale-work rule (404 when it has none)."""
-    return json_response(stale.rule_json(stale.get_rule(session, project_id)))
+    return json_response(stale_service.rule_json(stale_service.get_rule(session, project_id)))
 
 
 @router.put("/projects/{project_id}/stale_rule", responses={200: {"model": StaleRuleOut}})
 def set_stale_rule(project_id: IdPath, body: StaleRuleIn, session: Session = SessionDep,
                    viewer: Viewer = ViewerDep) -> JSON:
     """Preview, superusers: set the rule the worker applies to tasks in progress or review."""
-    return json_response(stale.rule_json(stale.do_set_rule(session, viewer, project_id, body.model_dump())))
+    return json_response(stale_service.rule_json(stale_service.do_set_rule(session, viewer, project_id, body.model_dump())))
 
 
 class StaleCandidateOut(Out):
@@ -161,5 +161,5 @@ class StaleCandidateOut(Out):
 @router.get("/projects/{project_id}/stale_report", responses={200: {"model": list[StaleCandidateOut]}})
 def stale_report(project_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     """Preview: dry run of the rule: the tasks the next sweep would change (those the caller may see)."""
-    data = stale.report(session, viewer, project_id)
+    data = stale_service.report(session, viewer, project_id)
     return json_response(data, {"X-Total": str(len(data))})
