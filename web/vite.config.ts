@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { precompress } from "./scripts/precompress";
 
 // The built client goes into the Python package, where `storyline serve` serves it at `/`.
 const outDir = fileURLToPath(new URL("../src/storyline/web", import.meta.url));
@@ -7,6 +8,8 @@ const api = process.env.STORYLINE_API ?? "http://127.0.0.1:8000";
 
 export default defineConfig({
   esbuild: { jsx: "automatic" },
+  // .gz and .br siblings of every text file, served by `storyline serve` to browsers that accept them.
+  plugins: [precompress(outDir)],
   build: {
     outDir,
     emptyOutDir: true,

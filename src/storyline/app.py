@@ -15,8 +15,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import FileResponse, HTMLResponse
+from starlette.responses import HTMLResponse
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +28,7 @@ from storyline.config import Settings, load_settings
 from storyline.db import WalCheckpointer, is_sqlite, make_engine, make_sessionmaker, sqlite_path
 from storyline.errors import FrameworkError, StorylineError, Unavailable, validation_body
 from storyline.health import DatabaseHealth, is_connection_error
+from storyline.precompressed import ApiGZip, file_response
 from storyline.schemas import MAX_ID
 
 log = logging.getLogger("storyline")
@@ -384,8 +386,9 @@ def _is_api_path(path: str) -> bool:
 
 
 def install_web(app: FastAPI, directory: Path = WEB_DIR) -> None:
-    """Serve the built web client at `/`: files as they are, any other GET of a client route gets
-    index.html (the client routes itself). API paths keep the API's JSON 404; other methods too."""
+    """Serve the built web client at `/`: files as they are (or their precompressed .br/.gz sibling,
+    storyline.precompressed), any other GET of a client route gets index.html (the client routes
+    itself). API paths keep the API's JSON 404; other methods too."""
     root = directory.resolve()
     not_found = app.router.default
 
@@ -398,16 +401,16 @@ def install_web(app: FastAPI, directory: Path = WEB_DIR) -> None:
         if not index.is_file():
             await HTMLResponse(NOT_BUILT)(scope, receive, send)
             return
+        accept = Headers(scope=scope).get("accept-encoding", "")
         candidate = (root / path.lstrip("/")).resolve()
         if path != "/" and candidate.is_file() and candidate.is_relative_to(root):
-            immutable = candidate.parent == root / "assets"
-            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
-            await FileResponse(candidate, headers={"cache-control": cache})(scope, receive, send)
+            immutable = candidate.parent == root / "assets"  # named by their content hash
+            await file_response(candidate, accept, immutable)(scope, receive, send)
             return
         if path.startswith("/assets/"):  # a missing build file, not a client route
             await not_found(scope, receive, send)
             return
-        await FileResponse(index, headers={"cache-control": "no-cache"})(scope, receive, send)
+        await file_response(index, accept, immutable=False)(scope, receive, send)
 
     app.router.default = web
 
@@ -528,6 +531,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     skip_foreign_routers(app)
     install_web(app)
     install_old_links(app)  # /bugs/N, /+bug/N, /<project>/+bug/N → /story/N (where no route matched)
+    app.add_middleware(ApiGZip, compress=_is_api_path)  # API answers over 1 KiB gzipped (not SSE)
     app.add_middleware(V1PathMiddleware, max_body=settings.max_body_bytes,
                        max_anonymous_body=settings.max_anonymous_body_bytes,
                        max_attachment=settings.max_attachment_bytes)
