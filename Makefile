@@ -2,23 +2,29 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
-STAMP   = $(VENV)/.installed
+# `make run` installs what running needs (RUN_STAMP); `make test` adds the test extras (STAMP).
+RUN_STAMP = $(VENV)/.installed-run
+STAMP     = $(VENV)/.installed-test
 
 .PHONY: run test install migrate bench lint clean web web-check system-packages-run system-packages-test
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(RUN_STAMP): pyproject.toml
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	PBR_VERSION=0.2.0 $(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
 # The web client (web/): npm ci from the lock file, then a build into src/storyline/web/ (git-ignored),
 # served by `storyline serve` at /. Rebuilt only when its sources changed.
 WEB_DEPS    = web/node_modules/.installed
 WEB_BUILT   = src/storyline/web/index.html
-WEB_SOURCES = $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
+WEB_SOURCES = $(shell find web/src web/scripts web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
 $(WEB_DEPS): web/package-lock.json web/package.json
 	cd web && npm ci --no-audit --no-fund
@@ -34,7 +40,7 @@ web: $(WEB_BUILT)
 web-check: $(WEB_DEPS)
 	cd web && npm run check
 
-migrate: $(STAMP)
+migrate: $(RUN_STAMP)
 	$(VENV)/bin/storyline db upgrade
 
 # The Debian packages each command needs (python3-venv, nodejs/npm; for the tests also postgresql and

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -283,11 +285,15 @@ def test_serve_prints_the_url_and_the_token_recipe_and_serves(migrated, tmp_path
     proc = subprocess.Popen([str(STORYLINE), "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=cli.env, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
-        lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
+        lines = [proc.stdout.readline() for _ in range(5)]  # type: ignore[union-attr]
         assert f"http://127.0.0.1:{port}/" in lines[0]
-        recipe = next(line for line in lines if "tokens create" in line)
-        assert "storyline users create --name N --email E --superuser" in recipe
-        assert "storyline tokens create --user E" in recipe
+        # The recipe's commands work as typed (here, from the test's directory): they make an admin.
+        commands = [shlex.split(line) for line in lines if line.startswith("    ")]
+        assert [c[1:3] for c in commands] == [["users", "create"], ["tokens", "create"]]
+        for command in commands:
+            done = subprocess.run(command, env=cli.env, capture_output=True, text=True)
+            assert done.returncode == 0, (command, done.stderr)
+        token = done.stdout.strip()
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -298,6 +304,11 @@ def test_serve_prints_the_url_and_the_token_recipe_and_serves(migrated, tmp_path
                 assert time.monotonic() < deadline, "server did not start"
                 assert proc.poll() is None, (tmp_path / "serve.log").read_text()
                 time.sleep(0.2)
+        me = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/users/self",
+                                    headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(me) as resp:
+            ada = json.loads(resp.read())
+            assert ada["full_name"] == "Ada Admin" and ada["is_superuser"] is True
     finally:
         proc.terminate()
         proc.wait(timeout=30)

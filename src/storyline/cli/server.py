@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -9,6 +13,23 @@ import typer
 from storyline.cli.common import fail, require_migrated, settings, shown_url
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+def typed_command() -> str:
+    """How to type this program's name in this shell: `storyline` when that is what PATH finds, else its
+    path (`.venv/bin/storyline` in a checkout where `make run` made the virtualenv)."""
+    program = Path(sys.argv[0])
+    if program.name == "__main__.py":  # python -m storyline
+        return f"{sys.executable} -m storyline"
+    found = shutil.which(program.name)
+    if program.name == "storyline" and found and program.exists() and os.path.samefile(found, program):
+        return "storyline"
+    absolute = program.absolute()
+    try:
+        relative = absolute.relative_to(Path.cwd())
+    except ValueError:
+        return str(absolute)
+    return str(relative) if relative.parent != Path(".") else f"./{relative}"
 
 
 def serve(
@@ -34,8 +55,10 @@ def serve(
     typer.echo(f"Storyline serving http://{shown_host}:{port}/ (API v1 at /v1 and /api/v1, docs at /docs)")
     typer.echo(f"Database: {shown_url(config.database_url)}"
                + (f", {workers} API processes" if workers > 1 else ""))
-    typer.echo("Admin token: storyline users create --name N --email E --superuser, "
-               "then storyline tokens create --user E")
+    me = typed_command()  # commands that work as typed, in this shell and directory
+    typer.echo('First administrator, then its token (paste it under "Use a token" in the web client):')
+    typer.echo(f'    {me} users create --name "Ada Admin" --email ada@example.org --superuser')
+    typer.echo(f"    {me} tokens create --user ada@example.org")
     if not config.vmt_team:
         typer.echo("WARNING: no vulnerability management team is set (STORYLINE_VMT_TEAM): security reports "
                    "are shared with the superusers only. Create the team and set STORYLINE_VMT_TEAM "
