@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     max_automatic_items: int = Field(default=1000, ge=1)
     max_board_cards: int = Field(default=5000, ge=1)
     max_board_lanes: int = Field(default=50, ge=1, le=200)
+    # Items (stories and tasks, those a story selection reaches included) one POST /preview/bulk may change.
+    bulk_max_items: int = Field(default=500, ge=1, le=5000)
     enable_editable_comments: bool = True
     enable_notifications: bool = True
     # The public address of this Storyline (web client and API), e.g. https://storyline.example.org,

@@ -220,6 +220,12 @@ WRITE_BODIES: dict[tuple[str, str], list[Body]] = {
     ("POST", "/preview/stories/disclose"): [
         Body(lambda v, c: {"json": {"story_ids": [v["story_id"]]}}, ("story_id",)),
         Body(lambda v, c: {"json": {"story_ids": [c.world.public_story_id, v["story_id"]]}}, ("story_id",))],
+    ("POST", "/preview/bulk"): [
+        Body(lambda v, c: {"json": {"stories": [v["story_id"]], "change": {"add_tags": ["intruder-tag"]}}},
+             ("story_id",)),
+        Body(lambda v, c: {"json": {"stories": [c.world.public_story_id, v["story_id"]],
+                                    "change": {"status": "invalid"}}}, ("story_id",)),
+        Body(lambda v, c: {"json": {"tasks": [v["task_id"]], "change": {"status": "invalid"}}}, ("task_id",))],
 }
 
 _NOT_STORY = "touches no story: nothing of a private story can be read or changed through it"

@@ -46,6 +46,8 @@ class StoryUpdate(In):
     information_type: InformationType | None = None
     embargo_until: dt.datetime | None = Field(None, description="UTC; at most 90 days after the report")
     disclosure_at: dt.datetime | None = Field(None, description="UTC; the worker makes the story public then")
+    duplicate_of: int | None = Field(None, description="Mark the story a duplicate of another one the caller can "
+                                     "see (not itself, no cycle); null clears the mark (additive)")
 
 
 class TaskStatusCount(Out):
@@ -71,8 +73,9 @@ class StoryOut(Resource):
     embargo_days_left: int | None
     embargo_expired: bool
     disclosure_at: str | None
-    duplicate_of: int | None = Field(None, description="The story this one duplicates (imported from "
-                                     "Launchpad: the bug number), or null (additive)")
+    duplicate_of: int | None = Field(None, description="The story this one duplicates (set through PUT, or "
+                                     "imported from Launchpad: the bug number), or null; null too when the "
+                                     "reader cannot see that story (additive)")
     cves: list[str] = Field([], description="CVE ids linked to the story, e.g. CVE-2026-1234 (additive)")
 
 

@@ -106,6 +106,11 @@ def stories_json(session: Session, viewer: Viewer, stories: Sequence[Any]) -> li
             .where(StoryTeam.story_id.in_(private_ids)).order_by(Team.id)
         ):
             teams[sid].append(team_json(t))
+    # A duplicate mark names the other story only to those who may see it.
+    duplicates = {s.duplicate_of for s in stories if s.duplicate_of is not None}
+    if duplicates:
+        duplicates = set(session.execute(select(Story.id).where(Story.id.in_(duplicates),
+                                                                story_visible(viewer))).scalars())
     out = []
     now = utcnow()
     rows = not isinstance(stories[0], Story)
@@ -116,7 +121,9 @@ def stories_json(session: Session, viewer: Viewer, stories: Sequence[Any]) -> li
             "task_statuses": [{"key": k, "count": getattr(s, f"count_{k}")} for k in TASK_STATUSES],
             "tags": tags.get(s.id, []), "private": s.private, "security": s.security,
             **embargo_fields(s, now),
-            "users": users.get(s.id, []), "teams": teams.get(s.id, []), **import_fields(s),
+            "users": users.get(s.id, []), "teams": teams.get(s.id, []),
+            "duplicate_of": s.duplicate_of if s.duplicate_of in duplicates else None,
+            "cves": json.loads(s.cves) if s.cves else [],
             "id": s.id,
             "created_at": s.created_at_v1 if rows else ts(s.created_at),
             "updated_at": s.updated_at_v1 if rows else ts(s.updated_at),
