@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from storyline import outbox
 from storyline.api.routing import END_AFTER, HEALTH, INLINE, _ignore_outcome, in_thread
-from storyline.authz import ANONYMOUS, Viewer
+from storyline.authz import ANONYMOUS, Viewer, require_superuser
 from storyline.db import utcnow
 from storyline.errors import Unavailable, unauthorized
 from storyline.security.service import SecurityPolicy
@@ -253,6 +253,16 @@ async def _token_viewer(request: Request, session: Session, value: str, *, feed:
 
 ViewerDep = Depends(get_viewer)
 FeedViewerDep = Depends(get_feed_viewer)
+
+
+async def _superuser_first(viewer: Viewer = ViewerDep) -> None:
+    """StoryBoard's order for the superuser-only writes on project groups, branches and milestones: a
+    caller who may not write is refused (401/403) before the body and path are validated. Only the
+    order: the service the route calls makes the check itself (`projects.service.do_X_as`)."""
+    require_superuser(viewer)
+
+
+SuperuserFirst = Depends(_superuser_first)
 
 
 async def inbox_delivered(request: Request) -> None:

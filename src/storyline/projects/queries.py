@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from storyline.authz import Viewer, check_subscriber_filter
 from storyline.errors import NotFound
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
-from storyline.sqltools import ts
+from storyline.sqltools import like, ts
+from storyline.subscriptions.models import Subscription
 
 
 def project_json(p: Project) -> dict[str, Any]:
@@ -124,3 +126,67 @@ def master_branch_id(session: Session, project_id: int) -> int:
     if branch_id is None:
         raise NotFound(f"Project {project_id} has no master branch")
     return branch_id
+
+
+# ---- lists (v1 filters) -----------------------------------------------------------------------------
+
+
+def _in_group(project_id: Any, project_group_id: int) -> Any:
+    return project_id.in_(
+        select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id == project_group_id))
+
+
+def _followed(target_id: Any, target_type: str, subscriber_id: int) -> Any:
+    return target_id.in_(select(Subscription.target_id).where(
+        Subscription.target_type == target_type, Subscription.user_id == subscriber_id))
+
+
+def projects_query(viewer: Viewer, *, name: str | None = None, description: str | None = None,
+                   project_group_id: int | None = None, subscriber_id: int | None = None) -> Select[Any]:
+    """`?subscriber_id=`: the caller's own, anyone's for a superuser (else 403)."""
+    check_subscriber_filter(viewer, subscriber_id)
+    stmt = select(Project)
+    if name:
+        stmt = stmt.where(like(Project.name, name))
+    if description:
+        stmt = stmt.where(like(Project.description, description))
+    if project_group_id is not None:
+        stmt = stmt.where(_in_group(Project.id, project_group_id))
+    if subscriber_id is not None:
+        stmt = stmt.where(_followed(Project.id, "project", subscriber_id))
+    return stmt
+
+
+def groups_query(viewer: Viewer, *, name: str | None = None, title: str | None = None,
+                 subscriber_id: int | None = None) -> Select[Any]:
+    """`?subscriber_id=`: the caller's own, anyone's for a superuser (else 403)."""
+    check_subscriber_filter(viewer, subscriber_id)
+    stmt = select(ProjectGroup)
+    if name:
+        stmt = stmt.where(like(ProjectGroup.name, name))
+    if title:
+        stmt = stmt.where(like(ProjectGroup.title, title))
+    if subscriber_id is not None:
+        stmt = stmt.where(_followed(ProjectGroup.id, "project_group", subscriber_id))
+    return stmt
+
+
+def branches_query(*, name: str | None = None, project_id: int | None = None,
+                   project_group_id: int | None = None) -> Select[Any]:
+    stmt = select(Branch)
+    if name:
+        stmt = stmt.where(like(Branch.name, name))
+    if project_id is not None:
+        stmt = stmt.where(Branch.project_id == project_id)
+    if project_group_id is not None:
+        stmt = stmt.where(_in_group(Branch.project_id, project_group_id))
+    return stmt
+
+
+def milestones_query(*, name: str | None = None, branch_id: int | None = None) -> Select[Any]:
+    stmt = select(Milestone)
+    if name:
+        stmt = stmt.where(like(Milestone.name, name))
+    if branch_id is not None:
+        stmt = stmt.where(Milestone.branch_id == branch_id)
+    return stmt

@@ -1,4 +1,9 @@
-"""Writes on projects, groups, branches and milestones. Services flush; the request commits."""
+"""Writes on projects, groups, branches and milestones. Services flush; the request commits.
+
+Each `do_X_as(session, viewer, ...)` is the API's entry point: superusers only (401 anonymous, 403
+others, before any lookup), then it fetches what it changes and calls `do_X`, which makes no
+permission check (trusted callers: the CLI, importers, integrations; never `api/`).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storyline.authz import Viewer, require_superuser
 from storyline.db import utcnow
 from storyline.errors import BadRequest, NotFound, ValidationFailed
+from storyline.projects import queries
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
 from storyline.projects.queries import storable_id, storable_text
 from storyline.search import index as search_index
@@ -187,3 +194,66 @@ def do_update_milestone(session: Session, milestone: Milestone, changes: dict[st
     return milestone
 
 
+# ---- the API's entry points (superusers) ------------------------------------------------------------
+
+
+def do_create_project_as(session: Session, viewer: Viewer, data: dict[str, Any]) -> Project:
+    require_superuser(viewer)
+    return do_create_project(session, data)
+
+
+def do_update_project_as(session: Session, viewer: Viewer, project_id: int, changes: dict[str, Any]) -> Project:
+    require_superuser(viewer)
+    return do_update_project(session, queries.get_project(session, project_id), changes)
+
+
+def do_create_group_as(session: Session, viewer: Viewer, data: dict[str, Any]) -> ProjectGroup:
+    require_superuser(viewer)
+    return do_create_group(session, data)
+
+
+def do_update_group_as(session: Session, viewer: Viewer, group_id: int, changes: dict[str, Any]) -> ProjectGroup:
+    require_superuser(viewer)
+    return do_update_group(session, queries.get_group(session, group_id), changes)
+
+
+def do_delete_group_as(session: Session, viewer: Viewer, group_id: int) -> None:
+    require_superuser(viewer)
+    do_delete_group(session, queries.get_group(session, group_id))
+
+
+def do_add_group_project_as(session: Session, viewer: Viewer, group_id: int, project_id: int) -> Project:
+    """Returns the project."""
+    require_superuser(viewer)
+    group = queries.get_group(session, group_id)
+    project = queries.get_project(session, project_id)
+    do_add_group_project(session, group, project)
+    return project
+
+
+def do_remove_group_project_as(session: Session, viewer: Viewer, group_id: int, project_id: int) -> None:
+    require_superuser(viewer)
+    group = queries.get_group(session, group_id)
+    project = queries.get_project(session, project_id)
+    do_remove_group_project(session, group, project.id)
+
+
+def do_create_branch_as(session: Session, viewer: Viewer, data: dict[str, Any]) -> Branch:
+    require_superuser(viewer)
+    return do_create_branch(session, data)
+
+
+def do_update_branch_as(session: Session, viewer: Viewer, branch_id: int, changes: dict[str, Any]) -> Branch:
+    require_superuser(viewer)
+    return do_update_branch(session, queries.get_branch(session, branch_id), changes)
+
+
+def do_create_milestone_as(session: Session, viewer: Viewer, data: dict[str, Any]) -> Milestone:
+    require_superuser(viewer)
+    return do_create_milestone(session, data)
+
+
+def do_update_milestone_as(session: Session, viewer: Viewer, milestone_id: int,
+                           changes: dict[str, Any]) -> Milestone:
+    require_superuser(viewer)
+    return do_update_milestone(session, queries.get_milestone(session, milestone_id), changes)

@@ -172,6 +172,18 @@ def access_list(session: Session, story_id: int) -> tuple[list[int], list[int]]:
     return sorted(users), sorted(teams)
 
 
+def listed_users(session: Session, story_id: int) -> list[User]:
+    """The users on the story's access list, by id (the caller has fetched the story through the rule)."""
+    return list(session.execute(select(User).join(StoryUser, StoryUser.user_id == User.id)
+                                .where(StoryUser.story_id == story_id).order_by(User.id)).scalars())
+
+
+def listed_teams(session: Session, story_id: int) -> list[Team]:
+    """The teams on the story's access list, by id."""
+    return list(session.execute(select(Team).join(StoryTeam, StoryTeam.team_id == Team.id)
+                                .where(StoryTeam.story_id == story_id).order_by(Team.id)).scalars())
+
+
 def _set_access_list(session: Session, story_id: int, users: list[int], teams: list[int]) -> None:
     session.execute(delete(StoryUser).where(StoryUser.story_id == story_id))
     session.execute(delete(StoryTeam).where(StoryTeam.story_id == story_id))

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storyline.authz import Viewer, require_user
+from storyline.authz import Viewer, get_story, require_superuser, require_user
 from storyline.db import utcnow
 from storyline.errors import BadRequest, Forbidden, NotFound
 from storyline.notifications.follow import follow_as_participant, follow_mentioned
@@ -85,6 +85,27 @@ def do_edit_comment(session: Session, viewer: Viewer, comment: Comment, content:
         follow_mentioned(session, comment.story_id, content, uid)
         search_index.index_story(session, comment.story_id)
     return comment
+
+
+def do_post_comment_as(session: Session, viewer: Viewer, story_id: int, content: str,
+                       in_reply_to: int | None) -> tuple[Event, Comment]:
+    """POST /v1/stories/{id}/comments: signed in (401 before the 404), on a story the caller may see."""
+    require_user(viewer)
+    return post_comment(session, viewer, get_story(session, viewer, story_id), content, in_reply_to)
+
+
+def do_edit_comment_as(session: Session, viewer: Viewer, story_id: int, comment_id: int, content: str) -> Comment:
+    """PUT: the comment's author (403 for anyone else), on a story the caller may see."""
+    require_user(viewer)
+    story = get_story(session, viewer, story_id)
+    return do_edit_comment(session, viewer, get_comment(session, story, comment_id), content)
+
+
+def do_delete_comment_as(session: Session, viewer: Viewer, story_id: int, comment_id: int) -> None:
+    """DELETE: superusers (401/403 before the 404), on a story they may see."""
+    require_superuser(viewer)
+    story = get_story(session, viewer, story_id)
+    do_delete_comment(session, get_comment(session, story, comment_id))
 
 
 def do_delete_comment(session: Session, comment: Comment) -> None:

@@ -13,12 +13,12 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, require_user, story_id_visible, story_visible
-from storyline.errors import Forbidden, NotFound
+from storyline.errors import Forbidden, NotFound, ValidationFailed
 from storyline.planning.access import board_visible, worklist_visible
 from storyline.planning.models import Board, Worklist
 from storyline.sqltools import ts
 from storyline.stories.models import Story, Task
-from storyline.subscriptions.models import Subscription, SubscriptionEvent
+from storyline.subscriptions.models import TARGET_TYPES, Subscription, SubscriptionEvent
 
 SUBSCRIPTION_SORT = {c.key: c for c in Subscription.__table__.columns}
 EVENT_SORT = {c.key: c for c in SubscriptionEvent.__table__.columns}
@@ -53,7 +53,11 @@ def target_visible(viewer: Viewer) -> ColumnElement[bool]:
 def subscriptions_query(
     viewer: Viewer, *, user_id: int | None, target_types: Sequence[str], target_id: int | None
 ) -> Select[Any]:
-    """A non-superuser always gets their own subscriptions, whatever `user_id` says."""
+    """Signed in (401). A non-superuser always gets their own subscriptions, whatever `user_id` says."""
+    require_user(viewer)
+    for t in target_types:
+        if t not in TARGET_TYPES:
+            raise ValidationFailed("target_type", f"'{t}' is not one of {', '.join(TARGET_TYPES)}")
     stmt = select(Subscription).where(target_visible(viewer))
     if not viewer.is_superuser:
         user_id = viewer.user_id
@@ -67,7 +71,9 @@ def subscriptions_query(
 
 
 def get_subscription(session: Session, viewer: Viewer, subscription_id: int) -> Subscription:
-    """Owner or superuser (else 403); 404 when missing or its target is invisible to the caller."""
+    """Owner or superuser (401 anonymous, else 403); 404 when missing or its target is invisible to the
+    caller."""
+    require_user(viewer)
     sub = session.get(Subscription, subscription_id)
     if sub is None:
         raise NotFound(f"Subscription {subscription_id} not found")
@@ -122,7 +128,8 @@ def events_query(viewer: Viewer, *, subscriber_id: int | None, event_types: Sequ
 
 
 def get_event(session: Session, viewer: Viewer, event_id: int) -> SubscriptionEvent:
-    """Owner or superuser (else 403); 404 when missing or about a story that is not visible."""
+    """Owner or superuser (401 anonymous, else 403); 404 when missing or about a story that is not visible."""
+    require_user(viewer)
     event = session.get(SubscriptionEvent, event_id)
     if event is None:
         raise NotFound(f"Subscription event {event_id} not found")

@@ -12,8 +12,8 @@ from storyline.errors import BadRequest, Conflict, Forbidden
 from storyline.planning.access import board_visible, worklist_visible
 from storyline.planning.models import Board, Worklist
 from storyline.projects.models import Project, ProjectGroup
-from storyline.subscriptions.models import Subscription, SubscriptionEvent
-from storyline.subscriptions.queries import can_see_task
+from storyline.subscriptions.models import Subscription
+from storyline.subscriptions.queries import can_see_task, get_event, get_subscription
 from storyline.users.models import User
 
 TARGET_LABELS = {
@@ -78,11 +78,13 @@ def do_subscribe(session: Session, viewer: Viewer, data: dict[str, Any]) -> Subs
     return sub
 
 
-def do_unsubscribe(session: Session, sub: Subscription) -> None:
-    session.delete(sub)
+def do_unsubscribe(session: Session, viewer: Viewer, subscription_id: int) -> None:
+    """The subscription's owner or a superuser (401/403; 404 as `get_subscription`)."""
+    session.delete(get_subscription(session, viewer, subscription_id))
     session.flush()
 
 
-def do_delete_event(session: Session, event: SubscriptionEvent) -> None:
-    session.delete(event)
+def do_delete_event(session: Session, viewer: Viewer, event_id: int) -> None:
+    """The inbox row's subscriber or a superuser (401/403; 404 as `get_event`)."""
+    session.delete(get_event(session, viewer, event_id))
     session.flush()

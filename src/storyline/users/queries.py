@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Select, and_, false, func, select
 from sqlalchemy.orm import Session
 
-from storyline.authz import Viewer, can_see_email
-from storyline.errors import NotFound
+from storyline.authz import Viewer, can_see_email, require_self_or_superuser, require_user
+from storyline.errors import Forbidden, NotFound
 from storyline.sqltools import like, ts
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
 
@@ -52,6 +52,11 @@ def get_user(session: Session, user_id: int) -> User:
     if user is None:
         raise NotFound(f"User {user_id} not found")
     return user
+
+
+def get_self(session: Session, viewer: Viewer) -> User:
+    """The caller (401 anonymous)."""
+    return get_user(session, require_user(viewer))
 
 
 def user_sort_columns(viewer: Viewer) -> dict[str, Any]:
@@ -151,8 +156,26 @@ def token_json(t: AccessToken, value: str | None = None) -> dict[str, Any]:
     }
 
 
+def token_owner(session: Session, viewer: Viewer, user_id: int) -> User:
+    """The owner of the tokens of /v1/users/{user_id}/tokens: the caller is the user or a superuser
+    (else 401/403), and the user exists (else 404)."""
+    require_self_or_superuser(viewer, user_id)
+    return get_user(session, user_id)
+
+
 def tokens_query(user_id: int) -> Select[Any]:
     return select(AccessToken).where(AccessToken.user_id == user_id)
+
+
+def tokens_of(session: Session, viewer: Viewer, user_id: int) -> Select[Any]:
+    """The tokens of the user, for the user or a superuser."""
+    token_owner(session, viewer, user_id)
+    return tokens_query(user_id)
+
+
+def get_token_as(session: Session, viewer: Viewer, user_id: int, token_id: int) -> AccessToken:
+    token_owner(session, viewer, user_id)
+    return get_token(session, user_id, token_id)
 
 
 def get_token(session: Session, user_id: int, token_id: int) -> AccessToken:
@@ -176,6 +199,17 @@ def stored_preferences(session: Session, user_id: int) -> dict[str, Any]:
 def preferences(session: Session, user_id: int) -> dict[str, Any]:
     """The stored preferences merged over the defaults."""
     return {**DEFAULT_PREFERENCES, **stored_preferences(session, user_id)}
+
+
+def preferences_owner(viewer: Viewer, user_id: int) -> None:
+    """Preferences are the user's own: superusers included, anyone else is refused (401/403)."""
+    if require_user(viewer) != user_id:
+        raise Forbidden("Preferences are readable and writable by their user only.")
+
+
+def preferences_as(session: Session, viewer: Viewer, user_id: int) -> dict[str, Any]:
+    preferences_owner(viewer, user_id)
+    return preferences(session, user_id)
 
 
 def is_true(value: Any) -> bool:

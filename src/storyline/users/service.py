@@ -1,6 +1,9 @@
 """Writes on users, teams and membership, team projects, preferences and tokens.
 
-Services flush; the request commits.
+Services flush; the request commits. Each `do_X_as(session, viewer, ...)` is the API's entry point: it
+makes the superuser or owner check first (401 anonymous, 403 refused, before any 404), then fetches
+what it changes and calls `do_X`. A plain `do_X` makes no permission check: its callers are trusted
+(the CLI, importers, logins, tests), and no module of `api/` calls it (tests/unit/test_layering.py).
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from storyline.authz import Viewer
+from storyline.authz import Viewer, require_self_or_superuser, require_superuser
 from storyline.db import utcnow
-from storyline.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from storyline.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from storyline.notifications import preferences as notification_preferences
+from storyline.projects import queries as project_queries
 from storyline.projects.models import Project
 from storyline.search import index as search_index
 from storyline.security import accounts
+from storyline.users import queries
 from storyline.users.models import AccessToken, Team, TeamMember, TeamProject, User, UserPreference
 from storyline.users.tokens import create_token, hash_token
 
@@ -85,6 +90,18 @@ def do_update_user_as(session: Session, viewer: Viewer, user: User, changes: dic
                 "email", "Changing your own e-mail address needs a superuser (no verification yet)"
             )
     return do_update_user(session, user, changes)
+
+
+def do_create_user_as(session: Session, viewer: Viewer, data: dict[str, Any]) -> User:
+    """POST /v1/users: superusers."""
+    require_superuser(viewer)
+    return do_create_user(session, data)
+
+
+def do_update_user_by_id_as(session: Session, viewer: Viewer, user_id: int, changes: dict[str, Any]) -> User:
+    """PUT /v1/users/{id}: the user themself or a superuser (checked before the user is looked up)."""
+    require_self_or_superuser(viewer, user_id)
+    return do_update_user_as(session, viewer, queries.get_user(session, user_id), changes)
 
 
 # ---- teams ----------------------------------------------------------------------------------------
@@ -167,6 +184,49 @@ def do_remove_team_project(session: Session, team: Team, project_id: int) -> Non
     session.flush()
 
 
+def do_create_team_as(session: Session, viewer: Viewer, data: dict[str, Any]) -> Team:
+    require_superuser(viewer)
+    return do_create_team(session, data)
+
+
+def do_update_team_as(session: Session, viewer: Viewer, team_id: int, changes: dict[str, Any]) -> Team:
+    require_superuser(viewer)
+    return do_update_team(session, queries.get_team(session, team_id), changes)
+
+
+def do_delete_team_as(session: Session, viewer: Viewer, team_id: int) -> None:
+    require_superuser(viewer)
+    do_delete_team(session, queries.get_team(session, team_id))
+
+
+def do_add_team_member_as(session: Session, viewer: Viewer, team_id: int, user_id: int) -> User:
+    """Superusers; returns the user."""
+    uid = require_superuser(viewer)
+    team = queries.get_team(session, team_id)
+    user = queries.get_user(session, user_id)
+    do_add_team_member(session, team, user, uid)
+    return user
+
+
+def do_remove_team_member_as(session: Session, viewer: Viewer, team_id: int, user_id: int) -> None:
+    uid = require_superuser(viewer)
+    do_remove_team_member(session, queries.get_team(session, team_id), user_id, uid)
+
+
+def do_add_team_project_as(session: Session, viewer: Viewer, team_id: int, project_id: int) -> Project:
+    """Superusers; returns the project."""
+    require_superuser(viewer)
+    team = queries.get_team(session, team_id)
+    project = project_queries.get_project(session, project_id)
+    do_add_team_project(session, team, project)
+    return project
+
+
+def do_remove_team_project_as(session: Session, viewer: Viewer, team_id: int, project_id: int) -> None:
+    require_superuser(viewer)
+    do_remove_team_project(session, queries.get_team(session, team_id), project_id)
+
+
 # ---- preferences ----------------------------------------------------------------------------------
 
 
@@ -203,6 +263,12 @@ def do_set_preferences(session: Session, user_id: int, data: dict[str, Any]) -> 
         else:
             row.value = json.dumps(value)
     session.flush()
+
+
+def do_set_preferences_as(session: Session, viewer: Viewer, user_id: int, data: dict[str, Any]) -> None:
+    """Only the user themself, superusers included (403 otherwise)."""
+    queries.preferences_owner(viewer, user_id)
+    do_set_preferences(session, user_id, data)
 
 
 # ---- tokens ---------------------------------------------------------------------------------------
@@ -270,3 +336,40 @@ def do_delete_token(session: Session, token: AccessToken) -> None:
 def do_delete_all_tokens(session: Session, user_id: int) -> None:
     session.execute(delete(AccessToken).where(AccessToken.user_id == user_id))
     session.flush()
+
+
+def _same_user(body_user_id: int | None, user_id: int) -> None:
+    """No `PUT /users/1/tokens {user_id: 2}`: the body names the user of the path."""
+    if body_user_id != user_id:
+        raise Forbidden("The token's user_id must be the user of the path.")
+
+
+def do_create_token_as(
+    session: Session, viewer: Viewer, user_id: int, body_user_id: int | None, expires_in: int,
+    value: str | None = None, name: str | None = None, *, max_lifetime: int, kind: str = "personal",
+) -> tuple[AccessToken, str]:
+    """POST /v1/users/{user_id}/tokens: the user or a superuser (401/403, then 404 for a missing user),
+    and the body names the user of the path (403)."""
+    queries.token_owner(session, viewer, user_id)
+    _same_user(body_user_id, user_id)
+    return do_create_token(session, user_id, expires_in, value, name, actor_id=viewer.user_id,
+                           max_lifetime=max_lifetime, kind=kind)
+
+
+def do_update_token_as(session: Session, viewer: Viewer, user_id: int, token_id: int, body_user_id: int | None,
+                       expires_in: int | None, *, max_lifetime: int) -> AccessToken:
+    queries.token_owner(session, viewer, user_id)
+    _same_user(body_user_id, user_id)
+    token = queries.get_token(session, user_id, token_id)
+    return do_update_token(session, token, expires_in, max_lifetime=max_lifetime)
+
+
+def do_delete_token_as(session: Session, viewer: Viewer, user_id: int, token_id: int) -> None:
+    queries.token_owner(session, viewer, user_id)
+    do_delete_token(session, queries.get_token(session, user_id, token_id))
+
+
+def do_delete_all_tokens_as(session: Session, viewer: Viewer, user_id: int) -> None:
+    """Log the user out everywhere: every token of the user is deleted."""
+    queries.token_owner(session, viewer, user_id)
+    do_delete_all_tokens(session, user_id)

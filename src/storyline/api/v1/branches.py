@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, Responses, json_response, like, paginate, paging
-from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.common import JSON, Paging, Responses, json_response, paginate, paging
+from storyline.api.deps import SessionDep, SuperuserFirst, ViewerDep
 from storyline.api.routing import Router
-from storyline.api.v1.project_groups import superuser
 from storyline.authz import Viewer
 from storyline.projects import queries, service
-from storyline.projects.models import Branch, ProjectGroupMember
+from storyline.projects.models import Branch
 from storyline.projects.schemas import BranchIn, BranchOut, BranchUpdate
 
 router = Router(prefix="/branches", tags=["branches"])
@@ -32,15 +30,7 @@ def list_branches(
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
 ) -> JSON:
-    stmt = select(Branch)
-    if name:
-        stmt = stmt.where(like(Branch.name, name))
-    if project_id is not None:
-        stmt = stmt.where(Branch.project_id == project_id)
-    if project_group_id is not None:
-        stmt = stmt.where(Branch.project_id.in_(
-            select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id == project_group_id)
-        ))
+    stmt = queries.branches_query(name=name, project_id=project_id, project_group_id=project_group_id)
     cap = request.app.state.settings.max_page_size
     page = paginate(session, stmt, id_column=Branch.id, sort_columns=SORT, params=p, cap=cap)
     return json_response([queries.branch_json(b) for b in page.rows], page.headers)
@@ -56,8 +46,9 @@ def get_branch(branch_id: int, session: Session = SessionDep, viewer: Viewer = V
     description="`name` is unique per project. A branch cannot be created expired; "
                 "`expiration_date` is set by the server when the branch is expired.",
 )
-def create_branch(body: BranchIn, _su: int = Depends(superuser), session: Session = SessionDep) -> JSON:
-    return json_response(queries.branch_json(service.do_create_branch(session, body.model_dump())))
+def create_branch(body: BranchIn, _first: None = SuperuserFirst, session: Session = SessionDep,
+                  viewer: Viewer = ViewerDep) -> JSON:
+    return json_response(queries.branch_json(service.do_create_branch_as(session, viewer, body.model_dump())))
 
 
 @router.put(
@@ -65,8 +56,7 @@ def create_branch(body: BranchIn, _su: int = Depends(superuser), session: Sessio
     description="Partial update. A branch cannot move to another project; setting `expired` sets "
                 "or clears `expiration_date`.",
 )
-def update_branch(
-    branch_id: int, body: BranchUpdate, _su: int = Depends(superuser), session: Session = SessionDep
-) -> JSON:
-    branch = queries.get_branch(session, branch_id)
-    return json_response(queries.branch_json(service.do_update_branch(session, branch, body.changes())))
+def update_branch(branch_id: int, body: BranchUpdate, _first: None = SuperuserFirst, session: Session = SessionDep,
+                  viewer: Viewer = ViewerDep) -> JSON:
+    branch = service.do_update_branch_as(session, viewer, branch_id, body.changes())
+    return json_response(queries.branch_json(branch))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from storyline.api.common import JSON, Paging, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
-from storyline.authz import Viewer, get_story, require_superuser, require_user
+from storyline.authz import Viewer, get_story
 from storyline.errors import MethodNotAllowed
 from storyline.stories import comments
 from storyline.stories.models import Comment
@@ -46,9 +46,7 @@ def get_comment(story_id: int, comment_id: int, session: Session = SessionDep,
 @router.post("", responses={200: {"model": EventOut}}, description="Returns the timeline event.")
 def post_comment(story_id: int, body: CommentIn, session: Session = SessionDep,
                  viewer: Viewer = ViewerDep) -> JSON:
-    require_user(viewer)
-    story = get_story(session, viewer, story_id)
-    event, comment = comments.post_comment(session, viewer, story, body.content, body.in_reply_to)
+    event, comment = comments.do_post_comment_as(session, viewer, story_id, body.content, body.in_reply_to)
     return json_response(events_json(session, [event], known=[comment])[0])
 
 
@@ -56,19 +54,15 @@ def post_comment(story_id: int, body: CommentIn, session: Session = SessionDep,
 def edit_comment(request: Request, story_id: int, comment_id: int, body: CommentUpdate,
                  session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     _editable(request)
-    require_user(viewer)
-    story = get_story(session, viewer, story_id)
-    comment = comments.get_comment(session, story, comment_id)
-    return json_response(comment_json(comments.do_edit_comment(session, viewer, comment, body.content)))
+    return json_response(comment_json(comments.do_edit_comment_as(session, viewer, story_id, comment_id,
+                                                                  body.content)))
 
 
 @router.delete("/{comment_id}", status_code=204, response_class=Response)
 def delete_comment(request: Request, story_id: int, comment_id: int, session: Session = SessionDep,
                    viewer: Viewer = ViewerDep) -> Response:
     _editable(request)
-    require_superuser(viewer)
-    story = get_story(session, viewer, story_id)
-    comments.do_delete_comment(session, comments.get_comment(session, story, comment_id))
+    comments.do_delete_comment_as(session, viewer, story_id, comment_id)
     return no_content()
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, Responses, json_response, like, paginate, paging
-from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.common import JSON, Paging, Responses, json_response, paginate, paging
+from storyline.api.deps import SessionDep, SuperuserFirst, ViewerDep
 from storyline.api.routing import Router
-from storyline.api.v1.project_groups import superuser
 from storyline.authz import Viewer
 from storyline.projects import queries, service
 from storyline.projects.models import Milestone
@@ -31,11 +29,7 @@ def list_milestones(
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
 ) -> JSON:
-    stmt = select(Milestone)
-    if name:
-        stmt = stmt.where(like(Milestone.name, name))
-    if branch_id is not None:
-        stmt = stmt.where(Milestone.branch_id == branch_id)
+    stmt = queries.milestones_query(name=name, branch_id=branch_id)
     cap = request.app.state.settings.max_page_size
     page = paginate(session, stmt, id_column=Milestone.id, sort_columns=SORT, params=p, cap=cap)
     return json_response([queries.milestone_json(m) for m in page.rows], page.headers)
@@ -51,8 +45,9 @@ def get_milestone(milestone_id: int, session: Session = SessionDep, viewer: View
     description="`name` is unique per branch. A milestone cannot be created expired; "
                 "`expiration_date` is set by the server when the milestone is expired.",
 )
-def create_milestone(body: MilestoneIn, _su: int = Depends(superuser), session: Session = SessionDep) -> JSON:
-    return json_response(queries.milestone_json(service.do_create_milestone(session, body.model_dump())))
+def create_milestone(body: MilestoneIn, _first: None = SuperuserFirst, session: Session = SessionDep,
+                     viewer: Viewer = ViewerDep) -> JSON:
+    return json_response(queries.milestone_json(service.do_create_milestone_as(session, viewer, body.model_dump())))
 
 
 @router.put(
@@ -60,10 +55,7 @@ def create_milestone(body: MilestoneIn, _su: int = Depends(superuser), session: 
     description="Partial update. A milestone cannot move to another branch; setting `expired` sets "
                 "or clears `expiration_date`.",
 )
-def update_milestone(
-    milestone_id: int, body: MilestoneUpdate, _su: int = Depends(superuser), session: Session = SessionDep
-) -> JSON:
-    milestone = queries.get_milestone(session, milestone_id)
-    return json_response(
-        queries.milestone_json(service.do_update_milestone(session, milestone, body.changes()))
-    )
+def update_milestone(milestone_id: int, body: MilestoneUpdate, _first: None = SuperuserFirst,
+                     session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    milestone = service.do_update_milestone_as(session, viewer, milestone_id, body.changes())
+    return json_response(queries.milestone_json(milestone))

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, Responses, json_response, like, no_content, paginate, paging
-from storyline.api.deps import SessionDep, ViewerDep
+from storyline.api.common import JSON, Paging, Responses, json_response, no_content, paginate, paging
+from storyline.api.deps import SessionDep, SuperuserFirst, ViewerDep
 from storyline.api.routing import Router
-from storyline.authz import Viewer, check_subscriber_filter, require_superuser
+from storyline.authz import Viewer
 from storyline.projects import queries, service
 from storyline.projects.models import ProjectGroup
 from storyline.projects.schemas import ProjectGroupIn, ProjectGroupOut, ProjectGroupUpdate, ProjectOut
-from storyline.subscriptions.models import Subscription
 
 router = Router(prefix="/project_groups", tags=["project groups"])
 
@@ -24,11 +22,6 @@ ONE: Responses = {200: {"model": ProjectGroupOut}}
 PROJECTS: Responses = {200: {"model": list[ProjectOut]}}
 PROJECT: Responses = {200: {"model": ProjectOut}}
 GONE: Responses = {204: {"description": "Deleted; empty body"}}
-
-
-def superuser(viewer: Viewer = ViewerDep) -> int:
-    """Resolved before the body is validated, so refusals come before validation errors."""
-    return require_superuser(viewer)
 
 
 @router.get("", responses=LIST)
@@ -41,17 +34,7 @@ def list_groups(
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
 ) -> JSON:
-    stmt = select(ProjectGroup)
-    if name:
-        stmt = stmt.where(like(ProjectGroup.name, name))
-    if title:
-        stmt = stmt.where(like(ProjectGroup.title, title))
-    check_subscriber_filter(viewer, subscriber_id)
-    if subscriber_id is not None:
-        stmt = stmt.where(ProjectGroup.id.in_(
-            select(Subscription.target_id).where(
-                Subscription.target_type == "project_group", Subscription.user_id == subscriber_id)
-        ))
+    stmt = queries.groups_query(viewer, name=name, title=title, subscriber_id=subscriber_id)
     cap = request.app.state.settings.max_page_size
     page = paginate(session, stmt, id_column=ProjectGroup.id, sort_columns=SORT, params=p, cap=cap)
     return json_response([queries.group_json(g) for g in page.rows], page.headers)
@@ -82,44 +65,35 @@ def get_group(ref: str, session: Session = SessionDep, viewer: Viewer = ViewerDe
 
 
 @router.post("", responses=ONE)
-def create_group(
-    body: ProjectGroupIn, _su: int = Depends(superuser), session: Session = SessionDep
-) -> JSON:
-    return json_response(queries.group_json(service.do_create_group(session, body.model_dump())))
+def create_group(body: ProjectGroupIn, _first: None = SuperuserFirst, session: Session = SessionDep,
+                 viewer: Viewer = ViewerDep) -> JSON:
+    return json_response(queries.group_json(service.do_create_group_as(session, viewer, body.model_dump())))
 
 
 @router.put("/{group_id}", responses=ONE)
-def update_group(
-    group_id: int, body: ProjectGroupUpdate, _su: int = Depends(superuser), session: Session = SessionDep
-) -> JSON:
-    group = queries.get_group(session, group_id)
-    return json_response(queries.group_json(service.do_update_group(session, group, body.changes())))
+def update_group(group_id: int, body: ProjectGroupUpdate, _first: None = SuperuserFirst,
+                 session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    return json_response(queries.group_json(service.do_update_group_as(session, viewer, group_id, body.changes())))
 
 
 @router.delete("/{group_id}", status_code=204, responses=GONE, response_class=Response)
-def delete_group(group_id: int, _su: int = Depends(superuser), session: Session = SessionDep) -> Response:
-    service.do_delete_group(session, queries.get_group(session, group_id))
+def delete_group(group_id: int, _first: None = SuperuserFirst, session: Session = SessionDep,
+                 viewer: Viewer = ViewerDep) -> Response:
+    service.do_delete_group_as(session, viewer, group_id)
     return no_content()
 
 
 @router.put("/{group_id}/projects/{project_id}", responses=PROJECT, summary="Add a project to a group")
-def add_project(
-    group_id: int, project_id: int, _su: int = Depends(superuser), session: Session = SessionDep
-) -> JSON:
-    group = queries.get_group(session, group_id)
-    project = queries.get_project(session, project_id)
-    service.do_add_group_project(session, group, project)
-    return json_response(queries.project_json(project))
+def add_project(group_id: int, project_id: int, _first: None = SuperuserFirst, session: Session = SessionDep,
+                viewer: Viewer = ViewerDep) -> JSON:
+    return json_response(queries.project_json(service.do_add_group_project_as(session, viewer, group_id, project_id)))
 
 
 @router.delete(
     "/{group_id}/projects/{project_id}", status_code=204, responses=GONE, response_class=Response,
     summary="Remove a project from a group",
 )
-def remove_project(
-    group_id: int, project_id: int, _su: int = Depends(superuser), session: Session = SessionDep
-) -> Response:
-    group = queries.get_group(session, group_id)
-    project = queries.get_project(session, project_id)
-    service.do_remove_group_project(session, group, project.id)
+def remove_project(group_id: int, project_id: int, _first: None = SuperuserFirst, session: Session = SessionDep,
+                   viewer: Viewer = ViewerDep) -> Response:
+    service.do_remove_group_project_as(session, viewer, group_id, project_id)
     return no_content()

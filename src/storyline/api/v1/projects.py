@@ -6,15 +6,14 @@ from fastapi import Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyline.api.common import JSON, Paging, Responses, json_response, like, paginate, paging
+from storyline.api.common import JSON, Paging, Responses, json_response, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
-from storyline.authz import Viewer, check_subscriber_filter, require_superuser
+from storyline.authz import Viewer
 from storyline.projects import queries, service
-from storyline.projects.models import Project, ProjectGroupMember
+from storyline.projects.models import Project
 from storyline.projects.schemas import ProjectIn, ProjectOut, ProjectUpdate
 from storyline.search.index import matching_ids
-from storyline.subscriptions.models import Subscription
 
 router = Router(prefix="/projects", tags=["projects"])
 
@@ -38,21 +37,8 @@ def list_projects(
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
 ) -> JSON:
-    stmt = select(Project)
-    if name:
-        stmt = stmt.where(like(Project.name, name))
-    if description:
-        stmt = stmt.where(like(Project.description, description))
-    if project_group_id is not None:
-        stmt = stmt.where(Project.id.in_(
-            select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id == project_group_id)
-        ))
-    check_subscriber_filter(viewer, subscriber_id)
-    if subscriber_id is not None:
-        stmt = stmt.where(Project.id.in_(
-            select(Subscription.target_id).where(
-                Subscription.target_type == "project", Subscription.user_id == subscriber_id)
-        ))
+    stmt = queries.projects_query(viewer, name=name, description=description, project_group_id=project_group_id,
+                                  subscriber_id=subscriber_id)
     cap = request.app.state.settings.max_page_size
     return _respond_list(paginate(session, stmt, id_column=Project.id, sort_columns=SORT, params=p, cap=cap))
 
@@ -78,14 +64,12 @@ def get_project(ref: str, session: Session = SessionDep, viewer: Viewer = Viewer
 
 @router.post("", responses=ONE)
 def create_project(body: ProjectIn, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
-    require_superuser(viewer)
-    return json_response(queries.project_json(service.do_create_project(session, body.model_dump())))
+    return json_response(queries.project_json(service.do_create_project_as(session, viewer, body.model_dump())))
 
 
 @router.put("/{project_id}", responses=ONE)
 def update_project(
     project_id: int, body: ProjectUpdate, session: Session = SessionDep, viewer: Viewer = ViewerDep
 ) -> JSON:
-    require_superuser(viewer)
-    project = queries.get_project(session, project_id)
-    return json_response(queries.project_json(service.do_update_project(session, project, body.changes())))
+    project = service.do_update_project_as(session, viewer, project_id, body.changes())
+    return json_response(queries.project_json(project))

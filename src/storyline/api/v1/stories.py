@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storyline.api.common import (
@@ -25,13 +24,13 @@ from storyline.api.common import (
 )
 from storyline.api.deps import PolicyDep, SessionDep, ViewerDep
 from storyline.api.routing import Router
-from storyline.authz import Viewer, get_story, require_superuser, require_user
-from storyline.errors import BadRequest, NotFound
+from storyline.authz import Viewer, get_story
+from storyline.errors import NotFound
 from storyline.search.index import only_matching
 from storyline.security import service as security
 from storyline.security.service import SecurityPolicy
 from storyline.stories import queries, service
-from storyline.stories.models import Story, StoryTeam, StoryUser
+from storyline.stories.models import Story
 from storyline.stories.schemas import StoryIn, StoryOut, StoryUpdate
 from storyline.stories.serialize import stories_by_ids, story_json, story_raw_json
 from storyline.users.models import Team, User
@@ -139,16 +138,13 @@ def create(body: StoryIn, session: Session = SessionDep, viewer: Viewer = Viewer
 @router.put("/{story_id}", responses=ONE)
 def update(story_id: int, body: StoryUpdate, session: Session = SessionDep,
            viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> JSON:
-    require_user(viewer)
-    story = get_story(session, viewer, story_id)
-    service.do_update_story(session, viewer, story, body.changes(), policy)
+    story = service.do_update_story_as(session, viewer, story_id, body.changes(), policy)
     return json_response(story_json(session, viewer, story))
 
 
 @router.delete("/{story_id}", status_code=204, response_class=Response)
 def delete(story_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> Response:
-    require_superuser(viewer)
-    service.do_delete_story(session, get_story(session, viewer, story_id))
+    service.do_delete_story_as(session, viewer, story_id)
     return no_content()
 
 
@@ -157,66 +153,38 @@ def delete(story_id: int, session: Session = SessionDep, viewer: Viewer = Viewer
 @router.get("/{story_id}/users", responses={200: {"model": list[UserOut]}})
 def list_story_users(story_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     story = get_story(session, viewer, story_id)
-    users = session.execute(select(User).join(StoryUser, StoryUser.user_id == User.id)
-                            .where(StoryUser.story_id == story.id).order_by(User.id)).scalars()
-    return json_response([user_json(u, viewer) for u in users])
+    return json_response([user_json(u, viewer) for u in security.listed_users(session, story.id)])
 
 
 @router.get("/{story_id}/teams", responses={200: {"model": list[TeamOut]}})
 def list_story_teams(story_id: int, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     story = get_story(session, viewer, story_id)
-    teams = session.execute(select(Team).join(StoryTeam, StoryTeam.team_id == Team.id)
-                            .where(StoryTeam.story_id == story.id).order_by(Team.id)).scalars()
-    return json_response([team_json(t) for t in teams])
-
-
-def _change_list(session: Session, viewer: Viewer, policy: SecurityPolicy, story_id: int, kind: str,
-                 item_id: int, add: bool) -> Any:
-    require_user(viewer)
-    story = get_story(session, viewer, story_id)
-    if not story.private:
-        raise BadRequest(f"Story {story_id} is public: it has no access list", field=kind)
-    model = User if kind == "users" else Team
-    item = session.get(model, item_id)
-    if item is None:
-        raise NotFound(f"{'User' if kind == 'users' else 'Team'} {item_id} not found")
-    users, teams = security.access_list(session, story.id)
-    current = users if kind == "users" else teams
-    if add:
-        if item_id in current:
-            raise BadRequest(f"{item_id} is already on the access list", field=kind)
-        current.append(item_id)
-    else:
-        if item_id not in current:
-            raise BadRequest(f"{item_id} is not on the access list", field=kind)
-        if kind == "users" and item_id == story.creator_id:
-            raise BadRequest("The story's creator stays on its access list", field=kind)
-        current.remove(item_id)
-    service.do_update_story(session, viewer, story, {"users": users, "teams": teams}, policy)
-    return item
+    return json_response([team_json(t) for t in security.listed_teams(session, story.id)])
 
 
 @router.put("/{story_id}/users/{user_id}", responses={200: {"model": UserOut}})
 def add_story_user(story_id: int, user_id: int, session: Session = SessionDep,
                    viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> JSON:
-    return json_response(user_json(_change_list(session, viewer, policy, story_id, "users", user_id, True), viewer))
+    user = service.do_change_access_list(session, viewer, story_id, "users", user_id, add=True, policy=policy)
+    return json_response(user_json(cast(User, user), viewer))
 
 
 @router.delete("/{story_id}/users/{user_id}", status_code=204, response_class=Response)
 def remove_story_user(story_id: int, user_id: int, session: Session = SessionDep,
                       viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> Response:
-    _change_list(session, viewer, policy, story_id, "users", user_id, False)
+    service.do_change_access_list(session, viewer, story_id, "users", user_id, add=False, policy=policy)
     return no_content()
 
 
 @router.put("/{story_id}/teams/{team_id}", responses={200: {"model": TeamOut}})
 def add_story_team(story_id: int, team_id: int, session: Session = SessionDep,
                    viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> JSON:
-    return json_response(team_json(_change_list(session, viewer, policy, story_id, "teams", team_id, True)))
+    team = service.do_change_access_list(session, viewer, story_id, "teams", team_id, add=True, policy=policy)
+    return json_response(team_json(cast(Team, team)))
 
 
 @router.delete("/{story_id}/teams/{team_id}", status_code=204, response_class=Response)
 def remove_story_team(story_id: int, team_id: int, session: Session = SessionDep,
                       viewer: Viewer = ViewerDep, policy: SecurityPolicy = PolicyDep) -> Response:
-    _change_list(session, viewer, policy, story_id, "teams", team_id, False)
+    service.do_change_access_list(session, viewer, story_id, "teams", team_id, add=False, policy=policy)
     return no_content()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from storyline.api.common import JSON, IdPath, Paging, Responses, json_response, no_content, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
-from storyline.authz import Viewer, require_superuser
+from storyline.authz import Viewer
 from storyline.projects import queries as project_queries
 from storyline.projects.models import Project
 from storyline.projects.schemas import ProjectOut
@@ -44,8 +44,7 @@ def list_teams(
 
 @router.post("", responses=ONE)
 def create_team(body: TeamIn, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
-    require_superuser(viewer)
-    return json_response(queries.team_json(service.do_create_team(session, body.model_dump())))
+    return json_response(queries.team_json(service.do_create_team_as(session, viewer, body.model_dump())))
 
 
 # Sub-resources take a numeric id (`:int`), so that a name such as `core/users` still reaches the
@@ -78,18 +77,14 @@ def get_team_user(team_id: IdPath, user_id: IdPath, session: Session = SessionDe
 def add_team_user(team_id: IdPath, user_id: IdPath, session: Session = SessionDep,
                   viewer: Viewer = ViewerDep) -> JSON:
     """Add a member (idempotent); returns the user."""
-    require_superuser(viewer)
-    team = queries.get_team(session, team_id)
-    user = queries.get_user(session, user_id)
-    service.do_add_team_member(session, team, user, viewer.user_id)
+    user = service.do_add_team_member_as(session, viewer, team_id, user_id)
     return json_response(queries.user_json(user, viewer))
 
 
 @router.delete("/{team_id:int}/users/{user_id:int}", status_code=204, response_class=Response)
 def remove_team_user(team_id: IdPath, user_id: IdPath, session: Session = SessionDep,
                      viewer: Viewer = ViewerDep) -> Response:
-    require_superuser(viewer)
-    service.do_remove_team_member(session, queries.get_team(session, team_id), user_id, viewer.user_id)
+    service.do_remove_team_member_as(session, viewer, team_id, user_id)
     return no_content()
 
 
@@ -112,34 +107,27 @@ def list_team_projects(
 def add_team_project(team_id: IdPath, project_id: IdPath, session: Session = SessionDep,
                      viewer: Viewer = ViewerDep) -> JSON:
     """Link a project (idempotent); returns the project."""
-    require_superuser(viewer)
-    team = queries.get_team(session, team_id)
-    project = project_queries.get_project(session, project_id)
-    service.do_add_team_project(session, team, project)
+    project = service.do_add_team_project_as(session, viewer, team_id, project_id)
     return json_response(project_queries.project_json(project))
 
 
 @router.delete("/{team_id:int}/projects/{project_id:int}", status_code=204, response_class=Response)
 def remove_team_project(team_id: IdPath, project_id: IdPath, session: Session = SessionDep,
                         viewer: Viewer = ViewerDep) -> Response:
-    require_superuser(viewer)
-    service.do_remove_team_project(session, queries.get_team(session, team_id), project_id)
+    service.do_remove_team_project_as(session, viewer, team_id, project_id)
     return no_content()
 
 
 @router.put("/{team_id}", responses=ONE)
 def update_team(body: TeamUpdate, team_id: IdPath, session: Session = SessionDep,
                 viewer: Viewer = ViewerDep) -> JSON:
-    require_superuser(viewer)
-    team = queries.get_team(session, team_id)
-    return json_response(queries.team_json(service.do_update_team(session, team, body.changes())))
+    return json_response(queries.team_json(service.do_update_team_as(session, viewer, team_id, body.changes())))
 
 
 @router.delete("/{team_id}", status_code=204, response_class=Response)
 def delete_team(team_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> Response:
     """Only a team without members can be deleted."""
-    require_superuser(viewer)
-    service.do_delete_team(session, queries.get_team(session, team_id))
+    service.do_delete_team_as(session, viewer, team_id)
     return no_content()
 
 

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from storyline.api.common import JSON, IdPath, Responses, json_response
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
-from storyline.authz import Viewer, require_user
-from storyline.errors import Forbidden
+from storyline.authz import Viewer
 from storyline.users import queries, service
 from storyline.users.schemas import Preferences
 
@@ -20,16 +19,10 @@ router = Router(prefix="/users/{user_id}/preferences", tags=["user preferences"]
 ONE: Responses = {200: {"model": Preferences}}
 
 
-def _self_only(viewer: Viewer, user_id: int) -> None:
-    if require_user(viewer) != user_id:
-        raise Forbidden("Preferences are readable and writable by their user only.")
-
-
 @router.get("", responses=ONE)
 def get_preferences(user_id: IdPath, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     """The stored preferences merged over the defaults."""
-    _self_only(viewer, user_id)
-    return json_response(queries.preferences(session, user_id))
+    return json_response(queries.preferences_as(session, viewer, user_id))
 
 
 @router.post("", responses=ONE)
@@ -43,6 +36,5 @@ def set_preferences(
     viewer: Viewer = ViewerDep,
 ) -> JSON:
     """Upsert; returns the whole merged object."""
-    _self_only(viewer, user_id)
-    service.do_set_preferences(session, user_id, body)
+    service.do_set_preferences_as(session, viewer, user_id, body)
     return json_response(queries.preferences(session, user_id))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from storyline.api.common import JSON, IdPath, Page, Paging, Responses, json_response, paginate, paging
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
-from storyline.authz import Viewer, require_self_or_superuser, require_superuser, require_user
+from storyline.authz import Viewer
 from storyline.search.index import matching_ids
 from storyline.users import queries, service
 from storyline.users.models import User
@@ -45,8 +45,7 @@ def list_users(
 @router.get("/self", responses=ONE)
 def get_self(session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     """The caller, all fields."""
-    uid = require_user(viewer)
-    return json_response(queries.user_json(queries.get_user(session, uid), viewer))
+    return json_response(queries.user_json(queries.get_self(session, viewer), viewer))
 
 
 @router.get("/search", responses=LIST)
@@ -72,8 +71,7 @@ def get_user(user_id: IdPath, session: Session = SessionDep, viewer: Viewer = Vi
 
 @router.post("", responses=ONE)
 def create_user(body: UserIn, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
-    require_superuser(viewer)
-    return json_response(queries.user_json(service.do_create_user(session, body.model_dump()), viewer))
+    return json_response(queries.user_json(service.do_create_user_as(session, viewer, body.model_dump()), viewer))
 
 
 @router.put("/{user_id}", responses=ONE)
@@ -82,7 +80,5 @@ def update_user(
 ) -> JSON:
     """Self or superuser. Non-superusers' `is_superuser`, `enable_login` and `openid` are ignored, and
     they cannot change their own e-mail address (400)."""
-    require_self_or_superuser(viewer, user_id)
-    user = queries.get_user(session, user_id)
-    return json_response(queries.user_json(service.do_update_user_as(session, viewer, user, body.changes()),
-                                           viewer))
+    user = service.do_update_user_by_id_as(session, viewer, user_id, body.changes())
+    return json_response(queries.user_json(user, viewer))
