@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from storyline.authz import Viewer, get_story, require_superuser, require_user
+from storyline.authz import Viewer, can_see_story, get_story, require_superuser, require_user
 from storyline.db import insert_missing, utcnow
 from storyline.errors import BadRequest, Forbidden, NotFound
 from storyline.notifications.follow import follow_mentioned
@@ -106,6 +106,8 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
             raise Forbidden("Only the story's creator, the security teams of its projects, the vulnerability "
                             "management team or a superuser may make a public story private")
 
+    duplicate = _duplicate_change(session, viewer, story, changes)
+
     changed = False
     new_description = None
     for key in ("title", "description", "is_bug"):
@@ -120,6 +122,11 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
         changed = True
     if security.apply_visibility(session, story, uid, policy, visibility, creating=False):
         changed = True
+    info: dict[str, Any] = {"story_id": story.id, "story_title": story.title}
+    if duplicate is not None:
+        info.update(_duplicate_info(session, story.duplicate_of, duplicate[0]))
+        story.duplicate_of = duplicate[0]
+        changed = True
 
     if changed:
         now = utcnow()
@@ -128,8 +135,8 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
             session.flush()
             session.connection().execute(_TOUCH_STORY_PROJECTS, {"story_id": story.id, "now": now})
         mentioned = follow_mentioned(session, story.id, new_description, uid)
-        emit(session, "story_details_changed", author_id=uid, story_id=story.id,
-             info={"story_id": story.id, "story_title": story.title}, mentioned=mentioned)
+        info["story_title"] = story.title
+        emit(session, "story_details_changed", author_id=uid, story_id=story.id, info=info, mentioned=mentioned)
         search_index.index_story(session, story.id)
     session.flush()
     return story
@@ -188,6 +195,38 @@ def _duplicate_info(session: Session, old: int | None, new: int | None) -> dict[
     public = set(session.execute(select(Story.id).where(Story.id.in_(ids), Story.private.is_(False))).scalars())
     return {"duplicate_marked": new is not None, "duplicate_of": new if new in public else None,
             "old_duplicate_of": old if old in public else None}
+
+
+# A chain of duplicates is followed this far at most when looking for a cycle.
+MAX_DUPLICATE_CHAIN = 1000
+_DUPLICATE_OF = select(Story.duplicate_of).where(Story.id == bindparam("story_id"))
+
+
+def _duplicate_change(session: Session, viewer: Viewer, story: Story,
+                      changes: dict[str, Any]) -> tuple[int | None] | None:
+    """The new `duplicate_of` when the body changes it (checked: a story the caller can see, not this
+    one, no cycle), as a 1-tuple; None when it does not change."""
+    if "duplicate_of" not in changes or changes["duplicate_of"] == story.duplicate_of:
+        return None
+    target = changes["duplicate_of"]
+    if target is None:
+        return (None,)
+    if target == story.id:
+        raise BadRequest("A story cannot be a duplicate of itself", field="duplicate_of")
+    if not can_see_story(session, viewer, target):  # missing and invisible alike
+        raise BadRequest(f"Story {target} not found", field="duplicate_of")
+    conn = session.connection()
+    seen = {target}
+    current: int | None = target
+    for _ in range(MAX_DUPLICATE_CHAIN):
+        current = conn.execute(_DUPLICATE_OF, {"story_id": current}).scalar()
+        if current is None or current in seen:
+            break
+        if current == story.id:
+            raise BadRequest(f"Story {target} is already (through its own duplicates) a duplicate of this "
+                             "story: that would be a cycle", field="duplicate_of")
+        seen.add(current)
+    return (target,)
 
 
 _TOUCH_STORY_PROJECTS = (
