@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lpdouble import Bug, FixtureWorld, Message, Task
+from lpdouble import Bug, Change, FixtureWorld, Message, Task
 
 LONG_TITLE = ("Instance fails to boot when the scheduler picks a host whose hypervisor reports stale "
               "resources after a live migration was aborted halfway through, leaving orphaned allocations "
@@ -39,6 +39,26 @@ PEOPLE = {
 TEAMS = {"nova-coresec": ["carol", "dave"], "nova-bugs": ["bob"]}
 
 
+# Bug 1001's history after "added bug" (what each entry becomes: activity.py's table).
+ACTIVITY_1001 = [
+    Change(11, "bob", "nova: status", "New", "Confirmed"),  # todo -> todo: imported_activity
+    Change(11, "bob", "nova: importance", "Undecided", "High", second=1),  # task_priority_changed
+    Change(11, "bob", "nova: assignee", None, "Bob Builder (bob)", second=2),  # task_assignee_changed
+    Change(12, "bob", "nova: status", "Confirmed", "In Progress"),  # task_status_changed
+    Change(13, "alice", "tags", "scheduler", "kilo-backport-potential scheduler"),  # tags_added
+    Change(13, "alice", "summary", "Scheduler ignores disabled hosts", "Scheduler ignores *disabled* hosts",
+           second=1),  # story_details_changed
+    Change(14, "carol", "bug task added", None, "nova/kilo"),  # nothing: task_created says it
+    Change(14, "carol", "nova/kilo: milestone", None, "kilo-3", second=1),  # imported_activity
+    Change(15, "alice", "attachment added", None,
+           "fix-scheduler.patch https://bugs.launchpad.net/bugs/1001/+attachment/100"),  # nothing
+    Change(15, "dave", "tags", "kilo-backport-potential scheduler old-tag",
+           "kilo-backport-potential scheduler", second=1),  # tags_deleted
+    Change(15, "bob", "glance: status", "New", "Invalid", second=2),  # nothing: glance is not imported
+    Change(16, "bob", "nova: status", "In Progress", "Fix Released"),  # task_status_changed
+]
+
+
 def bugs() -> list[Bug]:
     return [
         # three tasks: a project, a project series with a milestone (only in bug_tasks), a second project;
@@ -58,17 +78,20 @@ def bugs() -> list[Bug]:
                               b"2026-11-02 ERROR boom\n", "text/plain")]),
                       Message("bob", "Merged in I1234."), Message("alice", "Released in 29.0.0.")],
             tags=["scheduler", "Kilo-Backport-Potential", "not a valid tag!"], subscribers=["bob", "nova-bugs"],
-            created=10, updated=40),
+            created=10, updated=40, activity=ACTIVITY_1001),
         # a duplicate: only with omit_duplicates=false
         Bug(1002, "Disabled hosts picked again", "Same as 1001?", "eve", [Task("nova", "New", "Undecided")],
-            duplicate_of=1001, created=12, updated=20),
+            duplicate_of=1001, created=12, updated=20,
+            activity=[Change(13, "bob", "marked as duplicate", None, "1001")]),
         # private security: only with a token
         Bug(1003, "Token leak in logs", "Tokens are logged in clear at DEBUG.", "eve",
             [Task("nova", "Triaged", "Critical", "carol")],
             messages=[Message("carol", "Confirmed, working on a private patch.")],
             information_type="Private Security", subscribers=["carol", "nova-coresec", "nova-bugs"],
-            cves=["CVE-2026-12345"],
-            created=14, updated=30),
+            cves=["CVE-2026-12345"], created=14, updated=30,
+            activity=[Change(14, "eve", "information type", "Public", "Private Security", second=5),
+                      Change(15, "carol", "nova: status", "New", "Triaged"),
+                      Change(15, "carol", "nova: assignee", None, "Carol Core (carol)")]),
         # a 300-character title, an apport dump, awkward Unicode, Deferred and an unknown status
         Bug(1004, LONG_TITLE, APPORT, "sam-a",
             [Task("nova", "Deferred", "Wishlist"), Task("swift", "Needs Info", "Unknown")],

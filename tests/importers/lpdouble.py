@@ -147,6 +147,27 @@ class Message:
 
 
 @dataclass
+class Change:
+    """An activity-log entry: `who` changed `what` from `old` to `new`, `day` days after 2015-01-01."""
+
+    day: int
+    who: str
+    what: str
+    old: str | None = None
+    new: str | None = None
+    message: str | None = None
+    second: int = 0
+
+
+def activity_entry(bug: Bug, number: int, change: Change) -> dict[str, Any]:
+    return {"self_link": f"{API}bugs/{bug.id}/activity/{number}", "resource_type_link": f"{API}#bug_activity",
+            "http_etag": f'"act-{bug.id}-{number}"', "bug_link": f"{API}bugs/{bug.id}",
+            "web_link": f"{BUGS_WEB}bugs/{bug.id}/+activity", "datechanged": stamp(change.day, change.second),
+            "person_link": f"{API}~{change.who}", "whatchanged": change.what, "oldvalue": change.old,
+            "newvalue": change.new, "message": change.message}
+
+
+@dataclass
 class Bug:
     id: int
     title: str
@@ -161,6 +182,7 @@ class Bug:
     cves: list[str] = field(default_factory=list)
     created: int = 0
     updated: int = 10
+    activity: list[Change] = field(default_factory=list)  # after "added bug" (always the first entry)
 
     @property
     def all_messages(self) -> list[Message]:
@@ -241,6 +263,10 @@ class World(ABC):
                  "subscribed_by_link": f"{API}~{bug.owner}", "date_created": stamp(bug.created),
                  "bug_notification_level": "Details"} for name in [bug.owner, *bug.subscribers]]
 
+    def activity(self, bug: Bug) -> list[dict[str, Any]]:
+        created = Change(bug.created, bug.owner, "bug", message="added bug")
+        return [activity_entry(bug, n, c) for n, c in enumerate([created, *bug.activity])]
+
     def cves(self, bug: Bug) -> list[dict[str, Any]]:
         return [{"self_link": f"{API}bugs/cve/{c[4:]}", "web_link": f"https://cve.launchpad.net/{c}",
                  "resource_type_link": f"{API}#cve", "http_etag": f'"{c}"', "display_name": c, "sequence": c[4:],
@@ -275,7 +301,8 @@ class FixtureWorld(World):
 
 class SyntheticWorld(World):
     """`n` regular bugs on project `bench`: 2 tasks each (the project and a series), 5 comments after the
-    description, a few hundred people; one bug in 50 private, one in 200 with a patch."""
+    description, 6 activity-log entries, a few hundred people; one bug in 50 private, one in 200 with a
+    patch."""
 
     page_size = 300
 
@@ -307,7 +334,13 @@ class SyntheticWorld(World):
                                   f"frobnicator again, see the log.") for k in range(1, 6)],
                 tags=["bench", f"tag{bug_id % 20}"],
                 information_type="Private Security" if bug_id % 50 == 0 else "Public",
-                subscribers=[f"user-{(bug_id * 3) % p}"], created=bug_id % 3000, updated=3000 + bug_id % 1000)
+                subscribers=[f"user-{(bug_id * 3) % p}"], created=bug_id % 3000, updated=3000 + bug_id % 1000,
+                activity=[Change(bug_id % 3000 + 1, owner, "bench: status", "New", statuses[bug_id % 6]),
+                          Change(bug_id % 3000 + 1, owner, "bench: importance", "Undecided", "Medium"),
+                          Change(bug_id % 3000 + 1, owner, "bench: assignee", None,
+                                 f"User {(bug_id * 7) % p} (user-{(bug_id * 7) % p})"),
+                          Change(bug_id % 3000 + 2, owner, "tags", "bench", f"bench tag{bug_id % 20}"),
+                          Change(bug_id % 3000 + 2, owner, "bench/series-1: milestone", None, "m1")])
             if bug_id % 200 == 0:
                 bug.messages[0].attachments.append(("fix.patch", "Patch", b"--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n",
                                                     "text/x-diff"))
@@ -522,7 +555,8 @@ class Double:
                            "messages": lambda: world.messages(bug, authenticated),
                            "attachments": lambda: world.attachments(bug),
                            "subscriptions": lambda: world.subscriptions(bug),
-                           "cves": lambda: world.cves(bug)}.get(parts[2])
+                           "cves": lambda: world.cves(bug),
+                           "activity": lambda: world.activity(bug)}.get(parts[2])
                 if entries is None:
                     return self._page(f"{link}/{parts[2]}", [], query, kind=parts[2])
                 return self._page(f"{link}/{parts[2]}", entries(), query, kind=parts[2])

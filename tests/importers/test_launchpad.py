@@ -4,6 +4,7 @@ on SQLite and PostgreSQL, run several times; the result is checked through the v
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -18,7 +19,7 @@ import pytest
 from builders import make_persona, make_settings
 from fastapi.testclient import TestClient
 from fixtures import LONG_TITLE
-from lpdouble import Double, Message
+from lpdouble import Change, Double, Message
 from sqlalchemy import create_engine, func, select, text
 
 from storyline.app import create_app
@@ -152,12 +153,15 @@ def test_import_end_to_end_twice_then_since(world: World, double: Double, tmp_pa
     check_stories(world)
     check_private(world)
     check_people(world)
+    history = check_activity(world)
 
     # --since: only what changed since then is listed and fetched; a new comment arrives.
     bug = double.world.bugs[1005]  # type: ignore[attr-defined]
     bug.messages.append(Message("bob", "Reproduced after all, on 2.30."))
     bug.updated = 100
     double.world.bugs[1001].updated = 101  # type: ignore[attr-defined]
+    double.world.bugs[1001].activity.append(  # type: ignore[attr-defined]
+        Change(100, "carol", "nova: importance", "High", "Low"))
     double._search_cache.clear()
     mark = len(double.log)
     out = world.run(double, "--since", "2015-03-01", *TOKEN)
@@ -170,6 +174,12 @@ def test_import_end_to_end_twice_then_since(world: World, double: Double, tmp_pa
     assert len(comments) == 7 and [c["is_active"] for c in comments].count(False) == 2
     assert "Buy cheap watches" not in world.client.get("/v1/stories/1001/comments").text
     assert 1001 not in [x["id"] for x in world.get("/v1/stories/search", q="watches")]
+    # The activity log: only the entry added since the last run is written (no event twice).
+    assert "events from activity: 1 created" in out, out
+    later_history = activity_events(world, 1001)
+    assert later_history[:-1] == history
+    assert later_history[-1][:3] == ("task_priority_changed", world.user("carol"), "2015-04-11T00:00:00+00:00")
+    assert (later_history[-1][3]["old_priority"], later_history[-1][3]["new_priority"]) == ("high", "low")
 
     # Stories created after the import get ids above every imported bug number.
     later = world.ok("POST", "/v1/stories", json={"title": "Filed after the switch"})
@@ -250,7 +260,78 @@ def check_private(world: World) -> None:
     listed = world.get("/v1/stories/1003", world.token_of("carol"))
     assert {t["name"] for t in listed["teams"]} == {"vmt", "nova-sec", "nova-coresec", "nova-bugs"}
     assert {u["id"] for u in listed["users"]} == {world.user("carol"), world.user("eve")}
+    # Launchpad has no embargo date: the report's date plus 90 days (long past: flagged expired), and the
+    # import is in the story's audit log with the access list it came with.
+    assert (listed["embargo_until"], listed["embargo_expired"]) == ("2015-04-15T00:00:00+00:00", True)
+    assert world.get("/v1/stories/1001")["embargo_until"] is None
+    engine = create_engine(world.url)
+    try:
+        with engine.connect() as conn:
+            audit = {(r.action, r.field): json.loads(r.new_value) for r in conn.execute(text(
+                "SELECT action, field, new_value FROM story_audit WHERE story_id = 1003"))}
+            team_names = dict(conn.execute(text("SELECT id, name FROM teams")).all())
+    finally:
+        engine.dispose()
+    assert audit[("imported", "information_type")] == "private_security"
+    assert audit[("imported", "embargo_until")] == "2015-04-15T00:00:00+00:00"
+    assert audit[("imported", "users")] == sorted([world.user("carol"), world.user("eve")])
+    assert {team_names[t] for t in audit[("imported", "teams")]} == {"vmt", "nova-sec", "nova-coresec", "nova-bugs"}
     assert world.client.get("/v1/tasks", params={"story_id": 1003}).json() == []
+
+
+HISTORY_TYPES = {"task_status_changed", "task_priority_changed", "task_assignee_changed", "tags_added",
+                 "tags_deleted", "story_details_changed", "story_disclosed", "imported_activity"}
+
+
+def activity_events(world: World, story_id: int, headers: dict[str, str] | None = None) -> list[Any]:
+    """The story's events that came from its activity log: (type, author, date, info), oldest first."""
+    events = world.get(f"/v1/stories/{story_id}/events", headers, limit=1000)
+    return [(e["event_type"], e["author_id"], e["created_at"], json.loads(e["event_info"]))
+            for e in sorted(events, key=lambda e: (e["created_at"], e["id"])) if e["event_type"] in HISTORY_TYPES]
+
+
+def check_activity(world: World) -> list[Any]:
+    """Launchpad's activity log as timeline events, with the original dates and actors."""
+    bob, alice, dave, carol = world.user("bob"), world.user("alice"), world.user("dave"), world.user("carol")
+    tasks = {t["lp_status"]: t["id"] for t in world.get("/v1/tasks", story_id=1001)}
+    nova, kilo = tasks["Fix Released"], tasks["Fix Committed"]
+    history = activity_events(world, 1001)
+    assert [(t, who, when) for t, who, when, _ in history] == [
+        ("imported_activity", bob, "2015-01-12T00:00:00+00:00"),  # New -> Confirmed: both todo
+        ("task_priority_changed", bob, "2015-01-12T00:00:01+00:00"),
+        ("task_assignee_changed", bob, "2015-01-12T00:00:02+00:00"),
+        ("task_status_changed", bob, "2015-01-13T00:00:00+00:00"),
+        ("tags_added", alice, "2015-01-14T00:00:00+00:00"),
+        ("story_details_changed", alice, "2015-01-14T00:00:01+00:00"),
+        ("imported_activity", carol, "2015-01-15T00:00:01+00:00"),  # a milestone
+        ("tags_deleted", dave, "2015-01-16T00:00:01+00:00"),
+        ("task_status_changed", bob, "2015-01-17T00:00:00+00:00"),
+    ]  # "added bug", "bug task added", "attachment added" and glance (not imported) left out
+    info = [i for _, _, _, i in history]
+    assert info[0]["what_changed"] == "nova: status" and (info[0]["old_value"], info[0]["new_value"]) == \
+        ("New", "Confirmed") and info[0]["task_id"] == nova and info[0]["source"] == "launchpad"
+    assert {k: info[1][k] for k in ("story_id", "task_id", "old_priority", "new_priority")} == \
+        {"story_id": 1001, "task_id": nova, "old_priority": "medium", "new_priority": "high"}
+    assert (info[2]["old_assignee_id"], info[2]["new_assignee_id"], info[2]["task_id"]) == (None, bob, nova)
+    assert (info[3]["old_status"], info[3]["new_status"]) == ("todo", "inprogress")
+    assert info[3]["launchpad"]["new_value"] == "In Progress"
+    assert info[4]["tags"] == ["kilo-backport-potential"] and info[7]["tags"] == ["old-tag"]
+    assert info[5]["story_title"] == "Scheduler ignores *disabled* hosts"
+    assert info[6]["task_id"] == kilo and info[6]["new_value"] == "kilo-3"
+    assert (info[8]["old_status"], info[8]["new_status"]) == ("inprogress", "merged")
+    dup = activity_events(world, 1002)
+    assert [(t, i["what_changed"], i["new_value"]) for t, _, _, i in dup] == [
+        ("imported_activity", "marked as duplicate", "1001")]
+    # A private bug's history is private with it.
+    private = activity_events(world, 1003, world.token_of("carol"))
+    assert [(t, who) for t, who, _, _ in private] == [
+        ("imported_activity", world.user("eve")), ("imported_activity", carol), ("task_assignee_changed", carol)]
+    for headers in ({}, world.outsider.headers, world.admin.headers):
+        assert world.client.get("/v1/stories/1003/events", headers=headers).json() in ([], None) or \
+            world.client.get("/v1/stories/1003/events", headers=headers).status_code == 404
+        listed = world.client.get("/v1/events", headers=headers, params={"limit": 1000}).json()
+        assert 1003 not in {e["story_id"] for e in listed}
+    return history
 
 
 def check_people(world: World) -> None:

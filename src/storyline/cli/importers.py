@@ -56,6 +56,8 @@ def launchpad(
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=5000, help="Bugs per transaction")] = 200,
     no_attachments: Annotated[bool, typer.Option("--no-attachments", help="Leave attachments out")] = False,
     no_openid: Annotated[bool, typer.Option("--no-openid", help="Skip the OpenID discovery of people")] = False,
+    no_activity: Annotated[bool, typer.Option("--no-activity", help="Leave bugs' activity logs (their "
+                                              "history) out of the timelines")] = False,
     retries: Annotated[int, typer.Option("--retries", min=0, max=50, help="Tries after a 5xx or a timeout")] = 8,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
 ) -> None:
@@ -83,7 +85,8 @@ def launchpad(
         api_root=api_root, projects=list(dict.fromkeys(project)), project_map=_project_map(project_map or []),
         credentials=creds, since=_since(since), dry_run=dry_run, batch_size=batch_size, concurrency=concurrency,
         attachments=not no_attachments, openid=not no_openid, web_root=web_root, retries=retries,
-        progress=not quiet, vmt_team=conf.vmt_team)
+        progress=not quiet, vmt_team=conf.vmt_team, activity=not no_activity,
+        embargo_max_days=conf.embargo_max_days)
     try:
         result = run(options, url)
     except ImportFailed as exc:

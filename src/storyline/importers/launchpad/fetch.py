@@ -1,7 +1,7 @@
 """Fetching a bug and everything hanging off it, concurrently, and the people it names (cached).
 
-A bug costs: the bug, its bug_tasks, messages, attachments, subscriptions and CVEs (fetched at the same
-time), each attachment's file, and each person not seen before in this run (their entry, a team's
+A bug costs: the bug, its bug_tasks, messages, attachments, subscriptions, CVEs and activity log (fetched
+at the same time), each attachment's file, and each person not seen before in this run (their entry, a team's
 members, and the OpenID discovery of their web page).
 """
 
@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from storyline.importers.launchpad import mapping
+from storyline.importers.launchpad import activity, mapping
 from storyline.importers.launchpad.client import Client, LaunchpadError
 
 
@@ -46,6 +46,7 @@ class BugData:
     cves: list[str]
     attachments: list[Attachment]
     people: dict[str, Person]
+    activity: list[dict[str, Any]] = field(default_factory=list)  # the activity log, Launchpad's order
 
 
 _LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
@@ -67,9 +68,11 @@ def openid_from_html(page: str) -> str | None:
 
 
 class Fetcher:
-    def __init__(self, client: Client, *, attachments: bool = True, openid: bool = True) -> None:
+    def __init__(self, client: Client, *, attachments: bool = True, openid: bool = True,
+                 activity: bool = True) -> None:
         self.client = client
         self.with_attachments = attachments
+        self.with_activity = activity
         self.with_openid = openid
         self._people: dict[str, asyncio.Future[Person | None]] = {}
 
@@ -124,12 +127,13 @@ class Fetcher:
         """Everything about `bug` (its entry already fetched). `team_access`: teams subscribed to a
         private bug go on its access list, so their members are fetched too."""
         client = self.client
-        tasks, messages, attachments, subscriptions, cves = await asyncio.gather(
+        tasks, messages, attachments, subscriptions, cves, history = await asyncio.gather(
             client.collection(bug.get("bug_tasks_collection_link")),
             client.collection(bug.get("messages_collection_link")),
             client.collection(bug.get("attachments_collection_link")) if self.with_attachments else _nothing(),
             client.collection(bug.get("subscriptions_collection_link")),
             client.collection(bug.get("cves_collection_link")),
+            client.collection(bug.get("activity_collection_link")) if self.with_activity else _nothing(),
         )
         private = mapping.visibility(bug)[0]
         names: set[str] = set()
@@ -139,6 +143,7 @@ class Fetcher:
             name = mapping.person_name(link)
             if name:
                 names.add(name)
+        names |= activity.people_named(history)
         found = await asyncio.gather(*(self.person(n) for n in sorted(names)))
         people = {p.name: p for p in found if p is not None}
         if private and team_access:  # the members of teams on a private bug's access list come too
@@ -150,7 +155,7 @@ class Fetcher:
         files = await asyncio.gather(*(self._attachment(a) for a in attachments))
         return BugData(id=bug["id"], url=client.url(bug.get("self_link") or f"bugs/{bug['id']}"), bug=bug,
                        tasks=tasks, messages=messages, subscriptions=subscriptions, cves=mapping.cves(cves),
-                       attachments=[f for f in files if f is not None], people=people)
+                       attachments=[f for f in files if f is not None], people=people, activity=history)
 
     async def _attachment(self, entry: dict[str, Any]) -> Attachment | None:
         data_link = entry.get("data_link")

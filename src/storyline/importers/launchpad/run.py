@@ -49,6 +49,8 @@ class Options:
     timeout: float = 30.0
     progress: bool = True
     vmt_team: str | None = None
+    activity: bool = True  # bugs' activity logs as timeline events
+    embargo_max_days: int = 90  # imported private security stories: embargo = report date + this
     writer_process: bool = True  # write in a process of its own (False: a thread of this one)
 
 
@@ -158,7 +160,7 @@ async def _import(options: Options, sink: ProcessSink | ThreadSink, versions: di
     client = Client(options.api_root, options.credentials, concurrency=options.concurrency * 2,
                     timeout=options.timeout, retries=options.retries, backoff=options.backoff,
                     web_root=options.web_root)
-    fetcher = Fetcher(client, attachments=options.attachments, openid=options.openid)
+    fetcher = Fetcher(client, attachments=options.attachments, openid=options.openid, activity=options.activity)
     summary = result.summary
     queue: asyncio.Queue[int | None] = asyncio.Queue()
     seen: set[int] = set()
@@ -256,11 +258,12 @@ def run(options: Options, url: str, err: TextIO = sys.stderr) -> Result:
         if options.writer_process:
             sink = ProcessSink(url, projects, vmt_team=options.vmt_team, dry_run=options.dry_run,
                                attachments=options.attachments, api_root=options.api_root,
-                               web_root=options.web_root)
+                               web_root=options.web_root, embargo_max_days=options.embargo_max_days)
         else:
             sink = ThreadSink(Writer(make_sessionmaker(engine, write=True), projects, vmt_team=options.vmt_team,
                                      dry_run=options.dry_run, attachments=options.attachments,
-                                     path=Client(options.api_root, web_root=options.web_root).path))
+                                     path=Client(options.api_root, web_root=options.web_root).path,
+                                     embargo_max_days=options.embargo_max_days))
         result = Result(summary=Summary())
         try:
             asyncio.run(_import(options, sink, versions, result, err))

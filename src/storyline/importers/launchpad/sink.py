@@ -38,7 +38,7 @@ class ThreadSink:
 
 class ProcessSink:
     def __init__(self, url: str, projects: dict[str, ProjectTarget], *, vmt_team: str | None, dry_run: bool,
-                 attachments: bool, api_root: str, web_root: str | None) -> None:
+                 attachments: bool, api_root: str, web_root: str | None, embargo_max_days: int = 90) -> None:
         context = multiprocessing.get_context("spawn")
         self.tasks: Any = context.Queue(maxsize=2)
         self.results: Any = context.Queue()
@@ -46,7 +46,7 @@ class ProcessSink:
         self.process = context.Process(
             target=_main, name="storyline-import-writer", daemon=True,
             args=(url, projects, vmt_team, dry_run, attachments, api_root, web_root, self.tasks, self.results,
-                  self.stop, os.getpid()))
+                  self.stop, os.getpid(), embargo_max_days))
         self.process.start()
 
     def _put(self, item: Any) -> None:
@@ -93,7 +93,8 @@ class ProcessSink:
 
 
 def _main(url: str, projects: dict[str, ProjectTarget], vmt_team: str | None, dry_run: bool, attachments: bool,
-          api_root: str, web_root: str | None, tasks: Any, results: Any, stop: Any, parent: int) -> None:
+          api_root: str, web_root: str | None, tasks: Any, results: Any, stop: Any, parent: int,
+          embargo_max_days: int = 90) -> None:
     from storyline.db import make_engine, make_sessionmaker
     from storyline.importers.launchpad.client import Client
 
@@ -101,7 +102,7 @@ def _main(url: str, projects: dict[str, ProjectTarget], vmt_team: str | None, dr
     engine = make_engine(url)
     links = Client(api_root, web_root=web_root)
     writer = Writer(make_sessionmaker(engine, write=True), projects, vmt_team=vmt_team, dry_run=dry_run,
-                    attachments=attachments, path=links.path)
+                    attachments=attachments, path=links.path, embargo_max_days=embargo_max_days)
     try:
         while True:
             try:

@@ -17,17 +17,18 @@ lists, subscriptions and tags are only ever added to).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storyline.db import insert_missing, utcnow
 from storyline.importers.common import BatchTransactions, describe, index_stories, raise_sequence
-from storyline.importers.launchpad import mapping
+from storyline.importers.launchpad import activity, mapping
 from storyline.importers.launchpad.fetch import BugData, message_key
 from storyline.importers.launchpad.people import FALLBACK, People
 from storyline.importers.launchpad.records import SOURCE, ProjectTarget, Summary, add_refs, find_refs
@@ -40,6 +41,7 @@ from storyline.sqltools import table_of
 from storyline.stories.models import Comment, Event, Story, StoryTag, StoryTeam, StoryUser, Tag, Task
 from storyline.stories.service import refresh_status
 from storyline.subscriptions.models import Subscription
+from storyline.users.models import User
 
 log = logging.getLogger("storyline.import")
 
@@ -47,10 +49,11 @@ log = logging.getLogger("storyline.import")
 class Writer(BatchTransactions):
     def __init__(self, factory: sessionmaker[Session], projects: dict[str, ProjectTarget], *,
                  vmt_team: str | None, dry_run: bool = False, attachments: bool = True,
-                 path: Callable[[str], str] = lambda link: link) -> None:
+                 path: Callable[[str], str] = lambda link: link, embargo_max_days: int = 90) -> None:
         super().__init__(factory, dry_run)
         self.projects = projects
         self.vmt_team = vmt_team
+        self.embargo_days = embargo_max_days
         self.attachments = attachments
         self.path = path  # a link as a key (the part after the API root)
         self._reset_caches()
@@ -108,6 +111,7 @@ class Writer(BatchTransactions):
         self._subscriptions_and_access(session, batch, story_ids, {b.id for b in new}, summary)
         if self.attachments:
             self._attachments(session, batch, story_ids, summary)
+        self._activity(session, batch, story_ids, summary)
         refresh_status(session, set(story_ids.values()))
         self._index(session, batch, story_ids, {b.id for b in new})
 
@@ -127,6 +131,15 @@ class Writer(BatchTransactions):
             "updated_at": mapping.date(b.get("date_last_updated")),
         }
 
+    def _embargo_from(self, reported: dt.datetime) -> dt.datetime:
+        """Launchpad has no embargo date: an imported private security report gets Storyline's default,
+        the report date plus the deployment's longest embargo (already past for an old report, which
+        the worker then flags "embargo expired, disclose" to the VMT)."""
+        return reported + dt.timedelta(days=self.embargo_days)
+
+    def _embargo(self, values: dict[str, Any]) -> dt.datetime | None:
+        return self._embargo_from(values["created_at"]) if values["private"] and values["security"] else None
+
     def _duplicate_of(self, bug: dict[str, Any]) -> int | None:
         tail = mapping.link_tail(bug.get("duplicate_of_link"))
         return int(tail) if tail and tail.isdigit() and int(tail) < 2**31 else None
@@ -141,6 +154,7 @@ class Writer(BatchTransactions):
         story_ids: dict[int, int] = {}
         for bug in bugs:
             values = self._story_values(bug)
+            values["embargo_until"] = self._embargo(values)
             if bug.id in taken or bug.id >= 2**31:
                 sid = session.execute(insert(table_of(Story)).values(**values)
                                       .returning(Story.__table__.c.id)).scalar_one()
@@ -171,6 +185,11 @@ class Writer(BatchTransactions):
                                "field": "information_type", "old_value": None,
                                "new_value": json.dumps(security.information_type(private, sec)),
                                "created_at": utcnow()})
+            if private and sec:
+                created = mapping.date(b.get("date_created")) or utcnow()
+                audits.append({"story_id": sid, "actor_id": None, "action": "imported", "field": "embargo_until",
+                               "old_value": None, "new_value": json.dumps(_iso(self._embargo_from(created))),
+                               "created_at": utcnow()})
         session.execute(insert(table_of(Event)), events)
         if audits:
             session.execute(insert(table_of(StoryAudit)), audits)
@@ -178,24 +197,51 @@ class Writer(BatchTransactions):
 
     def _update_stories(self, session: Session, bugs: list[BugData], story_ids: dict[int, int],
                         refs: dict[str, tuple[int, str | None]], summary: Summary) -> None:
+        sids = [story_ids[b.id] for b in bugs]
+        old = {r.id: r for r in session.execute(
+            select(Story.id, Story.private, Story.security, Story.information_type, Story.embargo_until,
+                   Story.created_at).where(Story.id.in_(sids)))}
+        rows: list[dict[str, Any]] = []
+        audits: list[dict[str, Any]] = []
+        versions: list[dict[str, Any]] = []
+        now = utcnow()
         for bug in bugs:
             sid = story_ids[bug.id]
             values = self._story_values(bug)
             values.pop("created_at")
             values.pop("creator_id")
-            old = session.execute(select(Story.private, Story.information_type).where(Story.id == sid)).first()
-            if old is None:  # the story was deleted in Storyline: leave it deleted
+            was = old.get(sid)
+            if was is None:  # the story was deleted in Storyline: leave it deleted
                 summary.skipped["stories deleted here"] += 1
                 continue
-            session.execute(update(Story).where(Story.id == sid).values(**values))
-            if old.information_type != values["information_type"]:
-                session.add(StoryAudit(story_id=sid, actor_id=None, action="imported", field="information_type",
-                                       old_value=json.dumps(old.information_type),
-                                       new_value=json.dumps(values["information_type"])))
-            session.execute(update(ImportRef).where(
-                ImportRef.source == SOURCE, ImportRef.kind == "bug", ImportRef.key == str(bug.id))
-                .values(version=_version(bug), imported_at=utcnow()))
+            embargo = was.embargo_until
+            if not values["private"]:
+                embargo = None  # public now (disclosed on Launchpad): no embargo, no disclosure pending
+                values.update(disclosure_at=None, disclosure_due_at=None)
+            elif values["security"] and not (was.private and was.security) and embargo is None:
+                embargo = self._embargo_from(was.created_at)  # became a private security report
+            values["embargo_until"] = embargo
+            if was.information_type != values["information_type"]:
+                audits.append({"story_id": sid, "actor_id": None, "action": "imported", "field": "information_type",
+                               "old_value": json.dumps(was.information_type),
+                               "new_value": json.dumps(values["information_type"]), "created_at": now})
+            if embargo != was.embargo_until:
+                audits.append({"story_id": sid, "actor_id": None, "action": "imported", "field": "embargo_until",
+                               "old_value": json.dumps(_iso(was.embargo_until)), "new_value": json.dumps(_iso(embargo)),
+                               "created_at": now})
+            rows.append({"b_id": sid, **values})
+            versions.append({"b_key": str(bug.id), "version": _version(bug), "imported_at": now})
             summary.updated["stories"] += 1
+        for shape in sorted({tuple(sorted(r)) for r in rows}):  # one statement per set of columns
+            same = [r for r in rows if tuple(sorted(r)) == shape]
+            session.execute(update(table_of(Story)).where(table_of(Story).c.id == bindparam("b_id")), same)
+        if versions:
+            refs_table = table_of(ImportRef)
+            session.execute(update(refs_table).where(
+                refs_table.c.source == SOURCE, refs_table.c.kind == "bug", refs_table.c.key == bindparam("b_key")),
+                versions)
+        if audits:
+            session.execute(insert(table_of(StoryAudit)), audits)
 
     def _tags(self, session: Session, bugs: list[BugData], story_ids: dict[int, int]) -> None:
         wanted: dict[int, list[str]] = {}
@@ -356,6 +402,7 @@ class Writer(BatchTransactions):
         users: set[tuple[int, int | None]] = set()
         teams: set[tuple[int, int]] = set()
         vmt = security.vmt_team_id(session, self.vmt_team)
+        superusers: list[int] | None = None
         for bug in bugs:
             sid = story_ids[bug.id]
             private = mapping.visibility(bug.bug)[0]
@@ -376,6 +423,13 @@ class Writer(BatchTransactions):
                 users.add((sid, self.people.user_id(bug.bug.get("owner_link")) or self.people.fallback()))
                 if vmt is not None:
                     teams.add((sid, vmt))
+                elif mapping.visibility(bug.bug)[1]:
+                    # No VMT configured (or not created yet): the superusers handle the report, visibly on
+                    # its list, as for a report filed in Storyline (security.apply_visibility).
+                    if superusers is None:
+                        superusers = list(session.execute(select(User.id).where(
+                            User.is_superuser.is_(True), User.enable_login.is_(True))).scalars())
+                    users.update((sid, u) for u in superusers)
                 for task in bug.tasks:
                     where = mapping.target(task)
                     if where and where[0] in self.projects and self.projects[where[0]].security_team_id:
@@ -390,6 +444,16 @@ class Writer(BatchTransactions):
                        ["story_id", "user_id"])
         insert_missing(session, table_of(StoryTeam), [{"story_id": s, "team_id": t} for s, t in sorted(teams)],
                        ["story_id", "team_id"])
+        # The access list a new private story was imported with, in its audit log.
+        created = {story_ids[b] for b in new}
+        now = utcnow()
+        audits = [{"story_id": sid, "actor_id": None, "action": "imported", "field": field, "old_value": None,
+                   "new_value": json.dumps(sorted(x for s2, x in pairs if s2 == sid and x is not None)),
+                   "created_at": now}
+                  for field, pairs in (("users", users), ("teams", teams))
+                  for sid in sorted({s2 for s2, _ in pairs} & created)]
+        if audits:
+            session.execute(insert(table_of(StoryAudit)), audits)
 
     # ---- attachments ------------------------------------------------------------------------------
 
@@ -421,10 +485,77 @@ class Writer(BatchTransactions):
                 add_refs(session, "attachment", [(att.key, created.id, None)])
                 summary.created["attachments"] += 1
 
+    # ---- the activity log ---------------------------------------------------------------------------
+
+    def _activity(self, session: Session, bugs: list[BugData], story_ids: dict[int, int], summary: Summary) -> None:
+        """Each bug's activity log as timeline events with their original dates and actors (activity.py
+        says what becomes what). Launchpad only ever appends to the log: the newest entry written is
+        kept (`import_refs`, kind "activity", its `datechanged` as the version) and a later run writes
+        only the entries after it, so no event is written twice."""
+        with_log = [b for b in bugs if b.activity and story_ids.get(b.id)]
+        if not with_log:
+            return
+        marks = find_refs(session, "activity", [str(b.id) for b in with_log])
+        task_keys: dict[tuple[int, str], str] = {}
+        for bug in with_log:
+            for task in bug.tasks:
+                where = mapping.target(task)
+                if where is not None and where[0] in self.projects:
+                    task_keys[(bug.id, task["bug_target_name"])] = self.path(
+                        task.get("self_link") or f"{where[0]}/+bug/{bug.id}")
+        task_ids = {k: v[0] for k, v in find_refs(session, "task", sorted(set(task_keys.values()))).items()}
+        rows: list[dict[str, Any]] = []
+        new_marks: list[tuple[str, int, str | None]] = []
+        moved_marks: list[dict[str, Any]] = []
+        for bug in with_log:
+            sid = story_ids[bug.id]
+            mark = marks.get(str(bug.id))
+            after = activity.moment(mark[1]) if mark else None
+            title = mapping.title_and_description(bug.bug.get("title"), "")[0]
+            targets = {t for (b, t) in task_keys if b == bug.id}
+            fallback = self.people.fallback() or self.people.user_id(bug.bug.get("owner_link"))
+            newest = after
+            for change in activity.changes(bug.activity):
+                if after is not None and change.when <= after:
+                    continue
+                newest = change.when if newest is None or change.when > newest else newest
+                author = self.people.users.get(change.actor or "") or fallback
+                for planned in activity.events(change, story_id=sid, story_title=title, targets=targets,
+                                               attachments=self.attachments,
+                                               user_id=lambda name: self.people.users.get(name or "")):
+                    info = planned.info
+                    if planned.target is not None:
+                        task_id = task_ids.get(task_keys[(bug.id, planned.target)])
+                        if task_id is None:
+                            continue
+                        info = {"story_id": sid, "task_id": task_id, **info}
+                    rows.append({"event_type": planned.event_type, "story_id": sid, "author_id": author,
+                                 "comment_id": None, "event_info": json.dumps(info),
+                                 "created_at": change.when.replace(microsecond=0)})
+            if newest is not None and newest != after:
+                version = newest.isoformat() + "+00:00"
+                if mark is None:
+                    new_marks.append((str(bug.id), sid, version))
+                else:
+                    moved_marks.append({"b_key": str(bug.id), "version": version, "imported_at": utcnow()})
+        if rows:
+            session.execute(insert(table_of(Event)), rows)
+            summary.created["events from activity"] += len(rows)
+        add_refs(session, "activity", new_marks)
+        if moved_marks:
+            refs_table = table_of(ImportRef)
+            session.execute(update(refs_table).where(
+                refs_table.c.source == SOURCE, refs_table.c.kind == "activity", refs_table.c.key == bindparam("b_key")),
+                moved_marks)
+
     # ---- search -----------------------------------------------------------------------------------
 
     def _index(self, session: Session, bugs: list[BugData], story_ids: dict[int, int], new: set[int]) -> None:
         index_stories(session, sorted({story_ids[b.id] for b in bugs}))
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat() + "+00:00"
 
 
 def _version(bug: BugData) -> str | None:
