@@ -32,6 +32,7 @@ from storyline.planning.models import (
     WorklistItem,
 )
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
+from storyline.search.models import SavedView
 from storyline.security.models import StoryAudit
 from storyline.stories.models import (
     Comment,
@@ -60,4 +61,5 @@ __all__ = [
     "PlanningPermission", "PlanningPermissionTeam", "PlanningPermissionUser", "PriorityList", "Worklist",
     "WorklistFilter", "WorklistItem", "StaleMark", "StaleRule",
     "Webhook", "WebhookDelivery",
+    "SavedView",
 ]

@@ -13,8 +13,9 @@ from storyline.errors import NotFound, ValidationFailed
 from storyline.planning import access
 from storyline.planning.events import emit_worklist
 from storyline.planning.models import FilterCriterion, Worklist, WorklistFilter
-from storyline.planning.queries import DATE_FIELDS, INT_FIELDS, parse_int, parse_time
+from storyline.planning.queries import DATE_FIELDS, INT_FIELDS, QUERY_FIELD, parse_int, parse_time
 from storyline.planning.serialize import filter_json
+from storyline.search.query import parse_for
 
 
 def _check_criterion(n: int, c: dict[str, Any]) -> None:
@@ -22,6 +23,8 @@ def _check_criterion(n: int, c: dict[str, Any]) -> None:
         raise ValidationFailed(f"filter_criteria.{n}.value", f"{c['field']} criteria need an integer")
     if c["field"] in DATE_FIELDS and parse_time(str(c["value"])) is None:
         raise ValidationFailed(f"filter_criteria.{n}.value", f"{c['field']} criteria need an ISO-8601 time")
+    if c["field"] == QUERY_FIELD:  # refused with the position of its mistake
+        parse_for(str(c["value"]), f"filter_criteria.{n}.value")
 
 
 def _criteria(filter_id: int) -> Any:
@@ -70,6 +73,12 @@ def do_update_filter(session: Session, viewer: Viewer, wl: Worklist, f: Worklist
     if changes.get("type") is not None:
         f.type = changes["type"]
     criteria = changes.get("filter_criteria")
+    if changes.get("q") is not None:
+        query = {"field": QUERY_FIELD, "value": changes["q"]}
+        if criteria is None:  # the other criteria kept, the Query one replaced
+            criteria = [{"id": c.id, "title": c.title, "field": c.field, "value": c.value, "negative": c.negative}
+                        for c in session.execute(_criteria(f.id)).scalars() if c.field != QUERY_FIELD]
+        criteria = [*criteria, query]
     if criteria is not None:
         existing = {c.id: c for c in session.execute(_criteria(f.id)).scalars()}
         for n, c in enumerate(criteria):

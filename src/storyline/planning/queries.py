@@ -26,6 +26,7 @@ from storyline.planning.models import (
     WorklistItem,
 )
 from storyline.projects.models import ProjectGroupMember
+from storyline.search.query import story_condition
 from storyline.sqltools import like, v1_ts
 from storyline.stories.models import Story, StoryTag, Tag, Task
 from storyline.subscriptions.models import Subscription
@@ -40,6 +41,8 @@ INT_FIELDS = ("Project", "ProjectGroup", "Story", "User", "Team", "Branch", "Mil
 # and milestone, and activity: last change (updated_at, else created_at) before / after an ISO-8601 time,
 # more than N days ago, or within the last N days; and Team: assigned to a member of that team (now).
 DATE_FIELDS = ("UpdatedBefore", "UpdatedAfter")
+# A query of the search language (docs/search.md) on the story (of the task), compiled for the reader.
+QUERY_FIELD = "Query"
 
 
 def _check_item_type(item_type: str | None) -> None:
@@ -272,12 +275,19 @@ def _task_condition(field: str, value: str) -> Any | None:
     return None
 
 
-def filter_condition(filter_type: str, criteria: list[FilterCriterion]) -> Any | None:
-    """AND of the known criteria (`negative` inverts one); None when no criterion is usable."""
+def filter_condition(filter_type: str, criteria: list[FilterCriterion], session: Session | None = None,
+                     viewer: Viewer | None = None) -> Any | None:
+    """AND of the known criteria (`negative` inverts one); None when no criterion is usable.
+
+    A Query criterion needs the session and the reader (names are looked up, `@me` is the reader): it is
+    a condition on Story (a Task filter's rows are joined to their story)."""
     make = _story_condition if filter_type == "Story" else _task_condition
     conds = []
     for c in criteria:
-        cond = make(c.field, c.value)
+        if c.field == QUERY_FIELD:
+            cond = None if session is None or viewer is None else story_condition(session, viewer, c.value)
+        else:
+            cond = make(c.field, c.value)
         if cond is not None:
             conds.append(not_(cond) if c.negative else cond)
     return and_(*conds) if conds else None
@@ -309,7 +319,7 @@ def automatic_items(session: Session, viewer: Viewer, filters: list[WorklistFilt
     """
     story_conds, task_conds = [], []
     for f in filters:
-        cond = filter_condition(f.type, criteria.get(f.id, []))
+        cond = filter_condition(f.type, criteria.get(f.id, []), session, viewer)
         if cond is not None:
             (story_conds if f.type == "Story" else task_conds).append(cond)
     found: list[tuple[str, int, str, str]] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from storyline.schemas import DbId, IdRefs, In, Resource
 
@@ -18,8 +18,8 @@ class CriterionIn(In):
     field: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(
         description="Project, ProjectGroup, Story, User, StoryStatus, TaskStatus, Tags or Text; Storyline adds "
                     "Branch, Milestone, Team (assignee is a member), UpdatedBefore, UpdatedAfter (ISO-8601), "
-                    "InactiveDays and ActiveWithinDays; "
-                    "others are ignored")
+                    "InactiveDays and ActiveWithinDays, and Query (a query of the search language, "
+                    "docs/search.md); others are ignored")
     value: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     negative: bool = False
 
@@ -29,14 +29,28 @@ class CriterionIn(In):
         return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
 
+QueryText = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+Q_HELP = ("A query of the search language (docs/search.md; additive), kept as a criterion with field \"Query\": "
+          "matching stories (a Story filter) or the tasks of matching stories (a Task filter); its sort: is ignored")
+
+
 class FilterIn(In):
     type: Literal["Story", "Task"]
     filter_criteria: list[CriterionIn] = Field(default_factory=list, max_length=50)
+    q: QueryText | None = Field(None, description=Q_HELP)
+
+    @model_validator(mode="after")
+    def _query_criterion(self) -> FilterIn:
+        if self.q is not None:
+            self.filter_criteria = [*self.filter_criteria, CriterionIn(field="Query", value=self.q)]
+        return self
 
 
 class FilterUpdate(In):
     type: Literal["Story", "Task"] | None = None
     filter_criteria: list[CriterionIn] | None = Field(None, max_length=50)
+    q: QueryText | None = Field(None, description=Q_HELP + "; replaces the filter's Query criterion, the other "
+                                "criteria kept (unless filter_criteria is given too: then added to them)")
 
 
 class _Members(In):
