@@ -11,10 +11,11 @@ from builders import uniq
 THREADS = 6
 
 
-def _cards(client, who, wl_id):
+def _cards(client, who, wl_id, archived=False):
+    """The list's active cards (or, with `archived`, its archived ones: /items lists both)."""
     r = client.get(f"/v1/worklists/{wl_id}/items", headers=who.headers)
     assert r.status_code == 200, r.text
-    return r.json()
+    return [c for c in r.json() if c["archived"] is archived]
 
 
 def _assert_packed(client, who, wl_id):
@@ -75,6 +76,7 @@ def test_concurrent_adds_archives_and_cross_list_moves(client, api, user):
     left = _assert_packed(client, user, a["id"])
     right = _assert_packed(client, user, b["id"])
     assert {c["id"] for c in left} == set(cards) - set(to_archive) - set(to_move)
+    assert {c["id"] for c in _cards(client, user, a["id"], archived=True)} == set(to_archive)
     assert {c["id"] for c in right} >= set(to_move)
     assert sorted(c["item_id"] for c in right if c["id"] not in to_move) == sorted(newcomers)
 

@@ -24,9 +24,10 @@ def add(api, wl_id, item_id, item_type="story", who=None, **extra):
 
 
 def positions(client, wl_id, who):
+    """The active cards' (item, position); /items lists the archived ones too, after them."""
     r = client.get(f"/v1/worklists/{wl_id}/items", headers=who.headers)
     assert r.status_code == 200, r.text
-    return [(i["item_id"], i["list_position"]) for i in r.json()]
+    return [(i["item_id"], i["list_position"]) for i in r.json() if not i["archived"]]
 
 
 def events(client, who, wl_id, event_type):
@@ -106,6 +107,8 @@ def test_cards_positions_and_archiving(client, api, user):
     assert r.status_code == 204
     order.remove(stories[0])
     assert positions(client, wl["id"], user) == [(s, n) for n, s in enumerate(order)]
+    archived = [i for i in client.get(f"/v1/worklists/{wl['id']}/items").json() if i["archived"]]
+    assert [(i["id"], i["list_position"]) for i in archived] == [(cards[stories[0]], 99999)]
     assert client.delete(f"/v1/worklists/{wl['id']}/items/{cards[stories[0]]}",
                          headers=user.headers).status_code == 404
     # Re-adding un-archives the same card.
@@ -608,3 +611,56 @@ def test_worklist_subscription_hidden_after_losing_access(client, api, user, oth
     mine = client.get("/v1/subscriptions", params={"target_type": "worklist"}, headers=other.headers).json()
     assert sub["id"] not in [s["id"] for s in mine]
     assert client.get(f"/v1/subscriptions/{sub['id']}", headers=other.headers).status_code == 404
+
+
+def test_items_list_archived_cards_and_cards_carry_due_dates(client, api, user, other):
+    """As StoryBoard: GET /items lists archived cards too (after the active ones, `archived: true`,
+    position 99999), while the worklist's own read shows the active ones; a card's story or task
+    carries `due_dates`, the ids of the due dates it is on that the reader may see."""
+    project = api.project()
+    a, b = api.story(user)["id"], api.story(user)["id"]
+    private = api.story(user, private=True)["id"]
+    task = api.task(a, project["id"], user)["id"]
+    wl = worklist(api, user)
+    cards = {key: add(api, wl["id"], item_id, item_type, who=user)["id"]
+             for key, item_id, item_type in (("a", a, "story"), ("task", task, "task"), ("b", b, "story"),
+                                             ("private", private, "story"))}
+    for key in ("b", "private"):
+        assert client.delete(f"/v1/worklists/{wl['id']}/items/{cards[key]}", headers=user.headers).status_code == 204
+    public_date = api.ok("POST", "/v1/due_dates", user, json={"name": uniq("Freeze "), "date": "2030-03-01"})
+    secret_date = api.ok("POST", "/v1/due_dates", user, json={"name": uniq("Embargo "), "date": "2030-04-01",
+                                                               "private": True})
+    for d in (public_date, secret_date):
+        api.ok("PUT", f"/v1/due_dates/{d['id']}", user, json={"stories": [a], "tasks": [task]})
+
+    r = client.get(f"/v1/worklists/{wl['id']}/items", headers=user.headers)
+    assert r.status_code == 200 and r.headers["X-Total"] == "4"
+    assert [(i["id"], i["archived"], i["list_position"]) for i in r.json()] == [
+        (cards["a"], False, 0), (cards["task"], False, 1), (cards["b"], True, 99999), (cards["private"], True, 99999)]
+    by_card = {i["id"]: i for i in r.json()}
+    both = sorted([public_date["id"], secret_date["id"]])
+    assert by_card[cards["a"]]["story"]["due_dates"] == both
+    assert by_card[cards["task"]]["task"]["due_dates"] == both
+    assert by_card[cards["b"]]["story"]["due_dates"] == [] and by_card[cards["b"]]["story"]["id"] == b
+    story_keys = list(by_card[cards["a"]]["story"])
+    assert story_keys[story_keys.index("tags") + 1] == "due_dates"  # where StoryBoard puts it
+    task_keys = list(by_card[cards["task"]]["task"])
+    assert task_keys[task_keys.index("milestone_id") + 1] == "due_dates"
+
+    # Someone else: the private story's card is not there (archived or not), the private date neither.
+    for headers in ({}, other.headers):
+        r = client.get(f"/v1/worklists/{wl['id']}/items", headers=headers)
+        assert r.headers["X-Total"] == "3" and cards["private"] not in [i["id"] for i in r.json()]
+        by_card = {i["id"]: i for i in r.json()}
+        assert by_card[cards["a"]]["story"]["due_dates"] == [public_date["id"]]
+        assert by_card[cards["task"]]["task"]["due_dates"] == [public_date["id"]]
+
+    # The worklist's own read (and a board's) shows the active cards, with due_dates on them too.
+    whole = client.get(f"/v1/worklists/{wl['id']}", headers=user.headers).json()
+    assert [i["id"] for i in whole["items"]] == [cards["a"], cards["task"]]
+    assert whole["items"][0]["story"]["due_dates"] == both
+    board = api.ok("POST", "/v1/boards", user, json={"title": uniq("Board "), "lanes": [
+        {"list_id": wl["id"], "position": 0}]})
+    lane = client.get(f"/v1/boards/{board['id']}", headers=other.headers).json()["lanes"][0]["worklist"]
+    assert [i["id"] for i in lane["items"]] == [cards["a"], cards["task"]]
+    assert lane["items"][1]["task"]["due_dates"] == [public_date["id"]]

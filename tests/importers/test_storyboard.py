@@ -59,12 +59,8 @@ KNOWN: list[tuple[str, tuple[str, ...], str]] = [
     (r"^/v1/subscriptions\S* subscriptions\[id=\d+\]$", BOTH,
      "a subscription to a private story the caller may not see: StoryBoard lists it, Storyline does not (with "
      "--url it is not imported: StoryBoard hides the story from the importer too)"),
-    (r"items\[\]\.(story|task)\.due_dates$", BOTH,
-     "a worklist card's story or task: Storyline's answer has no due_dates list (an API gap, not the import's)"),
     (r"items\[\]\.story\.task_statuses$", BOTH,
      "a worklist card's story: StoryBoard leaves task_statuses null, Storyline computes it"),
-    (r"^/v1/worklists/\d+/items worklists/items\[id=\d+\]$", BOTH,
-     "an archived card: StoryBoard's /items lists it, Storyline's leaves it out (it is imported, archived)"),
     (r"^/v1/worklists/\d+/permissions worklists/permissions\[\]$", BOTH,
      "a board's lane: Storyline gives the caller the rights its board gives (storyboard-api-v1.md 5.4), StoryBoard "
      "the lane's own"),

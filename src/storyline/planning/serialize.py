@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from storyline.authz import ANONYMOUS, Viewer, story_visible
+from storyline.authz import ANONYMOUS, Viewer, story_visible, viewer_values
 from storyline.planning import queries
-from storyline.planning.access import due_date_visible, held_map, item_visible
+from storyline.planning.access import due_date_visible, held_map, item_visible_bound
 from storyline.planning.models import (
     Board,
     BoardLane,
@@ -101,10 +101,43 @@ def _automatic_json(list_id: int, item: tuple[str, int, str, str]) -> dict[str, 
             "id": None, "created_at": created_at, "updated_at": updated_at}
 
 
+def _due_date_ids(session: Session, viewer: Viewer, stories: set[int], tasks: set[int]) -> dict[tuple[str, int], list[int]]:
+    """The due dates the viewer may see that each story and task is assigned to (one query)."""
+    out: dict[tuple[str, int], list[int]] = defaultdict(list)
+    wanted = [and_(DueDateItem.item_type == kind, DueDateItem.item_id.in_(sorted(ids)))
+              for kind, ids in (("story", stories), ("task", tasks)) if ids]
+    if not wanted:
+        return out
+    for item_type, item_id, due_id in session.execute(
+        select(DueDateItem.item_type, DueDateItem.item_id, DueDateItem.due_date_id)
+        .join(DueDate, DueDate.id == DueDateItem.due_date_id)
+        .where(or_(*wanted), due_date_visible(viewer)).order_by(DueDateItem.due_date_id)
+    ):
+        out[(item_type, item_id)].append(due_id)
+    return out
+
+
+def _with_due_dates(entry: dict[str, Any], due_ids: list[int], after: str) -> dict[str, Any]:
+    """A card's story or task with StoryBoard's `due_dates` (the ids of its due dates), placed as
+    StoryBoard places it (after `tags` in a story, after `milestone_id` in a task)."""
+    out: dict[str, Any] = {}
+    for key, value in entry.items():
+        out[key] = value
+        if key == after:
+            out["due_dates"] = due_ids
+    out.setdefault("due_dates", due_ids)
+    return out
+
+
 def resolve_items(session: Session, viewer: Viewer, items: list[dict[str, Any]]) -> None:
-    """Add `story`, `task` and `resolved_due_date` to item dicts (a few queries for any number)."""
+    """Add `story`, `task` and `resolved_due_date` to item dicts (a few queries for any number). The
+    story or task carries `due_dates`, the ids of the due dates it is on that the viewer may see (as
+    StoryBoard's cards do)."""
     stories = _stories(session, viewer, {i["item_id"] for i in items if i["item_type"] == "story"})
     tasks = _tasks(session, viewer, {i["item_id"] for i in items if i["item_type"] == "task"})
+    on_dates = _due_date_ids(session, viewer, set(stories), set(tasks))
+    stories = {sid: _with_due_dates(s, on_dates.get(("story", sid), []), "tags") for sid, s in stories.items()}
+    tasks = {tid: _with_due_dates(t, on_dates.get(("task", tid), []), "milestone_id") for tid, t in tasks.items()}
     due_ids = {i["display_due_date"] for i in items if i["display_due_date"] is not None}
     dues: dict[int, dict[str, Any]] = {}
     if due_ids:
@@ -151,11 +184,29 @@ class Budget:
         return {"X-Truncated": "true"} if self.truncated else {}
 
 
+ARCHIVED_POSITION = 99999  # what StoryBoard shows as an archived card's list_position
+
+
+def archived_items(session: Session, viewer: Viewer, worklist_id: int) -> list[dict[str, Any]]:
+    """The archived cards of a list the viewer may see, oldest first (`GET /v1/worklists/{id}/items`
+    lists them after the active ones, as StoryBoard does; their position says nothing of the others)."""
+    from storyline.planning.access import item_visible
+
+    cards = session.execute(
+        select(WorklistItem).where(WorklistItem.list_id == worklist_id, WorklistItem.archived.is_(True),
+                                   item_visible(viewer)).order_by(WorklistItem.id)).scalars()
+    return [item_json(card, ARCHIVED_POSITION) for card in cards]
+
+
 def list_items(session: Session, viewer: Viewer, worklist: Worklist, filters: list[WorklistFilter],
                criteria: dict[int, list[FilterCriterion]], budget: Budget,
-               manual: list[WorklistItem] | None = None) -> list[dict[str, Any]]:
+               manual: list[WorklistItem] | None = None, *, archived: bool = False) -> list[dict[str, Any]]:
     """The items of one list as the viewer may see them (automatic lists are computed now), within
-    the read's budget."""
+    the read's budget. `archived`: a manual list's archived cards too, after the active ones (the
+    list's own items read; a worklist or board read shows the active cards only)."""
+    if archived and not worklist.automatic:
+        active = list_items(session, viewer, worklist, filters, criteria, budget, manual)
+        return active + budget.take(archived_items(session, viewer, worklist.id), False)
     if budget.cards < 0:  # spent: nothing more is resolved, but say whether something was left out
         left = (queries.automatic_items(session, viewer, filters, criteria, 1) if worklist.automatic
                 else manual if manual is not None
@@ -238,27 +289,34 @@ def boards_json(session: Session, viewer: Viewer, boards: Sequence[Board], *, re
     } for b in boards]
 
 
+_STORY_TITLE = select(Story.title, Story.id, Story.private).where(Story.id == bindparam("item_id"))
+_TASK_TITLE = (select(Task.title, Story.id, Story.private).join(Story, Story.id == Task.story_id)
+               .where(Task.id == bindparam("item_id")))
+
+
 def item_title(session: Session, item_type: str, item_id: int) -> tuple[str | None, int | None, bool]:
     """(title, story id, story is private) of the story or task an item points at."""
-    if item_type == "story":
-        row = session.execute(select(Story.title, Story.id, Story.private).where(Story.id == item_id)).first()
-    else:
-        row = session.execute(select(Task.title, Story.id, Story.private).join(Story, Story.id == Task.story_id)
-                              .where(Task.id == item_id)).first()
+    stmt = _STORY_TITLE if item_type == "story" else _TASK_TITLE
+    row = session.execute(stmt, {"item_id": item_id}).first()
     return (row[0], row[1], row[2]) if row else (None, None, False)
 
 
-def _cards_before(item: WorklistItem, viewer: Viewer) -> Any:
-    """How many active cards the viewer may see stand before `item` in its list (its visible rank)."""
+def _cards_before_statement(authenticated: bool) -> Any:
+    """How many active cards the viewer may see stand before a card in its list (its visible rank);
+    built once per kind of viewer (bound: list_id, card_id, position, viewer_id)."""
     pos = WorklistItem.list_position
-    return (select(func.count()).where(
-        WorklistItem.list_id == item.list_id, WorklistItem.archived == false(), WorklistItem.id != item.id,
-        or_(pos < item.list_position, and_(pos == item.list_position, WorklistItem.id < item.id)),
-        item_visible(viewer)))
+    at, card = bindparam("position"), bindparam("card_id")
+    return select(func.count()).where(
+        WorklistItem.list_id == bindparam("list_id"), WorklistItem.archived == false(), WorklistItem.id != card,
+        or_(pos < at, and_(pos == at, WorklistItem.id < card)), item_visible_bound(authenticated))
+
+
+_CARDS_BEFORE = {auth: _cards_before_statement(auth) for auth in (False, True)}
 
 
 def visible_rank(session: Session, viewer: Viewer, item: WorklistItem) -> int:
-    return int(session.execute(_cards_before(item, viewer)).scalar_one())
+    values = {"list_id": item.list_id, "card_id": item.id, "position": item.list_position, **viewer_values(viewer)}
+    return int(session.execute(_CARDS_BEFORE[viewer.authenticated], values).scalar_one())
 
 
 def item_entry(session: Session, item: WorklistItem, title: str | None) -> dict[str, Any]:

@@ -124,11 +124,12 @@ def delete_worklist(worklist_id: IdPath, session: Session = SessionDep, viewer: 
 @router.get("/{worklist_id}/items", responses={200: {"model": list[WorklistItemOut]}})
 def list_items(request: Request, worklist_id: IdPath, session: Session = SessionDep,
                viewer: Viewer = ViewerDep) -> JSON:
-    """The cards the caller may see (automatic lists: computed from the filters); X-Total counts them."""
+    """The cards the caller may see, archived ones too (after the others, `archived: true`, as StoryBoard
+    lists them; automatic lists: computed from the filters); X-Total counts them."""
     wl = access.get_worklist(session, viewer, worklist_id)
     filters, criteria = queries.load_filters(session, [wl.id])
     budget = read_budget(request)
-    items = serialize.list_items(session, viewer, wl, filters.get(wl.id, []), criteria, budget)
+    items = serialize.list_items(session, viewer, wl, filters.get(wl.id, []), criteria, budget, archived=True)
     serialize.resolve_items(session, viewer, items)
     return json_response(items, {"X-Total": str(len(items)), **budget.headers})
 
