@@ -56,7 +56,7 @@ run: system-packages-run migrate web
 # to one of them (tests/e2e/conftest.py). PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k login -n 0'.
 # pytest's exit status 5 (no test collected, e.g. by a -k that matches nothing) is not a failure.
 # mypy: --strict on the files [tool.mypy] lists in pyproject.toml. Not yet covered (being reworked):
-# planning/, attachments/, api/v1/attachments.py
+# planning/access.py, filter_service.py, queries.py, schemas.py, serialize.py, worklist_service.py
 # and importers/launchpad/writer.py (read as imports, their errors not reported).
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_ARGS  ?=

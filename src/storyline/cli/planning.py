@@ -312,8 +312,8 @@ def list_priorities(
     with _session() as session:
         viewer = _viewer(session, as_user)
         stmt = priority_service.priority_lists_select(viewer, project_id=_project_id(session, project),
-                                                team_id=_team_id(session, team), cycle=cycle)
-        rows = [tuple(r) for r in session.execute(stmt).all()]
+                                                      team_id=_team_id(session, team), cycle=cycle)
+        rows = [(w, p) for w, p in session.execute(stmt).all()]
         lists = serialize.worklists_json(session, viewer, [w for w, _ in rows], resolve=True)
     for wl in lists:
         typer.echo(f"{wl['id']}\t{wl['title']}")

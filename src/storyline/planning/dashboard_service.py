@@ -94,7 +94,7 @@ def do_create_review_dashboard(session: Session, viewer: Viewer, data: dict[str,
             raise ValidationFailed("team_id", f"Team {team_id} not found")
         scope, name = {"field": "Team", "value": str(team_id)}, team.name
     stale, recent = data["stale_days"], data["recent_days"]
-    lanes = []
+    lanes: list[dict[str, int]] = []
     for title, criteria in (
         ("Needs review", [{"field": "TaskStatus", "value": "review"}]),
         (f"In progress, no activity for {stale} days", [{"field": "TaskStatus", "value": "inprogress"},

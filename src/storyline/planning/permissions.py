@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storyline.errors import ValidationFailed
@@ -96,16 +97,16 @@ def replace_members(session: Session, perm: PlanningPermission, users: list[int]
         change["added_teams"] = [t for t in teams if t not in have_teams]
         change["removed_teams"] = sorted(have_teams - set(teams))
     for uid in change["removed_users"]:
-        session.execute(PlanningPermissionUser.__table__.delete().where(
+        session.execute(delete(PlanningPermissionUser).where(
             PlanningPermissionUser.permission_id == perm.id, PlanningPermissionUser.user_id == uid))
     for tid in change["removed_teams"]:
-        session.execute(PlanningPermissionTeam.__table__.delete().where(
+        session.execute(delete(PlanningPermissionTeam).where(
             PlanningPermissionTeam.permission_id == perm.id, PlanningPermissionTeam.team_id == tid))
     add_members(session, perm, change["added_users"], change["added_teams"])
     return change
 
 
-def named(session: Session, users: list[int] | set[int], teams: list[int] | set[int] = ()
+def named(session: Session, users: Collection[int], teams: Collection[int] = ()
           ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """Event shape: `[{"3": "Jane Doe"}]` for users, `[{"5": "team-name"}]` for teams."""
     unames = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(list(users))))

@@ -65,7 +65,7 @@ def _may_start(session: Session, viewer: Viewer, project_id: int | None, team_id
 
 
 def priority_lists_select(viewer: Viewer, *, project_id: int | None, team_id: int | None,
-                          cycle: str | None) -> Select[Any]:
+                          cycle: str | None) -> Select[Worklist, PriorityList]:
     stmt = (select(Worklist, PriorityList).join(PriorityList, PriorityList.worklist_id == Worklist.id)
             .where(worklist_visible(viewer), Worklist.archived == false()))
     if project_id is not None:

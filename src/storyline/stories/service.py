@@ -168,8 +168,7 @@ def do_change_access_list(session: Session, viewer: Viewer, story_id: int, kind:
     story = get_story(session, viewer, story_id)
     if not story.private:
         raise BadRequest(f"Story {story_id} is public: it has no access list", field=kind)
-    model: type[User] | type[Team] = User if kind == "users" else Team
-    item = session.get(model, item_id)
+    item: User | Team | None = session.get(User, item_id) if kind == "users" else session.get(Team, item_id)
     if item is None:
         raise NotFound(f"{'User' if kind == 'users' else 'Team'} {item_id} not found")
     users, teams = security.access_list(session, story.id)
