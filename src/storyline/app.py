@@ -490,6 +490,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            from storyline import live
+
+            live.stop(app.state)  # the open live streams end (storyline.live)
             if worker is not None:
                 worker.stop()
             for deliverer in deliverers:

@@ -147,6 +147,15 @@ class Settings(BaseSettings):
     # requests in a row after which a hook is disabled (its owner is told).
     webhook_timeout: float = Field(default=5.0, gt=0, le=60)
     webhook_max_failures: int = Field(default=40, ge=1, le=10000)
+    # Live updates (/preview/live, docs/architecture.md "Live updates"): SQLite's poll of the newest
+    # event (seconds; one query per process), the heartbeat of open streams (seconds; tokens are
+    # checked again at that pace too), the open streams one process serves and one user (or one
+    # anonymous address) may hold, and the lifetime of a stream ticket (seconds).
+    live_poll_interval: float = Field(default=0.25, ge=0.05, le=5)
+    live_heartbeat: float = Field(default=15.0, ge=1, le=300)
+    live_max_streams: int = Field(default=1000, ge=1, le=100000)
+    live_max_streams_per_user: int = Field(default=20, ge=1, le=1000)
+    live_ticket_ttl: int = Field(default=60, ge=5, le=600)
     sql_echo: bool = False
 
     @property

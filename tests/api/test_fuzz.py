@@ -40,7 +40,10 @@ def fuzz_env(request, pg, tmp_path_factory, database_url):
 def test_no_server_errors(fuzz_env):
     app, admin = fuzz_env
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # An event stream does not end: an in-process client waits for the end of the answer
+    # (tests/api/test_live_updates.py reads /preview/live over HTTP, its refusals included).
+    operations = [op for op in (result.ok() for result in schema.get_all_operations())
+                  if (op.method.upper(), op.path) != ("GET", "/preview/live")]
     assert len(operations) > 50
     failures: list[tuple] = []
 

@@ -3,8 +3,8 @@ in OpenAPI. Stable code never imports this package; promoting a feature means mo
 
 from fastapi import APIRouter
 
-from storyline.preview import bulk, integrations, outbox, planning, search, security, webhooks
+from storyline.preview import bulk, integrations, live, outbox, planning, search, security, webhooks
 
 PREFIX = "/preview"
-routers: list[APIRouter] = [module.router for module in (security, planning, integrations, webhooks, outbox, bulk,
+routers: list[APIRouter] = [module.router for module in (security, planning, integrations, webhooks, outbox, bulk, live,
                                                          search)]

@@ -1,0 +1,510 @@
+"""Live updates: the timeline events committed by any process, told to the open streams of this one.
+
+Every change writes its timeline event (`events`) in its own transaction (`timeline.emit`). One
+`LiveHub` per API process learns of newly committed events and hands each open stream the ones it
+asked about (its stories, worklists, boards, projects or project groups) that its viewer may see:
+
+- **PostgreSQL**: a trigger on `events` (migration 0014) sends `NOTIFY storyline_events, '<id>'` in
+  the writing transaction; PostgreSQL delivers it at the commit, in commit order, to every process
+  listening. The hub's thread listens on a connection of its own (outside the pool). After a lost
+  connection it catches up on the ids above the last one it saw.
+- **SQLite**: the hub's thread reads `max(events.id)` every `live_poll_interval` seconds (one query
+  per process, whatever the number of streams; an index lookup), and the new rows when it moved.
+  SQLite has one writer at a time (db.SQLiteWriteLock across processes), so ids commit in order.
+
+For each batch of new events the thread matches them against the streams' interests and then asks
+the database, once per viewer concerned, which of those events the viewer may see: the events
+endpoint's own rule (`authz.story_id_visible` and `planning.access.event_visible`), applied at send
+time. A stream carries only notices (event id, type, story, worklist, board); the client reads what
+changed through the ordinary API, where the rule applies again. All database work runs in the hub's
+thread (or a worker thread for a stream's resume), never on the event loop; notices reach a stream's
+asyncio queue through `loop.call_soon_threadsafe`.
+
+The hub also rechecks, every heartbeat, that the tokens of the open streams are still valid (not
+revoked or expired, the user still allowed to log in) and ends the streams of those that are not.
+`stop()` ends every stream at once (the server's shutdown: uvicorn waits for open responses before it
+stops, so the hub also ends them when the process receives SIGINT or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from sqlalchemy import Engine, and_, bindparam, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from storyline.authz import Viewer, story_id_visible
+from storyline.db import DATABASE_UNAVAILABLE, utcnow
+from storyline.planning.access import event_visible
+from storyline.planning.models import BoardLane, WorklistItem
+from storyline.projects.models import ProjectGroupMember
+from storyline.stories.models import Event, Task
+from storyline.users.models import AccessToken, User
+
+log = logging.getLogger("storyline.live")
+
+CHANNEL = "storyline_events"
+# Events read per query (a burst, or a resume); a resume further behind than REPLAY_LIMIT is told
+# to read everything again ("reset") rather than replayed.
+BATCH = 1000
+REPLAY_LIMIT = 500
+# Notices queued for one stream that does not read them (a stalled client): beyond, it gets a reset.
+QUEUE_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Interest:
+    """What a stream asks about (ids; any of them)."""
+
+    stories: frozenset[int] = frozenset()
+    worklists: frozenset[int] = frozenset()
+    boards: frozenset[int] = frozenset()
+    projects: frozenset[int] = frozenset()
+    project_groups: frozenset[int] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.stories or self.worklists or self.boards or self.projects or self.project_groups)
+
+    def size(self) -> int:
+        return (len(self.stories) + len(self.worklists) + len(self.boards) + len(self.projects)
+                + len(self.project_groups))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One committed event, as a stream tells it: ids and type, never its text."""
+
+    id: int
+    type: str
+    story_id: int | None
+    worklist_id: int | None
+    board_id: int | None
+
+    def json(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "story_id": self.story_id, "worklist_id": self.worklist_id,
+                "board_id": self.board_id}
+
+
+# What a stream's queue receives: notices, RESET (read everything again), or an end (with its reason).
+RESET = "reset"
+
+
+@dataclass(frozen=True)
+class End:
+    reason: str
+
+
+@dataclass(eq=False)
+class Stream:
+    viewer: Viewer
+    interest: Interest
+    key: str  # whose limit it counts against: "user:<id>" or "anonymous:<address>"
+    loop: asyncio.AbstractEventLoop
+    queue: asyncio.Queue[list[Notice] | str | End] = field(default_factory=asyncio.Queue)
+    # The hub's cursor when the stream was registered: the hub sends every event above it.
+    start: int = 0
+    ended: bool = False
+
+    def put(self, item: list[Notice] | str | End) -> None:
+        """From any thread."""
+        with contextlib.suppress(RuntimeError):  # its loop is closed: the stream is gone
+            self.loop.call_soon_threadsafe(self._put, item)
+
+    def _put(self, item: list[Notice] | str | End) -> None:
+        if self.ended:
+            return
+        if isinstance(item, End):
+            self.ended = True
+        elif self.queue.qsize() >= QUEUE_LIMIT:
+            while not self.queue.empty():  # a stalled reader: what it missed is replaced by a reset
+                self.queue.get_nowait()
+            item = RESET
+        self.queue.put_nowait(item)
+
+
+class TooMany(Exception):
+    """A stream limit is reached (`scope`: "user" or "process")."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+
+class Closed(Exception):
+    """The hub is stopping: no new stream."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    poll_interval: float = 0.25
+    heartbeat: float = 15.0
+    max_streams: int = 1000
+    max_streams_per_user: int = 20
+
+
+_ROW = select(Event.id, Event.event_type, Event.story_id, Event.worklist_id, Event.board_id)
+_AFTER = _ROW.where(Event.id > bindparam("after"), Event.id <= bindparam("upto")).order_by(Event.id).limit(BATCH)
+_BY_IDS = _ROW.where(Event.id.in_(bindparam("ids", expanding=True))).order_by(Event.id)
+_MAX = select(func.max(Event.id))
+_TOKENS_VALID = (select(AccessToken.id).join(User, User.id == AccessToken.user_id)
+                 .where(AccessToken.id.in_(bindparam("ids", expanding=True)),
+                        AccessToken.expires_at > bindparam("now"), User.enable_login.is_(True)))
+
+
+def _notices(rows: Iterable[Any]) -> list[Notice]:
+    return [Notice(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def matching(session: Session, streams: list[Stream], events: list[Notice]) -> dict[Stream, list[Notice]]:
+    """For each stream, the events it asked about that its viewer may see (a few queries per batch:
+    what the events' stories belong to, when some stream needs it, then one per viewer)."""
+    if not streams or not events:
+        return {}
+    story_ids = sorted({e.story_id for e in events if e.story_id is not None})
+    boards = set().union(*(s.interest.boards for s in streams))
+    lists_asked = set().union(*(s.interest.worklists for s in streams))
+    projects = set().union(*(s.interest.projects for s in streams))
+    groups = set().union(*(s.interest.project_groups for s in streams))
+    # The lanes of the boards asked about (a lane's events and cards are the board's).
+    lanes: dict[int, int] = {}
+    if boards:
+        lanes = dict(session.execute(select(BoardLane.list_id, BoardLane.board_id)
+                                     .where(BoardLane.board_id.in_(sorted(boards)))).all())
+    # The stories' projects (their tasks'), for the project and group lists.
+    story_projects: dict[int, set[int]] = {}
+    story_groups: dict[int, set[int]] = {}
+    if story_ids and (projects or groups):
+        for sid, pid in session.execute(select(Task.story_id, Task.project_id).where(
+                Task.story_id.in_(story_ids)).distinct()):
+            story_projects.setdefault(sid, set()).add(pid)
+        if groups:
+            all_projects = sorted(set().union(*story_projects.values())) if story_projects else []
+            members: dict[int, set[int]] = {}
+            if all_projects:
+                for gid, pid in session.execute(select(ProjectGroupMember.project_group_id,
+                                                       ProjectGroupMember.project_id).where(
+                        ProjectGroupMember.project_id.in_(all_projects),
+                        ProjectGroupMember.project_group_id.in_(sorted(groups)))):
+                    members.setdefault(pid, set()).add(gid)
+            for sid, pids in story_projects.items():
+                story_groups[sid] = set().union(*(members.get(p, set()) for p in pids))
+    # The worklists (lanes included) holding a story of the batch as a card: a card's story changed.
+    story_lists: dict[int, set[int]] = {}
+    containers = lists_asked | set(lanes)
+    if story_ids and containers:
+        cards = select(WorklistItem.list_id, WorklistItem.item_id).where(
+            WorklistItem.list_id.in_(sorted(containers)), WorklistItem.item_type == "story",
+            WorklistItem.item_id.in_(story_ids))
+        task_cards = select(WorklistItem.list_id, Task.story_id).join(
+            Task, and_(WorklistItem.item_type == "task", Task.id == WorklistItem.item_id)).where(
+            WorklistItem.list_id.in_(sorted(containers)), Task.story_id.in_(story_ids))
+        for query in (cards, task_cards):
+            for lid, sid in session.execute(query):
+                story_lists.setdefault(sid, set()).add(lid)
+
+    def wanted(interest: Interest, e: Notice) -> bool:
+        if e.story_id is not None:
+            if e.story_id in interest.stories:
+                return True
+            if interest.projects & story_projects.get(e.story_id, set()):
+                return True
+            if interest.project_groups & story_groups.get(e.story_id, set()):
+                return True
+            for lid in story_lists.get(e.story_id, ()):
+                if lid in interest.worklists or lanes.get(lid) in interest.boards:
+                    return True
+        if e.worklist_id is not None and (e.worklist_id in interest.worklists
+                                          or lanes.get(e.worklist_id) in interest.boards):
+            return True
+        return e.board_id is not None and e.board_id in interest.boards
+
+    candidates: dict[Stream, list[Notice]] = {}
+    for stream in streams:
+        chosen = [e for e in events if wanted(stream.interest, e)]
+        if chosen:
+            candidates[stream] = chosen
+    # The visibility rule, once per viewer, over the events any of their streams wants.
+    by_viewer: dict[int | None, set[int]] = {}
+    for stream, chosen in candidates.items():
+        by_viewer.setdefault(stream.viewer.user_id, set()).update(e.id for e in chosen)
+    visible: dict[int | None, set[int]] = {}
+    for uid, ids in by_viewer.items():
+        viewer = Viewer(user_id=uid)
+        visible[uid] = set(session.execute(select(Event.id).where(
+            Event.id.in_(sorted(ids)), story_id_visible(viewer, Event.story_id),
+            event_visible(viewer, Event.worklist_id, Event.board_id))).scalars())
+    result: dict[Stream, list[Notice]] = {}
+    for stream, chosen in candidates.items():
+        seen = visible[stream.viewer.user_id]
+        shown = [e for e in chosen if e.id in seen]
+        if shown:
+            result[stream] = shown
+    return result
+
+
+class LiveHub:
+    """One per API process (app.state.live_hub): the source of new events and the open streams."""
+
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session], limits: Limits) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.limits = limits
+        self.sqlite = engine.dialect.name == "sqlite"
+        self.cursor = 0  # the highest event id handed to the streams
+        self.streams: set[Stream] = set()
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._signals: dict[int, Any] = {}
+        self.last_batch_at = 0.0
+
+    # ---- lifecycle ---------------------------------------------------------------------------------
+    def start(self, wait: float = 10.0) -> None:
+        """Start the thread (once) and wait until it knows the newest event. Blocking: run in a thread."""
+        with self.lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="storyline-live", daemon=True)
+                self._thread.start()
+        self._ready.wait(wait)
+
+    def stop(self) -> None:
+        """End every stream now and stop the thread (the server is shutting down)."""
+        with self.lock:
+            self._closed = True
+            streams = list(self.streams)
+        for stream in streams:
+            stream.put(End("shutdown"))
+        self._stop.set()
+
+    def watch_signals(self) -> None:
+        """uvicorn waits for open responses to finish before it stops; a stream never does. So the
+        signals that stop the server end the streams first (its own handlers stay in charge). From
+        the main thread (uvicorn's event loop); elsewhere (a server in a thread) its owner calls stop()."""
+        if self._signals or threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(sig)
+
+            def handler(signum: int, frame: FrameType | None, _previous: Any = previous) -> None:
+                self.stop()
+                if callable(_previous):
+                    _previous(signum, frame)
+                elif signum == signal.SIGINT and _previous == signal.default_int_handler:
+                    raise KeyboardInterrupt
+
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, handler)
+                self._signals[sig] = previous
+
+    # ---- streams -----------------------------------------------------------------------------------
+    def open(self, viewer: Viewer, interest: Interest, key: str) -> Stream:
+        """Register a stream (on its event loop); it receives every event above `stream.start`."""
+        with self.lock:
+            if self._closed:
+                raise Closed()
+            if len(self.streams) >= self.limits.max_streams:
+                raise TooMany("process")
+            if sum(1 for s in self.streams if s.key == key) >= self.limits.max_streams_per_user:
+                raise TooMany("user")
+            stream = Stream(viewer=viewer, interest=interest, key=key, loop=asyncio.get_running_loop(),
+                            start=self.cursor)
+            self.streams.add(stream)
+        return stream
+
+    def close(self, stream: Stream) -> None:
+        with self.lock:
+            self.streams.discard(stream)
+        stream.ended = True
+
+    def count(self, key: str | None = None) -> int:
+        with self.lock:
+            return sum(1 for s in self.streams if key is None or s.key == key)
+
+    def replay(self, stream: Stream, after: int) -> list[Notice] | None:
+        """The events above `after` up to the stream's start that it asked about and may see (a
+        resume); None when there are more than REPLAY_LIMIT (the client reads everything again).
+        Blocking: run in a thread."""
+        if after >= stream.start:
+            return []
+        with self.sessions() as session:
+            rows = _notices(session.execute(_AFTER.limit(REPLAY_LIMIT + 1),
+                                            {"after": after, "upto": stream.start}))
+            if len(rows) > REPLAY_LIMIT:
+                return None
+            return matching(session, [stream], rows).get(stream, [])
+
+    # ---- the thread --------------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            if self.sqlite:
+                self._poll_sqlite()
+            else:
+                self._listen_postgresql()
+        except Exception:  # noqa: BLE001 - a crashed hub ends its streams (the clients fall back to polling)
+            log.exception("live updates stopped")
+            self.stop()
+        finally:
+            self._ready.set()
+
+    def _max_id(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(_MAX).scalar() or 0)
+
+    def _poll_sqlite(self) -> None:
+        self.cursor = self._max_id()
+        self._ready.set()
+        checked = time.monotonic()
+        while not self._stop.wait(self.limits.poll_interval):
+            newest = self.cursor
+            try:
+                newest = self._max_id()
+                if newest > self.cursor:
+                    self._advance(newest)
+                checked = self._maybe_check_tokens(checked)
+            except DATABASE_UNAVAILABLE:
+                log.debug("live: the database is not answering", exc_info=True)
+                self._stop.wait(1.0)
+            except Exception:  # noqa: BLE001 - a bug in a batch: its streams read everything again
+                log.exception("live: a batch of events failed")
+                self._reset_all()
+                self.cursor = max(self.cursor, newest)
+
+    def _advance(self, newest: int) -> None:
+        """Hand the events above the cursor up to `newest` to the streams (SQLite, or a catch-up)."""
+        while self.cursor < newest:
+            with self.lock:
+                if not self.streams:
+                    self.cursor = newest
+                    return
+            with self.sessions() as session:
+                rows = _notices(session.execute(_AFTER, {"after": self.cursor, "upto": newest}))
+                self._dispatch(session, rows, max(rows[-1].id, self.cursor) if rows else newest)
+
+    def _reset_all(self) -> None:
+        with self.lock:
+            streams = list(self.streams)
+        for stream in streams:
+            stream.put(RESET)
+
+    def _dispatch(self, session: Session, rows: list[Notice], cursor: int) -> None:
+        """Hand `rows` to the streams and move the cursor to `cursor`. A stream registered while the
+        rows were matched (its start is below the new cursor, and it missed them) gets them after."""
+        with self.lock:
+            streams = [s for s in self.streams if not s.ended]
+        done = set(streams)
+        while True:
+            for stream, notices in matching(session, streams, rows).items():
+                stream.put(notices)
+            with self.lock:
+                streams = [s for s in self.streams if s not in done and not s.ended and s.start < cursor]
+                if not streams:
+                    self.cursor = max(self.cursor, cursor)
+                    break
+            done.update(streams)
+            rows = [r for r in rows if r.id > min(s.start for s in streams)]
+        self.last_batch_at = time.monotonic()
+
+    def _maybe_check_tokens(self, checked: float) -> float:
+        now = time.monotonic()
+        if now - checked < self.limits.heartbeat:
+            return checked
+        with self.lock:
+            streams = [s for s in self.streams if s.viewer.token_id is not None]
+        if streams:
+            ids = sorted({s.viewer.token_id for s in streams if s.viewer.token_id is not None})
+            with self.sessions() as session:
+                valid = set(session.execute(_TOKENS_VALID, {"ids": ids, "now": utcnow()}).scalars())
+            for stream in streams:
+                if stream.viewer.token_id not in valid:
+                    stream.put(End("unauthorized"))
+        return now
+
+    def _listen_postgresql(self) -> None:
+        first = True
+        checked = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                raw = self.engine.raw_connection()
+            except DATABASE_UNAVAILABLE:
+                self._stop.wait(1.0)
+                continue
+            conn: Any = raw.driver_connection
+            raw.detach()  # our own for as long as we listen: never back in the pool
+            try:
+                conn.rollback()
+                conn.autocommit = True
+                conn.execute(f"LISTEN {CHANNEL}")
+                # Listening now: every commit from here on is announced. What committed before is
+                # below the cursor (first start) or is caught up on (a reconnection).
+                newest = self._max_id()
+                if first:
+                    self.cursor = newest
+                    first = False
+                    self._ready.set()
+                elif newest > self.cursor:
+                    self._advance(newest)
+                while not self._stop.is_set():
+                    ids = [int(n.payload) for n in conn.notifies(timeout=1.0, stop_after=1)]
+                    if ids:  # a burst: what else is already there
+                        ids += [int(n.payload) for n in conn.notifies(timeout=0.005, stop_after=BATCH)]
+                        self._announced(ids)
+                    checked = self._maybe_check_tokens(checked)
+            except Exception:  # noqa: BLE001 - a lost listening connection: reconnect and catch up
+                if not self._stop.is_set():
+                    log.warning("live: listening connection lost; reconnecting", exc_info=True)
+                    self._stop.wait(1.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    conn.close()
+
+    def _announced(self, ids: list[int]) -> None:
+        """PostgreSQL: events announced by their commits (commit order; ids may be out of order)."""
+        ids = sorted(set(ids))
+        with self.lock:
+            streams = bool(self.streams)
+        if streams:
+            for i in range(0, len(ids), BATCH):
+                with self.sessions() as session:
+                    rows = _notices(session.execute(_BY_IDS, {"ids": ids[i:i + BATCH]}))
+                    self._dispatch(session, rows, max(ids[i:i + BATCH]))
+        with self.lock:
+            self.cursor = max(self.cursor, ids[-1])
+
+
+_CREATE = threading.Lock()
+
+
+def hub_for(state: Any) -> LiveHub:
+    """The app's hub (app.state.live_hub), made on first use; `start()` it (in a thread)."""
+    with _CREATE:
+        hub: LiveHub | None = getattr(state, "live_hub", None)
+        if hub is None:
+            settings = state.settings
+            limits = Limits(poll_interval=settings.live_poll_interval, heartbeat=settings.live_heartbeat,
+                            max_streams=settings.live_max_streams,
+                            max_streams_per_user=settings.live_max_streams_per_user)
+            hub = state.live_hub = LiveHub(state.engine, state.read_sessions, limits)
+        return hub
+
+
+def stop(state: Any) -> None:
+    """End the app's streams and its hub (the lifespan's end)."""
+    hub: LiveHub | None = getattr(state, "live_hub", None)
+    if hub is not None:
+        hub.stop()
+
+
+__all__ = ["CHANNEL", "End", "Interest", "Limits", "LiveHub", "Notice", "RESET", "Stream", "TooMany", "hub_for",
+           "matching", "stop"]
