@@ -1,4 +1,5 @@
-"""saved_views: named story queries owned by a user, shared with a team, pinned to home or a project
+"""saved_views: named story queries owned by a user, shared with a team, pinned to home or a project;
+stories indexed by (status, private) and created_at for the query language
 
 Revision ID: 0013
 Revises: 0012
@@ -37,9 +38,15 @@ def upgrade() -> None:
     op.create_index('ix_saved_views_owner', 'saved_views', ['owner_id'], unique=False)
     op.create_index('ix_saved_views_team', 'saved_views', ['team_id'], unique=False)
     op.create_index('ix_saved_views_project', 'saved_views', ['project_id'], unique=False)
+    with op.batch_alter_table('stories', schema=None) as batch_op:
+        batch_op.create_index('ix_stories_status_private', ['status', 'private'], unique=False)
+        batch_op.create_index('ix_stories_created_at', ['created_at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('stories', schema=None) as batch_op:
+        batch_op.drop_index('ix_stories_created_at')
+        batch_op.drop_index('ix_stories_status_private')
     op.drop_index('ix_saved_views_project', table_name='saved_views')
     op.drop_index('ix_saved_views_team', table_name='saved_views')
     op.drop_index('ix_saved_views_owner', table_name='saved_views')

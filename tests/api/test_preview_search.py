@@ -243,3 +243,24 @@ def test_automatic_worklist_query(client, api, user, other):
                     json={"type": "Story", "q": "tag:x OR"})
     assert r.status_code == 400 and r.json()["position"] == 8 and r.json()["field"] == "filter_criteria.0.value"
     assert len(client.get(f"/v1/worklists/{wl['id']}", headers=user.headers).json()["filters"]) == 2
+
+
+def test_many_matches_read_the_same_pages(client, api, user, monkeypatch):
+    """Past FEW matches SQLite counts and walks the sort column's index (or sorts with the index kept out
+    of the plan): the same stories in the same order, and the same count, as the few-matches path."""
+    from storyline.preview import search as preview_search
+
+    tag = uniq("many")
+    made = [api.story(user, title=f"{title} story {uniq('t')}", tags=[tag])["id"] for title in "bacab"]
+    orders = ("updated-desc", "updated-asc", "created-desc", "created-asc", "id-asc", "id-desc", "title-asc",
+              "title-desc", "status-asc")
+    expected = {o: [search(client, f"tag:{tag} sort:{o}", user, limit=2, offset=k)[0] for k in (0, 2, 4)]
+                for o in orders}
+    assert sorted(sum(expected["id-asc"], [])) == sorted(made)
+    assert sum(expected["id-asc"], []) == sorted(made) and sum(expected["id-desc"], []) == sorted(made)[::-1]
+    monkeypatch.setattr(preview_search, "FEW", 1)
+    for o in orders:
+        got = [search(client, f"tag:{tag} sort:{o}", user, limit=2, offset=k) for k in (0, 2, 4)]
+        assert [ids for ids, _ in got] == expected[o], o
+        assert {total for _, total in got} == {5}
+    assert search(client, f"tag:{tag}", user, offset=9) == ([], 5)

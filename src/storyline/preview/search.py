@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import Field, StringConstraints
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, Paging, Responses, json_response, no_content, paginate, paging
@@ -25,7 +26,6 @@ from storyline.stories.serialize import stories_by_ids
 PREVIEW = "Preview: not yet stable; may change without notice."
 router = Router(tags=["preview"])
 DEFAULT_PAGE, MAX_PAGE = 100, 500
-_SORT = dict(SORT_COLUMNS)
 VIEW_SORT = {c.key: c for c in SavedView.__table__.columns}
 ERRORS: Responses = {400: {"description": "The query has a mistake: `message`, `field` (\"q\"), `position` (the "
                            "character offset, from 0), `end` and `expected` (what would be right there)"}}
@@ -45,13 +45,51 @@ def search(request: Request, q: Annotated[str, Query(max_length=MAX_LENGTH * 4)]
     stmt = Compiler(session, viewer).select_ids(parsed)
     field, direction = parsed.sort or DEFAULT_SORT
     cap = request.app.state.settings.max_page_size or MAX_PAGE
-    page = paginate(session, stmt, id_column=Story.id, sort_columns=_SORT,
-                    params=Paging(min(limit or DEFAULT_PAGE, cap), offset or 0, None, field, direction), cap=cap,
-                    fetch="tuples")
-    ids = [row[0] for row in page.rows]
+    limit = min(limit or DEFAULT_PAGE, cap)
+    ids, total = page_of(session, stmt, field, direction, offset or 0, limit)
     by_id = stories_by_ids(session, viewer, ids)
-    headers = dict(page.headers, **{"X-Sort": f"{field}-{direction}"})
+    headers = {"X-Total": str(total), "X-Offset": str(offset or 0), "X-Limit": str(limit),
+               "X-Sort": f"{field}-{direction}"}
     return json_response([by_id[i] for i in ids if i in by_id], headers)
+
+
+FEW = 5000  # matches: read at once with their sort value and sorted here (SQLite)
+
+
+def page_of(session: Session, stmt: Select[Any], field: str, direction: str, offset: int,
+            limit: int) -> tuple[list[int], int]:
+    """The page's story ids and the count of every match.
+
+    On SQLite, the matches are first read with their sort value, up to FEW of them: when that is all of
+    them, they are counted and sorted here, one statement instead of a count and a page. Otherwise many
+    match (one story in 20 or more): counted, then the page read walking the sort column's index until it
+    is full (a few hundred rows at most); fewer are sorted once found, the index kept out of the plan
+    (`+column`): walking it for a rare match would read every story. PostgreSQL plans both itself."""
+    conn = session.connection()
+    desc = direction == "desc"
+    col: Any = SORT_COLUMNS[field]
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        found = list(conn.execute(stmt.add_columns(col).limit(FEW + 1)).all())
+        if len(found) <= FEW:
+            # NULLs first ascending, last descending (as the v1 lists); ties by id in the same direction.
+            found.sort(key=lambda r: (r[1] is not None, r[1] if r[1] is not None else 0, r[0]), reverse=desc)
+            return [r[0] for r in found[offset:offset + limit]], len(found)
+    total = int(conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
+    if total <= offset:
+        return [], total
+    key: Any = Story.id
+    if sqlite:
+        size = conn.execute(select(func.max(Story.id))).scalar() or 0
+        if total * 20 < size:
+            col, key = literal_column(f"+stories.{col.key}"), literal_column("+stories.id")
+        order = [col.desc() if desc else col.asc()]
+    else:
+        order = [col.desc().nulls_last() if desc else col.asc().nulls_first()]
+    if field != "id":
+        order.append(key.desc() if desc else key.asc())
+    page = conn.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
+    return [row[0] for row in page], total
 
 
 class CompletionItem(Out):
@@ -140,6 +178,17 @@ def list_views(project_id: int | None = None, pinned_home: bool | None = None, m
 def create_view(body: ViewIn, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     view = views.do_create_view(session, viewer, body.model_dump())
     return json_response(views.view_json(view, viewer))
+
+
+class TeamRefOut(Out):
+    id: int
+    name: str
+
+
+@router.get("/views/teams", responses={200: {"model": list[TeamRefOut]}},
+            summary="The teams the caller may share a view with (preview)", description=PREVIEW)
+def view_teams(session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
+    return json_response(views.my_teams(session, viewer))
 
 
 @router.get("/views/{view_id}", responses={200: {"model": ViewOut}}, summary="A saved view (preview)",

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     String,
     and_,
     bindparam,
@@ -364,6 +365,7 @@ def parse(q: str) -> Parsed:
 SORT_COLUMNS = {"updated": Story.updated_at, "created": Story.created_at, "id": Story.id, "title": Story.title,
                 "status": Story.status}
 DEFAULT_SORT = ("updated", "desc")
+LARGE_TERM = 2000  # stories: a term matching more is tested per story rather than looked up (Compiler.story_in)
 
 
 def _fts_match(sqlite: bool, expression: str) -> Any:
@@ -391,6 +393,18 @@ class Compiler:
         self.field = field
         self.sqlite = session.get_bind().dialect.name == "sqlite"
 
+    def story_in(self, ids: Any) -> ColumnElement[bool]:
+        """`stories.id IN (ids of a term)`. SQLite's planner takes a term's ids and looks each story up by
+        primary key, whatever their number: for a large term (a common word, half the stories) ten times
+        what scanning a narrow index (status, private) and testing each id against the term's ids costs.
+        So the term's size is probed first (its first LARGE_TERM ids at most) and a large one is written
+        `+stories.id IN (...)`, which keeps the lookups out of the plan; PostgreSQL plans this itself."""
+        if self.sqlite:
+            probe = select(func.count()).select_from(ids.limit(LARGE_TERM).subquery())
+            if self.session.connection().execute(probe).scalar_one() >= LARGE_TERM:
+                return literal_column("+stories.id", Integer).in_(ids)
+        return Story.id.in_(ids)
+
     def fail(self, position: int, end: int, expected: str, message: str) -> QueryError:
         return QueryError(position, end, expected, message, self.field)
 
@@ -399,7 +413,14 @@ class Compiler:
         if e is None:
             return true()
         if isinstance(e, Node):
-            parts = [self.condition(c) for c in e.children]
+            children = e.children
+            parts = []
+            if e.op == "and":  # the words of one AND are one full-text match (the index intersects them)
+                words = [c for c in children if isinstance(c, Term) and c.kind in ("text", "phrase")]
+                if len(words) > 1:
+                    parts.append(self.text(*words))
+                    children = [c for c in children if not any(c is w for w in words)]
+            parts += [self.condition(c) for c in children]
             if e.op == "not":
                 return not_(parts[0])
             return and_(*parts) if e.op == "and" else or_(*parts)
@@ -427,22 +448,22 @@ class Compiler:
         if k in ("updated", "created"):
             return self.dates(Story.updated_at if k == "updated" else Story.created_at, values)
         if k == "tag":
-            return Story.id.in_(select(StoryTag.story_id).join(Tag, Tag.id == StoryTag.tag_id)
+            return self.story_in(select(StoryTag.story_id).join(Tag, Tag.id == StoryTag.tag_id)
                                 .where(Tag.name.in_(values)))
         if k == "project":
             ids = self.ids(t, Project, Project.name, "project")
-            return Story.id.in_(select(Task.story_id).where(Task.project_id.in_(ids)))
+            return self.story_in(select(Task.story_id).where(Task.project_id.in_(ids)))
         if k == "group":
             ids = self.ids(t, ProjectGroup, ProjectGroup.name, "project group")
-            return Story.id.in_(select(Task.story_id).where(Task.project_id.in_(
+            return self.story_in(select(Task.story_id).where(Task.project_id.in_(
                 select(ProjectGroupMember.project_id).where(ProjectGroupMember.project_group_id.in_(ids)))))
         if k == "branch":
-            return Story.id.in_(select(Task.story_id).where(Task.branch_id.in_(self.named(Branch, values))))
+            return self.story_in(select(Task.story_id).where(Task.branch_id.in_(self.named(Branch, values))))
         if k == "milestone":
-            return Story.id.in_(select(Task.story_id).where(Task.milestone_id.in_(self.named(Milestone, values))))
+            return self.story_in(select(Task.story_id).where(Task.milestone_id.in_(self.named(Milestone, values))))
         users = self.users(t)
         if k == "assignee":
-            return Story.id.in_(select(Task.story_id).where(Task.assignee_id.in_(users)))
+            return self.story_in(select(Task.story_id).where(Task.assignee_id.in_(users)))
         if k == "creator":
             return Story.creator_id.in_(users)
         if k == "subscriber":
@@ -454,16 +475,21 @@ class Compiler:
                                   Subscription.user_id.in_(users))
         raise AssertionError(k)  # pragma: no cover - the parser knows no other kind
 
-    def text(self, t: Term) -> ColumnElement[bool]:
-        found = text_words(t.values[0])
-        if not found:
-            return true()  # nothing searchable (punctuation): no condition
-        if t.kind == "phrase":
-            expr = ('"' + " ".join(found) + '"') if self.sqlite else " <-> ".join(w.replace("'", "") for w in found)
-        else:
-            expr = (" ".join(f'"{w}"*' for w in found) if self.sqlite
-                    else " & ".join(w.replace("'", "") + ":*" for w in found))
-        return Story.id.in_(_fts_match(self.sqlite, expr))
+    def text(self, *terms: Term) -> ColumnElement[bool]:
+        """Stories whose document has every word (each a prefix) and phrase of the terms."""
+        pieces = []
+        for t in terms:
+            found = text_words(t.values[0])
+            if not found:
+                continue  # nothing searchable (punctuation): no condition
+            if t.kind == "phrase":
+                pieces.append(('"' + " ".join(found) + '"') if self.sqlite
+                              else "(" + " <-> ".join(w.replace("'", "") for w in found) + ")")
+            else:
+                pieces.extend(f'"{w}"*' if self.sqlite else w.replace("'", "") + ":*" for w in found)
+        if not pieces:
+            return true()
+        return self.story_in(_fts_match(self.sqlite, (" " if self.sqlite else " & ").join(pieces)))
 
     @staticmethod
     def dates(col: Any, values: list[str]) -> ColumnElement[bool]:

@@ -50,6 +50,14 @@ def views_select(viewer: Viewer, *, project_id: int | None = None, pinned_home: 
     return stmt
 
 
+def my_teams(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    """The teams the caller may share a view with: those they are a member of."""
+    uid = require_user(viewer)
+    rows = session.execute(select(Team.id, Team.name).join(TeamMember, TeamMember.team_id == Team.id)
+                           .where(TeamMember.user_id == uid).order_by(Team.name)).all()
+    return [{"id": i, "name": n} for i, n in rows]
+
+
 def get_view(session: Session, viewer: Viewer, view_id: int) -> SavedView:
     require_user(viewer)
     view = session.execute(select(SavedView).where(SavedView.id == view_id, view_visible(viewer))).scalar_one_or_none()
