@@ -3,8 +3,7 @@ import { useNavigate } from "react-router-dom";
 import { useDebounced } from "../lib/useDebounced";
 import { useSearch, useSelf } from "../api/queries";
 import type { Project, Story } from "../api/types";
-import { savedViews } from "../features/search/savedViews";
-import { usePreferences } from "../features/preferences/usePreferences";
+import { useViews } from "../features/search/savedViews";
 import { baseCommands, type Command, matchCommands, numberCommand, searchCommand } from "../lib/palette";
 
 /** Ctrl/Cmd-K: one box to go anywhere (pages, saved views, a story by number, matching stories and
@@ -15,7 +14,7 @@ export function CommandPalette({ open, onClose, onAction }: { open: boolean; onC
   const [active, setActive] = useState(0);
   const navigate = useNavigate();
   const self = useSelf();
-  const prefs = usePreferences();
+  const saved = useViews();
   const listId = useId();
   const typed = useDebounced(text.trim(), 150);
   const words = typed.length >= 2 && !typed.includes(":") ? typed : "";
@@ -35,8 +34,8 @@ export function CommandPalette({ open, onClose, onAction }: { open: boolean; onC
 
   const items = useMemo(() => {
     const base = baseCommands(!!self.data, !!self.data?.is_superuser);
-    const views: Command[] = savedViews(prefs.data).map((v) => ({
-      id: `view-${v.name}`,
+    const views: Command[] = saved.views.map((v) => ({
+      id: `view-${v.id}`,
       label: v.name,
       group: "Saved view",
       keywords: v.query,
@@ -49,7 +48,7 @@ export function CommandPalette({ open, onClose, onAction }: { open: boolean; onC
     const number = numberCommand(text);
     const search = searchCommand(text);
     return [...(number ? [number] : []), ...matchCommands([...base, ...views], text), ...found, ...(search && !number ? [search] : [])];
-  }, [self.data, prefs.data, stories.data, projects.data, words, text]);
+  }, [self.data, saved.views, stories.data, projects.data, words, text]);
   const current = Math.min(active, Math.max(items.length - 1, 0));
 
   const run = (command: Command | undefined) => {

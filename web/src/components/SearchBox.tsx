@@ -4,9 +4,8 @@ import { get } from "../api/client";
 import { useQuery } from "@tanstack/react-query";
 import { apiPage } from "../api/client";
 import { useSearch, useSelf } from "../api/queries";
-import { apiResolver } from "../features/search/resolver";
 import type { Project, Story, Task, User } from "../api/types";
-import { hasStoryFilters, jumpTarget, parseQuery, storyRequest } from "../lib/query";
+import { jumpTarget, parseQuery } from "../lib/query";
 import { useDebounced } from "../lib/useDebounced";
 
 /** Where Enter takes a query: straight to a story (`#12`, `12`) or a task's story (`T34`), otherwise the
@@ -36,16 +35,14 @@ export const SearchBox = forwardRef<HTMLInputElement>(function SearchBox(_props,
   const target = jumpTarget(parsed);
   const navigate = useNavigate();
   const listId = useId();
-  // With qualifiers (is:open project:nova …) the stories are the query's, counted, as on the full page.
-  const qualified = typed !== q && parsed.errors.length === 0 && hasStoryFilters(parsed);
+  // With qualifiers, negation or OR (is:open project:nova …) the stories are the server's answer to the
+  // query (GET /preview/search), counted, as on the full page; plain words use the v1 full-text search.
+  const qualified = typed !== q && parsed.errors.length === 0 && parsed.parsed?.tree != null && target === null;
   const self = useSelf();
   const selfId = self.data?.id ?? null;
   const matching = useQuery({
     queryKey: ["story-search", typed, 1, selfId, 5],
-    queryFn: async () => {
-      const req = await storyRequest(parsed, apiResolver(selfId), { limit: 5, offset: 0 });
-      return apiPage<Story>(req.path, req.query);
-    },
+    queryFn: () => apiPage<Story>("/preview/search", { q: typed, limit: 5 }),
     enabled: qualified && !self.isPending,
     retry: false,
     placeholderData: (previous) => previous,

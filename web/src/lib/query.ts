@@ -1,310 +1,392 @@
-// The search box's query language (docs/search.md), parsed in the browser and mapped onto the v1
-// story list's query parameters: everything it finds, any API client can find with the same request.
-import type { Query } from "../api/client";
+// The story query language (docs/search.md), parsed in the browser to point at mistakes as you type; the
+// server (src/storyline/search/query.py, GET /preview/search) parses the same grammar and runs it. Both
+// parsers are checked against one table of cases (tests/search_query_cases.json) through `canonical()`.
+//
+//   query    = [ or ] ;
+//   or       = and { "OR" and } ;
+//   and      = unary { [ "AND" ] unary } ;
+//   unary    = ( "NOT" | "-" ) unary | primary ;
+//   primary  = "(" or ")" | term ;
+//   term     = qualifier | jump | word | phrase ;
+
+export const MAX_LENGTH = 1000;
+export const MAX_DEPTH = 10;
+export const MAX_TERMS = 50;
 
 export interface QueryError {
   message: string;
-  /** Where the offending word starts and ends in the query (0-based, end exclusive). */
+  /** Where the mistake starts and ends in the query (0-based character offsets, end exclusive). */
   start: number;
   end: number;
+  /** What would be right there. */
+  expected: string;
 }
 
-export type UserRef = { me: true } | { id: number } | { name: string };
+/** A leaf: kind is a qualifier's name, or "text", "phrase", "id" (#123), "task" (T123). */
+export interface Term {
+  kind: string;
+  values: string[];
+  start: number;
+  end: number;
+  positions: number[];
+}
+export interface Node {
+  op: "and" | "or" | "not";
+  children: Expr[];
+}
+export type Expr = Term | Node;
 
-export interface ParsedQuery {
-  /** Free text: full-text search over titles, descriptions, tags and comments. */
-  text: string;
-  /** `#123` or a bare number: that story. `T123`: that task. */
-  storyId: number | null;
-  taskId: number | null;
-  status: string[];
-  project: string | null;
-  group: string | null;
-  tags: string[];
-  tagsMode: "all" | "any";
-  assignee: UserRef | null;
-  creator: UserRef | null;
-  subscriber: UserRef | null;
-  updatedSince: string | null;
-  sort: { field: string; dir: "asc" | "desc" } | null;
-  errors: QueryError[];
+export interface Parsed {
+  tree: Expr | null;
+  /** [field, "asc" | "desc"] */
+  sort: [string, string] | null;
+}
+
+export class QuerySyntaxError extends Error implements QueryError {
+  readonly start: number;
+  readonly end: number;
+  readonly expected: string;
+  constructor(start: number, end: number, expected: string, message?: string) {
+    super(message ?? `Expected ${expected} at character ${start}`);
+    this.name = "QuerySyntaxError";
+    this.start = start;
+    this.end = Math.max(end, start);
+    this.expected = expected;
+  }
 }
 
 export const QUALIFIERS: { key: string; values: string; help: string }[] = [
-  { key: "is", values: "open, merged, invalid, closed", help: "stories in that state (closed: merged or invalid)" },
-  { key: "status", values: "active, merged, invalid", help: "the story's status; several with commas" },
+  { key: "is", values: "open, closed, active, merged, invalid", help: "stories in that state (closed: merged or invalid)" },
+  { key: "status", values: "active, merged, invalid", help: "the story's status" },
   { key: "project", values: "name or id", help: "stories with a task in that project" },
   { key: "group", values: "name or id", help: "stories with a task in a project of that project group" },
-  { key: "tag", values: "name", help: "stories with the tag; repeat for all of several, a,b for any of them" },
-  { key: "assignee", values: "@me, a name or an id", help: "stories with a task assigned to that person" },
-  { key: "creator", values: "@me, a name or an id", help: "stories that person created" },
-  { key: "subscriber", values: "@me, a name or an id", help: "stories that person follows" },
-  { key: "updated", values: ">2026-01-01", help: "updated after that day" },
+  { key: "tag", values: "name", help: "stories with the tag" },
+  { key: "assignee", values: "@me, a full name or an id", help: "stories with a task assigned to that person" },
+  { key: "creator", values: "@me, a full name or an id", help: "stories that person created" },
+  { key: "subscriber", values: "@me", help: "stories you follow" },
+  { key: "branch", values: "name or id", help: "stories with a task on a branch of that name" },
+  { key: "milestone", values: "name or id", help: "stories with a task on a milestone of that name" },
+  { key: "private", values: "yes, no", help: "private stories (those you may see)" },
+  { key: "security", values: "yes, no", help: "security stories" },
+  { key: "updated", values: ">2026-01-01", help: "updated after that day (also <, >=, <=, a day, a..b)" },
+  { key: "created", values: ">2026-01-01", help: "created after that day (also <, >=, <=, a day, a..b)" },
   { key: "sort", values: "updated, created, id, title, status; -asc or -desc", help: "the order of results" },
 ];
-
-const IS: Record<string, string[]> = {
-  open: ["active"],
-  active: ["active"],
-  merged: ["merged"],
-  invalid: ["invalid"],
-  closed: ["merged", "invalid"],
-};
-const STATUSES = ["active", "merged", "invalid"];
-const SORTS: Record<string, string> = { updated: "updated_at", created: "created_at", id: "id", number: "id", title: "title", status: "status" };
-// Known to the issue tracker's users from other tools, but not expressible on the v1 story list.
-const UNSUPPORTED: Record<string, string> = {
-  branch: "branch: is not supported yet: filter by branch on a project page",
-  milestone: "milestone: is not supported yet: filter by milestone on a project page",
-  private: "private: is not supported yet",
-  security: "security: is not supported yet",
-  label: "use tag: instead of label:",
+const KEYS = QUALIFIERS.map((q) => q.key);
+export const IS_VALUES = ["open", "active", "closed", "merged", "invalid"];
+const STATUS_VALUES = ["active", "merged", "invalid"];
+const YES_NO = ["yes", "no"];
+export const SORT_FIELDS: Record<string, string> = { updated: "desc", created: "desc", id: "asc", title: "asc", status: "asc" };
+const SINGLE = ["sort", "updated", "created", "private", "security"];
+const ENUMS: Record<string, [string[], string]> = {
+  is: [IS_VALUES, "open, closed, active, merged or invalid"],
+  status: [STATUS_VALUES, "active, merged or invalid"],
+  private: [YES_NO, "yes or no"],
+  security: [YES_NO, "yes or no"],
 };
 
-interface Word {
-  raw: string;
+const E_TERM = "a term";
+const E_DATE = "a date like 2026-01-31, after >, <, >= or <=, or a range 2026-01-01..2026-01-31";
+const E_SORT = "updated, created, id, title or status, with -asc or -desc";
+const E_TOP = "sort: at the top level (not inside parentheses, OR or NOT)";
+
+interface Tok {
+  kind: "(" | ")" | "-" | "word" | "phrase" | "qual";
   start: number;
   end: number;
+  text: string;
+  key: string;
+  vstart: number;
+  quoted: boolean;
 }
 
-/** Split on spaces; double quotes keep spaces inside a word (`tag:"needs review"`) and are dropped. */
-export function words(query: string): { words: Word[]; error: QueryError | null } {
-  const out: Word[] = [];
+const isSpace = (c: string) => /\s/.test(c);
+
+function lex(q: string): Tok[] {
+  const toks: Tok[] = [];
+  const tok = (kind: Tok["kind"], start: number, end: number, text = "", key = "", vstart = 0, quoted = false) =>
+    toks.push({ kind, start, end, text, key, vstart, quoted });
   let i = 0;
-  while (i < query.length) {
-    if (/\s/.test(query[i] ?? "")) {
+  const n = q.length;
+  while (i < n) {
+    const c = q[i] as string;
+    if (isSpace(c)) {
       i++;
-      continue;
-    }
-    const start = i;
-    let raw = "";
-    while (i < query.length && !/\s/.test(query[i] ?? "")) {
-      if (query[i] === '"') {
-        const close = query.indexOf('"', i + 1);
-        if (close < 0) return { words: out, error: { message: "A quote is not closed", start: i, end: query.length } };
-        raw += query.slice(i + 1, close);
-        i = close + 1;
+    } else if (c === "(" || c === ")" || c === "-") {
+      tok(c, i, i + 1);
+      i++;
+    } else if (c === '"') {
+      const j = q.indexOf('"', i + 1);
+      if (j < 0) throw new QuerySyntaxError(i, n, 'a closing "', "A quote is not closed");
+      tok("phrase", i, j + 1, q.slice(i + 1, j));
+      i = j + 1;
+    } else {
+      let j = i;
+      while (j < n && !isSpace(q[j] as string) && !'()"'.includes(q[j] as string)) j++;
+      const raw = q.slice(i, j);
+      const m = /^[A-Za-z]+:/.exec(raw);
+      if (!m) {
+        tok("word", i, j, raw);
+        i = j;
+        continue;
+      }
+      const key = m[0].slice(0, -1).toLowerCase();
+      const vstart = i + m[0].length;
+      if (j === vstart && j < n && q[j] === '"') {
+        const k = q.indexOf('"', j + 1);
+        if (k < 0) throw new QuerySyntaxError(j, n, 'a closing "', "A quote is not closed");
+        tok("qual", i, k + 1, q.slice(j + 1, k), key, j + 1, true);
+        i = k + 1;
       } else {
-        raw += query[i];
-        i++;
+        tok("qual", i, j, raw.slice(m[0].length), key, vstart);
+        i = j;
       }
     }
-    out.push({ raw, start, end: i });
   }
-  return { words: out, error: null };
+  return toks;
 }
 
-function userRef(value: string): UserRef | null {
-  if (value === "@me" || value === "me") return { me: true };
-  if (/^\d+$/.test(value)) return { id: Number(value) };
-  const name = value.replace(/^@/, "");
-  return name ? { name } : null;
+function validDate(text: string): boolean {
+  const [y, m, d] = text.split("-").map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && y >= 1;
 }
 
-/** Parse a query; errors name the word at fault, and the rest still parses. */
-export function parseQuery(query: string): ParsedQuery {
-  const parsed: ParsedQuery = {
-    text: "",
-    storyId: null,
-    taskId: null,
-    status: [],
-    project: null,
-    group: null,
-    tags: [],
-    tagsMode: "all",
-    assignee: null,
-    creator: null,
-    subscriber: null,
-    updatedSince: null,
-    sort: null,
-    errors: [],
+function qualifierTerm(tok: Tok): Term {
+  const { key, text: value } = tok;
+  if (!KEYS.includes(key)) throw new QuerySyntaxError(tok.start, tok.end, "a known qualifier", `Unknown qualifier ${key}: (quote it to search the text)`);
+  if (value === "") throw new QuerySyntaxError(tok.start, tok.end, `a value after ${key}:`);
+  const term = (values: string[], positions = [tok.vstart]): Term => ({ kind: key, values, start: tok.start, end: tok.end, positions });
+  if (key === "updated" || key === "created") {
+    const m = /^(>=|<=|>|<)?(\d{4}-\d{2}-\d{2})$/.exec(value);
+    const r = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(value);
+    if (m?.[2] && validDate(m[2])) return term([m[1] ?? "=", m[2]]);
+    if (r?.[1] && r[2] && validDate(r[1]) && validDate(r[2])) return term(["..", r[1], r[2]]);
+    throw new QuerySyntaxError(tok.vstart, tok.end, E_DATE);
+  }
+  if (key === "sort") {
+    const dash = value.indexOf("-");
+    const name = dash < 0 ? value : value.slice(0, dash);
+    const direction = dash < 0 ? "" : value.slice(dash + 1);
+    const fallback = SORT_FIELDS[name];
+    if (fallback === undefined || !["", "asc", "desc"].includes(direction)) throw new QuerySyntaxError(tok.vstart, tok.end, E_SORT);
+    return term([`${name}-${direction || fallback}`]);
+  }
+  let parts: string[];
+  let positions: number[];
+  if (tok.quoted || SINGLE.includes(key)) {
+    parts = [value];
+    positions = [tok.vstart];
+  } else {
+    parts = [];
+    positions = [];
+    let at = tok.vstart;
+    for (const part of value.split(",")) {
+      if (part === "") throw new QuerySyntaxError(at, at, "a value");
+      parts.push(part);
+      positions.push(at);
+      at += part.length + 1;
+    }
+  }
+  const allowed = ENUMS[key];
+  if (allowed) {
+    parts.forEach((part, n) => {
+      const at = positions[n] as number;
+      if (!allowed[0].includes(part.toLowerCase()))
+        throw new QuerySyntaxError(at, at + part.length, allowed[1], `${key}: takes ${allowed[1]}, not "${part}"`);
+    });
+    parts = parts.map((p) => p.toLowerCase());
+  }
+  return term(parts, positions);
+}
+
+class Parser {
+  private i = 0;
+  private terms = 0;
+  private readonly toks: Tok[];
+  constructor(private readonly q: string) {
+    this.toks = lex(q);
+  }
+  peek(): Tok | undefined {
+    return this.toks[this.i];
+  }
+  here(): number {
+    return this.peek()?.start ?? this.q.length;
+  }
+  isWord(text: string): boolean {
+    const t = this.peek();
+    return t !== undefined && t.kind === "word" && t.text === text;
+  }
+  expr(depth: number): Expr {
+    const items = [this.conj(depth)];
+    while (this.isWord("OR")) {
+      this.i++;
+      items.push(this.conj(depth));
+    }
+    return items.length === 1 ? (items[0] as Expr) : { op: "or", children: items };
+  }
+  conj(depth: number): Expr {
+    const items = [this.unary(depth)];
+    for (;;) {
+      const t = this.peek();
+      if (t === undefined || t.kind === ")" || this.isWord("OR")) break;
+      if (this.isWord("AND")) this.i++;
+      items.push(this.unary(depth));
+    }
+    return items.length === 1 ? (items[0] as Expr) : { op: "and", children: items };
+  }
+  unary(depth: number): Expr {
+    const t = this.peek();
+    if (t !== undefined && (t.kind === "-" || (t.kind === "word" && t.text === "NOT"))) {
+      if (depth >= MAX_DEPTH) throw new QuerySyntaxError(t.start, t.end, `at most ${MAX_DEPTH} levels of nesting`);
+      this.i++;
+      return { op: "not", children: [this.unary(depth + 1)] };
+    }
+    return this.primary(depth);
+  }
+  primary(depth: number): Expr {
+    const t = this.peek();
+    if (t === undefined || t.kind === ")" || (t.kind === "word" && (t.text === "AND" || t.text === "OR")))
+      throw new QuerySyntaxError(this.here(), t === undefined ? this.here() : t.end, E_TERM);
+    if (t.kind === "(") {
+      if (depth >= MAX_DEPTH) throw new QuerySyntaxError(t.start, t.end, `at most ${MAX_DEPTH} levels of nesting`);
+      this.i++;
+      const inner = this.expr(depth + 1);
+      const close = this.peek();
+      if (close === undefined || close.kind !== ")") throw new QuerySyntaxError(t.start, t.end, ")", "A parenthesis is not closed");
+      this.i++;
+      return inner;
+    }
+    this.terms++;
+    if (this.terms > MAX_TERMS) throw new QuerySyntaxError(t.start, t.end, `at most ${MAX_TERMS} terms`);
+    this.i++;
+    if (t.kind === "phrase") return { kind: "phrase", values: [t.text], start: t.start, end: t.end, positions: [t.start + 1] };
+    if (t.kind === "qual") return qualifierTerm(t);
+    if (t.text.startsWith("#")) {
+      if (!/^#[0-9]+$/.test(t.text)) throw new QuerySyntaxError(t.start, t.end, "a story number after #");
+      return { kind: "id", values: [t.text.slice(1).replace(/^0+(?=\d)/, "")], start: t.start, end: t.end, positions: [t.start + 1] };
+    }
+    if (/^T[0-9]+$/.test(t.text)) return { kind: "task", values: [t.text.slice(1).replace(/^0+(?=\d)/, "")], start: t.start, end: t.end, positions: [t.start + 1] };
+    return { kind: "text", values: [t.text], start: t.start, end: t.end, positions: [t.start] };
+  }
+}
+
+const isTerm = (e: Expr): e is Term => "kind" in e;
+
+function takeSort(tree: Expr | null): Parsed {
+  if (tree === null) return { tree: null, sort: null };
+  const top = !isTerm(tree) && tree.op === "and" ? tree.children : [tree];
+  let sort: [string, string] | null = null;
+  const kept: Expr[] = [];
+  for (const item of top) {
+    if (isTerm(item) && item.kind === "sort") {
+      const [name, direction] = (item.values[0] as string).split("-") as [string, string];
+      if (sort !== null && (sort[0] !== name || sort[1] !== direction))
+        throw new QuerySyntaxError(item.start, item.end, "a single sort:", "sort: is given twice");
+      sort = [name, direction];
+    } else kept.push(item);
+  }
+  const check = (e: Expr): void => {
+    if (isTerm(e)) {
+      if (e.kind === "sort") throw new QuerySyntaxError(e.start, e.end, E_TOP);
+    } else e.children.forEach(check);
   };
-  const split = words(query);
-  if (split.error) parsed.errors.push(split.error);
-  const text: string[] = [];
-  const tagWords: Word[] = [];
-  for (const w of split.words) {
-    const fail = (message: string) => parsed.errors.push({ message, start: w.start, end: w.end });
-    const once = <K extends keyof ParsedQuery>(key: K, label: string, value: ParsedQuery[K]) => {
-      if (parsed[key] !== null && JSON.stringify(parsed[key]) !== JSON.stringify(value)) fail(`${label}: is given twice`);
-      else parsed[key] = value;
-    };
-    const raw = w.raw;
-    if (raw.startsWith("-") && raw.includes(":")) {
-      fail("Negation (-qualifier:) is not supported yet");
-      continue;
-    }
-    if (raw === "OR" || raw === "AND" || raw.startsWith("(") || raw.endsWith(")")) {
-      fail(`${raw === "OR" || raw === "AND" ? raw : "Parentheses"} are not supported yet: every term must match`);
-      continue;
-    }
-    const number = /^#?(\d+)$/.exec(raw);
-    if (number) {
-      once("storyId", "#story", Number(number[1]));
-      continue;
-    }
-    const task = /^[tT](\d+)$/.exec(raw);
-    if (task) {
-      once("taskId", "task T", Number(task[1]));
-      continue;
-    }
-    const colon = raw.indexOf(":");
-    const key = colon > 0 ? raw.slice(0, colon).toLowerCase() : "";
-    if (!key || !/^[a-z]+$/.test(key) || raw.slice(colon + 1).startsWith("//")) {
-      text.push(raw);
-      continue;
-    }
-    const value = raw.slice(colon + 1);
-    if (!value) {
-      fail(`${key}: needs a value`);
-      continue;
-    }
-    switch (key) {
-      case "is": {
-        const statuses = IS[value.toLowerCase()];
-        if (!statuses) fail(`is: takes open, merged, invalid or closed, not "${value}"`);
-        else parsed.status = [...new Set([...parsed.status, ...statuses])];
-        break;
-      }
-      case "status": {
-        const values = value.toLowerCase().split(",").filter(Boolean);
-        const bad = values.find((v) => !STATUSES.includes(v));
-        if (bad) fail(`status: takes active, merged or invalid, not "${bad}"`);
-        else parsed.status = [...new Set([...parsed.status, ...values])];
-        break;
-      }
-      case "project":
-        once("project", "project", value);
-        break;
-      case "group":
-        once("group", "group", value);
-        break;
-      case "tag": {
-        tagWords.push(w);
-        parsed.tags.push(...value.split(",").map((t) => t.trim()).filter(Boolean));
-        break;
-      }
-      case "assignee":
-      case "creator":
-      case "subscriber": {
-        const ref = userRef(value);
-        if (!ref) fail(`${key}: needs @me, a name or an id`);
-        else once(key, key, ref);
-        break;
-      }
-      case "updated": {
-        const m = /^>=?(\d{4}-\d{2}-\d{2})$/.exec(value);
-        if (!m?.[1] || Number.isNaN(Date.parse(m[1]))) fail("updated: takes >YYYY-MM-DD (updated after that day)");
-        else once("updatedSince", "updated", `${m[1]}T00:00:00Z`);
-        break;
-      }
-      case "sort": {
-        const m = /^([a-z]+)(?:-(asc|desc))?$/.exec(value.toLowerCase());
-        const field = m?.[1] ? SORTS[m[1]] : undefined;
-        if (!m || !field) fail(`sort: takes updated, created, id, title or status, then -asc or -desc`);
-        else once("sort", "sort", { field, dir: m[2] === "asc" ? "asc" : m[2] === "desc" ? "desc" : field === "title" ? "asc" : "desc" });
-        break;
-      }
-      default:
-        fail(UNSUPPORTED[key] ?? `Unknown qualifier ${key}: (known: ${QUALIFIERS.map((q) => q.key).join(", ")})`);
-    }
-  }
-  // tag:a,b is "any of"; several tag: words are "all of": the v1 list has one mode for all its tags.
-  if (tagWords.some((w) => w.raw.includes(","))) {
-    parsed.tagsMode = "any";
-    const second = tagWords[1];
-    if (second) parsed.errors.push({ message: "tag:a,b (any of) cannot be combined with another tag:", start: second.start, end: second.end });
-  }
-  parsed.text = text.join(" ");
-  return parsed;
+  kept.forEach(check);
+  if (kept.length === 0) return { tree: null, sort };
+  return { tree: kept.length === top.length ? tree : kept.length === 1 ? (kept[0] as Expr) : { op: "and", children: kept }, sort };
 }
 
-/** Has the query anything to search stories with, other than a story or task number? */
-export function hasStoryFilters(p: ParsedQuery): boolean {
-  return (
-    p.text !== "" ||
-    p.status.length > 0 ||
-    p.project !== null ||
-    p.group !== null ||
-    p.tags.length > 0 ||
-    p.assignee !== null ||
-    p.creator !== null ||
-    p.subscriber !== null ||
-    p.updatedSince !== null
-  );
+/** The query's tree and order; throws QuerySyntaxError (with the character offset) when it has a mistake. */
+export function parse(q: string): Parsed {
+  if (q.length > MAX_LENGTH)
+    throw new QuerySyntaxError(MAX_LENGTH, q.length, `at most ${MAX_LENGTH} characters`, `A query has at most ${MAX_LENGTH} characters`);
+  const p = new Parser(q);
+  let tree: Expr | null = null;
+  if (p.peek() !== undefined) {
+    tree = p.expr(0);
+    const t = p.peek();
+    if (t !== undefined) throw new QuerySyntaxError(t.start, t.end, "a ( before this )", "A parenthesis closes nothing");
+  }
+  return takeSort(tree);
+}
+
+/** The tree as an s-expression, the same text the server's parser gives (the shared table of cases). */
+export function canonical(e: Expr): string {
+  if (isTerm(e)) {
+    if (e.kind === "id" || e.kind === "task") return `(${e.kind} ${e.values[0]})`;
+    return `(${[e.kind, ...e.values.map((v) => JSON.stringify(v))].join(" ")})`;
+  }
+  return `(${[e.op, ...e.children.map(canonical)].join(" ")})`;
+}
+
+export interface ParsedQuery {
+  parsed: Parsed | null;
+  /** The mistake, if any (the query is then not run). */
+  errors: QueryError[];
+  /** The words and phrases that must match (not negated, not inside OR): for tasks, projects and people. */
+  text: string;
+  /** `#123` or a bare number alone: that story. `T123` alone: that task. */
+  storyId: number | null;
+  taskId: number | null;
+}
+
+function positiveText(e: Expr | null): string[] {
+  if (e === null) return [];
+  if (isTerm(e)) return e.kind === "text" || e.kind === "phrase" ? [e.values[0] as string] : [];
+  return e.op === "and" ? e.children.flatMap(positiveText) : [];
+}
+
+/** parse(), with the mistake as a value instead of an exception, and what the page shows besides stories. */
+export function parseQuery(query: string): ParsedQuery {
+  const trimmed = query.trim();
+  const story = /^#?(\d+)$/.exec(trimmed);
+  const task = /^[tT](\d+)$/.exec(trimmed);
+  const out: ParsedQuery = {
+    parsed: null,
+    errors: [],
+    text: "",
+    storyId: story ? Number(story[1]) : null,
+    taskId: task ? Number(task[1]) : null,
+  };
+  try {
+    out.parsed = parse(query);
+    out.text = positiveText(out.parsed.tree).join(" ");
+  } catch (e) {
+    if (!(e instanceof QuerySyntaxError)) throw e;
+    out.errors.push({ message: e.message, start: e.start, end: e.end, expected: e.expected });
+  }
+  return out;
 }
 
 /** The story or task a query names and nothing else (`#12`, `12`, `T34`): the search box jumps there. */
 export function jumpTarget(p: ParsedQuery): { story: number } | { task: number } | null {
-  if (hasStoryFilters(p) || p.errors.length > 0) return null;
-  if (p.storyId !== null && p.taskId === null) return { story: p.storyId };
-  if (p.taskId !== null && p.storyId === null) return { task: p.taskId };
+  if (p.storyId !== null) return { story: p.storyId };
+  if (p.taskId !== null) return { task: p.taskId };
   return null;
 }
 
-/** How names become ids: the signed-in user, and look-ups of projects, groups and people by name. */
-export interface Resolver {
-  selfId: number | null;
-  projectId: (ref: string) => Promise<number>;
-  groupId: (ref: string) => Promise<number>;
-  userId: (name: string) => Promise<number>;
-}
-
-export class ResolveError extends Error {}
-
-async function resolveUser(ref: UserRef, label: string, r: Resolver): Promise<number> {
-  if ("me" in ref) {
-    if (r.selfId === null) throw new ResolveError(`${label}:@me needs you to log in`);
-    return r.selfId;
-  }
-  if ("id" in ref) return ref.id;
-  return r.userId(ref.name);
-}
-
-/** The v1 request for a parsed query: its path (/stories, or /stories/search with free text) and parameters. */
-export async function storyRequest(
-  parsed: ParsedQuery,
-  r: Resolver,
-  page: { limit: number; offset: number },
-): Promise<{ path: string; query: Query }> {
-  const query: Query = {
-    status: parsed.status,
-    tags: parsed.tags,
-    tags_filter_type: parsed.tags.length > 1 ? parsed.tagsMode : null,
-    updated_since: parsed.updatedSince,
-    sort_field: parsed.sort?.field ?? "updated_at",
-    sort_dir: parsed.sort?.dir ?? "desc",
-    limit: page.limit,
-    offset: page.offset,
-  };
-  if (parsed.project !== null) query.project_id = /^\d+$/.test(parsed.project) ? Number(parsed.project) : await r.projectId(parsed.project);
-  if (parsed.group !== null) query.project_group_id = /^\d+$/.test(parsed.group) ? Number(parsed.group) : await r.groupId(parsed.group);
-  if (parsed.assignee) query.assignee_id = await resolveUser(parsed.assignee, "assignee", r);
-  if (parsed.creator) query.creator_id = await resolveUser(parsed.creator, "creator", r);
-  if (parsed.subscriber) query.subscriber_id = await resolveUser(parsed.subscriber, "subscriber", r);
-  if (parsed.text) return { path: "/stories/search", query: { q: parsed.text, ...query } };
-  return { path: "/stories", query };
-}
-
-/** The query's qualifier being typed at the cursor, for completion: `pro` → project:, `is:o` → is:open. */
+/** The query's qualifier being typed at the cursor, from the fixed sets (names come from the server's
+ * /preview/search/complete): `pro` → project:, `is:o` → is:open. */
 export function completions(query: string, cursor: number): { start: number; options: string[] } {
   const before = query.slice(0, cursor);
-  const start = Math.max(before.lastIndexOf(" "), before.lastIndexOf("\t")) + 1;
+  let start = before.length;
+  while (start > 0 && !isSpace(before[start - 1] as string) && !"()".includes(before[start - 1] as string)) start--;
+  while (start < before.length && before[start] === "-") start++;
   const word = before.slice(start).toLowerCase();
-  if (!word || word.startsWith("#") || word.startsWith("-")) return { start, options: [] };
+  if (!word || word.startsWith("#") || word.startsWith('"')) return { start, options: [] };
   const colon = word.indexOf(":");
-  if (colon < 0) {
-    return { start, options: QUALIFIERS.map((q) => `${q.key}:`).filter((k) => k.startsWith(word) && k !== word) };
-  }
+  if (colon < 0) return { start, options: KEYS.map((k) => `${k}:`).filter((k) => k.startsWith(word) && k !== word) };
   const key = word.slice(0, colon);
   const value = word.slice(colon + 1);
   const values: Record<string, string[]> = {
-    is: Object.keys(IS).filter((k) => k !== "active"),
-    status: STATUSES,
+    is: IS_VALUES,
+    status: STATUS_VALUES,
+    private: YES_NO,
+    security: YES_NO,
     assignee: ["@me"],
     creator: ["@me"],
     subscriber: ["@me"],
-    sort: ["updated-desc", "updated-asc", "created-desc", "created-asc", "id-asc", "id-desc", "title-asc", "status-asc"],
+    sort: Object.keys(SORT_FIELDS).flatMap((f) => [`${f}-desc`, `${f}-asc`]),
   };
   return { start, options: (values[key] ?? []).filter((v) => v.startsWith(value) && v !== value).map((v) => `${key}:${v}`) };
 }

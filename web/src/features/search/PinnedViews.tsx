@@ -1,25 +1,24 @@
 import { Link } from "react-router-dom";
-import { usePreferences } from "../preferences/usePreferences";
-import { savedViews } from "./savedViews";
+import { useViews } from "./savedViews";
 
-/** The reader's saved views on the home page (pinned there as soon as they are saved), or how to make one. */
+/** The views pinned to the home page (one's own and those shared with one's teams), or how to make one. */
 export function PinnedViews() {
-  const prefs = usePreferences();
-  const views = savedViews(prefs.data);
-  if (!prefs.settled) return null;
+  const { views, loaded } = useViews({ pinned_home: true });
+  if (!loaded) return null;
   return (
     <section aria-labelledby="pinned-views-title" className="card-section pinned-views">
       <h2 id="pinned-views-title">My views</h2>
       {views.length === 0 ? (
         <p className="muted">
           Search <Link to="/stories">stories</Link> with a query such as <code>is:open assignee:@me</code>, then “Save
-          view”: it shows here.
+          view” with “on the home page”: it shows here.
         </p>
       ) : (
         <ul className="plain">
           {views.map((v) => (
-            <li key={v.name} data-nav-item tabIndex={-1}>
+            <li key={v.id} data-nav-item tabIndex={-1}>
               <Link to={`/stories?q=${encodeURIComponent(v.query)}`}>{v.name}</Link> <code className="muted">{v.query}</code>
+              {!v.mine && <span className="muted"> (shared)</span>}
             </li>
           ))}
         </ul>

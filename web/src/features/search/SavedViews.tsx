@@ -2,61 +2,113 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api/client";
 import { errorFor, FieldError } from "../../components/FieldError";
-import type { Preferences } from "../preferences/prefs";
-import { usePreferences } from "../preferences/usePreferences";
-import { savedViews, viewChange } from "./savedViews";
+import { type SavedView, useShareTeams, useViews, type ViewFields, viewProblem } from "./savedViews";
 
-/** The reader's saved views (open, delete) and a form to save the current query as one. */
+/** The reader's saved views and those shared with their teams (open; one's own: pin, share, delete), and a
+ * form to save the current query as one (docs/search.md, "Saved views"). */
 export function SavedViews({ query, onOpen }: { query: string; onOpen: (q: string) => void }) {
-  const prefs = usePreferences();
+  const { views } = useViews();
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
+  const [teamId, setTeamId] = useState("");
+  const [pinned, setPinned] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const views = savedViews(prefs.data);
-  const change = useMutation({
-    mutationFn: (body: Record<string, string | null>) => api<Preferences>("POST", `/users/${prefs.userId}/preferences`, undefined, body),
-    onSuccess: (saved) => {
-      queryClient.setQueryData(["preferences", prefs.userId], saved);
+  const teams = useShareTeams(true);
+  const done = () => queryClient.invalidateQueries({ queryKey: ["views"] });
+  const create = useMutation({
+    mutationFn: (body: ViewFields) => api<SavedView>("POST", "/preview/views", undefined, body),
+    onSuccess: () => {
       setName("");
+      return done();
     },
   });
-  const send = (viewName: string, q: string | null) => {
-    const body = viewChange(viewName, q);
-    setProblem(typeof body === "string" ? body : null);
-    if (typeof body !== "string") change.mutate(body);
-  };
+  const change = useMutation({
+    mutationFn: ({ id, body }: { id: number; body: ViewFields | null }) =>
+      body === null ? api<unknown>("DELETE", `/preview/views/${id}`) : api<unknown>("PUT", `/preview/views/${id}`, undefined, body),
+    onSuccess: done,
+  });
+  const teamName = (id: number | null) => teams.data?.find((t) => t.id === id)?.name ?? (id === null ? "" : `team ${id}`);
   return (
     <section aria-labelledby="saved-views-title" className="saved-views">
       <h2 id="saved-views-title" className="visually-hidden">
         Saved views
       </h2>
-      {views.length > 0 && <ul className="chips" aria-label="Saved views">
-        {views.map((v) => (
-          <li key={v.name} className={`chip${v.query === query ? " current" : ""}`}>
-            <button type="button" className="link" onClick={() => onOpen(v.query)} title={v.query} aria-current={v.query === query ? "true" : undefined}>
-              {v.name}
-            </button>
-            <button type="button" aria-label={`Delete the view ${v.name}`} onClick={() => send(v.name, null)}>
-              ×
-            </button>
-          </li>
-        ))}
-      </ul>}
+      {views.length > 0 && (
+        <ul className="chips" aria-label="Saved views">
+          {views.map((v) => (
+            <li key={v.id} className={`chip${v.query === query ? " current" : ""}`}>
+              <button type="button" className="link" onClick={() => onOpen(v.query)} title={v.query} aria-current={v.query === query ? "true" : undefined}>
+                {v.name}
+              </button>
+              {v.team_id !== null && <span className="muted"> · shared with {teamName(v.team_id)}</span>}
+              {v.mine && (
+                <>
+                  <button
+                    type="button"
+                    aria-pressed={v.pinned_home}
+                    title={v.pinned_home ? "Shown on the home page: click to unpin" : "Show on the home page"}
+                    aria-label={`${v.pinned_home ? "Unpin" : "Pin"} the view ${v.name} ${v.pinned_home ? "from" : "to"} the home page`}
+                    onClick={() => change.mutate({ id: v.id, body: { pinned_home: !v.pinned_home } })}
+                  >
+                    {v.pinned_home ? "★" : "☆"}
+                  </button>
+                  {(teams.data?.length ?? 0) > 0 && (
+                    <select
+                      aria-label={`Share the view ${v.name} with`}
+                      value={v.team_id ?? ""}
+                      onChange={(e) => change.mutate({ id: v.id, body: { team_id: e.target.value ? Number(e.target.value) : null } })}
+                    >
+                      <option value="">not shared</option>
+                      {teams.data?.map((t) => (
+                        <option key={t.id} value={t.id}>
+                          {t.name}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                  <button type="button" aria-label={`Delete the view ${v.name}`} onClick={() => change.mutate({ id: v.id, body: null })}>
+                    ×
+                  </button>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <FieldError id="views-change-err" message={errorFor(change.error, "*")} />
       <form
         className="inline save-view"
         onSubmit={(e) => {
           e.preventDefault();
-          send(name, query);
+          const wrong = viewProblem(name, query);
+          setProblem(wrong);
+          if (!wrong) create.mutate({ name: name.trim(), query, pinned_home: pinned, team_id: teamId ? Number(teamId) : null });
         }}
       >
         <label htmlFor="view-name" className="visually-hidden">
           Name of the view
         </label>
         <input id="view-name" placeholder="Name this view" value={name} onChange={(e) => setName(e.target.value)} aria-describedby="view-err" />
-        <button type="submit" disabled={change.isPending || !query}>
+        <label className="inline-check">
+          <input type="checkbox" checked={pinned} onChange={(e) => setPinned(e.target.checked)} /> on the home page
+        </label>
+        {(teams.data?.length ?? 0) > 0 && (
+          <label>
+            Share with{" "}
+            <select value={teamId} onChange={(e) => setTeamId(e.target.value)}>
+              <option value="">nobody</option>
+              {teams.data?.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <button type="submit" disabled={create.isPending}>
           Save view
         </button>
-        <FieldError id="view-err" message={problem ?? errorFor(change.error, "*")} />
+        <FieldError id="view-err" message={problem ?? errorFor(create.error, "*")} />
       </form>
     </section>
   );

@@ -5,11 +5,11 @@ import { ApiError, apiPage, get } from "../../api/client";
 import { useSelf } from "../../api/queries";
 import type { Project, Story, Task, User } from "../../api/types";
 import { StatusBadge } from "../../components/StatusBadge";
-import { completions, parseQuery, QUALIFIERS, type QueryError, storyRequest, hasStoryFilters } from "../../lib/query";
+import { completions, parseQuery, QUALIFIERS, type QueryError } from "../../lib/query";
+import { useDebounced } from "../../lib/useDebounced";
 import { Pager } from "../browse/Pager";
 import { pageCount } from "../projects/filters";
 import { StoryTable } from "../projects/StoryTable";
-import { apiResolver } from "./resolver";
 import { SavedViews } from "./SavedViews";
 
 const SIZE = 25;
@@ -47,39 +47,40 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
       return p;
     });
 
-  const searching = parsed.errors.length === 0 && (hasStoryFilters(parsed) || (parsed.storyId === null && parsed.taskId === null));
+  // A lone number (`12`, `#12`, `T34`) names a story or task (shown on top); anything else is searched by
+  // the server (GET /preview/search), once the browser's parser of the same grammar finds no mistake.
+  const searching = parsed.errors.length === 0 && parsed.storyId === null && parsed.taskId === null;
   const stories = useQuery({
     queryKey: ["story-search", q, page, selfId],
-    queryFn: async () => {
-      const req = await storyRequest(parsed, apiResolver(selfId), { limit: SIZE, offset: (page - 1) * SIZE });
-      return apiPage<Story>(req.path, req.query);
-    },
+    queryFn: () => apiPage<Story>("/preview/search", { q, limit: SIZE, offset: (page - 1) * SIZE }),
     enabled: searching && !self.isPending,
     placeholderData: (previous) => previous,
     retry: false,
   });
+  const serverError = serverQueryError(stories.error);
+  const errors = serverError ? [serverError] : parsed.errors;
   const total = stories.data?.total ?? 0;
   return (
     <section className="story-search">
       <h1>{title}</h1>
-      <QueryForm key={q} value={q} onSubmit={setQuery} errors={parsed.errors} />
+      <QueryForm key={q} value={q} onSubmit={setQuery} errors={errors} />
       {self.data && <SavedViews query={q} onOpen={setQuery} />}
       <Named parsed={parsed} />
       <div className="search-layout">
         <section aria-labelledby="sr-stories" className="search-main">
           <h2 id="sr-stories">Stories</h2>
-          {stories.isError && (
+          {stories.isError && !serverError && (
             <p role="alert" className="field-error">
               {(stories.error as Error).message}
             </p>
           )}
-          {searching && (
+          {searching && !serverError && (
             <p className="muted result-count" aria-live="polite">
               {stories.data ? `${total} ${total === 1 ? "story" : "stories"}` : "Searching…"}
               {stories.data && total > SIZE && ` · ${(page - 1) * SIZE + 1}–${Math.min(page * SIZE, total)} shown`}
             </p>
           )}
-          {searching && stories.data && total > 0 && (
+          {searching && !serverError && stories.data && total > 0 && (
             <>
               <StoryTable stories={stories.data.items} busy={stories.isFetching} selectable={!!self.data} />
               <Pager page={page} pages={pageCount(total, SIZE)} onPage={setPage} label="Result pages" />
@@ -92,13 +93,46 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
   );
 }
 
+/** The server's mistake in a query (a name that matches nothing, @me without a login…), at its position. */
+function serverQueryError(error: unknown): QueryError | null {
+  if (!(error instanceof ApiError) || error.status !== 400 || error.field !== "q") return null;
+  const body = error.body as { position?: unknown; end?: unknown; expected?: unknown } | null;
+  if (typeof body?.position !== "number") return null;
+  return {
+    message: error.message,
+    start: body.position,
+    end: typeof body.end === "number" ? body.end : body.position,
+    expected: typeof body.expected === "string" ? body.expected : "",
+  };
+}
+
+const NAMED = ["project", "group", "tag", "assignee", "creator", "branch", "milestone"];
+
+/** Offers at the cursor: qualifiers and fixed values at once, then the names the server knows (projects,
+ * tags, people… only those the reader may see) for the value being typed. */
+function useCompletions(text: string, cursor: number): { start: number; options: string[] } {
+  const local = completions(text, cursor);
+  const word = text.slice(local.start, cursor);
+  const key = /^([A-Za-z]+):/.exec(word)?.[1]?.toLowerCase();
+  const typed = useDebounced(key && NAMED.includes(key) ? `${text.slice(0, cursor)}` : "", 120);
+  const remote = useQuery({
+    queryKey: ["query-complete", typed],
+    queryFn: () => get<{ start: number; items: { insert: string }[] }>("/preview/search/complete", { q: typed, position: typed.length }),
+    enabled: typed !== "",
+    staleTime: 30_000,
+  });
+  const fresh = typed !== "" && typed === text.slice(0, cursor) && remote.data?.start === local.start;
+  const names = fresh ? (remote.data?.items ?? []).map((i) => i.insert).filter((o) => o !== word) : [];
+  return { start: local.start, options: [...new Set([...local.options, ...names])] };
+}
+
 /** The query box: completion of qualifiers and values as you type, errors pointing at their word. */
 function QueryForm({ value, onSubmit, errors }: { value: string; onSubmit: (q: string) => void; errors: QueryError[] }) {
   const [text, setText] = useState(value);
   const [cursor, setCursor] = useState(value.length);
   const input = useRef<HTMLInputElement>(null);
   const listId = useId();
-  const options = completions(text, cursor);
+  const options = useCompletions(text, cursor);
   const complete = (option: string) => {
     const next = text.slice(0, options.start) + option + (option.endsWith(":") ? "" : " ") + text.slice(cursor).trimStart();
     setText(next);
@@ -158,7 +192,7 @@ function QueryForm({ value, onSubmit, errors }: { value: string; onSubmit: (q: s
         <div role="alert" className="query-errors">
           {errors.map((err) => (
             <p key={`${err.start}-${err.message}`} className="field-error">
-              {err.message} (characters {err.start + 1}–{err.end}):{" "}
+              {err.message} (characters {err.start + 1}–{Math.max(err.end, err.start + 1)}{err.expected ? `; expected ${err.expected}` : ""}):{" "}
               <code>
                 {value.slice(0, err.start)}
                 <mark>{value.slice(err.start, err.end) || " "}</mark>
@@ -171,8 +205,10 @@ function QueryForm({ value, onSubmit, errors }: { value: string; onSubmit: (q: s
       <details id="query-help" className="query-help">
         <summary>Query language</summary>
         <p>
-          Words search titles, descriptions, tags and comments; <code>#123</code> or <code>123</code> finds story 123,{" "}
-          <code>T45</code> task 45. Every term must match. Qualifiers:
+          Words search titles, descriptions, tags and comments (a word matches as a prefix, <code>"two words"</code> as a
+          phrase); <code>#123</code> finds story 123, <code>T45</code> the story of task 45. Every term must match;{" "}
+          <code>-tag:x</code> or <code>NOT</code> negates, <code>OR</code> and parentheses combine:{" "}
+          <code>(tag:ui OR tag:docs) -is:closed</code>. Qualifiers:
         </p>
         <dl>
           {QUALIFIERS.map((qual) => (

@@ -1,30 +1,109 @@
-// Saved views: a named query kept as a user preference (`/v1/users/{id}/preferences`), one key per
-// view: "web_view:<name>" -> the query (preference strings have at most 255 characters).
+// Saved views, kept on the server (/preview/views, docs/search.md "Saved views"): a named query with its
+// columns and order, owned by its author, optionally shared with a team and pinned to the home page or a
+// project's page. Views saved before, as user preferences ("web_view:<name>" -> query), move to the server
+// the first time the views are read (useViews), and their preference keys are then removed.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
+import { api, get } from "../../api/client";
 import type { Preferences } from "../preferences/prefs";
+import { usePreferences } from "../preferences/usePreferences";
 
 export const VIEW_PREFIX = "web_view:";
-export const MAX_VIEW_NAME = 100 - VIEW_PREFIX.length;
-export const MAX_VIEW_QUERY = 255;
+export const MAX_VIEW_NAME = 100;
+export const MAX_VIEW_QUERY = 1000;
 
 export interface SavedView {
+  id: number;
+  owner_id: number;
+  team_id: number | null;
   name: string;
   query: string;
+  columns: string[] | null;
+  sort: string | null;
+  pinned_home: boolean;
+  project_id: number | null;
+  mine: boolean;
 }
 
-/** The saved views in a preferences object, by name. */
-export function savedViews(prefs: Preferences | null | undefined): SavedView[] {
+export interface ViewFields {
+  name?: string;
+  query?: string;
+  team_id?: number | null;
+  pinned_home?: boolean;
+  project_id?: number | null;
+}
+
+/** The views kept as preferences by earlier versions, by name: what moves to the server. */
+export function legacyViews(prefs: Preferences | null | undefined): { name: string; query: string }[] {
   return Object.entries(prefs ?? {})
-    .filter(([key, value]) => key.startsWith(VIEW_PREFIX) && typeof value === "string")
+    .filter(([key, value]) => key.startsWith(VIEW_PREFIX) && typeof value === "string" && value.trim() !== "")
     .map(([key, value]) => ({ name: key.slice(VIEW_PREFIX.length), query: value as string }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The preference change that saves (or, with query null, deletes) a view; an error message instead when it cannot be kept. */
-export function viewChange(name: string, query: string | null): Record<string, string | null> | string {
+/** What moving the legacy views does: the views to create (those whose name is not taken yet) and the
+ * preference change that removes every legacy key. */
+export function migration(legacy: { name: string; query: string }[], existing: SavedView[]) {
+  const taken = new Set(existing.filter((v) => v.mine).map((v) => v.name));
+  return {
+    create: legacy.filter((v) => !taken.has(v.name.trim().slice(0, MAX_VIEW_NAME))).map((v) => ({ name: v.name.trim().slice(0, MAX_VIEW_NAME), query: v.query.trim() })),
+    clear: Object.fromEntries(legacy.map((v) => [VIEW_PREFIX + v.name, null])) as Record<string, null>,
+  };
+}
+
+/** A view's fields checked before they are sent (the server checks them too, the query's grammar included). */
+export function viewProblem(name: string, query: string): string | null {
   const clean = name.trim();
   if (!clean) return "Give the view a name.";
   if (clean.length > MAX_VIEW_NAME) return `A view's name has at most ${MAX_VIEW_NAME} characters.`;
-  if (query !== null && !query.trim()) return "There is no query to save.";
-  if (query !== null && query.length > MAX_VIEW_QUERY) return `A saved query has at most ${MAX_VIEW_QUERY} characters.`;
-  return { [VIEW_PREFIX + clean]: query === null ? null : query.trim() };
+  if (query.length > MAX_VIEW_QUERY) return `A saved query has at most ${MAX_VIEW_QUERY} characters.`;
+  return null;
+}
+
+/** The teams the reader may share a view with. */
+export function useShareTeams(enabled: boolean) {
+  return useQuery({ queryKey: ["view-teams"], queryFn: () => get<{ id: number; name: string }[]>("/preview/views/teams"), enabled });
+}
+
+/** The reader's views and those shared with their teams (none when logged out), filtered here; moves the
+ * legacy views first. */
+export function useViews(filter: { pinned_home?: boolean; project_id?: number } = {}) {
+  const prefs = usePreferences();
+  const queryClient = useQueryClient();
+  const moved = useRef<number | undefined>(undefined);
+  const userId = prefs.userId;
+  const views = useQuery({
+    queryKey: ["views", userId ?? null],
+    queryFn: () => get<SavedView[]>("/preview/views", { sort_field: "name", limit: 500 }),
+    enabled: userId !== undefined,
+  });
+  const legacy = legacyViews(prefs.data);
+  useEffect(() => {
+    // Once per page load and user: a view the server refuses stays a preference until the next load.
+    if (userId === undefined || legacy.length === 0 || moved.current === userId || !views.data) return;
+    moved.current = userId;
+    const { create, clear } = migration(legacy, views.data);
+    void (async () => {
+      const kept = new Set<string>();
+      for (const v of create) {
+        try {
+          await api("POST", "/preview/views", undefined, { ...v, pinned_home: true });
+        } catch {
+          kept.add(VIEW_PREFIX + v.name);
+        }
+      }
+      const removed = Object.fromEntries(Object.entries(clear).filter(([key]) => !kept.has(key)));
+      if (Object.keys(removed).length > 0) {
+        const saved = await api<Preferences>("POST", `/users/${userId}/preferences`, undefined, removed);
+        queryClient.setQueryData(["preferences", userId], saved);
+      }
+      await queryClient.invalidateQueries({ queryKey: ["views"] });
+    })().catch(() => undefined); // the legacy keys then stay, and move on the next load
+  }, [userId, legacy, views.data, queryClient]);
+  const shown = (views.data ?? []).filter(
+    (v) =>
+      (filter.pinned_home === undefined || v.pinned_home === filter.pinned_home) &&
+      (filter.project_id === undefined || v.project_id === filter.project_id),
+  );
+  return { views: shown, loaded: prefs.settled && (userId === undefined || views.isSuccess), userId };
 }
