@@ -10,7 +10,10 @@ ordinary writes.
 Reports: errors (any answer but 200, or a delivery whose work failed), deliveries accepted and
 deduplicated, acceptance throughput (answers per second) and latency, the time until every accepted
 event's work was done (the outbox drained: end-to-end events per second), and the probe's write
-latency before and during the burst. The figures go to benchmarks/results/integrations-burst-<db>-<date>.json.
+latency before and during the burst, and the CPU time the server (and PostgreSQL) used for the burst,
+per event, with the share of the machine other programs took meanwhile (a shared machine's load
+changes the times, not the CPU an event costs). The figures go to
+benchmarks/results/integrations-burst-<db>-<date>.json.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import sys
 import threading
@@ -27,6 +31,7 @@ from typing import Any
 
 from benchmarks.client import Conn, Target
 from benchmarks.floor import percentile
+from benchmarks.machine import CpuMeter, _ours, _processes
 from benchmarks.servers import OurServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +217,13 @@ def main(argv: list[str] | None = None) -> int:
 
         probe = Probe(target, probe_story)
         senders = [Sender(target, path, bodies[i::args.clients]) for i in range(args.clients)]
+        server_roots = {server.proc.pid} if server.proc is not None else set()
+        db_roots = set(server.pg.processes()[:1]) if server.pg is not None else set()
+        meter = CpuMeter(server_roots | db_roots)
+        procs = _processes()
+        cpu_before = (_ours(procs, server_roots), _ours(procs, db_roots))
+        meter.start()
+        load_before = os.getloadavg()[0]
         probe.start()
         started = time.perf_counter()
         for s in senders:
@@ -225,6 +237,12 @@ def main(argv: list[str] | None = None) -> int:
                 break
             time.sleep(0.2)
         drained = time.perf_counter() - started
+        others = meter.stop()
+        procs = _processes()
+        tick = os.sysconf("SC_CLK_TCK")
+        server_cpu = (_ours(procs, server_roots) - cpu_before[0]) / tick
+        db_cpu = (_ours(procs, db_roots) - cpu_before[1]) / tick
+        load_after = os.getloadavg()[0]
         probe.stop()
 
         statuses: dict[str, int] = {}
@@ -242,6 +260,11 @@ def main(argv: list[str] | None = None) -> int:
             "answer_latency": ms([x for s in senders for x in s.latencies]),
             "all_done_seconds": round(drained, 2), "events_per_second_end_to_end": round(len(stream) / drained, 1),
             "database": counts,
+            "cpu": {"server_seconds": round(server_cpu, 1), "postgresql_seconds": round(db_cpu, 1),
+                    "server_ms_per_event": round(server_cpu / len(stream) * 1000, 2),
+                    "postgresql_ms_per_event": round(db_cpu / len(stream) * 1000, 2),
+                    "others_share_percent": others,
+                    "load_average": [round(load_before, 1), round(load_after, 1)]},
             "write_probe_before": ms(baseline.latencies), "write_probe_during": ms(probe.latencies),
         }
     finally:

@@ -8,6 +8,12 @@ and nothing about it is said anywhere (the outcome reads like a missing id's).
 Ordering: each linked change keeps the time the source gave its state (`state_at`); an event older
 than that, or any event but a merge after the change merged, moves nothing. The integration never
 moves a merged task to another status.
+
+Cost (issue 14): the integration's own rows (changes, links, the delivery's outcome) are read and
+written with prebuilt Core statements; what an event looks up by name (its source, the repository's
+project, the project's rules and branches, a user by e-mail) is kept for the delivering transaction
+(`outbox.batch_cache`: the outbox does several events per transaction, and forgets the cache when
+one of them is rolled back).
 """
 
 from __future__ import annotations
@@ -17,17 +23,19 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import and_, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, get_story
 from storyline.errors import NotFound, StorylineError
 from storyline.integrations import footers
-from storyline.integrations.models import ChangeLink, ReviewChange
+from storyline.integrations.models import ChangeLink, IntegrationSource, ReviewChange
 from storyline.integrations.rules import rules_for
-from storyline.integrations.sources import Source, project_for
+from storyline.integrations.sources import ProjectRef, Source, project_ref
+from storyline.outbox import batch_cache
 from storyline.projects import service as projects_service
-from storyline.projects.models import Branch, Project
+from storyline.projects.models import Branch
+from storyline.sqltools import table_of
 from storyline.stories import comments, queries, task_service
 from storyline.stories.models import Story, Task
 from storyline.users.models import User
@@ -43,6 +51,98 @@ class Target:
     task: Task | None
     relation: str  # task | story | closes | partial | related
     move: bool
+
+
+@dataclass
+class Change:
+    """A `review_changes` row, read and written with prebuilt Core statements (`id` None: not yet
+    inserted)."""
+
+    id: int | None
+    source_id: int
+    key: str
+    repository: str
+    number: int | None
+    title: str
+    url: str | None
+    branch: str | None
+    state: str
+    wip: bool
+    patchset: int | None
+    owner_name: str | None
+    owner_username: str | None
+    votes: str | None
+    ci: str | None
+    state_at: dt.datetime | None
+    votes_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class BranchRef:
+    id: int
+    name: str
+
+
+@dataclass
+class Link:
+    id: int
+    story_id: int
+    task_id: int | None
+    relation: str
+    previous_status: str | None
+
+
+_FIELDS = ("id", "source_id", "key", "repository", "number", "title", "url", "branch", "state", "wip", "patchset",
+           "owner_name", "owner_username", "votes", "ci", "state_at", "votes_at", "created_at", "updated_at")
+_WRITTEN = _FIELDS[1:]
+_CHANGE = select(*(getattr(ReviewChange, f) for f in _FIELDS)).where(
+    ReviewChange.source_id == bindparam("source_id"), ReviewChange.key == bindparam("key"))
+_CHANGE_EXISTS = select(literal(1)).where(ReviewChange.source_id == bindparam("source_id"),
+                                          ReviewChange.key == bindparam("key"))
+_INSERT_CHANGE = insert(table_of(ReviewChange)).values(
+    {f: bindparam(f) for f in _WRITTEN}).returning(ReviewChange.id)
+_UPDATE_CHANGE = update(table_of(ReviewChange)).where(ReviewChange.id == bindparam("change_id")).values(
+    {f: bindparam(f) for f in _WRITTEN if f not in ("source_id", "key", "created_at")})
+_LINKS = select(ChangeLink.id, ChangeLink.story_id, ChangeLink.task_id, ChangeLink.relation,
+                ChangeLink.previous_status).where(ChangeLink.change_id == bindparam("change_id")).order_by(ChangeLink.id)
+_INSERT_LINK = insert(table_of(ChangeLink)).values(
+    {f: bindparam(f) for f in ("change_id", "story_id", "task_id", "relation", "previous_status", "created_at")}
+).returning(ChangeLink.id)
+_RELATION = update(table_of(ChangeLink)).where(ChangeLink.id == bindparam("link_id")).values(
+    relation=bindparam("relation"))
+_SOURCE = select(IntegrationSource.id, IntegrationSource.name, IntegrationSource.kind, IntegrationSource.origin,
+                 IntegrationSource.secret_hash, IntegrationSource.secret, IntegrationSource.bot_user_id
+                 ).where(IntegrationSource.id == bindparam("source_id"))
+
+
+def source_by_id(session: Session, source_id: int) -> Source | None:
+    """A source (kept for the delivering transaction), or None when it was removed."""
+    cache = batch_cache(session)
+    key = ("integration-source", source_id)
+    if key not in cache:
+        row = session.connection().execute(_SOURCE, {"source_id": source_id}).first()
+        cache[key] = Source(*row) if row is not None else None
+    found: Source | None = cache[key]
+    return found
+
+
+def _project(session: Session, repository: str | None) -> ProjectRef | None:
+    cache = batch_cache(session)
+    key = ("integration-project", repository)
+    if key not in cache:
+        cache[key] = project_ref(session, repository)
+    found: ProjectRef | None = cache[key]
+    return found
+
+
+def _rules(session: Session, project_id: int) -> dict[str, Any]:
+    cache = batch_cache(session)
+    key = ("integration-rules", project_id)
+    if key not in cache:
+        cache[key] = rules_for(session, project_id)
+    return dict(cache[key])
 
 
 def _when(epoch: float) -> dt.datetime:
@@ -62,17 +162,19 @@ def apply(session: Session, source: Source, ev: dict[str, Any], received: float)
             return "ignored: CI result of a change no story refers to"
         if row.votes_at is None or at >= row.votes_at:
             row.ci, row.votes_at, row.updated_at = ev["ci"], at, _when(received)
+            _save_change(session, row)
         return f"change {row.key}: CI {ev['ci']}"
     if action == "votes" and ev.get("change"):
         # Votes on a change already linked: its row only (the links were made when it was proposed).
         row = _change_row(session, source.id, ev["change"]["key"])
         if row is not None:
             _update_change(row, ev, ev["change"], at, _when(received))
+            _save_change(session, row)
             return f"change {row.key}: votes"
-    project = project_for(session, ev.get("repository"))
+    project = _project(session, ev.get("repository"))
     if project is None:
         return f"ignored: repository {ev.get('repository')!r} maps to no project"
-    rules = rules_for(session, project.id)
+    rules = _rules(session, project.id)
     if action == "branch":
         return _branch_created(session, project, ev.get("branch"), rules)
     if action == "push":
@@ -102,29 +204,37 @@ def has_work(session: Session, source: Source, ev: dict[str, Any]) -> bool:
     change = ev.get("change") or {}
     if action != "ci" and footers.parse(ev.get("message"), forge=ev["kind"] != "gerrit"):
         return True
-    return _change_row(session, source.id, change.get("key")) is not None
+    key: str | None = change.get("key")
+    if not key:
+        return False
+    return session.connection().execute(_CHANGE_EXISTS, {"source_id": source.id, "key": key[:255]}).first() is not None
 
 
-def _branch_created(session: Session, project: Project, name: str | None, rules: dict[str, Any]) -> str:
+def _branch_created(session: Session, project: ProjectRef, name: str | None, rules: dict[str, Any]) -> str:
     if not name or not project.autocreate_branches or not rules["branch_tasks"]:
         return f"ignored: branch {name!r} created in the repository"
     if _find_branch(session, project.id, name) is not None:
         return f"branch {name} exists"
-    projects_service.do_create_branch(session, {"name": name[:100], "project_id": project.id, "autocreated": True})
+    _create_branch(session, project, name[:100])
     return f"branch {name} created in project {project.name}"
 
 
-_CHANGE = select(ReviewChange).where(ReviewChange.source_id == bindparam("source_id"),
-                                     ReviewChange.key == bindparam("key"))
-
-
-def _change_row(session: Session, source_id: int, key: str | None) -> ReviewChange | None:
+def _change_row(session: Session, source_id: int, key: str | None) -> Change | None:
     if not key:
         return None
-    return session.execute(_CHANGE, {"source_id": source_id, "key": key[:255]}).scalar_one_or_none()
+    row = session.connection().execute(_CHANGE, {"source_id": source_id, "key": key[:255]}).first()
+    return Change(*row) if row is not None else None
 
 
-def _apply_change(session: Session, source: Source, viewer: Viewer, project: Project, rules: dict[str, Any],
+def _save_change(session: Session, row: Change) -> None:
+    values = {f: getattr(row, f) for f in _WRITTEN}
+    if row.id is None:
+        row.id = session.connection().execute(_INSERT_CHANGE, values).scalar_one()
+    else:
+        session.connection().execute(_UPDATE_CHANGE, {"change_id": row.id, **values})
+
+
+def _apply_change(session: Session, source: Source, viewer: Viewer, project: ProjectRef, rules: dict[str, Any],
                   ev: dict[str, Any], at: dt.datetime, received: float, push: bool = False) -> str:
     change = ev.get("change")
     action = ev["action"]
@@ -137,23 +247,28 @@ def _apply_change(session: Session, source: Source, viewer: Viewer, project: Pro
     if not refs and row is None:
         return "no references"
     now = _when(received)
+    links: dict[tuple[int, int | None], Link] = {}
     if row is None:
-        row = ReviewChange(source_id=source.id, key=change["key"][:255], repository=(ev.get("repository") or "")[:255],
-                           number=change.get("number"), title=change.get("title") or "", state="open", wip=False,
-                           created_at=now)
-        session.add(row)
+        row = Change(None, source.id, change["key"][:255], (ev.get("repository") or "")[:255], change.get("number"),
+                     (change.get("title") or "")[:255], None, None, "open", False, None, None, None, None, None, None,
+                     None, now, None)
+    else:
+        links = {(link.story_id, link.task_id): link for link in (
+            Link(*r) for r in session.connection().execute(_LINKS, {"change_id": row.id}))}
     stale = _update_change(row, ev, change, at, now)
+    _save_change(session, row)
     if refs:
         targets, notes = _targets(session, viewer, project, ev, refs, rules, create=not stale and action != "votes",
                                   push=push)
     else:  # an event without the message (some versions, some events): the change's links say where it acts
-        targets, notes = _linked_targets(session, viewer, row), []
+        targets, notes = _linked_targets(session, viewer, list(links.values())), []
     if stale:
         notes.append("older than what is known of the change: nothing moved")
     moving = not stale and action in (*UPLOADS, "merge", "abandon")
     told: set[int] = set()
+    assert row.id is not None
     for target in targets:
-        link, new_link = _link(session, row, target, now)
+        link, new_link = _link(session, row.id, links, target, now)
         if moving and target.task is not None and target.move:
             note = _move(session, viewer, row, link, target, action, rules, change)
             if note:
@@ -168,7 +283,7 @@ def _apply_change(session: Session, source: Source, viewer: Viewer, project: Pro
     return "; ".join([head, *notes])
 
 
-def _update_change(row: ReviewChange, ev: dict[str, Any], change: dict[str, Any], at: dt.datetime,
+def _update_change(row: Change, ev: dict[str, Any], change: dict[str, Any], at: dt.datetime,
                    now: dt.datetime) -> bool:
     """Bring the change row up to date with the event; whether the event is stale (older than the
     change's known state, or anything but a merge after the merge)."""
@@ -212,15 +327,31 @@ def _update_change(row: ReviewChange, ev: dict[str, Any], change: dict[str, Any]
 
 # ---- targets --------------------------------------------------------------------------------------
 
-_BRANCH = select(Branch).where(Branch.project_id == bindparam("project_id"), Branch.name == bindparam("name"))
+_BRANCH = select(Branch.id, Branch.name).where(Branch.project_id == bindparam("project_id"),
+                                               Branch.name == bindparam("name"))
 
 
-def _find_branch(session: Session, project_id: int, name: str) -> Branch | None:
-    return session.execute(_BRANCH, {"project_id": project_id, "name": name}).scalar_one_or_none()
+def _find_branch(session: Session, project_id: int, name: str) -> BranchRef | None:
+    """A project's branch by name (kept for the delivering transaction once found)."""
+    cache = batch_cache(session)
+    key = ("integration-branch", project_id, name)
+    found: BranchRef | None = cache.get(key)
+    if found is None:
+        row = session.connection().execute(_BRANCH, {"project_id": project_id, "name": name}).first()
+        if row is not None:
+            found = cache[key] = BranchRef(row[0], row[1])
+    return found
 
 
-def _branch(session: Session, project: Project, ev: dict[str, Any], rules: dict[str, Any], create: bool,
-            push: bool) -> Branch | None:
+def _create_branch(session: Session, project: ProjectRef, name: str) -> BranchRef:
+    branch = projects_service.do_create_branch(session, {"name": name, "project_id": project.id,
+                                                         "autocreated": True})
+    found = batch_cache(session)[("integration-branch", project.id, name)] = BranchRef(branch.id, branch.name)
+    return found
+
+
+def _branch(session: Session, project: ProjectRef, ev: dict[str, Any], rules: dict[str, Any], create: bool,
+            push: bool) -> BranchRef | None:
     """The project's branch of the change: the same name; the repository's default branch (main,
     master) is the project's master; another one is created when the project auto-creates branches."""
     name = ev.get("branch") or "master"
@@ -231,8 +362,7 @@ def _branch(session: Session, project: Project, ev: dict[str, Any], rules: dict[
         return _find_branch(session, project.id, "master")
     if create and not push and project.autocreate_branches and rules["branch_tasks"] and len(name) <= 100:
         try:
-            return projects_service.do_create_branch(session, {"name": name, "project_id": project.id,
-                                                               "autocreated": True})
+            return _create_branch(session, project, name)
         except StorylineError:
             return None
     return None
@@ -246,7 +376,7 @@ def _story_task(session: Session, story_id: int, project_id: int, branch_id: int
                            ).scalar_one_or_none()
 
 
-def _new_task(session: Session, viewer: Viewer, story_id: int, project: Project, branch: Branch, title: str,
+def _new_task(session: Session, viewer: Viewer, story_id: int, project: ProjectRef, branch: BranchRef, title: str,
               notes: list[str]) -> Task | None:
     try:
         task = task_service.do_create_task(session, viewer, {
@@ -259,7 +389,7 @@ def _new_task(session: Session, viewer: Viewer, story_id: int, project: Project,
     return task
 
 
-def _targets(session: Session, viewer: Viewer, project: Project, ev: dict[str, Any], refs: footers.References,
+def _targets(session: Session, viewer: Viewer, project: ProjectRef, ev: dict[str, Any], refs: footers.References,
              rules: dict[str, Any], *, create: bool, push: bool) -> tuple[list[Target], list[str]]:
     notes: list[str] = []
     found: dict[tuple[int, int | None], Target] = {}
@@ -303,9 +433,9 @@ def _targets(session: Session, viewer: Viewer, project: Project, ev: dict[str, A
     return list(found.values()), notes
 
 
-def _linked_targets(session: Session, viewer: Viewer, row: ReviewChange) -> list[Target]:
+def _linked_targets(session: Session, viewer: Viewer, links: list[Link]) -> list[Target]:
     targets = []
-    for link in session.execute(select(ChangeLink).where(ChangeLink.change_id == row.id)).scalars():
+    for link in links:
         try:
             story = get_story(session, viewer, link.story_id)  # the bot may have lost access since
         except NotFound:
@@ -317,19 +447,24 @@ def _linked_targets(session: Session, viewer: Viewer, row: ReviewChange) -> list
 
 # ---- links, moves, comments -------------------------------------------------------------------------
 
-def _link(session: Session, row: ReviewChange, target: Target, now: dt.datetime) -> tuple[ChangeLink, bool]:
+def _link(session: Session, change_id: int, links: dict[tuple[int, int | None], Link], target: Target,
+          now: dt.datetime) -> tuple[Link, bool]:
+    """The change's link to the target (`links`: the change's links, by story and task), made when
+    there is none; whether it is new."""
     task_id = target.task.id if target.task is not None else None
-    session.flush()
-    link = session.execute(select(ChangeLink).where(
-        ChangeLink.change_id == row.id, ChangeLink.story_id == target.story_id,
-        ChangeLink.task_id.is_(None) if task_id is None else ChangeLink.task_id == task_id)).scalar_one_or_none()
+    link = links.get((target.story_id, task_id))
     if link is not None:
         if link.relation != target.relation and target.relation != "related":
             link.relation = target.relation
+            session.connection().execute(_RELATION, {"link_id": link.id, "relation": link.relation})
         return link, False
-    link = ChangeLink(change_id=row.id, story_id=target.story_id, task_id=task_id, relation=target.relation,
-                      previous_status=target.task.status if target.task is not None else None, created_at=now)
-    session.add(link)
+    previous = target.task.status if target.task is not None else None
+    if target.task is not None:
+        session.flush()  # a task created for the target (its row first)
+    link_id = session.connection().execute(_INSERT_LINK, {
+        "change_id": change_id, "story_id": target.story_id, "task_id": task_id, "relation": target.relation,
+        "previous_status": previous, "created_at": now}).scalar_one()
+    link = links[(target.story_id, task_id)] = Link(link_id, target.story_id, task_id, target.relation, previous)
     return link, True
 
 
@@ -338,14 +473,22 @@ _OTHER_OPEN = (select(func.count()).select_from(ChangeLink)
                .where(ChangeLink.task_id == bindparam("task_id"), ChangeLink.change_id != bindparam("change_id")))
 
 
+_USER_BY_EMAIL = select(User.id).where(func.lower(User.email) == bindparam("email"))
+
+
 def _owner_id(session: Session, owner: dict[str, Any] | None) -> int | None:
     email = (owner or {}).get("email")
     if not email:
         return None
-    return session.execute(select(User.id).where(func.lower(User.email) == email.lower())).scalar_one_or_none()
+    cache = batch_cache(session)
+    key = ("integration-user", email.lower())
+    if key not in cache:
+        cache[key] = session.connection().execute(_USER_BY_EMAIL, {"email": email.lower()}).scalar_one_or_none()
+    found: int | None = cache[key]
+    return found
 
 
-def _move(session: Session, viewer: Viewer, row: ReviewChange, link: ChangeLink, target: Target, action: str,
+def _move(session: Session, viewer: Viewer, row: Change, link: Link, target: Target, action: str,
           rules: dict[str, Any], change: dict[str, Any]) -> str | None:
     task = target.task
     assert task is not None
@@ -387,7 +530,7 @@ def _move(session: Session, viewer: Viewer, row: ReviewChange, link: ChangeLink,
     return "; ".join(said)
 
 
-def _label(row: ReviewChange, kind: str) -> str:
+def _label(row: Change, kind: str) -> str:
     if row.number is None:
         return f"commit {row.key[:12]} in {row.repository}"
     if kind in ("github", "gitlab"):
@@ -395,7 +538,7 @@ def _label(row: ReviewChange, kind: str) -> str:
     return f"{row.repository} change {row.number}"
 
 
-def _comment(session: Session, viewer: Viewer, story_id: int, row: ReviewChange, ev: dict[str, Any],
+def _comment(session: Session, viewer: Viewer, story_id: int, row: Change, ev: dict[str, Any],
              action: str) -> None:
     story = session.get(Story, story_id) or get_story(session, viewer, story_id)
     label = _label(row, ev["kind"])
@@ -417,4 +560,4 @@ def _comment(session: Session, viewer: Viewer, story_id: int, row: ReviewChange,
         pass  # a comment the story refuses (none today) must not undo the status work
 
 
-__all__ = ["apply", "has_work"]
+__all__ = ["Change", "apply", "has_work", "source_by_id"]

@@ -133,25 +133,50 @@ def do_unmap_repository(session: Session, repository: str) -> None:
 
 _MAPPED = select(RepositoryMapping.project_id).where(RepositoryMapping.repository == bindparam("repository"))
 _BY_NAME = select(Project.id).where(Project.name == bindparam("repository"))
+_BY_URL = (select(Project.id).where(or_(*(func.lower(Project.repo_url).like(bindparam(name), escape="\\")
+                                           for name in ("bare", "git", "slash"))))
+           .order_by(Project.id).limit(1))
+_PROJECT = select(Project.id, Project.name, Project.autocreate_branches).where(Project.id == bindparam("project_id"))
 
 
-def project_for(session: Session, repository: str | None) -> Project | None:
-    """The project a repository maps to: an explicit mapping, else the project whose repo_url names
-    the repository (…/openstack/nova or …/openstack/nova.git), else the project of the same name."""
+@dataclass(frozen=True)
+class ProjectRef:
+    """What the rules need of a repository's project (read once per batch of deliveries)."""
+
+    id: int
+    name: str
+    autocreate_branches: bool
+
+
+def project_id_for(session: Session, repository: str | None) -> int | None:
+    """The id of the project a repository maps to: an explicit mapping, else the project whose
+    repo_url names the repository (…/openstack/nova or …/openstack/nova.git), else the project of the
+    same name. Prebuilt statements, at most three."""
     if not repository:
         return None
     conn = session.connection()
-    project_id = conn.execute(_MAPPED, {"repository": repository}).scalar_one_or_none()
+    project_id: int | None = conn.execute(_MAPPED, {"repository": repository}).scalar_one_or_none()
     if project_id is None:
         tail = like_pattern(repository)[1:-1]  # escaped, without the surrounding %
-        candidates = session.execute(
-            select(Project.id, Project.repo_url).where(or_(
-                func.lower(Project.repo_url).like("%/" + tail, escape="\\"),
-                func.lower(Project.repo_url).like("%/" + tail + ".git", escape="\\"),
-                func.lower(Project.repo_url).like("%/" + tail + "/", escape="\\"))).order_by(Project.id)).all()
-        project_id = candidates[0][0] if candidates else None
+        project_id = conn.execute(_BY_URL, {"bare": "%/" + tail, "git": "%/" + tail + ".git",
+                                            "slash": "%/" + tail + "/"}).scalar_one_or_none()
     if project_id is None:
         project_id = conn.execute(_BY_NAME, {"repository": repository}).scalar_one_or_none()
+    return project_id
+
+
+def project_ref(session: Session, repository: str | None) -> ProjectRef | None:
+    """The project a repository maps to (project_id_for), as the rules need it."""
+    project_id = project_id_for(session, repository)
+    if project_id is None:
+        return None
+    row = session.connection().execute(_PROJECT, {"project_id": project_id}).first()
+    return ProjectRef(row[0], row[1], bool(row[2])) if row is not None else None
+
+
+def project_for(session: Session, repository: str | None) -> Project | None:
+    """The project a repository maps to (project_id_for), as the ORM's object."""
+    project_id = project_id_for(session, repository)
     return session.get(Project, project_id) if project_id is not None else None
 
 
@@ -168,5 +193,6 @@ def sources_summary(session: Session) -> list[dict[str, Any]]:
             for s, d, n in rows]
 
 
-__all__ = ["HOOK_PREFIX", "Source", "authenticate", "do_create_source", "do_map_repository", "do_remove_source",
-           "do_unmap_repository", "get_source", "hook_path", "project_for", "sources_summary"]
+__all__ = ["HOOK_PREFIX", "ProjectRef", "Source", "authenticate", "do_create_source", "do_map_repository", "do_remove_source",
+           "do_unmap_repository", "get_source", "hook_path", "project_for", "project_id_for", "project_ref",
+           "sources_summary"]

@@ -5,10 +5,13 @@ A write records what must follow from it as an `outbox` row in its own transacti
 acknowledged can be lost, and commits without doing that work: a comment on a story with a thousand
 followers commits as fast as on a story with none. Rows are of two lanes:
 
-- **local** work that stays in the database (a story event's inbox rows, the e-mails it causes):
-  `deliver` does each row in a transaction of its own, claiming it (FOR UPDATE SKIP LOCKED on
-  PostgreSQL, so several processes share the work; SQLite has one writer at a time anyway) and
-  deleting it in the transaction that did its work: done exactly once, even after a crash.
+- **local** work that stays in the database (a story event's inbox rows, the e-mails it causes, a
+  code review event's work): `deliver` claims a few rows in one transaction (FOR UPDATE SKIP LOCKED
+  on PostgreSQL, so several processes share the work; SQLite has one writer at a time anyway), does
+  each in a savepoint of its own (a failing row is rolled back alone and counted, the others go on)
+  and deletes the rows in the transaction that did their work: done exactly once, even after a crash.
+  A transaction takes at most `PER_TRANSACTION` rows and starts no new one after `BUDGET` seconds
+  (SQLite: short, since its one writer holds up every other write meanwhile).
 - **external** effects that leave the database (an e-mail sent over SMTP, a webhook call):
   `deliver_external` claims a few rows for a lease (a short write transaction), does each one
   outside any transaction (a slow mail server never holds SQLite's write lock nor a PostgreSQL row
@@ -48,7 +51,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -126,12 +128,15 @@ _due = and_(OutboxRow.parked_at.is_(None),
 # ORM's unit of work costs several times what these statements do).
 _ENQUEUE = insert(table_of(OutboxRow)).values(
     kind=bindparam("kind"), payload=bindparam("payload"), created_at=bindparam("created_at"), attempts=0)
-_OLDEST = (select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload).where(_local, _due)
-           .order_by(OutboxRow.id).limit(1))
-# by "is the dialect SQLite": PostgreSQL claims the row (several processes share the work)
+_OLDEST = (select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload, OutboxRow.attempts).where(_local, _due)
+           .order_by(OutboxRow.id).limit(bindparam("limit")))
+# by "is the dialect SQLite": PostgreSQL claims the rows (several processes share the work)
 _NEXT = {True: _OLDEST, False: _OLDEST.with_for_update(skip_locked=True)}
-_MORE = select(literal(1)).where(OutboxRow.id > bindparam("after"), _local, _due).limit(1)
 _DONE = delete(table_of(OutboxRow)).where(OutboxRow.id == bindparam("row_id"))
+_DONE_MANY = delete(table_of(OutboxRow)).where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
+_FAILED = (update(table_of(OutboxRow)).where(OutboxRow.id == bindparam("row_id"))
+           .values(attempts=bindparam("attempts"), last_error=bindparam("last_error"), claimed_until=None,
+                   next_attempt_at=bindparam("next_attempt_at"), parked_at=bindparam("parked_at")))
 _CLAIMABLE = (select(OutboxRow.id).where(
     _external, _due, or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < bindparam("now")))
     .order_by(OutboxRow.id).limit(bindparam("batch")))
@@ -165,45 +170,93 @@ def enqueue_many(session: Session, kind: str, payloads: list[dict[str, Any]]) ->
 
 
 BATCH = 100
+# Local rows done in one transaction: at most PER_TRANSACTION, and no new one begun after BUDGET
+# seconds (by "is the dialect SQLite": there the transaction holds the one write lock, and every
+# other write, a webhook's delivery or a person's comment, waits for it; PostgreSQL locks only the
+# rows written, and saves a commit and its round trips per row).
+PER_TRANSACTION = 50
+BUDGET = {True: 0.03, False: 0.25}
+_CACHE = "storyline_outbox_cache"
+
+
+def batch_cache(session: Session) -> dict[Any, Any]:
+    """A dict that lives as long as the delivering transaction (a batch of rows): handlers keep what
+    they looked up by name there (a repository's project, a source, a project's rules). Emptied
+    when a row's savepoint is rolled back, so nothing that row wrote is remembered."""
+    cache: dict[Any, Any] = session.info.setdefault(_CACHE, {})
+    return cache
 
 
 def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
-    """Deliver up to `batch` local rows, oldest first, each in its own short transaction; the number done.
+    """Deliver up to `batch` local rows, oldest first, a few per transaction; the number done.
 
-    Fewer than `batch` means none was left (at the time of the last one): the transaction that
-    delivers a row also looks whether another one follows, so that finding the outbox empty does
-    not cost a write transaction of its own after every delivery.
+    Each row's work runs in a savepoint: a row that fails is rolled back alone and its failure is
+    counted on it in the same transaction (tried again later, parked after `Policy.max_attempts`),
+    while the rows beside it are done. Fewer than `batch` means none was left (at the time of the
+    last transaction): a transaction that took fewer rows than it asked for, and whose work queued
+    no new one, found the outbox empty, without a transaction of its own to look.
     """
     done = 0
     while done < batch:
         session = sessions()
         try:
             conn = session.connection()
-            now = {"now": utcnow()}
-            row = conn.execute(_NEXT[conn.dialect.name == "sqlite"], now).first()
-            if row is None:
+            sqlite = conn.dialect.name == "sqlite"
+            now = utcnow()
+            limit = min(PER_TRANSACTION, batch - done)
+            rows = conn.execute(_NEXT[sqlite], {"now": now, "limit": limit}).all()
+            if not rows:
                 session.rollback()
                 break
-            row_id, kind, payload = row
-            try:
-                HANDLERS[kind](session, json.loads(payload))
-                conn.execute(_DONE, {"row_id": row_id})
-                more = conn.execute(_MORE, {"after": row_id, **now}).first() is not None
-                session.commit()
-                if session.info.pop("storyline_outbox", False):
-                    wake()  # the delivery queued more work (an event's e-mails)
-            except DATABASE_UNAVAILABLE:
-                raise  # not this row's fault: it stays, without an attempt counted
-            except Exception as exc:  # noqa: BLE001 - any failure of a delivery is counted on its row, retried
-                session.rollback()
-                _failed(sessions, row_id, exc)
-                more = True
-            done += 1
-            if not more:
+            deadline = time.monotonic() + BUDGET[sqlite]
+            finished: list[int] = []
+            handled = 0
+            for row_id, kind, payload, attempts in rows:
+                if handled and time.monotonic() > deadline:
+                    break  # the rows left are free again at the commit
+                handled += 1
+                savepoint = session.begin_nested()
+                try:
+                    HANDLERS[kind](session, json.loads(payload))
+                    savepoint.commit()
+                    finished.append(row_id)
+                except DATABASE_UNAVAILABLE:
+                    raise  # not this row's fault: the batch stays, without an attempt counted
+                except Exception as exc:  # noqa: BLE001 - any failure of a delivery is counted on its row, retried
+                    savepoint.rollback()
+                    session.expire_all()  # objects may hold values of the rolled-back statements
+                    session.info.pop(_CACHE, None)
+                    _count_failure(conn, row_id, kind, attempts, exc)
+            if finished:
+                conn.execute(_DONE_MANY, {"ids": finished})
+            queued = session.info.pop("storyline_outbox", False)
+            session.commit()
+            if queued:
+                wake()  # the delivery queued more work (an event's e-mails, a task change's inbox rows)
+            done += handled
+            if handled == len(rows) and len(rows) < limit and not queued:
                 break
         finally:
             session.close()
     return done
+
+
+def _count_failure(conn: Any, row_id: int, kind: str, attempts: int, exc: Exception) -> None:
+    """A local row's failure, counted on it in the delivering transaction (after its savepoint was
+    rolled back): tried again after the backoff, parked once its attempts are used up."""
+    permanent = isinstance(exc, Permanent)
+    attempts += 1
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    now = utcnow()
+    parked = permanent or attempts >= Policy.max_attempts
+    if permanent:
+        log.warning("outbox row %s failed for good, parked: %s", row_id, exc)
+    elif parked:
+        log.error("outbox row %s (%s) parked after %s attempts: %s", row_id, kind, attempts, error)
+    else:
+        log.warning("outbox row %s failed (%s: %s), to be tried again", row_id, type(exc).__name__, exc)
+    conn.execute(_FAILED, {"row_id": row_id, "attempts": attempts, "last_error": error,
+                           "next_attempt_at": now + Policy.backoff(attempts), "parked_at": now if parked else None})
 
 
 def deliver_external(write_sessions: sessionmaker[Session], read_sessions: sessionmaker[Session],
@@ -420,5 +473,5 @@ def start_threads(write_sessions: sessionmaker[Session], read_sessions: sessionm
 
 
 __all__ = ["EXTERNAL", "EXTERNAL_KINDS", "HANDLERS", "OutboxRow", "OutboxThread", "Permanent", "Policy", "WAKE",
-           "WAKE_EXTERNAL", "counts", "deliver", "deliver_external", "delivered", "enqueue", "enqueue_many",
+           "WAKE_EXTERNAL", "batch_cache", "counts", "deliver", "deliver_external", "delivered", "enqueue", "enqueue_many",
            "listing", "retry", "start_threads", "wake"]

@@ -1,0 +1,93 @@
+"""The outbox does several integration events per transaction, each in a savepoint (issue 14): an event
+whose work fails half-way is rolled back alone (its task keeps its status), its failure is counted on
+its row, and the events queued beside it are done. Receiving stays short: an event with nothing to
+do is recorded as handled at once, with its outcome, and queues nothing."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import payloads as p
+from builders import Api, uniq
+from conftest import drain, outcomes, post_gerrit
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, select
+
+from storyline import outbox
+from storyline.db import session_scope
+from storyline.integrations import events, receive
+from storyline.integrations.models import IntegrationDelivery
+from storyline.integrations.sources import Source
+from storyline.outbox import OutboxRow
+
+
+def _status(api: Api, task_id: int) -> str:
+    return str(api.ok("GET", f"/v1/tasks/{task_id}")["status"])
+
+
+def test_a_failing_event_is_rolled_back_alone_and_counted(client: TestClient, app: Any, api: Api, gerrit: Any,
+                                                         repo: dict[str, Any]) -> None:
+    story = api.story(title=uniq("Batch "))
+    first = api.task(story["id"], repo["id"])
+    second = api.task(api.story(title=uniq("Batch "))["id"], repo["id"])
+    change = p.gerrit_change(7001, repo["name"], f"Fix\n\nTask: {first['id']}\n")
+    assert post_gerrit(client, gerrit, p.gerrit_event("patchset-created", change)).json()["status"] == "accepted"
+    drain(app)
+    assert _status(api, first["id"]) == "review"
+
+    # An abandon whose reason is not text: the task moves back, then the bot's comment fails on it.
+    raw = p.gerrit_event("change-abandoned", dict(change, status="ABANDONED"), reason="x")
+    ev, key = events.gerrit(raw, b"")
+    ev["reason"] = 5
+    bad_id = 0
+    try:
+        with session_scope(app.state.write_sessions) as session:
+            src = Source(gerrit.source_id, gerrit.name, "gerrit", None, None, None, gerrit.bot_id)
+            delivery_id = receive.record(session, src, key, ev)
+            assert delivery_id is not None
+            outbox.enqueue(session, receive.KIND, {"source_id": gerrit.source_id, "delivery_id": delivery_id,
+                                                   "event": ev, "received": time.time()})
+            bad_id = session.execute(select(OutboxRow.id).order_by(OutboxRow.id.desc()).limit(1)).scalar_one()
+        other = p.gerrit_change(7002, repo["name"], f"Fix too\n\nTask: {second['id']}\n")
+        assert post_gerrit(client, gerrit, p.gerrit_event("patchset-created", other)).json()["status"] == "accepted"
+
+        deadline = time.monotonic() + 20
+        while True:
+            outbox.deliver(app.state.write_sessions)
+            with session_scope(app.state.read_sessions) as session:
+                left = session.execute(select(OutboxRow.id, OutboxRow.attempts, OutboxRow.last_error)
+                                       .where(OutboxRow.kind == receive.KIND)).all()
+            if [r.id for r in left] == [bad_id] and left[0].attempts:
+                break
+            assert time.monotonic() < deadline, left
+            time.sleep(0.02)
+        assert left[0].attempts == 1 and "TypeError" in (left[0].last_error or "")
+        assert _status(api, first["id"]) == "review"  # the failed event's move was rolled back with it
+        assert _status(api, second["id"]) == "review"  # the event queued after it was done
+        comments = [c["content"] for c in api.ok("GET", f"/v1/stories/{story['id']}/comments")]
+        assert len(comments) == 1 and "abandoned" not in comments[0]
+        with session_scope(app.state.read_sessions) as session:
+            handled = session.execute(select(IntegrationDelivery.handled_at)
+                                      .where(IntegrationDelivery.id == delivery_id)).scalar_one()
+        assert handled is None  # its outcome was rolled back too: it is not done
+    finally:
+        with session_scope(app.state.write_sessions) as session:  # other tests' drain() fails on failed rows
+            session.execute(delete(OutboxRow).where(OutboxRow.id == bad_id))
+
+
+def test_an_event_with_nothing_to_do_is_recorded_handled_and_queues_nothing(client: TestClient, app: Any,
+                                                                           gerrit: Any, repo: dict[str, Any]) -> None:
+    with session_scope(app.state.read_sessions) as session:
+        before = session.execute(select(OutboxRow.id).order_by(OutboxRow.id.desc()).limit(1)).scalar()
+    plain = p.gerrit_event("patchset-created", p.gerrit_change(7101, repo["name"], "No footer here\n"))
+    assert post_gerrit(client, gerrit, plain).json()["status"] == "accepted"
+    assert post_gerrit(client, gerrit, p.gerrit_event("project-created", plain["change"])).json()["status"] == "ignored"
+    assert post_gerrit(client, gerrit, plain).json()["status"] == "duplicate"
+    with session_scope(app.state.read_sessions) as session:
+        queued = session.execute(select(OutboxRow.id).where(OutboxRow.kind == receive.KIND,
+                                                            OutboxRow.id > (before or 0))).all()
+        handled = session.execute(select(IntegrationDelivery.handled_at).where(
+            IntegrationDelivery.source_id == gerrit.source_id)).scalars().all()
+    assert queued == [] and len(handled) == 2 and all(h is not None for h in handled)
+    assert outcomes(app, gerrit) == ["no references", "ignored: nothing to do on project-created"]
