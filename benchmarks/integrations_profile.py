@@ -43,6 +43,7 @@ class Counter:
         self.phase = "setup"
         self.counts: collections.Counter[str] = collections.Counter()
         self.shapes: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        self.full: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
         event.listen(engine, "before_cursor_execute", self._seen)
 
     def _seen(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
@@ -56,6 +57,7 @@ class Counter:
                 head = f"{words[0]} {marker} {words[i + 1] if i + 1 < len(words) else ''}"
                 break
         self.shapes[self.phase][head[:80]] += 1
+        self.full[self.phase][shape[:400]] += 1
 
 
 def drain(app: Any, counter: Counter) -> tuple[float, int]:
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stories", type=int, default=200)
     parser.add_argument("--http", action="store_true",
                         help="receive through the HTTP endpoint (Starlette's TestClient; its threads are not profiled)")
+    parser.add_argument("--statements", action="store_true", help="print every distinct statement with its count")
     parser.add_argument("--profile", type=int, default=0, help="print cProfile's top N functions of each phase")
     args = parser.parse_args(argv)
 
@@ -205,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{phase}: statements by shape (per event)")
             for shape, n in counter.shapes[phase].most_common(25):
                 print(f"  {n / len(stream):7.2f}  {shape}")
+        if args.statements:
+            for phase in ("receive", "process"):
+                print(f"\n{phase}: every statement (per event)")
+                for shape, n in counter.full[phase].most_common():
+                    print(f"  {n / len(stream):7.3f}  {shape}")
         for name, p in (("receive", prof), ("process", prof2)):
             if p is not None:
                 out = io.StringIO()

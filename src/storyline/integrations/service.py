@@ -23,19 +23,25 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, insert, literal, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, get_story
 from storyline.errors import NotFound, StorylineError
 from storyline.integrations import footers
-from storyline.integrations.models import ChangeLink, IntegrationSource, ReviewChange
-from storyline.integrations.rules import rules_for
-from storyline.integrations.sources import ProjectRef, Source, project_ref
+from storyline.integrations.models import (
+    ChangeLink,
+    IntegrationSource,
+    ProjectRules,
+    RepositoryMapping,
+    ReviewChange,
+)
+from storyline.integrations.rules import DEFAULTS
+from storyline.integrations.sources import ProjectRef, Source
 from storyline.outbox import batch_cache
 from storyline.projects import service as projects_service
-from storyline.projects.models import Branch
-from storyline.sqltools import table_of
+from storyline.projects.models import Branch, Project
+from storyline.sqltools import like_pattern, table_of
 from storyline.stories import comments, queries, task_service
 from storyline.stories.models import Story, Task
 from storyline.users.models import User
@@ -128,21 +134,41 @@ def source_by_id(session: Session, source_id: int) -> Source | None:
     return found
 
 
-def _project(session: Session, repository: str | None) -> ProjectRef | None:
+def _project_and_rules() -> Any:
+    """The project a repository maps to (as sources.project_id_for says: an explicit mapping, else the
+    first project whose repo_url names the repository, else the project of the same name) and its
+    stored rules, in one statement."""
+    repository: Any = bindparam("repository")
+    ranked = union_all(
+        select(RepositoryMapping.project_id.label("project_id"), literal(1).label("rank"))
+        .where(RepositoryMapping.repository == repository),
+        select(Project.id, literal(2)).where(or_(*(func.lower(Project.repo_url).like(bindparam(name), escape="\\")
+                                                   for name in ("bare", "git", "slash")))),
+        select(Project.id, literal(3)).where(Project.name == repository)).subquery()
+    return (select(Project.id, Project.name, Project.autocreate_branches, ProjectRules.rules)
+            .join(ranked, ranked.c.project_id == Project.id)
+            .outerjoin(ProjectRules, ProjectRules.project_id == Project.id)
+            .order_by(ranked.c.rank, Project.id).limit(1))
+
+
+_PROJECT_AND_RULES = _project_and_rules()
+
+
+def _project(session: Session, repository: str | None) -> tuple[ProjectRef, dict[str, Any]] | None:
+    """The repository's project and its rules (kept for the delivering transaction)."""
+    if not repository:
+        return None
     cache = batch_cache(session)
     key = ("integration-project", repository)
     if key not in cache:
-        cache[key] = project_ref(session, repository)
-    found: ProjectRef | None = cache[key]
-    return found
-
-
-def _rules(session: Session, project_id: int) -> dict[str, Any]:
-    cache = batch_cache(session)
-    key = ("integration-rules", project_id)
-    if key not in cache:
-        cache[key] = rules_for(session, project_id)
-    return dict(cache[key])
+        tail = like_pattern(repository)[1:-1]  # escaped, without the surrounding %
+        row = session.connection().execute(_PROJECT_AND_RULES, {
+            "repository": repository, "bare": "%/" + tail, "git": "%/" + tail + ".git", "slash": "%/" + tail + "/"
+        }).first()
+        cache[key] = None if row is None else (ProjectRef(row[0], row[1], bool(row[2])),
+                                               {**DEFAULTS, **(json.loads(row[3]) if row[3] else {})})
+    found: tuple[ProjectRef, dict[str, Any]] | None = cache[key]
+    return None if found is None else (found[0], dict(found[1]))
 
 
 def _when(epoch: float) -> dt.datetime:
@@ -171,10 +197,10 @@ def apply(session: Session, source: Source, ev: dict[str, Any], received: float)
             _update_change(row, ev, ev["change"], at, _when(received))
             _save_change(session, row)
             return f"change {row.key}: votes"
-    project = _project(session, ev.get("repository"))
-    if project is None:
+    found = _project(session, ev.get("repository"))
+    if found is None:
         return f"ignored: repository {ev.get('repository')!r} maps to no project"
-    rules = _rules(session, project.id)
+    project, rules = found
     if action == "branch":
         return _branch_created(session, project, ev.get("branch"), rules)
     if action == "push":

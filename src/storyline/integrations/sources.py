@@ -136,7 +136,6 @@ _BY_NAME = select(Project.id).where(Project.name == bindparam("repository"))
 _BY_URL = (select(Project.id).where(or_(*(func.lower(Project.repo_url).like(bindparam(name), escape="\\")
                                            for name in ("bare", "git", "slash"))))
            .order_by(Project.id).limit(1))
-_PROJECT = select(Project.id, Project.name, Project.autocreate_branches).where(Project.id == bindparam("project_id"))
 
 
 @dataclass(frozen=True)
@@ -165,15 +164,6 @@ def project_id_for(session: Session, repository: str | None) -> int | None:
     return project_id
 
 
-def project_ref(session: Session, repository: str | None) -> ProjectRef | None:
-    """The project a repository maps to (project_id_for), as the rules need it."""
-    project_id = project_id_for(session, repository)
-    if project_id is None:
-        return None
-    row = session.connection().execute(_PROJECT, {"project_id": project_id}).first()
-    return ProjectRef(row[0], row[1], bool(row[2])) if row is not None else None
-
-
 def project_for(session: Session, repository: str | None) -> Project | None:
     """The project a repository maps to (project_id_for), as the ORM's object."""
     project_id = project_id_for(session, repository)
@@ -194,5 +184,5 @@ def sources_summary(session: Session) -> list[dict[str, Any]]:
 
 
 __all__ = ["HOOK_PREFIX", "ProjectRef", "Source", "authenticate", "do_create_source", "do_map_repository", "do_remove_source",
-           "do_unmap_repository", "get_source", "hook_path", "project_for", "project_id_for", "project_ref",
+           "do_unmap_repository", "get_source", "hook_path", "project_for", "project_id_for",
            "sources_summary"]
