@@ -1,6 +1,6 @@
 """Dense story lists and bulk edit (issue 15): assignees, task progress and privacy markers on every
-story list; checkboxes (click, shift-click, x) and one change to many stories through the v1 API;
-the phone layout: a one-line header, folded filters."""
+story list; checkboxes (click, shift-click, x) and one change to many stories in one all-or-nothing
+request (POST /preview/bulk); the phone layout: a one-line header, folded filters."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_bulk_edit_tags_status_and_assignee(admin_page: Page, world: World) -> N
 
 
 def test_bulk_edit_reports_each_refusal(bob_page: Page, world: World) -> None:
-    # One item fails: its story is deleted behind the page's back; the other is still changed.
+    # One item fails: its story is deleted behind the page's back; so the other is not changed either.
     page = bob_page
     api = world.api()
     tag = "bulkrefusal"
@@ -104,9 +104,10 @@ def test_bulk_edit_reports_each_refusal(bob_page: Page, world: World) -> None:
     bar = page.get_by_role("region", name="Change the selected stories")
     bar.get_by_label("Tag").fill("second-tag")
     bar.get_by_role("button", name="Add tag").click()
-    expect(bar).to_contain_text("1 story changed, 1 refused.")
-    expect(bar.locator(".field-error")).to_contain_text(f"#{ids[1]}")
-    assert "second-tag" in api.get(f"/stories/{ids[0]}")["tags"]
+    # All or nothing (one POST /preview/bulk): the refused item is named with its reason, nothing changed.
+    expect(bar).to_contain_text("Nothing was changed: 1 of 2 items refused.")
+    expect(bar.get_by_role("list", name="Refused items")).to_have_text(f"#{ids[1]}: Story {ids[1]} not found")
+    assert "second-tag" not in api.get(f"/stories/{ids[0]}")["tags"]
 
 
 def test_phone_header_is_one_line_and_filters_fold(browser: Browser, world: World) -> None:

@@ -90,6 +90,7 @@ def test_make_a_story_private_from_the_panel(bob_page: Page, page: Page, olga_pa
     sid = story["id"]
     bob = bob_page
     bob.goto(f"/story/{sid}")
+    bob.get_by_role("button", name="Privacy details and changes").click()  # folded into one line until asked
     panel = bob.get_by_role("region", name="Privacy & security")
     expect(panel.locator(".security-state")).to_contain_text("Public")
     panel.get_by_label("Private", exact=True).check()
@@ -159,6 +160,8 @@ def test_report_a_security_bug(bob_page: Page, olga_page: Page, browser: Browser
     page.get_by_role("button", name="Report the security issue").click()
     expect(page).to_have_url(re.compile(r"/story/\d+$"))
     sid = int(page.url.rsplit("/", 1)[1])
+    expect(page.get_by_test_id("privacy-line")).to_have_text("Private · visible to 1 person, 1 team · Security")
+    page.get_by_role("button", name="Privacy details and changes").click()
     panel = page.get_by_role("region", name="Privacy & security")
     expect(panel.locator(".security-state")).to_contain_text("Information type: Private security")
     expect(panel.get_by_text(re.compile(r"Embargoed \(\d+ days left\)"))).to_be_visible()

@@ -244,8 +244,8 @@ def _one_task(session: Session, viewer: Viewer, task_id: int, fields: dict[str, 
 def bulk_change(body: BulkIn, request: Request, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
     passed, items = do_bulk(session, viewer, body, request.app.state.settings.bulk_max_items)
     if not passed:
-        refused = sum(1 for item in items if item.error is not None)
-        message = f"{refused} of {len(items)} items cannot be changed; nothing was changed"
+        # No counts in the text: `items` says which and how many (and a number there could read like an id).
+        message = "Some items cannot be changed (see items); nothing was changed"
         return JSON({"message": message, "field": "items", "faultstring": message,
                      "items": [item.json(False, {}) for item in items]}, status_code=400)
     stories = [item.obj for item in items if item.type == "story" and item.obj is not None]

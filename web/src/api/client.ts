@@ -6,6 +6,8 @@ import { takePrefetched } from "./prefetch";
 export class ApiError extends Error {
   readonly status: number;
   readonly field: string | null;
+  /** The answer's JSON as it came (e.g. the per-item outcomes of a refused bulk change). */
+  body: unknown = null;
   constructor(status: number, message: string, field: string | null = null) {
     super(message);
     this.name = "ApiError";
@@ -112,7 +114,9 @@ export async function send(method: string, path: string, query?: Query, body?: u
     } catch {
       parsed = null;
     }
-    throw parseError(res.status, parsed);
+    const error = parseError(res.status, parsed);
+    error.body = parsed;
+    throw error;
   }
   return res;
 }

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/preview/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change many stories or tasks at once, all or nothing (preview)
+         * @description Preview: not yet stable; may change without notice. One change (tags to add or remove on stories; status, priority, assignee, project, branch or milestone of tasks, or of the tasks of the stories listed, of one project with `project_id`) to at most `bulk_max_items` items (500 by default; a story selection counts its tasks too). Each item is checked and changed as its v1 endpoint would; a story or task the caller cannot see is reported exactly like a missing one. If any item is refused, nothing is written and the answer is a 400 whose `items` give each item's outcome (`error` with `status`, `message`, `field`); otherwise everything is written in one transaction (timeline events, notifications, search as usual) and `items` give each item's new state. An item that already has the values is left alone (`changed`: false).
+         */
+        post: operations["bulk_change_preview_bulk_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/preview/hooks/gerrit/{source}/{secret}": {
         parameters: {
             query?: never;
@@ -58,6 +78,86 @@ export interface paths {
          * @description Preview: not yet stable; may change without notice. Verified by `X-Gitlab-Token`; deduplicated on `Idempotency-Key` (or `X-Gitlab-Event-UUID`, or the body). Answers at once: the delivery is recorded (a redelivery answers `duplicate` and changes nothing) and its work queued; `ignored` for events with nothing to do. 401 with nothing changed for an unknown source or a wrong secret; 400 naming the problem for a body that is not a JSON event.
          */
         post: operations["gitlab_hook_preview_hooks_gitlab__source__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live updates of stories, worklists, boards, projects (server-sent events; preview)
+         * @description Preview: not yet stable; may change without notice. A stream of notices: each timeline event of the named stories, worklists, boards (their lanes and cards included), projects or project groups (stories with a task in them) that the caller may see, within a second of its commit, on any API process. Read what changed through the API. Resume with `Last-Event-ID` (or `last_event_id`): the events missed since are sent first (or `reset` when more than 500). Authenticate with the Authorization header or `ticket` (POST /preview/live/tickets); neither: public changes only.
+         */
+        get: operations["live_preview_live_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/live/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A stream ticket for GET /preview/live (preview)
+         * @description Preview: not yet stable; may change without notice. For clients that cannot send an Authorization header with a stream (EventSource): a signed ticket that opens streams as the caller for `expires_in` seconds. It is bound to the caller's token: revoking the token refuses it.
+         */
+        post: operations["create_ticket_preview_live_tickets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The outbox: pending and parked rows (preview)
+         * @description Preview: not yet stable; may change without notice. Superusers only. `parked=false` lists rows still waiting (being retried), `parked=true` (the default) the rows that failed for good, with their last error.
+         */
+        get: operations["list_outbox_preview_outbox_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/outbox/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send parked rows again (preview)
+         * @description Preview: not yet stable; may change without notice. Superusers only.
+         */
+        post: operations["retry_outbox_preview_outbox_retry_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -147,6 +247,46 @@ export interface paths {
          * @description Preview: a board for a project, group or team: needs review, in progress without activity, recently merged.
          */
         post: operations["create_review_dashboard_preview_review_dashboards_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stories matching a query of the query language (preview)
+         * @description Preview: not yet stable; may change without notice. `q` is a query (docs/search.md): words, `qualifier:value`, `-` / `NOT`, `OR`, parentheses, `sort:`. Answers the stories the caller may see, as /v1/stories does, paged by `offset` and `limit` (default 100, at most 500 or the server's page size); `X-Total` counts every match; `X-Sort` tells the order used (the query's sort:, else updated-desc).
+         */
+        get: operations["search_preview_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/search/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What may be typed at a position of a query (preview)
+         * @description Preview: not yet stable; may change without notice. Qualifier names, then their values: fixed sets, and the projects, project groups, tags, people, branches and milestones starting with what is typed (10 at most), only those the caller may see. `position` defaults to the end of `q`.
+         */
+        get: operations["complete_preview_search_complete_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -288,6 +428,78 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Saved views (preview)
+         * @description Preview: not yet stable; may change without notice. The caller's views and those shared with a team the caller is in. Filters: `project_id` (pinned to that project), `pinned_home`, `mine`.
+         */
+        get: operations["list_views_preview_views_get"];
+        put?: never;
+        /**
+         * Save a view (preview)
+         * @description Preview: not yet stable; may change without notice. A query with a mistake is refused (400, field `query`, with its position).
+         */
+        post: operations["create_view_preview_views_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/views/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The teams the caller may share a view with (preview)
+         * @description Preview: not yet stable; may change without notice.
+         */
+        get: operations["view_teams_preview_views_teams_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/preview/views/{view_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A saved view (preview)
+         * @description Preview: not yet stable; may change without notice.
+         */
+        get: operations["get_view_preview_views__view_id__get"];
+        /**
+         * Change a view (preview)
+         * @description Preview: not yet stable; may change without notice. Its owner only. Fields left out are kept; null clears columns, sort, team_id and project_id.
+         */
+        put: operations["update_view_preview_views__view_id__put"];
+        post?: never;
+        /**
+         * Delete a view (preview)
+         * @description Preview: not yet stable; may change without notice.
+         */
+        delete: operations["delete_view_preview_views__view_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2025,7 +2237,8 @@ export interface paths {
         };
         /**
          * List Items
-         * @description The cards the caller may see (automatic lists: computed from the filters); X-Total counts them.
+         * @description The cards the caller may see, archived ones too (after the others, `archived: true`, as StoryBoard
+         *     lists them; automatic lists: computed from the filters); X-Total counts them.
          */
         get: operations["list_items_v1_worklists__worklist_id__items_get"];
         put?: never;
@@ -2293,6 +2506,103 @@ export interface components {
             /** Restricted */
             restricted?: boolean | null;
         };
+        /**
+         * BulkChange
+         * @description One change. Tags apply to stories; the task fields to the tasks listed or to the tasks of the
+         *     stories listed (of one project with `project_id` in the request). `assignee_id` and
+         *     `milestone_id` may be null (unassign, no milestone).
+         */
+        BulkChange: {
+            /** Add Tags */
+            add_tags?: string[] | null;
+            /** Assignee Id */
+            assignee_id?: number | null;
+            /** Branch Id */
+            branch_id?: number | null;
+            /** Milestone Id */
+            milestone_id?: number | null;
+            /** Priority */
+            priority?: ("low" | "medium" | "high") | null;
+            /**
+             * Project Id
+             * @description Move the tasks to this project (its master branch unless branch_id is given)
+             */
+            project_id?: number | null;
+            /** Remove Tags */
+            remove_tags?: string[] | null;
+            /** Status */
+            status?: ("todo" | "inprogress" | "review" | "merged" | "invalid") | null;
+        };
+        /** BulkIn */
+        BulkIn: {
+            change: components["schemas"]["BulkChange"];
+            /**
+             * Project Id
+             * @description With stories and task fields: change only their tasks on this project
+             */
+            project_id?: number | null;
+            /**
+             * Stories
+             * @description Story ids (or give tasks)
+             */
+            stories?: number[] | null;
+            /**
+             * Tasks
+             * @description Task ids (or give stories)
+             */
+            tasks?: number[] | null;
+        };
+        /** BulkItemOut */
+        BulkItemOut: {
+            /**
+             * Changed
+             * @description False when the item already had the values (nothing written for it)
+             */
+            changed: boolean;
+            error: components["schemas"]["ItemError"] | null;
+            /** Id */
+            id: number;
+            /** Ok */
+            ok: boolean;
+            /** @description Its new state (only when the change was made) */
+            story?: components["schemas"]["StoryOut"] | null;
+            /** @description Its new state (only when the change was made) */
+            task?: components["schemas"]["TaskOut"] | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "story" | "task";
+        } & {
+            [key: string]: unknown;
+        };
+        /** BulkOut */
+        BulkOut: {
+            /**
+             * Changed
+             * @description How many items changed
+             */
+            changed: number;
+            /** Items */
+            items: components["schemas"]["BulkItemOut"][];
+            /** Ok */
+            ok: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /** BulkRefusedOut */
+        BulkRefusedOut: {
+            /** Faultstring */
+            faultstring: string;
+            /** Field */
+            field: string;
+            /** Items */
+            items: components["schemas"]["BulkItemOut"][];
+            /** Message */
+            message: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** CommentIn */
         CommentIn: {
             /** Content */
@@ -2322,11 +2632,43 @@ export interface components {
             /** Content */
             content: string;
         };
+        /** CompletionItem */
+        CompletionItem: {
+            /** Help */
+            help: string | null;
+            /**
+             * Insert
+             * @description The text that replaces the query's characters start..end
+             */
+            insert: string;
+            /** Value */
+            value: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CompletionOut */
+        CompletionOut: {
+            /** End */
+            end: number;
+            /** Items */
+            items: components["schemas"]["CompletionItem"][];
+            /**
+             * Kind
+             * @description qualifier (a qualifier's name is being typed) or value
+             */
+            kind: string;
+            /** Qualifier */
+            qualifier: string | null;
+            /** Start */
+            start: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** CriterionIn */
         CriterionIn: {
             /**
              * Field
-             * @description Project, ProjectGroup, Story, User, StoryStatus, TaskStatus, Tags or Text; Storyline adds Branch, Milestone, Team (assignee is a member), UpdatedBefore, UpdatedAfter (ISO-8601), InactiveDays and ActiveWithinDays; others are ignored
+             * @description Project, ProjectGroup, Story, User, StoryStatus, TaskStatus, Tags or Text; Storyline adds Branch, Milestone, Team (assignee is a member), UpdatedBefore, UpdatedAfter (ISO-8601), InactiveDays and ActiveWithinDays, and Query (a query of the search language, docs/search.md); others are ignored
              */
             field: string;
             /** Id */
@@ -2559,6 +2901,11 @@ export interface components {
             /** Filter Criteria */
             filter_criteria?: components["schemas"]["CriterionIn"][];
             /**
+             * Q
+             * @description A query of the search language (docs/search.md; additive), kept as a criterion with field "Query": matching stories (a Story filter) or the tasks of matching stories (a Task filter); its sort: is ignored
+             */
+            q?: string | null;
+            /**
              * Type
              * @enum {string}
              */
@@ -2585,6 +2932,11 @@ export interface components {
         FilterUpdate: {
             /** Filter Criteria */
             filter_criteria?: components["schemas"]["CriterionIn"][] | null;
+            /**
+             * Q
+             * @description A query of the search language (docs/search.md; additive), kept as a criterion with field "Query": matching stories (a Story filter) or the tasks of matching stories (a Task filter); its sort: is ignored; replaces the filter's Query criterion, the other criteria kept (unless filter_criteria is given too: then added to them)
+             */
+            q?: string | null;
             /** Type */
             type?: ("Story" | "Task") | null;
         };
@@ -2592,6 +2944,20 @@ export interface components {
         HookOut: {
             /** Status */
             status: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ItemError */
+        ItemError: {
+            /** Field */
+            field: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Status
+             * @description What the v1 API would answer for this item alone: 400, 403 or 404
+             */
+            status: number;
         } & {
             [key: string]: unknown;
         };
@@ -2718,6 +3084,42 @@ export interface components {
             /** Error Description */
             error_description: string;
         };
+        /** OutboxOut */
+        OutboxOut: {
+            /** Counts */
+            counts: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /** Rows */
+            rows: components["schemas"]["OutboxRowOut"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** OutboxRowOut */
+        OutboxRowOut: {
+            /** Attempts */
+            attempts: number;
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Parked At */
+            parked_at: string | null;
+            /** Summary */
+            summary: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * Preferences
          * @description Flat object key -> bool, number or string, merged over the defaults.
@@ -2832,6 +3234,21 @@ export interface components {
             repo_url?: string | null;
             /** Security Team Id */
             security_team_id?: number | null;
+        };
+        /** RetryIn */
+        RetryIn: {
+            /**
+             * Ids
+             * @description Parked rows to send again; none: all of them
+             */
+            ids?: number[] | null;
+        };
+        /** RetryOut */
+        RetryOut: {
+            /** Retried */
+            retried: number;
+        } & {
+            [key: string]: unknown;
         };
         /** SavedSearchIn */
         SavedSearchIn: {
@@ -3007,7 +3424,7 @@ export interface components {
             disclosure_at: string | null;
             /**
              * Duplicate Of
-             * @description The story this one duplicates (imported from Launchpad: the bug number), or null (additive)
+             * @description The story this one duplicates (set through PUT, or imported from Launchpad: the bug number), or null; null too when the reader cannot see that story (additive)
              */
             duplicate_of?: number | null;
             /** Embargo Days Left */
@@ -3081,6 +3498,11 @@ export interface components {
              */
             disclosure_at?: string | null;
             /**
+             * Duplicate Of
+             * @description Mark the story a duplicate of another one the caller can see (not itself, no cycle); null clears the mark (additive)
+             */
+            duplicate_of?: number | null;
+            /**
              * Embargo Until
              * @description UTC; at most 90 days after the report
              */
@@ -3136,7 +3558,7 @@ export interface components {
              * Target Type
              * @enum {string}
              */
-            target_type: "task" | "story" | "project" | "project_group" | "worklist";
+            target_type: "task" | "story" | "project" | "project_group" | "worklist" | "board";
             /**
              * User Id
              * @description The subscriber; the caller when omitted
@@ -3339,6 +3761,15 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** TeamRefOut */
+        TeamRefOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** TeamUpdate */
         TeamUpdate: {
             /** Description */
@@ -3347,6 +3778,15 @@ export interface components {
             name?: string | null;
             /** Security */
             security?: boolean | null;
+        };
+        /** TicketOut */
+        TicketOut: {
+            /** Expires In */
+            expires_in: number;
+            /** Ticket */
+            ticket: string;
+        } & {
+            [key: string]: unknown;
         };
         /** TokenIn */
         TokenIn: {
@@ -3444,6 +3884,88 @@ export interface components {
             is_superuser?: boolean | null;
             /** Openid */
             openid?: string | null;
+        };
+        /** ViewIn */
+        ViewIn: {
+            /**
+             * Columns
+             * @description Columns of the list, of id, title, status, progress, assignees, tags, updated, created, project, creator; null: the default ones
+             */
+            columns?: string[] | null;
+            /** Name */
+            name: string;
+            /**
+             * Pinned Home
+             * @description Shown on the home page
+             * @default false
+             */
+            pinned_home: boolean;
+            /**
+             * Project Id
+             * @description Shown on this project's page
+             */
+            project_id?: number | null;
+            /**
+             * Query
+             * @description A query of the query language (docs/search.md)
+             */
+            query: string;
+            /**
+             * Sort
+             * @description updated-desc, id-asc… (a sort: in the query wins)
+             */
+            sort?: string | null;
+            /**
+             * Team Id
+             * @description Share with the members of this team (one you are in)
+             */
+            team_id?: number | null;
+        };
+        /** ViewOut */
+        ViewOut: {
+            /** Columns */
+            columns: string[] | null;
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Mine */
+            mine: boolean;
+            /** Name */
+            name: string;
+            /** Owner Id */
+            owner_id: number;
+            /** Pinned Home */
+            pinned_home: boolean;
+            /** Project Id */
+            project_id: number | null;
+            /** Query */
+            query: string;
+            /** Sort */
+            sort: string | null;
+            /** Team Id */
+            team_id: number | null;
+            /** Updated At */
+            updated_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ViewUpdate */
+        ViewUpdate: {
+            /** Columns */
+            columns?: string[] | null;
+            /** Name */
+            name?: string | null;
+            /** Pinned Home */
+            pinned_home?: boolean | null;
+            /** Project Id */
+            project_id?: number | null;
+            /** Query */
+            query?: string | null;
+            /** Sort */
+            sort?: string | null;
+            /** Team Id */
+            team_id?: number | null;
         };
         /** WebhookIn */
         WebhookIn: {
@@ -3743,6 +4265,46 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    bulk_change_preview_bulk_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkRefusedOut"] | {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
     gerrit_hook_preview_hooks_gerrit__source___secret__post: {
         parameters: {
             query?: never;
@@ -3894,6 +4456,171 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    live_preview_live_get: {
+        parameters: {
+            query?: {
+                /** @description Story ids */
+                story?: number[];
+                /** @description Worklist ids */
+                worklist?: number[];
+                /** @description Board ids (their lanes and cards included) */
+                board?: number[];
+                /** @description Project ids (stories with a task in the project) */
+                project?: number[];
+                /** @description Project group ids */
+                project_group?: number[];
+                /** @description A stream ticket (POST /preview/live/tickets) */
+                ticket?: string | null;
+                /** @description Resume after this event (as the Last-Event-ID header) */
+                last_event_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream: `change` events (`id`: the event id, `data`: {id, type, story_id, worklist_id, board_id}), `ready` (data: {cursor}), `reset` (read everything again), `end` (data: {reason}), comment heartbeats */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+            /** @description A refused token or ticket */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many open streams for this user (or this server) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    create_ticket_preview_live_tickets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"];
+                };
+            };
+        };
+    };
+    list_outbox_preview_outbox_get: {
+        parameters: {
+            query?: {
+                parked?: boolean;
+                kind?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    retry_outbox_preview_outbox_retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetryOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
             };
         };
     };
@@ -4115,6 +4842,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BoardOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    search_preview_search_get: {
+        parameters: {
+            query?: {
+                q?: string;
+                offset?: number | null;
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoryOut"][];
+                };
+            };
+            /** @description The query has a mistake: `message`, `field` ("q"), `position` (the character offset, from 0), `end` and `expected` (what would be right there) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    complete_preview_search_complete_get: {
+        parameters: {
+            query?: {
+                q?: string;
+                position?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompletionOut"];
                 };
             };
             /** @description Validation error (names the field) */
@@ -4395,6 +5201,232 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LinkedChangeOut"][];
                 };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    list_views_preview_views_get: {
+        parameters: {
+            query?: {
+                project_id?: number | null;
+                pinned_home?: boolean | null;
+                mine?: boolean | null;
+                /** @description Maximum rows; omitted = every row */
+                limit?: number | null;
+                /** @description Rows to skip; when given, marker is ignored */
+                offset?: number | null;
+                /** @description Id of the record the page starts after */
+                marker?: number | null;
+                /** @description Column to sort on */
+                sort_field?: string;
+                /** @description asc or desc */
+                sort_dir?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewOut"][];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    create_view_preview_views_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ViewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewOut"];
+                };
+            };
+            /** @description The query has a mistake: `message`, `field` ("q"), `position` (the character offset, from 0), `end` and `expected` (what would be right there) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    view_teams_preview_views_teams_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamRefOut"][];
+                };
+            };
+        };
+    };
+    get_view_preview_views__view_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    update_view_preview_views__view_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ViewUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewOut"];
+                };
+            };
+            /** @description The query has a mistake: `message`, `field` ("q"), `position` (the character offset, from 0), `end` and `expected` (what would be right there) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_view_preview_views__view_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation error (names the field) */
             400: {
@@ -5648,7 +6680,7 @@ export interface operations {
                 story_id?: number | null;
                 worklist_id?: number | null;
                 board_id?: number | null;
-                /** @description Any of: story_created, story_details_changed, user_comment, tags_added, tags_deleted, task_created, task_details_changed, task_status_changed, task_priority_changed, task_assignee_changed, task_deleted, worklist_created, worklist_details_changed, worklist_permission_created, worklist_permissions_changed, worklist_filters_changed, worklist_contents_changed, board_created, board_details_changed, board_permission_created, board_permissions_changed, board_lanes_changed, story_disclosed, attachment_added, attachment_removed */
+                /** @description Any of: story_created, story_details_changed, user_comment, tags_added, tags_deleted, task_created, task_details_changed, task_status_changed, task_priority_changed, task_assignee_changed, task_deleted, worklist_created, worklist_details_changed, worklist_permission_created, worklist_permissions_changed, worklist_filters_changed, worklist_contents_changed, board_created, board_details_changed, board_permission_created, board_permissions_changed, board_lanes_changed, story_disclosed, attachment_added, attachment_removed, imported_activity */
                 event_type?: string[] | null;
                 /** @description Maximum rows; omitted = every row */
                 limit?: number | null;
@@ -7725,7 +8757,7 @@ export interface operations {
     list_story_events_v1_stories__story_id__events_get: {
         parameters: {
             query?: {
-                /** @description Any of: story_created, story_details_changed, user_comment, tags_added, tags_deleted, task_created, task_details_changed, task_status_changed, task_priority_changed, task_assignee_changed, task_deleted, worklist_created, worklist_details_changed, worklist_permission_created, worklist_permissions_changed, worklist_filters_changed, worklist_contents_changed, board_created, board_details_changed, board_permission_created, board_permissions_changed, board_lanes_changed, story_disclosed, attachment_added, attachment_removed */
+                /** @description Any of: story_created, story_details_changed, user_comment, tags_added, tags_deleted, task_created, task_details_changed, task_status_changed, task_priority_changed, task_assignee_changed, task_deleted, worklist_created, worklist_details_changed, worklist_permission_created, worklist_permissions_changed, worklist_filters_changed, worklist_contents_changed, board_created, board_details_changed, board_permission_created, board_permissions_changed, board_lanes_changed, story_disclosed, attachment_added, attachment_removed, imported_activity */
                 event_type?: string[] | null;
                 /** @description Maximum rows; omitted = every row */
                 limit?: number | null;
@@ -8542,7 +9574,7 @@ export interface operations {
     list_subscriptions_v1_subscriptions_get: {
         parameters: {
             query?: {
-                /** @description Any of task, story, project, project_group, worklist */
+                /** @description Any of task, story, project, project_group, worklist, board */
                 target_type?: string[];
                 target_id?: number | null;
                 /** @description Superusers only; others always get their own */
@@ -8958,7 +9990,8 @@ export interface operations {
             query?: {
                 title?: string | null;
                 link?: string | null;
-                story_id?: number | null;
+                /** @description A story's tasks; given several times, the tasks of any of those stories (additive) */
+                story_id?: number[] | null;
                 assignee_id?: number | null;
                 project_id?: number | null;
                 project_group_id?: number | null;

@@ -17,3 +17,7 @@ export type Milestone = S["MilestoneOut"];
 export type ProjectGroup = S["ProjectGroupOut"];
 export type Team = S["TeamOut"];
 export type Attachment = S["AttachmentOut"];
+export type BulkIn = S["BulkIn"];
+export type BulkChange = S["BulkChange"];
+export type BulkOut = S["BulkOut"];
+export type BulkItem = S["BulkItemOut"];

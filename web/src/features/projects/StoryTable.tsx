@@ -1,15 +1,15 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
-import { api, get } from "../../api/client";
-import type { Story, Task, User } from "../../api/types";
+import { get } from "../../api/client";
+import type { BulkChange, Story, Task } from "../../api/types";
 import { UserPicker } from "../../components/Pickers";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
-import { assigneesByStory, type Outcome, runEach, taskProgress } from "../../lib/storylist";
-import { BulkResult, SelectAllCell, SelectCell, useSelection } from "./bulk";
+import { assigneesByStory, taskProgress } from "../../lib/storylist";
+import { BulkResult, SelectAllCell, SelectCell, useBulk, useSelection } from "./bulk";
 
 /** The tasks of the stories on screen, in one request (v1 /tasks with several story_id). */
 function usePageTasks(ids: number[]) {
@@ -128,40 +128,16 @@ export function StoryTable({ stories, busy, selectable = false }: { stories: Sto
   );
 }
 
-type Change = { kind: "tag-add" | "tag-remove"; tag: string } | { kind: "status"; status: string } | { kind: "assignee"; user: User | null };
-
-/** One change to the selected stories, made through the v1 API item by item; each item's outcome is reported. */
+/** One change to the selected stories (their tags) or to their tasks (status, assignee), in one
+ * all-or-nothing request (POST /preview/bulk); each refused item is reported with its reason. */
 function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[]; onClear: () => void }) {
-  const queryClient = useQueryClient();
   const [tag, setTag] = useState("");
   const [status, setStatus] = useState("");
   const [assigning, setAssigning] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ outcomes: Outcome[]; noun: [string, string] } | null>(null);
+  const { busy, outcome, run: runBody } = useBulk(["story-search", "listing", "story-list-tasks"]);
   const storyIds = stories.map((s) => s.id);
   const taskIds = tasks.filter((t) => storyIds.includes(t.story_id)).map((t) => t.id);
-
-  const run = async (change: Change) => {
-    setBusy(true);
-    setResult(null);
-    let outcomes: Outcome[];
-    let noun: [string, string];
-    if (change.kind === "tag-add" || change.kind === "tag-remove") {
-      noun = ["story", "stories"];
-      const method = change.kind === "tag-add" ? "PUT" : "DELETE";
-      const tags = change.tag;
-      outcomes = await runEach(storyIds, (id) => api(method, `/stories/${id}/tags`, { tags }));
-    } else {
-      noun = ["task", "tasks"];
-      const body = change.kind === "status" ? { status: change.status } : { assignee_id: change.kind === "assignee" && change.user ? change.user.id : null };
-      outcomes = await runEach(taskIds, (id) => api("PUT", `/tasks/${id}`, undefined, body));
-    }
-    setResult({ outcomes, noun });
-    setBusy(false);
-    void queryClient.invalidateQueries({ queryKey: ["story-search"] });
-    void queryClient.invalidateQueries({ queryKey: ["listing"] });
-    void queryClient.invalidateQueries({ queryKey: ["story-list-tasks"] });
-  };
+  const run = (change: BulkChange) => runBody({ stories: storyIds, change });
 
   return (
     <section className="bulk-bar" aria-label="Change the selected stories">
@@ -173,7 +149,7 @@ function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[];
         className="inline"
         onSubmit={(e) => {
           e.preventDefault();
-          if (tag.trim()) void run({ kind: "tag-add", tag: tag.trim() });
+          if (tag.trim()) void run({ add_tags: [tag.trim()] });
         }}
       >
         <label htmlFor="bulk-tag" className="visually-hidden">
@@ -183,7 +159,7 @@ function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[];
         <button type="submit" disabled={busy || !tag.trim()}>
           Add tag
         </button>
-        <button type="button" disabled={busy || !tag.trim()} onClick={() => void run({ kind: "tag-remove", tag: tag.trim() })}>
+        <button type="button" disabled={busy || !tag.trim()} onClick={() => void run({ remove_tags: [tag.trim()] })}>
           Remove tag
         </button>
       </form>
@@ -199,7 +175,7 @@ function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[];
             </option>
           ))}
         </select>
-        <button type="button" disabled={busy || !status || taskIds.length === 0} onClick={() => void run({ kind: "status", status })}>
+        <button type="button" disabled={busy || !status || taskIds.length === 0} onClick={() => void run({ status: status as BulkChange["status"] })}>
           Apply status
         </button>
         <button type="button" aria-expanded={assigning} disabled={busy || taskIds.length === 0} onClick={() => setAssigning(!assigning)}>
@@ -214,11 +190,11 @@ function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[];
           label="Assign the selected stories' tasks to"
           onPick={(user) => {
             setAssigning(false);
-            void run({ kind: "assignee", user });
+            void run({ assignee_id: user ? user.id : null });
           }}
         />
       )}
-      <BulkResult busy={busy} outcomes={result?.outcomes ?? null} noun={result?.noun ?? ["story", "stories"]} label={(id) => (result?.noun[0] === "story" ? `#${id}` : `Task T${id}`)} />
+      <BulkResult busy={busy} outcome={outcome} />
     </section>
   );
 }

@@ -1,10 +1,10 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type KeyboardEvent, useRef, useState } from "react";
-import { api } from "../../api/client";
-import type { User } from "../../api/types";
+import { api, ApiError } from "../../api/client";
+import type { BulkChange, BulkIn, BulkItem, BulkOut, User } from "../../api/types";
 import { UserPicker } from "../../components/Pickers";
 import { PRIORITIES, STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
-import { type Outcome, runEach, summarize, toggleSelection } from "../../lib/storylist";
+import { toggleSelection } from "../../lib/storylist";
 
 /** Rows chosen on a list page: click, shift-click for a range, x on the focused row, all of the page. */
 export function useSelection(ids: number[]) {
@@ -32,18 +32,56 @@ export function useSelection(ids: number[]) {
   };
 }
 
-/** The outcome of a bulk change: how many changed, each refusal with its item and the server's reason. */
-export function BulkResult({ busy, outcomes, noun, label }: { busy: boolean; outcomes: Outcome[] | null; noun: [string, string]; label: (id: number) => string }) {
-  const failures = outcomes?.filter((o) => !o.ok) ?? [];
+/** What one bulk change came to: written (every item's new state) or refused as a whole (each item's own outcome). */
+export interface BulkOutcome {
+  written: boolean;
+  items: BulkItem[];
+  /** A refusal of the request itself (too many items, an empty change), not of an item. */
+  message?: string;
+}
+
+/** One POST /preview/bulk: all the items change in one transaction, or none does. */
+export async function runBulk(body: BulkIn): Promise<BulkOutcome> {
+  try {
+    const answer = await api<BulkOut>("POST", "/preview/bulk", undefined, body);
+    return { written: true, items: answer.items };
+  } catch (err) {
+    const items = err instanceof ApiError ? (err.body as { items?: BulkItem[] } | null)?.items : undefined;
+    if (items) return { written: false, items };
+    return { written: false, items: [], message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** "3 tasks changed." / "Nothing was changed: 1 of 4 items refused." */
+export function describeBulk(outcome: BulkOutcome): string {
+  if (outcome.message) return `Nothing was changed: ${outcome.message}`;
+  const word = (n: number, type: string) => `${n} ${type === "story" ? (n === 1 ? "story" : "stories") : n === 1 ? "task" : "tasks"}`;
+  if (outcome.written) {
+    const changed = outcome.items.filter((i) => i.changed);
+    if (changed.length === 0) return "Nothing to change: every item already had that.";
+    const stories = changed.filter((i) => i.type === "story").length;
+    const tasks = changed.length - stories;
+    return `${[stories ? word(stories, "story") : "", tasks ? word(tasks, "task") : ""].filter(Boolean).join(" and ")} changed.`;
+  }
+  const refused = outcome.items.filter((i) => !i.ok).length;
+  return `Nothing was changed: ${refused} of ${outcome.items.length} ${outcome.items.length === 1 ? "item" : "items"} refused.`;
+}
+
+export const itemLabel = (item: Pick<BulkItem, "type" | "id">) => (item.type === "story" ? `#${item.id}` : `Task T${item.id}`);
+
+/** The outcome of a bulk change: what changed, or each refused item with the field and the server's reason. */
+export function BulkResult({ busy, outcome }: { busy: boolean; outcome: BulkOutcome | null }) {
+  const failures = outcome?.items.filter((i) => !i.ok) ?? [];
   return (
     <div aria-live="polite" className="bulk-result">
       {busy && <p className="muted">Changing…</p>}
-      {outcomes && <p>{summarize(outcomes, noun)}</p>}
+      {outcome && <p className={outcome.written ? undefined : "field-error"}>{describeBulk(outcome)}</p>}
       {failures.length > 0 && (
-        <ul className="field-error">
+        <ul className="field-error" aria-label="Refused items">
           {failures.map((f) => (
-            <li key={f.id}>
-              {label(f.id)}: {f.message}
+            <li key={`${f.type}${f.id}`}>
+              {itemLabel(f)}: {f.error?.message}
+              {f.error?.field && !["stories", "tasks"].includes(f.error.field) ? ` (${f.error.field})` : ""}
             </li>
           ))}
         </ul>
@@ -52,21 +90,29 @@ export function BulkResult({ busy, outcomes, noun, label }: { busy: boolean; out
   );
 }
 
-/** Status, priority or assignee for the selected tasks, one v1 request per task. */
-export function TaskBulkBar({ taskIds, onClear, heading }: { taskIds: number[]; onClear: () => void; heading: string }) {
+/** Run one bulk change with its busy state and outcome, then refresh the lists it touched. */
+export function useBulk(keys: string[]) {
   const queryClient = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<BulkOutcome | null>(null);
+  const run = async (body: BulkIn) => {
+    setBusy(true);
+    setOutcome(null);
+    const result = await runBulk(body);
+    setOutcome(result);
+    setBusy(false);
+    if (result.written) for (const key of keys) void queryClient.invalidateQueries({ queryKey: [key] });
+  };
+  return { busy, outcome, run };
+}
+
+/** Status, priority or assignee for the selected tasks, in one all-or-nothing request. */
+export function TaskBulkBar({ taskIds, onClear, heading }: { taskIds: number[]; onClear: () => void; heading: string }) {
   const [status, setStatus] = useState("");
   const [priority, setPriority] = useState("");
   const [assigning, setAssigning] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [outcomes, setOutcomes] = useState<Outcome[] | null>(null);
-  const run = async (body: Record<string, string | number | null>) => {
-    setBusy(true);
-    setOutcomes(null);
-    setOutcomes(await runEach(taskIds, (id) => api("PUT", `/tasks/${id}`, undefined, body)));
-    setBusy(false);
-    for (const key of ["listing", "story-search", "story-list-tasks"]) void queryClient.invalidateQueries({ queryKey: [key] });
-  };
+  const { busy, outcome, run: runBody } = useBulk(["listing", "story-search", "story-list-tasks"]);
+  const run = (change: BulkChange) => runBody({ tasks: taskIds, change });
   return (
     <section className="bulk-bar" aria-label="Change the selected tasks">
       <strong>{heading}</strong>
@@ -82,7 +128,7 @@ export function TaskBulkBar({ taskIds, onClear, heading }: { taskIds: number[]; 
             </option>
           ))}
         </select>
-        <button type="button" disabled={busy || !status} onClick={() => void run({ status })}>
+        <button type="button" disabled={busy || !status} onClick={() => void run({ status: status as BulkChange["status"] })}>
           Apply status
         </button>
         <label htmlFor="bulk-task-priority" className="visually-hidden">
@@ -96,7 +142,7 @@ export function TaskBulkBar({ taskIds, onClear, heading }: { taskIds: number[]; 
             </option>
           ))}
         </select>
-        <button type="button" disabled={busy || !priority} onClick={() => void run({ priority })}>
+        <button type="button" disabled={busy || !priority} onClick={() => void run({ priority: priority as BulkChange["priority"] })}>
           Apply priority
         </button>
         <button type="button" aria-expanded={assigning} disabled={busy} onClick={() => setAssigning(!assigning)}>
@@ -115,7 +161,7 @@ export function TaskBulkBar({ taskIds, onClear, heading }: { taskIds: number[]; 
           }}
         />
       )}
-      <BulkResult busy={busy} outcomes={outcomes} noun={["task", "tasks"]} label={(id) => `Task T${id}`} />
+      <BulkResult busy={busy} outcome={outcome} />
     </section>
   );
 }

@@ -11,13 +11,15 @@ import { Markdown } from "../../components/Markdown";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
-import { SecurityPanel } from "../security/SecurityPanel";
 import { Attachments } from "../attachments/Attachments";
 import { LinkedChanges } from "../integrations/LinkedChanges";
 import { SubscribeButton } from "../notifications/SubscribeButton";
 import { STATUS_LABELS } from "../../lib/status";
 import { StoryPriorities } from "../planning/PrioritiesPage";
 import { AddTasks } from "./AddTasks";
+import { DuplicateNote, MarkDuplicate } from "./DuplicateOf";
+import { PrivacySummary } from "./PrivacySummary";
+import "./story-page.css";
 import { StoryCrumbs } from "./StoryCrumbs";
 import { LiveNotice } from "./LiveNotice";
 import { TaskList } from "./TaskList";
@@ -47,10 +49,11 @@ export function StoryPage() {
   }
   return (
     <article className="story" aria-busy={story.isPending}>
-      <StoryCrumbs storyId={storyId} tasks={tasks.data} />
-      <LiveNotice storyId={storyId} />
-      {story.data ? <StoryHeader story={story.data} canEdit={loggedIn} /> : <h1>Story #{storyId}</h1>}
-      {story.data && <SecurityPanel story={story.data} canEdit={loggedIn} />}
+      <div className="story-top">
+        <StoryCrumbs storyId={storyId} tasks={tasks.data} />
+        <LiveNotice storyId={storyId} />
+      </div>
+      {story.data ? <StoryHeader story={story.data} canEdit={loggedIn} /> : <h1 className="story-top">Story #{storyId}</h1>}
       <section aria-labelledby="tasks-title" className="tasks">
         <h2 id="tasks-title">Tasks</h2>
         {tasks.isPending && <p className="muted">Loading tasks…</p>}
@@ -88,40 +91,48 @@ function StoryHeader({ story, canEdit }: { story: Story; canEdit: boolean }) {
       { replace: true },
     );
   return (
-    <header className="story-header">
-      {editing && canEdit ? (
-        <StoryEditor story={story} onDone={() => setEditing(false)} />
-      ) : (
-        <>
-          <h1>
-            <span className="muted">#{story.id}</span> {story.title}
-          </h1>
-          <p className="meta">
-            <StatusBadge status={story.status} /> {story.private && <span className="badge">Private</span>} Created by{" "}
-            <UserName id={story.creator_id} /> on <Time value={story.created_at} />
-            {story.task_statuses && (
-              <span className="counts">
-                {story.task_statuses
-                  .filter((s) => s.count)
-                  .map((s) => `${s.count} ${STATUS_LABELS[s.key] ?? s.key}`)
-                  .join(" · ")}
-              </span>
-            )}
-          </p>
-          <div className="actions">
-            {canEdit && (
-              <button type="button" onClick={() => setEditing(true)}>
-                Edit story
-              </button>
-            )}
-            {canEdit && <SubscribeButton targetType="story" targetId={story.id} />}
-            <FeedLink path={`stories/${story.id}`} of={`story #${story.id}`} needsToken={story.private} />
-          </div>
-          {story.description ? <Markdown source={story.description} className="description" /> : null}
-        </>
-      )}
-      <Tags story={story} canEdit={canEdit} />
-    </header>
+    <>
+      <header className="story-header story-top">
+        {editing && canEdit ? (
+          <StoryEditor story={story} onDone={() => setEditing(false)} />
+        ) : (
+          <>
+            <h1>
+              <span className="muted">#{story.id}</span> {story.title}
+            </h1>
+            <PrivacySummary story={story} canEdit={canEdit} />
+            <DuplicateNote story={story} canEdit={canEdit} />
+            <p className="meta">
+              <StatusBadge status={story.status} /> Created by{" "}
+              <UserName id={story.creator_id} /> on <Time value={story.created_at} />
+              {story.task_statuses && (
+                <span className="counts">
+                  {story.task_statuses
+                    .filter((s) => s.count)
+                    .map((s) => `${s.count} ${STATUS_LABELS[s.key] ?? s.key}`)
+                    .join(" · ")}
+                </span>
+              )}
+            </p>
+            <div className="actions">
+              {canEdit && (
+                <button type="button" onClick={() => setEditing(true)}>
+                  Edit story
+                </button>
+              )}
+              {canEdit && <SubscribeButton targetType="story" targetId={story.id} />}
+              <FeedLink path={`stories/${story.id}`} of={`story #${story.id}`} needsToken={story.private} />
+              {canEdit && <MarkDuplicate story={story} />}
+            </div>
+          </>
+        )}
+      </header>
+      {/* The description and tags: under the header on wide screens, after the tasks on phones (story-page.css). */}
+      <div className="story-details">
+        {!(editing && canEdit) && story.description ? <Markdown source={story.description} className="description" /> : null}
+        <Tags story={story} canEdit={canEdit} />
+      </div>
+    </>
   );
 }
 

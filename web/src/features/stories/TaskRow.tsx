@@ -7,6 +7,7 @@ import { UserPicker } from "../../components/Pickers";
 import { StatusBadge } from "../../components/StatusBadge";
 import { UserName } from "../../components/UserName";
 import { PRIORITIES, STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
+import { DeleteTask } from "./DeleteTask";
 import { BranchFields, BranchLabel } from "./TaskBranch";
 import { useTaskUpdate } from "./useTaskUpdate";
 
@@ -81,6 +82,7 @@ export function TaskRow({ task, canEdit }: { task: Task; canEdit: boolean }) {
             Edit<span className="visually-hidden"> {task.title}</span>
           </button>
         )}
+        {canEdit && <DeleteTask task={task} />}
       </div>
       {assigning && (
         <UserPicker

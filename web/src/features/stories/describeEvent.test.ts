@@ -21,4 +21,11 @@ describe("describeEvent", () => {
     );
     expect(describeEvent({ event_type: "attachment_added", event_info: null })).toBe("attached a file");
   });
+  it("tells a duplicate mark apart from other details, without the number of a story it may not name", () => {
+    const mark = (info: object) => describeEvent({ event_type: "story_details_changed", event_info: JSON.stringify(info) });
+    expect(mark({ duplicate_marked: true, duplicate_of: 12 })).toBe("marked this story as a duplicate of #12");
+    expect(mark({ duplicate_marked: true, duplicate_of: null })).toBe("marked this story as a duplicate");
+    expect(mark({ duplicate_marked: false, duplicate_of: null, old_duplicate_of: 12 })).toBe("cleared the duplicate mark");
+    expect(mark({ story_title: "x" })).toBe("changed the story's details");
+  });
 });

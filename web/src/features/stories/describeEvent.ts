@@ -22,6 +22,10 @@ export function describeEvent(event: Pick<TimelineEvent, "event_type" | "event_i
     case "story_created":
       return "created this story";
     case "story_details_changed":
+      if ("duplicate_marked" in info) {
+        if (!info.duplicate_marked) return "cleared the duplicate mark";
+        return info.duplicate_of ? `marked this story as a duplicate of #${String(info.duplicate_of)}` : "marked this story as a duplicate";
+      }
       return "changed the story's details";
     case "user_comment":
       return "commented";
