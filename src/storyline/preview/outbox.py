@@ -12,7 +12,8 @@ from storyline import outbox
 from storyline.api.common import JSON, json_response, ts
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
-from storyline.authz import Viewer, require_superuser
+from storyline.authz import Viewer
+from storyline.outbox.admin import listing_as, retry_as
 from storyline.schemas import DbId, In, Out
 
 PREVIEW = "Preview: not yet stable; may change without notice. Superusers only."
@@ -60,13 +61,11 @@ def row_json(row: outbox.OutboxRow) -> dict[str, Any]:
             "default) the rows that failed for good, with their last error.")
 def list_outbox(parked: bool = True, kind: str | None = None, limit: int = 100, session: Session = SessionDep,
                 viewer: Viewer = ViewerDep) -> JSON:
-    require_superuser(viewer)
-    rows = outbox.listing(session, parked=parked, kind=kind, limit=max(1, min(limit, 500)))
-    return json_response({"counts": outbox.counts(session), "rows": [row_json(r) for r in rows]})
+    counts, rows = listing_as(session, viewer, parked=parked, kind=kind, limit=max(1, min(limit, 500)))
+    return json_response({"counts": counts, "rows": [row_json(r) for r in rows]})
 
 
 @router.post("/outbox/retry", responses={200: {"model": RetryOut}}, summary="Send parked rows again (preview)",
              description=PREVIEW)
 def retry_outbox(body: RetryIn, session: Session = SessionDep, viewer: Viewer = ViewerDep) -> JSON:
-    require_superuser(viewer)
-    return json_response({"retried": outbox.retry(session, body.ids)})
+    return json_response({"retried": retry_as(session, viewer, body.ids)})
