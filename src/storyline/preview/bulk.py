@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any, Literal
 
 from fastapi import Request
-from pydantic import Field, model_validator
+from pydantic import Field
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -63,12 +63,6 @@ class BulkIn(In):
     project_id: DbId | None = Field(None, description="With stories and task fields: change only their tasks "
                                     "on this project")
     change: BulkChange
-
-    @model_validator(mode="after")
-    def _one_selection(self) -> BulkIn:
-        if bool(self.stories) == bool(self.tasks):
-            raise ValueError("give either stories or tasks (a non-empty list)")
-        return self
 
 
 class ItemError(Out):
@@ -163,6 +157,8 @@ def do_bulk(session: Session, viewer: Viewer, body: BulkIn, max_items: int) -> t
     """Every item's outcome; True when all passed (then everything is written, in the caller's
     transaction), False when any was refused (then nothing is)."""
     require_user(viewer)
+    if bool(body.stories) == bool(body.tasks):
+        raise BadRequest("Give either stories or tasks (a non-empty list of ids)", field="stories")
     change = body.change.changes()
     task_fields = {k: change[k] for k in TASK_FIELDS if k in change}
     tag_fields = {k: change[k] for k in TAG_FIELDS if change.get(k)}
