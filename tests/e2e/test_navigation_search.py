@@ -87,7 +87,7 @@ def test_search_box_jumps_to_a_story_by_number(page: Page, world: World) -> None
     expect(results.get_by_role("link", name=f"All {nova_open} stories matching “is:open project:nova”")).to_be_visible()
     expect(results.get_by_role("region", name="Stories").get_by_role("link")).to_have_count(5)
     box.fill("is:sleeping")
-    expect(results).to_contain_text("is: takes open, merged, invalid or closed")
+    expect(results).to_contain_text("is: takes open, closed, active, merged or invalid")
     # A task number goes to its story.
     task = world.api().get(f"/stories/{sid}/tasks")[0]
     page.goto("/")
@@ -142,9 +142,9 @@ def test_query_language_counts_and_pages(admin_page: Page, world: World) -> None
     query.fill("is:open is:sleeping")
     query.press("Enter")
     alert = page.locator(".query-errors")
-    expect(alert).to_contain_text("is: takes open, merged, invalid or closed")
-    expect(alert).to_contain_text("characters 9–19")
-    expect(alert.locator("mark")).to_have_text("is:sleeping")
+    expect(alert).to_contain_text("is: takes open, closed, active, merged or invalid")
+    expect(alert).to_contain_text("characters 12–19")
+    expect(alert.locator("mark")).to_have_text("sleeping")
     assert_accessible(page)
     screenshot(page, "search-query-error")
 
@@ -157,9 +157,11 @@ def test_saved_views(bob_page: Page, world: World) -> None:
     page.get_by_role("button", name="Save view").click()
     views = page.get_by_role("list", name="Saved views")
     expect(views.get_by_role("button", name="My open work", exact=True)).to_be_visible()
-    prefs = world.api("bob").get(f"/users/{world.bob['id']}/preferences")
-    assert prefs["web_view:My open work"] == "assignee:@me is:open"
+    saved = httpx.get(f"{world.base}/preview/views", headers={"Authorization": f"Bearer {world.bob_token}"}).json()
+    assert [(v["name"], v["query"]) for v in saved] == [("My open work", "assignee:@me is:open")]
     # Pinned on the home page.
+    views.get_by_role("button", name="Pin the view My open work to the home page").click()
+    expect(views.get_by_role("button", name="Unpin the view My open work from the home page")).to_be_visible()
     page.goto("/")
     pinned = page.get_by_role("region", name="My views")
     expect(pinned.get_by_role("link", name="My open work")).to_have_attribute(
@@ -172,4 +174,4 @@ def test_saved_views(bob_page: Page, world: World) -> None:
     screenshot(page, "saved-views")
     page.get_by_role("button", name="Delete the view My open work").click()
     expect(page.get_by_role("list", name="Saved views").get_by_role("button", name="My open work", exact=True)).to_have_count(0)
-    assert "web_view:My open work" not in world.api("bob").get(f"/users/{world.bob['id']}/preferences")
+    assert httpx.get(f"{world.base}/preview/views", headers={"Authorization": f"Bearer {world.bob_token}"}).json() == []
