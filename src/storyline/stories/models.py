@@ -105,6 +105,9 @@ class Task(TimestampMixin, Base):
         Index("ix_tasks_project_status", "project_id", "status"),
         Index("ix_tasks_assignee", "assignee_id"),
         Index("ix_tasks_branch", "branch_id"),
+        # The query language's project: and group: (migration 0013): the stories of a project's tasks from
+        # the index alone (a project of 15,000 tasks: 15,000 row reads fewer per query).
+        Index("ix_tasks_project_story", "project_id", "story_id"),
     )
 
 
