@@ -1,6 +1,7 @@
 """The Launchpad import at scale: `storyline import launchpad` (the real CLI) against the Launchpad
-double serving N synthetic bugs (2 tasks, 5 comments after the description, tags, a subscriber each;
-one in 50 private, one in 200 with a patch), in a process of its own on 127.0.0.1.
+double serving N synthetic bugs (2 tasks, 5 comments after the description, 6 activity-log entries, tags,
+a subscriber each; one in 50 private, one in 200 with a patch), in a process of its own on 127.0.0.1.
+The write side alone (statements per bug): `benchmarks/import_launchpad_writer.py`.
 
     .venv/bin/python -m benchmarks.import_launchpad                 # 100,000 bugs, SQLite
     .venv/bin/python -m benchmarks.import_launchpad --bugs 5000     # a quick look
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--no-second-run", action="store_true")
+    parser.add_argument("--no-activity", action="store_true", help="Import without the bugs' activity logs")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
     pg = None
@@ -83,6 +85,8 @@ def main() -> None:
         extra += ["--concurrency", str(args.concurrency)]
     if args.batch_size:
         extra += ["--batch-size", str(args.batch_size)]
+    if args.no_activity:
+        extra += ["--no-activity"]
     try:
         elapsed, report = run_import(url, port, extra)
         print(report)

@@ -9,8 +9,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, literal_column, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storyline.db import session_scope, utcnow
@@ -55,22 +56,87 @@ class Summary:
         return lines
 
 
+_FIND_REFS = select(ImportRef.key, ImportRef.local_id, ImportRef.version).where(
+    ImportRef.source == bindparam("source"), ImportRef.kind == bindparam("kind"),
+    ImportRef.key.in_(bindparam("keys", expanding=True)))
+
+
 def find_refs(session: Session, source: str, kind: str, keys: list[str]) -> dict[str, tuple[int, str | None]]:
     """(local id, version) of the objects of `kind` already imported from `source`, by key."""
     out: dict[str, tuple[int, str | None]] = {}
     for i in range(0, len(keys), 500):
         for key, local_id, version in session.execute(
-                select(ImportRef.key, ImportRef.local_id, ImportRef.version).where(
-                    ImportRef.source == source, ImportRef.kind == kind, ImportRef.key.in_(keys[i:i + 500]))):
+                _FIND_REFS, {"source": source, "kind": kind, "keys": keys[i:i + 500]}):
             out[key] = (local_id, version)
     return out
+
+
+def allocate_ids(session: Session, table: Any, n: int) -> list[int]:
+    """`n` new ids for rows of `table` written with explicit ids, so that a bulk INSERT needs no RETURNING
+    (which SQLite answers one row at a time when the order matters). PostgreSQL: the serial sequence's
+    next values (one statement); SQLite: above the largest id, which no one else can take meanwhile (a
+    write transaction holds the database's write lock from its first statement)."""
+    if n <= 0:
+        return []
+    name = table.name
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.execute(text(
+            f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, :n)"), {"n": n}).scalars())
+    top = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {name}")).scalar_one()
+    return list(range(top + 1, top + 1 + n))
+
+
+def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]],
+                skip_existing: list[str] | None = None) -> int:
+    """INSERT many rows (all with the same keys) in one statement. PostgreSQL: one array per column,
+    `INSERT ... SELECT * FROM unnest(...)` (psycopg's executemany runs one INSERT per row, and
+    SQLAlchemy's multi-row VALUES makes a statement of thousands of parameters that psycopg parses in
+    Python each time: both cost more than the writes). SQLite runs in-process: its executemany is
+    already the cheapest. `skip_existing`: rows whose values of these (unique) columns another row
+    already has are left out (ON CONFLICT DO NOTHING), and the number of rows written is returned."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        if skip_existing is None:
+            session.execute(insert(table), rows)
+            return len(rows)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).values(rows).on_conflict_do_nothing(index_elements=skip_existing)
+        return len(session.execute(stmt.returning(literal_column("1"))).all())
+    given = list(rows[0])
+    # The columns' Python-side defaults (what an INSERT through SQLAlchemy fills in)
+    defaults = {c.name: c.default for c in table.c
+                if c.name not in given and c.default is not None and (c.default.is_scalar or c.default.is_callable)}
+    filled = {name: (d.arg if d.is_scalar else None) for name, d in defaults.items()}
+    for name, d in defaults.items():
+        if not d.is_scalar:
+            filled[name] = d.arg(None)
+    names = given + list(filled)
+    key = (table.name, tuple(names), tuple(skip_existing or ()))
+    sql = _UNNEST.get(key)
+    if sql is None:
+        quote = dialect.identifier_preparer.quote
+        arrays = ", ".join(f"CAST(:c{n} AS {table.c[name].type.compile(dialect=dialect)}[])"
+                           for n, name in enumerate(names))
+        tail = (f" ON CONFLICT ({', '.join(quote(c) for c in skip_existing)}) DO NOTHING RETURNING 1"
+                if skip_existing else "")
+        sql = _UNNEST[key] = text(f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+                                  f"SELECT * FROM unnest({arrays}){tail}")
+    done = session.execute(sql, {f"c{n}": [row[name] for row in rows] if name not in filled
+                                 else [filled[name]] * len(rows) for n, name in enumerate(names)})
+    return len(done.all()) if skip_existing else len(rows)
+
+
+_UNNEST: dict[tuple[Any, ...], Any] = {}
 
 
 def add_refs(session: Session, source: str, kind: str, rows: list[tuple[str, int, str | None]]) -> None:
     """Record objects imported from `source`: (key, local id, version) each."""
     if rows:
         now = utcnow()
-        session.execute(insert(table_of(ImportRef)), [
+        insert_rows(session, table_of(ImportRef), [
             {"source": source, "kind": kind, "key": key, "local_id": local_id, "version": version,
              "imported_at": now} for key, local_id, version in rows])
 

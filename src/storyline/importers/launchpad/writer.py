@@ -23,11 +23,18 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Integer, String, bindparam, column, func, insert, select, update, values
 from sqlalchemy.orm import Session, sessionmaker
 
 from storyline.db import insert_missing, utcnow
-from storyline.importers.common import BatchTransactions, describe, index_stories, raise_sequence
+from storyline.importers.common import (
+    BatchTransactions,
+    allocate_ids,
+    describe,
+    index_stories,
+    insert_rows,
+    raise_sequence,
+)
 from storyline.importers.launchpad import activity, mapping
 from storyline.importers.launchpad.fetch import BugData, message_key
 from storyline.importers.launchpad.people import FALLBACK, People
@@ -38,8 +45,7 @@ from storyline.search import index as search_index
 from storyline.security import service as security
 from storyline.security.models import StoryAudit
 from storyline.sqltools import table_of
-from storyline.stories.models import Comment, Event, Story, StoryTag, StoryTeam, StoryUser, Tag, Task
-from storyline.stories.service import refresh_status
+from storyline.stories.models import TASK_STATUSES, Comment, Event, Story, StoryTag, StoryTeam, StoryUser, Tag, Task
 from storyline.subscriptions.models import Subscription
 from storyline.users.models import User
 
@@ -112,7 +118,7 @@ class Writer(BatchTransactions):
         if self.attachments:
             self._attachments(session, batch, story_ids, summary)
         self._activity(session, batch, story_ids, summary)
-        refresh_status(session, set(story_ids.values()))
+        _refresh_status(session, set(story_ids.values()))
         self._index(session, batch, story_ids, {b.id for b in new})
 
     # ---- stories ----------------------------------------------------------------------------------
@@ -166,7 +172,7 @@ class Writer(BatchTransactions):
             if bug.bug.get("information_type") in mapping.REVIEW_TYPES:
                 summary.review.append(bug.id)
         if rows:
-            session.execute(insert(table_of(Story)), rows)
+            insert_rows(session, table_of(Story), rows)
         summary.created["stories"] += len(bugs)
         add_refs(session, "bug", [(str(b.id), story_ids[b.id], _version(b)) for b in bugs])
         events = []
@@ -190,9 +196,9 @@ class Writer(BatchTransactions):
                 audits.append({"story_id": sid, "actor_id": None, "action": "imported", "field": "embargo_until",
                                "old_value": None, "new_value": json.dumps(_iso(self._embargo_from(created))),
                                "created_at": utcnow()})
-        session.execute(insert(table_of(Event)), events)
+        insert_rows(session, table_of(Event), events)
         if audits:
-            session.execute(insert(table_of(StoryAudit)), audits)
+            insert_rows(session, table_of(StoryAudit), audits)
         return story_ids
 
     def _update_stories(self, session: Session, bugs: list[BugData], story_ids: dict[int, int],
@@ -241,7 +247,7 @@ class Writer(BatchTransactions):
                 refs_table.c.source == SOURCE, refs_table.c.kind == "bug", refs_table.c.key == bindparam("b_key")),
                 versions)
         if audits:
-            session.execute(insert(table_of(StoryAudit)), audits)
+            insert_rows(session, table_of(StoryAudit), audits)
 
     def _tags(self, session: Session, bugs: list[BugData], story_ids: dict[int, int]) -> None:
         wanted: dict[int, list[str]] = {}
@@ -262,7 +268,7 @@ class Writer(BatchTransactions):
         rows = [{"story_id": sid, "tag_id": tag_ids[n]} for sid, names in wanted.items() for n in names
                 if (sid, tag_ids[n]) not in present]
         if rows:
-            session.execute(insert(table_of(StoryTag)), rows)
+            insert_rows(session, table_of(StoryTag), rows)
 
     # ---- tasks ------------------------------------------------------------------------------------
 
@@ -323,16 +329,22 @@ class Writer(BatchTransactions):
             return
         refs = find_refs(session, "task", [key for key, _ in planned])
         new = [(key, row) for key, row in planned if key not in refs]
-        for key, row in planned:
-            if key in refs:
-                values = {k: v for k, v in row.items() if k not in ("created_at", "creator_id")}
-                done = session.execute(update(Task).where(Task.id == refs[key][0]).values(**values))
-                summary.updated["tasks"] += done.rowcount  # type: ignore[attr-defined]
+        known = [(refs[key][0], {k: v for k, v in row.items() if k not in ("created_at", "creator_id")})
+                 for key, row in planned if key in refs]
+        if known:  # only the tasks that differ from Launchpad now are written
+            names = list(known[0][1])
+            present = {r[0]: dict(zip(names, r[1:], strict=True)) for r in session.execute(
+                select(_TASKS.c.id, *(_TASKS.c[n] for n in names)).where(_TASKS.c.id.in_([t for t, _ in known])))}
+            changed = [{"b_id": tid, **row} for tid, row in known
+                       if tid in present and any(present[tid][k] != v for k, v in row.items() if k != "updated_at")]
+            if changed:
+                session.execute(_SET_TASK, changed)
+            summary.updated["tasks"] += len(changed)
         if new:
-            created = session.execute(insert(table_of(Task)).returning(Task.__table__.c.id, sort_by_parameter_order=True),
-                                      [row for _, row in new]).scalars().all()
+            created = allocate_ids(session, _TASKS, len(new))
+            insert_rows(session, _TASKS, [{"id": tid, **row} for (_, row), tid in zip(new, created, strict=True)])
             add_refs(session, "task", [(key, tid, None) for (key, _), tid in zip(new, created, strict=True)])
-            session.execute(insert(table_of(Event)), [
+            insert_rows(session, table_of(Event), [
                 {"event_type": "task_created", "story_id": row["story_id"], "author_id": row["creator_id"],
                  "event_info": json.dumps({"story_id": row["story_id"], "task_id": tid, "task_title": row["title"]}),
                  "created_at": row["created_at"]} for (_, row), tid in zip(new, created, strict=True)])
@@ -369,26 +381,30 @@ class Writer(BatchTransactions):
         if not planned:
             return
         refs = find_refs(session, "message", [key for key, _, _, _ in planned])
-        for key, _, row, _ in planned:
-            if key in refs:
-                done = session.execute(update(Comment).where(
-                    Comment.id == refs[key][0],
-                    (Comment.is_active != row["is_active"]) | (Comment.content != row["content"]))
-                    .values(content=row["content"], is_active=row["is_active"], updated_at=row["updated_at"]))
-                summary.updated["comments"] += done.rowcount  # type: ignore[attr-defined]
+        known = [(refs[key][0], row) for key, _, row, _ in planned if key in refs]
+        if known:  # only the comments whose text or visibility changed on Launchpad are written
+            present = {cid: (content, active) for cid, content, active in session.execute(
+                select(_COMMENTS.c.id, _COMMENTS.c.content, _COMMENTS.c.is_active)
+                .where(_COMMENTS.c.id.in_([cid for cid, _ in known])))}
+            changed = [{"b_id": cid, "content": row["content"], "is_active": row["is_active"],
+                        "updated_at": row["updated_at"]} for cid, row in known
+                       if cid in present and present[cid] != (row["content"], row["is_active"])]
+            if changed:
+                session.execute(_SET_COMMENT, changed)
+            summary.updated["comments"] += len(changed)
         new = [(key, row, parent) for key, _, row, parent in planned if key not in refs]
         if not new:
             return
-        created = session.execute(insert(table_of(Comment)).returning(Comment.__table__.c.id, sort_by_parameter_order=True),
-                                  [row for _, row, _ in new]).scalars().all()
+        created = allocate_ids(session, _COMMENTS, len(new))
+        insert_rows(session, _COMMENTS, [{"id": cid, **row} for (_, row, _), cid in zip(new, created, strict=True)])
         ids = {key: cid for (key, _, _), cid in zip(new, created, strict=True)}
         ids.update({k: v[0] for k, v in refs.items()})
         replies = [{"cid": ids[key], "parent": ids[parent]} for key, _, parent in new
                    if parent and parent in ids and ids[parent] != ids[key]]
-        for reply in replies:
-            session.execute(update(Comment).where(Comment.id == reply["cid"]).values(in_reply_to=reply["parent"]))
+        if replies:
+            session.execute(_SET_REPLY, [{"b_id": r["cid"], "in_reply_to": r["parent"]} for r in replies])
         add_refs(session, "message", [(key, ids[key], None) for key, _, _ in new])
-        session.execute(insert(table_of(Event)), [
+        insert_rows(session, table_of(Event), [
             {"event_type": "user_comment", "story_id": row["story_id"], "author_id": row["author_id"],
              "comment_id": ids[key], "event_info": None, "created_at": row["created_at"]} for key, row, _ in new])
         summary.created["comments"] += len(new)
@@ -435,15 +451,13 @@ class Writer(BatchTransactions):
                     if where and where[0] in self.projects and self.projects[where[0]].security_team_id:
                         teams.add((sid, self.projects[where[0]].security_team_id))  # type: ignore[arg-type]
         if subs:
-            before = session.execute(select(func.count()).select_from(Subscription)).scalar_one()
-            insert_missing(session, Subscription.__table__, subs, ["user_id", "target_type", "target_id"])
-            after = session.execute(select(func.count()).select_from(Subscription)).scalar_one()
-            summary.created["subscriptions"] += after - before
+            summary.created["subscriptions"] += insert_rows(
+                session, table_of(Subscription), subs, skip_existing=["user_id", "target_type", "target_id"])
         # Access-list entries a previous run wrote are kept as they are (an access list only grows).
-        insert_missing(session, table_of(StoryUser), [{"story_id": s, "user_id": u} for s, u in sorted(users)],
-                       ["story_id", "user_id"])
-        insert_missing(session, table_of(StoryTeam), [{"story_id": s, "team_id": t} for s, t in sorted(teams)],
-                       ["story_id", "team_id"])
+        insert_rows(session, table_of(StoryUser), [{"story_id": s, "user_id": u} for s, u in sorted(users)
+                                                   if u is not None], skip_existing=["story_id", "user_id"])
+        insert_rows(session, table_of(StoryTeam), [{"story_id": s, "team_id": t} for s, t in sorted(teams)],
+                    skip_existing=["story_id", "team_id"])
         # The access list a new private story was imported with, in its audit log.
         created = {story_ids[b] for b in new}
         now = utcnow()
@@ -453,7 +467,7 @@ class Writer(BatchTransactions):
                   for field, pairs in (("users", users), ("teams", teams))
                   for sid in sorted({s2 for s2, _ in pairs} & created)]
         if audits:
-            session.execute(insert(table_of(StoryAudit)), audits)
+            insert_rows(session, table_of(StoryAudit), audits)
 
     # ---- attachments ------------------------------------------------------------------------------
 
@@ -539,7 +553,7 @@ class Writer(BatchTransactions):
                 else:
                     moved_marks.append({"b_key": str(bug.id), "version": version, "imported_at": utcnow()})
         if rows:
-            session.execute(insert(table_of(Event)), rows)
+            insert_rows(session, table_of(Event), rows)
             summary.created["events from activity"] += len(rows)
         add_refs(session, "activity", new_marks)
         if moved_marks:
@@ -552,6 +566,43 @@ class Writer(BatchTransactions):
 
     def _index(self, session: Session, bugs: list[BugData], story_ids: dict[int, int], new: set[int]) -> None:
         index_stories(session, sorted({story_ids[b.id] for b in bugs}))
+
+
+_COMMENTS = table_of(Comment)
+_SET_REPLY = update(_COMMENTS).where(_COMMENTS.c.id == bindparam("b_id"))
+_SET_COMMENT = update(_COMMENTS).where(_COMMENTS.c.id == bindparam("b_id"))
+_TASKS = table_of(Task)
+_SET_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("b_id"))
+_STORIES = table_of(Story)
+_SET_STATUS = update(_STORIES).where(_STORIES.c.id == bindparam("b_id"))
+_TASK_COUNTS = (select(Task.story_id, Task.status, func.count())
+                .where(Task.story_id.in_(bindparam("ids", expanding=True))).group_by(Task.story_id, Task.status))
+
+
+def _refresh_status(session: Session, story_ids: set[int]) -> None:
+    """stories.service.refresh_status for a batch: the stored status and task counts of every story,
+    from one grouped count and one UPDATE (PostgreSQL: UPDATE ... FROM (VALUES ...)), instead of two
+    statements per story."""
+    ids = sorted(story_ids)
+    if not ids:
+        return
+    counts = {sid: dict.fromkeys(TASK_STATUSES, 0) for sid in ids}
+    for i in range(0, len(ids), 500):
+        for sid, status, n in session.execute(_TASK_COUNTS, {"ids": ids[i:i + 500]}):
+            counts[sid][status] = n
+    rows = []
+    for sid in ids:
+        c = counts[sid]
+        status = "active" if c["todo"] or c["inprogress"] or c["review"] else "merged" if c["merged"] else "invalid"
+        rows.append({"b_id": sid, "status": status, **{f"count_{k}": c[k] for k in TASK_STATUSES}})
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(_SET_STATUS, rows)
+        return
+    names = ["status", *(f"count_{k}" for k in TASK_STATUSES)]
+    table = values(column("b_id", Integer), column("status", String), *(column(n, Integer) for n in names[1:]),
+                   name="computed").data([tuple(r[k] for k in ("b_id", *names)) for r in rows])
+    session.execute(update(_STORIES).where(_STORIES.c.id == table.c.b_id)
+                    .values({n: table.c[n] for n in names}))
 
 
 def _iso(value: dt.datetime | None) -> str | None:
