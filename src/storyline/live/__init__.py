@@ -9,7 +9,8 @@ asked about (its stories, worklists, boards, projects or project groups) that it
   listening. The hub's thread listens on a connection of its own (outside the pool). After a lost
   connection it catches up on the ids above the last one it saw.
 - **SQLite**: the hub's thread reads `max(events.id)` every `live_poll_interval` seconds (one query
-  per process, whatever the number of streams; an index lookup), and the new rows when it moved.
+  per process, whatever the number of streams; an index lookup), and the new rows when it moved; a
+  write committed by this same process wakes it at once (the write sessions' after_commit event).
   SQLite has one writer at a time (db.SQLiteWriteLock across processes), so ids commit in order.
 
 For each batch of new events the thread matches them against the streams' interests and then asks
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, select
+from sqlalchemy import Engine, and_, bindparam, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storyline.authz import Viewer, story_id_visible
@@ -264,6 +265,7 @@ class LiveHub:
         self.streams: set[Stream] = set()
         self.lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # SQLite: a write of this process committed (see watch_commits)
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -287,6 +289,13 @@ class LiveHub:
         for stream in streams:
             stream.put(End("shutdown"))
         self._stop.set()
+        self._wake.set()
+
+    def watch_commits(self, sessions: sessionmaker[Session]) -> None:
+        """SQLite: a write committed by this process wakes the poll at once (other processes' writes are
+        seen at the next poll). The sessions' after_commit event: after the data is in the database."""
+        if self.sqlite:
+            event.listen(sessions, "after_commit", lambda _session: self._wake.set())
 
     def watch_signals(self) -> None:
         """uvicorn waits for open responses to finish before it stops; a stream never does. So the
@@ -366,7 +375,11 @@ class LiveHub:
         self.cursor = self._max_id()
         self._ready.set()
         checked = time.monotonic()
-        while not self._stop.wait(self.limits.poll_interval):
+        while not self._stop.is_set():
+            self._wake.wait(self.limits.poll_interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
             newest = self.cursor
             try:
                 newest = self._max_id()
@@ -496,6 +509,7 @@ def hub_for(state: Any) -> LiveHub:
                             max_streams=settings.live_max_streams,
                             max_streams_per_user=settings.live_max_streams_per_user)
             hub = state.live_hub = LiveHub(state.engine, state.read_sessions, limits)
+            hub.watch_commits(state.write_sessions)
         return hub
 
 

@@ -1,9 +1,10 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useIsMutating, useMutation, useQueryClient } from "@tanstack/react-query";
 import { PlanningCrumbs } from "./PlanningCrumbs";
 import { type DragEvent, type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { useParams } from "react-router-dom";
 import { api, ApiError } from "../../api/client";
 import { useSelf } from "../../api/queries";
+import { useLiveQueries } from "../../lib/live";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { Time } from "../../components/Time";
 import {
@@ -68,6 +69,10 @@ export function BoardPage() {
   const self = useSelf();
   const loggedIn = !!self.data;
   const board = useBoard(boardId);
+  // Others' moves, lanes and card changes show without a reload; while moves of ours are under way the
+  // board is read again after the last one anyway.
+  const moving = useIsMutating({ mutationKey: ["planning", "move", "board", boardId] }) > 0;
+  useLiveQueries({ board: [boardId] }, moving ? [] : [boardKey(boardId)], boardId > 0);
   const perms = usePermissions("boards", boardId, loggedIn);
   const queryClient = useQueryClient();
   const [announce, setAnnounce] = useState("");

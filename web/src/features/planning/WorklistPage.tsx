@@ -4,6 +4,7 @@ import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { useParams } from "react-router-dom";
 import { api, ApiError } from "../../api/client";
 import { useSelf } from "../../api/queries";
+import { useLiveQueries } from "../../lib/live";
 import { SubscribeButton } from "../notifications/SubscribeButton";
 import { errorFor, FieldError } from "../../components/FieldError";
 import {
@@ -34,6 +35,7 @@ export function WorklistPage() {
   const self = useSelf();
   const loggedIn = !!self.data;
   const worklist = useWorklist(listId);
+  useLiveQueries({ worklist: [listId] }, [worklistKey(listId)], listId > 0); // others' changes, without a reload
   const perms = usePermissions("worklists", listId, loggedIn);
   const canMove = loggedIn && !!perms.data?.some((p) => p === "move_items" || p === "edit_worklist");
   const canEdit = loggedIn && !!perms.data?.includes("edit_worklist");

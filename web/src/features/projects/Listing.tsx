@@ -8,6 +8,7 @@ import { ProjectName } from "../../components/ProjectName";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
+import { useLiveQueries } from "../../lib/live";
 import { changeParams, type ListFilters, listQuery, type ParamChanges, pageCount, readFilters, type Scope } from "./filters";
 import { Pager } from "../browse/Pager";
 import { FilterForm } from "./ListFilters";
@@ -56,6 +57,10 @@ export function Listing({
     queryFn: () => apiPage<Story | Task>(path, query),
     placeholderData: (previous) => previous,
   });
+  // Others' changes to the project's (or group's) stories show without a reload.
+  useLiveQueries("project_id" in scope ? { project: [scope.project_id] } : { project_group: [scope.project_group_id] }, [
+    ["listing", path],
+  ]);
   const total = list.data?.total ?? 0;
   const pages = pageCount(total, f.size);
   const noun = f.view === "tasks" ? (total === 1 ? "task" : "tasks") : total === 1 ? "story" : "stories";

@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { liveUrl, openLive, retryDelay, type LiveChange, type LiveMode } from "./live";
+
+/** A stand-in for the browser's EventSource: the test plays the server's side. */
+class FakeSource {
+  static made: FakeSource[] = [];
+  readyState = 0;
+  closed = false;
+  onerror: ((this: EventSource, ev: Event) => unknown) | null = null;
+  private listeners = new Map<string, ((e: Event) => void)[]>();
+  constructor(readonly url: string) {
+    FakeSource.made.push(this);
+  }
+  addEventListener(type: string, fn: (e: Event) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
+  }
+  close() {
+    this.closed = true;
+  }
+  emit(type: string, data: unknown, lastEventId = "") {
+    const event = new MessageEvent(type, { data: JSON.stringify(data), lastEventId });
+    for (const fn of this.listeners.get(type) ?? []) fn(event);
+  }
+  fail() {
+    this.onerror?.call(this as unknown as EventSource, new Event("error"));
+  }
+}
+
+/** The n-th source made (it must exist). */
+function made(n: number): FakeSource {
+  const source = FakeSource.made[n];
+  if (!source) throw new Error(`no source ${n}`);
+  return source;
+}
+
+const factory = (url: string) => new FakeSource(url) as unknown as EventSource;
+const change = (id: number, story = 7): LiveChange => ({ id, type: "user_comment", story_id: story, worklist_id: null, board_id: null });
+
+const stored = new Map<string, string>();
+beforeEach(() => {
+  FakeSource.made = [];
+  vi.useFakeTimers();
+  stored.clear();
+  vi.stubGlobal("localStorage", {
+    getItem: (k: string) => stored.get(k) ?? null,
+    setItem: (k: string, v: string) => stored.set(k, v),
+    removeItem: (k: string) => stored.delete(k),
+  });
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe("liveUrl", () => {
+  it("names the topics, the ticket and where to resume, at the root (a preview path)", () => {
+    const url = new URL(liveUrl({ story: [1, 2], board: [3] }, "t.k", 40), "http://x");
+    expect(url.pathname).toBe("/preview/live");
+    expect(url.searchParams.getAll("story")).toEqual(["1", "2"]);
+    expect(url.searchParams.get("board")).toBe("3");
+    expect(url.searchParams.get("ticket")).toBe("t.k");
+    expect(url.searchParams.get("last_event_id")).toBe("40");
+    expect(new URL(liveUrl({ project: [5] }, null, null), "http://x").search).toBe("?project=5");
+  });
+});
+
+describe("openLive", () => {
+  it("batches changes, and resumes after an error from the last one seen", async () => {
+    const batches: LiveChange[][] = [];
+    const modes: LiveMode[] = [];
+    const stop = openLive({ story: [7] }, { onChange: (c) => batches.push(c), onReset: () => undefined, onMode: (m) => modes.push(m) }, factory);
+    await vi.advanceTimersByTimeAsync(0);
+    const first = made(0);
+    expect(first.url).not.toContain("ticket"); // anonymous: no ticket
+    first.emit("ready", { cursor: 10 }, "10");
+    first.emit("change", change(11));
+    first.emit("change", change(12));
+    await vi.advanceTimersByTimeAsync(60);
+    expect(batches).toEqual([[change(11), change(12)]]);
+    expect(modes).toEqual(["connecting", "stream"]);
+    first.fail();
+    expect(first.closed).toBe(true);
+    await vi.advanceTimersByTimeAsync(retryDelay(1));
+    const second = made(1);
+    expect(new URL(second.url, "http://x").searchParams.get("last_event_id")).toBe("12");
+    stop();
+    expect(second.closed).toBe(true);
+  });
+
+  it("polls after failures in a row and returns to the stream when it opens again", async () => {
+    const modes: LiveMode[] = [];
+    const stop = openLive({ board: [3] }, { onChange: () => undefined, onReset: () => undefined, onMode: (m) => modes.push(m) }, factory);
+    await vi.advanceTimersByTimeAsync(0);
+    made(0).fail();
+    await vi.advanceTimersByTimeAsync(retryDelay(1));
+    made(1).fail();
+    expect(modes).toEqual(["connecting", "polling"]);
+    await vi.advanceTimersByTimeAsync(retryDelay(2));
+    made(2).emit("ready", { cursor: 5 }, "5");
+    expect(modes).toEqual(["connecting", "polling", "stream"]);
+    stop();
+  });
+
+  it("asks for a ticket when logged in, never puts the token in the address, and tells a reset", async () => {
+    stored.set("storyline.token", "secret-token");
+    let resets = 0;
+    const stop = openLive({ worklist: [4] }, { onChange: () => undefined, onReset: () => (resets += 1) }, factory, () =>
+      Promise.resolve("ticket-1"),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    const source = made(0);
+    expect(source.url).toContain("ticket=ticket-1");
+    expect(source.url).not.toContain("secret-token");
+    source.emit("reset", { reason: "too far behind" });
+    expect(resets).toBe(1);
+    stop();
+  });
+
+  it("polls at once without EventSource or without topics", () => {
+    const modes: LiveMode[] = [];
+    openLive({ story: [1] }, { onChange: () => undefined, onReset: () => undefined, onMode: (m) => modes.push(m) }, null)();
+    openLive({}, { onChange: () => undefined, onReset: () => undefined, onMode: (m) => modes.push(m) }, factory)();
+    expect(modes).toEqual(["polling", "polling"]);
+    expect(FakeSource.made).toEqual([]);
+  });
+});

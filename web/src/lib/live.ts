@@ -1,0 +1,222 @@
+// Live updates: a server-sent events stream (/preview/live) telling the page which of the things it shows
+// changed; the page then reads them again through the API. Falls back to polling when the stream fails.
+import { useQueryClient, type QueryKey } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
+import { api, buildUrl } from "../api/client";
+import { getToken, onTokenChange } from "./auth";
+
+/** What a page shows (ids of each kind); the stream tells about changes to any of them. */
+export interface LiveTopics {
+  story?: number[];
+  worklist?: number[];
+  board?: number[];
+  project?: number[];
+  project_group?: number[];
+}
+
+/** One change: a timeline event the reader may see (ids and type only; the API tells the rest). */
+export interface LiveChange {
+  id: number;
+  type: string;
+  story_id: number | null;
+  worklist_id: number | null;
+  board_id: number | null;
+}
+
+export type LiveMode = "connecting" | "stream" | "polling";
+
+export interface LiveHandlers {
+  /** Changes, a few at a time (those arriving within BATCH_MS together). */
+  onChange: (changes: LiveChange[]) => void;
+  /** Too much was missed to tell change by change: read everything again. */
+  onReset: () => void;
+  onMode?: (mode: LiveMode) => void;
+}
+
+/** How often a page polls when the stream is not available. */
+export const LIVE_POLL_MS = 3000;
+const BATCH_MS = 20;
+/** Failures in a row after which the page polls (the stream is still tried again, less and less often). */
+const FAILURES_BEFORE_POLLING = 2;
+const MAX_RETRY_MS = 30_000;
+
+/** The stream's address: the topics, the ticket (never the token itself), where to resume. */
+export function liveUrl(topics: LiveTopics, ticket: string | null, lastEventId: number | null): string {
+  return buildUrl("/preview/live", {
+    story: topics.story,
+    worklist: topics.worklist,
+    board: topics.board,
+    project: topics.project,
+    project_group: topics.project_group,
+    ticket: ticket ?? undefined,
+    last_event_id: lastEventId ?? undefined,
+  });
+}
+
+function empty(topics: LiveTopics): boolean {
+  return Object.values(topics).every((ids) => !ids || ids.length === 0);
+}
+
+/** The delay before the n-th attempt after a failure: 1 s, 2 s, 4 s ... at most 30 s. */
+export function retryDelay(failures: number): number {
+  return Math.min(MAX_RETRY_MS, 1000 * 2 ** Math.max(0, failures - 1));
+}
+
+type EventSourceLike = Pick<EventSource, "addEventListener" | "close" | "readyState"> & {
+  onerror: ((this: EventSource, ev: Event) => unknown) | null;
+};
+type EventSourceFactory = (url: string) => EventSourceLike;
+
+/** Open a stream of the topics' changes; returns what closes it. A logged-in reader first gets a short-lived
+ * ticket (EventSource cannot send the Authorization header); the stream resumes where it stopped
+ * (last_event_id) after an error, a server restart or a new token. */
+export function openLive(
+  topics: LiveTopics,
+  handlers: LiveHandlers,
+  factory: EventSourceFactory | null = typeof EventSource === "undefined" ? null : (url) => new EventSource(url),
+  getTicket: () => Promise<string> = async () =>
+    (await api<{ ticket: string }>("POST", "/preview/live/tickets")).ticket,
+): () => void {
+  let stopped = false;
+  let source: EventSourceLike | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+  let lastId: number | null = null;
+  let mode: LiveMode | null = null;
+  let pending: LiveChange[] = [];
+  const setMode = (next: LiveMode) => {
+    if (next !== mode) {
+      mode = next;
+      handlers.onMode?.(next);
+    }
+  };
+  if (factory === null || empty(topics)) {
+    setMode("polling");
+    return () => undefined;
+  }
+  const flush = () => {
+    flushTimer = undefined;
+    const batch = pending;
+    pending = [];
+    if (batch.length > 0 && !stopped) handlers.onChange(batch);
+  };
+  const close = () => {
+    source?.close();
+    source = null;
+  };
+  const retry = (delay: number) => {
+    clearTimeout(timer);
+    if (!stopped) timer = setTimeout(() => void connect(), delay);
+  };
+  const failed = () => {
+    close();
+    failures += 1;
+    if (failures >= FAILURES_BEFORE_POLLING) setMode("polling");
+    retry(retryDelay(failures));
+  };
+  const connect = async () => {
+    close();
+    if (stopped) return;
+    let ticket: string | null = null;
+    if (getToken()) {
+      try {
+        ticket = await getTicket();
+      } catch {
+        failed();
+        return;
+      }
+      if (stopped) return;
+    }
+    const es = factory(liveUrl(topics, ticket, lastId));
+    source = es;
+    es.addEventListener("ready", (e) => {
+      failures = 0;
+      const id = Number((e as MessageEvent).lastEventId);
+      // Everything up to the server's cursor was told (the missed changes were replayed before it).
+      if (Number.isFinite(id)) lastId = Math.max(lastId ?? 0, id);
+      setMode("stream");
+    });
+    es.addEventListener("change", (e) => {
+      const change = JSON.parse((e as MessageEvent<string>).data) as LiveChange;
+      lastId = Math.max(lastId ?? 0, change.id);
+      pending.push(change);
+      flushTimer ??= setTimeout(flush, BATCH_MS);
+    });
+    es.addEventListener("reset", () => handlers.onReset());
+    es.addEventListener("end", (e) => {
+      // The server stops (a restart) or no longer accepts the token: a new ticket, shortly.
+      const reason = (JSON.parse((e as MessageEvent<string>).data) as { reason?: string }).reason;
+      close();
+      retry(reason === "shutdown" ? 1000 + Math.random() * 2000 : 500);
+    });
+    // Any error (a refused ticket, the network, the server gone): our own reconnection, with a new ticket
+    // and the last event seen (the browser's own would reuse an expired ticket).
+    es.onerror = () => {
+      if (source === es) failed();
+    };
+  };
+  const unsubscribe = onTokenChange(() => {
+    failures = 0;
+    void connect();
+  });
+  setMode("connecting");
+  void connect();
+  return () => {
+    stopped = true;
+    unsubscribe();
+    clearTimeout(timer);
+    clearTimeout(flushTimer);
+    close();
+  };
+}
+
+/** The stream of a page's topics as a React hook: `onChange` and `onReset` are the latest ones given; the
+ * mode tells the page whether to poll. Topics are compared by value. */
+export function useLive(
+  topics: LiveTopics,
+  onChange: (changes: LiveChange[]) => void,
+  onReset: () => void,
+  enabled = true,
+): LiveMode {
+  const [mode, setMode] = useState<LiveMode>("connecting");
+  const handlers = useRef({ onChange, onReset });
+  useEffect(() => {
+    handlers.current = { onChange, onReset };
+  });
+  const key = JSON.stringify(topics);
+  useEffect(() => {
+    if (!enabled) return undefined;
+    const parsed = JSON.parse(key) as LiveTopics;
+    return openLive(parsed, {
+      onChange: (changes) => handlers.current.onChange(changes),
+      onReset: () => handlers.current.onReset(),
+      onMode: setMode,
+    });
+  }, [key, enabled]);
+  return mode;
+}
+
+/** Keep some queries fresh: read them again when a change of the topics arrives, or every LIVE_POLL_MS
+ * while the tab is visible when the stream is not available (the lists and boards). */
+export function useLiveQueries(topics: LiveTopics, keys: QueryKey[], enabled = true): LiveMode {
+  const queryClient = useQueryClient();
+  const keysRef = useRef(keys);
+  useEffect(() => {
+    keysRef.current = keys;
+  });
+  const refresh = () => {
+    for (const queryKey of keysRef.current) void queryClient.invalidateQueries({ queryKey });
+  };
+  const mode = useLive(topics, refresh, refresh, enabled);
+  useEffect(() => {
+    if (!enabled || mode !== "polling") return undefined;
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") {
+        for (const queryKey of keysRef.current) void queryClient.invalidateQueries({ queryKey });
+      }
+    }, LIVE_POLL_MS);
+    return () => clearInterval(timer);
+  }, [mode, enabled, queryClient]);
+  return mode;
+}
