@@ -14,12 +14,19 @@ export function precompressFiles(dir: string): { file: string; raw: number; gzip
   const done: { file: string; raw: number; gzip: number; brotli: number }[] = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) {
-      done.push(...precompressFiles(path));
-      continue;
+    let raw: Buffer;
+    try {
+      if (statSync(path).isDirectory()) {
+        done.push(...precompressFiles(path));
+        continue;
+      }
+      if (!COMPRESSIBLE.test(name)) continue;
+      raw = readFileSync(path);
+    } catch (error) {
+      // Gone meanwhile: another build emptied the directory (it writes its own siblings).
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw error;
     }
-    if (!COMPRESSIBLE.test(name)) continue;
-    const raw = readFileSync(path);
     if (raw.length < MIN_BYTES) continue;
     const gz = gzipSync(raw, { level: 9 });
     const br = brotliCompressSync(raw, {

@@ -6,6 +6,7 @@ import { useSelf } from "../../api/queries";
 import type { TimelineEvent } from "../../api/types";
 import { ActivityItem } from "./ActivityItem";
 import { FollowedActivity, HomeSearch, StoryCard } from "./Dashboard";
+import { FirstRunGuide } from "./FirstRun";
 import { PinnedViews } from "../search/PinnedViews";
 import { UserTasks } from "./UserTasks";
 
@@ -19,6 +20,7 @@ export function HomePage() {
       {self.data ? (
         <>
           <h1>Welcome, {self.data.full_name}</h1>
+          <FirstRunGuide />
           <div className="dashboard">
             <UserTasks userId={self.data.id} title="My tasks" />
             <StoryCard title="Stories I follow" query={{ subscriber_id: self.data.id }} empty="You follow no story yet." />
@@ -34,6 +36,7 @@ export function HomePage() {
             A task tracker for large open-source communities. Search above (press <kbd>/</kbd>), or{" "}
             <Link to="/login">log in</Link> to see your tasks.
           </p>
+          <FirstRunGuide />
           <HomeSearch />
         </>
       )}
