@@ -75,7 +75,8 @@ class StoryOut(Resource):
     disclosure_at: str | None
     duplicate_of: int | None = Field(None, description="The story this one duplicates (set through PUT, or "
                                      "imported from Launchpad: the bug number), or null; null too when the "
-                                     "reader cannot see that story (additive)")
+                                     "reader cannot see that story, or it is not here (a Launchpad bug "
+                                     "not imported) (additive)")
     cves: list[str] = Field([], description="CVE ids linked to the story, e.g. CVE-2026-1234 (additive)")
 
 
