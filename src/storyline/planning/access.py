@@ -9,11 +9,12 @@ objects both answer 404; visible objects the caller may not change answer 403.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, exists, false, not_, or_, select
 from sqlalchemy.orm import Session
 
-from storyline.authz import Viewer, require_user, story_visible
+from storyline.authz import Viewer, require_user, story_visible, story_visible_bound, viewer_values
 from storyline.errors import Forbidden, NotFound
 from storyline.planning.models import (
     CODENAMES,
@@ -40,7 +41,7 @@ def holds(viewer: Viewer, object_type: str, id_col: object, codenames: tuple[str
     return _holds(viewer.user_id, object_type, id_col, codenames)
 
 
-def _holds(uid: int | ColumnElement[int], object_type: str, id_col: object,
+def _holds(uid: int | ColumnElement[int] | BindParameter[Any], object_type: str, id_col: object,
            codenames: tuple[str, ...] | None = None) -> ColumnElement[bool]:
     """holds() for a user id, or for the user in a column (every candidate recipient at once)."""
     conds = [PlanningPermission.object_type == object_type, PlanningPermission.object_id == id_col]
@@ -60,7 +61,7 @@ def board_visible(viewer: Viewer, board: type[Board] | object = Board) -> Column
     return _board_visible(viewer.user_id, board)
 
 
-def _board_visible(uid: int | ColumnElement[int] | None, board: type[Board] | object = Board) -> ColumnElement[bool]:
+def _board_visible(uid: int | ColumnElement[int] | BindParameter[Any] | None, board: type[Board] | object = Board) -> ColumnElement[bool]:
     b = board
     held = false() if uid is None else _holds(uid, "board", b.id)  # type: ignore[attr-defined]
     return or_(b.private == false(), held)  # type: ignore[attr-defined]
@@ -71,7 +72,7 @@ def worklist_visible(viewer: Viewer) -> ColumnElement[bool]:
     return _worklist_visible(viewer.user_id)
 
 
-def _worklist_visible(uid: int | ColumnElement[int] | None) -> ColumnElement[bool]:
+def _worklist_visible(uid: int | ColumnElement[int] | BindParameter[Any] | None) -> ColumnElement[bool]:
     """worklist_visible for a user id, None (anonymous), or the user in a column."""
     lane = exists().where(BoardLane.list_id == Worklist.id)
     via_board = exists().where(BoardLane.list_id == Worklist.id, Board.id == BoardLane.board_id,
@@ -88,16 +89,40 @@ def due_date_visible(viewer: Viewer) -> ColumnElement[bool]:
 def item_visible(viewer: Viewer, type_col: object = WorklistItem.item_type,
                  id_col: object = WorklistItem.item_id) -> ColumnElement[bool]:
     """SQL predicate: the story or task an item points at exists and the viewer may see its story."""
-    story_ok = exists().where(Story.id == id_col, story_visible(viewer))
-    task_ok = exists().where(Task.id == id_col, Story.id == Task.story_id, story_visible(viewer))
+    return _item_visible(story_visible(viewer), type_col, id_col)
+
+
+def item_visible_bound(authenticated: bool, type_col: object = WorklistItem.item_type,
+                       id_col: object = WorklistItem.item_id) -> ColumnElement[bool]:
+    """item_visible for any viewer of a kind, the user's id being the bound parameter `viewer_id`
+    (authz.story_visible_bound): for statements built once (values: viewer_values)."""
+    return _item_visible(story_visible_bound(authenticated), type_col, id_col)
+
+
+def _item_visible(rule: ColumnElement[bool], type_col: object, id_col: object) -> ColumnElement[bool]:
+    story_ok = exists().where(Story.id == id_col, rule)
+    task_ok = exists().where(Task.id == id_col, Story.id == Task.story_id, rule)
     return or_(and_(type_col == "story", story_ok), and_(type_col == "task", task_ok))  # type: ignore[operator]
 
 
+def _viewer_param(authenticated: bool) -> BindParameter[Any] | None:
+    return bindparam("viewer_id") if authenticated else None
+
+
 # ---- fetching -------------------------------------------------------------------------------------
+# The hot planning writes' statements are built once, per kind of viewer, with every value bound
+# (building a statement costs more than SQLite takes to run it; docs/architecture.md).
+
+_GET_WORKLIST = {auth: select(Worklist).where(Worklist.id == bindparam("worklist_id"),
+                                              _worklist_visible(_viewer_param(auth)))
+                 for auth in (False, True)}
+_GET_BOARD = {auth: select(Board).where(Board.id == bindparam("board_id"), _board_visible(_viewer_param(auth)))
+              for auth in (False, True)}
+
 
 def get_worklist(session: Session, viewer: Viewer, worklist_id: int, *, lock: bool = False) -> Worklist:
-    stmt = select(Worklist).where(Worklist.id == worklist_id, worklist_visible(viewer))
-    worklist = session.execute(stmt).scalar_one_or_none()
+    worklist = session.execute(_GET_WORKLIST[viewer.authenticated],
+                               {"worklist_id": worklist_id, **viewer_values(viewer)}).scalar_one_or_none()
     if worklist is None:
         raise NotFound(f"Worklist {worklist_id} not found")
     if lock:
@@ -105,15 +130,21 @@ def get_worklist(session: Session, viewer: Viewer, worklist_id: int, *, lock: bo
     return worklist
 
 
-def lock_worklists(session: Session, ids: list[int]) -> None:
-    """Serialise writers of these lists' positions: row locks in id order on PostgreSQL.
+_LOCK_WORKLISTS = (select(Worklist.id).where(Worklist.id.in_(bindparam("ids", expanding=True)))
+                   .order_by(Worklist.id).with_for_update())
 
-    SQLite write transactions are already serialised (BEGIN IMMEDIATE), so nothing is needed there.
+
+def lock_worklists(session: Session, ids: list[int]) -> bool:
+    """Serialise writers of these lists' positions: row locks in id order on PostgreSQL. True when it
+    locked (rows read before may have changed meanwhile: read them again).
+
+    SQLite write transactions are already serialised (BEGIN IMMEDIATE, taken at the transaction's
+    first statement), so nothing is needed there and what the transaction read is still true.
     """
     if session.get_bind().dialect.name == "sqlite":
-        return
-    session.execute(select(Worklist.id).where(Worklist.id.in_(sorted(set(ids))))
-                    .order_by(Worklist.id).with_for_update())
+        return False
+    session.execute(_LOCK_WORKLISTS, {"ids": sorted(set(ids))})
+    return True
 
 
 def lock_board(session: Session, board_id: int) -> None:
@@ -124,8 +155,8 @@ def lock_board(session: Session, board_id: int) -> None:
 
 
 def get_board(session: Session, viewer: Viewer, board_id: int) -> Board:
-    board = session.execute(
-        select(Board).where(Board.id == board_id, board_visible(viewer))).scalar_one_or_none()
+    board = session.execute(_GET_BOARD[viewer.authenticated],
+                            {"board_id": board_id, **viewer_values(viewer)}).scalar_one_or_none()
     if board is None:
         raise NotFound(f"Board {board_id} not found")
     return board
@@ -147,21 +178,30 @@ class Rights:
     move: bool
 
 
+def _held_statement() -> Any:
+    base = [PlanningPermission.object_type == bindparam("object_type"),
+            PlanningPermission.object_id.in_(bindparam("ids", expanding=True))]
+    direct = select(PlanningPermission.object_id, PlanningPermission.codename).join(
+        PlanningPermissionUser, PlanningPermissionUser.permission_id == PlanningPermission.id).where(
+        *base, PlanningPermissionUser.user_id == bindparam("viewer_id"))
+    team = select(PlanningPermission.object_id, PlanningPermission.codename).join(
+        PlanningPermissionTeam, PlanningPermissionTeam.permission_id == PlanningPermission.id).join(
+        TeamMember, TeamMember.team_id == PlanningPermissionTeam.team_id).where(
+        *base, TeamMember.user_id == bindparam("viewer_id"))
+    return direct.union(team)
+
+
+_HELD = _held_statement()
+_LANE_BOARD = select(BoardLane.board_id).where(BoardLane.list_id == bindparam("worklist_id"))
+
+
 def held_map(session: Session, viewer: Viewer, object_type: str, ids: list[int]) -> dict[int, set[str]]:
     """The codenames the viewer holds (directly or through a team) on each object: one query."""
     out: dict[int, set[str]] = {}
     if viewer.user_id is None or not ids:
         return out
-    uid = viewer.user_id
-    base = [PlanningPermission.object_type == object_type, PlanningPermission.object_id.in_(ids)]
-    direct = select(PlanningPermission.object_id, PlanningPermission.codename).join(
-        PlanningPermissionUser, PlanningPermissionUser.permission_id == PlanningPermission.id).where(
-        *base, PlanningPermissionUser.user_id == uid)
-    team = select(PlanningPermission.object_id, PlanningPermission.codename).join(
-        PlanningPermissionTeam, PlanningPermissionTeam.permission_id == PlanningPermission.id).join(
-        TeamMember, TeamMember.team_id == PlanningPermissionTeam.team_id).where(
-        *base, TeamMember.user_id == uid)
-    for oid, codename in session.execute(direct.union(team)):
+    values = {"object_type": object_type, "ids": ids, "viewer_id": viewer.user_id}
+    for oid, codename in session.execute(_HELD, values):
         out.setdefault(oid, set()).add(codename)
     return out
 
@@ -171,7 +211,7 @@ def _held(session: Session, viewer: Viewer, object_type: str, object_id: int) ->
 
 
 def lane_board_id(session: Session, worklist_id: int) -> int | None:
-    return session.execute(select(BoardLane.board_id).where(BoardLane.list_id == worklist_id)).scalar()
+    return session.execute(_LANE_BOARD, {"worklist_id": worklist_id}).scalar()
 
 
 def worklist_rights(session: Session, viewer: Viewer, worklist: Worklist) -> Rights:

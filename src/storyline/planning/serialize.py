@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from storyline.authz import ANONYMOUS, Viewer, story_visible
+from storyline.authz import ANONYMOUS, Viewer, story_visible, viewer_values
 from storyline.planning import queries
-from storyline.planning.access import due_date_visible, held_map, item_visible
+from storyline.planning.access import due_date_visible, held_map, item_visible_bound
 from storyline.planning.models import (
     Board,
     BoardLane,
@@ -289,27 +289,34 @@ def boards_json(session: Session, viewer: Viewer, boards: Sequence[Board], *, re
     } for b in boards]
 
 
+_STORY_TITLE = select(Story.title, Story.id, Story.private).where(Story.id == bindparam("item_id"))
+_TASK_TITLE = (select(Task.title, Story.id, Story.private).join(Story, Story.id == Task.story_id)
+               .where(Task.id == bindparam("item_id")))
+
+
 def item_title(session: Session, item_type: str, item_id: int) -> tuple[str | None, int | None, bool]:
     """(title, story id, story is private) of the story or task an item points at."""
-    if item_type == "story":
-        row = session.execute(select(Story.title, Story.id, Story.private).where(Story.id == item_id)).first()
-    else:
-        row = session.execute(select(Task.title, Story.id, Story.private).join(Story, Story.id == Task.story_id)
-                              .where(Task.id == item_id)).first()
+    stmt = _STORY_TITLE if item_type == "story" else _TASK_TITLE
+    row = session.execute(stmt, {"item_id": item_id}).first()
     return (row[0], row[1], row[2]) if row else (None, None, False)
 
 
-def _cards_before(item: WorklistItem, viewer: Viewer) -> Any:
-    """How many active cards the viewer may see stand before `item` in its list (its visible rank)."""
+def _cards_before_statement(authenticated: bool) -> Any:
+    """How many active cards the viewer may see stand before a card in its list (its visible rank);
+    built once per kind of viewer (bound: list_id, card_id, position, viewer_id)."""
     pos = WorklistItem.list_position
-    return (select(func.count()).where(
-        WorklistItem.list_id == item.list_id, WorklistItem.archived == false(), WorklistItem.id != item.id,
-        or_(pos < item.list_position, and_(pos == item.list_position, WorklistItem.id < item.id)),
-        item_visible(viewer)))
+    at, card = bindparam("position"), bindparam("card_id")
+    return select(func.count()).where(
+        WorklistItem.list_id == bindparam("list_id"), WorklistItem.archived == false(), WorklistItem.id != card,
+        or_(pos < at, and_(pos == at, WorklistItem.id < card)), item_visible_bound(authenticated))
+
+
+_CARDS_BEFORE = {auth: _cards_before_statement(auth) for auth in (False, True)}
 
 
 def visible_rank(session: Session, viewer: Viewer, item: WorklistItem) -> int:
-    return int(session.execute(_cards_before(item, viewer)).scalar_one())
+    values = {"list_id": item.list_id, "card_id": item.id, "position": item.list_position, **viewer_values(viewer)}
+    return int(session.execute(_CARDS_BEFORE[viewer.authenticated], values).scalar_one())
 
 
 def item_entry(session: Session, item: WorklistItem, title: str | None) -> dict[str, Any]:

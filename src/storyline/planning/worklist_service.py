@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, false, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storyline.authz import Viewer, require_user
+from storyline.authz import Viewer, require_user, viewer_values
 from storyline.db import utcnow
 from storyline.errors import BadRequest, NotFound, ValidationFailed
 from storyline.planning import access, permissions
-from storyline.planning.access import get_worklist, item_visible, lock_worklists
+from storyline.planning.access import get_worklist, item_visible_bound, lock_worklists
 from storyline.planning.events import check_project, emit_worklist
 from storyline.planning.filter_service import add_filter
 from storyline.planning.models import CODENAMES, ITEM_TYPES, DueDate, Worklist, WorklistItem
@@ -106,6 +106,23 @@ def _position(args: dict[str, Any]) -> int | None:
     return pos
 
 
+def _raw_position_statements(authenticated: bool) -> tuple[Any, Any, Any]:
+    """raw_position's statements, built once per kind of viewer (bound: list_id, card_id (-1 for none),
+    rank, target_position, target_id, viewer_id)."""
+    pos = WorklistItem.list_position
+    others = (WorklistItem.list_id == bindparam("list_id"), WorklistItem.archived == false(),
+              WorklistItem.id != bindparam("card_id"))
+    target = (select(pos, WorklistItem.id).where(*others, item_visible_bound(authenticated))
+              .order_by(pos, WorklistItem.id).offset(bindparam("rank")).limit(1))
+    at, at_id = bindparam("target_position"), bindparam("target_id")
+    count_all = select(func.count()).where(*others)
+    count_before = count_all.where(or_(pos < at, and_(pos == at, WorklistItem.id < at_id)))
+    return target, count_all, count_before
+
+
+_RAW_POSITION = {auth: _raw_position_statements(auth) for auth in (False, True)}
+
+
 def raw_position(session: Session, viewer: Viewer, list_id: int, moving: WorklistItem | None,
                  rank: int | None) -> int | None:
     """The place among the list's other active cards (what `repack` takes) of visible rank `rank`.
@@ -114,14 +131,22 @@ def raw_position(session: Session, viewer: Viewer, list_id: int, moving: Worklis
     end of the list when they see fewer. None stays None (the end)."""
     if rank is None:
         return None
-    pos = WorklistItem.list_position
-    others = [WorklistItem.list_id == list_id, WorklistItem.archived == false()]
-    if moving is not None:
-        others.append(WorklistItem.id != moving.id)
-    target = session.execute(select(pos, WorklistItem.id).where(*others, item_visible(viewer))
-                             .order_by(pos, WorklistItem.id).offset(rank).limit(1)).first()
-    before = [] if target is None else [or_(pos < target[0], and_(pos == target[0], WorklistItem.id < target[1]))]
-    return int(session.execute(select(func.count()).where(*others, *before)).scalar_one())
+    target_stmt, count_all, count_before = _RAW_POSITION[viewer.authenticated]
+    values: dict[str, Any] = {"list_id": list_id, "card_id": -1 if moving is None else moving.id}
+    target = session.execute(target_stmt, {**values, "rank": rank, **viewer_values(viewer)}).first()
+    if target is None:
+        return int(session.execute(count_all, values).scalar_one())
+    values.update(target_position=target[0], target_id=target[1])
+    return int(session.execute(count_before, values).scalar_one())
+
+
+# (Bound names differ from column names: an UPDATE reserves those for its SET clause.)
+_OTHERS = and_(WorklistItem.list_id == bindparam("in_list"), WorklistItem.archived == false(),
+               WorklistItem.id != bindparam("card_id"))
+_SHIFT = (update(WorklistItem).where(_OTHERS, WorklistItem.list_position >= bindparam("from_position"))
+          .values(list_position=WorklistItem.list_position + bindparam("delta")))
+_PACKING = select(func.count(), func.count(func.distinct(WorklistItem.list_position)),
+                  func.min(WorklistItem.list_position), func.max(WorklistItem.list_position)).where(_OTHERS)
 
 
 def repack(session: Session, list_id: int, moving: WorklistItem | None = None, position: int | None = None,
@@ -133,28 +158,27 @@ def repack(session: Session, list_id: int, moving: WorklistItem | None = None, p
     that has just left the list. Cards already at 0..n-1 are shifted with one UPDATE each way (a write
     costs the same on a list of 10 cards or 1,000); a list whose positions are not dense is renumbered
     card by card. The caller holds the list's lock (lock_worklists), so the reads see every committed
-    card.
+    card. The statements are prebuilt Core; the session's other cards of the list have their
+    position expired after a shift, as the ORM's own UPDATE would have synchronised them.
     """
     session.flush()
-    pos = WorklistItem.list_position
-    others = and_(WorklistItem.list_id == list_id, WorklistItem.archived == false())
-    if moving is not None:
-        others = and_(others, WorklistItem.id != moving.id)
+    values = {"in_list": list_id, "card_id": -1 if moving is None else moving.id}
 
-    def shift(where: Any, delta: int) -> None:
-        session.execute(update(WorklistItem).where(others, where).values(list_position=pos + delta)
-                        .execution_options(synchronize_session="fetch"))
+    def shift(from_position: int, delta: int) -> None:
+        session.connection().execute(_SHIFT, {**values, "from_position": from_position, "delta": delta})
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, WorklistItem) and obj is not moving and obj.list_id == list_id:
+                session.expire(obj, ["list_position"])
 
     if old_position is not None:
-        shift(pos > old_position, -1)  # close the gap it leaves
-    n, distinct, low, high = session.execute(
-        select(func.count(), func.count(func.distinct(pos)), func.min(pos), func.max(pos)).where(others)).one()
+        shift(old_position + 1, -1)  # close the gap it leaves
+    n, distinct, low, high = session.execute(_PACKING, values).one()
     if n and (distinct != n or low != 0 or high != n - 1):
         _renumber(session, list_id, moving, position)
         return
     if moving is not None and not moving.archived and moving.list_id == list_id:
         at = n if position is None else min(position, n)
-        shift(pos >= at, +1)
+        shift(at, +1)
         moving.list_position = at
     session.flush()
 
@@ -177,28 +201,37 @@ def _renumber(session: Session, list_id: int, moving: WorklistItem | None, posit
     session.flush()
 
 
+_ITEM_VISIBLE = {auth: select(item_visible_bound(auth, bindparam("item_type"), bindparam("item_id")))
+                 for auth in (False, True)}
+
+
 def _check_item(session: Session, viewer: Viewer, item_type: str, item_id: int) -> None:
     if item_type not in ITEM_TYPES:
         raise ValidationFailed("item_type", "must be 'story' or 'task'")
-    visible = session.execute(select(item_visible(viewer, literal(item_type), literal(item_id)))).scalar()
-    if not visible:
+    values = {"item_type": item_type, "item_id": item_id, **viewer_values(viewer)}
+    if not session.execute(_ITEM_VISIBLE[viewer.authenticated], values).scalar():
         raise NotFound(f"{item_type.capitalize()} {item_id} not found")
 
 
-def _emit_contents(session: Session, wl_id: int, uid: int, *, added: Sequence[WorklistItem] = (),
+def _emit_contents(session: Session, wl_ids: Sequence[int], uid: int, *, added: Sequence[WorklistItem] = (),
                    removed: Sequence[WorklistItem] = (),
-                   updated: Sequence[tuple[dict[str, Any], WorklistItem]] = ()) -> None:
-    """worklist_contents_changed. The event carries the story of the card (of the task's story for a task
+                   updated: Sequence[tuple[dict[str, Any], WorklistItem]] = (),
+                   title: tuple[str | None, int | None, bool] | None = None) -> None:
+    """worklist_contents_changed, one per list of `wl_ids` (the same change: a card moved between two
+    lists is told to both). The event carries the story of the card (of the task's story for a task
     card) in `story_id`, so it is visible exactly when that story is, now and after any later change of
-    the story's privacy: item titles of invisible stories never appear."""
+    the story's privacy: item titles of invisible stories never appear. `title`: item_title's answer
+    for the card, when the caller has it already."""
     card = [*added, *removed, *(u[1] for u in updated)][0]
-    title, story_id, _ = item_title(session, card.item_type, card.item_id)
-    emit_worklist(session, "worklist_contents_changed", wl_id, uid, {
+    name, story_id, _ = title or item_title(session, card.item_type, card.item_id)
+    info = {
         "author_id": uid,
-        "added": [item_entry(session, i, title) for i in added],
-        "removed": [item_entry(session, i, title) for i in removed],
-        "updated": [{"old": old, "new": item_entry(session, new, title)} for old, new in updated],
-    }, story_id=story_id)
+        "added": [item_entry(session, i, name) for i in added],
+        "removed": [item_entry(session, i, name) for i in removed],
+        "updated": [{"old": old, "new": item_entry(session, new, name)} for old, new in updated],
+    }
+    for wl_id in wl_ids:
+        emit_worklist(session, "worklist_contents_changed", wl_id, uid, info, story_id=story_id)
 
 
 def do_add_item(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, Any]) -> WorklistItem:
@@ -219,11 +252,11 @@ def do_add_item(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, 
         .order_by(WorklistItem.archived, WorklistItem.id).limit(1)).scalar_one_or_none()
     position = raw_position(session, viewer, wl.id, card, position)
     if card is not None and not card.archived:
-        old = item_entry(session, card, None)
+        title = item_title(session, card.item_type, card.item_id)
+        old = item_entry(session, card, title[0])
         repack(session, wl.id, card, position, old_position=card.list_position)
         card.updated_at = utcnow()
-        old["item_title"] = item_title(session, card.item_type, card.item_id)[0]
-        _emit_contents(session, wl.id, uid, updated=[(old, card)])
+        _emit_contents(session, [wl.id], uid, updated=[(old, card)], title=title)
         return card
     if card is None:
         card = WorklistItem(list_id=wl.id, item_id=item_id, item_type=item_type, list_position=0)
@@ -233,15 +266,19 @@ def do_add_item(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, 
         card.archived = False
         card.updated_at = utcnow()
     repack(session, wl.id, card, position)
-    _emit_contents(session, wl.id, uid, added=[card])
+    _emit_contents(session, [wl.id], uid, added=[card])
     return card
+
+
+_GET_CARD = {auth: select(WorklistItem).where(
+    WorklistItem.id == bindparam("card_id"), WorklistItem.list_id == bindparam("list_id"),
+    WorklistItem.archived == false(), item_visible_bound(auth)) for auth in (False, True)}
 
 
 def get_card(session: Session, viewer: Viewer, wl: Worklist, card_id: int) -> WorklistItem:
     """A card of *this* list whose story or task the viewer may see; 404 otherwise."""
-    card = session.execute(select(WorklistItem).where(
-        WorklistItem.id == card_id, WorklistItem.list_id == wl.id, WorklistItem.archived == false(),
-        item_visible(viewer))).scalar_one_or_none()
+    values = {"card_id": card_id, "list_id": wl.id, **viewer_values(viewer)}
+    card = session.execute(_GET_CARD[viewer.authenticated], values).scalar_one_or_none()
     if card is None:
         raise NotFound(f"Worklist item {card_id} not found")
     return card
@@ -264,14 +301,16 @@ def do_update_item(session: Session, viewer: Viewer, wl: Worklist, card: Worklis
         if session.execute(select(DueDate.id).where(DueDate.id == due, access.due_date_visible(viewer))
                            ).first() is None:
             raise ValidationFailed("display_due_date", f"Due date {due} not found")
-    lock_worklists(session, [wl.id, target.id])
-    session.refresh(card)
-    if card.archived or card.list_id != wl.id:  # archived or moved away meanwhile
-        raise NotFound(f"Worklist item {card.id} not found")
-    old = item_entry(session, card, None)
+    if lock_worklists(session, [wl.id, target.id]):
+        session.refresh(card)
+        if card.archived or card.list_id != wl.id:  # archived or moved away meanwhile
+            raise NotFound(f"Worklist item {card.id} not found")
+    title = item_title(session, card.item_type, card.item_id)
+    old = item_entry(session, card, title[0])
     position = raw_position(session, viewer, target.id, card, position)
     if due is not None:
         card.display_due_date = None if due == -1 else due
+    card.updated_at = utcnow()
     if target.id != wl.id:
         left_at = card.list_position
         card.list_id = target.id
@@ -280,25 +319,22 @@ def do_update_item(session: Session, viewer: Viewer, wl: Worklist, card: Worklis
         repack(session, target.id, card, position)
     elif position is not None:
         repack(session, wl.id, card, position, old_position=card.list_position)
-    card.updated_at = utcnow()
     session.flush()
-    old["item_title"] = item_title(session, card.item_type, card.item_id)[0]
-    for list_id in dict.fromkeys((wl.id, target.id)):
-        _emit_contents(session, list_id, uid, updated=[(old, card)])
+    _emit_contents(session, list(dict.fromkeys((wl.id, target.id))), uid, updated=[(old, card)], title=title)
     return card
 
 
 def do_remove_item(session: Session, viewer: Viewer, wl: Worklist, card: WorklistItem) -> None:
     """Archive a card (its list re-packed)."""
     uid = access.require_worklist_move(session, viewer, wl)
-    lock_worklists(session, [wl.id])
-    session.refresh(card)
-    if card.archived or card.list_id != wl.id:
-        raise NotFound(f"Worklist item {card.id} not found")
+    if lock_worklists(session, [wl.id]):
+        session.refresh(card)
+        if card.archived or card.list_id != wl.id:
+            raise NotFound(f"Worklist item {card.id} not found")
     card.archived = True
     card.updated_at = utcnow()
     repack(session, wl.id, card, old_position=card.list_position)
-    _emit_contents(session, wl.id, uid, removed=[card])
+    _emit_contents(session, [wl.id], uid, removed=[card])
 
 
 def do_add_permission(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, Any]) -> str:

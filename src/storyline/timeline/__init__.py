@@ -89,14 +89,19 @@ def emit(
     return event
 
 
+_LANE_OF = select(BoardLane.board_id).where(BoardLane.list_id == bindparam("worklist_id"))
+# (A NULL board_id matches no row.)
+_WORKLIST_FOLLOWERS = select(Subscription.user_id).where(or_(
+    and_(Subscription.target_type == "worklist", Subscription.target_id == bindparam("worklist_id")),
+    and_(Subscription.target_type == "board", Subscription.target_id == bindparam("board_id"))))
+
+
 def _notify_worklist(session: Session, event: Event, worklist_id: int, story_id: int | None) -> None:
     """Subscribers of the worklist, and of the board it is a lane of, who may see it (and the story of
     the item concerned, if any)."""
-    board_id = session.execute(select(BoardLane.board_id).where(BoardLane.list_id == worklist_id)).scalar()
-    targets = [and_(Subscription.target_type == "worklist", Subscription.target_id == worklist_id)]
-    if board_id is not None:
-        targets.append(and_(Subscription.target_type == "board", Subscription.target_id == board_id))
-    subscribers = set(session.execute(select(Subscription.user_id).where(or_(*targets))).scalars())
+    board_id, *_ = session.execute(_LANE_OF, {"worklist_id": worklist_id}).first() or (None,)
+    subscribers = set(session.execute(_WORKLIST_FOLLOWERS, {"worklist_id": worklist_id, "board_id": board_id}
+                                      ).scalars())
     if event.author_id is not None:
         subscribers.discard(event.author_id)
     recipients = users_who_can_see_worklist(session, worklist_id, subscribers)
