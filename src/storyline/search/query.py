@@ -365,7 +365,7 @@ def parse(q: str) -> Parsed:
 SORT_COLUMNS = {"updated": Story.updated_at, "created": Story.created_at, "id": Story.id, "title": Story.title,
                 "status": Story.status}
 DEFAULT_SORT = ("updated", "desc")
-LARGE_TERM = 2000  # stories: a term matching more is tested per story rather than looked up (Compiler.story_in)
+LARGE_TERM = 2000  # stories, at least: a term matching more is tested per story (Compiler.story_in)
 
 
 def _fts_match(sqlite: bool, expression: str) -> Any:
@@ -392,16 +392,20 @@ class Compiler:
         self.strict = strict
         self.field = field
         self.sqlite = session.get_bind().dialect.name == "sqlite"
+        self.large: int | None = None  # matches of a term beyond which SQLite tests each story (story_in)
 
     def story_in(self, ids: Any) -> ColumnElement[bool]:
         """`stories.id IN (ids of a term)`. SQLite's planner takes a term's ids and looks each story up by
         primary key, whatever their number: for a large term (a common word, half the stories) ten times
         what scanning a narrow index (status, private) and testing each id against the term's ids costs.
-        So the term's size is probed first (its first LARGE_TERM ids at most) and a large one is written
+        So the term's size is probed first (up to one story in 20, at least LARGE_TERM) and a large one is written
         `+stories.id IN (...)`, which keeps the lookups out of the plan; PostgreSQL plans this itself."""
         if self.sqlite:
-            probe = select(func.count()).select_from(ids.limit(LARGE_TERM).subquery())
-            if self.session.connection().execute(probe).scalar_one() >= LARGE_TERM:
+            conn = self.session.connection()
+            if self.large is None:  # one story in 20, at least LARGE_TERM
+                self.large = max(LARGE_TERM, (conn.execute(select(func.max(Story.id))).scalar() or 0) // 20)
+            probe = select(func.count()).select_from(ids.limit(self.large).subquery())
+            if conn.execute(probe).scalar_one() >= self.large:
                 return literal_column("+stories.id", Integer).in_(ids)
         return Story.id.in_(ids)
 
