@@ -33,6 +33,7 @@ from storyline.importers.common import (
     describe,
     index_stories,
     insert_rows,
+    put_documents,
     raise_sequence,
 )
 from storyline.importers.launchpad import activity, mapping
@@ -41,7 +42,6 @@ from storyline.importers.launchpad.people import FALLBACK, People
 from storyline.importers.launchpad.records import SOURCE, ProjectTarget, Summary, add_refs, find_refs
 from storyline.importers.models import ImportRef
 from storyline.projects.models import Branch, Milestone
-from storyline.search import index as search_index
 from storyline.security import service as security
 from storyline.security.models import StoryAudit
 from storyline.sqltools import table_of
@@ -348,8 +348,7 @@ class Writer(BatchTransactions):
                 {"event_type": "task_created", "story_id": row["story_id"], "author_id": row["creator_id"],
                  "event_info": json.dumps({"story_id": row["story_id"], "task_id": tid, "task_title": row["title"]}),
                  "created_at": row["created_at"]} for (_, row), tid in zip(new, created, strict=True)])
-            search_index.put_many(session, "task", [(tid, row["title"], "")
-                                                    for (_, row), tid in zip(new, created, strict=True)])
+            put_documents(session, "task", [(tid, row["title"], "") for (_, row), tid in zip(new, created, strict=True)])
             summary.created["tasks"] += len(created)
 
     # ---- comments ---------------------------------------------------------------------------------
