@@ -1,5 +1,5 @@
 // What a dense story list shows and does: task progress, assignees per story, selection (click,
-// shift-click, x) and the per-item outcome of a bulk change.
+// shift-click, x). A bulk change and its per-item outcome: features/projects/bulk.tsx (POST /preview/bulk).
 
 export interface StatusCount {
   key: string;
@@ -53,39 +53,4 @@ export function toggleSelection(
   if (next.has(id)) next.delete(id);
   else next.add(id);
   return next;
-}
-
-export interface Outcome {
-  id: number;
-  ok: boolean;
-  message?: string;
-}
-
-/** Run `change` for every id, at most `parallel` at a time; every item's outcome, in the ids' order. */
-export async function runEach(ids: readonly number[], change: (id: number) => Promise<unknown>, parallel = 4): Promise<Outcome[]> {
-  const out: Outcome[] = new Array<Outcome>(ids.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const i = next++;
-      const id = ids[i] as number;
-      try {
-        await change(id);
-        out[i] = { id, ok: true };
-      } catch (err) {
-        out[i] = { id, ok: false, message: err instanceof Error ? err.message : String(err) };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, ids.length) }, worker));
-  return out;
-}
-
-/** "3 stories changed" / "2 changed, 1 refused". */
-export function summarize(outcomes: Outcome[], noun: [string, string]): string {
-  const ok = outcomes.filter((o) => o.ok).length;
-  const failed = outcomes.length - ok;
-  const word = (n: number) => (n === 1 ? noun[0] : noun[1]);
-  if (failed === 0) return `${ok} ${word(ok)} changed.`;
-  return `${ok} ${word(ok)} changed, ${failed} refused.`;
 }
