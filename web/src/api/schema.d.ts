@@ -3424,7 +3424,7 @@ export interface components {
             disclosure_at: string | null;
             /**
              * Duplicate Of
-             * @description The story this one duplicates (set through PUT, or imported from Launchpad: the bug number), or null; null too when the reader cannot see that story (additive)
+             * @description The story this one duplicates (set through PUT, or imported from Launchpad: the bug number), or null; null too when the reader cannot see that story, or it is not here (a Launchpad bug not imported) (additive)
              */
             duplicate_of?: number | null;
             /** Embargo Days Left */
