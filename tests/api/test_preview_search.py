@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from builders import make_persona, uniq
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 def search(client, q, who=None, **params):
@@ -264,3 +266,25 @@ def test_many_matches_read_the_same_pages(client, api, user, monkeypatch):
         assert [ids for ids, _ in got] == expected[o], o
         assert {total for _, total in got} == {5}
     assert search(client, f"tag:{tag}", user, offset=9) == ([], 5)
+
+
+QUERY_PIECES = ["is:open", "-", "NOT ", " OR ", " AND ", "(", ")", '"', "tag:", "tag:ui", "project:1", "assignee:@me",
+                "creator:0", "sort:id", "updated:>2026-01-01", "created:2026-01-01..2026-02-01", "#1", "T1", "word",
+                "wo", "é", "_", "*", ":", ",", " ", "private:yes", "branch:master", "milestone:m", "group:9",
+                "subscriber:@me", "status:active,merged", "a'b", "NEAR(", "^", "\\"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(QUERY_PIECES), max_size=12))
+def test_any_query_is_answered_or_refused_with_a_position(client, user, pieces):
+    """Whatever is typed, the answer is the stories or a 400 pointing inside the query: never a database error."""
+    q = "".join(pieces)
+    r = client.get("/preview/search", params={"q": q, "limit": 3}, headers=user.headers)
+    assert r.status_code in (200, 400), (q, r.status_code, r.text)
+    if r.status_code == 400:
+        body = r.json()
+        assert body["field"] == "q" and 0 <= body["position"] <= len(q) and body["expected"], (q, body)
+    else:
+        assert int(r.headers["X-Total"]) >= len(r.json())
+    r = client.get("/preview/search/complete", params={"q": q}, headers=user.headers)
+    assert r.status_code == 200 and 0 <= r.json()["start"] <= len(q)
