@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import pytest
 
 from storyline.auth.service import legacy_openid_variants
-from storyline.importers.launchpad import mapping
+from storyline.importers.launchpad import activity, mapping
 from storyline.importers.launchpad.client import Client, Credentials, read_credentials_file
 from storyline.importers.launchpad.fetch import message_key, openid_from_html
 
@@ -111,3 +111,60 @@ def test_openid_discovery_and_legacy_identifier_spellings() -> None:
     variants = legacy_openid_variants("https://login.ubuntu.com/+id/AbC123/")
     assert "https://login.launchpad.net/+id/AbC123" in variants and len(variants) == 8
     assert legacy_openid_variants("https://openid.example.org/me") == ["https://openid.example.org/me"]
+
+
+def _events(what: str, old: str | None, new: str | None, *, message: str | None = None,
+            targets: tuple[str, ...] = ("nova", "nova/kilo")) -> list[tuple[str, dict[str, object], str | None]]:
+    entry = {"datechanged": "2015-01-12T00:00:01.820479+00:00", "person_link": "https://api.launchpad.net/devel/~bob",
+             "whatchanged": what, "oldvalue": old, "newvalue": new, "message": message}
+    (change,) = activity.changes([entry])
+    users = {"bob": 7, "sam-b": 9}
+    return [(p.event_type, p.info, p.target) for p in activity.events(
+        change, story_id=5, story_title="T", targets=set(targets), attachments=True,
+        user_id=lambda name: users.get(name or ""))]
+
+
+def test_activity_entries_as_events() -> None:
+    """activity.py's table: each kind of Launchpad activity entry and the event it becomes."""
+    (status,) = _events("nova/kilo: status", "Triaged", "Fix Released")
+    assert status[0] == "task_status_changed" and status[2] == "nova/kilo"
+    assert (status[1]["old_status"], status[1]["new_status"]) == ("todo", "merged")
+    assert status[1]["launchpad"] == {"what_changed": "nova/kilo: status", "old_value": "Triaged",
+                                      "new_value": "Fix Released", "message": None}
+    assert _events("nova: status", "New", "Confirmed")[0][0] == "imported_activity"  # todo -> todo
+    assert _events("glance: status", "New", "Invalid") == []  # a task that is not imported
+    assert _events("vim (Ubuntu): status", "New", "Invalid") == []
+    (prio,) = _events("nova: importance", "Wishlist", "Critical")
+    assert (prio[0], prio[1]["old_priority"], prio[1]["new_priority"]) == ("task_priority_changed", "low", "high")
+    (assign,) = _events("nova: assignee", "Bob Builder (bob)", "Sam Smith (sam-b)")
+    assert (assign[1]["old_assignee_id"], assign[1]["new_assignee_id"]) == (7, 9)
+    (unassign,) = _events("nova: assignee", "Sam Smith (sam-b)", None)
+    assert (unassign[0], unassign[1]["new_assignee_id"]) == ("task_assignee_changed", None)
+    tags = _events("tags", "a b c", "b c d e")
+    assert [(t, i["tags"]) for t, i, _ in tags] == [("tags_added", ["d", "e"]), ("tags_deleted", ["a"])]
+    (title,) = _events("summary", "Old", "New  title")
+    assert (title[0], title[1]["story_title"]) == ("story_details_changed", "New title")
+    (disclosed,) = _events("information type", "Private Security", "Public Security")
+    assert (disclosed[0], disclosed[1]["information_type"]) == ("story_disclosed", "public_security")
+    assert _events("visibility", "private", "public")[0][0] == "story_disclosed"
+    assert _events("information type", "Public", "Private Security")[0][0] == "imported_activity"
+    assert _events("bug", None, None, message="added bug") == []
+    assert _events("bug task added", None, "nova/kilo") == []
+    assert _events("bug task added", None, "glance")[0][0] == "imported_activity"
+    assert _events("attachment added", None, "x.patch https://bugs.launchpad.net/bugs/1/+attachment/2") == []
+    (dup,) = _events("marked as duplicate", None, "1001")
+    assert dup[0] == "imported_activity" and (dup[1]["what_changed"], dup[1]["new_value"]) == ("marked as duplicate", "1001")
+    assert activity.people_named([{"person_link": "https://api.launchpad.net/devel/~eve", "whatchanged": "nova: assignee",
+                                   "oldvalue": "(unassigned)", "newvalue": "Carol Core (carol)"}]) == {"eve", "carol"}
+
+
+def test_activity_changes_are_ordered_and_cleaned() -> None:
+    entries = [{"datechanged": "2015-01-02T00:00:00+00:00", "whatchanged": "tags", "oldvalue": "", "newvalue": "b"},
+               {"datechanged": "not a date", "whatchanged": "tags"},
+               {"datechanged": "2015-01-01T00:00:00.5+00:00", "whatchanged": "description", "oldvalue": "x\x00y",
+                "newvalue": "z" * 20_000},
+               {"datechanged": "2015-01-03T00:00:00+00:00", "whatchanged": ""}]
+    changes = activity.changes(entries)
+    assert [c.what for c in changes] == ["description", "tags"]
+    assert changes[0].old == "xy" and len(changes[0].new or "") <= activity.VALUE_MAX
+    assert changes[0].when.microsecond == 500000  # kept: the watermark between runs compares them
