@@ -1,5 +1,5 @@
 """saved_views: named story queries owned by a user, shared with a team, pinned to home or a project;
-stories indexed by (status, private) and created_at, tasks by (project_id, story_id), for the query language
+stories indexed by (status, private, id) and created_at, tasks by (project_id, story_id), for the query language
 
 Revision ID: 0013
 Revises: 0012
@@ -39,7 +39,7 @@ def upgrade() -> None:
     op.create_index('ix_saved_views_team', 'saved_views', ['team_id'], unique=False)
     op.create_index('ix_saved_views_project', 'saved_views', ['project_id'], unique=False)
     with op.batch_alter_table('stories', schema=None) as batch_op:
-        batch_op.create_index('ix_stories_status_private', ['status', 'private'], unique=False)
+        batch_op.create_index('ix_stories_status_private', ['status', 'private', 'id'], unique=False)
         batch_op.create_index('ix_stories_created_at', ['created_at'], unique=False)
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index('ix_tasks_project_story', ['project_id', 'story_id'], unique=False)

@@ -53,8 +53,9 @@ class Story(TimestampMixin, Base):
         Index("ix_stories_private", "private"),
         Index("ix_stories_disclosure_at", "disclosure_at"),
         # The query language (search/query.py, migration 0013): counts by status read this index alone
-        # (the visibility rule needs only `private` and the id), and sort:created walks created_at.
-        Index("ix_stories_status_private", "status", "private"),
+        # (the visibility rule needs only `private` and the id: explicit for PostgreSQL's index-only scans,
+        # SQLite has the rowid anyway), and sort:created walks created_at.
+        Index("ix_stories_status_private", "status", "private", "id"),
         Index("ix_stories_created_at", "created_at"),
     )
 
