@@ -13,9 +13,10 @@ import subprocess
 
 import pytest
 from builders import uniq
+from fastapi.testclient import TestClient
 
 from storyline.app import WEB_DIR
-from storyline.precompressed import accepted_encodings
+from storyline.precompressed import ApiGZip, accepted_encodings
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -122,3 +123,27 @@ def test_accept_encoding_parsing():
     assert accepted_encodings("*") == {"*", "br", "gzip"}
     assert accepted_encodings("*;q=1, gzip;q=0") == {"*", "br"}
     assert accepted_encodings("") == set()
+
+
+def _streaming_app(content_type: bytes):
+    """Answers in two chunks of 3,000 bytes, like a live event stream or a streamed JSON array."""
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", content_type)]})
+        await send({"type": "http.response.body", "body": b"data: {}\n\n" * 300, "more_body": True})
+        await send({"type": "http.response.body", "body": b"data: {}\n\n" * 300, "more_body": False})
+
+    return app
+
+
+def test_event_streams_are_never_compressed_streamed_json_is():
+    sse = TestClient(ApiGZip(_streaming_app(b"text/event-stream"), compress=lambda path: True))
+    headers, body = raw_get(sse, "/preview/live", "gzip, br")
+    assert "content-encoding" not in headers and body == b"data: {}\n\n" * 600
+    streamed = TestClient(ApiGZip(_streaming_app(b"application/json"), compress=lambda path: True))
+    headers, body = raw_get(streamed, "/v1/stories", "gzip")
+    assert headers["content-encoding"] == "gzip" and gzip.decompress(body) == b"data: {}\n\n" * 600
+    # Paths the predicate leaves out (the web client's: precompressed at build) pass as they are.
+    web = TestClient(ApiGZip(_streaming_app(b"application/json"), compress=lambda path: path.startswith("/v1")))
+    headers, body = raw_get(web, "/assets/x.json", "gzip")
+    assert "content-encoding" not in headers and len(body) == 6000
