@@ -9,10 +9,10 @@ objects both answer 404; visible objects the caller may not change answer 403.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, exists, false, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from storyline.authz import Viewer, require_user, story_visible, story_visible_bound, viewer_values
 from storyline.errors import Forbidden, NotFound
@@ -31,6 +31,9 @@ from storyline.stories.models import Story, Task
 from storyline.users.models import TeamMember, User
 
 LABELS = {"worklist": "Worklist", "board": "Board", "due_date": "Due date"}
+# Whom a predicate is about: a user id, a bound parameter for one, or the user in a column (every
+# candidate recipient at once).
+UserRef: TypeAlias = int | ColumnElement[int] | BindParameter[Any] | QueryableAttribute[int]
 
 
 def holds(viewer: Viewer, object_type: str, id_col: object, codenames: tuple[str, ...] | None = None
@@ -41,7 +44,7 @@ def holds(viewer: Viewer, object_type: str, id_col: object, codenames: tuple[str
     return _holds(viewer.user_id, object_type, id_col, codenames)
 
 
-def _holds(uid: int | ColumnElement[int] | BindParameter[Any], object_type: str, id_col: object,
+def _holds(uid: UserRef, object_type: str, id_col: object,
            codenames: tuple[str, ...] | None = None) -> ColumnElement[bool]:
     """holds() for a user id, or for the user in a column (every candidate recipient at once)."""
     conds = [PlanningPermission.object_type == object_type, PlanningPermission.object_id == id_col]
@@ -61,10 +64,10 @@ def board_visible(viewer: Viewer, board: type[Board] | object = Board) -> Column
     return _board_visible(viewer.user_id, board)
 
 
-def _board_visible(uid: int | ColumnElement[int] | BindParameter[Any] | None, board: type[Board] | object = Board) -> ColumnElement[bool]:
-    b = board
-    held = false() if uid is None else _holds(uid, "board", b.id)  # type: ignore[attr-defined]
-    return or_(b.private == false(), held)  # type: ignore[attr-defined]
+def _board_visible(uid: UserRef | None, board: type[Board] | object = Board) -> ColumnElement[bool]:
+    b: Any = board  # Board or an alias of it
+    held = false() if uid is None else _holds(uid, "board", b.id)
+    return or_(b.private == false(), held)
 
 
 def worklist_visible(viewer: Viewer) -> ColumnElement[bool]:
@@ -72,7 +75,7 @@ def worklist_visible(viewer: Viewer) -> ColumnElement[bool]:
     return _worklist_visible(viewer.user_id)
 
 
-def _worklist_visible(uid: int | ColumnElement[int] | BindParameter[Any] | None) -> ColumnElement[bool]:
+def _worklist_visible(uid: UserRef | None) -> ColumnElement[bool]:
     """worklist_visible for a user id, None (anonymous), or the user in a column."""
     lane = exists().where(BoardLane.list_id == Worklist.id)
     via_board = exists().where(BoardLane.list_id == Worklist.id, Board.id == BoardLane.board_id,
@@ -99,10 +102,10 @@ def item_visible_bound(authenticated: bool, type_col: object = WorklistItem.item
     return _item_visible(story_visible_bound(authenticated), type_col, id_col)
 
 
-def _item_visible(rule: ColumnElement[bool], type_col: object, id_col: object) -> ColumnElement[bool]:
+def _item_visible(rule: ColumnElement[bool], type_col: Any, id_col: Any) -> ColumnElement[bool]:
     story_ok = exists().where(Story.id == id_col, rule)
     task_ok = exists().where(Task.id == id_col, Story.id == Task.story_id, rule)
-    return or_(and_(type_col == "story", story_ok), and_(type_col == "task", task_ok))  # type: ignore[operator]
+    return or_(and_(type_col == "story", story_ok), and_(type_col == "task", task_ok))
 
 
 def _viewer_param(authenticated: bool) -> BindParameter[Any] | None:

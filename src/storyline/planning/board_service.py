@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from storyline.authz import Viewer, require_user
 from storyline.db import utcnow
 from storyline.errors import BadRequest
-from storyline.planning import access, permissions
-from storyline.planning.events import check_project
+from storyline.planning import access, permission_service
+from storyline.planning.event_service import check_project
 from storyline.planning.models import Board, BoardLane, Worklist
-from storyline.planning.permissions import initial_members
+from storyline.planning.permission_service import initial_members
 from storyline.planning.worklist_service import grant_initial
 from storyline.timeline import emit
 from storyline.users.models import TeamMember
@@ -178,7 +178,7 @@ def do_archive_board(session: Session, viewer: Viewer, board: Board) -> None:
 
 def do_add_permission(session: Session, viewer: Viewer, board: Board, args: dict[str, Any]) -> str:
     uid = access.require_held(session, viewer, "board", board.id, ("edit_board",))
-    perm, info = permissions.do_add_permission(session, "board", board.id, uid, args)
+    perm, info = permission_service.do_add_permission(session, "board", board.id, uid, args)
     check_private_lanes(session, board, "users")
     emit_board(session, "board_permission_created", board.id, info)
     return perm.codename
@@ -186,7 +186,7 @@ def do_add_permission(session: Session, viewer: Viewer, board: Board, args: dict
 
 def do_replace_permission(session: Session, viewer: Viewer, board: Board, args: dict[str, Any]) -> str:
     uid = access.require_held(session, viewer, "board", board.id, ("edit_board",))
-    perm, info = permissions.do_replace_permission(session, "board", board.id, uid, args)
+    perm, info = permission_service.do_replace_permission(session, "board", board.id, uid, args)
     check_private_lanes(session, board, "users")
     emit_board(session, "board_permissions_changed", board.id, info)
     return perm.codename

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from storyline.authz import Viewer, require_user, story_visible
 from storyline.db import utcnow
 from storyline.errors import Forbidden, ValidationFailed
-from storyline.planning import access, permissions
+from storyline.planning import access, permission_service
 from storyline.planning.models import DueDate, DueDateBoard, DueDateItem, DueDateWorklist
 from storyline.planning.worklist_service import grant_initial
 from storyline.sqltools import parse_datetime
@@ -146,9 +146,9 @@ def do_detach(session: Session, viewer: Viewer, due: DueDate, board_id: int | No
 
 def do_add_permission(session: Session, viewer: Viewer, due: DueDate, args: dict[str, Any]) -> str:
     uid = access.require_held(session, viewer, "due_date", due.id, EDIT)
-    return permissions.do_add_permission(session, "due_date", due.id, uid, args)[0].codename
+    return permission_service.do_add_permission(session, "due_date", due.id, uid, args)[0].codename
 
 
 def do_replace_permission(session: Session, viewer: Viewer, due: DueDate, args: dict[str, Any]) -> str:
     uid = access.require_held(session, viewer, "due_date", due.id, EDIT)
-    return permissions.do_replace_permission(session, "due_date", due.id, uid, args)[0].codename
+    return permission_service.do_replace_permission(session, "due_date", due.id, uid, args)[0].codename

@@ -11,7 +11,7 @@ from storyline.authz import Viewer
 from storyline.db import utcnow
 from storyline.errors import NotFound, ValidationFailed
 from storyline.planning import access
-from storyline.planning.events import emit_worklist
+from storyline.planning.event_service import emit_worklist
 from storyline.planning.models import FilterCriterion, Worklist, WorklistFilter
 from storyline.planning.queries import DATE_FIELDS, INT_FIELDS, QUERY_FIELD, parse_int, parse_time
 from storyline.planning.serialize import filter_json

@@ -216,7 +216,9 @@ def _story_condition(field: str, value: str) -> Any | None:
     activity = _activity(field, value, Story.updated_at, Story.created_at)
     if activity is not None:
         return activity
-    has_task = lambda *conds: exists().where(Task.story_id == Story.id, *conds)  # noqa: E731
+    def has_task(*conds: Any) -> ColumnElement[bool]:
+        return exists().where(Task.story_id == Story.id, *conds)
+
     if field == "Project":
         return has_task(Task.project_id == n)
     if field == "ProjectGroup":
@@ -317,7 +319,8 @@ def automatic_items(session: Session, viewer: Viewer, filters: list[WorklistFilt
     As (item_type, id, created_at, updated_at) with the v1 timestamp text: an automatic list can
     hold thousands of items, so no ORM objects are built for them.
     """
-    story_conds, task_conds = [], []
+    story_conds: list[Any] = []
+    task_conds: list[Any] = []
     for f in filters:
         cond = filter_condition(f.type, criteria.get(f.id, []), session, viewer)
         if cond is not None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, false, func, or_, select
+from sqlalchemy import BindParameter, and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from storyline.authz import ANONYMOUS, Viewer, story_visible, viewer_values
@@ -24,7 +24,7 @@ from storyline.planning.models import (
     WorklistFilter,
     WorklistItem,
 )
-from storyline.planning.permissions import members_json
+from storyline.planning.permission_service import members_json
 from storyline.sqltools import ts
 from storyline.stories.models import Story, Task
 from storyline.stories.serialize import TASK_COLUMNS, stories_by_ids, task_rows_json
@@ -305,7 +305,8 @@ def _cards_before_statement(authenticated: bool) -> Any:
     """How many active cards the viewer may see stand before a card in its list (its visible rank);
     built once per kind of viewer (bound: list_id, card_id, position, viewer_id)."""
     pos = WorklistItem.list_position
-    at, card = bindparam("position"), bindparam("card_id")
+    at: BindParameter[Any] = bindparam("position")
+    card: BindParameter[Any] = bindparam("card_id")
     return select(func.count()).where(
         WorklistItem.list_id == bindparam("list_id"), WorklistItem.archived == false(), WorklistItem.id != card,
         or_(pos < at, and_(pos == at, WorklistItem.id < card)), item_visible_bound(authenticated))

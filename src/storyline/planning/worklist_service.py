@@ -11,18 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, false, func, or_, select, update
+from sqlalchemy import BindParameter, and_, bindparam, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, require_user, viewer_values
 from storyline.db import utcnow
 from storyline.errors import BadRequest, NotFound, ValidationFailed
-from storyline.planning import access, permissions
+from storyline.planning import access, permission_service
 from storyline.planning.access import get_worklist, item_visible_bound, lock_worklists
-from storyline.planning.events import check_project, emit_worklist
+from storyline.planning.event_service import check_project, emit_worklist
 from storyline.planning.filter_service import add_filter
 from storyline.planning.models import CODENAMES, ITEM_TYPES, DueDate, Worklist, WorklistItem
-from storyline.planning.permissions import create_permission, initial_members, named
+from storyline.planning.permission_service import create_permission, initial_members, named
 from storyline.planning.serialize import item_entry, item_title
 
 DETAIL_FIELDS = ("title", "private", "automatic", "archived")
@@ -114,7 +114,8 @@ def _raw_position_statements(authenticated: bool) -> tuple[Any, Any, Any]:
               WorklistItem.id != bindparam("card_id"))
     target = (select(pos, WorklistItem.id).where(*others, item_visible_bound(authenticated))
               .order_by(pos, WorklistItem.id).offset(bindparam("rank")).limit(1))
-    at, at_id = bindparam("target_position"), bindparam("target_id")
+    at: BindParameter[Any] = bindparam("target_position")
+    at_id: BindParameter[Any] = bindparam("target_id")
     count_all = select(func.count()).where(*others)
     count_before = count_all.where(or_(pos < at, and_(pos == at, WorklistItem.id < at_id)))
     return target, count_all, count_before
@@ -340,7 +341,7 @@ def do_remove_item(session: Session, viewer: Viewer, wl: Worklist, card: Worklis
 def do_add_permission(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, Any]) -> str:
     """POST permissions (edit permission needed): adds members; returns the codename."""
     uid = access.require_worklist_edit(session, viewer, wl)
-    perm, info = permissions.do_add_permission(session, "worklist", wl.id, uid, args)
+    perm, info = permission_service.do_add_permission(session, "worklist", wl.id, uid, args)
     emit_worklist(session, "worklist_permission_created", wl.id, uid, info)
     return perm.codename
 
@@ -348,6 +349,6 @@ def do_add_permission(session: Session, viewer: Viewer, wl: Worklist, args: dict
 def do_replace_permission(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, Any]) -> str:
     """PUT permissions (edit permission needed): the member list is replaced; returns the codename."""
     uid = access.require_worklist_edit(session, viewer, wl)
-    perm, info = permissions.do_replace_permission(session, "worklist", wl.id, uid, args)
+    perm, info = permission_service.do_replace_permission(session, "worklist", wl.id, uid, args)
     emit_worklist(session, "worklist_permissions_changed", wl.id, uid, info)
     return perm.codename
