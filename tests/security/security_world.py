@@ -215,6 +215,9 @@ class World:
                                                                "lanes": [{"list_id": lane, "position": 0}]})["id"]
         self.due_date_id = ok("POST", "/v1/due_dates", owner, json={
             "name": "Matrix date", "date": "2030-01-01T00:00:00Z", "board_id": self.board_id})["id"]
+        # The reporter's saved view of the shared tag (it matches the private stories too).
+        self.view_id = ok("POST", "/preview/views", owner, json={
+            "name": "Matrix view", "query": f"tag:{self.shared_tag}"})["id"]
         cards = [("story", self.public_story_id)]
         for s in self.subjects:
             cards += [("story", s.story_id), ("task", s.task_id)]

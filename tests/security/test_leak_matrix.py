@@ -81,6 +81,7 @@ PATH_PARAMS: dict[str, Param] = {
     "filter_id": Param(lambda c: c.world.filter_id),
     "board_id": Param(lambda c: c.world.board_id),
     "due_date_id": Param(lambda c: c.world.due_date_id),
+    "view_id": Param(lambda c: c.world.view_id),
     # Code review sources' webhooks (their POSTs are EXCLUDED: a source's secret, not a persona, opens them).
     "source": Param(lambda c: c.world.gerrit_name),
     "secret": Param(lambda c: "not-the-secret"),
@@ -233,6 +234,8 @@ _SUPER = "superuser-only administration of an object that is not part of a story
 _HOOK = ("a code review source's delivery, opened by the source's secret or signature, not by a persona (401 for "
          "every persona); it answers before any story is read, the same for every footer, and its bot user acts with "
          "its own rights: tests/integrations/test_gerrit.py::test_a_story_the_bot_cannot_see_changes_nothing")
+_VIEW = ("its owner's saved query (name, query text, columns, sort, sharing with one of the owner's teams), which "
+         "holds no story's data: running it is GET /preview/search, read by the matrix; " + _NOT_STORY)
 _WEBHOOK = ("its owner's and superusers' administration of a webhook (URL, event types, on/off, secret), which names "
             "no story; its delivery log and redelivery are in the matrix; " + _NOT_STORY)
 # Writes that are not run by the matrix, with the reason. Reads are never excluded.
@@ -291,6 +294,9 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("POST", "/preview/hooks/gerrit/{source}/{secret}"): _HOOK,
     ("POST", "/preview/hooks/github/{source}"): _HOOK,
     ("POST", "/preview/hooks/gitlab/{source}"): _HOOK,
+    ("POST", "/preview/views"): _VIEW,
+    ("PUT", "/preview/views/{view_id}"): _VIEW,
+    ("DELETE", "/preview/views/{view_id}"): _VIEW,
     ("POST", "/preview/webhooks"): (
         "creates the caller's own webhook for a project or group (no story named); what it is sent is decided per "
         "story by its owner's right to see it: tests/webhooks/test_webhooks.py::"
