@@ -106,6 +106,7 @@ def test_preferences_apply_to_lists_and_timeline(bob_page: Page, world: World) -
     before = bob.get(f"/users/{world.bob['id']}/preferences")
     try:
         page.goto("/")
+        page.get_by_label("Logged in as").click()  # the account menu
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Preferences").click()
         # The display preferences' form (the e-mail choices below it have their own "Task added").
         display = page.get_by_role("form", name="Preferences")

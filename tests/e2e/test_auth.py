@@ -23,6 +23,7 @@ def test_paste_a_token_then_log_out(page: Page, world: World) -> None:
     assert page.evaluate("localStorage.getItem('storyline.token')") == world.bob_token
     page.reload()
     expect(page.get_by_label("Logged in as")).to_have_text("Bob Builder")
+    page.get_by_label("Logged in as").click()  # the account menu
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert page.evaluate("localStorage.getItem('storyline.token')") is None
@@ -58,6 +59,7 @@ def test_log_in_through_the_server(page: Page, world: World, oidc_issuer: str) -
     renewed = page.evaluate("localStorage.getItem('storyline.token')")
     assert renewed not in (token, "expired-token")
     assert world.api(renewed).get("/users/self")["full_name"] == "Carol Login"
+    page.get_by_label("Logged in as").click()  # the account menu
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert page.evaluate("[localStorage.getItem('storyline.token'), localStorage.getItem('storyline.refresh_token')]") \

@@ -89,6 +89,16 @@ def test_controls_are_the_design_systems_not_the_browsers(browser: Browser, worl
     with browse(browser, world, world.admin_token, "light", "desktop") as page:
         page.goto("/project/nova")
         expect(page.get_by_role("heading", level=1)).to_have_text("nova")
+        # Logged in at 1280 px, the header is one line: the account's pages are in the name's menu.
+        expect(page.get_by_label("Logged in as")).not_to_have_text("…")
+        header = page.get_by_role("banner").bounding_box()
+        assert header is not None and header["height"] <= PHONE_HEADER_MAX, header
+        expect(page.get_by_role("link", name="Access tokens")).to_be_hidden()
+        page.get_by_label("Logged in as").click()
+        expect(page.get_by_role("link", name="Access tokens")).to_be_visible()
+        page.keyboard.press("Escape")
+        page.get_by_role("heading", level=1).click()  # a click elsewhere closes it
+        expect(page.get_by_role("link", name="Access tokens")).to_be_hidden()
         filters = "form.filters"
         expect(page.locator(f"{filters} select").first).to_be_visible()
         assert computed(page, f"{filters} select", "appearance")["appearance"] == "none"

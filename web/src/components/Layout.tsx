@@ -70,6 +70,17 @@ export function Layout() {
     navigate("/");
   };
   const here = location.pathname + location.search;
+  // The account menu (a <details>): closed after a choice, and by a click anywhere else.
+  const account = useRef<HTMLDetailsElement>(null);
+  const closeAccount = () => account.current?.removeAttribute("open");
+  useEffect(() => {
+    const onClick = (event: MouseEvent) => {
+      if (account.current && !account.current.contains(event.target as Node)) closeAccount();
+    };
+    document.addEventListener("click", onClick);
+    return () => document.removeEventListener("click", onClick);
+  }, []);
+  useEffect(closeAccount, [location.pathname]);
 
   return (
     <>
@@ -110,16 +121,22 @@ export function Layout() {
             {token ? (
               <>
                 <InboxLink />
-                <NavLink to="/preferences">Preferences</NavLink>
                 {self.data?.is_superuser && <NavLink to="/admin">Admin</NavLink>}
-                <span className="who" aria-label="Logged in as">
-                  {self.data?.full_name ?? (self.isError ? "Token refused" : "…")}
-                </span>
-                <NavLink to="/account/tokens">Access tokens</NavLink>
-                <NavLink to="/webhooks">Webhooks</NavLink>
-                <button type="button" onClick={logout}>
-                  Log out
-                </button>
+                <details className="account-menu" ref={account}>
+                  <summary>
+                    <span className="who" aria-label="Logged in as">
+                      {self.data?.full_name ?? (self.isError ? "Token refused" : "…")}
+                    </span>
+                  </summary>
+                  <div className="account-items">
+                    <NavLink to="/preferences">Preferences</NavLink>
+                    <NavLink to="/account/tokens">Access tokens</NavLink>
+                    <NavLink to="/webhooks">Webhooks</NavLink>
+                    <button type="button" onClick={logout}>
+                      Log out
+                    </button>
+                  </div>
+                </details>
               </>
             ) : (
               <>
