@@ -67,6 +67,15 @@ def test_add_a_hook_and_read_its_log(admin_page: Page, world: World, receiver: s
     assert headers["x-storyline-event"] == "user_comment"
     assert headers["x-storyline-signature-256"] == "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
+    # The receiver has the call before the server records its answer (after the call returns): the
+    # log the page reads says "204 in" once that is written.
+    def recorded() -> bool:
+        hooks = admin.http.get(f"{world.base}/preview/webhooks").json()
+        hook_id = next(h["id"] for h in hooks if h["url"] == receiver)
+        log = admin.http.get(f"{world.base}/preview/webhooks/{hook_id}/deliveries").json()
+        return any(d["response_code"] == 204 for d in log)
+
+    wait_for(recorded, timeout=20)
     hook.get_by_role("button", name="Deliveries").click()
     expect(hook.get_by_role("table")).to_contain_text("Comments")
     expect(hook.get_by_role("table")).to_contain_text("204 in")
