@@ -55,8 +55,7 @@ run: system-packages-run migrate web
 # The suite runs on TEST_WORKERS pytest-xdist processes (default: one per core); the browser tests all go
 # to one of them (tests/e2e/conftest.py). PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k login -n 0'.
 # pytest's exit status 5 (no test collected, e.g. by a -k that matches nothing) is not a failure.
-# mypy: --strict on the files [tool.mypy] lists in pyproject.toml; not yet covered:
-# importers/launchpad/writer.py (read as an import, its errors not reported).
+# mypy: --strict on the files [tool.mypy] lists in pyproject.toml (all of src/storyline).
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_ARGS  ?=
 

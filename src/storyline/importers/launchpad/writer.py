@@ -490,6 +490,8 @@ class Writer(BatchTransactions):
                 comment = comment_refs.get(att.message_key or "")
                 creator = (self.people.user_id(message.get("owner_link")) or self.people.user_id(bug.bug.get("owner_link"))
                            or self.people.fallback())
+                if creator is None:  # _write ensures the fallback account whenever a bug's owner is unknown
+                    raise RuntimeError(f"bug {bug.id}: no account for the uploader of attachment {att.key}")
                 created = add_attachment(
                     session, story_ids[bug.id], name=att.title, content_type=att.content_type, data=att.data,
                     creator_id=creator, title=att.title + (" (patch)" if att.is_patch else ""),
