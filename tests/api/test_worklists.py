@@ -7,6 +7,8 @@ import json
 
 from builders import uniq
 
+from storyline.planning.schemas import WorklistItemOut
+
 WORKLIST_KEYS = {"id", "created_at", "updated_at", "title", "creator_id", "project_id", "private", "archived",
                  "automatic", "filters", "owners", "users", "team_owners", "team_users", "items"}
 ITEM_KEYS = {"id", "created_at", "updated_at", "list_id", "item_id", "item_type", "list_position", "archived",
@@ -646,6 +648,13 @@ def test_items_list_archived_cards_and_cards_carry_due_dates(client, api, user, 
     assert story_keys[story_keys.index("tags") + 1] == "due_dates"  # where StoryBoard puts it
     task_keys = list(by_card[cards["task"]]["task"])
     assert task_keys[task_keys.index("milestone_id") + 1] == "due_dates"
+    # The answer is what the OpenAPI document declares (a card's story and task are typed, due_dates too).
+    for item in r.json():
+        card = WorklistItemOut.model_validate(item)
+        assert (card.story or card.task) is not None
+        assert (card.story.due_dates if card.story else card.task.due_dates) == item[item["item_type"]]["due_dates"]
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "due_dates" in schemas["CardStoryOut"]["properties"] and "due_dates" in schemas["CardTaskOut"]["properties"]
 
     # Someone else: the private story's card is not there (archived or not), the private date neither.
     for headers in ({}, other.headers):

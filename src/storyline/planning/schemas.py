@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from storyline.schemas import DbId, IdRefs, In, Resource
+from storyline.stories.schemas import StoryOut, TaskOut
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Ids = IdRefs
@@ -137,6 +138,18 @@ class FilterOut(Resource):
 _ITEM_ID = "The card's id; null for an item of an automatic list (computed at read time, it has no row of its own)"
 
 
+class CardStoryOut(StoryOut):
+    """A card's story: the v1 story with StoryBoard's `due_dates`."""
+
+    due_dates: list[int] = Field(description="The due dates (ids) the story is on that the caller may see")
+
+
+class CardTaskOut(TaskOut):
+    """A card's task: the v1 task with StoryBoard's `due_dates`."""
+
+    due_dates: list[int] = Field(description="The due dates (ids) the task is on that the caller may see")
+
+
 class WorklistItemOut(Resource):
     # Narrower than Resource's `id: int` on purpose: the v1 answer has the card's id or null (the fuzz test
     # validates answers against this schema).
@@ -148,8 +161,8 @@ class WorklistItemOut(Resource):
     archived: bool
     display_due_date: int | None
     resolved_due_date: dict[str, Any] | None = None
-    story: dict[str, Any] | None = None
-    task: dict[str, Any] | None = None
+    story: CardStoryOut | None = None
+    task: CardTaskOut | None = None
 
 
 class WorklistOut(Resource):

@@ -2603,6 +2603,128 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * CardStoryOut
+         * @description A card's story: the v1 story with StoryBoard's `due_dates`.
+         */
+        CardStoryOut: {
+            /** Created At */
+            created_at: string;
+            /** Creator Id */
+            creator_id: number;
+            /**
+             * Cves
+             * @description CVE ids linked to the story, e.g. CVE-2026-1234 (additive)
+             * @default []
+             */
+            cves: string[];
+            /** Description */
+            description: string | null;
+            /** Disclosure At */
+            disclosure_at: string | null;
+            /**
+             * Due Dates
+             * @description The due dates (ids) the story is on that the caller may see
+             */
+            due_dates: number[];
+            /**
+             * Duplicate Of
+             * @description The story this one duplicates (set through PUT, or imported from Launchpad: the bug number), or null; null too when the reader cannot see that story, or it is not here (a Launchpad bug not imported) (additive)
+             */
+            duplicate_of?: number | null;
+            /** Embargo Days Left */
+            embargo_days_left: number | null;
+            /** Embargo Expired */
+            embargo_expired: boolean;
+            /** Embargo Until */
+            embargo_until: string | null;
+            /** Id */
+            id: number;
+            /** Information Type */
+            information_type: string;
+            /** Is Bug */
+            is_bug: boolean;
+            /** Private */
+            private: boolean;
+            /** Security */
+            security: boolean;
+            /** Status */
+            status?: string | null;
+            /** Story Type Id */
+            story_type_id: number;
+            /** Tags */
+            tags?: string[] | null;
+            /** Task Statuses */
+            task_statuses?: components["schemas"]["TaskStatusCount"][] | null;
+            /** Teams */
+            teams?: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Users */
+            users?: {
+                [key: string]: unknown;
+            }[] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * CardTaskOut
+         * @description A card's task: the v1 task with StoryBoard's `due_dates`.
+         */
+        CardTaskOut: {
+            /** Assignee Id */
+            assignee_id: number | null;
+            /** Branch Id */
+            branch_id: number;
+            /** Created At */
+            created_at: string;
+            /** Creator Id */
+            creator_id: number;
+            /**
+             * Due Dates
+             * @description The due dates (ids) the task is on that the caller may see
+             */
+            due_dates: number[];
+            /** Id */
+            id: number;
+            /** Link */
+            link: string | null;
+            /**
+             * Lp Importance
+             * @description Launchpad's importance of an imported bug task (additive)
+             */
+            lp_importance?: string | null;
+            /**
+             * Lp Milestone
+             * @description Launchpad's milestone of an imported bug task, also when the task is not merged (additive)
+             */
+            lp_milestone?: string | null;
+            /**
+             * Lp Status
+             * @description Launchpad's status of an imported bug task (additive)
+             */
+            lp_status?: string | null;
+            /** Milestone Id */
+            milestone_id: number | null;
+            /** Priority */
+            priority: string;
+            /** Project Id */
+            project_id: number;
+            /** Status */
+            status: string;
+            /** Story Id */
+            story_id: number;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** CommentIn */
         CommentIn: {
             /** Content */
@@ -4134,14 +4256,8 @@ export interface components {
             resolved_due_date?: {
                 [key: string]: unknown;
             } | null;
-            /** Story */
-            story?: {
-                [key: string]: unknown;
-            } | null;
-            /** Task */
-            task?: {
-                [key: string]: unknown;
-            } | null;
+            story?: components["schemas"]["CardStoryOut"] | null;
+            task?: components["schemas"]["CardTaskOut"] | null;
             /** Updated At */
             updated_at: string | null;
         } & {
