@@ -28,4 +28,17 @@ describe("describeEvent", () => {
     expect(mark({ duplicate_marked: false, duplicate_of: null, old_duplicate_of: 12 })).toBe("cleared the duplicate mark");
     expect(mark({ story_title: "x" })).toBe("changed the story's details");
   });
+  it("says what a Launchpad activity entry changed, short values quoted, long ones left out", () => {
+    const entry = (info: object) => describeEvent({ event_type: "imported_activity", event_info: JSON.stringify(info) });
+    expect(entry({ what_changed: "nova: milestone", old_value: null, new_value: "kilo-1" })).toBe(
+      "changed nova: milestone on Launchpad to “kilo-1”",
+    );
+    expect(entry({ what_changed: "security vulnerability", old_value: "no", new_value: "yes" })).toBe(
+      "changed security vulnerability on Launchpad from “no” to “yes”",
+    );
+    expect(entry({ what_changed: "description", old_value: "x".repeat(200), new_value: null })).toBe(
+      "changed description on Launchpad",
+    );
+    expect(entry({})).toBe("changed something on Launchpad");
+  });
 });

@@ -51,6 +51,15 @@ export function describeEvent(event: Pick<TimelineEvent, "event_type" | "event_i
       return `attached ${info.name ? `“${String(info.name)}”` : "a file"}`;
     case "attachment_removed":
       return `removed the attachment ${info.name ? `“${String(info.name)}”` : ""}`.trim();
+    case "imported_activity": {
+      // A Launchpad activity entry with no Storyline event of its own: what changed, from what to what.
+      const what = info.what_changed ? String(info.what_changed) : "something";
+      const short = (v: unknown) => (typeof v === "string" && v.length <= 80 ? `“${v}”` : null);
+      const from = short(info.old_value);
+      const to = short(info.new_value);
+      const change = [from && `from ${from}`, to && `to ${to}`].filter(Boolean).join(" ");
+      return `changed ${what} on Launchpad${change ? ` ${change}` : ""}`;
+    }
     default:
       return event.event_type.replace(/_/g, " ");
   }
