@@ -78,7 +78,7 @@ def bugs() -> list[Bug]:
                               b"2026-11-02 ERROR boom\n", "text/plain")]),
                       Message("bob", "Merged in I1234."), Message("alice", "Released in 29.0.0.")],
             tags=["scheduler", "Kilo-Backport-Potential", "not a valid tag!"], subscribers=["bob", "nova-bugs"],
-            created=10, updated=40, activity=ACTIVITY_1001),
+            created=10, updated=40, activity=list(ACTIVITY_1001)),  # a copy: tests append to it
         # a duplicate: only with omit_duplicates=false
         Bug(1002, "Disabled hosts picked again", "Same as 1001?", "eve", [Task("nova", "New", "Undecided")],
             duplicate_of=1001, created=12, updated=20,
