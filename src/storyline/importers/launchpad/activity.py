@@ -57,15 +57,8 @@ class Change:
         return (target, field) if sep and target else None
 
 
-def moment(value: Any) -> dt.datetime | None:
-    """An ISO-8601 date as naive UTC with its microseconds (None when it is not one)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(dt.UTC).replace(tzinfo=None) if parsed.tzinfo is not None else parsed
+# An ISO-8601 date as naive UTC with its microseconds (the order and the run-to-run watermark).
+moment = mapping.moment
 
 
 def _value(value: Any) -> str | None:

@@ -168,17 +168,21 @@ def cves(entries: list[dict[str, Any]]) -> list[str]:
     return sorted(out)
 
 
-def date(value: Any) -> dt.datetime | None:
-    """An ISO-8601 Launchpad date as naive UTC, whole seconds (what Storyline stores)."""
+def moment(value: Any) -> dt.datetime | None:
+    """An ISO-8601 Launchpad date as naive UTC with its microseconds (None when it is not one)."""
     if not isinstance(value, str) or not value:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed.replace(microsecond=0)
+    return parsed.astimezone(dt.UTC).replace(tzinfo=None) if parsed.tzinfo is not None else parsed
+
+
+def date(value: Any) -> dt.datetime | None:
+    """An ISO-8601 Launchpad date as naive UTC, whole seconds (what Storyline stores)."""
+    parsed = moment(value)
+    return None if parsed is None else parsed.replace(microsecond=0)
 
 
 def link_tail(link: Any) -> str | None:
