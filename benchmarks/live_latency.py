@@ -30,13 +30,6 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "e2e")]
 
-WATCH = """() => {
-  window.__watch = []; window.__seen = {};
-  new MutationObserver(() => {
-    for (const t of window.__watch) if (!(t in window.__seen) && document.body.innerText.includes(t)) window.__seen[t] = Date.now();
-  }).observe(document.body, {subtree: true, childList: true, characterData: true});
-}"""
-
 
 def _figures(values: list[float]) -> dict[str, float]:
     ms = sorted(v * 1000 for v in values)
@@ -72,7 +65,7 @@ class Listener:
 
 def run_engine(engine: str, writes: int, interval: float, workers: int, streams: int) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
-    from webworld import CHROMIUM, CHROMIUM_ARGS, new_context, serve
+    from webworld import CHROMIUM, CHROMIUM_ARGS, WATCH, new_context, serve
 
     pg = None
     env = {"STORYLINE_WORKERS": str(workers), "STORYLINE_ACCESS_LOG": "false"}

@@ -8,14 +8,7 @@ import statistics
 import time
 
 from playwright.sync_api import Browser, Page, expect
-from webworld import World, new_context
-
-WATCH = """() => {
-  window.__watch = []; window.__seen = {};
-  new MutationObserver(() => {
-    for (const t of window.__watch) if (!(t in window.__seen) && document.body.innerText.includes(t)) window.__seen[t] = Date.now();
-  }).observe(document.body, {subtree: true, childList: true, characterData: true});
-}"""
+from webworld import WATCH, World, new_context
 
 
 def open_live(page: Page, path: str) -> None:

@@ -196,3 +196,13 @@ def wait_for(condition: Any, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.05)
+
+
+# Page script: window.__seen[text] = when each text of window.__watch first appeared on the page (the live
+# updates test and benchmarks/live_latency.py time another person's change reaching a browser with it).
+WATCH = """() => {
+  window.__watch = []; window.__seen = {};
+  new MutationObserver(() => {
+    for (const t of window.__watch) if (!(t in window.__seen) && document.body.innerText.includes(t)) window.__seen[t] = Date.now();
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
