@@ -293,9 +293,15 @@ class LiveHub:
 
     def watch_commits(self, sessions: sessionmaker[Session]) -> None:
         """SQLite: a write committed by this process wakes the poll at once (other processes' writes are
-        seen at the next poll). The sessions' after_commit event: after the data is in the database."""
+        seen at the next poll). The sessions' after_commit event: after the data is in the database.
+        Only while a stream is open: with none, a wake would cost every write a query for nothing (the
+        poll keeps the cursor current meanwhile)."""
         if self.sqlite:
-            event.listen(sessions, "after_commit", lambda _session: self._wake.set())
+            event.listen(sessions, "after_commit", self._committed)
+
+    def _committed(self, _session: Session) -> None:
+        if self.streams:  # (a set's truth is read atomically; a stream opened just now waits one poll)
+            self._wake.set()
 
     def watch_signals(self) -> None:
         """uvicorn waits for open responses to finish before it stops; a stream never does. So the
