@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { liveUrl, openLive, retryDelay, type LiveChange, type LiveMode } from "./live";
+import { debounced, liveUrl, openLive, READY_TIMEOUT_MS, retryDelay, TICKET_TIMEOUT_MS, type LiveChange, type LiveMode } from "./live";
 
 /** A stand-in for the browser's EventSource: the test plays the server's side. */
 class FakeSource {
@@ -122,5 +122,82 @@ describe("openLive", () => {
     openLive({}, { onChange: () => undefined, onReset: () => undefined, onMode: (m) => modes.push(m) }, factory)();
     expect(modes).toEqual(["polling", "polling"]);
     expect(FakeSource.made).toEqual([]);
+  });
+
+  it("polls at once when the ticket request never answers, and opens the stream once a ticket comes", async () => {
+    stored.set("storyline.token", "secret-token");
+    const modes: LiveMode[] = [];
+    let calls = 0;
+    const stop = openLive(
+      { project: [2] },
+      { onChange: () => undefined, onReset: () => undefined, onMode: (m) => modes.push(m) },
+      factory,
+      () => {
+        calls += 1;
+        return calls === 1 ? new Promise<string>(() => undefined) : Promise.resolve("ticket-2");
+      },
+    );
+    await vi.advanceTimersByTimeAsync(TICKET_TIMEOUT_MS - 1);
+    expect(modes).toEqual(["connecting"]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(modes).toEqual(["connecting", "polling"]); // the first time out: no second failure awaited
+    expect(FakeSource.made).toEqual([]);
+    await vi.advanceTimersByTimeAsync(retryDelay(1));
+    expect(made(0).url).toContain("ticket=ticket-2");
+    made(0).emit("ready", { cursor: 3 }, "3");
+    expect(modes).toEqual(["connecting", "polling", "stream"]);
+    stop();
+  });
+
+  it("gives up on a stream that never says ready, and polls", async () => {
+    const modes: LiveMode[] = [];
+    const stop = openLive({ story: [1] }, { onChange: () => undefined, onReset: () => undefined, onMode: (m) => modes.push(m) }, factory);
+    await vi.advanceTimersByTimeAsync(READY_TIMEOUT_MS);
+    expect(made(0).closed).toBe(true);
+    expect(modes).toEqual(["connecting", "polling"]);
+    await vi.advanceTimersByTimeAsync(retryDelay(1));
+    made(1).emit("ready", { cursor: 1 }, "1");
+    await vi.advanceTimersByTimeAsync(READY_TIMEOUT_MS);
+    expect(made(1).closed).toBe(false); // ready in time: kept
+    stop();
+  });
+
+  it("resumes after the cursor it is given and tells the cursor as it moves", async () => {
+    const cursors: number[] = [];
+    const stop = openLive(
+      { story: [7] },
+      { onChange: () => undefined, onReset: () => undefined, onCursor: (id) => cursors.push(id), resumeAfter: 40 },
+      factory,
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(new URL(made(0).url, "http://x").searchParams.get("last_event_id")).toBe("40");
+    made(0).emit("ready", { cursor: 45 }, "45");
+    made(0).emit("change", change(46));
+    expect(cursors).toEqual([45, 46]);
+    stop();
+  });
+});
+
+describe("debounced", () => {
+  it("runs once after a burst, and at most the maximum wait after its first call", async () => {
+    let runs = 0;
+    const d = debounced(() => (runs += 1), 200, 800);
+    d.call();
+    await vi.advanceTimersByTimeAsync(150);
+    d.call();
+    await vi.advanceTimersByTimeAsync(150);
+    expect(runs).toBe(0);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(runs).toBe(1);
+    for (let i = 0; i < 10; i++) {
+      d.call();
+      await vi.advanceTimersByTimeAsync(100); // a steady trickle, faster than the wait
+    }
+    expect(runs).toBeGreaterThanOrEqual(2);
+    d.call();
+    d.cancel();
+    const before = runs;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(runs).toBe(before);
   });
 });

@@ -31,6 +31,10 @@ export interface LiveHandlers {
   /** Too much was missed to tell change by change: read everything again. */
   onReset: () => void;
   onMode?: (mode: LiveMode) => void;
+  /** The newest event told so far (the stream's cursor), as it moves. */
+  onCursor?: (id: number) => void;
+  /** Start after this event (a page whose topics changed resumes where its previous stream was). */
+  resumeAfter?: number | null;
 }
 
 /** How often a page polls when the stream is not available. */
@@ -39,6 +43,27 @@ const BATCH_MS = 20;
 /** Failures in a row after which the page polls (the stream is still tried again, less and less often). */
 const FAILURES_BEFORE_POLLING = 2;
 const MAX_RETRY_MS = 30_000;
+/** A stream ticket request that has not answered by then counts as a failure (and the page polls). */
+export const TICKET_TIMEOUT_MS = 5000;
+/** A stream that has not said "ready" by then counts as a failure too (a proxy holding the response). */
+export const READY_TIMEOUT_MS = 10_000;
+
+/** The promise's value, or a rejection once `ms` have passed without one (the late answer is dropped). */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
 
 /** The stream's address: the topics, the ticket (never the token itself), where to resume. */
 export function liveUrl(topics: LiveTopics, ticket: string | null, lastEventId: number | null): string {
@@ -80,9 +105,10 @@ export function openLive(
   let stopped = false;
   let source: EventSourceLike | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let readyTimer: ReturnType<typeof setTimeout> | undefined;
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
-  let lastId: number | null = null;
+  let lastId: number | null = handlers.resumeAfter ?? null;
   let mode: LiveMode | null = null;
   let pending: LiveChange[] = [];
   const setMode = (next: LiveMode) => {
@@ -102,6 +128,7 @@ export function openLive(
     if (batch.length > 0 && !stopped) handlers.onChange(batch);
   };
   const close = () => {
+    clearTimeout(readyTimer);
     source?.close();
     source = null;
   };
@@ -109,10 +136,10 @@ export function openLive(
     clearTimeout(timer);
     if (!stopped) timer = setTimeout(() => void connect(), delay);
   };
-  const failed = () => {
+  const failed = (pollNow = false) => {
     close();
     failures += 1;
-    if (failures >= FAILURES_BEFORE_POLLING) setMode("polling");
+    if (pollNow || failures >= FAILURES_BEFORE_POLLING) setMode("polling");
     retry(retryDelay(failures));
   };
   const connect = async () => {
@@ -121,25 +148,35 @@ export function openLive(
     let ticket: string | null = null;
     if (getToken()) {
       try {
-        ticket = await getTicket();
+        ticket = await withTimeout(getTicket(), TICKET_TIMEOUT_MS);
       } catch {
-        failed();
+        if (stopped) return;
+        // Unanswered for TICKET_TIMEOUT_MS (or refused): poll meanwhile, it has already been a while.
+        failed(true);
         return;
       }
       if (stopped) return;
     }
     const es = factory(liveUrl(topics, ticket, lastId));
     source = es;
+    readyTimer = setTimeout(() => {
+      if (source === es) failed(true);
+    }, READY_TIMEOUT_MS);
     es.addEventListener("ready", (e) => {
+      clearTimeout(readyTimer);
       failures = 0;
       const id = Number((e as MessageEvent).lastEventId);
       // Everything up to the server's cursor was told (the missed changes were replayed before it).
-      if (Number.isFinite(id)) lastId = Math.max(lastId ?? 0, id);
+      if (Number.isFinite(id) && id > 0) {
+        lastId = Math.max(lastId ?? 0, id);
+        handlers.onCursor?.(lastId);
+      }
       setMode("stream");
     });
     es.addEventListener("change", (e) => {
       const change = JSON.parse((e as MessageEvent<string>).data) as LiveChange;
       lastId = Math.max(lastId ?? 0, change.id);
+      handlers.onCursor?.(lastId);
       pending.push(change);
       flushTimer ??= setTimeout(flush, BATCH_MS);
     });
@@ -166,6 +203,7 @@ export function openLive(
     stopped = true;
     unsubscribe();
     clearTimeout(timer);
+    clearTimeout(readyTimer);
     clearTimeout(flushTimer);
     close();
   };
@@ -181,6 +219,8 @@ export function useLive(
 ): LiveMode {
   const [mode, setMode] = useState<LiveMode>("connecting");
   const handlers = useRef({ onChange, onReset });
+  // The cursor outlives a stream: new topics (a list's rows changed) resume after the last event told.
+  const cursor = useRef<number | null>(null);
   useEffect(() => {
     handlers.current = { onChange, onReset };
   });
@@ -192,31 +232,89 @@ export function useLive(
       onChange: (changes) => handlers.current.onChange(changes),
       onReset: () => handlers.current.onReset(),
       onMode: setMode,
+      onCursor: (id) => (cursor.current = id),
+      resumeAfter: cursor.current,
     });
   }, [key, enabled]);
   return mode;
 }
 
-/** Keep some queries fresh: read them again when a change of the topics arrives, or every LIVE_POLL_MS
- * while the tab is visible when the stream is not available (the lists and boards). */
-export function useLiveQueries(topics: LiveTopics, keys: QueryKey[], enabled = true): LiveMode {
+/** A notice burst (a bulk change of 50 tasks is 50 notices) reads the lists once: DEBOUNCE_MS after the
+ * last notice, and at most MAX_WAIT_MS after the first (a steady trickle still refreshes). */
+export const DEBOUNCE_MS = 200;
+export const MAX_WAIT_MS = 800;
+
+/** A trailing debounce with a maximum wait; `cancel` drops what is pending. */
+export function debounced(fn: () => void, wait = DEBOUNCE_MS, maxWait = MAX_WAIT_MS) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let first: number | null = null;
+  const fire = () => {
+    timer = undefined;
+    first = null;
+    fn();
+  };
+  return {
+    call() {
+      const now = Date.now();
+      first ??= now;
+      clearTimeout(timer);
+      timer = setTimeout(fire, Math.max(0, Math.min(wait, first + maxWait - now)));
+    },
+    cancel() {
+      clearTimeout(timer);
+      timer = undefined;
+      first = null;
+    },
+  };
+}
+
+export interface LiveQueryOptions {
+  enabled?: boolean;
+  /** Only the notices this accepts read the queries again (default: every notice). */
+  relevant?: (change: LiveChange) => boolean;
+  /** Also read them every so many ms while the tab is visible, even with the stream open: for a list the
+   * topics cannot cover whole (something anywhere may come to match it). */
+  alsoEvery?: number | null;
+  /** False: no stream (nothing to name), only `alsoEvery` (default true). */
+  stream?: boolean;
+}
+
+/** Keep some queries fresh: read them again (debounced) when a relevant change of the topics arrives, or
+ * every LIVE_POLL_MS while the tab is visible when the stream is not available (the lists and boards). */
+export function useLiveQueries(topics: LiveTopics, keys: QueryKey[], enabledOrOptions: boolean | LiveQueryOptions = true): LiveMode {
+  const options = typeof enabledOrOptions === "boolean" ? { enabled: enabledOrOptions } : enabledOrOptions;
+  const enabled = options.enabled ?? true;
   const queryClient = useQueryClient();
   const keysRef = useRef(keys);
+  const relevantRef = useRef(options.relevant);
   useEffect(() => {
     keysRef.current = keys;
+    relevantRef.current = options.relevant;
   });
-  const refresh = () => {
-    for (const queryKey of keysRef.current) void queryClient.invalidateQueries({ queryKey });
-  };
-  const mode = useLive(topics, refresh, refresh, enabled);
+  const [refresh] = useState(() =>
+    debounced(() => {
+      for (const queryKey of keysRef.current) void queryClient.invalidateQueries({ queryKey });
+    }),
+  );
+  useEffect(() => () => refresh.cancel(), [refresh]);
+  const mode = useLive(
+    topics,
+    (changes) => {
+      const relevant = relevantRef.current;
+      if (!relevant || changes.some(relevant)) refresh.call();
+    },
+    () => refresh.call(),
+    enabled && (options.stream ?? true),
+  );
+  const every = mode === "polling" && (options.stream ?? true) ? LIVE_POLL_MS : (options.alsoEvery ?? null);
   useEffect(() => {
-    if (!enabled || mode !== "polling") return undefined;
+    if (!enabled || every === null) return undefined;
     const timer = setInterval(() => {
       if (document.visibilityState === "visible") {
         for (const queryKey of keysRef.current) void queryClient.invalidateQueries({ queryKey });
       }
-    }, LIVE_POLL_MS);
+    }, every);
     return () => clearInterval(timer);
-  }, [mode, enabled, queryClient]);
+  }, [every, enabled, queryClient]);
   return mode;
 }

@@ -18,6 +18,11 @@ export function taskProgress(counts: StatusCount[] | null | undefined): { done: 
   return { done, total };
 }
 
+/** Whether a story has tasks (of any status), by its task counts. */
+export function hasTasks(story: { task_statuses?: StatusCount[] | null }): boolean {
+  return (story.task_statuses ?? []).some((c) => c.count > 0);
+}
+
 /** The assignees of each story's tasks, in order of first appearance, without repeats. */
 export function assigneesByStory(tasks: { story_id: number; assignee_id?: number | null }[]): Map<number, number[]> {
   const out = new Map<number, number[]>();

@@ -11,13 +11,16 @@ import { storyOf } from "./inbox";
 
 type InboxEvent = components["schemas"]["SubscriptionEventOut"];
 
+/** The home page's short story lists (shared with the page's live updates, HomeLive). */
+export const homeStories = (query: Record<string, number>) => ({
+  queryKey: ["home-stories", query],
+  queryFn: () => get<Story[]>("/stories", { ...query, sort_field: "updated_at", sort_dir: "desc", limit: 10 }),
+});
+
 /** A short list of stories (the newest changes first) under a heading. */
 export function StoryCard({ title, query, empty }: { title: string; query: Record<string, number>; empty: string }) {
   const id = `card-${title.replace(/\W+/g, "-").toLowerCase()}`;
-  const stories = useQuery({
-    queryKey: ["home-stories", query],
-    queryFn: () => get<Story[]>("/stories", { ...query, sort_field: "updated_at", sort_dir: "desc", limit: 10 }),
-  });
+  const stories = useQuery(homeStories(query));
   return (
     <section aria-labelledby={id} className="card-section">
       <h2 id={id}>{title}</h2>

@@ -5,10 +5,12 @@ import { get } from "../../api/client";
 import { useSelf } from "../../api/queries";
 import type { TimelineEvent } from "../../api/types";
 import { ActivityItem } from "./ActivityItem";
-import { FollowedActivity, HomeSearch, StoryCard } from "./Dashboard";
+import { hasTasks } from "../../lib/storylist";
+import { useLiveList } from "../../lib/liveLists";
+import { FollowedActivity, HomeSearch, homeStories, StoryCard } from "./Dashboard";
 import { FirstRunGuide } from "./FirstRun";
 import { PinnedViews } from "../search/PinnedViews";
-import { UserTasks } from "./UserTasks";
+import { UserTasks, userTasks } from "./UserTasks";
 
 export function HomePage() {
   const self = useSelf();
@@ -17,6 +19,7 @@ export function HomePage() {
   }, []);
   return (
     <div className="home">
+      {!self.isPending && <HomeLive userId={self.data?.id ?? null} />}
       {self.data ? (
         <>
           <h1>Welcome, {self.data.full_name}</h1>
@@ -45,11 +48,32 @@ export function HomePage() {
   );
 }
 
+const recentEvents = {
+  queryKey: ["recent-events"],
+  queryFn: () => get<TimelineEvent[]>("/events", { sort_field: "id", sort_dir: "desc", limit: 25 }),
+};
+
+/** Others' changes show in the home page's lists without a reload: one live stream for them all (every
+ * project when there are few enough, and the stories shown), each notice burst read once. */
+function HomeLive({ userId }: { userId: number | null }) {
+  const mine = userId ?? 0;
+  const tasks = useQuery({ ...userTasks(mine), enabled: userId !== null });
+  const followed = useQuery({ ...homeStories({ subscriber_id: mine }), enabled: userId !== null });
+  const created = useQuery({ ...homeStories({ creator_id: mine }), enabled: userId !== null });
+  const recent = useQuery(recentEvents);
+  const stories = [
+    ...(tasks.data ?? []).map((t) => t.story_id),
+    ...(followed.data ?? []).map((s) => s.id),
+    ...(created.data ?? []).map((s) => s.id),
+    ...(recent.data ?? []).flatMap((e) => (e.story_id !== null ? [e.story_id] : [])),
+  ];
+  const taskless = [...(followed.data ?? []), ...(created.data ?? [])].filter((s) => !hasTasks(s)).map((s) => s.id);
+  useLiveList({ stories, taskless, bound: null }, [["user-tasks"], ["home-stories"], ["recent-events"], ["subscription-events"]]);
+  return null;
+}
+
 function RecentActivity() {
-  const events = useQuery({
-    queryKey: ["recent-events"],
-    queryFn: () => get<TimelineEvent[]>("/events", { sort_field: "id", sort_dir: "desc", limit: 25 }),
-  });
+  const events = useQuery(recentEvents);
   return (
     <section aria-labelledby="recent-title">
       <h2 id="recent-title">Recent activity</h2>

@@ -4,12 +4,15 @@ import { get } from "../../api/client";
 import type { Task } from "../../api/types";
 import { groupByStatus, STATUS_LABELS } from "../../lib/status";
 
+/** A user's assigned tasks (shared with the home page's live updates, HomeLive). */
+export const userTasks = (userId: number) => ({
+  queryKey: ["user-tasks", userId],
+  queryFn: () => get<Task[]>("/tasks", { assignee_id: userId, sort_field: "updated_at", sort_dir: "desc", limit: 500 }),
+});
+
 /** A user's assigned tasks grouped by status (done ones last). */
 export function UserTasks({ userId, title }: { userId: number; title: string }) {
-  const tasks = useQuery({
-    queryKey: ["user-tasks", userId],
-    queryFn: () => get<Task[]>("/tasks", { assignee_id: userId, sort_field: "updated_at", sort_dir: "desc", limit: 500 }),
-  });
+  const tasks = useQuery(userTasks(userId));
   return (
     <section aria-labelledby={`tasks-${userId}`}>
       <h2 id={`tasks-${userId}`}>{title}</h2>

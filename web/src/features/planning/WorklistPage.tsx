@@ -4,13 +4,14 @@ import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { useParams } from "react-router-dom";
 import { api, ApiError } from "../../api/client";
 import { useSelf } from "../../api/queries";
-import { useLiveQueries } from "../../lib/live";
+import { filterBound, useLiveList } from "../../lib/liveLists";
 import { SubscribeButton } from "../notifications/SubscribeButton";
 import { errorFor, FieldError } from "../../components/FieldError";
 import {
   addItem,
   type Filter,
   type Item,
+  itemStoryId,
   itemTitle,
   moveItem,
   removeItem,
@@ -35,7 +36,18 @@ export function WorklistPage() {
   const self = useSelf();
   const loggedIn = !!self.data;
   const worklist = useWorklist(listId);
-  useLiveQueries({ worklist: [listId] }, [worklistKey(listId)], listId > 0); // others' changes, without a reload
+  // Others' changes without a reload: the list's own events, its items' stories and, for an automatic list,
+  // where new items can come from (the projects, groups or stories of its criteria, else every project).
+  const wl0 = worklist.data;
+  useLiveList(
+    {
+      worklists: [listId],
+      stories: (wl0?.items ?? []).flatMap((i) => (itemStoryId(i) !== null ? [itemStoryId(i) as number] : [])),
+      bound: wl0?.automatic ? filterBound(wl0.filters) : { projects: [], groups: [], stories: [] },
+    },
+    [worklistKey(listId)],
+    { enabled: listId > 0 && !!wl0 },
+  );
   const perms = usePermissions("worklists", listId, loggedIn);
   const canMove = loggedIn && !!perms.data?.some((p) => p === "move_items" || p === "edit_worklist");
   const canEdit = loggedIn && !!perms.data?.includes("edit_worklist");

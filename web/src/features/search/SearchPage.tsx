@@ -7,6 +7,8 @@ import type { Project, Story, Task, User } from "../../api/types";
 import { StatusBadge } from "../../components/StatusBadge";
 import { completions, parseQuery, QUALIFIERS, type QueryError } from "../../lib/query";
 import { useDebounced } from "../../lib/useDebounced";
+import { storyChange, useLiveList } from "../../lib/liveLists";
+import { hasTasks } from "../../lib/storylist";
 import { Pager } from "../browse/Pager";
 import { pageCount } from "../projects/filters";
 import { StoryTable } from "../projects/StoryTable";
@@ -57,6 +59,14 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
     placeholderData: (previous) => previous,
     retry: false,
   });
+  // Others' changes show without a reload: the stream names every project (when few enough) and the stories
+  // shown; any story change reads the page again (debounced), as a story anywhere may come to match.
+  const shown = stories.data?.items ?? [];
+  useLiveList(
+    { stories: shown.map((s) => s.id), taskless: shown.filter((s) => !hasTasks(s)).map((s) => s.id), bound: null },
+    [["story-search", q], ["story-list-tasks"]],
+    { enabled: searching, relevant: storyChange },
+  );
   const serverError = serverQueryError(stories.error);
   const errors = serverError ? [serverError] : parsed.errors;
   const total = stories.data?.total ?? 0;

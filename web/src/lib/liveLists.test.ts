@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { filterBound, listTopics, MAX_TOPICS } from "./liveLists";
+
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+describe("listTopics", () => {
+  it("names every project when they fit, and only the stories without tasks", () => {
+    const { topics, whole } = listTopics({ stories: [1, 2, 3], taskless: [3], bound: null }, [10, 11]);
+    expect(topics).toEqual({ project: [10, 11], story: [3] });
+    expect(whole).toBe(true);
+  });
+  it("names the stories shown and says it is not whole when the projects do not fit", () => {
+    const { topics, whole } = listTopics({ stories: [1, 2, 2], taskless: [2], bound: null }, null);
+    expect(topics).toEqual({ story: [1, 2] });
+    expect(whole).toBe(false);
+  });
+  it("keeps a bound list to its projects, groups and stories, and within the server's bound", () => {
+    const bound = { projects: [4], groups: [5], stories: [6] };
+    expect(listTopics({ stories: [7], bound, worklists: [9] }, null)).toEqual({
+      topics: { worklist: [9], project: [4], project_group: [5], story: [6, 7] },
+      whole: true,
+    });
+    const many = listTopics({ stories: range(1000, 30), bound: { projects: range(1, 90), groups: [], stories: [] }, worklists: [1] }, null);
+    const size = Object.values(many.topics).reduce((n, ids) => n + ids.length, 0);
+    expect(size).toBe(MAX_TOPICS);
+    expect(many.whole).toBe(false);
+  });
+  it("names no projects when every project with the worklists would not fit", () => {
+    const { topics, whole } = listTopics({ stories: [1], bound: null, worklists: [2] }, range(1, MAX_TOPICS));
+    expect(topics).toEqual({ worklist: [2], story: [1] });
+    expect(whole).toBe(false);
+  });
+});
+
+describe("filterBound", () => {
+  const f = (...criteria: [string, string, boolean?][]) => ({
+    filter_criteria: criteria.map(([field, value, negative]) => ({ field, value, negative: negative ?? false })),
+  });
+  it("collects the project, group or story each filter is bound to", () => {
+    expect(filterBound([f(["TaskStatus", "review"], ["Project", "3"]), f(["ProjectGroup", "2"]), f(["Story", "8"])])).toEqual({
+      projects: [3],
+      groups: [2],
+      stories: [8],
+    });
+  });
+  it("is unbound when one filter may match anywhere (no bounding criterion, or only a negated one)", () => {
+    expect(filterBound([f(["Project", "3"]), f(["Tags", "ui"])])).toBeNull();
+    expect(filterBound([f(["Project", "3", true])])).toBeNull();
+  });
+});

@@ -1,0 +1,112 @@
+// Live updates for lists whose rows may come from anywhere (search results, the home page's lists, automatic
+// worklists): the stream names what can change them (the projects, groups or stories they are bounded to, or
+// every project when there are few enough), the stories they show, and a list the topics cannot cover whole
+// is also read again every WIDE_EVERY_MS. Notices are debounced (useLiveQueries).
+import { type QueryKey, useQuery } from "@tanstack/react-query";
+import { apiPage } from "../api/client";
+import { type LiveChange, type LiveMode, type LiveTopics, useLiveQueries } from "./live";
+
+/** The server's bound on the ids one stream names (MAX_TOPICS in src/storyline/preview/live.py). */
+export const MAX_TOPICS = 100;
+/** How often a list the stream cannot cover whole is read anyway (while its tab is visible). */
+export const WIDE_EVERY_MS = 30_000;
+
+/** What a list depends on. */
+export interface ListReach {
+  /** The stories it shows: a change to one may change or drop its row. */
+  stories: number[];
+  /** Those of them without tasks, when known: the only ones a stream naming every project does not cover
+   * (naming fewer stories keeps the stream from reopening each time the rows change). */
+  taskless?: number[];
+  /** Where new rows can come from: these projects, groups and stories only; null: anywhere. */
+  bound: { projects: number[]; groups: number[]; stories: number[] } | null;
+  /** Worklists whose own events matter (an automatic or manual worklist's page). */
+  worklists?: number[];
+}
+
+/** The stream's topics for a list, within MAX_TOPICS, and whether they cover every change that could alter
+ * it (else the page also reads it every WIDE_EVERY_MS). `allProjects`: every project's id, or null when
+ * there are more than fit (or they are unknown). Every task is in a project, so a story with tasks is heard
+ * through its projects; the stories named are those shown (a story without tasks is in no project). */
+export function listTopics(reach: ListReach, allProjects: number[] | null): { topics: LiveTopics; whole: boolean } {
+  const worklists = [...new Set(reach.worklists ?? [])].slice(0, MAX_TOPICS);
+  let room = MAX_TOPICS - worklists.length;
+  let whole = true;
+  const take = (ids: number[]) => {
+    const unique = [...new Set(ids)];
+    const taken = unique.slice(0, Math.max(0, room));
+    room -= taken.length;
+    if (taken.length < unique.length) whole = false;
+    return taken;
+  };
+  let project: number[] = [];
+  let group: number[] = [];
+  let story: number[] = [];
+  if (reach.bound) {
+    project = take(reach.bound.projects);
+    group = take(reach.bound.groups);
+    story = take([...reach.bound.stories, ...reach.stories]);
+  } else {
+    if (allProjects !== null && allProjects.length <= room) project = take(allProjects);
+    else whole = false;
+    const shown = [...new Set(whole && reach.taskless ? reach.taskless : reach.stories)];
+    story = shown.slice(0, Math.max(0, room)); // beyond: heard through their projects (or the slow read)
+    room -= story.length;
+  }
+  const topics: LiveTopics = {};
+  if (worklists.length) topics.worklist = worklists;
+  if (project.length) topics.project = project;
+  if (group.length) topics.project_group = group;
+  if (story.length) topics.story = story;
+  return { topics, whole };
+}
+
+/** Every project's id when there are at most MAX_TOPICS of them (the reader's visible ones), else null. */
+export function useAllProjectIds(enabled: boolean) {
+  const projects = useQuery({
+    queryKey: ["live-project-ids"],
+    queryFn: async () => {
+      const page = await apiPage<{ id: number }>("/projects", { limit: MAX_TOPICS, sort_field: "id", sort_dir: "asc" });
+      return page.total !== null && page.total > MAX_TOPICS ? null : page.items.map((p) => p.id);
+    },
+    enabled,
+    staleTime: 5 * 60_000,
+  });
+  return { ids: projects.data ?? null, settled: !enabled || projects.isSuccess || projects.isError };
+}
+
+/** A story change (not a worklist's or board's own event): what can alter a list of stories or tasks. */
+export const storyChange = (change: LiveChange) => change.story_id !== null;
+
+/** Keep a list's queries fresh through the live stream (debounced), as far as its reach allows. */
+export function useLiveList(
+  reach: ListReach,
+  keys: QueryKey[],
+  { enabled = true, relevant }: { enabled?: boolean; relevant?: (change: LiveChange) => boolean } = {},
+): LiveMode {
+  const projects = useAllProjectIds(enabled && reach.bound === null);
+  const { topics, whole } = listTopics(reach, projects.ids);
+  const named = Object.keys(topics).length > 0;
+  return useLiveQueries(topics, keys, {
+    enabled: enabled && projects.settled,
+    stream: named,
+    relevant,
+    alsoEvery: whole && named ? null : WIDE_EVERY_MS,
+  });
+}
+
+/** An automatic worklist's filters (ORed; each one's criteria ANDed): the projects, groups and stories its
+ * items can come from, or null when one filter is not bound to any (it may match a story anywhere). */
+export function filterBound(
+  filters: { filter_criteria: { field: string; value: string; negative?: boolean | null }[] }[],
+): ListReach["bound"] {
+  const bound = { projects: [] as number[], groups: [] as number[], stories: [] as number[] };
+  const lists = { Project: bound.projects, ProjectGroup: bound.groups, Story: bound.stories } as Record<string, number[]>;
+  for (const f of filters) {
+    // A filter's criteria all hold: one positive Project, ProjectGroup or Story criterion bounds it.
+    const bounding = f.filter_criteria.find((c) => !c.negative && c.field in lists && /^\d+$/.test(String(c.value)));
+    if (!bounding) return null;
+    lists[bounding.field]?.push(Number(bounding.value));
+  }
+  return bound;
+}
