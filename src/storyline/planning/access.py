@@ -89,6 +89,14 @@ def due_date_visible(viewer: Viewer) -> ColumnElement[bool]:
     return or_(DueDate.private == false(), holds(viewer, "due_date", DueDate.id))
 
 
+def due_date_visible_bound(authenticated: bool) -> ColumnElement[bool]:
+    """due_date_visible for any viewer of a kind, the user's id being the bound parameter `viewer_id`
+    (for statements built once: values from viewer_values(viewer))."""
+    if not authenticated:
+        return DueDate.private == false()
+    return or_(DueDate.private == false(), _holds(bindparam("viewer_id"), "due_date", DueDate.id))
+
+
 def item_visible(viewer: Viewer, type_col: object = WorklistItem.item_type,
                  id_col: object = WorklistItem.item_id) -> ColumnElement[bool]:
     """SQL predicate: the story or task an item points at exists and the viewer may see its story."""

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import BindParameter, and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from storyline.authz import ANONYMOUS, Viewer, story_visible, viewer_values
+from storyline.authz import ANONYMOUS, Viewer, story_visible_bound, viewer_values
 from storyline.planning import queries
-from storyline.planning.access import due_date_visible, held_map, item_visible_bound
+from storyline.planning.access import due_date_visible, due_date_visible_bound, held_map, item_visible_bound
 from storyline.planning.models import (
     Board,
     BoardLane,
@@ -78,9 +78,8 @@ def _stories(session: Session, viewer: Viewer, ids: set[int]) -> dict[int, dict[
 def _tasks(session: Session, viewer: Viewer, ids: set[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
-    rows = session.connection().execute(
-        select(*TASK_COLUMNS).join(Story, Story.id == Task.story_id)
-        .where(Task.id.in_(bindparam("ids", expanding=True)), story_visible(viewer)), {"ids": sorted(ids)}).all()
+    rows = session.connection().execute(_TASKS_BY_IDS[viewer.authenticated],
+                                        {"ids": sorted(ids), **viewer_values(viewer)}).all()
     return {t["id"]: t for t in task_rows_json(rows)}
 
 
@@ -101,18 +100,37 @@ def _automatic_json(list_id: int, item: tuple[str, int, str, str]) -> dict[str, 
             "id": None, "created_at": created_at, "updated_at": updated_at}
 
 
+# The due dates of cards' stories and tasks, and cards' displayed due dates: built once per kind of
+# viewer (anonymous, authenticated), ids and the viewer's id bound (building them cost more than
+# running them, on every card write's answer).
+_DUE_DATE_IDS = {
+    authenticated: select(DueDateItem.item_type, DueDateItem.item_id, DueDateItem.due_date_id)
+    .join(DueDate, DueDate.id == DueDateItem.due_date_id)
+    .where(or_(and_(DueDateItem.item_type == "story", DueDateItem.item_id.in_(bindparam("stories", expanding=True))),
+               and_(DueDateItem.item_type == "task", DueDateItem.item_id.in_(bindparam("tasks", expanding=True)))),
+           due_date_visible_bound(authenticated))
+    .order_by(DueDateItem.due_date_id)
+    for authenticated in (False, True)
+}
+_DUE_DATES = {
+    authenticated: select(DueDate).where(DueDate.id.in_(bindparam("ids", expanding=True)),
+                                         due_date_visible_bound(authenticated))
+    for authenticated in (False, True)
+}
+_TASKS_BY_IDS = {
+    authenticated: select(*TASK_COLUMNS).join(Story, Story.id == Task.story_id)
+    .where(Task.id.in_(bindparam("ids", expanding=True)), story_visible_bound(authenticated))
+    for authenticated in (False, True)
+}
+
+
 def _due_date_ids(session: Session, viewer: Viewer, stories: set[int], tasks: set[int]) -> dict[tuple[str, int], list[int]]:
     """The due dates the viewer may see that each story and task is assigned to (one query)."""
     out: dict[tuple[str, int], list[int]] = defaultdict(list)
-    wanted = [and_(DueDateItem.item_type == kind, DueDateItem.item_id.in_(sorted(ids)))
-              for kind, ids in (("story", stories), ("task", tasks)) if ids]
-    if not wanted:
+    if not stories and not tasks:
         return out
-    for item_type, item_id, due_id in session.execute(
-        select(DueDateItem.item_type, DueDateItem.item_id, DueDateItem.due_date_id)
-        .join(DueDate, DueDate.id == DueDateItem.due_date_id)
-        .where(or_(*wanted), due_date_visible(viewer)).order_by(DueDateItem.due_date_id)
-    ):
+    values = {"stories": sorted(stories), "tasks": sorted(tasks), **viewer_values(viewer)}
+    for item_type, item_id, due_id in session.connection().execute(_DUE_DATE_IDS[viewer.authenticated], values):
         out[(item_type, item_id)].append(due_id)
     return out
 
@@ -141,8 +159,8 @@ def resolve_items(session: Session, viewer: Viewer, items: list[dict[str, Any]])
     due_ids = {i["display_due_date"] for i in items if i["display_due_date"] is not None}
     dues: dict[int, dict[str, Any]] = {}
     if due_ids:
-        rows = list(session.execute(select(DueDate).where(DueDate.id.in_(due_ids), due_date_visible(viewer)))
-                    .scalars())
+        rows = list(session.execute(_DUE_DATES[viewer.authenticated],
+                                    {"ids": sorted(due_ids), **viewer_values(viewer)}).scalars())
         dues = {d["id"]: d for d in due_dates_json(session, viewer, rows)}
     for i in items:
         i["story"] = stories.get(i["item_id"]) if i["item_type"] == "story" else None
