@@ -94,7 +94,7 @@ function TaskTable({ tasks, busy, showProject, selectable }: { tasks: Task[]; bu
     <>
       {selectable && shown.size > 0 && (
         <TaskBulkBar
-          taskIds={[...shown]}
+          tasks={tasks.filter((t) => shown.has(t.id))}
           onClear={clear}
           heading={`${shown.size} selected ${shown.size === 1 ? "task" : "tasks"}`}
         />

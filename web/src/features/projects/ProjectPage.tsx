@@ -9,6 +9,7 @@ import { SubscribeButton } from "../notifications/SubscribeButton";
 import { BranchList } from "./Branches";
 import { Listing, useListParams } from "./Listing";
 import { ProjectPlanning } from "./ProjectPlanning";
+import { ProjectViews } from "./ProjectViews";
 import { ViewNav } from "./ViewNav";
 
 /** A project's stories or tasks (filters, sorting and paging kept in the URL), and its branches. */
@@ -43,6 +44,7 @@ export function ProjectPage() {
         {projectId !== undefined && <SubscribeButton targetType="project" targetId={projectId} />}
         {projectId !== undefined && <FeedLink path={`projects/${projectId}`} of={`project ${project.data?.name ?? projectId}`} />}
       </div>
+      {projectId !== undefined && <ProjectViews projectId={projectId} projectName={project.data?.name} />}
       {projectId !== undefined &&
         prefs.settled &&
         (view === "branches" ? (

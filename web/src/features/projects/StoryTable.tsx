@@ -4,11 +4,14 @@ import { Link, useNavigate } from "react-router-dom";
 import { get } from "../../api/client";
 import type { BulkChange, Story, Task } from "../../api/types";
 import { UserPicker } from "../../components/Pickers";
+import { ProjectName } from "../../components/ProjectName";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
 import { assigneesByStory, taskProgress } from "../../lib/storylist";
+import { DEFAULT_COLUMNS, type ViewColumn } from "../search/savedViews";
+import { BulkPlace, ProjectOption } from "./BulkPlace";
 import { BulkResult, SelectAllCell, SelectCell, useBulk, useSelection } from "./bulk";
 
 /** The tasks of the stories on screen, in one request (v1 /tasks with several story_id). */
@@ -21,15 +24,163 @@ function usePageTasks(ids: number[]) {
   });
 }
 
+const HEADINGS: Record<ViewColumn, string> = {
+  id: "#",
+  title: "Title",
+  status: "Status",
+  progress: "Tasks",
+  assignees: "Assignees",
+  tags: "Tags",
+  updated: "Updated",
+  created: "Created",
+  project: "Projects",
+  creator: "Creator",
+};
+
+/** The columns shown: those given (a saved view's), the title always (a row's link), else the default ones. */
+export function shownColumns(columns: ViewColumn[] | null | undefined): ViewColumn[] {
+  if (!columns || columns.length === 0) return DEFAULT_COLUMNS;
+  if (columns.includes("title")) return columns;
+  const at = columns[0] === "id" ? 1 : 0;
+  return [...columns.slice(0, at), "title", ...columns.slice(at)];
+}
+
 /** A dense story list: number, title with privacy markers, status, task progress, assignees, tags,
- * last update. With `selectable`, rows have checkboxes (click, shift-click, x on the focused row) and
- * a bar changes the selected stories' tags, their tasks' status or assignee. */
-export function StoryTable({ stories, busy, selectable = false }: { stories: Story[]; busy: boolean; selectable?: boolean }) {
+ * last update (or the columns of a saved view). With `selectable`, rows have checkboxes (click,
+ * shift-click, x on the focused row) and a bar changes the selected stories' tags, their tasks' status,
+ * assignee, project, branch or milestone. */
+export function StoryTable({
+  stories,
+  busy,
+  selectable = false,
+  columns,
+}: {
+  stories: Story[];
+  busy: boolean;
+  selectable?: boolean;
+  columns?: ViewColumn[] | null;
+}) {
   const navigate = useNavigate();
   const ids = useMemo(() => stories.map((s) => s.id), [stories]);
   const tasks = usePageTasks(ids);
   const assignees = useMemo(() => assigneesByStory(tasks.data ?? []), [tasks.data]);
+  const projects = useMemo(() => {
+    const byStory = new Map<number, number[]>();
+    for (const t of tasks.data ?? []) {
+      const list = byStory.get(t.story_id) ?? [];
+      if (!list.includes(t.project_id)) list.push(t.project_id);
+      byStory.set(t.story_id, list);
+    }
+    return byStory;
+  }, [tasks.data]);
   const { shown, pick, all, toggleAll, clear, onRowKey } = useSelection(ids);
+  const cols = shownColumns(columns);
+  const cell = (s: Story, col: ViewColumn) => {
+    switch (col) {
+      case "id":
+        return <td key={col}>{s.id}</td>;
+      case "title":
+        return (
+          <td key={col}>
+            <Link to={`/story/${s.id}`}>{s.title}</Link>
+            {s.security && <span className="badge badge-private" title="Security issue">security</span>}
+            {s.private && <span className="badge badge-private" title="Only the people and teams on its access list see it">private</span>}
+            <button type="button" className="visually-hidden" data-nav-edit tabIndex={-1} onClick={() => navigate(`/story/${s.id}?edit=1`)}>
+              Edit {s.title}
+            </button>
+          </td>
+        );
+      case "status":
+        return (
+          <td key={col}>
+            <StatusBadge status={s.status} />
+          </td>
+        );
+      case "progress": {
+        const progress = taskProgress(s.task_statuses);
+        return (
+          <td key={col} className="progress-cell">
+            {progress.total > 0 ? (
+              <span className="progress" role="img" aria-label={`Tasks done: ${progress.done} of ${progress.total}`}>
+                <span className="progress-bar">
+                  <span style={{ width: `${(100 * progress.done) / progress.total}%` }} />
+                </span>
+                {progress.done}/{progress.total}
+              </span>
+            ) : (
+              <span className="muted">—</span>
+            )}
+          </td>
+        );
+      }
+      case "assignees": {
+        const people = assignees.get(s.id) ?? [];
+        return (
+          <td key={col} className="assignees">
+            {people.length === 0 ? (
+              <span className="muted">{tasks.data ? "—" : ""}</span>
+            ) : (
+              <>
+                {people.slice(0, 2).map((id, i) => (
+                  <span key={id}>
+                    {i > 0 && ", "}
+                    <UserName id={id} />
+                  </span>
+                ))}
+                {people.length > 2 && <span className="muted"> +{people.length - 2}</span>}
+              </>
+            )}
+          </td>
+        );
+      }
+      case "tags":
+        return (
+          <td key={col} className="tag-cell">
+            {(s.tags ?? []).map((t) => (
+              <span key={t} className="tag">
+                {t}
+              </span>
+            ))}
+          </td>
+        );
+      case "updated":
+        return (
+          <td key={col}>
+            <Time value={s.updated_at ?? s.created_at} />
+          </td>
+        );
+      case "created":
+        return (
+          <td key={col}>
+            <Time value={s.created_at} />
+          </td>
+        );
+      case "project": {
+        const ps = projects.get(s.id) ?? [];
+        return (
+          <td key={col} className="project-cell">
+            {ps.length === 0 ? (
+              <span className="muted">{tasks.data ? "—" : ""}</span>
+            ) : (
+              ps.slice(0, 3).map((p, i) => (
+                <span key={p}>
+                  {i > 0 && ", "}
+                  <ProjectName id={p} />
+                </span>
+              ))
+            )}
+            {ps.length > 3 && <span className="muted"> +{ps.length - 3}</span>}
+          </td>
+        );
+      }
+      case "creator":
+        return (
+          <td key={col}>
+            <UserName id={s.creator_id} />
+          </td>
+        );
+    }
+  };
   return (
     <>
       {selectable && shown.size > 0 && (
@@ -40,87 +191,27 @@ export function StoryTable({ stories, busy, selectable = false }: { stories: Sto
           <thead>
             <tr>
               {selectable && <SelectAllCell label="Select every story on this page" checked={all} onToggle={toggleAll} />}
-              <th scope="col">#</th>
-              <th scope="col">Title</th>
-              <th scope="col">Status</th>
-              <th scope="col">Tasks</th>
-              <th scope="col">Assignees</th>
-              <th scope="col">Tags</th>
-              <th scope="col">Updated</th>
+              {cols.map((c) => (
+                <th key={c} scope="col">
+                  {HEADINGS[c]}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
-            {stories.map((s, index) => {
-              const progress = taskProgress(s.task_statuses);
-              const people = assignees.get(s.id) ?? [];
-              return (
-                <tr
-                  key={s.id}
-                  data-nav-item
-                  tabIndex={-1}
-                  aria-label={s.title}
-                  aria-selected={selectable ? shown.has(s.id) : undefined}
-                  onKeyDown={selectable ? onRowKey(index) : undefined}
-                >
-                  {selectable && <SelectCell label={`Select #${s.id} ${s.title}`} checked={shown.has(s.id)} onPick={(shift) => pick(index, shift)} />}
-                  <td>{s.id}</td>
-                  <td>
-                    <Link to={`/story/${s.id}`}>{s.title}</Link>
-                    {s.security && <span className="badge badge-private" title="Security issue">security</span>}
-                    {s.private && <span className="badge badge-private" title="Only the people and teams on its access list see it">private</span>}
-                    <button
-                      type="button"
-                      className="visually-hidden"
-                      data-nav-edit
-                      tabIndex={-1}
-                      onClick={() => navigate(`/story/${s.id}?edit=1`)}
-                    >
-                      Edit {s.title}
-                    </button>
-                  </td>
-                  <td>
-                    <StatusBadge status={s.status} />
-                  </td>
-                  <td className="progress-cell">
-                    {progress.total > 0 ? (
-                      <span className="progress" role="img" aria-label={`Tasks done: ${progress.done} of ${progress.total}`}>
-                        <span className="progress-bar">
-                          <span style={{ width: `${(100 * progress.done) / progress.total}%` }} />
-                        </span>
-                        {progress.done}/{progress.total}
-                      </span>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                  <td className="assignees">
-                    {people.length === 0 ? (
-                      <span className="muted">{tasks.data ? "—" : ""}</span>
-                    ) : (
-                      <>
-                        {people.slice(0, 2).map((id, i) => (
-                          <span key={id}>
-                            {i > 0 && ", "}
-                            <UserName id={id} />
-                          </span>
-                        ))}
-                        {people.length > 2 && <span className="muted"> +{people.length - 2}</span>}
-                      </>
-                    )}
-                  </td>
-                  <td className="tag-cell">
-                    {(s.tags ?? []).map((t) => (
-                      <span key={t} className="tag">
-                        {t}
-                      </span>
-                    ))}
-                  </td>
-                  <td>
-                    <Time value={s.updated_at ?? s.created_at} />
-                  </td>
-                </tr>
-              );
-            })}
+            {stories.map((s, index) => (
+              <tr
+                key={s.id}
+                data-nav-item
+                tabIndex={-1}
+                aria-label={s.title}
+                aria-selected={selectable ? shown.has(s.id) : undefined}
+                onKeyDown={selectable ? onRowKey(index) : undefined}
+              >
+                {selectable && <SelectCell label={`Select #${s.id} ${s.title}`} checked={shown.has(s.id)} onPick={(shift) => pick(index, shift)} />}
+                {cols.map((c) => cell(s, c))}
+              </tr>
+            ))}
           </tbody>
         </table>
       </div>
@@ -128,23 +219,29 @@ export function StoryTable({ stories, busy, selectable = false }: { stories: Sto
   );
 }
 
-/** One change to the selected stories (their tags) or to their tasks (status, assignee), in one
- * all-or-nothing request (POST /preview/bulk); each refused item is reported with its reason. */
+/** One change to the selected stories (their tags) or to their tasks (status, assignee, project, branch,
+ * milestone; of every project, or of the one chosen under "Their tasks on"), in one all-or-nothing request
+ * (POST /preview/bulk); each refused item is reported with its reason. */
 function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[]; onClear: () => void }) {
   const [tag, setTag] = useState("");
   const [status, setStatus] = useState("");
   const [assigning, setAssigning] = useState(false);
+  const [onProject, setOnProject] = useState("");
   const { busy, outcome, run: runBody } = useBulk(["story-search", "listing", "story-list-tasks"]);
   const storyIds = stories.map((s) => s.id);
-  const taskIds = tasks.filter((t) => storyIds.includes(t.story_id)).map((t) => t.id);
-  const run = (change: BulkChange) => runBody({ stories: storyIds, change });
+  const theirs = tasks.filter((t) => storyIds.includes(t.story_id));
+  const projects = [...new Set(theirs.map((t) => t.project_id))];
+  const projectId = onProject && projects.includes(Number(onProject)) ? Number(onProject) : null;
+  const chosen = projectId === null ? theirs : theirs.filter((t) => t.project_id === projectId);
+  const run = (change: BulkChange) =>
+    runBody({ stories: storyIds, change, ...(projectId !== null && !("add_tags" in change || "remove_tags" in change) ? { project_id: projectId } : {}) });
 
   return (
     <section className="bulk-bar" aria-label="Change the selected stories">
       <strong>
         {stories.length} selected {stories.length === 1 ? "story" : "stories"}
       </strong>{" "}
-      <span className="muted">({taskIds.length} tasks)</span>
+      <span className="muted">({chosen.length} tasks)</span>
       <form
         className="inline"
         onSubmit={(e) => {
@@ -163,6 +260,17 @@ function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[];
           Remove tag
         </button>
       </form>
+      {projects.length > 1 && (
+        <div className="inline">
+          <label htmlFor="bulk-on-project">Their tasks on</label>
+          <select id="bulk-on-project" value={projectId ?? ""} onChange={(e) => setOnProject(e.target.value)}>
+            <option value="">every project</option>
+            {projects.map((p) => (
+              <ProjectOption key={p} id={p} />
+            ))}
+          </select>
+        </div>
+      )}
       <div className="inline">
         <label htmlFor="bulk-status" className="visually-hidden">
           Status of their tasks
@@ -175,10 +283,10 @@ function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[];
             </option>
           ))}
         </select>
-        <button type="button" disabled={busy || !status || taskIds.length === 0} onClick={() => void run({ status: status as BulkChange["status"] })}>
+        <button type="button" disabled={busy || !status || chosen.length === 0} onClick={() => void run({ status: status as BulkChange["status"] })}>
           Apply status
         </button>
-        <button type="button" aria-expanded={assigning} disabled={busy || taskIds.length === 0} onClick={() => setAssigning(!assigning)}>
+        <button type="button" aria-expanded={assigning} disabled={busy || chosen.length === 0} onClick={() => setAssigning(!assigning)}>
           Assign their tasks…
         </button>
         <button type="button" className="link" onClick={onClear}>
@@ -194,6 +302,7 @@ function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[];
           }}
         />
       )}
+      <BulkPlace key={projectId ?? "all"} tasks={chosen} busy={busy} run={(change) => void run(change)} />
       <BulkResult busy={busy} outcome={outcome} />
     </section>
   );

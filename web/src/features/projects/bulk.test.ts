@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeBulk, itemLabel } from "./bulk";
+import { placeChange, placeProblem, shared } from "./BulkPlace";
 
 const item = (type: "story" | "task", id: number, ok = true, changed = true) => ({
   type,
@@ -27,5 +28,27 @@ describe("describeBulk", () => {
   it("labels stories by number and tasks with a T", () => {
     expect(itemLabel({ type: "story", id: 4 })).toBe("#4");
     expect(itemLabel({ type: "task", id: 4 })).toBe("Task T4");
+  });
+});
+
+describe("placeChange", () => {
+  it("sends only what was chosen; 'none' clears the milestone", () => {
+    expect(placeChange({ projectId: 3, branchId: null, milestone: null })).toEqual({ project_id: 3 });
+    expect(placeChange({ projectId: null, branchId: 5, milestone: 9 })).toEqual({ branch_id: 5, milestone_id: 9 });
+    expect(placeChange({ projectId: null, branchId: null, milestone: "none" })).toEqual({ milestone_id: null });
+    expect(placeChange({ projectId: null, branchId: null, milestone: null })).toEqual({});
+  });
+});
+
+describe("placeProblem and shared", () => {
+  it("asks for one project when the tasks are on several and none is chosen", () => {
+    expect(placeProblem([{ project_id: 1 }, { project_id: 2 }], null)).toContain("2 projects");
+    expect(placeProblem([{ project_id: 1 }, { project_id: 2 }], 4)).toBeNull();
+    expect(placeProblem([{ project_id: 1 }, { project_id: 1 }], null)).toBeNull();
+  });
+  it("tells the value the items share", () => {
+    expect(shared([2, 2])).toBe(2);
+    expect(shared([2, 3])).toBeNull();
+    expect(shared([])).toBeNull();
   });
 });

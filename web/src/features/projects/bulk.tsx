@@ -1,10 +1,11 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { type KeyboardEvent, useRef, useState } from "react";
 import { api, ApiError } from "../../api/client";
-import type { BulkChange, BulkIn, BulkItem, BulkOut, User } from "../../api/types";
+import type { BulkChange, BulkIn, BulkItem, BulkOut, Task, User } from "../../api/types";
 import { UserPicker } from "../../components/Pickers";
 import { PRIORITIES, STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
 import { toggleSelection } from "../../lib/storylist";
+import { BulkPlace } from "./BulkPlace";
 
 /** Rows chosen on a list page: click, shift-click for a range, x on the focused row, all of the page. */
 export function useSelection(ids: number[]) {
@@ -106,8 +107,10 @@ export function useBulk(keys: string[]) {
   return { busy, outcome, run };
 }
 
-/** Status, priority or assignee for the selected tasks, in one all-or-nothing request. */
-export function TaskBulkBar({ taskIds, onClear, heading }: { taskIds: number[]; onClear: () => void; heading: string }) {
+/** Status, priority, assignee, or project, branch and milestone for the selected tasks, in one
+ * all-or-nothing request. */
+export function TaskBulkBar({ tasks, onClear, heading }: { tasks: Task[]; onClear: () => void; heading: string }) {
+  const taskIds = tasks.map((t) => t.id);
   const [status, setStatus] = useState("");
   const [priority, setPriority] = useState("");
   const [assigning, setAssigning] = useState(false);
@@ -161,6 +164,7 @@ export function TaskBulkBar({ taskIds, onClear, heading }: { taskIds: number[]; 
           }}
         />
       )}
+      <BulkPlace tasks={tasks} busy={busy} run={(change) => void run(change)} />
       <BulkResult busy={busy} outcome={outcome} />
     </section>
   );

@@ -1,5 +1,5 @@
 import { Link } from "react-router-dom";
-import { useViews } from "./savedViews";
+import { useViews, viewLink } from "./savedViews";
 
 /** The views pinned to the home page (one's own and those shared with one's teams), or how to make one. */
 export function PinnedViews() {
@@ -17,7 +17,7 @@ export function PinnedViews() {
         <ul className="plain">
           {views.map((v) => (
             <li key={v.id} data-nav-item tabIndex={-1}>
-              <Link to={`/stories?q=${encodeURIComponent(v.query)}`}>{v.name}</Link> <code className="muted">{v.query}</code>
+              <Link to={viewLink(v)}>{v.name}</Link> <code className="muted">{v.query}</code>
               {!v.mine && <span className="muted"> (shared)</span>}
             </li>
           ))}

@@ -2,16 +2,30 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api/client";
 import { errorFor, FieldError } from "../../components/FieldError";
-import { type SavedView, useShareTeams, useViews, type ViewFields, viewProblem } from "./savedViews";
+import { ProjectName } from "../../components/ProjectName";
+import { type SavedView, useShareTeams, useViews, type ViewFields, viewProblem, viewQuery } from "./savedViews";
 
 /** The reader's saved views and those shared with their teams (open; one's own: pin, share, delete), and a
  * form to save the current query as one (docs/search.md, "Saved views"). */
-export function SavedViews({ query, onOpen }: { query: string; onOpen: (q: string) => void }) {
+export function SavedViews({
+  query,
+  onOpen,
+  columns = null,
+  pinProject = null,
+}: {
+  query: string;
+  onOpen: (view: SavedView) => void;
+  /** The list's columns, kept with a view saved from it. */
+  columns?: string[] | null;
+  /** A project to offer pinning the new view to (the page was opened from that project's "New view"). */
+  pinProject?: number | null;
+}) {
   const { views } = useViews();
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
   const [teamId, setTeamId] = useState("");
   const [pinned, setPinned] = useState(false);
+  const [onProject, setOnProject] = useState(pinProject !== null);
   const [problem, setProblem] = useState<string | null>(null);
   const teams = useShareTeams(true);
   const done = () => queryClient.invalidateQueries({ queryKey: ["views"] });
@@ -36,11 +50,17 @@ export function SavedViews({ query, onOpen }: { query: string; onOpen: (q: strin
       {views.length > 0 && (
         <ul className="chips" aria-label="Saved views">
           {views.map((v) => (
-            <li key={v.id} className={`chip${v.query === query ? " current" : ""}`}>
-              <button type="button" className="link" onClick={() => onOpen(v.query)} title={v.query} aria-current={v.query === query ? "true" : undefined}>
+            <li key={v.id} className={`chip${viewQuery(v) === query ? " current" : ""}`}>
+              <button type="button" className="link" onClick={() => onOpen(v)} title={viewQuery(v)} aria-current={viewQuery(v) === query ? "true" : undefined}>
                 {v.name}
               </button>
               {v.team_id !== null && <span className="muted"> · shared with {teamName(v.team_id)}</span>}
+              {v.project_id !== null && (
+                <span className="muted">
+                  {" "}
+                  · on <ProjectName id={v.project_id} link={false} />
+                </span>
+              )}
               {v.mine && (
                 <>
                   <button
@@ -82,7 +102,15 @@ export function SavedViews({ query, onOpen }: { query: string; onOpen: (q: strin
           e.preventDefault();
           const wrong = viewProblem(name, query);
           setProblem(wrong);
-          if (!wrong) create.mutate({ name: name.trim(), query, pinned_home: pinned, team_id: teamId ? Number(teamId) : null });
+          if (!wrong)
+            create.mutate({
+              name: name.trim(),
+              query,
+              pinned_home: pinned,
+              team_id: teamId ? Number(teamId) : null,
+              project_id: onProject && pinProject !== null ? pinProject : null,
+              columns,
+            });
         }}
       >
         <label htmlFor="view-name" className="visually-hidden">
@@ -92,6 +120,12 @@ export function SavedViews({ query, onOpen }: { query: string; onOpen: (q: strin
         <label className="inline-check">
           <input type="checkbox" checked={pinned} onChange={(e) => setPinned(e.target.checked)} /> on the home page
         </label>
+        {pinProject !== null && (
+          <label className="inline-check">
+            <input type="checkbox" checked={onProject} onChange={(e) => setOnProject(e.target.checked)} /> on the page of{" "}
+            <ProjectName id={pinProject} link={false} />
+          </label>
+        )}
         {(teams.data?.length ?? 0) > 0 && (
           <label>
             Share with{" "}

@@ -12,7 +12,9 @@ import { hasTasks } from "../../lib/storylist";
 import { Pager } from "../browse/Pager";
 import { pageCount } from "../projects/filters";
 import { StoryTable } from "../projects/StoryTable";
+import { ProjectName } from "../../components/ProjectName";
 import { SavedViews } from "./SavedViews";
+import { readColumns, useViews, viewLink, viewQuery } from "./savedViews";
 
 const SIZE = 25;
 
@@ -33,14 +35,20 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
   const page = Math.max(1, Number(params.get("page")) || 1);
   const parsed = useMemo(() => parseQuery(q), [q]);
   const self = useSelf();
+  const navigate = useNavigate();
   const selfId = self.data?.id ?? null;
   useEffect(() => {
     document.title = `${q ? `${q} · ` : ""}${title} · Storyline`;
   }, [q, title]);
+  // A saved view opens with its columns (`columns=`) and its id (`view=`, named above the results).
+  const columns = readColumns(params.get("columns"));
+  const viewId = Number(params.get("view")) || null;
+  const pinProject = Number(params.get("pin_project")) || null;
   const setQuery = (value: string) =>
     setParams((p) => {
       p.set("q", value);
       p.delete("page");
+      p.delete("view");
       return p;
     });
   const setPage = (value: number) =>
@@ -74,7 +82,8 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
     <section className="story-search">
       <h1>{title}</h1>
       <QueryForm key={q} value={q} onSubmit={setQuery} errors={errors} />
-      {self.data && <SavedViews query={q} onOpen={setQuery} />}
+      {viewId !== null && self.data && <OpenView id={viewId} query={q} />}
+      {self.data && <SavedViews query={q} onOpen={(v) => navigate(viewLink(v))} columns={columns} pinProject={pinProject} />}
       <Named parsed={parsed} />
       <div className="search-layout">
         <section aria-labelledby="sr-stories" className="search-main">
@@ -92,7 +101,7 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
           )}
           {searching && !serverError && stories.data && total > 0 && (
             <>
-              <StoryTable stories={stories.data.items} busy={stories.isFetching} selectable={!!self.data} />
+              <StoryTable stories={stories.data.items} busy={stories.isFetching} selectable={!!self.data} columns={columns} />
               <Pager page={page} pages={pageCount(total, SIZE)} onPage={setPage} label="Result pages" />
             </>
           )}
@@ -100,6 +109,26 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
         {parsed.text && <Others text={parsed.text} />}
       </div>
     </section>
+  );
+}
+
+/** The saved view the page was opened from: its name, and its project's page when pinned to one. */
+function OpenView({ id, query }: { id: number; query: string }) {
+  const { views, loaded } = useViews();
+  const view = views.find((v) => v.id === id);
+  if (!loaded) return null;
+  if (!view) return <p className="muted">This saved view is gone, or no longer shared with you.</p>;
+  return (
+    <p className="open-view">
+      Saved view <strong>{view.name}</strong>
+      {viewQuery(view) !== query && <span className="muted"> (query changed)</span>}
+      {view.project_id !== null && (
+        <>
+          {" "}
+          · pinned to <ProjectName id={view.project_id} />
+        </>
+      )}
+    </p>
   );
 }
 

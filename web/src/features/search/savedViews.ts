@@ -28,9 +28,38 @@ export interface SavedView {
 export interface ViewFields {
   name?: string;
   query?: string;
+  columns?: string[] | null;
   team_id?: number | null;
   pinned_home?: boolean;
   project_id?: number | null;
+}
+
+/** The columns a story list can show (a view's `columns`, the server's views.COLUMNS), and the default set. */
+export const VIEW_COLUMNS = ["id", "title", "status", "progress", "assignees", "tags", "updated", "created", "project", "creator"] as const;
+export type ViewColumn = (typeof VIEW_COLUMNS)[number];
+export const DEFAULT_COLUMNS: ViewColumn[] = ["id", "title", "status", "progress", "assignees", "tags", "updated"];
+
+/** The known columns of a `columns=` parameter (comma separated), in their order; null when none is known. */
+export function readColumns(param: string | null | undefined): ViewColumn[] | null {
+  const known = (param ?? "")
+    .split(",")
+    .map((c) => c.trim())
+    .filter((c): c is ViewColumn => (VIEW_COLUMNS as readonly string[]).includes(c));
+  return known.length > 0 ? [...new Set(known)] : null;
+}
+
+/** A view's query with its sort (a sort: in the query wins, as on the server). */
+export function viewQuery(view: Pick<SavedView, "query" | "sort">): string {
+  if (!view.sort || /(^|[\s(])-?sort:/i.test(view.query)) return view.query;
+  return `${view.query} sort:${view.sort}`.trim();
+}
+
+/** Where a view opens: the Stories page with its query, sort and columns. */
+export function viewLink(view: Pick<SavedView, "id" | "query" | "sort" | "columns">): string {
+  const params = new URLSearchParams({ q: viewQuery(view) });
+  if (view.columns && view.columns.length > 0) params.set("columns", view.columns.join(","));
+  params.set("view", String(view.id));
+  return `/stories?${params.toString()}`;
 }
 
 /** The views kept as preferences by earlier versions, by name: what moves to the server. */
