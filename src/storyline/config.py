@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     oauth_require_pkce: bool = True
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 604800
+    # Seconds during which the refresh token just rotated may be presented again (a page that left while
+    # its renewal was in flight) and gets the same new pair instead of revoking the login; 0: never.
+    refresh_token_grace: int = Field(30, ge=0, le=300)
     # Security handling: the vulnerability management team (a team name) that sees every new
     # security report, and the longest embargo allowed after a report.
     vmt_team: str | None = None

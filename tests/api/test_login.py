@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import threading
 import time
 import urllib.parse as up
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from storyline.app import create_app
-from storyline.auth import pkce
+from storyline.auth import oauth, pkce
 from storyline.auth.models import AuthorizationCode, PendingLogin, RefreshToken, UserIdentity
 from storyline.auth.oidc import LoginFailed, Provider
 from storyline.config import OidcProvider, Settings
@@ -618,6 +619,117 @@ def test_replayed_refresh_token_revokes_the_session(lc, issuer):
     # another login of the same person is not touched
     other = login(lc, sub)
     assert me(lc, other["access_token"]).status_code == 200
+
+
+def renew(client: TestClient, refresh_token: str) -> httpx.Response:
+    return client.post("/v1/openid/token", params={"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+
+def rotated_ago(app: Any, refresh_token: str, seconds: int) -> None:
+    """Move a used refresh token's rotation `seconds` into the past (the clock, as the other tests move it)."""
+    with session_scope(app.state.write_sessions) as session:
+        session.execute(update(RefreshToken).where(RefreshToken.token_hash == hash_token(refresh_token))
+                        .values(used_at=utcnow() - dt.timedelta(seconds=seconds)))
+
+
+def test_renewal_race_within_the_grace_window_keeps_the_login(lc, login_app, issuer):
+    """A page that leaves while its renewal is in flight keeps the refresh token the server has just
+    rotated; the next page presents it again. Within `refresh_token_grace` (30 s) it gets the pair the
+    first renewal answered, and the login stays one chain: no revocation."""
+    sub, _ = person(issuer)
+    first = login(lc, sub)
+    r = renew(lc, first["refresh_token"])
+    assert r.status_code == 200, r.text
+    second = r.json()  # the answer the page that left never read
+    r = renew(lc, first["refresh_token"])
+    assert r.status_code == 200, r.text
+    again = r.json()
+    assert again["access_token"] == second["access_token"] and again["refresh_token"] == second["refresh_token"]
+    assert again["id_token"] == first["id_token"] and 0 < again["expires_in"] <= second["expires_in"]
+    assert me(lc, second["access_token"]).json()["id"] == first["id_token"]
+    assert me(lc, first["access_token"]).status_code == 401
+    with session_scope(login_app.state.read_sessions) as session:
+        sessions = session.execute(select(func.count()).select_from(AccessToken).where(
+            AccessToken.user_id == first["id_token"], AccessToken.kind == "session")).scalar_one()
+        sealed = session.execute(select(RefreshToken.successor).where(
+            RefreshToken.token_hash == hash_token(first["refresh_token"]))).scalar_one()
+    assert sessions == 1  # no second session was made
+    # the pair is stored sealed with the rotated token's value: the database alone does not give it
+    assert sealed and second["access_token"] not in sealed and second["refresh_token"] not in sealed
+    assert oauth.unseal(first["refresh_token"], sealed) == [second["access_token"], second["refresh_token"]]
+    assert oauth.unseal(second["refresh_token"], sealed) is None
+    # The chain goes on from the successor; the token rotated before it is now a replay.
+    r = renew(lc, second["refresh_token"])
+    assert r.status_code == 200, r.text
+    third = r.json()
+    assert me(lc, third["access_token"]).status_code == 200
+    assert "revoked" in bad_request(renew(lc, first["refresh_token"]), "invalid_grant")
+    assert me(lc, third["access_token"]).status_code == 401
+    bad_request(renew(lc, third["refresh_token"]), "invalid_grant")
+
+
+def test_concurrent_renewals_with_one_refresh_token_both_succeed(lc, login_app, issuer):
+    """Two tabs renew with the same refresh token at the same moment: both get the same pair."""
+    sub, _ = person(issuer)
+    first = login(lc, sub)
+    start = threading.Barrier(2)
+    answers: list[httpx.Response] = []
+
+    def tab() -> None:
+        client = TestClient(login_app, raise_server_exceptions=False)  # no `with`: the app's lifespan is lc's
+        start.wait(5)
+        answers.append(renew(client, first["refresh_token"]))
+
+    tabs = [threading.Thread(target=tab) for _ in range(2)]
+    for t in tabs:
+        t.start()
+    for t in tabs:
+        t.join(30)
+    assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
+    one, two = (r.json() for r in answers)
+    assert (one["access_token"], one["refresh_token"]) == (two["access_token"], two["refresh_token"])
+    assert me(lc, one["access_token"]).status_code == 200
+    r = renew(lc, one["refresh_token"])
+    assert r.status_code == 200 and me(lc, r.json()["access_token"]).status_code == 200
+
+
+def test_replay_after_the_grace_window_still_revokes(lc, login_app, issuer):
+    sub, _ = person(issuer)
+    first = login(lc, sub)
+    second = renew(lc, first["refresh_token"]).json()
+    rotated_ago(login_app, first["refresh_token"], 29)
+    assert renew(lc, first["refresh_token"]).json()["refresh_token"] == second["refresh_token"]  # still within
+    rotated_ago(login_app, first["refresh_token"], 31)
+    assert "revoked" in bad_request(renew(lc, first["refresh_token"]), "invalid_grant")
+    assert me(lc, second["access_token"]).status_code == 401
+    bad_request(renew(lc, second["refresh_token"]), "invalid_grant")
+
+
+def test_grace_window_ends_with_the_session(lc, issuer):
+    """Logging the successor's session out ends it for the rotated token too (no pair, no new session)."""
+    sub, _ = person(issuer)
+    first = login(lc, sub)
+    second = renew(lc, first["refresh_token"]).json()
+    uid = second["id_token"]
+    listed = lc.get(f"/v1/users/{uid}/tokens", headers=bearer(second["access_token"])).json()
+    [current] = [t for t in listed if t["kind"] == "session"]
+    assert lc.delete(f"/v1/users/{uid}/tokens/{current['id']}", headers=bearer(second["access_token"])).status_code == 204
+    assert "revoked" in bad_request(renew(lc, first["refresh_token"]), "invalid_grant")
+    bad_request(renew(lc, second["refresh_token"]), "invalid_grant")
+
+
+def test_grace_window_may_be_turned_off(database_url, issuer):
+    app = create_app(login_settings(
+        database_url, {"name": "main", "issuer": issuer, "client_id": "storyline", "client_secret": "s3cret"},
+        valid_oauth_clients=[CLIENT], refresh_token_grace=0))
+    try:
+        with temporary_client(app) as client:
+            first = login(client, person(issuer)[0])
+            second = renew(client, first["refresh_token"]).json()
+            assert "revoked" in bad_request(renew(client, first["refresh_token"]), "invalid_grant")
+            assert me(client, second["access_token"]).status_code == 401
+    finally:
+        app.state.engine.dispose()
 
 
 def test_replayed_code_revokes_what_it_issued(lc, issuer):

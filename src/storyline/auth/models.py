@@ -72,7 +72,8 @@ class AuthorizationCode(Base):
 
 class RefreshToken(Base):
     """A refresh token paired with one access token; rotated on use. A used one is kept (used_at) until
-    it expires, so that its replay is recognised and revokes its whole `family` (one login's chain)."""
+    it expires, so that its replay is recognised and revokes its whole `family` (one login's chain),
+    except within the grace window after its rotation (see `successor`)."""
 
     __tablename__ = "refresh_tokens"
 
@@ -86,5 +87,10 @@ class RefreshToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     family: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The pair this token was rotated into, sealed with this token's own value (which only its holder
+    # knows: the row keeps a hash): presented again within `refresh_token_grace` seconds, while that
+    # successor is unused, it answers the same pair instead of revoking the family (oauth.do_refresh).
+    # Cleared when the successor is rotated in turn.
+    successor: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (Index("ix_refresh_tokens_user", "user_id"), Index("ix_refresh_tokens_family", "family"))

@@ -4,11 +4,22 @@ The client-facing half of reference §2.19: checks of the authorize request, Sto
 authorization codes (optionally bound to a PKCE S256 challenge), and the token endpoint's
 `authorization_code` and `refresh_token` grants with rotation. Codes, access tokens and refresh
 tokens are stored only as SHA-256 hashes. Services flush; the request commits.
+
+Rotation and its race: a page that leaves (or a second tab that renews) while a renewal is in flight
+still holds the refresh token the server has just rotated. Presenting it again would be a replay, which
+revokes the login; within `refresh_token_grace` seconds of the rotation, while its successor is unused,
+it answers the successor pair instead (the same access and refresh tokens the first renewal answered:
+the login stays one chain). The pair is kept sealed with the rotated token's value (`seal`), so the
+database alone (or a dump of it) does not reveal it.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -24,6 +35,8 @@ from storyline.config import Settings
 from storyline.db import utcnow
 from storyline.users.models import AccessToken, User
 from storyline.users.tokens import create_token, hash_token, new_token_value
+
+log = logging.getLogger("storyline.auth")
 
 MAX_URI = 2000
 MAX_STATE = 1000
@@ -254,8 +267,81 @@ def do_redeem_code(session: Session, params: dict[str, str], settings: Settings)
     return _issue_session(session, code.user_id, settings, code.client_id, family)
 
 
+def seal(key: str, *values: str) -> str:
+    """`values` (token values: no spaces) encrypted and authenticated with a key derived from `key` (a
+    secret of 256 random bits, stored only as its SHA-256 hash): an HMAC-SHA256 keystream and tag.
+    Each key seals once (a refresh token is rotated once), so the keystream is never reused."""
+    plain = " ".join(values).encode()
+    stream_key, tag_key = _seal_keys(key)
+    cipher = bytes(a ^ b for a, b in zip(plain, _keystream(stream_key, len(plain)), strict=True))
+    tag = hmac.new(tag_key, cipher, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(tag + cipher).decode()
+
+
+def unseal(key: str, sealed: str) -> list[str] | None:
+    """The values `seal(key, ...)` sealed; None when `sealed` was not sealed with `key` (or is damaged)."""
+    try:
+        raw = base64.urlsafe_b64decode(sealed.encode())
+    except ValueError:
+        return None
+    tag, cipher = raw[:16], raw[16:]
+    stream_key, tag_key = _seal_keys(key)
+    if len(tag) != 16 or not hmac.compare_digest(tag, hmac.new(tag_key, cipher, hashlib.sha256).digest()[:16]):
+        return None
+    plain = bytes(a ^ b for a, b in zip(cipher, _keystream(stream_key, len(cipher)), strict=True))
+    return plain.decode().split(" ")
+
+
+def _seal_keys(key: str) -> tuple[bytes, bytes]:
+    return (hmac.new(key.encode(), b"storyline successor stream", hashlib.sha256).digest(),
+            hmac.new(key.encode(), b"storyline successor tag", hashlib.sha256).digest())
+
+
+def _keystream(key: bytes, length: int) -> bytes:
+    blocks = (hmac.new(key, i.to_bytes(4, "big"), hashlib.sha256).digest() for i in range((length + 31) // 32))
+    return b"".join(blocks)[:length]
+
+
+def _again_within_grace(session: Session, row_id: int, value: str, settings: Settings) -> dict[str, Any] | None:
+    """A rotated refresh token presented again: its successor pair when it was rotated less than
+    `refresh_token_grace` seconds ago and that successor is still unused; None (a replay) otherwise."""
+    if settings.refresh_token_grace <= 0:
+        return None
+    # Read after _use's UPDATE: on PostgreSQL a concurrent first use has committed by then (READ
+    # COMMITTED: this statement sees it); SQLite runs one write transaction at a time.
+    found = session.execute(select(RefreshToken.used_at, RefreshToken.successor, RefreshToken.family,
+                                   RefreshToken.user_id).where(RefreshToken.id == row_id)).one_or_none()
+    if found is None:
+        return None
+    used_at, sealed, family, user_id = found
+    now = utcnow()
+    if sealed is None or used_at is None or now - used_at > dt.timedelta(seconds=settings.refresh_token_grace):
+        return None
+    pair = unseal(value, sealed)
+    if pair is None or len(pair) != 2:
+        return None
+    access, refresh = pair
+    successor = session.execute(
+        select(RefreshToken.id, RefreshToken.used_at, RefreshToken.family, RefreshToken.access_token_id)
+        .where(RefreshToken.token_hash == hash_token(refresh))).one_or_none()
+    if successor is None or successor.used_at is not None or successor.family != family:
+        return None  # rotated again since (or gone with its family): a replay after all
+    token = session.execute(select(AccessToken.id, AccessToken.expires_at).where(
+        AccessToken.token_hash == hash_token(access))).one_or_none()
+    if successor.access_token_id is None or token is None or token.id != successor.access_token_id:
+        raise OAuthError("invalid_grant", "The session of this refresh token was revoked")
+    if not _login_allowed(session, user_id):
+        raise OAuthError("invalid_grant", "This account may not log in")
+    log.info("refresh: a token rotated %s s ago presented again within the grace window; same pair answered "
+             "(user %s)", int((now - used_at).total_seconds()), user_id)
+    return {"access_token": access, "token_type": "Bearer",
+            "expires_in": max(0, int((token.expires_at - now).total_seconds())),
+            "refresh_token": refresh, "id_token": user_id}
+
+
 def do_refresh(session: Session, params: dict[str, str], settings: Settings) -> dict[str, Any]:
-    """grant_type=refresh_token: a new pair; the old access and refresh tokens are deleted."""
+    """grant_type=refresh_token: a new pair; the old access and refresh tokens are deleted. The rotated
+    token presented again within the grace window answers that same pair (see the module's docstring)."""
     value = params.get("refresh_token", "")
     if not value:
         raise OAuthError("invalid_request", "refresh_token is required")
@@ -265,6 +351,9 @@ def do_refresh(session: Session, params: dict[str, str], settings: Settings) -> 
     if row is None:
         raise OAuthError("invalid_grant", "The refresh token is unknown, expired or revoked")
     if not _use(session, RefreshToken, row.id):
+        again = _again_within_grace(session, row.id, value, settings)
+        if again is not None:
+            return again
         raise _replayed(session, RefreshToken, row.id, "refresh token")
     client_id = None
     if row.access_token_id is not None:
@@ -280,7 +369,17 @@ def do_refresh(session: Session, params: dict[str, str], settings: Settings) -> 
     if not _login_allowed(session, row.user_id):
         raise OAuthError("invalid_grant", "This account may not log in")
     client = client_id[len("login: "):] if client_id and client_id.startswith("login: ") else None
-    return _issue_session(session, row.user_id, settings, client, row.family or new_token_value())
+    family = row.family or new_token_value()
+    # The previous rotation's grace ends: its successor (this token) is used now. Only the newest
+    # rotated token of a family may ever be presented again.
+    session.execute(update(RefreshToken).where(RefreshToken.family == family, RefreshToken.successor.is_not(None))
+                    .values(successor=None).execution_options(synchronize_session=False))
+    issued = _issue_session(session, row.user_id, settings, client, family)
+    if settings.refresh_token_grace > 0:
+        session.execute(update(RefreshToken).where(RefreshToken.id == row.id)
+                        .values(successor=seal(value, issued["access_token"], issued["refresh_token"]))
+                        .execution_options(synchronize_session=False))
+    return issued
 
 
 def do_token(session: Session, params: dict[str, str], settings: Settings) -> dict[str, Any]:
@@ -295,4 +394,4 @@ def do_token(session: Session, params: dict[str, str], settings: Settings) -> di
 
 
 __all__ = ["AuthorizeRequest", "OAuthError", "check_authorize", "client_allowed", "do_issue_code",
-           "do_redeem_code", "do_refresh", "do_token", "redirect_to"]
+           "do_redeem_code", "do_refresh", "do_token", "redirect_to", "seal", "unseal"]
