@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import fcntl
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,44 @@ class WriteBusy(SQLAlchemyError):
     """The SQLite write lock could not be had within the time the caller allowed."""
 
 
+class FifoLock:
+    """A lock handed to its waiters in the order they came.
+
+    `threading.Lock` wakes a waiter on release but lets any thread take the lock first, the releasing
+    one included: under contention some writers barge ahead again and again while one waits many
+    times the lock's hold (the tail latency of concurrent writes). Here a release hands the lock to
+    the oldest waiter directly."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: collections.deque[threading.Lock] = collections.deque()
+
+    def acquire(self, timeout: float = -1) -> bool:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        if turn.acquire(timeout=timeout):
+            return True  # handed over by release()
+        with self._mutex:
+            try:
+                self._waiters.remove(turn)
+            except ValueError:
+                return True  # handed over just as the wait ran out: ours
+        return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()  # stays held: now the oldest waiter's
+            else:
+                self._held = False
+
+
 class SQLiteWriteLock:
     """One SQLite write transaction at a time, queued in the order writers arrive.
 
@@ -68,9 +108,13 @@ class SQLiteWriteLock:
 
     def __init__(self, path: str) -> None:
         self.path = f"{path}-writelock"
-        self.thread_lock = threading.Lock()
+        self.thread_lock = FifoLock()
         self._fd: int | None = None
         self._pid = 0
+        # Writers of this process waiting for the lock: the outbox's local lane ends its transaction
+        # early and gives way when someone waits (outbox.deliver).
+        self.waiting = 0
+        self._count = threading.Lock()
 
     def _file(self) -> int:
         if self._fd is None or self._pid != os.getpid():  # a forked process opens its own
@@ -80,7 +124,14 @@ class SQLiteWriteLock:
 
     def acquire(self, wait: float | None = None) -> None:
         """Block until this process and then this file are ours; `wait`: give up after that many seconds."""
-        if not self.thread_lock.acquire(timeout=-1 if wait is None else wait):
+        with self._count:
+            self.waiting += 1
+        try:
+            got = self.thread_lock.acquire(timeout=-1 if wait is None else wait)
+        finally:
+            with self._count:
+                self.waiting -= 1
+        if not got:
             raise WriteBusy("another write is in progress", None, None)
         try:
             fd = self._file()
@@ -148,6 +199,16 @@ class WalCheckpointer:
             conn.close()
 
 
+# An SQLite engine's write lock, by the engine's dialect (shared by the engine's option proxies,
+# kept when the pool is recreated).
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Any, SQLiteWriteLock] = weakref.WeakKeyDictionary()
+
+
+def write_lock(bind: Any) -> SQLiteWriteLock | None:
+    """The write lock of an SQLite engine (or of one of its connections), None for any other."""
+    return _WRITE_LOCKS.get(bind.dialect)
+
+
 def sqlite_path(url: str) -> str:
     return url.split("///", 1)[1] if "///" in url else ""
 
@@ -166,6 +227,8 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 20, pool_timeout:
             **({} if in_memory else {"pool_size": 10, "max_overflow": 40, "pool_timeout": pool_timeout}),
         )
         lock = SQLiteWriteLock(path) if path and path != ":memory:" else None
+        if lock is not None:
+            _WRITE_LOCKS[engine.dialect] = lock
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
