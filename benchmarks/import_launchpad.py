@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +33,62 @@ def start_double(bugs: int) -> tuple[subprocess.Popen[str], int]:
     assert proc.stdout is not None
     port = int(proc.stdout.readline())
     return proc, port
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of running processes (from /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class CpuSampler:
+    """CPU time of a PostgreSQL server's processes over a run, sampled twice a second (a backend's
+    time is read before its connection closes and it ends)."""
+
+    def __init__(self, pg: object | None) -> None:
+        self.pg = pg
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        for pid in self.pg.processes():  # type: ignore[attr-defined]
+            value = cpu_seconds([pid])
+            self.first.setdefault(pid, value if not self.last else 0.0)
+            self.last[pid] = value
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.5):
+            self._sample()
+
+    def __enter__(self) -> CpuSampler:
+        if self.pg is not None:
+            self._sample()
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pg is not None:
+            self.stop.set()
+            self.thread.join()
+            self._sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
+def children_cpu() -> float:
+    """CPU time of this process's reaped children (the import and its writer process)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def prepare(url: str) -> None:
@@ -47,17 +105,26 @@ def prepare(url: str) -> None:
     engine.dispose()
 
 
-def run_import(url: str, port: int, extra: list[str]) -> tuple[float, str]:
+def run_import(url: str, port: int, extra: list[str], double: subprocess.Popen[str],
+               pg: object | None) -> tuple[float, str]:
+    """Runs the import; its report is followed by the CPU time each part of the run took."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORYLINE_")}
     env.update(STORYLINE_DATABASE_URL=url, STORYLINE_VMT_TEAM="vmt")
+    before = (children_cpu(), cpu_seconds([double.pid]), os.getloadavg()[0])
     started = time.monotonic()
-    done = subprocess.run([str(STORYLINE), "import", "launchpad", "--api-root", f"http://127.0.0.1:{port}/devel/",
-                           "--project", "bench", "--token", "lp-token", "--token-secret", "lp-secret", *extra],
-                          env=env, stdout=subprocess.PIPE, text=True)
+    with CpuSampler(pg) as database:
+        done = subprocess.run([str(STORYLINE), "import", "launchpad", "--api-root",
+                               f"http://127.0.0.1:{port}/devel/", "--project", "bench", "--token", "lp-token",
+                               "--token-secret", "lp-secret", *extra], env=env, stdout=subprocess.PIPE, text=True)
     elapsed = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"the import failed ({done.returncode}):\n{done.stdout}")
-    return elapsed, done.stdout
+    importer = children_cpu() - before[0]
+    served = cpu_seconds([double.pid]) - before[1]
+    cpu = (f"CPU seconds: importer (its fetchers and its writer process) {importer:.1f}, test double "
+           f"{served:.1f}" + (f", PostgreSQL {database.seconds:.1f}" if pg is not None else "") +
+           f"; load average {before[2]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    return elapsed, done.stdout + cpu + "\n"
 
 
 def main() -> None:
@@ -88,11 +155,11 @@ def main() -> None:
     if args.no_activity:
         extra += ["--no-activity"]
     try:
-        elapsed, report = run_import(url, port, extra)
+        elapsed, report = run_import(url, port, extra, double, pg)
         print(report)
         print(f"first run: {args.bugs} bugs in {elapsed:.1f} s ({args.bugs / elapsed:.0f} bugs/s), database {args.db}")
         if not args.no_second_run:
-            elapsed2, report2 = run_import(url, port, ["--quiet", *extra])
+            elapsed2, report2 = run_import(url, port, ["--quiet", *extra], double, pg)
             print(report2)
             print(f"second run (nothing changed): {elapsed2:.1f} s")
     finally:

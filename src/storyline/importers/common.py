@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal_column, select, text
+from sqlalchemy import bindparam, insert, literal_column, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storyline.db import session_scope, utcnow
@@ -59,11 +59,23 @@ class Summary:
 _FIND_REFS = select(ImportRef.key, ImportRef.local_id, ImportRef.version).where(
     ImportRef.source == bindparam("source"), ImportRef.kind == bindparam("kind"),
     ImportRef.key.in_(bindparam("keys", expanding=True)))
+# PostgreSQL: the keys as one array parameter (the same statement whatever their number: prepared once,
+# where an IN list of N parameters is a new statement for the driver to parse for each N)
+_FIND_REFS_PG = text("SELECT key, local_id, version FROM import_refs "
+                     "WHERE source = :source AND kind = :kind AND key = ANY(CAST(:keys AS varchar[]))")
 
 
 def find_refs(session: Session, source: str, kind: str, keys: list[str]) -> dict[str, tuple[int, str | None]]:
     """(local id, version) of the objects of `kind` already imported from `source`, by key."""
     out: dict[str, tuple[int, str | None]] = {}
+    if not keys:
+        return out
+    if session.get_bind().dialect.name == "postgresql":
+        for i in range(0, len(keys), 5000):
+            for key, local_id, version in session.execute(
+                    _FIND_REFS_PG, {"source": source, "kind": kind, "keys": keys[i:i + 5000]}):
+                out[key] = (local_id, version)
+        return out
     for i in range(0, len(keys), 500):
         for key, local_id, version in session.execute(
                 _FIND_REFS, {"source": source, "kind": kind, "keys": keys[i:i + 500]}):
@@ -88,12 +100,13 @@ def allocate_ids(session: Session, table: Any, n: int) -> list[int]:
 
 def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]],
                 skip_existing: list[str] | None = None) -> int:
-    """INSERT many rows (all with the same keys) in one statement. PostgreSQL: one array per column,
-    `INSERT ... SELECT * FROM unnest(...)` (psycopg's executemany runs one INSERT per row, and
-    SQLAlchemy's multi-row VALUES makes a statement of thousands of parameters that psycopg parses in
-    Python each time: both cost more than the writes). SQLite runs in-process: its executemany is
-    already the cheapest. `skip_existing`: rows whose values of these (unique) columns another row
-    already has are left out (ON CONFLICT DO NOTHING), and the number of rows written is returned."""
+    """INSERT many rows (all with the same keys). PostgreSQL: COPY (rows formatted by psycopg's C code,
+    no statement to parse), or with `skip_existing` one `INSERT ... SELECT * FROM unnest(arrays)` (psycopg's
+    executemany runs one INSERT per row, and SQLAlchemy's multi-row VALUES makes a statement of thousands
+    of parameters that psycopg parses in Python each time: both cost more than the writes). SQLite runs
+    in-process: its executemany is already the cheapest. `skip_existing`: rows whose values of these
+    (unique) columns another row already has are left out (ON CONFLICT DO NOTHING), and the number of
+    rows written is returned."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect
@@ -114,19 +127,59 @@ def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]],
         if not d.is_scalar:
             filled[name] = d.arg(None)
     names = given + list(filled)
-    key = (table.name, tuple(names), tuple(skip_existing or ()))
+    quote = dialect.identifier_preparer.quote
+    if skip_existing is None:
+        if session.new or session.dirty or session.deleted:
+            session.flush()  # (COPY goes around the session: what it holds is written first)
+        cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        extra = tuple(filled.values())
+        with cursor.copy(f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row[name] for name in given) + extra)
+        return len(rows)
+    key = (table.name, tuple(names), tuple(skip_existing))
     sql = _UNNEST.get(key)
     if sql is None:
-        quote = dialect.identifier_preparer.quote
         arrays = ", ".join(f"CAST(:c{n} AS {table.c[name].type.compile(dialect=dialect)}[])"
                            for n, name in enumerate(names))
-        tail = (f" ON CONFLICT ({', '.join(quote(c) for c in skip_existing)}) DO NOTHING RETURNING 1"
-                if skip_existing else "")
+        tail = f" ON CONFLICT ({', '.join(quote(c) for c in skip_existing)}) DO NOTHING RETURNING 1"
         sql = _UNNEST[key] = text(f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
                                   f"SELECT * FROM unnest({arrays}){tail}")
     done = session.execute(sql, {f"c{n}": [row[name] for row in rows] if name not in filled
                                  else [filled[name]] * len(rows) for n, name in enumerate(names)})
-    return len(done.all()) if skip_existing else len(rows)
+    return len(done.all())
+
+
+def update_rows(session: Session, table: Any, rows: list[dict[str, Any]], keys: tuple[str, ...] = ("id",)) -> None:
+    """UPDATE many rows, each found by its values of `keys` (given under `b_<key>`) and set to the other
+    values it holds. Rows are grouped by the columns they set. PostgreSQL: one
+    `UPDATE ... FROM unnest(arrays)` per group; SQLite: an executemany (in-process, already the cheapest)."""
+    if not rows:
+        return
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(k for k in row if not k.startswith("b_")), []).append(row)
+    dialect = session.get_bind().dialect
+    for columns, same in groups.items():
+        if dialect.name != "postgresql":
+            where = [table.c[k] == bindparam(f"b_{k}") for k in keys]
+            session.execute(update(table).where(*where), same)
+            continue
+        cache_key = ("update", table.name, columns, keys)
+        sql = _UNNEST.get(cache_key)
+        if sql is None:
+            quote = dialect.identifier_preparer.quote
+            names = [*keys, *columns]
+            arrays = ", ".join(f"CAST(:c{n} AS {table.c[name].type.compile(dialect=dialect)}[])"
+                               for n, name in enumerate(names))
+            sets = ", ".join(f"{quote(c)} = d.{quote(c)}" for c in columns)
+            match = " AND ".join(f"t.{quote(k)} = d.{quote(k)}" for k in keys)
+            sql = _UNNEST[cache_key] = text(
+                f"UPDATE {quote(table.name)} AS t SET {sets} FROM unnest({arrays}) "
+                f"AS d({', '.join(quote(n) for n in names)}) WHERE {match}")
+        values = {f"c{n}": [row[f"b_{k}"] for row in same] for n, k in enumerate(keys)}
+        values.update({f"c{len(keys) + n}": [row[c] for row in same] for n, c in enumerate(columns)})
+        session.execute(sql, values)
 
 
 _UNNEST: dict[tuple[Any, ...], Any] = {}
@@ -230,4 +283,4 @@ def index_stories(session: Session, story_ids: list[int]) -> None:
 
 
 __all__ = ["BatchTransactions", "ImportFailed", "Summary", "add_refs", "describe", "find_refs", "index_stories",
-           "raise_sequence"]
+           "insert_rows", "raise_sequence", "update_rows"]

@@ -17,10 +17,8 @@ import http.client
 import json
 import random
 import ssl
-import threading
 import time
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,64 +121,132 @@ class Response:
         return self.content.decode("utf-8", "replace")
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection (asyncio streams)."""
+
+    __slots__ = ("reader", "writer")
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 class _Connections:
-    """Keep-alive HTTP/1.1 connections, one per thread and host (http.client: lean, TLS, chunked)."""
+    """Keep-alive HTTP/1.1 connections on the event loop, at most `limit` at once (plain or TLS; chunked
+    and length-delimited bodies; redirects). No thread per request: a request costs its bytes on a socket
+    and the parsing of one status line and a few headers."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, limit: int) -> None:
         self.timeout = timeout
-        self.local = threading.local()
-        self.context = ssl.create_default_context()
+        self.idle: dict[tuple[str, str], list[_Connection]] = {}
+        self.slots = asyncio.Semaphore(limit)
+        self.context: ssl.SSLContext | None = None
 
-    def _pool(self) -> dict[tuple[str, str], http.client.HTTPConnection]:
-        pool = getattr(self.local, "pool", None)
-        if pool is None:
-            pool = self.local.pool = {}
-        return pool
+    async def _open(self, scheme: str, netloc: str) -> _Connection:
+        host, _, port = netloc.rpartition(":") if netloc.rfind(":") > netloc.rfind("]") else (netloc, "", "")
+        host = host.strip("[]")
+        if scheme == "https":
+            if self.context is None:
+                self.context = ssl.create_default_context()
+            reader, writer = await asyncio.open_connection(host, int(port or 443), ssl=self.context,
+                                                           limit=2**20)
+        else:
+            reader, writer = await asyncio.open_connection(host, int(port or 80), limit=2**20)
+        return _Connection(reader, writer)
 
-    def drop(self, key: tuple[str, str]) -> None:
-        conn = self._pool().pop(key, None)
-        if conn is not None:
-            conn.close()
+    def close(self) -> None:
+        for pool in self.idle.values():
+            for conn in pool:
+                conn.close()
+        self.idle.clear()
 
-    def fetch(self, url: str, headers: dict[str, str]) -> Response:
-        """GET `url` (following up to five redirects), blocking: runs in a thread of the client's pool."""
+    async def fetch(self, url: str, headers: dict[str, str]) -> Response:
+        """GET `url`, following up to five redirects (the Authorization header stays on its origin)."""
+        async with self.slots:
+            return await asyncio.wait_for(self._fetch(url, headers), self.timeout)
+
+    async def _fetch(self, url: str, headers: dict[str, str]) -> Response:
         origin = urlsplit(url).netloc
         for _ in range(6):
             parts = urlsplit(url)
             key = (parts.scheme, parts.netloc)
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             sent = headers if parts.netloc == origin else {k: v for k, v in headers.items() if k != "Authorization"}
+            head = "".join(f"{k}: {v}\r\n" for k, v in sent.items())
+            request = f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n{head}\r\n".encode("latin-1")
             for attempt in (1, 2):
-                pool = self._pool()
-                reused = key in pool
-                if not reused:
-                    pool[key] = (http.client.HTTPSConnection(parts.netloc, timeout=self.timeout, context=self.context)
-                                 if parts.scheme == "https" else
-                                 http.client.HTTPConnection(parts.netloc, timeout=self.timeout))
-                conn = pool[key]
+                pool = self.idle.setdefault(key, [])
+                reused = bool(pool)
+                conn = pool.pop() if pool else await self._open(*key)
                 try:
-                    conn.request("GET", target, headers=sent)
-                    answer = conn.getresponse()
-                    body = answer.read()
-                except (http.client.HTTPException, OSError):
-                    self.drop(key)
+                    conn.writer.write(request)
+                    status, answer_headers, body, keep = await self._response(conn.reader)
+                except (OSError, EOFError, asyncio.LimitOverrunError, ValueError):
+                    conn.close()
                     if reused and attempt == 1:
                         continue  # the server closed an idle keep-alive connection: once more, afresh
                     raise
+                except BaseException:  # a timeout or a cancellation mid-answer: the connection is unusable
+                    conn.close()
+                    raise
+                if keep:
+                    pool.append(conn)
+                else:
+                    conn.close()
                 break
-            if answer.will_close:
-                self.drop(key)
-            location = answer.getheader("Location")
-            if answer.status in (301, 302, 303, 307, 308) and location:
+            location = answer_headers.get("location")
+            if status in (301, 302, 303, 307, 308) and location:
                 url = urljoin(url, location)
                 continue
-            return Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, body, url)
+            return Response(status, answer_headers, body, url)
         raise http.client.HTTPException(f"too many redirects ({url})")
+
+    @staticmethod
+    async def _response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes, bool]:
+        while True:
+            raw = await reader.readuntil(b"\r\n\r\n")
+            lines = raw.decode("latin-1").split("\r\n")
+            status_line = lines[0].split(None, 2)
+            if len(status_line) < 2 or not status_line[0].startswith("HTTP/") or not status_line[1].isdigit():
+                raise ValueError(f"not an HTTP answer: {lines[0][:80]!r}")
+            status = int(status_line[1])
+            headers: dict[str, str] = {}
+            for line in lines[1:]:
+                if line:
+                    name, _, value = line.partition(":")
+                    name = name.strip().lower()
+                    value = value.strip()
+                    headers[name] = f"{headers[name]}, {value}" if name in headers else value
+            if not 100 <= status < 200:
+                break  # (an interim 1xx answer is followed by the real one)
+        connection = headers.get("connection", "").lower()
+        keep = status_line[0] != "HTTP/1.0" and "close" not in connection
+        if status in (204, 304):
+            return status, headers, b"", keep
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            chunks = []
+            while True:
+                size_line = await reader.readuntil(b"\r\n")
+                size = int(size_line.split(b";", 1)[0].strip(), 16)
+                if size == 0:
+                    while (await reader.readuntil(b"\r\n")) != b"\r\n":
+                        pass  # trailers
+                    break
+                chunks.append(await reader.readexactly(size))
+                await reader.readexactly(2)
+            return status, headers, b"".join(chunks), keep
+        length = headers.get("content-length")
+        if length is not None:
+            return status, headers, await reader.readexactly(int(length)), keep
+        return status, headers, await reader.read(), False  # delimited by the end of the connection
 
 
 class Client:
-    """An asyncio client of one Launchpad web service root. Requests run on a small thread pool of
-    keep-alive connections (the asyncio side schedules, retries and pages)."""
+    """An asyncio client of one Launchpad web service root: at most `concurrency` keep-alive
+    connections, requests scheduled, retried and paged on the event loop."""
 
     def __init__(self, api_root: str, credentials: Credentials | None = None, *, concurrency: int = 16,
                  timeout: float = 30.0, retries: int = 8, backoff: float = 0.25, web_root: str | None = None) -> None:
@@ -191,12 +257,23 @@ class Client:
         self.backoff = backoff
         self.requests = 0
         self.retried = 0
-        self._connections = _Connections(timeout)
-        self._threads = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="storyline-import-http")
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self._pools: dict[asyncio.AbstractEventLoop, _Connections] = {}
         self._headers = {"Accept": "application/json", "User-Agent": "storyline-import/1"}
 
     async def aclose(self) -> None:
-        self._threads.shutdown(wait=False, cancel_futures=True)
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            pool.close()
+
+    def _connections(self) -> _Connections:
+        """The connections of the running event loop (a loop's streams cannot serve another loop)."""
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None:
+            pool = self._pools[loop] = _Connections(self.timeout, self.concurrency)
+        return pool
 
     # ---- links ----------------------------------------------------------------------------------
 
@@ -229,15 +306,16 @@ class Client:
         headers = dict(self._headers, Accept=accept)
         delay = self.backoff
         attempt = 0
-        loop = asyncio.get_running_loop()
+        connections = self._connections()
         while True:
             attempt += 1
             if not self.credentials.anonymous:
                 headers["Authorization"] = self.credentials.header()
             self.requests += 1
             try:
-                response = await loop.run_in_executor(self._threads, self._connections.fetch, url, headers)
-            except (http.client.HTTPException, OSError) as exc:
+                response = await connections.fetch(url, headers)
+            except (http.client.HTTPException, OSError, EOFError, ValueError, asyncio.LimitOverrunError) as exc:
+                # (OSError: timeouts too; EOFError: a connection closed mid-answer)
                 failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 status = None
             else:

@@ -65,6 +65,8 @@ class Result:
     write_seconds: float = 0.0
     transactions: int = 0
     interrupted: bool = False
+    cpu_seconds: float = 0.0  # this process's CPU time (fetching; writing too without a writer process)
+    writer_cpu_seconds: float | None = None  # the writer process's, when it has one
 
     @property
     def requests_per_second(self) -> float:
@@ -216,7 +218,7 @@ async def _import(options: Options, sink: ProcessSink | ThreadSink, versions: di
             state["done"] += 1
             progress.show(state["done"], state["total"], bool(state["listing"]), client)
 
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     try:
         await asyncio.gather(lister(), *(worker() for _ in range(options.concurrency)))
         if pending:
@@ -231,12 +233,14 @@ async def _import(options: Options, sink: ProcessSink | ThreadSink, versions: di
         handing.shutdown(wait=True, cancel_futures=True)
         # the batch being written finishes (committed whole or not at all); after Ctrl-C the rest is
         # fetched again by the next run
-        summaries, result.write_seconds, result.transactions = sink.finish(result.interrupted)
+        summaries, result.write_seconds, result.transactions, result.writer_cpu_seconds = \
+            sink.finish(result.interrupted)
         for part in summaries:
             summary.merge(part)
         result.listed = len(seen)
         result.requests, result.retried = client.requests, client.retried
         result.seconds = time.monotonic() - started
+        result.cpu_seconds = time.process_time() - cpu_started
         progress.show(state["done"], state["total"], False, client, force=True)
         await client.aclose()
 
@@ -283,6 +287,9 @@ def report(result: Result, options: Options) -> str:
     lines.append(f"  requests: {result.requests} ({result.retried} retried) in {result.seconds:.1f} s, "
                  f"{result.requests_per_second:.0f} per second; writing: {result.write_seconds:.1f} s in "
                  f"{result.transactions} transactions")
+    if result.writer_cpu_seconds is not None:
+        lines.append(f"  CPU: {result.cpu_seconds:.1f} s fetching and mapping, {result.writer_cpu_seconds:.1f} s in the "
+                     f"writer process")
     for bug, story in s.renumbered:
         lines.append(f"  bug {bug} became story {story}: its number was taken by another story")
     if s.review:

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import time
 from typing import Any
 
 from storyline.importers.launchpad.fetch import BugData
@@ -32,8 +33,10 @@ class ThreadSink:
     def interrupt(self) -> None:
         """Nothing to do: the batch in hand is finished by the thread writing it."""
 
-    def finish(self, stop: bool) -> tuple[list[Summary], float, int]:
-        return self.summaries, self.writer.write_seconds, self.writer.transactions
+    def finish(self, stop: bool) -> tuple[list[Summary], float, int, float | None]:
+        """The summaries, the time spent writing, the transactions and the writer's own CPU time (None:
+        it shares this process's)."""
+        return self.summaries, self.writer.write_seconds, self.writer.transactions, None
 
 
 class ProcessSink:
@@ -65,12 +68,12 @@ class ProcessSink:
         """Write no batch beyond the one in hand."""
         self.stop.set()
 
-    def finish(self, stop: bool) -> tuple[list[Summary], float, int]:
+    def finish(self, stop: bool) -> tuple[list[Summary], float, int, float | None]:
         """Wait for the batches sent (`stop`: only the one being written) and the writer's end."""
         if stop:
             self.stop.set()
         summaries: list[Summary] = []
-        seconds, transactions = 0.0, 0
+        seconds, transactions, cpu = 0.0, 0, None
         if self.process.is_alive():
             self._put(None)
         while True:
@@ -82,14 +85,14 @@ class ProcessSink:
                 continue
             if item is None:
                 break
-            summary, seconds, transactions = item
+            summary, seconds, transactions, cpu = item
             summaries.append(summary)
         self.process.join(30)
         if self.process.exitcode not in (0, None) and not stop:
             lost = Summary()
             lost.errors.append((None, "", f"the writer process ended with code {self.process.exitcode}"))
             summaries.append(lost)
-        return summaries, seconds, transactions
+        return summaries, seconds, transactions, cpu
 
 
 def _main(url: str, projects: dict[str, ProjectTarget], vmt_team: str | None, dry_run: bool, attachments: bool,
@@ -103,6 +106,7 @@ def _main(url: str, projects: dict[str, ProjectTarget], vmt_team: str | None, dr
     links = Client(api_root, web_root=web_root)
     writer = Writer(make_sessionmaker(engine, write=True), projects, vmt_team=vmt_team, dry_run=dry_run,
                     attachments=attachments, path=links.path, embargo_max_days=embargo_max_days)
+    cpu_started = time.process_time()
     try:
         while True:
             try:
@@ -116,7 +120,7 @@ def _main(url: str, projects: dict[str, ProjectTarget], vmt_team: str | None, dr
             if stop.is_set():
                 continue
             summary = writer.write(batch)
-            results.put((summary, writer.write_seconds, writer.transactions))
+            results.put((summary, writer.write_seconds, writer.transactions, time.process_time() - cpu_started))
     finally:
         engine.dispose()
         results.put(None)

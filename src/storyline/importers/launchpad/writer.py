@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, column, func, insert, select, update, values
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storyline.db import insert_missing, utcnow
@@ -35,6 +35,7 @@ from storyline.importers.common import (
     insert_rows,
     put_documents,
     raise_sequence,
+    update_rows,
 )
 from storyline.importers.launchpad import activity, mapping
 from storyline.importers.launchpad.fetch import BugData, message_key
@@ -62,7 +63,23 @@ class Writer(BatchTransactions):
         self.embargo_days = embargo_max_days
         self.attachments = attachments
         self.path = path  # a link as a key (the part after the API root)
+        self._analyzed_at = 0  # bugs written when the statistics were last brought up to date
+        self._since_analyze = 0
         self._reset_caches()
+
+    def _analyze(self, session: Session, batch_size: int) -> None:
+        """PostgreSQL: fresh statistics for the tables the writer reads by key, each time they have about
+        doubled. An import grows them from nothing faster than autovacuum looks, and without statistics the
+        planner reads `import_refs` by (source, kind) alone and filters the keys: a scan of every imported
+        message for each batch, slower with each batch."""
+        if session.get_bind().dialect.name != "postgresql" or self.dry_run:
+            return
+        self._since_analyze += batch_size
+        if self._since_analyze < max(self._analyzed_at, 100):
+            return
+        session.execute(text("ANALYZE import_refs, stories, tasks, comments, story_tags"))
+        self._analyzed_at += self._since_analyze
+        self._since_analyze = 0
 
     def _reset_caches(self) -> None:
         self.people = People()
@@ -98,6 +115,7 @@ class Writer(BatchTransactions):
         return summary
 
     def _write(self, session: Session, batch: list[BugData], summary: Summary) -> None:
+        self._analyze(session, len(batch))
         people: dict[str, Any] = {}
         for bug in batch:
             people.update(bug.people)
@@ -236,16 +254,11 @@ class Writer(BatchTransactions):
                                "old_value": json.dumps(_iso(was.embargo_until)), "new_value": json.dumps(_iso(embargo)),
                                "created_at": now})
             rows.append({"b_id": sid, **values})
-            versions.append({"b_key": str(bug.id), "version": _version(bug), "imported_at": now})
+            versions.append({"b_source": SOURCE, "b_kind": "bug", "b_key": str(bug.id), "version": _version(bug),
+                             "imported_at": now})
             summary.updated["stories"] += 1
-        for shape in sorted({tuple(sorted(r)) for r in rows}):  # one statement per set of columns
-            same = [r for r in rows if tuple(sorted(r)) == shape]
-            session.execute(update(table_of(Story)).where(table_of(Story).c.id == bindparam("b_id")), same)
-        if versions:
-            refs_table = table_of(ImportRef)
-            session.execute(update(refs_table).where(
-                refs_table.c.source == SOURCE, refs_table.c.kind == "bug", refs_table.c.key == bindparam("b_key")),
-                versions)
+        update_rows(session, _STORIES, rows)  # one statement per set of columns (PostgreSQL: UPDATE ... FROM unnest)
+        update_rows(session, _REFS, versions, keys=_REF_KEYS)
         if audits:
             insert_rows(session, table_of(StoryAudit), audits)
 
@@ -337,8 +350,7 @@ class Writer(BatchTransactions):
                 select(_TASKS.c.id, *(_TASKS.c[n] for n in names)).where(_TASKS.c.id.in_([t for t, _ in known])))}
             changed = [{"b_id": tid, **row} for tid, row in known
                        if tid in present and any(present[tid][k] != v for k, v in row.items() if k != "updated_at")]
-            if changed:
-                session.execute(_SET_TASK, changed)
+            update_rows(session, _TASKS, changed)
             summary.updated["tasks"] += len(changed)
         if new:
             created = allocate_ids(session, _TASKS, len(new))
@@ -388,8 +400,7 @@ class Writer(BatchTransactions):
             changed = [{"b_id": cid, "content": row["content"], "is_active": row["is_active"],
                         "updated_at": row["updated_at"]} for cid, row in known
                        if cid in present and present[cid] != (row["content"], row["is_active"])]
-            if changed:
-                session.execute(_SET_COMMENT, changed)
+            update_rows(session, _COMMENTS, changed)
             summary.updated["comments"] += len(changed)
         new = [(key, row, parent) for key, _, row, parent in planned if key not in refs]
         if not new:
@@ -400,8 +411,7 @@ class Writer(BatchTransactions):
         ids.update({k: v[0] for k, v in refs.items()})
         replies = [{"cid": ids[key], "parent": ids[parent]} for key, _, parent in new
                    if parent and parent in ids and ids[parent] != ids[key]]
-        if replies:
-            session.execute(_SET_REPLY, [{"b_id": r["cid"], "in_reply_to": r["parent"]} for r in replies])
+        update_rows(session, _COMMENTS, [{"b_id": r["cid"], "in_reply_to": r["parent"]} for r in replies])
         add_refs(session, "message", [(key, ids[key], None) for key, _, _ in new])
         insert_rows(session, table_of(Event), [
             {"event_type": "user_comment", "story_id": row["story_id"], "author_id": row["author_id"],
@@ -552,16 +562,13 @@ class Writer(BatchTransactions):
                 if mark is None:
                     new_marks.append((str(bug.id), sid, version))
                 else:
-                    moved_marks.append({"b_key": str(bug.id), "version": version, "imported_at": utcnow()})
+                    moved_marks.append({"b_source": SOURCE, "b_kind": "activity", "b_key": str(bug.id),
+                                        "version": version, "imported_at": utcnow()})
         if rows:
             insert_rows(session, table_of(Event), rows)
             summary.created["events from activity"] += len(rows)
         add_refs(session, "activity", new_marks)
-        if moved_marks:
-            refs_table = table_of(ImportRef)
-            session.execute(update(refs_table).where(
-                refs_table.c.source == SOURCE, refs_table.c.kind == "activity", refs_table.c.key == bindparam("b_key")),
-                moved_marks)
+        update_rows(session, _REFS, moved_marks, keys=_REF_KEYS)
 
     # ---- search -----------------------------------------------------------------------------------
 
@@ -570,19 +577,17 @@ class Writer(BatchTransactions):
 
 
 _COMMENTS = table_of(Comment)
-_SET_REPLY = update(_COMMENTS).where(_COMMENTS.c.id == bindparam("b_id"))
-_SET_COMMENT = update(_COMMENTS).where(_COMMENTS.c.id == bindparam("b_id"))
 _TASKS = table_of(Task)
-_SET_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("b_id"))
 _STORIES = table_of(Story)
-_SET_STATUS = update(_STORIES).where(_STORIES.c.id == bindparam("b_id"))
+_REFS = table_of(ImportRef)
+_REF_KEYS = ("source", "kind", "key")
 _TASK_COUNTS = (select(Task.story_id, Task.status, func.count())
                 .where(Task.story_id.in_(bindparam("ids", expanding=True))).group_by(Task.story_id, Task.status))
 
 
 def _refresh_status(session: Session, story_ids: set[int]) -> None:
     """stories.service.refresh_status for a batch: the stored status and task counts of every story,
-    from one grouped count and one UPDATE (PostgreSQL: UPDATE ... FROM (VALUES ...)), instead of two
+    from one grouped count and one UPDATE (PostgreSQL: UPDATE ... FROM unnest(arrays)), instead of two
     statements per story."""
     ids = sorted(story_ids)
     if not ids:
@@ -596,14 +601,7 @@ def _refresh_status(session: Session, story_ids: set[int]) -> None:
         c = counts[sid]
         status = "active" if c["todo"] or c["inprogress"] or c["review"] else "merged" if c["merged"] else "invalid"
         rows.append({"b_id": sid, "status": status, **{f"count_{k}": c[k] for k in TASK_STATUSES}})
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(_SET_STATUS, rows)
-        return
-    names = ["status", *(f"count_{k}" for k in TASK_STATUSES)]
-    table = values(column("b_id", Integer), column("status", String), *(column(n, Integer) for n in names[1:]),
-                   name="computed").data([tuple(r[k] for k in ("b_id", *names)) for r in rows])
-    session.execute(update(_STORIES).where(_STORIES.c.id == table.c.b_id)
-                    .values({n: table.c[n] for n in names}))
+    update_rows(session, _STORIES, rows)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
