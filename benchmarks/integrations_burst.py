@@ -1,19 +1,24 @@
 """A burst of code review events against a real `storyline serve` (issue 14): 10,000 Gerrit events
 (the webhooks plugin's POSTs, 3.x shapes) sent as fast as N clients can, 5% of them delivered twice,
-while one client keeps writing (a comment every 50 ms) to see what the burst does to the latency of
-ordinary writes.
+while one client keeps writing (a comment every 50 ms) and 8 more write as fast as they can (the
+writes issue's "8 clients": each in turn a comment on a story of its own and a status change of its
+task, in the burst's projects) to see what the burst does to the latency of ordinary writes.
 
     .venv/bin/python -m benchmarks.integrations_burst                    # SQLite, 10,000 events, 8 clients
     .venv/bin/python -m benchmarks.integrations_burst --db postgresql    # a throwaway PostgreSQL
     .venv/bin/python -m benchmarks.integrations_burst --events 2000      # a quick look
+    .venv/bin/python -m benchmarks.integrations_burst --writers 0        # the burst and the probe alone
 
 Reports: errors (any answer but 200, or a delivery whose work failed), deliveries accepted and
 deduplicated, acceptance throughput (answers per second) and latency, the time until every accepted
 event's work was done (the outbox drained: end-to-end events per second), and the probe's write
-latency before and during the burst, and the CPU time the server (and PostgreSQL) used for the burst,
-per event, with the share of the machine other programs took meanwhile (a shared machine's load
-changes the times, not the CPU an event costs). The figures go to
-benchmarks/results/integrations-burst-<db>-<date>.json.
+latency before and during the burst, the 8 writers' latency (p50, p99, max; the writes issue's target
+is p99 under 50 ms and nothing over 250 ms) alone for 10 s before the burst and during it, and the CPU
+time the server (and PostgreSQL) used for the burst, per event, with the share of the machine other
+programs took meanwhile (a shared machine's load changes the times, not the CPU an event costs). With
+writers, the server's CPU per event leaves out their writes, at the CPU per write measured while they
+wrote alone (an estimate; `--writers 0` measures the burst alone). The figures go to
+benchmarks/results/integrations-burst-<db>-<date>.json (`--out`).
 """
 
 from __future__ import annotations
@@ -39,8 +44,9 @@ ORIGIN = "https://review.bench.example.org"
 PROBE_INTERVAL = 0.05
 
 
-def setup(target: Target, projects: int, stories: int) -> list[tuple[str, int]]:
-    """Projects named like repositories, stories with one task each: [(repository, task id)]."""
+def setup(target: Target, projects: int, stories: int) -> tuple[list[tuple[str, int]], list[int]]:
+    """Projects named like repositories, stories with one task each: ([(repository, task id)], the
+    projects' ids)."""
     conn = Conn(target)
     repos = []
     for i in range(projects):
@@ -58,7 +64,7 @@ def setup(target: Target, projects: int, stories: int) -> list[tuple[str, int]]:
         assert status == 200, body
         tasks.append((repo, json.loads(body)["id"]))
     conn.close()
-    return tasks
+    return tasks, [project_id for _, project_id in repos]
 
 
 def events(tasks: list[tuple[str, int]], count: int, seed: int = 14) -> list[dict[str, Any]]:
@@ -148,6 +154,91 @@ class Probe(threading.Thread):
         self.conn.close()
 
 
+STATUSES = ("inprogress", "review", "todo")
+
+
+class Writers:
+    """N clients writing in a closed loop (the next request when the last one answered): client c
+    writes a comment on its story, then changes the status of its task, and so on."""
+
+    def __init__(self, target: Target, mine: list[tuple[int, int]]) -> None:
+        self.target, self.mine = target, mine
+        self.stopping = threading.Event()
+        # kind -> [(when it was sent, seconds to the answer)]
+        self.latencies: dict[str, list[tuple[float, float]]] = {"comment": [], "task_status": []}
+        self.errors: list[str] = []
+        self.threads: list[threading.Thread] = []
+        self.lock = threading.Lock()
+
+    def _run(self, c: int) -> None:
+        story_id, task_id = self.mine[c]
+        conn = Conn(self.target, timeout=120)
+        mine: dict[str, list[tuple[float, float]]] = {"comment": [], "task_status": []}
+        errors: list[str] = []
+        i = 0
+        while not self.stopping.is_set():
+            i += 1
+            if i % 2:
+                kind, method, path, body = "comment", "POST", f"/v1/stories/{story_id}/comments", {
+                    "content": f"Writer {c} comment {i}"}
+            else:
+                kind, method, path, body = "task_status", "PUT", f"/v1/tasks/{task_id}", {
+                    "status": STATUSES[(i // 2) % len(STATUSES)]}
+            started = time.perf_counter()
+            try:
+                status, payload = conn.request(method, path, body)
+            except Exception as exc:  # noqa: BLE001 - counted as an error of the run
+                errors.append(repr(exc))
+                continue
+            mine[kind].append((started, time.perf_counter() - started))
+            if status != 200:
+                errors.append(f"{kind} {status} {payload[:200]!r}")
+        conn.close()
+        with self.lock:
+            for k, v in mine.items():
+                self.latencies[k].extend(v)
+            self.errors.extend(errors)
+
+    def start(self) -> None:
+        self.threads = [threading.Thread(target=self._run, args=(c,), daemon=True) for c in range(len(self.mine))]
+        for t in self.threads:
+            t.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for t in self.threads:
+            t.join()
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.latencies.values())
+
+    def summary(self, start: float, end: float) -> dict[str, Any]:
+        """The writes sent between `start` and `end` (perf_counter)."""
+        def within(values: list[tuple[float, float]]) -> list[float]:
+            return [x for at, x in values if start <= at < end]
+
+        every = [x for v in self.latencies.values() for x in within(v)]
+        return {"clients": len(self.mine), "writes": len(every),
+                "writes_per_second": round(len(every) / (end - start), 1), "errors": len(self.errors),
+                "all": ms(every), **{k: ms(within(v)) for k, v in self.latencies.items()}}
+
+
+def writer_stories(target: Target, projects: list[int], n: int) -> list[tuple[int, int]]:
+    """A story with one task for each writer, the tasks in the burst's projects: [(story, task)]."""
+    conn = Conn(target)
+    out = []
+    for c in range(n):
+        status, body = conn.request("POST", "/v1/stories", {"title": f"Writer {c} story"})
+        assert status == 200, body
+        story_id = json.loads(body)["id"]
+        status, body = conn.request("POST", "/v1/tasks", {"title": f"Writer {c} task", "story_id": story_id,
+                                                          "project_id": projects[c % len(projects)]})
+        assert status == 200, body
+        out.append((story_id, json.loads(body)["id"]))
+    conn.close()
+    return out
+
+
 def ms(values: list[float]) -> dict[str, float]:
     s = sorted(values)
     if not s:
@@ -192,13 +283,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--stories", type=int, default=200)
+    parser.add_argument("--writers", type=int, default=8,
+                        help="clients writing as fast as they can (comments, task status) before and during the burst")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
     server = OurServer(db=args.db)
     target = server.start()
     try:
-        tasks = setup(target, projects=10, stories=args.stories)
+        tasks, project_ids = setup(target, projects=10, stories=args.stories)
+        mine = writer_stories(target, project_ids, args.writers)
         url = server._run_cli("integrations", "add-gerrit", "bench", "--origin", ORIGIN, "--base-url", target.base_url)
         path = url.splitlines()[0][len(target.base_url):]
         stream = events(tasks, args.events)
@@ -215,16 +309,43 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(5)
         baseline.stop()
 
-        probe = Probe(target, probe_story)
-        senders = [Sender(target, path, bodies[i::args.clients]) for i in range(args.clients)]
         server_roots = {server.proc.pid} if server.proc is not None else set()
         db_roots = set(server.pg.processes()[:1]) if server.pg is not None else set()
+        tick = os.sysconf("SC_CLK_TCK")
+        writers_alone: dict[str, Any] = {}
+        cpu_per_write = (0.0, 0.0)
+        if args.writers:
+            alone = Writers(target, mine)
+            procs = _processes()
+            cpu0 = (_ours(procs, server_roots), _ours(procs, db_roots))
+            alone_meter = CpuMeter(server_roots | db_roots)
+            alone_meter.start()
+            t0 = time.perf_counter()
+            alone.start()
+            time.sleep(10)
+            alone.stop()
+            alone_seconds = time.perf_counter() - t0
+            alone_others = alone_meter.stop()
+            procs = _processes()
+            n = max(1, alone.count())
+            cpu_per_write = ((_ours(procs, server_roots) - cpu0[0]) / tick / n,
+                             (_ours(procs, db_roots) - cpu0[1]) / tick / n)
+            writers_alone = dict(alone.summary(t0, t0 + alone_seconds), server_cpu_ms_per_write=round(cpu_per_write[0] * 1000, 2),
+                                 postgresql_cpu_ms_per_write=round(cpu_per_write[1] * 1000, 2),
+                                 others_share_percent=alone_others)
+            time.sleep(1)
+
+        probe = Probe(target, probe_story)
+        writers = Writers(target, mine)
+        senders = [Sender(target, path, bodies[i::args.clients]) for i in range(args.clients)]
         meter = CpuMeter(server_roots | db_roots)
         procs = _processes()
         cpu_before = (_ours(procs, server_roots), _ours(procs, db_roots))
         meter.start()
         load_before = os.getloadavg()[0]
         probe.start()
+        if args.writers:
+            writers.start()
         started = time.perf_counter()
         for s in senders:
             s.start()
@@ -237,19 +358,25 @@ def main(argv: list[str] | None = None) -> int:
                 break
             time.sleep(0.2)
         drained = time.perf_counter() - started
+        if args.writers:
+            writers.stop()
         others = meter.stop()
         procs = _processes()
-        tick = os.sysconf("SC_CLK_TCK")
         server_cpu = (_ours(procs, server_roots) - cpu_before[0]) / tick
         db_cpu = (_ours(procs, db_roots) - cpu_before[1]) / tick
         load_after = os.getloadavg()[0]
         probe.stop()
+        # The writers' share of that CPU, at what a write cost while they wrote alone (an estimate).
+        writes = writers.count()
+        raw_cpu = (server_cpu, db_cpu)
+        server_cpu -= writes * cpu_per_write[0]
+        db_cpu -= writes * cpu_per_write[1]
 
         statuses: dict[str, int] = {}
         for s in senders:
             for k, v in s.statuses.items():
                 statuses[k] = statuses.get(k, 0) + v
-        errors = [e for s in senders for e in s.errors]
+        errors = [e for s in senders for e in s.errors] + writers.errors
         counts = delivery_counts(server.database_url)
         result = {
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -264,8 +391,16 @@ def main(argv: list[str] | None = None) -> int:
                     "server_ms_per_event": round(server_cpu / len(stream) * 1000, 2),
                     "postgresql_ms_per_event": round(db_cpu / len(stream) * 1000, 2),
                     "others_share_percent": others,
+                    "writers_cpu_left_out": bool(args.writers),
+                    "with_writers_server_seconds": round(raw_cpu[0], 1),
+                    "with_writers_postgresql_seconds": round(raw_cpu[1], 1),
                     "load_average": [round(load_before, 1), round(load_after, 1)]},
             "write_probe_before": ms(baseline.latencies), "write_probe_during": ms(probe.latencies),
+            "writers_alone": writers_alone,
+            # While the deliveries were being answered (the burst), and afterwards until their work was done.
+            "writers_during_burst": writers.summary(started, started + answered) if args.writers else {},
+            "writers_while_draining": (writers.summary(started + answered, started + drained)
+                                       if args.writers and drained > answered + 1 else {}),
         }
     finally:
         server.stop()

@@ -9,7 +9,8 @@ doing each event's work), in one process, on SQLite or a throwaway PostgreSQL.
 The events are the burst benchmark's (benchmarks/integrations_burst.py: changes of five events, half
 naming a task, 5% delivered twice). Statements are counted with an SQLAlchemy `before_cursor_execute`
 listener on the application's engine, per phase, and grouped by their first words (the top ones are
-printed); the application is a real `create_app` driven through Starlette's TestClient, the outbox
+printed, with the mean time in the driver's execute); CPU time (the process's, the database's own
+work included on SQLite) per request and per event; the application is a real `create_app` driven through Starlette's TestClient, the outbox
 delivered with `outbox.deliver` as the server's thread does.
 """
 
@@ -44,7 +45,15 @@ class Counter:
         self.counts: collections.Counter[str] = collections.Counter()
         self.shapes: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
         self.full: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        # Seconds in the driver's execute, by phase and shape (the database's work and its round trip).
+        self.seconds: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        self._started = 0.0
+        self._head = ""
         event.listen(engine, "before_cursor_execute", self._seen)
+        event.listen(engine, "after_cursor_execute", self._done)
+
+    def _done(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        self.seconds[self.phase][self._head] += time.perf_counter() - self._started
 
     def _seen(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         self.counts[self.phase] += 1
@@ -58,6 +67,8 @@ class Counter:
                 break
         self.shapes[self.phase][head[:80]] += 1
         self.full[self.phase][shape[:400]] += 1
+        self._head = head[:80]
+        self._started = time.perf_counter()
 
 
 def drain(app: Any, counter: Counter) -> tuple[float, int]:
@@ -157,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         counter.phase = "receive"
         prof = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
+        cpu_started = time.process_time()
         if prof:
             prof.enable()
         statuses: collections.Counter[str] = collections.Counter()
@@ -174,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         if prof:
             prof.disable()
         received = time.perf_counter() - started
+        received_cpu = time.process_time() - cpu_started
         with session_scope(app.state.read_sessions) as session:
             queued = session.execute(select(func.count()).select_from(OutboxRow)).scalar_one()
 
@@ -181,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         prof2 = cProfile.Profile() if args.profile else None
         if prof2:
             prof2.enable()
+        cpu_started = time.process_time()
         processed, passes = drain(app, counter)
+        processed_cpu = time.process_time() - cpu_started
         if prof2:
             prof2.disable()
         with session_scope(app.state.read_sessions) as session:
@@ -197,9 +212,12 @@ def main(argv: list[str] | None = None) -> int:
             "queued_outbox_rows": queued, "failed_rows": failed, "unhandled_deliveries": unhandled,
             "merged_tasks": merged, "linked_changes": changes,
             "receive": {"seconds": round(received, 2), "ms_per_request": round(received / n_req * 1000, 2),
+                        "cpu_ms_per_request": round(received_cpu / n_req * 1000, 3),
                         "statements": counter.counts["receive"],
                         "statements_per_request": round(counter.counts["receive"] / n_req, 2)},
             "process": {"seconds": round(processed, 2), "events_per_second": round(len(stream) / processed, 1),
+                        "cpu_ms_per_event": round(processed_cpu / len(stream) * 1000, 3),
+                        "cpu_ms_per_queued_event": round(processed_cpu / max(1, queued) * 1000, 3),
                         "deliver_calls": passes, "statements": counter.counts["process"],
                         "statements_per_event": round(counter.counts["process"] / len(stream), 2)},
         }
@@ -207,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         for phase in ("receive", "process"):
             print(f"\n{phase}: statements by shape (per event)")
             for shape, n in counter.shapes[phase].most_common(25):
-                print(f"  {n / len(stream):7.2f}  {shape}")
+                spent = counter.seconds[phase][shape] / n * 1e6
+                print(f"  {n / len(stream):7.2f}  {spent:7.0f} µs  {shape}")
         if args.statements:
             for phase in ("receive", "process"):
                 print(f"\n{phase}: every statement (per event)")

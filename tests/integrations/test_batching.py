@@ -1,21 +1,24 @@
-"""The outbox does several integration events per transaction, each in a savepoint (issue 14): an event
-whose work fails half-way is rolled back alone (its task keeps its status), its failure is counted on
-its row, and the events queued beside it are done. Receiving stays short: an event with nothing to
-do is recorded as handled at once, with its outcome, and queues nothing."""
+"""The outbox does several integration events per transaction (issue 14): an event whose work fails
+half-way is rolled back alone (its task keeps its status), its failure is counted on its row, and the
+events queued beside it are done, once. On SQLite the lane gives way to a request's write waiting for
+the write lock. Receiving stays short: an event with nothing to do is recorded as handled at once,
+with its outcome, and queues nothing."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 import payloads as p
+import pytest
 from builders import Api, uniq
 from conftest import drain, outcomes, post_gerrit
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
 from storyline import outbox
-from storyline.db import session_scope
+from storyline.db import session_scope, write_lock
 from storyline.integrations import events, receive
 from storyline.integrations.models import IntegrationDelivery
 from storyline.integrations.sources import Source
@@ -91,3 +94,86 @@ def test_an_event_with_nothing_to_do_is_recorded_handled_and_queues_nothing(clie
             IntegrationDelivery.source_id == gerrit.source_id)).scalars().all()
     assert queued == [] and len(handled) == 2 and all(h is not None for h in handled)
     assert outcomes(app, gerrit) == ["no references", "ignored: nothing to do on project-created"]
+
+
+def test_a_failing_event_amid_others_leaves_their_work_done_once(client: TestClient, app: Any, api: Api,
+                                                                gerrit: Any, repo: dict[str, Any]) -> None:
+    """Three abandons queued in one transaction, the middle one failing after its task moved: the
+    transaction's work is rolled back and done again row by row; the two others are done exactly once
+    (one comment each), the failing one counted and its move undone."""
+    stories = [api.story(title=uniq("Batch ")) for _ in range(3)]
+    tasks = [api.task(s["id"], repo["id"]) for s in stories]
+    changes = [p.gerrit_change(7301 + i, repo["name"], f"Fix {i}\n\nTask: {t['id']}\n") for i, t in enumerate(tasks)]
+    for change in changes:
+        assert post_gerrit(client, gerrit, p.gerrit_event("patchset-created", change)).json()["status"] == "accepted"
+    drain(app)
+    assert [_status(api, t["id"]) for t in tasks] == ["review"] * 3
+    src = Source(gerrit.source_id, gerrit.name, "gerrit", None, None, None, gerrit.bot_id)
+    ids = []
+    with session_scope(app.state.write_sessions) as session:  # one transaction: delivered together
+        for i, change in enumerate(changes):
+            ev, key = events.gerrit(p.gerrit_event("change-abandoned", dict(change, status="ABANDONED"),
+                                                   reason="Not needed"), b"")
+            if i == 1:
+                ev["reason"] = 5  # its task moves back, then the bot's comment fails on it
+            delivery_id = receive.record(session, src, key, ev)
+            assert delivery_id is not None
+            outbox.enqueue(session, receive.KIND, {"source_id": gerrit.source_id, "delivery_id": delivery_id,
+                                                   "event": ev, "received": time.time()})
+            ids.append(session.execute(select(OutboxRow.id).order_by(OutboxRow.id.desc()).limit(1)).scalar_one())
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            outbox.deliver(app.state.write_sessions)
+            with session_scope(app.state.read_sessions) as session:
+                left = session.execute(select(OutboxRow.id, OutboxRow.attempts).where(OutboxRow.id.in_(ids))).all()
+            if [r.id for r in left] == [ids[1]] and left[0].attempts:
+                break
+            assert time.monotonic() < deadline, left
+            time.sleep(0.02)
+        assert [_status(api, t["id"]) for t in tasks] == ["todo", "review", "todo"]
+        said = [[c["content"] for c in api.ok("GET", f"/v1/stories/{s['id']}/comments")] for s in stories]
+        assert [len(c) for c in said] == [2, 1, 2], said
+        assert all("abandoned" in said[i][1] for i in (0, 2))
+    finally:
+        with session_scope(app.state.write_sessions) as session:
+            session.execute(delete(OutboxRow).where(OutboxRow.id == ids[1]))
+
+
+def test_the_local_lane_gives_way_to_a_write_waiting_for_the_sqlite_lock(app: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request's write that waits for SQLite's one write lock waits for the lane's turn (a row here:
+    each takes longer than `outbox.TURN`), not for the rest of its batch (the time budget is made long
+    here, so that only the waiting write can end the lane's transaction)."""
+    lock = write_lock(app.state.engine)
+    if lock is None:
+        pytest.skip("SQLite's write lock: PostgreSQL locks rows, not the database")
+    order: list[str] = []
+    writer: list[threading.Thread] = []
+
+    def write() -> None:
+        with session_scope(app.state.write_sessions) as session:
+            session.connection()  # the write lock, then BEGIN IMMEDIATE
+            order.append("write")
+
+    def slow(session: Any, payload: dict[str, Any]) -> None:
+        if not writer:  # the first row: a write arrives while the lane holds the lock
+            writer.append(threading.Thread(target=write))
+            writer[0].start()
+            deadline = time.monotonic() + 5
+            while not lock.waiting and time.monotonic() < deadline:
+                time.sleep(0.001)
+        time.sleep(outbox.TURN * 1.5)
+        order.append(f"row {payload['n']}")
+
+    monkeypatch.setitem(outbox.HANDLERS, "test-slow", slow)
+    monkeypatch.setitem(outbox.BUDGET, True, 60.0)
+    with session_scope(app.state.write_sessions) as session:
+        outbox.enqueue_many(session, "test-slow", [{"n": i} for i in range(20)])
+    deadline = time.monotonic() + 30
+    while sum(o.startswith("row") for o in order) < 20:
+        outbox.deliver(app.state.write_sessions)
+        assert time.monotonic() < deadline, order
+    writer[0].join(5)
+    assert "write" in order and order.index("write") <= 2, order
+    assert sorted(o for o in order if o.startswith("row")) == sorted(f"row {i}" for i in range(20))

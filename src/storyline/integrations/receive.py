@@ -101,7 +101,9 @@ def prune_deliveries(session: Session, now: dt.datetime) -> int:
 
 
 def note(session: Session, delivery_id: int, outcome: str) -> None:
-    session.connection().execute(_OUTCOME, {"delivery_id": delivery_id, "now": utcnow(), "outcome": outcome[:4000]})
+    """The delivery's outcome: written with the others of the delivering transaction, before its commit
+    (outbox.later), or at once in `storyline gerrit listen`'s own transaction."""
+    outbox.later(session, _OUTCOME, {"delivery_id": delivery_id, "now": utcnow(), "outcome": outcome[:4000]})
 
 
 def _deliver(session: Session, payload: dict[str, Any]) -> None:

@@ -57,7 +57,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from storyline.db import DATABASE_UNAVAILABLE, Base, utcnow
+from storyline.db import DATABASE_UNAVAILABLE, Base, SQLiteWriteLock, utcnow, write_lock
 from storyline.sqltools import table_of
 
 log = logging.getLogger("storyline.outbox")
@@ -173,9 +173,15 @@ BATCH = 100
 # Local rows done in one transaction: at most PER_TRANSACTION, and no new one begun after BUDGET
 # seconds (by "is the dialect SQLite": there the transaction holds the one write lock, and every
 # other write, a webhook's delivery or a person's comment, waits for it; PostgreSQL locks only the
-# rows written, and saves a commit and its round trips per row).
+# rows written, and saves a commit and its round trips per row, but a row it locks (a story, a
+# project's updated_at) makes a person's write on it wait until the commit).
 PER_TRANSACTION = 50
-BUDGET = {True: 0.03, False: 0.25}
+BUDGET = {True: 0.03, False: 0.05}
+# SQLite: when a writer of this process waits for the write lock (a request's write), the lane's
+# transaction ends once it has worked this long (after the row in hand): the writer waits for a few
+# milliseconds, not for the batch. The lock goes to its waiters in the order they came (db.FifoLock),
+# so the lane's next transaction queues behind that writer.
+TURN = 0.01
 _CACHE = "storyline_outbox_cache"
 
 
@@ -187,49 +193,75 @@ def batch_cache(session: Session) -> dict[Any, Any]:
     return cache
 
 
+_LATER = "storyline_outbox_later"
+
+
+def later(session: Session, statement: Any, params: dict[str, Any]) -> None:
+    """Run `statement` with `params` at the end of the delivering transaction, with the others of that
+    statement in one executemany (one round trip on PostgreSQL, one call into SQLite), before the
+    commit; at once outside a delivery. For writes nothing in the transaction reads back (a
+    delivery's outcome); dropped with its row's work when that row is rolled back."""
+    pending: list[tuple[Any, dict[str, Any]]] | None = session.info.get(_LATER)
+    if pending is None:
+        session.connection().execute(statement, params)
+    else:
+        pending.append((statement, params))
+
+
+def _run_later(session: Session, conn: Any) -> None:
+    pending: list[tuple[Any, dict[str, Any]]] = session.info.pop(_LATER, None) or []
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for statement, params in pending:
+        groups.setdefault(statement, []).append(params)
+    for statement, many in groups.items():
+        conn.execute(statement, many)
+
+
 def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
     """Deliver up to `batch` local rows, oldest first, a few per transaction; the number done.
 
-    Each row's work runs in a savepoint: a row that fails is rolled back alone and its failure is
-    counted on it in the same transaction (tried again later, parked after `Policy.max_attempts`),
-    while the rows beside it are done. Fewer than `batch` means none was left (at the time of the
-    last transaction): a transaction that took fewer rows than it asked for, and whose work queued
-    no new one, found the outbox empty, without a transaction of its own to look.
+    The rows of a transaction are done one after the other without savepoints (a savepoint and its
+    release cost as much as a short row's own statements). When one fails, the transaction is
+    rolled back and its rows are done again, each in a savepoint: the row that fails is rolled back
+    alone and its failure is counted on it in the same transaction (tried again later, parked after
+    `Policy.max_attempts`), while the rows beside it are done. On SQLite a transaction also ends
+    early, after `TURN` seconds of work, when a request of this process waits for the write lock: a
+    request's write waits for a few milliseconds, not for a batch.
+
+    Fewer than `batch` means none was left (at the time of the last transaction): a transaction that
+    took fewer rows than it asked for, and whose work queued no new one, found the outbox empty,
+    without a transaction of its own to look.
     """
     done = 0
+    lock = write_lock(sessions.kw["bind"]) if "bind" in sessions.kw else None
     while done < batch:
         session = sessions()
         try:
             conn = session.connection()
             sqlite = conn.dialect.name == "sqlite"
-            now = utcnow()
             limit = min(PER_TRANSACTION, batch - done)
-            rows = conn.execute(_NEXT[sqlite], {"now": now, "limit": limit}).all()
+            rows = conn.execute(_NEXT[sqlite], {"now": utcnow(), "limit": limit}).all()
             if not rows:
                 session.rollback()
                 break
-            deadline = time.monotonic() + BUDGET[sqlite]
-            finished: list[int] = []
-            handled = 0
-            for row_id, kind, payload, attempts in rows:
-                if handled and time.monotonic() > deadline:
-                    break  # the rows left are free again at the commit
-                handled += 1
-                savepoint = session.begin_nested()
-                try:
-                    HANDLERS[kind](session, json.loads(payload))
-                    savepoint.commit()
-                    finished.append(row_id)
-                except DATABASE_UNAVAILABLE:
-                    raise  # not this row's fault: the batch stays, without an attempt counted
-                except Exception as exc:  # noqa: BLE001 - any failure of a delivery is counted on its row, retried
-                    savepoint.rollback()
-                    session.expire_all()  # objects may hold values of the rolled-back statements
-                    session.info.pop(_CACHE, None)
-                    _count_failure(conn, row_id, kind, attempts, exc)
+            session.info[_LATER] = []
+            try:
+                handled, finished = _work(session, conn, rows, sqlite, lock, careful=False)
+            except DATABASE_UNAVAILABLE:
+                raise  # not a row's fault: the batch stays, without an attempt counted
+            except Exception:  # noqa: BLE001 - done again row by row, each in a savepoint, below
+                session.rollback()
+                session.info.pop(_CACHE, None)
+                session.info.pop("storyline_outbox", None)
+                session.info[_LATER] = []
+                conn = session.connection()
+                rows = conn.execute(_NEXT[sqlite], {"now": utcnow(), "limit": limit}).all()
+                handled, finished = _work(session, conn, rows, sqlite, lock, careful=True)
+            _run_later(session, conn)
             if finished:
                 conn.execute(_DONE_MANY, {"ids": finished})
             queued = session.info.pop("storyline_outbox", False)
+            session.info.pop(_CACHE, None)
             session.commit()
             if queued:
                 wake()  # the delivery queued more work (an event's e-mails, a task change's inbox rows)
@@ -237,8 +269,48 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
             if handled == len(rows) and len(rows) < limit and not queued:
                 break
         finally:
+            session.info.pop(_LATER, None)
             session.close()
     return done
+
+
+def _work(session: Session, conn: Any, rows: Any, sqlite: bool, lock: SQLiteWriteLock | None,
+          careful: bool) -> tuple[int, list[int]]:
+    """Do the rows' work in the session's transaction, until the budget is spent (or, on SQLite, a
+    request waits for the write lock and the lane has had its turn); (rows handled, ids of those
+    done). Not `careful`: a failure raises (the caller rolls back and does the rows again carefully);
+    `careful`: each row in a savepoint, a failure counted on its row."""
+    started = time.monotonic()
+    deadline = started + BUDGET[sqlite]
+    turn = started + TURN
+    finished: list[int] = []
+    handled = 0
+    for row_id, kind, payload, attempts in rows:
+        if handled:
+            now = time.monotonic()
+            if now > deadline or (lock is not None and lock.waiting and now > turn):
+                break  # the rows left are free again at the commit
+        handled += 1
+        if not careful:
+            HANDLERS[kind](session, json.loads(payload))
+            finished.append(row_id)
+            continue
+        pending: list[Any] = session.info[_LATER]
+        mark = len(pending)
+        savepoint = session.begin_nested()
+        try:
+            HANDLERS[kind](session, json.loads(payload))
+            savepoint.commit()
+            finished.append(row_id)
+        except DATABASE_UNAVAILABLE:
+            raise  # not this row's fault: the batch stays, without an attempt counted
+        except Exception as exc:  # noqa: BLE001 - any failure of a delivery is counted on its row, retried
+            savepoint.rollback()
+            del pending[mark:]  # what the row left for the end of the transaction goes with it
+            session.expire_all()  # objects may hold values of the rolled-back statements
+            session.info.pop(_CACHE, None)
+            _count_failure(conn, row_id, kind, attempts, exc)
+    return handled, finished
 
 
 def _count_failure(conn: Any, row_id: int, kind: str, attempts: int, exc: Exception) -> None:
@@ -474,4 +546,4 @@ def start_threads(write_sessions: sessionmaker[Session], read_sessions: sessionm
 
 __all__ = ["EXTERNAL", "EXTERNAL_KINDS", "HANDLERS", "OutboxRow", "OutboxThread", "Permanent", "Policy", "WAKE",
            "WAKE_EXTERNAL", "batch_cache", "counts", "deliver", "deliver_external", "delivered", "enqueue", "enqueue_many",
-           "listing", "retry", "start_threads", "wake"]
+           "later", "listing", "retry", "start_threads", "wake"]
