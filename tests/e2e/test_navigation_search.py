@@ -165,7 +165,7 @@ def test_saved_views(bob_page: Page, world: World) -> None:
     page.goto("/")
     pinned = page.get_by_role("region", name="My views")
     expect(pinned.get_by_role("link", name="My open work")).to_have_attribute(
-        "href", "/stories?q=assignee%3A%40me%20is%3Aopen")
+        "href", f"/stories?q=assignee%3A%40me%20is%3Aopen&view={saved[0]['id']}")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Stories", exact=True).click()
     expect(page.get_by_label("Query")).to_have_value("is:open")
     page.get_by_role("list", name="Saved views").get_by_role("button", name="My open work", exact=True).click()

@@ -15,9 +15,7 @@ export function ProjectViews({ projectId, projectName }: { projectId: number; pr
   return (
     <section aria-labelledby="project-views-title" className="project-views">
       <h2 id="project-views-title">Saved views</h2>
-      {views.length === 0 ? (
-        <p className="muted">No view is pinned to this project yet.</p>
-      ) : (
+      {views.length > 0 && (
         <ul className="plain" aria-label="Views pinned to this project">
           {views.map((v) => (
             <li key={v.id} data-nav-item tabIndex={-1}>
@@ -32,7 +30,10 @@ export function ProjectViews({ projectId, projectName }: { projectId: number; pr
           ))}
         </ul>
       )}
-      <Link to={`/stories?${new URLSearchParams({ q: start, pin_project: String(projectId) }).toString()}`}>New view for this project</Link>
+      <p>
+        {views.length === 0 && <span className="muted">No view is pinned to this project yet. </span>}
+        <Link to={`/stories?${new URLSearchParams({ q: start, pin_project: String(projectId) }).toString()}`}>New view for this project</Link>
+      </p>
     </section>
   );
 }

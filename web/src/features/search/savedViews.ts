@@ -56,10 +56,8 @@ export function viewQuery(view: Pick<SavedView, "query" | "sort">): string {
 
 /** Where a view opens: the Stories page with its query, sort and columns. */
 export function viewLink(view: Pick<SavedView, "id" | "query" | "sort" | "columns">): string {
-  const params = new URLSearchParams({ q: viewQuery(view) });
-  if (view.columns && view.columns.length > 0) params.set("columns", view.columns.join(","));
-  params.set("view", String(view.id));
-  return `/stories?${params.toString()}`;
+  const columns = view.columns && view.columns.length > 0 ? `&columns=${view.columns.map(encodeURIComponent).join(",")}` : "";
+  return `/stories?q=${encodeURIComponent(viewQuery(view))}${columns}&view=${view.id}`;
 }
 
 /** The views kept as preferences by earlier versions, by name: what moves to the server. */
