@@ -27,6 +27,7 @@ from storyline import live, signing
 from storyline.app import create_app
 from storyline.db import session_scope
 from storyline.preview.live import PURPOSE
+from storyline.stories.models import Event
 
 STORYLINE = str(Path(sys.executable).parent / "storyline")
 
@@ -298,6 +299,51 @@ def test_resume_with_last_event_id(servers, api, user):
     finally:
         resumed.close()
         by_query.close()
+
+
+def test_resume_replays_an_event_committed_after_a_later_one(servers, app, api, user):
+    """PostgreSQL takes an event's id at insert: a transaction that began earlier commits the smaller id
+    after a later one has been sent. A stream resumed from the later id (Last-Event-ID) still gets it,
+    on the process that sent it and on another one, and only once. (SQLite commits ids in order.)"""
+    if app.state.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: its ids commit in order")
+    a, b = servers
+    story = api.story(user)
+    time.sleep(0.6)  # the hubs have read its creation
+    first = SSE(a.base, {"story": story["id"]}, user.headers)
+    ready(first)
+    late = app.state.write_sessions()
+    try:
+        event = Event(event_type="story_details_changed", story_id=story["id"], author_id=user.id,
+                      event_info=json.dumps({"title": "late"}))
+        late.add(event)
+        late.flush()  # its id is taken now; committed below, after a later event's
+        slow = event.id
+        later = comment(api, user, story["id"], "committed first")["id"]
+        assert later > slow
+        assert first.next(timeout=3)["json"]["id"] == later
+        first.close()  # the page leaves, its last event id `later`
+        late.commit()
+    finally:
+        late.close()
+    time.sleep(0.6)  # the hubs have been told of the late commit (with no stream open to tell)
+    resumed = [SSE(server.base, {"story": story["id"]}, {**user.headers, "Last-Event-ID": str(later)})
+               for server in (a, b)]
+    try:
+        for stream in resumed:
+            assert int(stream.next(timeout=3)["id"]) == slow
+            assert int(stream.next("ready")["id"]) >= later
+            assert stream.changes_within(0.3) == []
+        # From the later id's own position: nothing was missed before it either.
+        again = SSE(b.base, {"story": story["id"]}, {**user.headers, "Last-Event-ID": str(slow)})
+        try:
+            ready(again)
+            assert again.changes_within(0.3) == []
+        finally:
+            again.close()
+    finally:
+        for stream in resumed:
+            stream.close()
 
 
 def test_ticket_authentication_and_refusals(servers, api, user, other, client, app):

@@ -7,7 +7,14 @@ asked about (its stories, worklists, boards, projects or project groups) that it
 - **PostgreSQL**: a trigger on `events` (migration 0014) sends `NOTIFY storyline_events, '<id>'` in
   the writing transaction; PostgreSQL delivers it at the commit, in commit order, to every process
   listening. The hub's thread listens on a connection of its own (outside the pool). After a lost
-  connection it catches up on the ids above the last one it saw.
+  connection it catches up on the ids it has not seen, from LOOKBACK ids below the last one it saw
+  (an id is taken at insert, so a transaction that began earlier may commit a smaller id later).
+  The hub remembers the order of the last LOG_LIMIT announcements (`log`): a resume (Last-Event-ID)
+  replays what was announced after that id and before the stream opened, whatever the ids, so an
+  event whose id was taken before the resumed one but committed after it is not lost. A resumed id
+  this process did not see announced (it started later; the id is older than the log) is replayed
+  by id from LOOKBACK ids below it, which may repeat a few notices the client had (harmless: a
+  notice only says what to read again) but loses none committed up to LOOKBACK ids late.
 - **SQLite**: the hub's thread reads `max(events.id)` every `live_poll_interval` seconds (one query
   per process, whatever the number of streams; an index lookup), and the new rows when it moved; a
   write committed by this same process wakes it at once (the write sessions' after_commit event).
@@ -31,10 +38,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import FrameType
@@ -60,6 +69,10 @@ BATCH = 1000
 REPLAY_LIMIT = 500
 # Notices queued for one stream that does not read them (a stalled client): beyond, it gets a reset.
 QUEUE_LIMIT = 1000
+# PostgreSQL: announcements remembered in commit order (for resumes), and how many ids below a cursor
+# an event may still commit late (a resume from an id not in the log; a reconnection's catch-up).
+LOG_LIMIT = 20000
+LOOKBACK = 200
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,8 @@ class Stream:
     queue: asyncio.Queue[list[Notice] | str | End] = field(default_factory=asyncio.Queue)
     # The hub's cursor when the stream was registered: the hub sends every event above it.
     start: int = 0
+    # PostgreSQL: the hub's announcement count then; every announcement after it is sent live.
+    start_seq: int = 0
     ended: bool = False
 
     def put(self, item: list[Notice] | str | End) -> None:
@@ -262,6 +277,11 @@ class LiveHub:
         self.limits = limits
         self.sqlite = engine.dialect.name == "sqlite"
         self.cursor = 0  # the highest event id handed to the streams
+        # PostgreSQL: the last LOG_LIMIT announced ids in commit order, their positions (1, 2, ...:
+        # `seq` is the newest's), for resumes.
+        self.seq = 0
+        self.log: deque[int] = deque()
+        self.position: dict[int, int] = {}
         self.streams: set[Stream] = set()
         self.lock = threading.Lock()
         self._stop = threading.Event()
@@ -334,7 +354,7 @@ class LiveHub:
             if sum(1 for s in self.streams if s.key == key) >= self.limits.max_streams_per_user:
                 raise TooMany("user")
             stream = Stream(viewer=viewer, interest=interest, key=key, loop=asyncio.get_running_loop(),
-                            start=self.cursor)
+                            start=self.cursor, start_seq=self.seq)
             self.streams.add(stream)
         return stream
 
@@ -348,17 +368,54 @@ class LiveHub:
             return sum(1 for s in self.streams if key is None or s.key == key)
 
     def replay(self, stream: Stream, after: int) -> list[Notice] | None:
-        """The events above `after` up to the stream's start that it asked about and may see (a
-        resume); None when there are more than REPLAY_LIMIT (the client reads everything again).
-        Blocking: run in a thread."""
-        if after >= stream.start:
-            return []
+        """The events committed after event `after` and before the stream opened that it asked about
+        and may see (a resume); None when there are more than REPLAY_LIMIT (the client reads
+        everything again). SQLite commits ids in order: the ids above `after`. PostgreSQL: the ones
+        announced after `after` (the log), else by id from LOOKBACK below it. Blocking: run in a thread."""
+        values: dict[str, Any]
+        if self.sqlite:
+            if after >= stream.start:
+                return []
+            query, values = _AFTER.limit(REPLAY_LIMIT + 1), {"after": after, "upto": stream.start}
+        else:
+            with self.lock:
+                ids = self._announced_since(after, stream.start_seq)
+                late = {i for i, seq in self.position.items() if seq > stream.start_seq}
+            if ids is not None:
+                if not ids:
+                    return []
+                if len(ids) > REPLAY_LIMIT:
+                    return None
+                query, values = _BY_IDS, {"ids": sorted(ids)}
+            else:
+                # Announced after the stream opened: on their way to it live.
+                query, values = (_AFTER.where(Event.id.not_in(bindparam("late", expanding=True))).limit(REPLAY_LIMIT + 1),
+                                 {"after": max(0, after - LOOKBACK), "upto": stream.start, "late": sorted(late)})
         with self.sessions() as session:
-            rows = _notices(session.execute(_AFTER.limit(REPLAY_LIMIT + 1),
-                                            {"after": after, "upto": stream.start}))
+            rows = _notices(session.execute(query, values))
             if len(rows) > REPLAY_LIMIT:
                 return None
             return matching(session, [stream], rows).get(stream, [])
+
+    def _announced_since(self, after: int, upto: int) -> list[int] | None:
+        """The ids announced after `after` up to position `upto`; None when `after` is not in the log.
+        Under self.lock."""
+        position = self.position.get(after)
+        if position is None:
+            return None
+        first = self.seq - len(self.log) + 1  # the position of log[0]
+        return list(itertools.islice(self.log, position - first + 1, max(position, upto) - first + 1))
+
+    def _record(self, ids: list[int]) -> None:
+        """PostgreSQL: `ids` were announced (in this order). Under self.lock."""
+        for i in ids:
+            if i in self.position:
+                continue
+            self.seq += 1
+            self.position[i] = self.seq
+            self.log.append(i)
+        while len(self.log) > LOG_LIMIT:
+            self.position.pop(self.log.popleft(), None)
 
     # ---- the thread --------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -417,22 +474,17 @@ class LiveHub:
         for stream in streams:
             stream.put(RESET)
 
-    def _dispatch(self, session: Session, rows: list[Notice], cursor: int) -> None:
-        """Hand `rows` to the streams and move the cursor to `cursor`. A stream registered while the
-        rows were matched (its start is below the new cursor, and it missed them) gets them after."""
+    def _dispatch(self, session: Session, rows: list[Notice], cursor: int, announced: list[int] | None = None) -> None:
+        """Hand `rows` to the open streams and move the cursor to `cursor` (and record `announced`, on
+        PostgreSQL), at once: a stream registered from then on starts after these rows (its cursor
+        and position are past them: a resume replays them, a new stream is not sent them)."""
         with self.lock:
+            if announced is not None:
+                self._record(announced)
+            self.cursor = max(self.cursor, cursor)
             streams = [s for s in self.streams if not s.ended]
-        done = set(streams)
-        while True:
-            for stream, notices in matching(session, streams, rows).items():
-                stream.put(notices)
-            with self.lock:
-                streams = [s for s in self.streams if s not in done and not s.ended and s.start < cursor]
-                if not streams:
-                    self.cursor = max(self.cursor, cursor)
-                    break
-            done.update(streams)
-            rows = [r for r in rows if r.id > min(s.start for s in streams)]
+        for stream, notices in matching(session, streams, rows).items():
+            stream.put(notices)
         self.last_batch_at = time.monotonic()
 
     def _maybe_check_tokens(self, checked: float) -> float:
@@ -472,8 +524,8 @@ class LiveHub:
                     self.cursor = newest
                     first = False
                     self._ready.set()
-                elif newest > self.cursor:
-                    self._advance(newest)
+                else:
+                    self._catch_up(newest)
                 while not self._stop.is_set():
                     ids = [int(n.payload) for n in conn.notifies(timeout=1.0, stop_after=1)]
                     if ids:  # a burst: what else is already there
@@ -489,17 +541,32 @@ class LiveHub:
                     conn.close()
 
     def _announced(self, ids: list[int]) -> None:
-        """PostgreSQL: events announced by their commits (commit order; ids may be out of order)."""
-        ids = sorted(set(ids))
+        """PostgreSQL: events announced by their commits (commit order; ids may be out of order). A
+        burst is handed out (and recorded) in id order: a stream's last id is the burst's highest.
+        An id announced again (caught up on after a reconnection, then announced) is not sent twice."""
         with self.lock:
-            streams = bool(self.streams)
-        if streams:
-            for i in range(0, len(ids), BATCH):
-                with self.sessions() as session:
-                    rows = _notices(session.execute(_BY_IDS, {"ids": ids[i:i + BATCH]}))
-                    self._dispatch(session, rows, max(ids[i:i + BATCH]))
+            ids = sorted({i for i in ids if i not in self.position})
+        for i in range(0, len(ids), BATCH):
+            chunk = ids[i:i + BATCH]
+            with self.lock:
+                if not self.streams:  # (checked and recorded at once: a stream opened next starts after)
+                    self._record(chunk)
+                    self.cursor = max(self.cursor, chunk[-1])
+                    continue
+            with self.sessions() as session:
+                rows = _notices(session.execute(_BY_IDS, {"ids": chunk}))
+                self._dispatch(session, rows, chunk[-1], chunk)
+
+    def _catch_up(self, newest: int) -> None:
+        """PostgreSQL, after a lost listening connection: the events committed meanwhile, those above
+        the cursor and those up to LOOKBACK below it not announced before (committed late)."""
+        with self.sessions() as session:
+            found = list(session.execute(select(Event.id).where(Event.id > max(0, self.cursor - LOOKBACK),
+                                                                 Event.id <= newest).order_by(Event.id)).scalars())
         with self.lock:
-            self.cursor = max(self.cursor, ids[-1])
+            missed = [i for i in found if i not in self.position]
+        if missed:
+            self._announced(missed)
 
 
 _CREATE = threading.Lock()
