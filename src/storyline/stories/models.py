@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storyline.db import Base, TimestampMixin
@@ -102,7 +103,9 @@ class Task(TimestampMixin, Base):
     lp_milestone: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     __table_args__ = (
-        Index("ix_tasks_story", "story_id"),
+        # A story's tasks, and the distinct projects of a story's tasks read as a loose index scan (one
+        # seek per project, not one row per task: timeline.story_projects; migration 0016).
+        Index("ix_tasks_story_project", "story_id", "project_id"),
         Index("ix_tasks_project_status", "project_id", "status"),
         Index("ix_tasks_assignee", "assignee_id"),
         Index("ix_tasks_branch", "branch_id"),
@@ -110,6 +113,19 @@ class Task(TimestampMixin, Base):
         # the index alone (a project of 15,000 tasks: 15,000 row reads fewer per query).
         Index("ix_tasks_project_story", "project_id", "story_id"),
     )
+
+
+def story_projects(story_id: Any, name: str = "story_projects") -> Any:
+    """SELECT of the distinct projects of a story's tasks, as a loose index scan of
+    ix_tasks_story_project: the smallest project, then the next one above it, and so on (one index
+    seek per project). A plain DISTINCT reads every task: 1,500 rows for the 1,500-task story, on
+    every write that asks who follows it. `name`: the CTE's, unique within one statement."""
+    first = select(func.min(Task.project_id).label("project_id")).where(Task.story_id == story_id)
+    walk = first.cte(name, recursive=True)
+    after = (select(func.min(Task.project_id)).where(Task.story_id == story_id, Task.project_id > walk.c.project_id)
+             .scalar_subquery())
+    walk = walk.union_all(select(after).where(walk.c.project_id.is_not(None)))
+    return select(walk.c.project_id).where(walk.c.project_id.is_not(None))
 
 
 class Tag(TimestampMixin, Base):

@@ -21,7 +21,7 @@ from storyline.search import index as search_index
 from storyline.security import service as security
 from storyline.security.service import SecurityPolicy
 from storyline.sqltools import table_of
-from storyline.stories.models import TASK_STATUSES, Story, StoryTag, Tag, Task
+from storyline.stories.models import TASK_STATUSES, Story, StoryTag, Tag, Task, story_projects
 from storyline.subscriptions.models import Subscription
 from storyline.timeline import emit
 from storyline.users.models import Team, User
@@ -230,7 +230,7 @@ def _duplicate_change(session: Session, viewer: Viewer, story: Story,
 
 _TOUCH_STORY_PROJECTS = (
     update(table_of(Project))
-    .where(Project.id.in_(select(Task.project_id).where(Task.story_id == bindparam("story_id"))),
+    .where(Project.id.in_(story_projects(bindparam("story_id"))),
            or_(Project.updated_at.is_(None), Project.updated_at < bindparam("now")))
     .values(updated_at=bindparam("now"))
 )

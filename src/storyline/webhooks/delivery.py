@@ -47,7 +47,7 @@ from storyline.db import make_sessionmaker, session_scope, utcnow
 from storyline.notifications.mail import MAILER, UNDELIVERABLE_DOMAINS, domain_of, from_address, mail_enabled, story_url
 from storyline.projects.models import Project, ProjectGroupMember
 from storyline.sqltools import ts
-from storyline.stories.models import Story, Task
+from storyline.stories.models import Story, Task, story_projects
 from storyline.subscriptions.models import SubscriptionEvent
 from storyline.users.models import User
 from storyline.webhooks.models import Webhook, WebhookDelivery
@@ -66,7 +66,7 @@ def scope_filter(story_projects: Any, story_groups: Any) -> ColumnElement[bool]:
 
 
 def _story_scope(story_id: Any) -> tuple[Any, Any]:
-    projects = select(Task.project_id).where(Task.story_id == story_id)
+    projects = story_projects(story_id)
     groups = select(ProjectGroupMember.project_group_id).where(ProjectGroupMember.project_id.in_(projects))
     return projects, groups
 
@@ -78,10 +78,11 @@ def hooked() -> ColumnElement[bool]:
     IN-subqueries under an OR made SQLite build the lists each time: 20 times slower.)"""
     story_id: Any = bindparam("story_id")
     active = Webhook.active == true()
+    projects = story_projects(story_id, "hooked_projects").subquery("hooked")  # a seek per project, not per task
     return or_(
         exists().where(active, Webhook.project_id.is_(None), Webhook.project_group_id.is_(None)),
-        exists().where(Task.story_id == story_id, Webhook.project_id == Task.project_id, active),
-        exists().where(Task.story_id == story_id, ProjectGroupMember.project_id == Task.project_id,
+        exists().where(Webhook.project_id == projects.c.project_id, active),
+        exists().where(ProjectGroupMember.project_id == projects.c.project_id,
                        Webhook.project_group_id == ProjectGroupMember.project_group_id, active))
 
 
