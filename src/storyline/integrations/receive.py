@@ -6,9 +6,9 @@ GitLab: Idempotency-Key) is inserted with ON CONFLICT DO NOTHING: a redelivery o
 and changes nothing, even when both arrive at once.
 
 The receive path is short (every delivery answers at once, issue 14): the source verified (one
-prebuilt SELECT), for an event that names no story or task whether it concerns a change already
-linked (one prebuilt SELECT), the delivery inserted (with its outcome when there is nothing to do),
-its outbox row, the commit. The work is the outbox's (`_deliver`), several events per transaction.
+prebuilt SELECT), the delivery inserted (with its outcome when there is nothing to do; for an event
+that names no story or task, whether it concerns a change already linked is asked in that same
+INSERT), its outbox row, the commit. The work is the outbox's (`_deliver`), several events per transaction.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ import logging
 import time
 from typing import Any
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import DateTime, Integer, String, Text, bindparam, case, delete, exists, null, select, true, update
 from sqlalchemy.orm import Session
 
 from storyline import outbox
 from storyline.db import utcnow
 from storyline.integrations import service
-from storyline.integrations.models import IntegrationDelivery
+from storyline.integrations.models import IntegrationDelivery, ReviewChange
 from storyline.integrations.sources import Source
 from storyline.sqltools import table_of
 
@@ -32,49 +32,72 @@ log = logging.getLogger("storyline.integrations")
 KIND = "integration"
 
 
-def _insert_new(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
+def _insert_new(dialect: str, probe: bool) -> Any:
+    """The delivery's INSERT, ON CONFLICT DO NOTHING (a redelivery inserts nothing), returning its id
+    and outcome. `probe`: the event's work depends on whether its change is linked already: the
+    outcome ("no references", handled at once) is written unless the change is known, in the same
+    statement (an INSERT ... SELECT, one statement instead of two)."""
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
-    return dialect_insert(table_of(IntegrationDelivery)).values(
-        source_id=bindparam("source_id"), key=bindparam("key"), event=bindparam("event"),
-        received_at=bindparam("received_at"), handled_at=bindparam("handled_at"), outcome=bindparam("outcome")
-    ).on_conflict_do_nothing(index_elements=["source_id", "key"]).returning(IntegrationDelivery.id)
+    table = table_of(IntegrationDelivery)
+    columns = ["source_id", "key", "event", "received_at", "handled_at", "outcome"]
+    if not probe:
+        stmt = dialect_insert(table).values({c: bindparam(c) for c in columns})
+    else:
+        linked = exists().where(ReviewChange.source_id == bindparam("source_id", type_=Integer),
+                                ReviewChange.key == bindparam("change_key", type_=String))
+        values = select(bindparam("source_id", type_=Integer), bindparam("key", type_=String),
+                        bindparam("event", type_=String), bindparam("received_at", type_=DateTime),
+                        case((linked, null()), else_=bindparam("handled_at", type_=DateTime)),
+                        case((linked, null()), else_=bindparam("outcome", type_=Text))
+                        ).where(true())  # (SQLite: an upsert's SELECT needs a WHERE)
+        stmt = dialect_insert(table).from_select(columns, values)
+    return stmt.on_conflict_do_nothing(index_elements=["source_id", "key"]).returning(
+        IntegrationDelivery.id, IntegrationDelivery.outcome)
 
 
-_NEW: dict[str, Any] = {}
+_NEW = {(dialect, probe): _insert_new(dialect, probe) for dialect in ("sqlite", "postgresql") for probe in (False, True)}
 _OUTCOME = (update(table_of(IntegrationDelivery)).where(IntegrationDelivery.id == bindparam("delivery_id"))
             .values(handled_at=bindparam("now"), outcome=bindparam("outcome")))
+NO_REFERENCES = "no references"
+
+
+def _record(session: Session, source: Source, key: str, ev: dict[str, Any], outcome: str | None,
+            change_key: str | None = None) -> Any:
+    conn = session.connection()
+    now = utcnow()
+    params = {"source_id": source.id, "key": key, "event": ev["type"][:64], "received_at": now,
+              "handled_at": now if outcome is not None else None,
+              "outcome": outcome[:4000] if outcome is not None else None}
+    if change_key is not None:
+        params["change_key"] = change_key
+    return conn.execute(_NEW[(conn.dialect.name, change_key is not None)], params).first()
 
 
 def record(session: Session, source: Source, key: str, ev: dict[str, Any], outcome: str | None = None) -> int | None:
     """The new delivery's id, or None when this key was delivered before. With `outcome`, the
     delivery is recorded as handled already (nothing to do)."""
-    conn = session.connection()
-    dialect = conn.dialect.name
-    stmt = _NEW.get(dialect)
-    if stmt is None:
-        stmt = _NEW[dialect] = _insert_new(session)
-    now = utcnow()
-    return conn.execute(stmt, {"source_id": source.id, "key": key, "event": ev["type"][:64], "received_at": now,
-                               "handled_at": now if outcome is not None else None,
-                               "outcome": outcome[:4000] if outcome is not None else None}).scalar_one_or_none()
+    row = _record(session, source, key, ev, outcome)
+    return None if row is None else int(row[0])
 
 
 def accept(session: Session, source: Source, key: str, ev: dict[str, Any]) -> str:
     """A webhook delivery: recorded and its work queued; "accepted", "duplicate" or "ignored"."""
-    status, outcome = "accepted", None
+    status, outcome, change_key = "accepted", None, None
+    work = service.work_of(ev)
     if ev["action"] == "ignore":
         status, outcome = "ignored", f"ignored: nothing to do on {ev['type']}"
-    elif not service.has_work(session, source, ev):
-        outcome = "no references"
-    delivery_id = record(session, source, key, ev, outcome)
-    if delivery_id is None:
+    elif work is False:
+        outcome = NO_REFERENCES
+    elif isinstance(work, str):  # work if the change is linked: asked in the INSERT
+        outcome, change_key = NO_REFERENCES, work
+    row = _record(session, source, key, ev, outcome, change_key)
+    if row is None:
         return "duplicate"
-    if outcome is None:
-        outbox.enqueue(session, KIND, {"source_id": source.id, "delivery_id": delivery_id, "event": ev,
+    if row[1] is None:
+        outbox.enqueue(session, KIND, {"source_id": source.id, "delivery_id": row[0], "event": ev,
                                        "received": time.time()})
     return status
 

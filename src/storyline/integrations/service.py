@@ -216,10 +216,12 @@ def apply(session: Session, source: Source, ev: dict[str, Any], received: float)
     return _apply_change(session, source, viewer, project, rules, ev, at, received)
 
 
-def has_work(session: Session, source: Source, ev: dict[str, Any]) -> bool:
-    """Whether an event can change anything: it names a story or a task, or concerns a change some
-    story already refers to (a vote, a CI result, a merge). Most changes name none: their events are
-    recorded and answered without queueing any work."""
+def work_of(ev: dict[str, Any]) -> bool | str:
+    """Whether an event can change anything, as far as the event tells: True when it names a story or
+    a task, False when it cannot, else the key of its change: it has work when some story already
+    refers to that change (a vote, a CI result, a merge), which the database answers (receive.py asks
+    in the delivery's INSERT). Most changes name none: their events are recorded and answered without
+    queueing any work."""
     action = ev["action"]
     if action == "ignore":
         return False
@@ -231,9 +233,15 @@ def has_work(session: Session, source: Source, ev: dict[str, Any]) -> bool:
     if action != "ci" and footers.parse(ev.get("message"), forge=ev["kind"] != "gerrit"):
         return True
     key: str | None = change.get("key")
-    if not key:
-        return False
-    return session.connection().execute(_CHANGE_EXISTS, {"source_id": source.id, "key": key[:255]}).first() is not None
+    return key[:255] if key else False
+
+
+def has_work(session: Session, source: Source, ev: dict[str, Any]) -> bool:
+    """work_of, the change's links asked with a statement of their own."""
+    work = work_of(ev)
+    if not isinstance(work, str):
+        return work
+    return session.connection().execute(_CHANGE_EXISTS, {"source_id": source.id, "key": work}).first() is not None
 
 
 def _branch_created(session: Session, project: ProjectRef, name: str | None, rules: dict[str, Any]) -> str:
@@ -586,4 +594,4 @@ def _comment(session: Session, viewer: Viewer, story_id: int, row: Change, ev: d
         pass  # a comment the story refuses (none today) must not undo the status work
 
 
-__all__ = ["Change", "apply", "has_work", "source_by_id"]
+__all__ = ["Change", "apply", "has_work", "source_by_id", "work_of"]
