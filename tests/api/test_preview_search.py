@@ -248,9 +248,10 @@ def test_automatic_worklist_query(client, api, user, other):
 
 
 def test_many_matches_read_the_same_pages(client, api, user, monkeypatch):
-    """Past FEW matches SQLite counts and walks the sort column's index (or sorts with the index kept out
-    of the plan): the same stories in the same order, and the same count, as the few-matches path."""
-    from storyline.preview import search as preview_search
+    """Past FEW matches SQLite counts and walks the sort column's index (INDEXED BY, when one story in WALK
+    matches) or sorts with the index kept out of the plan; PostgreSQL walks its own index for updated
+    (migration 0015): the same stories in the same order, and the same count, as the few-matches path."""
+    from storyline.search import paging
 
     tag = uniq("many")
     made = [api.story(user, title=f"{title} story {uniq('t')}", tags=[tag])["id"] for title in "bacab"]
@@ -260,12 +261,52 @@ def test_many_matches_read_the_same_pages(client, api, user, monkeypatch):
                 for o in orders}
     assert sorted(sum(expected["id-asc"], [])) == sorted(made)
     assert sum(expected["id-asc"], []) == sorted(made) and sum(expected["id-desc"], []) == sorted(made)[::-1]
-    monkeypatch.setattr(preview_search, "FEW", 1)
-    for o in orders:
-        got = [search(client, f"tag:{tag} sort:{o}", user, limit=2, offset=k) for k in (0, 2, 4)]
-        assert [ids for ids, _ in got] == expected[o], o
-        assert {total for _, total in got} == {5}
+    monkeypatch.setattr(paging, "FEW", 1)
+    for walk in (paging.WALK, 10**9):  # sorted once found (few of all stories), or along the sort's index
+        monkeypatch.setattr(paging, "WALK", walk)
+        for o in orders:
+            got = [search(client, f"tag:{tag} sort:{o}", user, limit=2, offset=k) for k in (0, 2, 4)]
+            assert [ids for ids, _ in got] == expected[o], (walk, o)
+            assert {total for _, total in got} == {5}
     assert search(client, f"tag:{tag}", user, offset=9) == ([], 5)
+
+
+def test_updated_order_walks_an_index(client, app, api, user, monkeypatch):
+    """The default order (updated, newest first, never-updated last) and sort:updated-asc read the page
+    along an index, no sort: on SQLite ix_stories_updated_at (INDEXED BY when many match), on PostgreSQL
+    ix_stories_updated_desc (migration 0015: `updated_at DESC NULLS LAST, id DESC`; with sorting
+    disabled, the planner can give that order only through an index that has it)."""
+    from sqlalchemy import event
+
+    from storyline.search import paging
+
+    api.story(user, title=uniq("walk "))
+    monkeypatch.setattr(paging, "FEW", 0)
+    monkeypatch.setattr(paging, "WALK", 10**9)
+    engine = app.state.engine
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "ORDER BY stories.updated_at" in statement and "LIMIT" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for q in ("", "sort:updated-asc"):
+            seen.clear()
+            search(client, q, user, limit=2)
+            [(statement, parameters)] = seen
+            with engine.connect() as conn:
+                if engine.dialect.name == "sqlite":
+                    plan = " | ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                               parameters))
+                    assert "ix_stories_updated_at" in plan and "TEMP B-TREE" not in plan, (q, plan)
+                else:
+                    conn.exec_driver_sql("SET LOCAL enable_sort = off")
+                    plan = " | ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+                    assert "ix_stories_updated_desc" in plan and "Sort" not in plan, (q, plan)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
 
 
 QUERY_PIECES = ["is:open", "-", "NOT ", " OR ", " AND ", "(", ")", '"', "tag:", "tag:ui", "project:1", "assignee:@me",

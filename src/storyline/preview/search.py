@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import Field, StringConstraints
-from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from storyline.api.common import JSON, IdPath, Paging, Responses, json_response, no_content, paginate, paging
@@ -18,8 +17,8 @@ from storyline.schemas import DbId, In, Out
 from storyline.search import complete as completion
 from storyline.search import views
 from storyline.search.models import SavedView
-from storyline.search.query import DEFAULT_SORT, MAX_LENGTH, SORT_COLUMNS, Compiler, parse
-from storyline.stories.models import Story
+from storyline.search.paging import page_of
+from storyline.search.query import DEFAULT_SORT, MAX_LENGTH, Compiler, parse
 from storyline.stories.schemas import StoryOut
 from storyline.stories.serialize import stories_by_ids
 
@@ -51,45 +50,6 @@ def search(request: Request, q: Annotated[str, Query(max_length=MAX_LENGTH * 4)]
     headers = {"X-Total": str(total), "X-Offset": str(offset or 0), "X-Limit": str(limit),
                "X-Sort": f"{field}-{direction}"}
     return json_response([by_id[i] for i in ids if i in by_id], headers)
-
-
-FEW = 5000  # matches: read at once with their sort value and sorted here (SQLite)
-
-
-def page_of(session: Session, stmt: Select[Any], field: str, direction: str, offset: int,
-            limit: int) -> tuple[list[int], int]:
-    """The page's story ids and the count of every match.
-
-    On SQLite, the matches are first read with their sort value, up to FEW of them: when that is all of
-    them, they are counted and sorted here, one statement instead of a count and a page. Otherwise many
-    match (one story in 20 or more): counted, then the page read walking the sort column's index until it
-    is full (a few hundred rows at most); fewer are sorted once found, the index kept out of the plan
-    (`+column`): walking it for a rare match would read every story. PostgreSQL plans both itself."""
-    conn = session.connection()
-    desc = direction == "desc"
-    col: Any = SORT_COLUMNS[field]
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        found = list(conn.execute(stmt.add_columns(col).limit(FEW + 1)).all())
-        if len(found) <= FEW:
-            # NULLs first ascending, last descending (as the v1 lists); ties by id in the same direction.
-            found.sort(key=lambda r: (r[1] is not None, r[1] if r[1] is not None else 0, r[0]), reverse=desc)
-            return [r[0] for r in found[offset:offset + limit]], len(found)
-    total = int(conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
-    if total <= offset:
-        return [], total
-    key: Any = Story.id
-    if sqlite:
-        size = conn.execute(select(func.max(Story.id))).scalar() or 0
-        if total * 20 < size:
-            col, key = literal_column(f"+stories.{col.key}"), literal_column("+stories.id")
-        order = [col.desc() if desc else col.asc()]
-    else:
-        order = [col.desc().nulls_last() if desc else col.asc().nulls_first()]
-    if field != "id":
-        order.append(key.desc() if desc else key.asc())
-    page = conn.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
-    return [row[0] for row in page], total
 
 
 class CompletionItem(Out):
