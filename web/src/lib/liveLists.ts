@@ -70,7 +70,8 @@ export function useAllProjectIds(enabled: boolean) {
       return page.total !== null && page.total > MAX_TOPICS ? null : page.items.map((p) => p.id);
     },
     enabled,
-    staleTime: 5 * 60_000,
+    staleTime: 60_000,
+    refetchInterval: 60_000, // a project made since the page opened is named within a minute
   });
   return { ids: projects.data ?? null, settled: !enabled || projects.isSuccess || projects.isError };
 }
