@@ -11,40 +11,34 @@ from sqlalchemy.orm import Session
 from storyline.search.query import SORT_COLUMNS
 from storyline.stories.models import Story
 
-FEW = 5000  # matches: read at once with their sort value and sorted here (SQLite)
-WALK = 20  # SQLite: when one story in WALK or more matches, the page walks the sort order's index
-# SQLite: the index that gives each sort's order (with the rowid, the tie-break): walked when many match.
+# SQLite: when one story in WALK or more matches, the page walks the index of the sort's order.
+WALK = 20
+# SQLite: the index that gives each sort's order (with the rowid, the tie-break).
 SORT_INDEXES = {"updated": "ix_stories_updated_at", "created": "ix_stories_created_at"}
 
 
 def page_of(session: Session, stmt: Select[Any], field: str, direction: str, offset: int,
             limit: int) -> tuple[list[int], int]:
-    """The page's story ids and the count of every match.
+    """The page's story ids and the count of every match: the count, then the page.
 
-    On SQLite, the matches are first read with their sort value, up to FEW of them: when that is all of
-    them, they are counted and sorted here, one statement instead of a count and a page. Otherwise many
-    match: counted, then the page read. When one story in 20 or more matches, it walks the sort column's
-    index (`INDEXED BY`; the rowid order for `id`) until the page is full: about 20 stories read per
-    story of the page at most, where SQLite's planner would rather take an index of the condition (say
-    `ix_stories_status_private` for `is:open`) and sort every match. Fewer are sorted once found, the
-    index kept out of the plan (`+column`): walking it for a rare match would read every story.
+    SQLite: when one story in WALK or more matches, the page walks the sort column's index (`INDEXED
+    BY`; the rowid order for `id`) until it is full: about WALK stories read per story of the page at
+    most, where SQLite's planner would rather take an index of the condition (`ix_stories_status_private`
+    for `is:open`) and sort every match. Fewer are sorted once found, the index kept out of the plan
+    (`+column`): walking it for a rare match would read every story. (Reading up to 5,000 matches with
+    their sort value first, to sort them here and count them in one statement, cost a query matching
+    8,000-14,000 stories as much CPU as its count, for nothing; a query with few matches pays a count.)
 
-    On PostgreSQL the planner chooses, with two helps: the sort `updated_at DESC NULLS LAST, id DESC`
-    has an index of its own (`ix_stories_updated_desc`, migration 0015; walked backwards for
-    ascending), and JIT compilation is off for these statements: the visibility rule's EXISTS
-    subqueries make the planner's cost estimates large enough (500,000 for `is:open`) to JIT-compile
-    statements that run in 10-40 ms, and compiling took 400-700 ms."""
+    PostgreSQL: the planner chooses, with two helps. The sort `updated_at DESC NULLS LAST, id DESC` has
+    an index of its own (`ix_stories_updated_desc`, migration 0015; walked backwards for ascending). JIT
+    compilation is off for these statements: the visibility rule's EXISTS subqueries make the planner's
+    cost estimates large (500,000 for `is:open`), enough to JIT-compile statements that run in 10-40 ms,
+    and compiling took 400-700 ms."""
     conn = session.connection()
     desc = direction == "desc"
     col: Any = SORT_COLUMNS[field]
     sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        found = list(conn.execute(stmt.add_columns(col).limit(FEW + 1)).all())
-        if len(found) <= FEW:
-            # NULLs first ascending, last descending (as the v1 lists); ties by id in the same direction.
-            found.sort(key=lambda r: (r[1] is not None, r[1] if r[1] is not None else 0, r[0]), reverse=desc)
-            return [r[0] for r in found[offset:offset + limit]], len(found)
-    else:
+    if not sqlite:
         conn.execute(text("SET LOCAL jit = off"))
     total = int(conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
     if total <= offset:
@@ -58,13 +52,14 @@ def page_of(session: Session, stmt: Select[Any], field: str, direction: str, off
             stmt = stmt.with_hint(Story, f"INDEXED BY {SORT_INDEXES[field]}", "sqlite")
         elif field == "id":
             stmt = stmt.with_hint(Story, "NOT INDEXED", "sqlite")
+        # NULLs first ascending, last descending (SQLite's own order; as the v1 lists).
         order = [col.desc() if desc else col.asc()]
     else:
         order = [col.desc().nulls_last() if desc else col.asc().nulls_first()]
-    if field != "id":
+    if field != "id":  # ties by id, in the same direction
         order.append(key.desc() if desc else key.asc())
     page = conn.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
     return [row[0] for row in page], total
 
 
-__all__ = ["FEW", "SORT_INDEXES", "WALK", "page_of"]
+__all__ = ["SORT_INDEXES", "WALK", "page_of"]
