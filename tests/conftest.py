@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).parent))
 
 from builders import BACKENDS, Api, Persona, make_persona, make_settings  # noqa: E402
+from migrated import migrated_database  # noqa: E402
 from pgserver import PostgresServer  # noqa: E402
 
 from storyline.app import create_app  # noqa: E402
-from storyline.migrate import upgrade  # noqa: E402
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -75,13 +75,8 @@ def pg() -> Iterator[PostgresServer | None]:
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, pg: PostgresServer | None,
                  tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'storyline.db'}"
-    else:
-        assert pg is not None
-        url = pg.create_database("storyline_test")
-    upgrade(url)
-    return url
+    # a copy of the process's migrated template (tests/migrated.py)
+    return migrated_database(request.param, pg, tmp_path_factory.mktemp("db"), "storyline_test")
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,7 @@ class PostgresServer:
         self.data = self.root / "data"
         self.port = _free_port()
         self.as_root = os.geteuid() == 0
+        self._template_ready = False
 
     def _run(self, *args: str) -> None:
         cmd = [str(self.bindir / args[0]), *args[1:]]
@@ -87,14 +88,26 @@ class PostgresServer:
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, template: str | None = None) -> str:
         import psycopg
 
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
                              autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return self.url(name)
+
+    TEMPLATE = "storyline_migrated_template"
+
+    def migrated_database(self, name: str) -> str:
+        """A new database at the newest schema: a copy of this server's migrated template (migrated once,
+        on first use; nothing connects to it afterwards, which `CREATE DATABASE ... TEMPLATE` requires)."""
+        if not self._template_ready:
+            from storyline.migrate import upgrade
+
+            upgrade(self.create_database(self.TEMPLATE))
+            self._template_ready = True
+        return self.create_database(name, template=self.TEMPLATE)
 
     def stop(self) -> None:
         try:

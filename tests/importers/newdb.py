@@ -6,18 +6,14 @@ import itertools
 from pathlib import Path
 
 import pytest
-
-from storyline.migrate import upgrade
+from migrated import migrated_database
 
 _n = itertools.count(1)
 
 
 def new_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path, name: str = "import") -> str:
     """An empty Storyline database at the newest schema: a SQLite file in `tmp_path`, or a database of
-    the session's PostgreSQL server."""
+    the session's PostgreSQL server (a copy of the migrated template, tests/migrated.py)."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / f'{name}.db'}"
-    else:
-        url = request.getfixturevalue("pg").create_database(f"storyline_{name}_{next(_n)}")
-    upgrade(url)
-    return url
+        return migrated_database(backend, None, tmp_path, name)
+    return migrated_database(backend, request.getfixturevalue("pg"), tmp_path, f"storyline_{name}_{next(_n)}")

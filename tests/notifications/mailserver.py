@@ -19,12 +19,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from builders import Api, Persona, make_persona, make_settings, uniq
 from fastapi.testclient import TestClient
+from migrated import like
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.servers import free_port  # noqa: E402
 from storyline.app import create_app  # noqa: E402
-from storyline.migrate import upgrade  # noqa: E402
 
 
 @dataclass
@@ -91,12 +91,7 @@ def smtp() -> Iterator[Mailbox]:
 
 @pytest.fixture(scope="module")
 def mail_db(database_url: str, pg: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path_factory.mktemp('maildb') / 'storyline.db'}"
-    else:
-        url = pg.create_database(uniq("storyline_mail"))
-    upgrade(url)
-    return url
+    return like(database_url, pg, tmp_path_factory.mktemp("maildb"), uniq("storyline_mail"))
 
 
 @dataclass

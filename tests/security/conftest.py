@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from migrated import like
 from security_vmt import VMT_TEAM
 
 from storyline.app import create_app
 from storyline.config import Settings
-from storyline.migrate import upgrade
 
 # The configured vulnerability management team (setting `vmt_team`, security_vmt.py). The worker
 # (scheduled disclosures) does not run in the background: nothing may change the world behind the
@@ -26,11 +26,7 @@ from storyline.migrate import upgrade
 def fresh_app(request: pytest.FixtureRequest, database_url: str, pg: Any,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     name = "sec_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'storyline.db'}"
-    else:
-        url = pg.create_database(f"storyline_{name}")
-    upgrade(url)
+    url = like(database_url, pg, tmp_path_factory.mktemp(name), f"storyline_{name}")
     app = create_app(Settings(database_url=url, vmt_team=VMT_TEAM, worker_in_process=False))
     yield app
     app.state.engine.dispose()

@@ -23,11 +23,11 @@ from sqlalchemy import select
 
 from storyline.app import create_app
 from storyline.config import Settings
-from storyline.migrate import upgrade
 from storyline.users.models import AccessToken
 
 STORYLINE = Path(sys.executable).parent / "storyline"
 from builders import BACKENDS  # noqa: E402
+from migrated import migrated_sqlite  # noqa: E402
 
 _n = itertools.count(1)
 
@@ -79,8 +79,12 @@ def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Cli:
 
 
 @pytest.fixture()
-def migrated(cli: Cli) -> Cli:
-    upgrade(cli.url)  # in-process: `storyline db upgrade` itself is tested below
+def migrated(cli: Cli, request: pytest.FixtureRequest) -> Cli:
+    # A copy of the migrated template (tests/migrated.py): `storyline db upgrade` itself is tested below.
+    if cli.url.startswith("sqlite:///"):
+        migrated_sqlite(Path(cli.url.removeprefix("sqlite:///")))
+    else:
+        request.getfixturevalue("pg").migrated_database(cli.url.rsplit("/", 1)[1])
     return cli
 
 

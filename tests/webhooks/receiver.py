@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from builders import Api, Persona, make_persona, make_settings, uniq
 from fastapi.testclient import TestClient
+from migrated import like
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notifications"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -27,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from mailserver import Mailbox, smtp  # noqa: E402, F401
 
 from storyline.app import create_app  # noqa: E402
-from storyline.migrate import upgrade  # noqa: E402
 
 
 @dataclass
@@ -136,12 +136,7 @@ def receiver_fixture() -> Iterator[Receiver]:
 
 def own_database(database_url: str, pg: Any, tmp_path_factory: pytest.TempPathFactory, name: str) -> str:
     """A migrated database of the test module's own, on the backend of `database_url`."""
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'storyline.db'}"
-    else:
-        url = pg.create_database(uniq(f"storyline_{name}"))
-    upgrade(url)
-    return url
+    return like(database_url, pg, tmp_path_factory.mktemp(name), uniq(f"storyline_{name}"))
 
 
 @pytest.fixture(scope="module", name="hook_db")
