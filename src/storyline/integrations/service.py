@@ -111,8 +111,12 @@ _INSERT_CHANGE = insert(table_of(ReviewChange)).values(
     {f: bindparam(f) for f in _WRITTEN}).returning(ReviewChange.id)
 _UPDATE_CHANGE = update(table_of(ReviewChange)).where(ReviewChange.id == bindparam("change_id")).values(
     {f: bindparam(f) for f in _WRITTEN if f not in ("source_id", "key", "created_at")})
-_LINKS = select(ChangeLink.id, ChangeLink.story_id, ChangeLink.task_id, ChangeLink.relation,
-                ChangeLink.previous_status).where(ChangeLink.change_id == bindparam("change_id")).order_by(ChangeLink.id)
+# The change and its links in one statement (a row per link; the link's columns NULL when it has none).
+_CHANGE_AND_LINKS = (select(*(getattr(ReviewChange, f) for f in _FIELDS), ChangeLink.id, ChangeLink.story_id,
+                            ChangeLink.task_id, ChangeLink.relation, ChangeLink.previous_status)
+                     .outerjoin(ChangeLink, ChangeLink.change_id == ReviewChange.id)
+                     .where(ReviewChange.source_id == bindparam("source_id"), ReviewChange.key == bindparam("key"))
+                     .order_by(ChangeLink.id))
 _INSERT_LINK = insert(table_of(ChangeLink)).values(
     {f: bindparam(f) for f in ("change_id", "story_id", "task_id", "relation", "previous_status", "created_at")}
 ).returning(ChangeLink.id)
@@ -277,18 +281,20 @@ def _apply_change(session: Session, source: Source, viewer: Viewer, project: Pro
     if change.get("private"):
         return "ignored: a private change (linked once it is no longer private)"
     refs = footers.parse(ev.get("message"), forge=ev["kind"] != "gerrit")
-    row = _change_row(session, source.id, change["key"])
-    if not refs and row is None:
+    found = session.connection().execute(_CHANGE_AND_LINKS, {"source_id": source.id, "key": change["key"][:255]}).all()
+    if not refs and not found:
         return "no references"
     now = _when(received)
     links: dict[tuple[int, int | None], Link] = {}
-    if row is None:
+    if not found:
         row = Change(None, source.id, change["key"][:255], (ev.get("repository") or "")[:255], change.get("number"),
                      (change.get("title") or "")[:255], None, None, "open", False, None, None, None, None, None, None,
                      None, now, None)
     else:
+        width = len(_FIELDS)
+        row = Change(*found[0][:width])
         links = {(link.story_id, link.task_id): link for link in (
-            Link(*r) for r in session.connection().execute(_LINKS, {"change_id": row.id}))}
+            Link(*r[width:]) for r in found if r[width] is not None)}
     stale = _update_change(row, ev, change, at, now)
     _save_change(session, row)
     if refs:
