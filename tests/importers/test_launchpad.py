@@ -186,6 +186,48 @@ def test_import_end_to_end_twice_then_since(world: World, double: Double, tmp_pa
     assert later["id"] > 1006
 
 
+def test_history_backfilled_for_bugs_imported_without_it(world: World, double: Double) -> None:
+    """Bugs imported without their activity log (by an earlier version, or with --no-activity) get it on
+    the next run even though they did not change on Launchpad: the same events a first import writes,
+    once; the private bug's history stays private."""
+    double.fail_every = 0
+    out = world.run(double, "--no-activity", *TOKEN)
+    assert "stories: 6 created" in out and "events from activity" not in out, out
+    assert activity_events(world, 1001) == [] and activity_events(world, 1003, world.token_of("carol")) == []
+    stories = world.get("/v1/stories", world.token_of("carol"), limit=100)
+    counts = world.counts()
+
+    mark = len(double.log)
+    out = world.run(double, *TOKEN)
+    assert "6 bugs listed, 6 unchanged since the last run (6 of them given their history)" in out, out
+    assert "histories added to stories imported before: 6 updated" in out and "stories:" not in out, out
+    # Only the entry, tasks and activity log of each bug (and no comment, attachment or subscription)
+    fetched = {t.split("?")[0].rsplit("/", 1)[-1] for t, _ in double.log[mark:] if "/bugs/" in t}
+    assert fetched <= {str(n) for n in range(1001, 1007)} | {"bug_tasks", "activity"}, fetched
+    history = check_activity(world)  # every entry, as a first import writes them; 1003's private
+    grown = world.counts()
+    assert grown["events"] > counts["events"] and grown["import_refs"] == counts["import_refs"] + 6
+    assert {k: v for k, v in grown.items() if k not in ("events", "import_refs")} == \
+        {k: v for k, v in counts.items() if k not in ("events", "import_refs")}
+    assert world.get("/v1/stories", world.token_of("carol"), limit=100) == stories  # the stories as they were
+
+    # Once: the next run writes nothing and fetches no log.
+    mark = len(double.log)
+    out = world.run(double, *TOKEN)
+    assert "6 bugs listed, 6 unchanged since the last run" in out and "given their history" not in out, out
+    assert "created" not in out and "updated" not in out, out
+    assert world.counts() == grown and activity_events(world, 1001) == history
+    assert not [t for t, _ in double.log[mark:] if "/activity" in t]
+
+    # A later change on Launchpad brings only what is new.
+    double.world.bugs[1001].updated = 101  # type: ignore[attr-defined]
+    double.world.bugs[1001].activity.append(  # type: ignore[attr-defined]
+        Change(100, "carol", "nova: importance", "High", "Low"))
+    out = world.run(double, *TOKEN)
+    assert "events from activity: 1 created" in out, out
+    assert activity_events(world, 1001)[:-1] == history
+
+
 def check_stories(world: World) -> None:
     alice, bob, sam_b = world.user("alice"), world.user("bob"), world.user("sam-b")
     s = world.get("/v1/stories/1001")

@@ -47,6 +47,8 @@ class BugData:
     attachments: list[Attachment]
     people: dict[str, Person]
     activity: list[dict[str, Any]] = field(default_factory=list)  # the activity log, Launchpad's order
+    with_activity: bool = False  # the activity log was fetched (empty or not)
+    history_only: bool = False  # an unchanged bug whose history was never imported: tasks and log only
 
 
 _LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
@@ -155,7 +157,24 @@ class Fetcher:
         files = await asyncio.gather(*(self._attachment(a) for a in attachments))
         return BugData(id=bug["id"], url=client.url(bug.get("self_link") or f"bugs/{bug['id']}"), bug=bug,
                        tasks=tasks, messages=messages, subscriptions=subscriptions, cves=mapping.cves(cves),
-                       attachments=[f for f in files if f is not None], people=people, activity=history)
+                       attachments=[f for f in files if f is not None], people=people, activity=history,
+                       with_activity=self.with_activity)
+
+    async def history(self, bug: dict[str, Any]) -> BugData:
+        """What writing an unchanged bug's activity log takes (a bug imported before the logs were, or
+        with --no-activity): its tasks (the log names them) and its log, and the people the log names."""
+        client = self.client
+        tasks, history = await asyncio.gather(client.collection(bug.get("bug_tasks_collection_link")),
+                                              client.collection(bug.get("activity_collection_link")))
+        names = activity.people_named(history)
+        name = mapping.person_name(bug.get("owner_link"))
+        if name:
+            names.add(name)
+        found = await asyncio.gather(*(self.person(n) for n in sorted(names)))
+        return BugData(id=bug["id"], url=client.url(bug.get("self_link") or f"bugs/{bug['id']}"), bug=bug,
+                       tasks=tasks, messages=[], subscriptions=[], cves=[], attachments=[],
+                       people={p.name: p for p in found if p is not None}, activity=history, with_activity=True,
+                       history_only=True)
 
     async def _attachment(self, entry: dict[str, Any]) -> Attachment | None:
         data_link = entry.get("data_link")

@@ -60,6 +60,7 @@ class Result:
     summary: Summary
     listed: int = 0
     unchanged: int = 0
+    backfilled: int = 0  # unchanged bugs whose activity log was imported for the first time
     requests: int = 0
     retried: int = 0
     seconds: float = 0.0
@@ -158,8 +159,17 @@ def known_versions(factory: sessionmaker[Session]) -> dict[int, str | None]:
             select(ImportRef.key, ImportRef.version).where(ImportRef.source == SOURCE, ImportRef.kind == "bug"))}
 
 
+def with_history(factory: sessionmaker[Session]) -> set[int]:
+    """The bugs whose activity log has been imported (they have a watermark)."""
+    with factory() as session:
+        return {int(key) for key in session.execute(
+            select(ImportRef.key).where(ImportRef.source == SOURCE, ImportRef.kind == "activity")).scalars()}
+
+
 async def _import(options: Options, sink: ProcessSink | ThreadSink, versions: dict[int, str | None],
-                  result: Result, err: TextIO) -> None:
+                  result: Result, err: TextIO, histories: set[int] | None = None) -> None:
+    """`histories`: the bugs whose activity log was imported; an unchanged bug not among them (imported by
+    an earlier version, or with --no-activity) gets its log now."""
     client = Client(options.api_root, options.credentials, concurrency=options.concurrency * 2,
                     timeout=options.timeout, retries=options.retries, backoff=options.backoff,
                     web_root=options.web_root)
@@ -176,6 +186,13 @@ async def _import(options: Options, sink: ProcessSink | ThreadSink, versions: di
 
     async def flush(batch: list[BugData]) -> None:
         await loop.run_in_executor(handing, sink.submit, batch)
+
+    async def add(data: BugData) -> None:
+        pending.append(data)
+        if len(pending) >= options.batch_size:
+            batch = pending[:]
+            pending.clear()
+            await flush(batch)
 
     async def lister() -> None:
         try:
@@ -205,13 +222,11 @@ async def _import(options: Options, sink: ProcessSink | ThreadSink, versions: di
                 entry = await fetcher.bug_entry(bug_id)
                 if bug_id in versions and versions[bug_id] == entry.get("date_last_updated"):
                     result.unchanged += 1
+                    if histories is not None and bug_id not in histories:
+                        await add(await fetcher.history(entry))
+                        result.backfilled += 1
                 else:
-                    data = await fetcher.bug(entry, team_access=True)
-                    pending.append(data)
-                    if len(pending) >= options.batch_size:
-                        batch = pending[:]
-                        pending.clear()
-                        await flush(batch)
+                    await add(await fetcher.bug(entry, team_access=True))
             except LaunchpadError as exc:
                 summary.errors.append((bug_id, exc.url, exc.message))
             except Exception as exc:  # noqa: BLE001 - a shape the importer did not expect: name the bug, go on
@@ -269,6 +284,7 @@ def run(options: Options, url: str, err: TextIO = sys.stderr) -> Result:
         with read_factory() as session:
             projects = resolve_projects(session, options)
         versions = known_versions(read_factory)
+        histories = with_history(read_factory) if options.activity else None
         sink: ProcessSink | ThreadSink
         if options.writer_process:
             sink = ProcessSink(url, projects, vmt_team=options.vmt_team, dry_run=options.dry_run,
@@ -282,7 +298,7 @@ def run(options: Options, url: str, err: TextIO = sys.stderr) -> Result:
         result = Result(summary=Summary())
         try:
             with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-                runner.run(_import(options, sink, versions, result, err))
+                runner.run(_import(options, sink, versions, result, err, histories))
         except KeyboardInterrupt:
             result.interrupted = True
         return result
@@ -294,7 +310,8 @@ def report(result: Result, options: Options) -> str:
     s = result.summary
     lines = [f"Launchpad import{' (dry run: nothing written)' if options.dry_run else ''} from "
              f"{options.api_root} ({', '.join(options.projects)}): {result.listed} bugs listed, "
-             f"{result.unchanged} unchanged since the last run"]
+             f"{result.unchanged} unchanged since the last run"
+             + (f" ({result.backfilled} of them given their history)" if result.backfilled else "")]
     lines += s.count_lines()
     lines.append(f"  requests: {result.requests} ({result.retried} retried) in {result.seconds:.1f} s, "
                  f"{result.requests_per_second:.0f} per second; writing: {result.write_seconds:.1f} s in "

@@ -123,21 +123,35 @@ class Writer(BatchTransactions):
             people[FALLBACK.name] = FALLBACK  # the reporter of a bug whose owner Launchpad hides
         self.people.ensure(session, people, summary)
         refs = find_refs(session, "bug", [str(b.id) for b in batch])
-        new = [b for b in batch if str(b.id) not in refs]
+        histories = self._histories_only(session, [b for b in batch if b.history_only], refs, summary)
+        whole = [b for b in batch if not b.history_only]
+        new = [b for b in whole if str(b.id) not in refs]
         story_ids = self._create_stories(session, new, summary) if new else {}
-        story_ids.update({b.id: refs[str(b.id)][0] for b in batch if str(b.id) in refs})
-        changed = [b for b in batch if str(b.id) in refs]
+        story_ids.update({b.id: refs[str(b.id)][0] for b in whole if str(b.id) in refs})
+        changed = [b for b in whole if str(b.id) in refs]
         if changed:
             self._update_stories(session, changed, story_ids, refs, summary)
-        self._tags(session, batch, story_ids)
-        self._tasks(session, batch, story_ids, summary)
-        self._comments(session, batch, story_ids, summary)
-        self._subscriptions_and_access(session, batch, story_ids, {b.id for b in new}, summary)
+        self._tags(session, whole, story_ids)
+        self._tasks(session, whole, story_ids, summary)
+        self._comments(session, whole, story_ids, summary)
+        self._subscriptions_and_access(session, whole, story_ids, {b.id for b in new}, summary)
         if self.attachments:
-            self._attachments(session, batch, story_ids, summary)
-        self._activity(session, batch, story_ids, summary)
+            self._attachments(session, whole, story_ids, summary)
         _refresh_status(session, set(story_ids.values()))
-        self._index(session, batch, story_ids, {b.id for b in new})
+        self._index(session, whole, story_ids, {b.id for b in new})
+        story_ids.update(histories)
+        self._activity(session, [b for b in batch if b.id in story_ids], story_ids, summary)
+
+    def _histories_only(self, session: Session, bugs: list[BugData], refs: dict[str, tuple[int, str | None]],
+                        summary: Summary) -> dict[int, int]:
+        """The stories of unchanged bugs that get only their activity log (imported before the logs were):
+        the story stays as it is, its history is added. A story deleted here is left deleted."""
+        if not bugs:
+            return {}
+        wanted = {b.id: refs[str(b.id)][0] for b in bugs if str(b.id) in refs}
+        there = set(session.execute(select(Story.id).where(Story.id.in_(list(wanted.values())))).scalars())
+        summary.skipped["stories deleted here"] += sum(1 for sid in wanted.values() if sid not in there)
+        return {bug: sid for bug, sid in wanted.items() if sid in there}
 
     # ---- stories ----------------------------------------------------------------------------------
 
@@ -517,7 +531,7 @@ class Writer(BatchTransactions):
         says what becomes what). Launchpad only ever appends to the log: the newest entry written is
         kept (`import_refs`, kind "activity", its `datechanged` as the version) and a later run writes
         only the entries after it, so no event is written twice."""
-        with_log = [b for b in bugs if b.activity and story_ids.get(b.id)]
+        with_log = [b for b in bugs if (b.activity or b.with_activity) and story_ids.get(b.id)]
         if not with_log:
             return
         marks = find_refs(session, "activity", [str(b.id) for b in with_log])
@@ -557,13 +571,14 @@ class Writer(BatchTransactions):
                     rows.append({"event_type": planned.event_type, "story_id": sid, "author_id": author,
                                  "comment_id": None, "event_info": json.dumps(info),
                                  "created_at": change.when.replace(microsecond=0)})
-            if newest is not None and newest != after:
-                version = newest.isoformat() + "+00:00"
-                if mark is None:
-                    new_marks.append((str(bug.id), sid, version))
-                else:
-                    moved_marks.append({"b_source": SOURCE, "b_kind": "activity", "b_key": str(bug.id),
-                                        "version": version, "imported_at": utcnow()})
+            if mark is None and (newest is not None or bug.with_activity):
+                # (a log with nothing in it gets a mark without a version: read, nothing to skip next time)
+                new_marks.append((str(bug.id), sid, newest.isoformat() + "+00:00" if newest is not None else None))
+                if bug.history_only:
+                    summary.updated["histories added to stories imported before"] += 1
+            elif mark is not None and newest is not None and newest != after:
+                moved_marks.append({"b_source": SOURCE, "b_kind": "activity", "b_key": str(bug.id),
+                                    "version": newest.isoformat() + "+00:00", "imported_at": utcnow()})
         if rows:
             insert_rows(session, table_of(Event), rows)
             summary.created["events from activity"] += len(rows)
