@@ -159,6 +159,9 @@ def main() -> None:
         print(report)
         print(f"first run: {args.bugs} bugs in {elapsed:.1f} s ({args.bugs / elapsed:.0f} bugs/s), database {args.db}")
         if not args.no_second_run:
+            from storyline.migrate import upgrade
+
+            upgrade(url)  # (a migration that landed meanwhile in a shared working tree)
             elapsed2, report2 = run_import(url, port, ["--quiet", *extra], double, pg)
             print(report2)
             print(f"second run (nothing changed): {elapsed2:.1f} s")
