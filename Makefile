@@ -56,12 +56,15 @@ run: system-packages-run migrate web
 # to one of them (tests/e2e/conftest.py). PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k login -n 0'.
 # pytest's exit status 5 (no test collected, e.g. by a -k that matches nothing) is not a failure.
 # mypy: --strict on the files [tool.mypy] lists in pyproject.toml (all of src/storyline).
+# compileall: the project's own modules as bytecode (git-ignored __pycache__/), even where
+# PYTHONDONTWRITEBYTECODE is set: else every `storyline` subprocess of the suite compiles them again.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_ARGS  ?=
 
 test: system-packages-test $(STAMP) web web-check
 	$(VENV)/bin/ruff check src tests migrations
 	$(VENV)/bin/mypy
+	$(PY) -m compileall -q src/storyline migrations benchmarks tests >/dev/null
 	$(PY) -m pytest tests -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: $(STAMP)
