@@ -248,6 +248,8 @@ def _deliver_inbox(session: Session, values: dict[str, Any]) -> None:
 
 
 outbox.HANDLERS["inbox"] = _deliver_inbox
+# A few events of one story delivered in one transaction write their followers' inbox pages once.
+outbox.GROUPED["inbox"] = (4, "story_id")
 
 __all__ = ["ATTACHMENT_EVENT_TYPES", "EVENT_TYPES", "SECURITY_EVENT_TYPES", "STORY_EVENT_TYPES", "WORKLIST_EVENT_TYPES",
            "emit"]
