@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from a11y import assert_accessible
-from playwright.sync_api import Locator, Page, expect
-from webworld import World, screenshot, wait_for
+from playwright.sync_api import Browser, Locator, Page, expect
+from webworld import World, new_context, screenshot, wait_for
 
 
 def expire(api: Any, kind: str, row: dict[str, Any]) -> None:
@@ -79,12 +79,13 @@ def test_tasks_moved_to_a_branch_then_another_project_and_milestone_refusals(adm
     # Without the milestone: all three move, onto the branch chosen.
     milestones.select_option(label="No milestone")
     bar.get_by_role("button", name="Apply project, branch, milestone").click()
-    expect(bar).to_contain_text("3 tasks changed.")
+    wait_for(lambda: all(api.get(f"/tasks/{t['id']}")["project_id"] == there["id"] for t in tasks))
     for t in tasks:
         after = api.get(f"/tasks/{t['id']}")
         assert (after["project_id"], after["branch_id"]) == (there["id"], there_stable["id"])
-    # They left this project's list.
+    # They left this project's list (and the bar with them): the outcome still says what happened.
     expect(page.get_by_text("0 tasks")).to_be_visible()
+    expect(page.locator(".bulk-result")).to_contain_text("3 tasks changed.")
     # The merged one can have the milestone now (its own branch's open milestones are offered).
     page.goto(f"/project/{there['id']}?view=tasks&sort=id&dir=asc")
     expect(page.locator("td.select input")).to_have_count(3)
@@ -133,3 +134,24 @@ def test_story_selection_moves_only_their_tasks_on_one_project(admin_page: Page,
         projects = sorted(t["project_id"] for t in api.get(f"/stories/{s['id']}/tasks"))
         assert projects == sorted([right["id"], target["id"]]), projects
     assert_accessible(page)
+
+
+def test_bulk_place_at_phone_width(browser: Browser, world: World) -> None:
+    api = world.api()
+    project = api.post("/projects", {"name": "place-phone"})
+    story = api.post("/stories", {"title": "Phone bulk story"})
+    for i in range(2):
+        api.post("/tasks", {"title": f"Phone task {i}", "story_id": story["id"], "project_id": project["id"]})
+    context = new_context(browser, world, world.admin_token, width=390)
+    try:
+        page = context.new_page()
+        page.goto(f"/project/{project['id']}?view=tasks")
+        expect(page.locator("td.select input")).to_have_count(2)
+        page.get_by_label("Select every task on this page").check()
+        place = page.get_by_role("group", name="Project, branch and milestone")
+        expect(place.get_by_label("Branch")).to_be_enabled()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert_accessible(page)
+        screenshot(page, "bulk-place-phone")
+    finally:
+        context.close()

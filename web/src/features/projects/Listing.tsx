@@ -12,7 +12,7 @@ import { useLiveQueries } from "../../lib/live";
 import { changeParams, type ListFilters, listQuery, type ParamChanges, pageCount, readFilters, type Scope } from "./filters";
 import { Pager } from "../browse/Pager";
 import { FilterForm } from "./ListFilters";
-import { SelectAllCell, SelectCell, TaskBulkBar, useSelection } from "./bulk";
+import { BulkResult, SelectAllCell, SelectCell, TaskBulkBar, useBulk, useSelection } from "./bulk";
 import { StoryTable } from "./StoryTable";
 
 /** The URL's filters for a listing and a setter that writes changes back to the URL. */
@@ -90,10 +90,13 @@ export function Listing({
 function TaskTable({ tasks, busy, showProject, selectable }: { tasks: Task[]; busy: boolean; showProject: boolean; selectable: boolean }) {
   const ids = tasks.map((t) => t.id);
   const { shown, pick, all, toggleAll, clear, onRowKey } = useSelection(ids);
+  const bulk = useBulk(["listing", "story-search", "story-list-tasks"]);
   return (
     <>
+      {selectable && shown.size === 0 && bulk.outcome && <BulkResult busy={false} outcome={bulk.outcome} />}
       {selectable && shown.size > 0 && (
         <TaskBulkBar
+          bulk={bulk}
           tasks={tasks.filter((t) => shown.has(t.id))}
           onClear={clear}
           heading={`${shown.size} selected ${shown.size === 1 ? "task" : "tasks"}`}

@@ -12,7 +12,7 @@ import { STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
 import { assigneesByStory, taskProgress } from "../../lib/storylist";
 import { DEFAULT_COLUMNS, type ViewColumn } from "../search/savedViews";
 import { BulkPlace, ProjectOption } from "./BulkPlace";
-import { BulkResult, SelectAllCell, SelectCell, useBulk, useSelection } from "./bulk";
+import { type Bulk, BulkResult, SelectAllCell, SelectCell, useBulk, useSelection } from "./bulk";
 
 /** The tasks of the stories on screen, in one request (v1 /tasks with several story_id). */
 function usePageTasks(ids: number[]) {
@@ -74,6 +74,7 @@ export function StoryTable({
     return byStory;
   }, [tasks.data]);
   const { shown, pick, all, toggleAll, clear, onRowKey } = useSelection(ids);
+  const bulk = useBulk(["story-search", "listing", "story-list-tasks"]);
   const cols = shownColumns(columns);
   const cell = (s: Story, col: ViewColumn) => {
     switch (col) {
@@ -183,8 +184,9 @@ export function StoryTable({
   };
   return (
     <>
+      {selectable && shown.size === 0 && bulk.outcome && <BulkResult busy={false} outcome={bulk.outcome} />}
       {selectable && shown.size > 0 && (
-        <BulkBar stories={stories.filter((s) => shown.has(s.id))} tasks={tasks.data ?? []} onClear={clear} />
+        <BulkBar stories={stories.filter((s) => shown.has(s.id))} tasks={tasks.data ?? []} onClear={clear} bulk={bulk} />
       )}
       <div className="table-scroll">
         <table className="stories dense" aria-busy={busy}>
@@ -222,12 +224,12 @@ export function StoryTable({
 /** One change to the selected stories (their tags) or to their tasks (status, assignee, project, branch,
  * milestone; of every project, or of the one chosen under "Their tasks on"), in one all-or-nothing request
  * (POST /preview/bulk); each refused item is reported with its reason. */
-function BulkBar({ stories, tasks, onClear }: { stories: Story[]; tasks: Task[]; onClear: () => void }) {
+function BulkBar({ stories, tasks, onClear, bulk }: { stories: Story[]; tasks: Task[]; onClear: () => void; bulk: Bulk }) {
   const [tag, setTag] = useState("");
   const [status, setStatus] = useState("");
   const [assigning, setAssigning] = useState(false);
   const [onProject, setOnProject] = useState("");
-  const { busy, outcome, run: runBody } = useBulk(["story-search", "listing", "story-list-tasks"]);
+  const { busy, outcome, run: runBody } = bulk;
   const storyIds = stories.map((s) => s.id);
   const theirs = tasks.filter((t) => storyIds.includes(t.story_id));
   const projects = [...new Set(theirs.map((t) => t.project_id))];

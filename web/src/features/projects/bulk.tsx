@@ -91,6 +91,10 @@ export function BulkResult({ busy, outcome }: { busy: boolean; outcome: BulkOutc
   );
 }
 
+/** A list's bulk changes: kept by the list, not its bar, so the outcome still shows when the change took
+ * every selected row off the list (tasks moved to another project) and the bar is gone. */
+export type Bulk = ReturnType<typeof useBulk>;
+
 /** Run one bulk change with its busy state and outcome, then refresh the lists it touched. */
 export function useBulk(keys: string[]) {
   const queryClient = useQueryClient();
@@ -109,12 +113,12 @@ export function useBulk(keys: string[]) {
 
 /** Status, priority, assignee, or project, branch and milestone for the selected tasks, in one
  * all-or-nothing request. */
-export function TaskBulkBar({ tasks, onClear, heading }: { tasks: Task[]; onClear: () => void; heading: string }) {
+export function TaskBulkBar({ tasks, onClear, heading, bulk }: { tasks: Task[]; onClear: () => void; heading: string; bulk: Bulk }) {
   const taskIds = tasks.map((t) => t.id);
   const [status, setStatus] = useState("");
   const [priority, setPriority] = useState("");
   const [assigning, setAssigning] = useState(false);
-  const { busy, outcome, run: runBody } = useBulk(["listing", "story-search", "story-list-tasks"]);
+  const { busy, outcome, run: runBody } = bulk;
   const run = (change: BulkChange) => runBody({ tasks: taskIds, change });
   return (
     <section className="bulk-bar" aria-label="Change the selected tasks">
