@@ -21,44 +21,50 @@ def page_of(session: Session, stmt: Select[Any], field: str, direction: str, off
             limit: int) -> tuple[list[int], int]:
     """The page's story ids and the count of every match: the count, then the page.
 
-    SQLite: when one story in WALK or more matches, the page walks the sort column's index (`INDEXED
-    BY`; the rowid order for `id`) until it is full: about WALK stories read per story of the page at
-    most, where SQLite's planner would rather take an index of the condition (`ix_stories_status_private`
-    for `is:open`) and sort every match. Fewer are sorted once found, the index kept out of the plan
-    (`+column`): walking it for a rare match would read every story. (Reading up to 5,000 matches with
-    their sort value first, to sort them here and count them in one statement, cost a query matching
-    8,000-14,000 stories as much CPU as its count, for nothing; a query with few matches pays a count.)
+    Many matches (one story in WALK or more): the page walks the index of its order until it is full,
+    about WALK stories read per story of the page at most. SQLite is told to (`INDEXED BY`; the rowid
+    order for `id`): its planner would rather take an index of the condition (`ix_stories_status_private`
+    for `is:open`) and sort every match. Fewer matches are found first, then sorted: walking the order's
+    index for a rare match reads most stories, and a planner misjudging the count (PostgreSQL guessed
+    1,254 matches for a phrase with 114) would walk it; so the order's index is kept out of the plan
+    (SQLite: `+column`; PostgreSQL: the matches in a subquery behind `OFFSET 0`, which the planner does
+    not merge). (Reading up to 5,000 matches with their sort value first, to sort them here and count
+    them in one statement, cost a query matching 8,000-14,000 stories as much CPU as its count.)
 
-    PostgreSQL: the planner chooses, with three helps. The sort `updated_at DESC NULLS LAST, id DESC` has
-    an index of its own (`ix_stories_updated_desc`, migration 0015; walked backwards for ascending). A
-    column without NULLs (created_at, id, title, status) is ordered without NULLS FIRST/LAST, which
-    its ascending index gives read either way (with them, `sort:created-desc` sorted every match). JIT
-    compilation is off for these statements: the visibility rule's EXISTS subqueries make the planner's
-    cost estimates large (500,000 for `is:open`), enough to JIT-compile statements that run in 10-40 ms,
-    and compiling took 400-700 ms."""
+    PostgreSQL also: the sort `updated_at DESC NULLS LAST, id DESC` has an index of its own
+    (`ix_stories_updated_desc`, migration 0015; walked backwards for ascending). A column without NULLs
+    (created_at, id, title, status) is ordered without NULLS FIRST/LAST, which its ascending index gives
+    read either way (with them, `sort:created-desc` sorted every match). JIT compilation is off for these
+    statements: the visibility rule's EXISTS subqueries make the planner's cost estimates large (500,000
+    for `is:open`), enough to JIT-compile statements that run in 10-40 ms, and compiling took 400-700 ms."""
     conn = session.connection()
     desc = direction == "desc"
     col: Any = SORT_COLUMNS[field]
+    nullable = bool(col.nullable)
     sqlite = conn.dialect.name == "sqlite"
     if not sqlite:
         conn.execute(text("SET LOCAL jit = off"))
     total = int(conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
     if total <= offset:
         return [], total
+    few = total * WALK < (conn.execute(select(func.max(Story.id))).scalar() or 0)
     key: Any = Story.id
     if sqlite:
-        size = conn.execute(select(func.max(Story.id))).scalar() or 0
-        if total * WALK < size:
+        if few:
             col, key = literal_column(f"+stories.{col.key}"), literal_column("+stories.id")
         elif field in SORT_INDEXES:
             stmt = stmt.with_hint(Story, f"INDEXED BY {SORT_INDEXES[field]}", "sqlite")
         elif field == "id":
             stmt = stmt.with_hint(Story, "NOT INDEXED", "sqlite")
-        # NULLs first ascending, last descending (SQLite's own order; as the v1 lists).
-        order = [col.desc() if desc else col.asc()]
-    elif col.nullable:
+    elif few:
+        matches = stmt.add_columns(col.label("sort_value")).offset(0).subquery("matches")
+        col, key = matches.c.sort_value, matches.c.id
+        stmt = select(matches.c.id)
+    # NULLs first ascending, last descending (SQLite's own order; as the v1 lists). A column without
+    # NULLs has no NULLs to place: the plain order, which an ascending index gives both ways.
+    if not sqlite and nullable:
         order = [col.desc().nulls_last() if desc else col.asc().nulls_first()]
-    else:  # no NULLs to place: the plain order, which an ascending index gives both ways
+    else:
         order = [col.desc() if desc else col.asc()]
     if field != "id":  # ties by id, in the same direction
         order.append(key.desc() if desc else key.asc())
