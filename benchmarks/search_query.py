@@ -7,13 +7,14 @@ two a story); titles and descriptions draw 8 words from a vocabulary of 60 domai
 "race"...: each in about one story in eight) and the rest from 5,000 synthetic words of Zipf frequencies. Then each query is asked through the HTTP
 API in process (GET /preview/search, limit 25, so the count of every match and the page), as a logged-in
 user and anonymously; prints the median and 90th percentile of the wall time, the median CPU time of this
-process (the app and the client: a loaded machine stretches the wall time, hardly the CPU time) and the
-number of matches.
+process (the app and the client, and SQLite: a loaded machine stretches the wall time, hardly the CPU time),
+on PostgreSQL the median CPU time of the server's processes, and the number of matches.
 
     .venv/bin/python -m benchmarks.search_query                 # a fresh SQLite file
     .venv/bin/python -m benchmarks.search_query --db postgresql  # a throwaway PostgreSQL (tests/pgserver.py)
     .venv/bin/python -m benchmarks.search_query --stories 20000 --reads 10
     .venv/bin/python -m benchmarks.search_query --url sqlite:////tmp/storyline-search-…/search.db  # again
+    .venv/bin/python -m benchmarks.search_query --db postgresql --keep --load-only  # then --url …, and stop it
 """
 
 from __future__ import annotations
@@ -139,6 +140,35 @@ def load(app: Any, stories: int) -> str:
     return token
 
 
+def server_cpu(app: Any) -> Any:
+    """PostgreSQL on this machine: a function giving the CPU seconds its processes (the postmaster and its
+    children: the backends) have used so far; None elsewhere. The server's share of a query, which the
+    wall time of a loaded machine hides."""
+    if app.state.engine.dialect.name != "postgresql":
+        return None
+    with app.state.engine.connect() as conn:
+        data = conn.execute(text("SHOW data_directory")).scalar()
+    try:
+        postmaster = int(Path(str(data), "postmaster.pid").read_text().split()[0])
+    except OSError:
+        return None
+
+    def used() -> float:
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                if int(entry.name) == postmaster or parent == postmaster:
+                    total += int((entry / "schedstat").read_text().split()[0])  # ns on a CPU
+            except (OSError, ValueError, IndexError):
+                continue
+        return total / 1e9
+
+    return used
+
+
 def read(client: TestClient, q: str, headers: dict[str, str]) -> tuple[float, float, Any]:
     for _ in range(20):
         start, cpu = time.perf_counter(), time.process_time()
@@ -157,6 +187,10 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=100_000)
     parser.add_argument("--reads", type=int, default=20)
     parser.add_argument("--url", help="a database this script loaded before: its data is read again, not loaded")
+    parser.add_argument("--keep", action="store_true",
+                        help="--db postgresql: keep the server and its data (prints the --url to read them again, "
+                        "and the command that stops it)")
+    parser.add_argument("--load-only", action="store_true", help="load the dataset, measure nothing")
     args = parser.parse_args()
     pg = None
     if args.url:
@@ -178,25 +212,36 @@ def main() -> None:
             print(f"{url}: the stories loaded before")
         else:
             token = load(app, args.stories)
+            print(f"read it again: --url {url}")
+        if args.load_only:
+            return
         worst = 0.0
+        db_cpu = server_cpu(app)
         with TestClient(app) as client:
             for who, headers in (("user 7", {"Authorization": f"Bearer {token}"}), ("anonymous", {})):
                 for q in QUERIES:
                     read(client, q, headers)  # warm: statement compiled, pages cached
-                    times, cpus = [], []
+                    times, cpus, db_cpus = [], [], []
                     for _ in range(args.reads):
+                        before = db_cpu() if db_cpu else 0.0
                         elapsed, used, r = read(client, q, headers)
                         times.append(elapsed)
                         cpus.append(used)
+                        db_cpus.append((db_cpu() - before) if db_cpu else 0.0)
                     times.sort()
                     median = statistics.median(times) * 1000
                     worst = max(worst, median)
                     print(f"{who:9s} {q!r:56s} median {median:6.1f} ms  "
                           f"p90 {times[max(0, int(args.reads * 0.9) - 1)] * 1000:6.1f} ms  "
-                          f"cpu {statistics.median(cpus) * 1000:6.1f} ms  {r.headers['X-Total']:>6s} matches")
+                          f"cpu {statistics.median(cpus) * 1000:6.1f} ms  "
+                          + (f"server cpu {statistics.median(db_cpus) * 1000:6.1f} ms  " if db_cpu else "")
+                          + f"{r.headers['X-Total']:>6s} matches")
         print(f"slowest median: {worst:.1f} ms ({'under' if worst < 100 else 'OVER'} 100 ms)")
     finally:
-        if pg is not None:
+        if pg is not None and args.keep:
+            print(f"kept: --url {url}\n  stop it: {'runuser -u postgres -- ' if pg.as_root else ''}"
+                  f"{pg.bindir / 'pg_ctl'} -D {pg.data} -m immediate stop; rm -r {pg.root}")
+        elif pg is not None:
             pg.stop()
 
 
