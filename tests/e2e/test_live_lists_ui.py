@@ -131,6 +131,28 @@ def test_automatic_worklist_hears_a_story_that_comes_to_match(browser: Browser, 
         context.close()
 
 
+def test_board_automatic_lane_hears_a_story_that_comes_to_match(browser: Browser, world: World) -> None:
+    api = world.api()
+    tag = "liveboardlane"
+    lane = api.post("/worklists", {"title": "Live automatic lane", "automatic": True, "filters": [
+        {"type": "Story", "filter_criteria": [{"field": "Tags", "value": tag}]}]})
+    board = api.post("/boards", {"title": "Live board with an automatic lane",
+                                 "lanes": [{"list_id": lane["id"], "position": 0}]})
+    project = api.post("/projects", {"name": "live-board-project"})
+    story = api.post("/stories", {"title": "Enters the automatic lane"})
+    api.post("/tasks", {"title": "Its task", "story_id": story["id"], "project_id": project["id"]})
+    context = new_context(browser, world, world.bob_token)
+    try:
+        bob = context.new_page()
+        open_live(bob, f"/board/{board['id']}")
+        expect(bob.get_by_role("heading", name="Live board with an automatic lane")).to_be_visible()
+        api.call("PUT", f"/stories/{story['id']}/tags", params={"tags": tag})
+        expect(bob.get_by_text("Enters the automatic lane").first).to_be_visible(timeout=3000)
+        screenshot(bob, "live-board-automatic-lane")
+    finally:
+        context.close()
+
+
 def test_a_ticket_that_never_answers_falls_back_to_polling(browser: Browser, world: World) -> None:
     api = world.api()
     tag = "liveticketstuck"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filterBound, listTopics, MAX_TOPICS } from "./liveLists";
+import { boundOfAll, filterBound, listTopics, MAX_TOPICS } from "./liveLists";
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
@@ -46,5 +46,21 @@ describe("filterBound", () => {
   it("is unbound when one filter may match anywhere (no bounding criterion, or only a negated one)", () => {
     expect(filterBound([f(["Project", "3"]), f(["Tags", "ui"])])).toBeNull();
     expect(filterBound([f(["Project", "3", true])])).toBeNull();
+  });
+});
+
+describe("boundOfAll", () => {
+  it("joins the bounds of a board's automatic lanes, unbound when one is", () => {
+    const a = { projects: [1], groups: [], stories: [] };
+    const b = { projects: [], groups: [2], stories: [3] };
+    expect(boundOfAll([a, b])).toEqual({ projects: [1], groups: [2], stories: [3] });
+    expect(boundOfAll([a, null])).toBeNull();
+    expect(boundOfAll([])).toEqual({ projects: [], groups: [], stories: [] });
+  });
+  it("names the ids in order, so rows re-sorted keep the same stream", () => {
+    expect(listTopics({ stories: [3, 1, 2], bound: boundOfAll([]) }, null).topics).toEqual({ story: [1, 2, 3] });
+  });
+  it("names a board before its worklists and stories", () => {
+    expect(listTopics({ boards: [5], stories: [9], bound: boundOfAll([]) }, null).topics).toEqual({ board: [5], story: [9] });
   });
 });

@@ -22,6 +22,8 @@ export interface ListReach {
   bound: { projects: number[]; groups: number[]; stories: number[] } | null;
   /** Worklists whose own events matter (an automatic or manual worklist's page). */
   worklists?: number[];
+  /** Boards whose own events matter (their lanes and cards included). */
+  boards?: number[];
 }
 
 /** The stream's topics for a list, within MAX_TOPICS, and whether they cover every change that could alter
@@ -29,8 +31,9 @@ export interface ListReach {
  * there are more than fit (or they are unknown). Every task is in a project, so a story with tasks is heard
  * through its projects; the stories named are those shown (a story without tasks is in no project). */
 export function listTopics(reach: ListReach, allProjects: number[] | null): { topics: LiveTopics; whole: boolean } {
-  const worklists = [...new Set(reach.worklists ?? [])].slice(0, MAX_TOPICS);
-  let room = MAX_TOPICS - worklists.length;
+  const boards = [...new Set(reach.boards ?? [])].slice(0, MAX_TOPICS);
+  const worklists = [...new Set(reach.worklists ?? [])].slice(0, MAX_TOPICS - boards.length);
+  let room = MAX_TOPICS - boards.length - worklists.length;
   let whole = true;
   const take = (ids: number[]) => {
     const unique = [...new Set(ids)];
@@ -53,11 +56,14 @@ export function listTopics(reach: ListReach, allProjects: number[] | null): { to
     story = shown.slice(0, Math.max(0, room)); // beyond: heard through their projects (or the slow read)
     room -= story.length;
   }
+  // In id order: the same ids in another order (a card moved, rows re-sorted) keep the same stream.
+  const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
   const topics: LiveTopics = {};
-  if (worklists.length) topics.worklist = worklists;
-  if (project.length) topics.project = project;
-  if (group.length) topics.project_group = group;
-  if (story.length) topics.story = story;
+  if (boards.length) topics.board = sorted(boards);
+  if (worklists.length) topics.worklist = sorted(worklists);
+  if (project.length) topics.project = sorted(project);
+  if (group.length) topics.project_group = sorted(group);
+  if (story.length) topics.story = sorted(story);
   return { topics, whole };
 }
 
@@ -110,4 +116,16 @@ export function filterBound(
     lists[bounding.field]?.push(Number(bounding.value));
   }
   return bound;
+}
+
+/** The bound of several automatic lists together (a board's automatic lanes): null when one is unbound. */
+export function boundOfAll(bounds: ListReach["bound"][]): ListReach["bound"] {
+  const all = { projects: [] as number[], groups: [] as number[], stories: [] as number[] };
+  for (const b of bounds) {
+    if (b === null) return null;
+    all.projects.push(...b.projects);
+    all.groups.push(...b.groups);
+    all.stories.push(...b.stories);
+  }
+  return all;
 }

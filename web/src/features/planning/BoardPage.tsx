@@ -4,7 +4,7 @@ import { type DragEvent, type FormEvent, type KeyboardEvent, useEffect, useRef, 
 import { useParams } from "react-router-dom";
 import { api, ApiError } from "../../api/client";
 import { useSelf } from "../../api/queries";
-import { useLiveQueries } from "../../lib/live";
+import { boundOfAll, filterBound, useLiveList } from "../../lib/liveLists";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { Time } from "../../components/Time";
 import {
@@ -15,6 +15,7 @@ import {
   type DueDate,
   isoToDateInput,
   type Item,
+  itemStoryId,
   itemTitle,
   moveItem,
   setCardDueDate,
@@ -72,7 +73,18 @@ export function BoardPage() {
   // Others' moves, lanes and card changes show without a reload; while moves of ours are under way the
   // board is read again after the last one anyway.
   const moving = useIsMutating({ mutationKey: ["planning", "move", "board", boardId] }) > 0;
-  useLiveQueries({ board: [boardId] }, moving ? [] : [boardKey(boardId)], boardId > 0);
+  // Its automatic lanes also hear where their items can come from (their criteria's projects, groups or
+  // stories, else every project), and every card's story is named.
+  const lanesData = board.data?.lanes ?? [];
+  useLiveList(
+    {
+      boards: [boardId],
+      stories: lanesData.flatMap((lane) => lane.worklist.items.flatMap((i) => (itemStoryId(i) !== null ? [itemStoryId(i) as number] : []))),
+      bound: boundOfAll(lanesData.filter((lane) => lane.worklist.automatic).map((lane) => filterBound(lane.worklist.filters))),
+    },
+    moving ? [] : [boardKey(boardId)],
+    { enabled: boardId > 0 && !!board.data },
+  );
   const perms = usePermissions("boards", boardId, loggedIn);
   const queryClient = useQueryClient();
   const [announce, setAnnounce] = useState("");
