@@ -3,7 +3,7 @@ import { useNavigate } from "react-router-dom";
 import { useDebounced } from "../lib/useDebounced";
 import { useSearch, useSelf } from "../api/queries";
 import type { Project, Story } from "../api/types";
-import { useViews } from "../features/search/savedViews";
+import { useViews, viewLink } from "../features/search/savedViews";
 import { baseCommands, type Command, matchCommands, numberCommand, searchCommand } from "../lib/palette";
 
 /** Ctrl/Cmd-K: one box to go anywhere (pages, saved views, a story by number, matching stories and
@@ -39,7 +39,7 @@ export function CommandPalette({ open, onClose, onAction }: { open: boolean; onC
       label: v.name,
       group: "Saved view",
       keywords: v.query,
-      target: { go: `/stories?q=${encodeURIComponent(v.query)}` },
+      target: { go: viewLink(v) },
     }));
     const found: Command[] = [
       ...(words ? (stories.data ?? []) : []).map((s) => ({ id: `s${s.id}`, label: `#${s.id} ${s.title}`, group: "Story", target: { go: `/story/${s.id}` } })),
