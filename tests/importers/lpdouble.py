@@ -393,6 +393,7 @@ class Double:
         self._server: asyncio.base_events.Server | None = None
         self.hook: Callable[[str], None] | None = None
         self._search_cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        self._handlers: set[asyncio.Task[None]] = set()
 
     @property
     def api_root(self) -> str:
@@ -418,10 +419,19 @@ class Double:
 
     def stop(self) -> None:
         if self._loop is not None and self._server is not None:
-            self._loop.call_soon_threadsafe(self._server.close)
+            asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(10)
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(10)
+
+    async def _close(self) -> None:
+        """Stop listening and end the connections still open (their handlers finish before the loop stops)."""
+        assert self._server is not None
+        self._server.close()
+        handlers = list(self._handlers)
+        for task in handlers:
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
 
     async def serve_forever(self, port: int = 0) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", port)
@@ -432,6 +442,9 @@ class Double:
     # -- HTTP --
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
         try:
             while True:
                 line = await reader.readline()
@@ -454,10 +467,11 @@ class Double:
                 head += [f"{k}: {v}" for k, v in extra.items()]
                 writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
                 await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
             writer.close()
+            self._handlers.discard(task)  # type: ignore[arg-type]
 
     def respond(self, method: str, target: str, headers: dict[str, str]) -> tuple[str, str, bytes, dict[str, str]]:
         self.count += 1

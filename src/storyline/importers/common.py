@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, insert, literal_column, select, text, update
@@ -133,9 +134,10 @@ def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]],
             session.flush()  # (COPY goes around the session: what it holds is written first)
         cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
         extra = tuple(filled.values())
+        pick = itemgetter(*given) if len(given) > 1 else (lambda row: (row[given[0]],))
         with cursor.copy(f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(tuple(row[name] for name in given) + extra)
+                copy.write_row(pick(row) + extra)
         return len(rows)
     key = (table.name, tuple(names), tuple(skip_existing))
     sql = _UNNEST.get(key)

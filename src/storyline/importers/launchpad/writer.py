@@ -339,7 +339,7 @@ class Writer(BatchTransactions):
                 status = mapping.task_status(task.get("status"))
                 milestone = mapping.link_tail(task.get("milestone_link"))
                 milestone_id = self._milestone(session, branch_id, milestone) if milestone else None
-                dates = [mapping.date(v) for k, v in task.items() if k.startswith("date_")]
+                dates = [mapping.date(v) for k, v in task.items() if v and k.startswith("date_")]
                 planned.append((self.path(task.get("self_link") or f"{where[0]}/+bug/{bug.id}"), {
                     "title": title, "status": status, "creator_id": self.people.user_id(task.get("owner_link")) or creator,
                     "story_id": sid, "project_id": project.project_id, "branch_id": branch_id,
