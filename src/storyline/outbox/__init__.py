@@ -174,9 +174,10 @@ BATCH = 100
 # seconds (by "is the dialect SQLite": there the transaction holds the one write lock, and every
 # other write, a webhook's delivery or a person's comment, waits for it; PostgreSQL locks only the
 # rows written, and saves a commit and its round trips per row, but a row it locks (a story, a
-# project's updated_at) makes a person's write on it wait until the commit).
+# project's updated_at) makes a person's write on it wait until the commit: 100 ms, where a burst of
+# code review events cost a fifth less CPU per event than with 50 ms, as little as with 250 ms).
 PER_TRANSACTION = 50
-BUDGET = {True: 0.03, False: 0.05}
+BUDGET = {True: 0.03, False: 0.1}
 # SQLite: when a writer of this process waits for the write lock (a request's write), the lane's
 # transaction ends once it has worked this long (after the row in hand): the writer waits for a few
 # milliseconds, not for the batch. The lock goes to its waiters in the order they came (db.FifoLock),
