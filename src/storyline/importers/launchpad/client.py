@@ -121,6 +121,9 @@ class Response:
         return self.content.decode("utf-8", "replace")
 
 
+_PART = 1 << 20  # a body is read in parts of this size at most
+
+
 class _Connection:
     """One keep-alive HTTP/1.1 connection (asyncio streams)."""
 
@@ -164,13 +167,17 @@ class _Connections:
         self.idle.clear()
 
     async def fetch(self, url: str, headers: dict[str, str]) -> Response:
-        """GET `url`, following up to five redirects (the Authorization header stays on its origin)."""
-        async with self.slots:
-            return await asyncio.wait_for(self._fetch(url, headers), self.timeout)
+        """GET `url`, following up to five redirects (the Authorization header stays on its origin). The
+        timeout is for each step (connecting, each part of an answer), as a socket's: a large file that
+        keeps coming is not cut."""
+        async with self.slots, asyncio.timeout(self.timeout) as deadline:
+            return await self._fetch(url, headers, deadline)
 
-    async def _fetch(self, url: str, headers: dict[str, str]) -> Response:
+    async def _fetch(self, url: str, headers: dict[str, str], deadline: asyncio.Timeout) -> Response:
         origin = urlsplit(url).netloc
+        loop = asyncio.get_running_loop()
         for _ in range(6):
+            deadline.reschedule(loop.time() + self.timeout)
             parts = urlsplit(url)
             key = (parts.scheme, parts.netloc)
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -183,7 +190,7 @@ class _Connections:
                 conn = pool.pop() if pool else await self._open(*key)
                 try:
                     conn.writer.write(request)
-                    status, answer_headers, body, keep = await self._response(conn.reader)
+                    status, answer_headers, body, keep = await self._response(conn.reader, deadline, self.timeout)
                 except (OSError, EOFError, asyncio.LimitOverrunError, ValueError):
                     conn.close()
                     if reused and attempt == 1:
@@ -205,7 +212,20 @@ class _Connections:
         raise http.client.HTTPException(f"too many redirects ({url})")
 
     @staticmethod
-    async def _response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes, bool]:
+    async def _response(reader: asyncio.StreamReader, deadline: asyncio.Timeout,
+                        timeout: float) -> tuple[int, dict[str, str], bytes, bool]:
+        loop = asyncio.get_running_loop()
+
+        async def exactly(n: int) -> bytes:
+            if n <= _PART:
+                return await reader.readexactly(n)
+            parts = []
+            while n > 0:  # a large body in parts, the clock restarted by each
+                parts.append(await reader.readexactly(min(n, _PART)))
+                n -= len(parts[-1])
+                deadline.reschedule(loop.time() + timeout)
+            return b"".join(parts)
+
         while True:
             raw = await reader.readuntil(b"\r\n\r\n")
             lines = raw.decode("latin-1").split("\r\n")
@@ -235,13 +255,18 @@ class _Connections:
                     while (await reader.readuntil(b"\r\n")) != b"\r\n":
                         pass  # trailers
                     break
-                chunks.append(await reader.readexactly(size))
+                chunks.append(await exactly(size))
                 await reader.readexactly(2)
+                deadline.reschedule(loop.time() + timeout)
             return status, headers, b"".join(chunks), keep
         length = headers.get("content-length")
         if length is not None:
-            return status, headers, await reader.readexactly(int(length)), keep
-        return status, headers, await reader.read(), False  # delimited by the end of the connection
+            return status, headers, await exactly(int(length)), keep
+        rest = []
+        while part := await reader.read(_PART):  # delimited by the end of the connection
+            rest.append(part)
+            deadline.reschedule(loop.time() + timeout)
+        return status, headers, b"".join(rest), False
 
 
 class Client:
