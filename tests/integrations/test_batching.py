@@ -6,7 +6,6 @@ with its outcome, and queues nothing."""
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -15,10 +14,11 @@ import pytest
 from builders import Api, uniq
 from conftest import drain, outcomes, post_gerrit
 from fastapi.testclient import TestClient
+from lane_writer import LaneAndWriter
 from sqlalchemy import delete, select
 
 from storyline import outbox
-from storyline.db import session_scope, write_lock
+from storyline.db import session_scope
 from storyline.integrations import events, receive
 from storyline.integrations.models import IntegrationDelivery
 from storyline.integrations.sources import Source
@@ -145,35 +145,12 @@ def test_the_local_lane_gives_way_to_a_write_waiting_for_the_sqlite_lock(app: An
     """A request's write that waits for SQLite's one write lock waits for the lane's turn (a row here:
     each takes longer than `outbox.TURN`), not for the rest of its batch (the time budget is made long
     here, so that only the waiting write can end the lane's transaction)."""
-    lock = write_lock(app.state.engine)
-    if lock is None:
-        pytest.skip("SQLite's write lock: PostgreSQL locks rows, not the database")
-    order: list[str] = []
-    writer: list[threading.Thread] = []
-
-    def write() -> None:
-        with session_scope(app.state.write_sessions) as session:
-            session.connection()  # the write lock, then BEGIN IMMEDIATE
-            order.append("write")
-
-    def slow(session: Any, payload: dict[str, Any]) -> None:
-        if not writer:  # the first row: a write arrives while the lane holds the lock
-            writer.append(threading.Thread(target=write))
-            writer[0].start()
-            deadline = time.monotonic() + 5
-            while not lock.waiting and time.monotonic() < deadline:
-                time.sleep(0.001)
-        time.sleep(outbox.TURN * 1.5)
-        order.append(f"row {payload['n']}")
-
-    monkeypatch.setitem(outbox.HANDLERS, "test-slow", slow)
+    lane = LaneAndWriter(app)
+    order = lane.order
+    monkeypatch.setitem(outbox.HANDLERS, "test-slow", lane.handler(lambda payload: f"row {payload['n']}"))
     monkeypatch.setitem(outbox.BUDGET, True, 60.0)
     with session_scope(app.state.write_sessions) as session:
         outbox.enqueue_many(session, "test-slow", [{"n": i} for i in range(20)])
-    deadline = time.monotonic() + 30
-    while sum(o.startswith("row") for o in order) < 20:
-        outbox.deliver(app.state.write_sessions)
-        assert time.monotonic() < deadline, order
-    writer[0].join(5)
+    lane.deliver_all(20)
     assert "write" in order and order.index("write") <= 2, order
     assert sorted(o for o in order if o.startswith("row")) == sorted(f"row {i}" for i in range(20))

@@ -4,52 +4,29 @@ and rows about another story, or past the unit's size, are where the lane gives 
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pytest
+from lane_writer import LaneAndWriter
 from sqlalchemy import func, select
 
 from storyline import outbox
-from storyline.db import session_scope, write_lock
+from storyline.db import session_scope
 from storyline.outbox import OutboxRow
 
 
 def test_rows_about_one_story_are_one_unit_and_the_lane_gives_way_between_units(
         app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    lock = write_lock(app.state.engine)
-    if lock is None:
-        pytest.skip("SQLite's write lock: PostgreSQL locks rows, not the database")
-    order: list[str] = []
-    writer: list[threading.Thread] = []
-
-    def write() -> None:
-        with session_scope(app.state.write_sessions) as session:
-            session.connection()  # the write lock, then BEGIN IMMEDIATE
-            order.append("write")
-
-    def slow(session: Any, payload: dict[str, Any]) -> None:
-        if not writer:  # the first row: a write arrives while the lane holds the lock
-            writer.append(threading.Thread(target=write))
-            writer[0].start()
-            deadline = time.monotonic() + 5
-            while not lock.waiting and time.monotonic() < deadline:
-                time.sleep(0.001)
-        time.sleep(outbox.TURN * 1.5)  # every row takes longer than the lane's turn
-        order.append(f"story {payload['story_id']} row {payload['n']}")
-
-    monkeypatch.setitem(outbox.HANDLERS, "test-grouped", slow)
+    lane = LaneAndWriter(app)
+    order = lane.order
+    monkeypatch.setitem(outbox.HANDLERS, "test-grouped",
+                        lane.handler(lambda payload: f"story {payload['story_id']} row {payload['n']}"))
     monkeypatch.setitem(outbox.GROUPED, "test-grouped", (3, "story_id"))
     monkeypatch.setitem(outbox.BUDGET, True, 60.0)  # only the waiting write ends the lane's transaction
     rows = [{"story_id": 1, "n": n} for n in range(5)] + [{"story_id": 2, "n": n} for n in range(2)]
     with session_scope(app.state.write_sessions) as session:
         outbox.enqueue_many(session, "test-grouped", rows)
-    deadline = time.monotonic() + 30
-    while sum(o.startswith("story") for o in order) < len(rows):
-        outbox.deliver(app.state.write_sessions)
-        assert time.monotonic() < deadline, order
-    writer[0].join(5)
+    lane.deliver_all(len(rows))
     # The first unit is story 1's first three rows (at most 3 together): the write comes right after it.
     assert order[:4] == ["story 1 row 0", "story 1 row 1", "story 1 row 2", "write"], order
     assert sorted(o for o in order if o != "write") == sorted(f"story {r['story_id']} row {r['n']}" for r in rows)
