@@ -160,13 +160,13 @@ def test_timeouts_are_per_step(serve: Callable[[Handler], Server]) -> None:
             await asyncio.sleep(5)
             return
         writer.write(f"HTTP/1.1 200 OK\r\nContent-Length: {3 * part}\r\n\r\n".encode())
-        for _ in range(3):  # 3 MiB over about 1.5 s: longer than the timeout in all, each part well within it
-            await asyncio.sleep(0.5)
+        for _ in range(3):  # 3 MiB over about 3 s: longer than the timeout in all, each part well within it
+            await asyncio.sleep(1.0)
             writer.write(b"x" * part)
             await writer.drain()
 
     server = serve(slow)
-    client = Client(f"http://127.0.0.1:{server.port}/devel/", timeout=1.2, retries=0)
+    client = Client(f"http://127.0.0.1:{server.port}/devel/", timeout=2.5, retries=0)  # 1.5 s to spare per part
     [(data, _)] = fetch(client, "large", kind="bytes")
     assert len(data) == 3 * part
     client = Client(f"http://127.0.0.1:{server.port}/devel/", timeout=1.0, retries=0)
