@@ -5,7 +5,6 @@ double through the importer's own fetcher."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -15,7 +14,7 @@ from sqlalchemy import event, select
 from storyline.db import make_engine, make_sessionmaker, session_scope
 from storyline.importers.launchpad.client import Client, Credentials
 from storyline.importers.launchpad.fetch import BugData, Fetcher
-from storyline.importers.launchpad.run import Options, resolve_projects
+from storyline.importers.launchpad.run import Options, in_own_loop, resolve_projects
 from storyline.importers.launchpad.writer import Writer
 from storyline.projects import service as projects
 from storyline.stories.models import Comment, Story, Task
@@ -38,7 +37,7 @@ def fetch(n: int) -> list[BugData]:
             await client.aclose()
 
     try:
-        return asyncio.run(run())
+        return in_own_loop(run)
     finally:
         double.stop()
 

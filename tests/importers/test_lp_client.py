@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from storyline.importers.launchpad.client import Client, Credentials, LaunchpadError
+from storyline.importers.launchpad.run import in_own_loop
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, list[dict[str, str]]], Awaitable[None]]
 
@@ -95,7 +96,7 @@ def fetch(client: Client, *links: str, kind: str = "json") -> list[Any]:
         finally:
             await client.aclose()
 
-    return asyncio.run(run())
+    return in_own_loop(run)
 
 
 def test_chunked_and_length_answers_on_one_kept_connection(serve: Callable[[Handler], Server]) -> None:
@@ -172,3 +173,18 @@ def test_timeouts_are_per_step(serve: Callable[[Handler], Server]) -> None:
     client = Client(f"http://127.0.0.1:{server.port}/devel/", timeout=1.0, retries=0)
     with pytest.raises(LaunchpadError, match="TimeoutError"):
         fetch(client, "stalls")
+
+
+def test_the_import_runs_its_loop_beside_a_running_one() -> None:
+    """The importer's event loop starts even when the calling thread runs one already (a test process
+    whose browser driver keeps a loop running, an application embedding the import): in a thread of
+    its own, the caller getting the result."""
+    async def work() -> int:
+        await asyncio.sleep(0)
+        return 42
+
+    async def caller() -> int:
+        return in_own_loop(work)
+
+    assert in_own_loop(work) == 42
+    assert asyncio.run(caller()) == 42

@@ -12,10 +12,10 @@ import asyncio
 import datetime as dt
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -271,6 +271,26 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
+T = TypeVar("T")
+
+
+def in_own_loop(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """The coroutine `work()` run to its end on an event loop of its own (_loop_factory's): in this
+    thread, or in a thread of its own when this one already runs a loop (an application embedding the
+    import; a test process whose browser driver keeps a loop running), where asyncio cannot start
+    another."""
+    def go() -> T:
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            return runner.run(work())
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return go()
+    with ThreadPoolExecutor(1, thread_name_prefix="storyline-import") as pool:
+        return pool.submit(go).result()
+
+
 def run(options: Options, url: str, err: TextIO = sys.stderr) -> Result:
     """The whole import into the database at `url`. Raises ImportFailed before anything is fetched when
     the options are wrong."""
@@ -297,8 +317,7 @@ def run(options: Options, url: str, err: TextIO = sys.stderr) -> Result:
                                      embargo_max_days=options.embargo_max_days))
         result = Result(summary=Summary())
         try:
-            with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-                runner.run(_import(options, sink, versions, result, err, histories))
+            in_own_loop(lambda: _import(options, sink, versions, result, err, histories))
         except KeyboardInterrupt:
             result.interrupted = True
         return result
