@@ -21,7 +21,7 @@ class LaneAndWriter:
     def __init__(self, app: Any) -> None:
         lock = write_lock(app.state.engine)
         if lock is None:
-            pytest.skip("SQLite's write lock: PostgreSQL locks rows, not the database")
+            pytest.skip("SQLite only: the lane gives way to writers waiting for SQLite's database-wide write lock; PostgreSQL has none (it locks rows)")
         self.app = app
         self.lock = lock
         self.order: list[str] = []
