@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -187,4 +188,6 @@ def test_the_import_runs_its_loop_beside_a_running_one() -> None:
         return in_own_loop(work)
 
     assert in_own_loop(work) == 42
-    assert asyncio.run(caller()) == 42
+    # A thread of its own, where the caller's loop certainly runs (this test's thread may already run one).
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, caller()).result() == 42
