@@ -68,6 +68,12 @@ class FifoLock:
         self._held = False
         self._waiters: collections.deque[threading.Lock] = collections.deque()
 
+    @property
+    def queued(self) -> int:
+        """Threads in the queue now: counted only once a thread has joined it, never while it is still
+        on its way (a lock that looked wanted, given up, could be taken again by its holder first)."""
+        return len(self._waiters)
+
     def acquire(self, timeout: float = -1) -> bool:
         with self._mutex:
             if not self._held:
@@ -111,10 +117,12 @@ class SQLiteWriteLock:
         self.thread_lock = FifoLock()
         self._fd: int | None = None
         self._pid = 0
-        # Writers of this process waiting for the lock: the outbox's local lane ends its transaction
-        # early and gives way when someone waits (outbox.deliver).
-        self.waiting = 0
-        self._count = threading.Lock()
+
+    @property
+    def waiting(self) -> int:
+        """Writers of this process queued for the lock: the outbox's local lane ends its transaction
+        early and gives way when someone waits (outbox.deliver); the lock then goes to them first."""
+        return self.thread_lock.queued
 
     def _file(self) -> int:
         if self._fd is None or self._pid != os.getpid():  # a forked process opens its own
@@ -124,14 +132,7 @@ class SQLiteWriteLock:
 
     def acquire(self, wait: float | None = None) -> None:
         """Block until this process and then this file are ours; `wait`: give up after that many seconds."""
-        with self._count:
-            self.waiting += 1
-        try:
-            got = self.thread_lock.acquire(timeout=-1 if wait is None else wait)
-        finally:
-            with self._count:
-                self.waiting -= 1
-        if not got:
+        if not self.thread_lock.acquire(timeout=-1 if wait is None else wait):
             raise WriteBusy("another write is in progress", None, None)
         try:
             fd = self._file()
