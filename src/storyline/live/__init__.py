@@ -57,6 +57,8 @@ from storyline.db import DATABASE_UNAVAILABLE, utcnow
 from storyline.planning.access import event_visible
 from storyline.planning.models import BoardLane, WorklistItem
 from storyline.projects.models import ProjectGroupMember
+from storyline.search import matching as matching_stories
+from storyline.search import query as search_query
 from storyline.stories.models import Event, Task
 from storyline.users.models import AccessToken, User
 
@@ -73,6 +75,13 @@ QUEUE_LIMIT = 1000
 # an event may still commit late (a resume from an id not in the log; a reconnection's catch-up).
 LOG_LIMIT = 20000
 LOOKBACK = 200
+# Query streams: a query's compiled condition is kept this long (seconds; a name created since, such as a
+# new project, counts after at most that). While one is open, the hub rests REST_FACTOR times as long as
+# its last batch took (at most MAX_REST seconds) before it reads the next: a burst of events is taken in
+# fewer, larger batches, and matching takes at most about 1 / (1 + REST_FACTOR) of the hub thread's time.
+CONDITION_TTL = 30.0
+REST_FACTOR = 3.0
+MAX_REST = 0.5
 
 
 @dataclass(frozen=True)
@@ -84,10 +93,14 @@ class Interest:
     boards: frozenset[int] = frozenset()
     projects: frozenset[int] = frozenset()
     project_groups: frozenset[int] = frozenset()
+    # A list's query (the search language, docs/search.md): the changes of any story that matches it for
+    # the stream's reader after the change ("" matches every story the reader may see).
+    query: str | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.stories or self.worklists or self.boards or self.projects or self.project_groups)
+        return self.query is None and not (self.stories or self.worklists or self.boards or self.projects
+                                           or self.project_groups)
 
     def size(self) -> int:
         return (len(self.stories) + len(self.worklists) + len(self.boards) + len(self.projects)
@@ -166,6 +179,66 @@ class Limits:
     heartbeat: float = 15.0
     max_streams: int = 1000
     max_streams_per_user: int = 20
+    max_query_streams: int = 200
+
+
+class QueryConditions:
+    """The compiled conditions of the open streams' queries, and which stories of a batch match each.
+
+    Streams are grouped by (query, reader) when the query's meaning depends on the reader (`@me`,
+    `subscriber:`), else by query alone: one statement per group and batch, whatever the number of
+    streams and events (`stories.id IN (the batch's stories) AND <query written per story>`,
+    search.matching). The visibility rule is applied after, per reader, with every other notice's."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, Any] = {}
+        self._conditions: dict[tuple[str, int | None], tuple[Any, float]] = {}
+        self.statements = 0  # statements run (for tests and measurements)
+        self.seconds = 0.0  # time spent matching (compiling included)
+        self._lock = threading.Lock()  # the hub's thread, and a resume's worker thread
+
+    def key(self, stream: Stream) -> tuple[str, int | None]:
+        text = stream.interest.query or ""
+        return (text, stream.viewer.user_id if matching_stories.personal(self.parsed(text)) else None)
+
+    def parsed(self, text: str) -> Any:
+        found = self._parsed.get(text)
+        if found is None:
+            found = self._parsed[text] = search_query.parse(text)  # (checked when the stream opened)
+        return found
+
+    def match(self, session: Session, streams: list[Stream], story_ids: list[int]) -> dict[Stream, set[int]]:
+        """For each of `streams` (with a query), the stories of `story_ids` matching its query: one
+        statement per (query, reader) group."""
+        with self._lock:
+            keys = {stream: self.key(stream) for stream in streams}
+            by_key = self._match(session, keys, story_ids)
+            return {stream: by_key[key] for stream, key in keys.items()}
+
+    def _match(self, session: Session, keys: dict[Stream, tuple[str, int | None]],
+               story_ids: list[int]) -> dict[tuple[str, int | None], set[int]]:
+        started = time.perf_counter()
+        groups: dict[tuple[str, int | None], Viewer] = {}
+        for stream, key in keys.items():
+            groups.setdefault(key, stream.viewer)
+        now = time.monotonic()
+        result: dict[tuple[str, int | None], set[int]] = {}
+        for key, viewer in groups.items():
+            cached = self._conditions.get(key)
+            if cached is None or now - cached[1] > CONDITION_TTL:
+                reader = viewer if key[1] is not None else Viewer(user_id=None)
+                cached = self._conditions[key] = (
+                    matching_stories.story_condition_per_story(session, reader, self.parsed(key[0])), now)
+            result[key] = matching_stories.story_ids_matching(session, cached[0], story_ids) if story_ids else set()
+            self.statements += 1
+        # Forget the queries no stream asks about any more.
+        if len(self._conditions) > 2 * len(groups) + 16:
+            for key in [k for k in self._conditions if k not in groups]:
+                del self._conditions[key]
+            for text in [t for t in self._parsed if t not in {k[0] for k in groups}]:
+                del self._parsed[text]
+        self.seconds += time.perf_counter() - started
+        return result
 
 
 _ROW = select(Event.id, Event.event_type, Event.story_id, Event.worklist_id, Event.board_id)
@@ -181,12 +254,19 @@ def _notices(rows: Iterable[Any]) -> list[Notice]:
     return [Notice(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
-def matching(session: Session, streams: list[Stream], events: list[Notice]) -> dict[Stream, list[Notice]]:
+def matching(session: Session, streams: list[Stream], events: list[Notice],
+             queries: QueryConditions | None = None) -> dict[Stream, list[Notice]]:
     """For each stream, the events it asked about that its viewer may see (a few queries per batch:
-    what the events' stories belong to, when some stream needs it, then one per viewer)."""
+    what the events' stories belong to, when some stream needs it, which of them match the streams'
+    queries (one per query and kind of reader), then one per viewer)."""
     if not streams or not events:
         return {}
     story_ids = sorted({e.story_id for e in events if e.story_id is not None})
+    # The queries' matches among the batch's stories (as they are now, after the changes).
+    query_streams = [s for s in streams if s.interest.query is not None]
+    query_matches: dict[Stream, set[int]] = {}
+    if query_streams and story_ids:
+        query_matches = (queries or QueryConditions()).match(session, query_streams, story_ids)
     boards = set().union(*(s.interest.boards for s in streams))
     lists_asked = set().union(*(s.interest.worklists for s in streams))
     projects = set().union(*(s.interest.projects for s in streams))
@@ -228,9 +308,12 @@ def matching(session: Session, streams: list[Stream], events: list[Notice]) -> d
             for lid, sid in session.execute(query):
                 story_lists.setdefault(sid, set()).add(lid)
 
-    def wanted(interest: Interest, e: Notice) -> bool:
+    def wanted(stream: Stream, e: Notice) -> bool:
+        interest = stream.interest
         if e.story_id is not None:
             if e.story_id in interest.stories:
+                return True
+            if e.story_id in query_matches.get(stream, ()):
                 return True
             if interest.projects & story_projects.get(e.story_id, set()):
                 return True
@@ -246,7 +329,7 @@ def matching(session: Session, streams: list[Stream], events: list[Notice]) -> d
 
     candidates: dict[Stream, list[Notice]] = {}
     for stream in streams:
-        chosen = [e for e in events if wanted(stream.interest, e)]
+        chosen = [e for e in events if wanted(stream, e)]
         if chosen:
             candidates[stream] = chosen
     # The visibility rule, once per viewer, over the events any of their streams wants.
@@ -291,6 +374,8 @@ class LiveHub:
         self._closed = False
         self._signals: dict[int, Any] = {}
         self.last_batch_at = 0.0
+        self.queries = QueryConditions()
+        self._rest = 0.0  # seconds to rest before the next batch (query streams open; see REST_FACTOR)
 
     # ---- lifecycle ---------------------------------------------------------------------------------
     def start(self, wait: float = 10.0) -> None:
@@ -353,6 +438,9 @@ class LiveHub:
                 raise TooMany("process")
             if sum(1 for s in self.streams if s.key == key) >= self.limits.max_streams_per_user:
                 raise TooMany("user")
+            if interest.query is not None and sum(
+                    1 for s in self.streams if s.interest.query is not None) >= self.limits.max_query_streams:
+                raise TooMany("process")
             stream = Stream(viewer=viewer, interest=interest, key=key, loop=asyncio.get_running_loop(),
                             start=self.cursor, start_seq=self.seq)
             self.streams.add(stream)
@@ -395,7 +483,7 @@ class LiveHub:
             rows = _notices(session.execute(query, values))
             if len(rows) > REPLAY_LIMIT:
                 return None
-            return matching(session, [stream], rows).get(stream, [])
+            return matching(session, [stream], rows, self.queries).get(stream, [])
 
     def _announced_since(self, after: int, upto: int) -> list[int] | None:
         """The ids announced after `after` up to position `upto`; None when `after` is not in the log.
@@ -439,6 +527,7 @@ class LiveHub:
         self._ready.set()
         checked = time.monotonic()
         while not self._stop.is_set():
+            self._rest_after_batch()
             self._wake.wait(self.limits.poll_interval)
             self._wake.clear()
             if self._stop.is_set():
@@ -483,9 +572,18 @@ class LiveHub:
                 self._record(announced)
             self.cursor = max(self.cursor, cursor)
             streams = [s for s in self.streams if not s.ended]
-        for stream, notices in matching(session, streams, rows).items():
+        started = time.monotonic()
+        for stream, notices in matching(session, streams, rows, self.queries).items():
             stream.put(notices)
         self.last_batch_at = time.monotonic()
+        took = self.last_batch_at - started
+        self._rest = min(MAX_REST, REST_FACTOR * took) if any(s.interest.query is not None for s in streams) else 0.0
+
+    def _rest_after_batch(self) -> None:
+        """While query streams are open: rest in proportion to the last batch's work (see REST_FACTOR)."""
+        rest, self._rest = self._rest, 0.0
+        if rest > 0:
+            self._stop.wait(rest)
 
     def _maybe_check_tokens(self, checked: float) -> float:
         now = time.monotonic()
@@ -527,6 +625,7 @@ class LiveHub:
                 else:
                     self._catch_up(newest)
                 while not self._stop.is_set():
+                    self._rest_after_batch()
                     ids = [int(n.payload) for n in conn.notifies(timeout=1.0, stop_after=1)]
                     if ids:  # a burst: what else is already there
                         ids += [int(n.payload) for n in conn.notifies(timeout=0.005, stop_after=BATCH)]
@@ -580,7 +679,8 @@ def hub_for(state: Any) -> LiveHub:
             settings = state.settings
             limits = Limits(poll_interval=settings.live_poll_interval, heartbeat=settings.live_heartbeat,
                             max_streams=settings.live_max_streams,
-                            max_streams_per_user=settings.live_max_streams_per_user)
+                            max_streams_per_user=settings.live_max_streams_per_user,
+                            max_query_streams=settings.live_max_query_streams)
             hub = state.live_hub = LiveHub(state.engine, state.read_sessions, limits)
             hub.watch_commits(state.write_sessions)
         return hub
@@ -593,5 +693,5 @@ def stop(state: Any) -> None:
         hub.stop()
 
 
-__all__ = ["CHANNEL", "End", "Interest", "Limits", "LiveHub", "Notice", "RESET", "Stream", "TooMany", "hub_for",
-           "matching", "stop"]
+__all__ = ["CHANNEL", "End", "Interest", "Limits", "LiveHub", "Notice", "QueryConditions", "RESET", "Stream",
+           "TooMany", "hub_for", "matching", "stop"]

@@ -1,6 +1,7 @@
 """Preview: live updates. A browser (or any client) opens a server-sent events stream naming the stories,
-worklists, boards, projects or project groups it shows, and is told within a second when one of them
-changes: a small notice per timeline event ("story 12 changed, event 345"), sent only when the stream's
+worklists, boards, projects or project groups it shows, or the query of a list (search results, the home
+page's lists, an automatic worklist), and is told within a second when one of them changes (or a story
+comes to match the query): a small notice per timeline event ("story 12 changed, event 345"), sent only when the stream's
 viewer may see that event. The client then reads what changed through the ordinary API.
 
 Authentication: the Authorization header as anywhere in the API, or, for EventSource (which cannot set
@@ -33,6 +34,7 @@ from storyline.db import utcnow
 from storyline.errors import Unavailable, ValidationFailed, unauthorized
 from storyline.live import RESET, Closed, End, Interest, LiveHub, Notice, Stream, TooMany, hub_for
 from storyline.schemas import DbId, Out
+from storyline.search.query import MAX_LENGTH, Compiler, QueryError, parse
 from storyline.users.models import AccessToken, User
 
 PREVIEW = "Preview: not yet stable; may change without notice."
@@ -83,6 +85,15 @@ def _ticket_viewer(session: Session, ticket: str) -> Viewer | None:
 def _sse(event: str, data: dict[str, Any], event_id: int | None = None) -> bytes:
     head = f"id: {event_id}\n" if event_id is not None else ""
     return f"{head}event: {event}\n".encode() + b"data: " + orjson.dumps(data) + b"\n\n"
+
+
+def _check_query(session: Session, viewer: Viewer, query: str) -> None:
+    """A stream's query is checked as the search checks it: a mistake, a name that matches nothing or a
+    query this reader may not run is refused (400, field `query`, with the position). Blocking."""
+    try:
+        Compiler(session, viewer, field="query").condition(parse(query).tree)
+    except QueryError as e:
+        raise e.with_field("query") from None
 
 
 def _notice(n: Notice) -> bytes:
@@ -147,11 +158,12 @@ class EventStream(Response):
 
 
 def _interest(story: list[int], worklist: list[int], board: list[int], project: list[int],
-              project_group: list[int]) -> Interest:
+              project_group: list[int], query: str | None = None) -> Interest:
     interest = Interest(frozenset(story), frozenset(worklist), frozenset(board), frozenset(project),
-                        frozenset(project_group))
+                        frozenset(project_group), query)
     if interest.empty:
-        raise ValidationFailed("story", "name at least one story, worklist, board, project or project_group")
+        raise ValidationFailed("story", "name at least one story, worklist, board, project or project_group, "
+                               "or a query")
     if interest.size() > MAX_TOPICS:
         raise ValidationFailed("story", f"at most {MAX_TOPICS} stories, worklists, boards, projects and groups in all")
     return interest
@@ -167,7 +179,8 @@ def _interest(story: list[int], worklist: list[int], board: list[int], project: 
                        429: {"description": "Too many open streams for this user (or this server)"}},
             description=PREVIEW + " A stream of notices: each timeline event of the named stories, worklists, "
             "boards (their lanes and cards included), projects or project groups (stories with a task in "
-            "them) that the caller may see, within a second of its commit, on any API process. Read what "
+            "them), or of a story matching `query` once changed, that the caller may see, within a second "
+            "of its commit, on any API process. Read what "
             "changed through the API. Resume with `Last-Event-ID` (or `last_event_id`): the events missed "
             "since are sent first (or `reset` when more than 500). Authenticate with the Authorization "
             "header or `ticket` (POST /preview/live/tickets); neither: public changes only.")
@@ -178,18 +191,24 @@ async def live(
     board: list[DbId] = Query([], description="Board ids (their lanes and cards included)"),
     project: list[DbId] = Query([], description="Project ids (stories with a task in the project)"),
     project_group: list[DbId] = Query([], description="Project group ids"),
+    query: str | None = Query(None, description=(f"At most {MAX_LENGTH} characters. "
+        "A list's query (the search language, docs/search.md; empty: every story): the changes of any "
+        "story that matches it for the caller once changed, besides the ids named (name the stories "
+        "shown too: a story that stops matching is heard through them)")),
     ticket: str | None = Query(None, max_length=200, description="A stream ticket (POST /preview/live/tickets)"),
     last_event_id: DbId | None = Query(None, description="Resume after this event (as the Last-Event-ID header)"),
     last_event_header: str | None = Header(None, alias="Last-Event-ID", max_length=20, include_in_schema=False),
     session: Session = SessionDep,
     viewer: Viewer = ViewerDep,
 ) -> Response:
-    interest = _interest(story, worklist, board, project, project_group)
+    interest = _interest(story, worklist, board, project, project_group, query)
     if ticket is not None and viewer.user_id is None:
         ticket_viewer = await in_thread(_ticket_viewer, session, ticket.strip())
         if ticket_viewer is None:
             raise unauthorized()
         viewer = ticket_viewer
+    if query is not None:
+        await in_thread(_check_query, session, viewer, query)
     after = last_event_id
     if last_event_header is not None and last_event_header.strip().isdigit():
         after = int(last_event_header.strip())
@@ -202,7 +221,9 @@ async def live(
     try:
         stream = hub.open(viewer, interest, key)
     except TooMany as exc:
-        raise TooManyStreams(f"Too many open live streams for this {exc.scope}; close one or retry later",
+        raise TooManyStreams(f"Too many open live streams for this {exc.scope}"
+                             f"{' (with a query)' if query is not None and exc.scope == 'process' else ''}; "
+                             "close one or retry later",
                              retry_after=30) from None
     except Closed:
         raise Unavailable("The server is shutting down") from None
