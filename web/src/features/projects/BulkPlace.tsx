@@ -1,8 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { get } from "../../api/client";
-import { useProject, useSearch } from "../../api/queries";
+import { useProject } from "../../api/queries";
 import type { Branch, BulkChange, Project, Task } from "../../api/types";
+import { ProjectSearch } from "../../components/Pickers";
 import { useMilestones } from "./ListFilters";
 
 /** The one value the items share, or null when they differ (or there are none). */
@@ -48,11 +49,9 @@ export function ProjectOption({ id }: { id: number }) {
  * an open branch) is reported per item by the bar. */
 export function BulkPlace({ tasks, busy, run }: { tasks: Task[]; busy: boolean; run: (change: BulkChange) => void }) {
   const id = useId();
-  const [q, setQ] = useState("");
   const [moveTo, setMoveTo] = useState<Project | null>(null);
   const [branchId, setBranchId] = useState<number | null>(null);
   const [milestone, setMilestone] = useState<number | "none" | null>(null);
-  const found = useSearch<Project>("projects", q.trim(), 8);
   const target = moveTo?.id ?? shared(tasks.map((t) => t.project_id));
   const branches = useQuery({
     queryKey: ["branches", { project_id: target }],
@@ -74,43 +73,35 @@ export function BulkPlace({ tasks, busy, run }: { tasks: Task[]; busy: boolean; 
     setMoveTo(project);
     setBranchId(null);
     setMilestone(null);
-    setQ("");
   };
   return (
     <fieldset className="bulk-place">
       <legend>Project, branch and milestone</legend>
       <div className="picker">
-        <label htmlFor={`${id}-project`}>Move to project</label>
-        {moveTo ? (
-          <span className="chip">
-            {moveTo.name}
-            <button type="button" aria-label={`Do not move to ${moveTo.name}`} onClick={() => choose(null)}>
-              ×
-            </button>
-          </span>
-        ) : (
-          <input
-            id={`${id}-project`}
-            type="search"
-            className="short"
-            placeholder="Keep their project"
-            autoComplete="off"
-            value={q}
-            onChange={(e) => setQ(e.target.value)}
-          />
-        )}
-        {!moveTo && q.trim() && (
-          <ul className="options" aria-label="Matching projects">
-            {(found.data ?? []).map((p) => (
-              <li key={p.id}>
-                <button type="button" onClick={() => choose(p)}>
-                  Move to {p.name}
+        <ProjectSearch
+          label="Move to project"
+          inputId={`${id}-project`}
+          inputClassName="short"
+          placeholder="Keep their project"
+          closed={moveTo !== null}
+          chosen={
+            moveTo && (
+              <span className="chip">
+                {moveTo.name}
+                <button type="button" aria-label={`Do not move to ${moveTo.name}`} onClick={() => choose(null)}>
+                  ×
                 </button>
-              </li>
-            ))}
-            {found.data?.length === 0 && <li className="muted">No project matches.</li>}
-          </ul>
-        )}
+              </span>
+            )
+          }
+          optionText={(p) => `Move to ${p.name}`}
+          onChoose={(p, clear) => {
+            clear();
+            choose(p);
+          }}
+          listLabel="Matching projects"
+          noMatch="No project matches."
+        />
       </div>
       <label htmlFor={`${id}-branch`}>Branch</label>
       <select

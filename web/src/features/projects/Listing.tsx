@@ -12,7 +12,7 @@ import { useLiveQueries } from "../../lib/live";
 import { changeParams, type ListFilters, listQuery, type ParamChanges, pageCount, readFilters, type Scope } from "./filters";
 import { Pager } from "../browse/Pager";
 import { FilterForm } from "./ListFilters";
-import { BulkResult, SelectAllCell, SelectCell, TaskBulkBar, useBulk, useSelection } from "./bulk";
+import { BulkTable, SelectableRow, TaskBulkBar, useBulkList } from "./bulk";
 import { StoryTable } from "./StoryTable";
 
 /** The URL's filters for a listing and a setter that writes changes back to the URL. */
@@ -88,67 +88,58 @@ export function Listing({
 }
 
 function TaskTable({ tasks, busy, showProject, selectable }: { tasks: Task[]; busy: boolean; showProject: boolean; selectable: boolean }) {
-  const ids = tasks.map((t) => t.id);
-  const { shown, pick, all, toggleAll, clear, onRowKey } = useSelection(ids);
-  const bulk = useBulk(["listing", "story-search", "story-list-tasks"]);
+  const list = useBulkList(
+    tasks.map((t) => t.id),
+    ["listing", "story-search", "story-list-tasks"],
+  );
   return (
-    <>
-      {selectable && shown.size === 0 && bulk.outcome && <BulkResult busy={false} outcome={bulk.outcome} />}
-      {selectable && shown.size > 0 && (
+    <BulkTable
+      list={list}
+      selectable={selectable}
+      bar={() => (
         <TaskBulkBar
-          bulk={bulk}
-          tasks={tasks.filter((t) => shown.has(t.id))}
-          onClear={clear}
-          heading={`${shown.size} selected ${shown.size === 1 ? "task" : "tasks"}`}
+          bulk={list.bulk}
+          tasks={tasks.filter((t) => list.shown.has(t.id))}
+          onClear={list.clear}
+          heading={`${list.shown.size} selected ${list.shown.size === 1 ? "task" : "tasks"}`}
         />
       )}
-      <div className="table-scroll">
-        <table className="stories tasks-table" aria-busy={busy}>
-          <thead>
-            <tr>
-              {selectable && <SelectAllCell label="Select every task on this page" checked={all} onToggle={toggleAll} />}
-              <th scope="col">Task</th>
-              {showProject && <th scope="col">Project</th>}
-              <th scope="col">Status</th>
-              <th scope="col">Priority</th>
-              <th scope="col">Assignee</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tasks.map((t, index) => (
-              <tr
-                key={t.id}
-                data-nav-item
-                tabIndex={-1}
-                aria-label={t.title}
-                aria-selected={selectable ? shown.has(t.id) : undefined}
-                onKeyDown={selectable ? onRowKey(index) : undefined}
-              >
-                {selectable && <SelectCell label={`Select task ${t.title}`} checked={shown.has(t.id)} onPick={(shift) => pick(index, shift)} />}
-                <td>
-                  <Link to={`/story/${t.story_id}`}>{t.title}</Link> <span className="muted">story #{t.story_id}</span>
-                </td>
-                {showProject && (
-                  <td>
-                    <ProjectName id={t.project_id} />
-                  </td>
-                )}
-                <td>
-                  <StatusBadge status={t.status} />
-                </td>
-                <td>{t.priority}</td>
-                <td>
-                  <UserName id={t.assignee_id} />
-                </td>
-                <td>
-                  <Time value={t.updated_at ?? t.created_at} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </>
+      className="stories tasks-table"
+      busy={busy}
+      allLabel="Select every task on this page"
+      headings={
+        <>
+          <th scope="col">Task</th>
+          {showProject && <th scope="col">Project</th>}
+          <th scope="col">Status</th>
+          <th scope="col">Priority</th>
+          <th scope="col">Assignee</th>
+          <th scope="col">Updated</th>
+        </>
+      }
+    >
+      {tasks.map((t, index) => (
+        <SelectableRow key={t.id} list={list} selectable={selectable} index={index} id={t.id} label={t.title} selectLabel={`Select task ${t.title}`}>
+          <td>
+            <Link to={`/story/${t.story_id}`}>{t.title}</Link> <span className="muted">story #{t.story_id}</span>
+          </td>
+          {showProject && (
+            <td>
+              <ProjectName id={t.project_id} />
+            </td>
+          )}
+          <td>
+            <StatusBadge status={t.status} />
+          </td>
+          <td>{t.priority}</td>
+          <td>
+            <UserName id={t.assignee_id} />
+          </td>
+          <td>
+            <Time value={t.updated_at ?? t.created_at} />
+          </td>
+        </SelectableRow>
+      ))}
+    </BulkTable>
   );
 }

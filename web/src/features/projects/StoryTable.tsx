@@ -3,16 +3,14 @@ import { useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { get } from "../../api/client";
 import type { BulkChange, Story, Task } from "../../api/types";
-import { UserPicker } from "../../components/Pickers";
 import { ProjectName } from "../../components/ProjectName";
 import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
-import { STATUS_LABELS, TASK_STATUSES } from "../../lib/status";
 import { assigneesByStory, taskProgress } from "../../lib/storylist";
 import { DEFAULT_COLUMNS, type ViewColumn } from "../search/savedViews";
-import { BulkPlace, ProjectOption } from "./BulkPlace";
-import { type Bulk, BulkResult, SelectAllCell, SelectCell, useBulk, useSelection } from "./bulk";
+import { ProjectOption } from "./BulkPlace";
+import { ApplyChoice, type Bulk, BulkTable, SelectableRow, STATUS_OPTIONS, TaskChanges, useBulkList } from "./bulk";
 
 /** The tasks of the stories on screen, in one request (v1 /tasks with several story_id). */
 function usePageTasks(ids: number[]) {
@@ -73,8 +71,7 @@ export function StoryTable({
     }
     return byStory;
   }, [tasks.data]);
-  const { shown, pick, all, toggleAll, clear, onRowKey } = useSelection(ids);
-  const bulk = useBulk(["story-search", "listing", "story-list-tasks"]);
+  const list = useBulkList(ids, ["story-search", "listing", "story-list-tasks"]);
   const cols = shownColumns(columns);
   const cell = (s: Story, col: ViewColumn) => {
     switch (col) {
@@ -183,41 +180,25 @@ export function StoryTable({
     }
   };
   return (
-    <>
-      {selectable && shown.size === 0 && bulk.outcome && <BulkResult busy={false} outcome={bulk.outcome} />}
-      {selectable && shown.size > 0 && (
-        <BulkBar stories={stories.filter((s) => shown.has(s.id))} tasks={tasks.data ?? []} onClear={clear} bulk={bulk} />
-      )}
-      <div className="table-scroll">
-        <table className="stories dense" aria-busy={busy}>
-          <thead>
-            <tr>
-              {selectable && <SelectAllCell label="Select every story on this page" checked={all} onToggle={toggleAll} />}
-              {cols.map((c) => (
-                <th key={c} scope="col">
-                  {HEADINGS[c]}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {stories.map((s, index) => (
-              <tr
-                key={s.id}
-                data-nav-item
-                tabIndex={-1}
-                aria-label={s.title}
-                aria-selected={selectable ? shown.has(s.id) : undefined}
-                onKeyDown={selectable ? onRowKey(index) : undefined}
-              >
-                {selectable && <SelectCell label={`Select #${s.id} ${s.title}`} checked={shown.has(s.id)} onPick={(shift) => pick(index, shift)} />}
-                {cols.map((c) => cell(s, c))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </>
+    <BulkTable
+      list={list}
+      selectable={selectable}
+      bar={() => <BulkBar stories={stories.filter((s) => list.shown.has(s.id))} tasks={tasks.data ?? []} onClear={list.clear} bulk={list.bulk} />}
+      className="stories dense"
+      busy={busy}
+      allLabel="Select every story on this page"
+      headings={cols.map((c) => (
+        <th key={c} scope="col">
+          {HEADINGS[c]}
+        </th>
+      ))}
+    >
+      {stories.map((s, index) => (
+        <SelectableRow key={s.id} list={list} selectable={selectable} index={index} id={s.id} label={s.title} selectLabel={`Select #${s.id} ${s.title}`}>
+          {cols.map((c) => cell(s, c))}
+        </SelectableRow>
+      ))}
+    </BulkTable>
   );
 }
 
@@ -226,17 +207,15 @@ export function StoryTable({
  * (POST /preview/bulk); each refused item is reported with its reason. */
 function BulkBar({ stories, tasks, onClear, bulk }: { stories: Story[]; tasks: Task[]; onClear: () => void; bulk: Bulk }) {
   const [tag, setTag] = useState("");
-  const [status, setStatus] = useState("");
-  const [assigning, setAssigning] = useState(false);
   const [onProject, setOnProject] = useState("");
-  const { busy, outcome, run: runBody } = bulk;
+  const busy = bulk.busy;
   const storyIds = stories.map((s) => s.id);
   const theirs = tasks.filter((t) => storyIds.includes(t.story_id));
   const projects = [...new Set(theirs.map((t) => t.project_id))];
   const projectId = onProject && projects.includes(Number(onProject)) ? Number(onProject) : null;
   const chosen = projectId === null ? theirs : theirs.filter((t) => t.project_id === projectId);
   const run = (change: BulkChange) =>
-    runBody({ stories: storyIds, change, ...(projectId !== null && !("add_tags" in change || "remove_tags" in change) ? { project_id: projectId } : {}) });
+    void bulk.run({ stories: storyIds, change, ...(projectId !== null && !("add_tags" in change || "remove_tags" in change) ? { project_id: projectId } : {}) });
 
   return (
     <section className="bulk-bar" aria-label="Change the selected stories">
@@ -248,7 +227,7 @@ function BulkBar({ stories, tasks, onClear, bulk }: { stories: Story[]; tasks: T
         className="inline"
         onSubmit={(e) => {
           e.preventDefault();
-          if (tag.trim()) void run({ add_tags: [tag.trim()] });
+          if (tag.trim()) run({ add_tags: [tag.trim()] });
         }}
       >
         <label htmlFor="bulk-tag" className="visually-hidden">
@@ -258,7 +237,7 @@ function BulkBar({ stories, tasks, onClear, bulk }: { stories: Story[]; tasks: T
         <button type="submit" disabled={busy || !tag.trim()}>
           Add tag
         </button>
-        <button type="button" disabled={busy || !tag.trim()} onClick={() => void run({ remove_tags: [tag.trim()] })}>
+        <button type="button" disabled={busy || !tag.trim()} onClick={() => run({ remove_tags: [tag.trim()] })}>
           Remove tag
         </button>
       </form>
@@ -273,39 +252,24 @@ function BulkBar({ stories, tasks, onClear, bulk }: { stories: Story[]; tasks: T
           </select>
         </div>
       )}
-      <div className="inline">
-        <label htmlFor="bulk-status" className="visually-hidden">
-          Status of their tasks
-        </label>
-        <select id="bulk-status" value={status} onChange={(e) => setStatus(e.target.value)}>
-          <option value="">Set their tasks to…</option>
-          {TASK_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {STATUS_LABELS[s]}
-            </option>
-          ))}
-        </select>
-        <button type="button" disabled={busy || !status || chosen.length === 0} onClick={() => void run({ status: status as BulkChange["status"] })}>
-          Apply status
-        </button>
-        <button type="button" aria-expanded={assigning} disabled={busy || chosen.length === 0} onClick={() => setAssigning(!assigning)}>
-          Assign their tasks…
-        </button>
-        <button type="button" className="link" onClick={onClear}>
-          Clear selection
-        </button>
-      </div>
-      {assigning && (
-        <UserPicker
-          label="Assign the selected stories' tasks to"
-          onPick={(user) => {
-            setAssigning(false);
-            void run({ assignee_id: user ? user.id : null });
-          }}
+      <TaskChanges
+        tasks={chosen}
+        bulk={bulk}
+        run={run}
+        onClear={onClear}
+        assign={{ button: "Assign their tasks…", label: "Assign the selected stories' tasks to", disabled: chosen.length === 0 }}
+        placeKey={projectId ?? "all"}
+      >
+        <ApplyChoice
+          id="bulk-status"
+          label="Status of their tasks"
+          placeholder="Set their tasks to…"
+          options={STATUS_OPTIONS}
+          button="Apply status"
+          disabled={busy || chosen.length === 0}
+          onApply={(v) => run({ status: v as BulkChange["status"] })}
         />
-      )}
-      <BulkPlace key={projectId ?? "all"} tasks={chosen} busy={busy} run={(change) => void run(change)} />
-      <BulkResult busy={busy} outcome={outcome} />
+      </TaskChanges>
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { type KeyboardEvent, useRef, useState } from "react";
+import { type KeyboardEvent, type ReactNode, useRef, useState } from "react";
 import { api, ApiError } from "../../api/client";
 import type { BulkChange, BulkIn, BulkItem, BulkOut, Task, User } from "../../api/types";
 import { UserPicker } from "../../components/Pickers";
@@ -111,49 +111,73 @@ export function useBulk(keys: string[]) {
   return { busy, outcome, run };
 }
 
-/** Status, priority, assignee, or project, branch and milestone for the selected tasks, in one
- * all-or-nothing request. */
-export function TaskBulkBar({ tasks, onClear, heading, bulk }: { tasks: Task[]; onClear: () => void; heading: string; bulk: Bulk }) {
-  const taskIds = tasks.map((t) => t.id);
-  const [status, setStatus] = useState("");
-  const [priority, setPriority] = useState("");
-  const [assigning, setAssigning] = useState(false);
-  const { busy, outcome, run: runBody } = bulk;
-  const run = (change: BulkChange) => runBody({ tasks: taskIds, change });
+/** A select of values and its button, which applies the value chosen. */
+export function ApplyChoice({
+  id,
+  label,
+  placeholder,
+  options,
+  button,
+  disabled,
+  onApply,
+}: {
+  id: string;
+  label: string;
+  placeholder: string;
+  options: readonly (readonly [string, string])[];
+  button: string;
+  disabled: boolean;
+  onApply: (value: string) => void;
+}) {
+  const [value, setValue] = useState("");
   return (
-    <section className="bulk-bar" aria-label="Change the selected tasks">
-      <strong>{heading}</strong>
+    <>
+      <label htmlFor={id} className="visually-hidden">
+        {label}
+      </label>
+      <select id={id} value={value} onChange={(e) => setValue(e.target.value)}>
+        <option value="">{placeholder}</option>
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+      <button type="button" disabled={disabled || !value} onClick={() => onApply(value)}>
+        {button}
+      </button>
+    </>
+  );
+}
+
+export const STATUS_OPTIONS = TASK_STATUSES.map((s) => [s, STATUS_LABELS[s] ?? s] as const);
+
+/** The task changes of a bulk bar: the choices given (`children`: status…), assign, clear the selection; then
+ * the assignee picker, project, branch and milestone, and the outcome. */
+export function TaskChanges({
+  tasks,
+  bulk,
+  run,
+  onClear,
+  assign,
+  placeKey,
+  children,
+}: {
+  tasks: Task[];
+  bulk: Bulk;
+  run: (change: BulkChange) => void;
+  onClear: () => void;
+  assign: { button: string; label: string; disabled: boolean };
+  placeKey?: string | number;
+  children: ReactNode;
+}) {
+  const [assigning, setAssigning] = useState(false);
+  return (
+    <>
       <div className="inline">
-        <label htmlFor="bulk-task-status" className="visually-hidden">
-          Status of the selected tasks
-        </label>
-        <select id="bulk-task-status" value={status} onChange={(e) => setStatus(e.target.value)}>
-          <option value="">Status…</option>
-          {TASK_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {STATUS_LABELS[s]}
-            </option>
-          ))}
-        </select>
-        <button type="button" disabled={busy || !status} onClick={() => void run({ status: status as BulkChange["status"] })}>
-          Apply status
-        </button>
-        <label htmlFor="bulk-task-priority" className="visually-hidden">
-          Priority of the selected tasks
-        </label>
-        <select id="bulk-task-priority" value={priority} onChange={(e) => setPriority(e.target.value)}>
-          <option value="">Priority…</option>
-          {PRIORITIES.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
-        </select>
-        <button type="button" disabled={busy || !priority} onClick={() => void run({ priority: priority as BulkChange["priority"] })}>
-          Apply priority
-        </button>
-        <button type="button" aria-expanded={assigning} disabled={busy} onClick={() => setAssigning(!assigning)}>
-          Assign…
+        {children}
+        <button type="button" aria-expanded={assigning} disabled={bulk.busy || assign.disabled} onClick={() => setAssigning(!assigning)}>
+          {assign.button}
         </button>
         <button type="button" className="link" onClick={onClear}>
           Clear selection
@@ -161,16 +185,121 @@ export function TaskBulkBar({ tasks, onClear, heading, bulk }: { tasks: Task[]; 
       </div>
       {assigning && (
         <UserPicker
-          label="Assign the selected tasks to"
+          label={assign.label}
           onPick={(user: User | null) => {
             setAssigning(false);
-            void run({ assignee_id: user ? user.id : null });
+            run({ assignee_id: user ? user.id : null });
           }}
         />
       )}
-      <BulkPlace tasks={tasks} busy={busy} run={(change) => void run(change)} />
-      <BulkResult busy={busy} outcome={outcome} />
+      <BulkPlace key={placeKey} tasks={tasks} busy={bulk.busy} run={run} />
+      <BulkResult busy={bulk.busy} outcome={bulk.outcome} />
+    </>
+  );
+}
+
+/** Status, priority, assignee, or project, branch and milestone for the selected tasks, in one
+ * all-or-nothing request. */
+export function TaskBulkBar({ tasks, onClear, heading, bulk }: { tasks: Task[]; onClear: () => void; heading: string; bulk: Bulk }) {
+  const taskIds = tasks.map((t) => t.id);
+  const run = (change: BulkChange) => void bulk.run({ tasks: taskIds, change });
+  return (
+    <section className="bulk-bar" aria-label="Change the selected tasks">
+      <strong>{heading}</strong>
+      <TaskChanges tasks={tasks} bulk={bulk} run={run} onClear={onClear} assign={{ button: "Assign…", label: "Assign the selected tasks to", disabled: false }}>
+        <ApplyChoice
+          id="bulk-task-status"
+          label="Status of the selected tasks"
+          placeholder="Status…"
+          options={STATUS_OPTIONS}
+          button="Apply status"
+          disabled={bulk.busy}
+          onApply={(v) => run({ status: v as BulkChange["status"] })}
+        />
+        <ApplyChoice
+          id="bulk-task-priority"
+          label="Priority of the selected tasks"
+          placeholder="Priority…"
+          options={PRIORITIES.map((p) => [p, p] as const)}
+          button="Apply priority"
+          disabled={bulk.busy}
+          onApply={(v) => run({ priority: v as BulkChange["priority"] })}
+        />
+      </TaskChanges>
     </section>
+  );
+}
+
+/** A selectable list's selection and bulk changes, kept together by the list. */
+export function useBulkList(ids: number[], keys: string[]) {
+  return { ...useSelection(ids), bulk: useBulk(keys) };
+}
+
+export type BulkList = ReturnType<typeof useBulkList>;
+
+/** A list whose rows may be selected (`selectable`): the bar (`bar`, while rows are selected) or the last
+ * change's outcome above it, the header's box for the whole page, then the rows (SelectableRow). */
+export function BulkTable({
+  list,
+  selectable,
+  bar,
+  className,
+  busy,
+  allLabel,
+  headings,
+  children,
+}: {
+  list: BulkList;
+  selectable: boolean;
+  bar: () => ReactNode;
+  className: string;
+  busy: boolean;
+  allLabel: string;
+  headings: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      {selectable && list.shown.size === 0 && list.bulk.outcome && <BulkResult busy={false} outcome={list.bulk.outcome} />}
+      {selectable && list.shown.size > 0 && bar()}
+      <div className="table-scroll">
+        <table className={className} aria-busy={busy}>
+          <thead>
+            <tr>
+              {selectable && <SelectAllCell label={allLabel} checked={list.all} onToggle={list.toggleAll} />}
+              {headings}
+            </tr>
+          </thead>
+          <tbody>{children}</tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+/** A row of a BulkTable: its checkbox (click, shift-click) and x when focused, on a selectable list. */
+export function SelectableRow({
+  list,
+  selectable,
+  index,
+  id,
+  label,
+  selectLabel,
+  children,
+}: {
+  list: BulkList;
+  selectable: boolean;
+  index: number;
+  id: number;
+  label: string;
+  selectLabel: string;
+  children: ReactNode;
+}) {
+  return (
+    <tr data-nav-item tabIndex={-1} aria-label={label} aria-selected={selectable ? list.shown.has(id) : undefined} onKeyDown={selectable ? list.onRowKey(index) : undefined}>
+      {selectable && <SelectCell label={selectLabel} checked={list.shown.has(id)} onPick={(shift) => list.pick(index, shift)} />}
+      {children}
+    </tr>
   );
 }
 
