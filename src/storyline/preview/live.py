@@ -88,10 +88,11 @@ def _sse(event: str, data: dict[str, Any], event_id: int | None = None) -> bytes
 
 
 def _check_query(session: Session, viewer: Viewer, query: str) -> None:
-    """A stream's query is checked as the search checks it: a mistake, a name that matches nothing or a
-    query this reader may not run is refused (400, field `query`, with the position). Blocking."""
+    """A stream's query with a mistake, or one this reader may not run (`@me` anonymously, someone else's
+    subscriptions), is refused (400, field `query`, with the position). A name that matches nothing
+    matches nothing, as in an automatic worklist's saved query (it may come to exist). Blocking."""
     try:
-        Compiler(session, viewer, field="query").condition(parse(query).tree)
+        Compiler(session, viewer, strict=False, field="query").condition(parse(query).tree)
     except QueryError as e:
         raise e.with_field("query") from None
 

@@ -62,6 +62,12 @@ describe("liveUrl", () => {
     expect(url.searchParams.get("last_event_id")).toBe("40");
     expect(new URL(liveUrl({ project: [5] }, null, null), "http://x").search).toBe("?project=5");
   });
+  it("sends a list's query, even an empty one (every story)", () => {
+    const url = new URL(liveUrl({ story: [1], query: "tag:a b" }, "t", null), "http://x");
+    expect(url.searchParams.get("query")).toBe("tag:a b");
+    expect(url.searchParams.getAll("story")).toEqual(["1"]);
+    expect(new URL(liveUrl({ query: "" }, null, null), "http://x").search).toBe("?query=");
+  });
 });
 
 describe("openLive", () => {

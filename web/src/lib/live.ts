@@ -12,6 +12,8 @@ export interface LiveTopics {
   board?: number[];
   project?: number[];
   project_group?: number[];
+  /** A list's query (the search language; "" is every story): a story that comes to match it is told. */
+  query?: string;
 }
 
 /** One change: a timeline event the reader may see (ids and type only; the API tells the rest). */
@@ -67,7 +69,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /** The stream's address: the topics, the ticket (never the token itself), where to resume. */
 export function liveUrl(topics: LiveTopics, ticket: string | null, lastEventId: number | null): string {
-  return buildUrl("/preview/live", {
+  const url = buildUrl("/preview/live", {
     story: topics.story,
     worklist: topics.worklist,
     board: topics.board,
@@ -76,10 +78,13 @@ export function liveUrl(topics: LiveTopics, ticket: string | null, lastEventId: 
     ticket: ticket ?? undefined,
     last_event_id: lastEventId ?? undefined,
   });
+  // The query is sent even when empty ("every story"), which buildUrl would leave out.
+  if (topics.query === undefined) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}query=${encodeURIComponent(topics.query)}`;
 }
 
 function empty(topics: LiveTopics): boolean {
-  return Object.values(topics).every((ids) => !ids || ids.length === 0);
+  return topics.query === undefined && [topics.story, topics.worklist, topics.board, topics.project, topics.project_group].every((ids) => !ids || ids.length === 0);
 }
 
 /** The delay before the n-th attempt after a failure: 1 s, 2 s, 4 s ... at most 30 s. */

@@ -1,10 +1,12 @@
 // Live updates for lists whose rows may come from anywhere (search results, the home page's lists, automatic
 // worklists): the stream names what can change them (the projects, groups or stories they are bounded to, or
-// every project when there are few enough), the stories they show, and a list the topics cannot cover whole
-// is also read again every WIDE_EVERY_MS. Notices are debounced (useLiveQueries).
+// every project when there are few enough; beyond, the list's query, when it has one: the server tells of
+// any story that comes to match it), the stories they show, and a list the topics cannot cover whole is also
+// read again every WIDE_EVERY_MS. Notices are debounced (useLiveQueries).
 import { type QueryKey, useQuery } from "@tanstack/react-query";
 import { apiPage } from "../api/client";
 import { type LiveChange, type LiveMode, type LiveTopics, useLiveQueries } from "./live";
+import { parse, QuerySyntaxError } from "./query";
 
 /** The server's bound on the ids one stream names (MAX_TOPICS in src/storyline/preview/live.py). */
 export const MAX_TOPICS = 100;
@@ -24,12 +26,18 @@ export interface ListReach {
   worklists?: number[];
   /** Boards whose own events matter (their lanes and cards included). */
   boards?: number[];
+  /** The list's rows as a query of the search language (or a query matching more: a notice too many only
+   * reads the list again), when it has one; "" is every story. Named instead of projects when those do not
+   * fit (the server tells of any story that matches it once changed). */
+  query?: string | null;
 }
 
 /** The stream's topics for a list, within MAX_TOPICS, and whether they cover every change that could alter
  * it (else the page also reads it every WIDE_EVERY_MS). `allProjects`: every project's id, or null when
  * there are more than fit (or they are unknown). Every task is in a project, so a story with tasks is heard
- * through its projects; the stories named are those shown (a story without tasks is in no project). */
+ * through its projects; the stories named are those shown (a story without tasks is in no project). When
+ * the projects (or the list's bound) do not fit and the list has a query, the stream names the query and
+ * the stories shown (a story that stops matching is heard through them). */
 export function listTopics(reach: ListReach, allProjects: number[] | null): { topics: LiveTopics; whole: boolean } {
   const boards = [...new Set(reach.boards ?? [])].slice(0, MAX_TOPICS);
   const worklists = [...new Set(reach.worklists ?? [])].slice(0, MAX_TOPICS - boards.length);
@@ -45,7 +53,15 @@ export function listTopics(reach: ListReach, allProjects: number[] | null): { to
   let project: number[] = [];
   let group: number[] = [];
   let story: number[] = [];
-  if (reach.bound) {
+  const hasQuery = reach.query !== undefined && reach.query !== null;
+  const fits = reach.bound
+    ? new Set([...reach.bound.projects]).size + new Set(reach.bound.groups).size + new Set([...reach.bound.stories, ...reach.stories]).size <= room
+    : allProjects !== null && allProjects.length <= room;
+  let query: string | undefined;
+  if (!fits && hasQuery) {
+    query = reach.query as string;
+    story = take(reach.stories);
+  } else if (reach.bound) {
     project = take(reach.bound.projects);
     group = take(reach.bound.groups);
     story = take([...reach.bound.stories, ...reach.stories]);
@@ -64,6 +80,7 @@ export function listTopics(reach: ListReach, allProjects: number[] | null): { to
   if (project.length) topics.project = sorted(project);
   if (group.length) topics.project_group = sorted(group);
   if (story.length) topics.story = sorted(story);
+  if (query !== undefined) topics.query = query;
   return { topics, whole };
 }
 
@@ -100,6 +117,73 @@ export function useLiveList(
     relevant,
     alsoEvery: whole && named ? null : WIDE_EVERY_MS,
   });
+}
+
+/** A criterion as a term of the query language, matching at least what it matches (for a Task filter: the
+ * stories of the tasks it matches); null when it has none (left out, the query then matches more). */
+function criterionTerm(c: { field: string; value: string; negative?: boolean | null }): string | null {
+  const value = String(c.value);
+  if (c.negative) return null; // left out: the query matches more
+  const id = /^\d+$/.test(value);
+  const quoted = /^[^"]+$/.test(value) ? `"${value}"` : null;
+  switch (c.field) {
+    case "Project":
+      return id ? `project:${value}` : null;
+    case "ProjectGroup":
+      return id ? `group:${value}` : null;
+    case "Story":
+      return id ? `#${value}` : null;
+    case "User":
+      return id ? `assignee:${value}` : null;
+    case "Branch":
+      return id ? `branch:${value}` : null;
+    case "Milestone":
+      return id ? `milestone:${value}` : null;
+    case "StoryStatus":
+      return ["active", "merged", "invalid"].includes(value) ? `status:${value}` : null;
+    case "Tags":
+      return quoted && `tag:${quoted}`;
+    case "Query":
+      return valid(`(${value})`) ? `(${value})` : null;
+    default:
+      return null; // TaskStatus, Team, Text, activity: left out
+  }
+}
+
+function valid(query: string): boolean {
+  try {
+    parse(query);
+    return true;
+  } catch (e) {
+    if (e instanceof QuerySyntaxError) return false;
+    throw e;
+  }
+}
+
+/** Queries ORed ("" matches every story, so any "" is ""); null when one has no query form or the result is
+ * not a valid query (too long, too many terms). */
+export function anyOf(queries: (string | null)[]): string | null {
+  if (queries.length === 0 || queries.some((q) => q === null)) return null;
+  if (queries.some((q) => q === "")) return "";
+  const unique = [...new Set(queries as string[])];
+  const query = unique.length === 1 ? (unique[0] as string) : unique.map((q) => `(${q})`).join(" OR ");
+  return valid(query) ? query : null;
+}
+
+/** An automatic worklist's filters as one query matching at least its items' stories: each filter's criteria
+ * ANDed (those without a query form left out), the filters ORed; null when it is not a valid query. */
+export function filtersQuery(
+  filters: { filter_criteria: { field: string; value: string; negative?: boolean | null }[] }[],
+): string | null {
+  if (filters.length === 0) return null;
+  return anyOf(
+    filters.map((f) =>
+      f.filter_criteria
+        .map(criterionTerm)
+        .filter((t): t is string => t !== null)
+        .join(" "),
+    ),
+  );
 }
 
 /** An automatic worklist's filters (ORed; each one's criteria ANDed): the projects, groups and stories its

@@ -68,7 +68,9 @@ function HomeLive({ userId }: { userId: number | null }) {
     ...(recent.data ?? []).flatMap((e) => (e.story_id !== null ? [e.story_id] : [])),
   ];
   const taskless = [...(followed.data ?? []), ...(created.data ?? [])].filter((s) => !hasTasks(s)).map((s) => s.id);
-  useLiveList({ stories, taskless, bound: null }, [["user-tasks"], ["home-stories"], ["recent-events"], ["subscription-events"]]);
+  // Its lists as a query, on a larger instance: "" (every story the reader may see), as the recent activity
+  // shows any of them (the others are `assignee:@me`, `subscriber:@me`, `creator:@me`).
+  useLiveList({ stories, taskless, bound: null, query: "" }, [["user-tasks"], ["home-stories"], ["recent-events"], ["subscription-events"]]);
   return null;
 }
 

@@ -4,7 +4,7 @@ import { type DragEvent, type FormEvent, type KeyboardEvent, useEffect, useRef, 
 import { useParams } from "react-router-dom";
 import { api, ApiError } from "../../api/client";
 import { useSelf } from "../../api/queries";
-import { boundOfAll, filterBound, useLiveList } from "../../lib/liveLists";
+import { anyOf, boundOfAll, filterBound, filtersQuery, useLiveList } from "../../lib/liveLists";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { Time } from "../../components/Time";
 import {
@@ -81,6 +81,7 @@ export function BoardPage() {
       boards: [boardId],
       stories: lanesData.flatMap((lane) => lane.worklist.items.flatMap((i) => (itemStoryId(i) !== null ? [itemStoryId(i) as number] : []))),
       bound: boundOfAll(lanesData.filter((lane) => lane.worklist.automatic).map((lane) => filterBound(lane.worklist.filters))),
+      query: anyOf(lanesData.filter((lane) => lane.worklist.automatic).map((lane) => filtersQuery(lane.worklist.filters))),
     },
     moving ? [] : [boardKey(boardId)],
     { enabled: boardId > 0 && !!board.data },

@@ -4,7 +4,7 @@ import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { useParams } from "react-router-dom";
 import { api, ApiError } from "../../api/client";
 import { useSelf } from "../../api/queries";
-import { filterBound, useLiveList } from "../../lib/liveLists";
+import { filterBound, filtersQuery, useLiveList } from "../../lib/liveLists";
 import { SubscribeButton } from "../notifications/SubscribeButton";
 import { errorFor, FieldError } from "../../components/FieldError";
 import {
@@ -44,6 +44,7 @@ export function WorklistPage() {
       worklists: [listId],
       stories: (wl0?.items ?? []).flatMap((i) => (itemStoryId(i) !== null ? [itemStoryId(i) as number] : [])),
       bound: wl0?.automatic ? filterBound(wl0.filters) : { projects: [], groups: [], stories: [] },
+      query: wl0?.automatic ? filtersQuery(wl0.filters) : null,
     },
     [worklistKey(listId)],
     { enabled: listId > 0 && !!wl0 },

@@ -14,7 +14,10 @@ import { pageCount } from "../projects/filters";
 import { StoryTable } from "../projects/StoryTable";
 import { ProjectName } from "../../components/ProjectName";
 import { SavedViews } from "./SavedViews";
-import { readColumns, useViews, viewLink, viewQuery } from "./savedViews";
+import { ColumnPicker } from "./ColumnPicker";
+import { columnsParam } from "./columns";
+import { SaveColumns } from "./ViewEdits";
+import { readColumns, useViews, type ViewColumn, viewLink, viewQuery } from "./savedViews";
 
 const SIZE = 25;
 
@@ -51,6 +54,17 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
       p.delete("view");
       return p;
     });
+  // The column picker's choice applies at once (the URL's columns=, kept with the view it was opened from).
+  const setColumns = (value: ViewColumn[] | null) =>
+    setParams(
+      (p) => {
+        const param = columnsParam(value);
+        if (param === null) p.delete("columns");
+        else p.set("columns", param);
+        return p;
+      },
+      { replace: true },
+    );
   const setPage = (value: number) =>
     setParams((p) => {
       p.set("page", String(value));
@@ -67,11 +81,11 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
     placeholderData: (previous) => previous,
     retry: false,
   });
-  // Others' changes show without a reload: the stream names every project (when few enough) and the stories
-  // shown; any story change reads the page again (debounced), as a story anywhere may come to match.
+  // Others' changes show without a reload: the stream names every project (when few enough, else the query)
+  // and the stories shown; any story change reads the page again (debounced), as a story anywhere may come to match.
   const shown = stories.data?.items ?? [];
   useLiveList(
-    { stories: shown.map((s) => s.id), taskless: shown.filter((s) => !hasTasks(s)).map((s) => s.id), bound: null },
+    { stories: shown.map((s) => s.id), taskless: shown.filter((s) => !hasTasks(s)).map((s) => s.id), bound: null, query: q },
     [["story-search", q], ["story-list-tasks"]],
     { enabled: searching, relevant: storyChange },
   );
@@ -82,7 +96,7 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
     <section className="story-search">
       <h1>{title}</h1>
       <QueryForm key={q} value={q} onSubmit={setQuery} errors={errors} />
-      {viewId !== null && self.data && <OpenView id={viewId} query={q} />}
+      {viewId !== null && self.data && <OpenView id={viewId} query={q} columns={columns} />}
       {self.data && <SavedViews query={q} onOpen={(v) => navigate(viewLink(v))} columns={columns} pinProject={pinProject} />}
       <Named parsed={parsed} />
       <div className="search-layout">
@@ -99,6 +113,7 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
               {stories.data && total > SIZE && ` · ${(page - 1) * SIZE + 1}–${Math.min(page * SIZE, total)} shown`}
             </p>
           )}
+          {searching && !serverError && <ColumnPicker columns={columns} onChange={setColumns} />}
           {searching && !serverError && stories.data && total > 0 && (
             <>
               <StoryTable stories={stories.data.items} busy={stories.isFetching} selectable={!!self.data} columns={columns} />
@@ -113,22 +128,25 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
 }
 
 /** The saved view the page was opened from: its name, and its project's page when pinned to one. */
-function OpenView({ id, query }: { id: number; query: string }) {
+function OpenView({ id, query, columns }: { id: number; query: string; columns: ViewColumn[] | null }) {
   const { views, loaded } = useViews();
   const view = views.find((v) => v.id === id);
   if (!loaded) return null;
   if (!view) return <p className="muted">This saved view is gone, or no longer shared with you.</p>;
   return (
-    <p className="open-view">
-      Saved view <strong>{view.name}</strong>
-      {viewQuery(view) !== query && <span className="muted"> (query changed)</span>}
-      {view.project_id !== null && (
-        <>
-          {" "}
-          · pinned to <ProjectName id={view.project_id} />
-        </>
-      )}
-    </p>
+    <div className="open-view">
+      <p>
+        Saved view <strong>{view.name}</strong>
+        {viewQuery(view) !== query && <span className="muted"> (query changed)</span>}
+        {view.project_id !== null && (
+          <>
+            {" "}
+            · pinned to <ProjectName id={view.project_id} />
+          </>
+        )}
+      </p>
+      <SaveColumns view={view} columns={columns} />
+    </div>
   );
 }
 
