@@ -221,9 +221,10 @@ def test_resume_replays_the_matching_changes_missed(instances, api, user):
         resumed.close()
 
 
-def test_one_statement_per_query_and_kind_of_reader(app, api, user, other, admin):
-    """matching() groups the query streams: readers of the same query share one statement unless it
-    names `@me`; the notices are then filtered per reader by the visibility rule."""
+def test_one_condition_per_query_and_kind_of_reader(app, api, user, other, admin):
+    """matching() groups the query streams: readers of the same query share one condition unless it
+    names `@me`, and every condition is tested in one statement per batch; the notices are then filtered
+    per reader by the visibility rule."""
     label = uniq("livegroup").replace("-", "")
     shared = api.story(user)
     tag(api, shared["id"], label, user)
@@ -250,7 +251,8 @@ def test_one_statement_per_query_and_kind_of_reader(app, api, user, other, admin
         queries = live.QueryConditions()
         with session_scope(app.state.read_sessions) as session:
             found = live.matching(session, [*by_tag, *by_me, plain], events, queries)
-        assert queries.statements == 3  # tag:… once, assignee:@me once per reader
+        # Three (query, reader) groups: tag:… once for every reader, assignee:@me once per reader; in one statement.
+        assert (queries.groups, queries.statements) == (3, 1)
         ids = {s: [n.story_id for n in found.get(s, [])] for s in [*by_tag, *by_me, plain]}
         assert ids[by_tag[0]] == [shared["id"], secret["id"]]  # the private story's own reader
         for s in by_tag[1:]:
@@ -259,3 +261,34 @@ def test_one_statement_per_query_and_kind_of_reader(app, api, user, other, admin
         assert ids[plain] == [shared["id"]]
     finally:
         loop.close()
+
+
+def test_words_phrases_and_names_are_tested_per_story(app, api, user):
+    """The per-story form of each kind of term (search.matching): full text (a word's prefix, a phrase),
+    projects by name, tags, negation, OR; as the search page would find the story."""
+    word = uniq("zanzibar").replace("-", "")
+    project = api.project()
+    story = api.story(user, title=f"The {word} quokka jumps", description="over the lazy dog")
+    api.task(story["id"], project["id"], user)
+    tag(api, story["id"], "perstory", user)
+    bystander = api.story(user, title="Nothing to see")
+    viewer = Viewer(user_id=user.id)
+    cases = {
+        word[:-2]: True, f'"{word} quokka"': True, f'"quokka {word}"': False, "lazy dog": True,
+        f"project:{project['name']}": True, f"project:{project['name']} -tag:perstory": False,
+        f"tag:perstory OR {word}": True, f"tag:nosuchtag OR {word}zz": False, "is:closed": False, "": True,
+    }
+    from storyline.search import matching as per_story
+    from storyline.search.query import parse
+
+    with session_scope(app.state.read_sessions) as session:
+        conditions = [per_story.story_condition_per_story(session, viewer, parse(q)) for q in cases]
+        found = per_story.story_ids_matching_each(session, conditions, [story["id"], bystander["id"]])
+
+    def searched(q: str, sid: int) -> bool:  # what the search page says of that story
+        return bool(api.ok("GET", "/preview/search", user, params={"q": f"({q}) #{sid}" if q else f"#{sid}"}))
+
+    for (q, expected), ids in zip(cases.items(), found, strict=True):
+        assert (story["id"] in ids) is expected, q
+        assert searched(q, story["id"]) is expected, q
+        assert (bystander["id"] in ids) is searched(q, bystander["id"]), q

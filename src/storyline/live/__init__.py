@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 import signal
@@ -194,8 +195,11 @@ class QueryConditions:
         self._parsed: dict[str, Any] = {}
         self._conditions: dict[tuple[str, int | None], tuple[Any, float]] = {}
         self.statements = 0  # statements run (for tests and measurements)
+        self.groups = 0  # (query, reader) groups matched, batch after batch
         self.seconds = 0.0  # time spent matching (compiling included)
         self._lock = threading.Lock()  # the hub's thread, and a resume's worker thread
+        # (ids of the conditions, the conditions (kept: their ids stay theirs), the statements)
+        self._statements: tuple[tuple[int, ...], list[Any], list[Any]] | None = None
 
     def key(self, stream: Stream) -> tuple[str, int | None]:
         text = stream.interest.query or ""
@@ -222,15 +226,22 @@ class QueryConditions:
         for stream, key in keys.items():
             groups.setdefault(key, stream.viewer)
         now = time.monotonic()
-        result: dict[tuple[str, int | None], set[int]] = {}
+        conditions = []
         for key, viewer in groups.items():
             cached = self._conditions.get(key)
             if cached is None or now - cached[1] > CONDITION_TTL:
                 reader = viewer if key[1] is not None else Viewer(user_id=None)
                 cached = self._conditions[key] = (
                     matching_stories.story_condition_per_story(session, reader, self.parsed(key[0])), now)
-            result[key] = matching_stories.story_ids_matching(session, cached[0], story_ids) if story_ids else set()
-            self.statements += 1
+            conditions.append(cached[0])
+        # The statements, kept while the conditions are the same ones (the same streams' queries).
+        shape = tuple(id(c) for c in conditions)
+        if self._statements is None or self._statements[0] != shape:
+            self._statements = (shape, conditions, matching_stories.matching_statements(conditions))
+        found = matching_stories.story_ids_matching_each(session, conditions, story_ids, self._statements[2])
+        self.statements += -(-len(conditions) // matching_stories.PER_STATEMENT) if story_ids else 0
+        self.groups += len(conditions)
+        result = dict(zip(groups, found, strict=True))
         # Forget the queries no stream asks about any more.
         if len(self._conditions) > 2 * len(groups) + 16:
             for key in [k for k in self._conditions if k not in groups]:
@@ -248,6 +259,16 @@ _MAX = select(func.max(Event.id))
 _TOKENS_VALID = (select(AccessToken.id).join(User, User.id == AccessToken.user_id)
                  .where(AccessToken.id.in_(bindparam("ids", expanding=True)),
                         AccessToken.expires_at > bindparam("now"), User.enable_login.is_(True)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _visible_events(user_id: int | None) -> Any:
+    """Which of the events `event_ids` the reader may see: the events endpoint's rule. Built once per
+    reader (building the rule costs more than running it), run batch after batch."""
+    viewer = Viewer(user_id=user_id)
+    return select(Event.id).where(Event.id.in_(bindparam("event_ids", expanding=True)),
+                                  story_id_visible(viewer, Event.story_id),
+                                  event_visible(viewer, Event.worklist_id, Event.board_id))
 
 
 def _notices(rows: Iterable[Any]) -> list[Notice]:
@@ -338,10 +359,7 @@ def matching(session: Session, streams: list[Stream], events: list[Notice],
         by_viewer.setdefault(stream.viewer.user_id, set()).update(e.id for e in chosen)
     visible: dict[int | None, set[int]] = {}
     for uid, ids in by_viewer.items():
-        viewer = Viewer(user_id=uid)
-        visible[uid] = set(session.execute(select(Event.id).where(
-            Event.id.in_(sorted(ids)), story_id_visible(viewer, Event.story_id),
-            event_visible(viewer, Event.worklist_id, Event.board_id))).scalars())
+        visible[uid] = set(session.execute(_visible_events(uid), {"event_ids": sorted(ids)}).scalars())
     result: dict[Stream, list[Notice]] = {}
     for stream, chosen in candidates.items():
         seen = visible[stream.viewer.user_id]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, false, select
+from sqlalchemy import ColumnElement, bindparam, exists, false, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer
@@ -72,4 +72,36 @@ def story_ids_matching(session: Session, condition: ColumnElement[bool], story_i
     return set(session.execute(stmt, {"story_ids": ids}).scalars())
 
 
-__all__ = ["OneStoryCompiler", "personal", "story_condition_per_story", "story_ids_matching"]
+# Conditions per statement in story_ids_matching_each (SQLite allows 500 SELECTs in a compound one).
+PER_STATEMENT = 100
+
+
+def matching_statements(conditions: list[ColumnElement[bool]]) -> list[Any]:
+    """The statements of story_ids_matching_each: a UNION ALL of up to PER_STATEMENT parts, each tagged
+    with its condition's number, the story ids one expanding parameter (`story_ids`). Made once for a set
+    of conditions (building them costs more than running them), run for batch after batch."""
+    statements: list[Any] = []
+    for start in range(0, len(conditions), PER_STATEMENT):
+        parts: list[Any] = []
+        for i, condition in enumerate(conditions[start:start + PER_STATEMENT]):
+            parts.append(select(literal_column(str(start + i)).label("n"), Story.id).where(Story.id.in_(_IDS), condition))
+        statements.append(parts[0] if len(parts) == 1 else union_all(*parts))
+    return statements
+
+
+def story_ids_matching_each(session: Session, conditions: list[ColumnElement[bool]], story_ids: Iterable[int],
+                            statements: list[Any] | None = None) -> list[set[int]]:
+    """For each condition, those of `story_ids` that meet it: one statement for up to PER_STATEMENT
+    conditions (`statements`: matching_statements(conditions), when kept from an earlier batch)."""
+    ids = sorted(set(story_ids))
+    found: list[set[int]] = [set() for _ in conditions]
+    if not ids or not conditions:
+        return found
+    for stmt in statements if statements is not None else matching_statements(conditions):
+        for n, sid in session.execute(stmt, {"story_ids": ids}):
+            found[int(n)].add(sid)
+    return found
+
+
+__all__ = ["OneStoryCompiler", "PER_STATEMENT", "matching_statements", "personal", "story_condition_per_story", "story_ids_matching",
+           "story_ids_matching_each"]
