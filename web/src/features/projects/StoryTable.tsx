@@ -8,7 +8,8 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { assigneesByStory, taskProgress } from "../../lib/storylist";
-import { DEFAULT_COLUMNS, type ViewColumn } from "../search/savedViews";
+import { shownColumns } from "../search/columns";
+import type { ViewColumn } from "../search/savedViews";
 import { ProjectOption } from "./BulkPlace";
 import { ApplyChoice, type Bulk, BulkTable, SelectableRow, STATUS_OPTIONS, TaskChanges, useBulkList } from "./bulk";
 
@@ -34,14 +35,6 @@ const HEADINGS: Record<ViewColumn, string> = {
   project: "Projects",
   creator: "Creator",
 };
-
-/** The columns shown: those given (a saved view's), the title always (a row's link), else the default ones. */
-export function shownColumns(columns: ViewColumn[] | null | undefined): ViewColumn[] {
-  if (!columns || columns.length === 0) return DEFAULT_COLUMNS;
-  if (columns.includes("title")) return columns;
-  const at = columns[0] === "id" ? 1 : 0;
-  return [...columns.slice(0, at), "title", ...columns.slice(at)];
-}
 
 /** A dense story list: number, title with privacy markers, status, task progress, assignees, tags,
  * last update (or the columns of a saved view). With `selectable`, rows have checkboxes (click,
@@ -184,7 +177,7 @@ export function StoryTable({
       list={list}
       selectable={selectable}
       bar={() => <BulkBar stories={stories.filter((s) => list.shown.has(s.id))} tasks={tasks.data ?? []} onClear={list.clear} bulk={list.bulk} />}
-      className="stories dense"
+      className={columns && columns.length > 0 ? "stories dense chosen-columns" : "stories dense"}
       busy={busy}
       allLabel="Select every story on this page"
       headings={cols.map((c) => (

@@ -1,9 +1,15 @@
 import { Link } from "react-router-dom";
-import { useViews, viewLink } from "./savedViews";
+import { useId } from "react";
+import { FieldError } from "../../components/FieldError";
+import { useViewChange, useViews, viewLink } from "./savedViews";
+import { UnpinButton } from "./ViewEdits";
 
-/** The views pinned to the home page (one's own and those shared with one's teams), or how to make one. */
+/** The views pinned to the home page (one's own, each with "Unpin", and those shared with one's teams), or how
+ * to make one. */
 export function PinnedViews() {
   const { views, loaded } = useViews({ pinned_home: true });
+  const edit = useViewChange();
+  const errorId = useId();
   if (!loaded) return null;
   return (
     <section aria-labelledby="pinned-views-title" className="card-section pinned-views">
@@ -18,11 +24,12 @@ export function PinnedViews() {
           {views.map((v) => (
             <li key={v.id} data-nav-item tabIndex={-1}>
               <Link to={viewLink(v)}>{v.name}</Link> <code className="muted">{v.query}</code>
-              {!v.mine && <span className="muted"> (shared)</span>}
+              {v.mine ? <UnpinButton view={v} from="home" edit={edit} errorId={errorId} /> : <span className="muted"> (shared)</span>}
             </li>
           ))}
         </ul>
       )}
+      <FieldError id={errorId} message={edit.problem} />
     </section>
   );
 }

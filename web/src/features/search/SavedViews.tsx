@@ -1,11 +1,13 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useId, useState } from "react";
 import { api } from "../../api/client";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { ProjectName } from "../../components/ProjectName";
-import { type SavedView, useShareTeams, useViews, type ViewFields, viewProblem, viewQuery } from "./savedViews";
+import { type SavedView, useShareTeams, useViewChange, useViews, type ViewFields, viewProblem, viewQuery } from "./savedViews";
+import { ViewPins } from "./ViewEdits";
 
-/** The reader's saved views and those shared with their teams (open; one's own: pin, share, delete), and a
+/** The reader's saved views and those shared with their teams (open; one's own: pin to the home page or a
+ * project, share, delete), and a
  * form to save the current query as one (docs/search.md, "Saved views"). */
 export function SavedViews({
   query,
@@ -24,23 +26,22 @@ export function SavedViews({
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
   const [teamId, setTeamId] = useState("");
-  const [pinned, setPinned] = useState(false);
+  const [onHome, setOnHome] = useState(false);
   const [onProject, setOnProject] = useState(pinProject !== null);
   const [problem, setProblem] = useState<string | null>(null);
   const teams = useShareTeams(true);
-  const done = () => queryClient.invalidateQueries({ queryKey: ["views"] });
   const create = useMutation({
     mutationFn: (body: ViewFields) => api<SavedView>("POST", "/preview/views", undefined, body),
     onSuccess: () => {
       setName("");
-      return done();
+      return queryClient.invalidateQueries({ queryKey: ["views"] });
     },
   });
-  const change = useMutation({
-    mutationFn: ({ id, body }: { id: number; body: ViewFields | null }) =>
-      body === null ? api<unknown>("DELETE", `/preview/views/${id}`) : api<unknown>("PUT", `/preview/views/${id}`, undefined, body),
-    onSuccess: done,
-  });
+  const edit = useViewChange();
+  const { change, problem: changeProblem } = edit;
+  const [pinning, setPinning] = useState<number | null>(null);
+  const pinsId = useId();
+  const pinned = views.find((v) => v.id === pinning && v.mine);
   const teamName = (id: number | null) => teams.data?.find((t) => t.id === id)?.name ?? (id === null ? "" : `team ${id}`);
   return (
     <section aria-labelledby="saved-views-title" className="saved-views">
@@ -68,15 +69,27 @@ export function SavedViews({
                     aria-pressed={v.pinned_home}
                     title={v.pinned_home ? "Shown on the home page: click to unpin" : "Show on the home page"}
                     aria-label={`${v.pinned_home ? "Unpin" : "Pin"} the view ${v.name} ${v.pinned_home ? "from" : "to"} the home page`}
-                    onClick={() => change.mutate({ id: v.id, body: { pinned_home: !v.pinned_home } })}
+                    onClick={() =>
+                      change(v, { pinned_home: !v.pinned_home }, v.pinned_home ? `unpin “${v.name}” from the home page` : `pin “${v.name}” to the home page`)
+                    }
                   >
                     {v.pinned_home ? "★" : "☆"}
+                  </button>
+                  <button
+                    type="button"
+                    aria-expanded={pinning === v.id}
+                    aria-controls={pinning === v.id ? pinsId : undefined}
+                    aria-label={`Pins of the view ${v.name}`}
+                    title="Pin to the home page or a project"
+                    onClick={() => setPinning(pinning === v.id ? null : v.id)}
+                  >
+                    Pins…
                   </button>
                   {(teams.data?.length ?? 0) > 0 && (
                     <select
                       aria-label={`Share the view ${v.name} with`}
                       value={v.team_id ?? ""}
-                      onChange={(e) => change.mutate({ id: v.id, body: { team_id: e.target.value ? Number(e.target.value) : null } })}
+                      onChange={(e) => change(v, { team_id: e.target.value ? Number(e.target.value) : null }, `share “${v.name}”`)}
                     >
                       <option value="">not shared</option>
                       {teams.data?.map((t) => (
@@ -86,7 +99,7 @@ export function SavedViews({
                       ))}
                     </select>
                   )}
-                  <button type="button" aria-label={`Delete the view ${v.name}`} onClick={() => change.mutate({ id: v.id, body: null })}>
+                  <button type="button" aria-label={`Delete the view ${v.name}`} onClick={() => change(v, null, `delete “${v.name}”`)}>
                     ×
                   </button>
                 </>
@@ -95,7 +108,8 @@ export function SavedViews({
           ))}
         </ul>
       )}
-      <FieldError id="views-change-err" message={errorFor(change.error, "*")} />
+      {pinned && <ViewPins view={pinned} id={pinsId} edit={edit} />}
+      <FieldError id={`${pinsId}-err`} message={changeProblem} />
       <form
         className="inline save-view"
         onSubmit={(e) => {
@@ -106,7 +120,7 @@ export function SavedViews({
             create.mutate({
               name: name.trim(),
               query,
-              pinned_home: pinned,
+              pinned_home: onHome,
               team_id: teamId ? Number(teamId) : null,
               project_id: onProject && pinProject !== null ? pinProject : null,
               columns,
@@ -118,7 +132,7 @@ export function SavedViews({
         </label>
         <input id="view-name" placeholder="Name this view" value={name} onChange={(e) => setName(e.target.value)} aria-describedby="view-err" />
         <label className="inline-check">
-          <input type="checkbox" checked={pinned} onChange={(e) => setPinned(e.target.checked)} /> on the home page
+          <input type="checkbox" checked={onHome} onChange={(e) => setOnHome(e.target.checked)} /> on the home page
         </label>
         {pinProject !== null && (
           <label className="inline-check">

@@ -2,9 +2,10 @@
 // columns and order, owned by its author, optionally shared with a team and pinned to the home page or a
 // project's page. Views saved before, as user preferences ("web_view:<name>" -> query), move to the server
 // the first time the views are read (useViews), and their preference keys are then removed.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { api, get } from "../../api/client";
+import { errorFor } from "../../components/FieldError";
 import type { Preferences } from "../preferences/prefs";
 import { usePreferences } from "../preferences/usePreferences";
 
@@ -87,6 +88,32 @@ export function viewProblem(name: string, query: string): string | null {
   return null;
 }
 
+/** What went wrong with a change of a view, said with what was tried: "Could not pin “Mine” to the home page:
+ * View 7 not found". */
+export function changeProblem(what: string, error: unknown): string | null {
+  const message = errorFor(error, "*");
+  return message ? `Could not ${what}: ${message}` : null;
+}
+
+/** Change (PUT, only the fields given) or delete (null) one of one's views; the views are read again
+ * afterwards, refused or not (a view deleted meanwhile goes from the page). `problem` says what failed. */
+export function useViewChange() {
+  const queryClient = useQueryClient();
+  const mutation = useMutation({
+    mutationFn: ({ id, body }: { id: number; body: ViewFields | null; what: string }) =>
+      body === null ? api<unknown>("DELETE", `/preview/views/${id}`) : api<SavedView>("PUT", `/preview/views/${id}`, undefined, body),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ["views"] }),
+  });
+  return {
+    /** `what` completes "Could not …" should the server refuse. */
+    change: (view: Pick<SavedView, "id">, body: ViewFields | null, what: string) => mutation.mutate({ id: view.id, body, what }),
+    busy: mutation.isPending,
+    problem: mutation.variables ? changeProblem(mutation.variables.what, mutation.error) : null,
+  };
+}
+
+export type ViewChange = ReturnType<typeof useViewChange>;
+
 /** The teams the reader may share a view with. */
 export function useShareTeams(enabled: boolean) {
   return useQuery({ queryKey: ["view-teams"], queryFn: () => get<{ id: number; name: string }[]>("/preview/views/teams"), enabled });
@@ -94,7 +121,7 @@ export function useShareTeams(enabled: boolean) {
 
 /** The reader's views and those shared with their teams (none when logged out), filtered here; moves the
  * legacy views first. */
-export function useViews(filter: { pinned_home?: boolean; project_id?: number } = {}) {
+export function useViews(filter: { pinned_home?: boolean; project_id?: number; mine?: boolean } = {}) {
   const prefs = usePreferences();
   const queryClient = useQueryClient();
   const moved = useRef<number | undefined>(undefined);
@@ -130,7 +157,8 @@ export function useViews(filter: { pinned_home?: boolean; project_id?: number } 
   const shown = (views.data ?? []).filter(
     (v) =>
       (filter.pinned_home === undefined || v.pinned_home === filter.pinned_home) &&
-      (filter.project_id === undefined || v.project_id === filter.project_id),
+      (filter.project_id === undefined || v.project_id === filter.project_id) &&
+      (filter.mine === undefined || v.mine === filter.mine),
   );
   return { views: shown, loaded: prefs.settled && (userId === undefined || views.isSuccess), userId };
 }
