@@ -54,7 +54,8 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
       p.delete("view");
       return p;
     });
-  // The column picker's choice applies at once (the URL's columns=, kept with the view it was opened from).
+  // The column picker's choice applies at once (the URL's columns=, kept with the view it was opened from;
+  // flushSync: its controlled checkboxes show their new state at once, not after a transition).
   const setColumns = (value: ViewColumn[] | null) =>
     setParams(
       (p) => {
@@ -63,7 +64,7 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
         else p.set("columns", param);
         return p;
       },
-      { replace: true },
+      { replace: true, flushSync: true },
     );
   const setPage = (value: number) =>
     setParams((p) => {
