@@ -98,12 +98,14 @@ def test_private_stories_reach_only_their_readers_matching_or_not(instances, api
     anonymous = SSE(a.base, {"query": query})
     everything = SSE(a.base, {"query": ""}, other.headers)  # every story the reader may see
     insider = SSE(a.base, {"query": query}, user.headers)
-    streams = (outsider, superuser, anonymous, everything, insider)
+    # An outsider fishing with the secret's own words: a match must not show through the stream either.
+    fishing = SSE(b.base, {"query": f"{label}word OR tag:{label}"}, other.headers)
+    streams = (outsider, superuser, anonymous, everything, insider, fishing)
     try:
         for s in streams:
             ready(s)
         # A private story that matches, and a private one that does not.
-        matching = api.story(user, private=True, title="the matching secret")
+        matching = api.story(user, private=True, title=f"the matching secret {label}word")
         api.task(matching["id"], project["id"], user)
         tag(api, matching["id"], label, user)
         secret = comment(api, user, matching["id"], "the secret")
@@ -115,7 +117,7 @@ def test_private_stories_reach_only_their_readers_matching_or_not(instances, api
         tag(api, public["id"], label, user)
         marker = comment(api, user, public["id"], "in the open")
         hidden = {matching["id"], unmatched["id"]}
-        for s in (outsider, superuser, anonymous, everything):
+        for s in (outsider, superuser, anonymous, everything, fishing):
             got = s.until(marker["id"]) + s.changes_within(0.5)
             assert all(c["story_id"] not in hidden for c in got), got
             assert {c["story_id"] for c in got} == {public["id"]}, got
@@ -181,6 +183,10 @@ def test_refusals_name_the_field_and_position(instances, api, user, other):
 def test_query_streams_are_bounded_per_process(instances, api, user, other):
     _, b = instances  # 2 query streams there
     story = api.story(user)
+    deadline = time.monotonic() + 10  # the earlier tests' streams there are gone (the server saw them go)
+    while any(s.interest.query is not None for s in list(b.app.state.live_hub.streams)):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     streams = [SSE(b.base, {"query": "is:open"}, who.headers) for who in (user, other)]
     try:
         for s in streams:

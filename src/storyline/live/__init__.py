@@ -2,7 +2,8 @@
 
 Every change writes its timeline event (`events`) in its own transaction (`timeline.emit`). One
 `LiveHub` per API process learns of newly committed events and hands each open stream the ones it
-asked about (its stories, worklists, boards, projects or project groups) that its viewer may see:
+asked about (its stories, worklists, boards, projects or project groups, or its query) that its viewer
+may see:
 
 - **PostgreSQL**: a trigger on `events` (migration 0014) sends `NOTIFY storyline_events, '<id>'` in
   the writing transaction; PostgreSQL delivers it at the commit, in commit order, to every process
@@ -19,6 +20,12 @@ asked about (its stories, worklists, boards, projects or project groups) that it
   per process, whatever the number of streams; an index lookup), and the new rows when it moved; a
   write committed by this same process wakes it at once (the write sessions' after_commit event).
   SQLite has one writer at a time (db.SQLiteWriteLock across processes), so ids commit in order.
+
+A stream may also name a list's query (the search language): it is then told of the changes of any
+story that matches the query for its reader once changed (QueryConditions: one condition per query, or
+per query and reader when it names `@me`, all tested in one statement per batch; at most
+`max_query_streams` such streams; while one is open the hub rests in proportion to its batches' time,
+so a burst is read in fewer, larger batches).
 
 For each batch of new events the thread matches them against the streams' interests and then asks
 the database, once per viewer concerned, which of those events the viewer may see: the events
@@ -82,7 +89,7 @@ LOOKBACK = 200
 # fewer, larger batches, and matching takes at most about 1 / (1 + REST_FACTOR) of the hub thread's time.
 CONDITION_TTL = 30.0
 REST_FACTOR = 3.0
-MAX_REST = 0.5
+MAX_REST = 0.25
 
 
 @dataclass(frozen=True)
