@@ -8,7 +8,7 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { Time } from "../../components/Time";
 import { UserName } from "../../components/UserName";
 import { assigneesByStory, taskProgress } from "../../lib/storylist";
-import { shownColumns } from "../search/columns";
+import { COLUMN_HEADINGS, shownColumns } from "../search/columns";
 import type { ViewColumn } from "../search/savedViews";
 import { ProjectOption } from "./BulkPlace";
 import { ApplyChoice, type Bulk, BulkTable, SelectableRow, STATUS_OPTIONS, TaskChanges, useBulkList } from "./bulk";
@@ -22,19 +22,6 @@ function usePageTasks(ids: number[]) {
     placeholderData: (previous) => previous,
   });
 }
-
-const HEADINGS: Record<ViewColumn, string> = {
-  id: "#",
-  title: "Title",
-  status: "Status",
-  progress: "Tasks",
-  assignees: "Assignees",
-  tags: "Tags",
-  updated: "Updated",
-  created: "Created",
-  project: "Projects",
-  creator: "Creator",
-};
 
 /** A dense story list: number, title with privacy markers, status, task progress, assignees, tags,
  * last update (or the columns of a saved view). With `selectable`, rows have checkboxes (click,
@@ -182,7 +169,7 @@ export function StoryTable({
       allLabel="Select every story on this page"
       headings={cols.map((c) => (
         <th key={c} scope="col">
-          {HEADINGS[c]}
+          {COLUMN_HEADINGS[c]}
         </th>
       ))}
     >

@@ -16,6 +16,9 @@ export const COLUMN_NAMES: Record<ViewColumn, string> = {
   creator: "Creator",
 };
 
+/** A column's heading in the story table: its name, shorter where it can be. */
+export const COLUMN_HEADINGS: Record<ViewColumn, string> = { ...COLUMN_NAMES, id: "#", progress: "Tasks" };
+
 /** The columns shown: those given (a saved view's), the title always (a row's link), else the default ones. */
 export function shownColumns(columns: readonly ViewColumn[] | null | undefined): ViewColumn[] {
   if (!columns || columns.length === 0) return [...DEFAULT_COLUMNS];
