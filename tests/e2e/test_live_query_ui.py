@@ -117,3 +117,34 @@ def test_an_automatic_worklist_names_its_query(browser: Browser, wide: World) ->
         expect(bob.get_by_role("heading", name="Items (0)")).to_be_visible(timeout=3000)
     finally:
         context.close()
+
+
+def test_home_page_names_every_story_beyond_100_projects(browser: Browser, wide: World) -> None:
+    ada = wide.api()
+    far = list(wide.projects.values())[-2]["id"]
+    story = ada.post("/stories", {"title": "Wide home story"})
+    context = new_context(browser, wide, wide.bob_token)
+    try:
+        bob = context.new_page()
+        streams: list[str] = []
+        bob.on("request", lambda r: streams.append(r.url) if "/preview/live?" in r.url else None)
+        open_stream(bob, "/")
+        tasks = bob.get_by_role("region", name="My tasks")
+        expect(tasks).to_be_visible()
+        bob.wait_for_timeout(500)
+        # The home page's lists as one query: every story Bob may see (its recent activity shows any).
+        assert parse_qs(urlparse(streams[-1]).query, keep_blank_values=True).get("query") == [""], streams[-1]
+        title = f"Wide task for Bob {time.time():.3f}"
+        t = ada.post("/tasks", {"title": title, "story_id": story["id"], "project_id": far})
+        bob.wait_for_timeout(1500)  # (its creation shows in the recent activity; not yet Bob's)
+        expect(tasks.get_by_role("link", name=title)).to_have_count(0)
+        started = time.time()
+        ada.call("PUT", f"/tasks/{t['id']}", json={"assignee_id": wide.bob["id"]})
+        expect(tasks.get_by_role("link", name=title)).to_be_visible(timeout=5000)
+        latency = time.time() - started
+        print(f"\nlive home page ({PROJECTS} projects): a task assigned to Bob in a project beyond the first 100 "
+              f"shows in his tasks {latency * 1000:.0f} ms after the write was sent (Playwright's polling included)")
+        assert latency < 1.5, latency
+        screenshot(bob, "live-query-wide-home")
+    finally:
+        context.close()
