@@ -206,6 +206,9 @@ WRITE_BODIES: dict[tuple[str, str], list[Body]] = {
     ("PUT", "/v1/boards/{board_id}"): [Body(lambda v, c: {"json": {
         "title": "Taken", "lanes": [{"list_id": c.world.worklist_id}]}})],
     ("DELETE", "/v1/boards/{board_id}"): [Body(lambda v, c: {})],
+    # A new lane, manual or from the reporter's view of the shared tag (it computes the private stories per reader).
+    ("POST", "/preview/boards/{board_id}/lanes"): [Body(lambda v, c: {"json": {"title": "Sneaked lane"}}),
+                                                   Body(lambda v, c: {"json": {"view_id": c.world.view_id}})],
     ("POST", "/v1/boards/{board_id}/permissions"): [
         Body(lambda v, c: {"json": {"codename": "edit_board", "users": [_caller_or_owner(c)]}})],
     ("PUT", "/v1/boards/{board_id}/permissions"): [

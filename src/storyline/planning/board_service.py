@@ -15,9 +15,11 @@ from storyline.authz import Viewer, require_user
 from storyline.db import utcnow
 from storyline.errors import BadRequest
 from storyline.planning import access, permission_service
-from storyline.planning.event_service import check_project
+from storyline.planning.event_service import check_project, emit_worklist
+from storyline.planning.filter_service import add_filter
 from storyline.planning.models import Board, BoardLane, Worklist
 from storyline.planning.permission_service import initial_members
+from storyline.planning.queries import QUERY_FIELD
 from storyline.planning.worklist_service import grant_initial
 from storyline.timeline import emit
 from storyline.users.models import TeamMember
@@ -163,6 +165,32 @@ def do_update_board(session: Session, viewer: Viewer, board: Board, changes: dic
     if changes.get("private") is False:
         check_private_lanes(session, board, "private")
     return board
+
+
+def do_add_lane(session: Session, viewer: Viewer, board: Board, title: str, query: str | None = None) -> Worklist:
+    """A new worklist as the board's last lane, in the caller's transaction: manual, or (with `query`) automatic
+    with one Story filter whose criterion is that query of the search language. Needs edit_board.
+
+    The worklist's own flags do not matter while it is a lane (it takes the board's visibility and rights), and a
+    board never loses a lane, so it is made public-flagged: a private flag with the creator alone as its audience
+    would later keep the board from widening (check_private_lanes)."""
+    uid = access.require_held(session, viewer, "board", board.id, ("edit_board",))
+    access.lock_board(session, board.id)
+    wl = Worklist(title=title, creator_id=uid, project_id=board.project_id, private=False,
+                  automatic=query is not None)
+    session.add(wl)
+    session.flush()
+    emit_worklist(session, "worklist_created", wl.id, uid, {"author_id": uid, "worklist_title": wl.title})
+    grant_initial(session, "worklist", wl.id, uid, {},
+                  lambda info: emit_worklist(session, "worklist_permission_created", wl.id, uid, info))
+    if query is not None:
+        add_filter(session, wl, "Story", [{"field": QUERY_FIELD, "value": query}])
+    added, _ = _place_lanes(session, board.id, [(wl.id, None)])
+    emit_board(session, "board_lanes_changed", board.id, {
+        "author_id": uid, "added": [_lane_entry(lane) for lane in added], "removed": [], "updated": []})
+    board.updated_at = utcnow()
+    session.flush()
+    return wl
 
 
 def do_archive_board(session: Session, viewer: Viewer, board: Board) -> None:

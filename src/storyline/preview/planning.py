@@ -1,4 +1,5 @@
-"""Preview: automatic worklists saved from a search, and one-action review dashboards."""
+"""Preview: automatic worklists saved from a search, a board's new lane (manual or from a saved view) in one
+transaction, and one-action review dashboards."""
 
 from __future__ import annotations
 
@@ -12,13 +13,24 @@ from storyline.api.common import JSON, IdPath, json_response
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
 from storyline.authz import Viewer, require_user
-from storyline.planning import dashboard_service, priority_service, serialize, stale_service
+from storyline.errors import BadRequest, NotFound, ValidationFailed
+from storyline.planning import (
+    access,
+    board_service,
+    dashboard_service,
+    priority_service,
+    queries,
+    serialize,
+    stale_service,
+)
 from storyline.planning.schemas import BoardOut, WorklistOut
 from storyline.schemas import DbId, In, Out
+from storyline.search import views
 
 router = Router(tags=["preview"])
 Title = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Short = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+MAX_LANE_QUERY = 255  # a filter criterion's value (filter_criteria.value)
 
 
 class SavedSearchIn(In):
@@ -88,6 +100,44 @@ def save_search(request: Request, body: SavedSearchIn, session: Session = Sessio
     wl = dashboard_service.do_create_search_worklist(session, viewer, body.model_dump())
     budget = serialize.Budget.of_settings(request.app.state.settings)
     return json_response(serialize.worklists_json(session, viewer, [wl], resolve=True, budget=budget)[0],
+                         budget.headers)
+
+
+class LaneNewIn(In):
+    title: Title | None = Field(None, description="The lane's name; for a view's lane, the view's name by default")
+    view_id: DbId | None = Field(None, description="One of the caller's saved views (own or shared with them): the "
+                                 "lane is automatic, its criterion that view's query (stories), copied now")
+
+
+@router.post("/boards/{board_id}/lanes", responses={200: {"model": BoardOut}})
+def add_lane(request: Request, board_id: IdPath, body: LaneNewIn, session: Session = SessionDep,
+             viewer: Viewer = ViewerDep) -> JSON:
+    """Preview: a new lane at the end of the board, in one transaction: a manual worklist named `title`, or an
+    automatic one from the saved view `view_id` (criterion `Query`, type Story). Needs edit_board; the board
+    answers as `GET /v1/boards/{id}` does."""
+    require_user(viewer)
+    board = access.get_board(session, viewer, board_id)
+    title, query = body.title, None
+    if body.view_id is not None:
+        try:
+            view = views.get_view(session, viewer, body.view_id)
+        except NotFound as exc:
+            raise ValidationFailed("view_id", f"View {body.view_id} not found") from exc
+        query = view.query.strip()
+        if not query:
+            raise ValidationFailed("view_id", f"View {view.id} has no query: a lane needs one")
+        if len(query) > MAX_LANE_QUERY:
+            raise ValidationFailed("view_id", f"View {view.id}'s query has {len(query)} characters; a lane's query "
+                                   f"holds at most {MAX_LANE_QUERY}")
+        title = title or view.name[:100]
+    if not title:
+        raise ValidationFailed("title", "A new lane needs a title (or a view_id)")
+    board_service.do_add_lane(session, viewer, board, title, query)
+    limit = int(request.app.state.settings.max_board_lanes)
+    if queries.lane_count(session, board.id) > limit:
+        raise BadRequest(f"A board has at most {limit} lanes on this server", field="lanes")
+    budget = serialize.Budget.of_settings(request.app.state.settings, board=True)
+    return json_response(serialize.boards_json(session, viewer, [board], resolve=True, budget=budget)[0],
                          budget.headers)
 
 
