@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from storyline import outbox
+from storyline.api.admission import MACHINE, Gate, request_class
 from storyline.api.routing import END_AFTER, HEALTH, INLINE, _ignore_outcome, in_thread
 from storyline.authz import ANONYMOUS, Viewer, require_superuser
 from storyline.db import utcnow
@@ -56,8 +57,9 @@ def _inline(request: Request) -> bool:
     return path.rsplit("/", 1)[-1].isdigit() and not any(p in path for p in _LONG_OBJECTS)
 
 
-def _gate(request: Request) -> asyncio.Semaphore | None:
-    """Admission to the database: where a request waits, on the event loop, for its turn.
+def _gate(request: Request) -> Gate | None:
+    """Admission to the database: where a request waits, on the event loop, for its turn
+    (api/admission.py: people's requests before machine deliveries, which hold few places).
 
     A waiting request holds neither a thread nor a pooled connection, so nothing can starve the pool
     (requests that held a connection while waiting for a thread, or threads waiting for a connection
@@ -75,9 +77,11 @@ def _gate(request: Request) -> asyncio.Semaphore | None:
     if sqlite and request.method in READ_METHODS:
         return None
     key = (asyncio.get_running_loop(), sqlite)
-    gate: asyncio.Semaphore | None = state.db_gates.get(key)
+    gate: Gate | None = state.db_gates.get(key)
     if gate is None:
-        gate = state.db_gates[key] = asyncio.Semaphore(1 if sqlite else state.settings.db_pool_size)
+        size = 1 if sqlite else state.settings.db_pool_size
+        # deliveries: one at a time on SQLite (its writes are), a quarter of the pool on PostgreSQL
+        gate = state.db_gates[key] = Gate(size, machine_size=1 if sqlite else max(1, size // 4))
     return gate
 
 
@@ -93,10 +97,11 @@ async def _session(request: Request) -> AsyncIterator[Session]:
     if not health.up:
         raise Unavailable("The database is not answering; please retry shortly")
     gate = _gate(request)
+    machine = request_class(request.scope) == MACHINE
     if gate is not None:
         try:
             async with asyncio.timeout(request.app.state.settings.db_wait_timeout):
-                await gate.acquire()
+                await gate.acquire(machine)
         except TimeoutError:
             raise Unavailable("The database is busy; please retry shortly") from None
     try:
@@ -136,7 +141,7 @@ async def _session(request: Request) -> AsyncIterator[Session]:
                     end.add_done_callback(_ignore_outcome)
     finally:
         if gate is not None:
-            gate.release()
+            gate.release(machine)
 
 
 def _commit_and_close(session: Session) -> None:

@@ -183,6 +183,46 @@ BUDGET = {True: 0.03, False: 0.1}
 # milliseconds, not for the batch. The lock goes to its waiters in the order they came (db.FifoLock),
 # so the lane's next transaction queues behind that writer.
 TURN = 0.01
+
+
+class People:
+    """People's requests of this process now in the database: admitted by api/admission.Gate (an
+    interactive request, not a machine delivery) and not yet finished. While any is, the local lane
+    ends its transaction once it has worked `TURN` seconds (after the unit in hand), on both engines,
+    and the server's lane (`OutboxThread`) pauses before each transaction until none is, for at most
+    `PAUSE` seconds: with people writing, the lane's work (a burst of code review events) takes about
+    TURN / (TURN + PAUSE) of the time, its row locks (PostgreSQL) or the write lock (SQLite) are held
+    for a turn, and the process's CPU (one interpreter lock for the event loop, the requests' threads
+    and the lane) goes to the people first; with nobody writing, the lane works at full speed."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+        self.idle = threading.Event()
+        self.idle.set()
+
+    @property
+    def busy(self) -> bool:
+        return self._count > 0
+
+    def enter(self) -> None:
+        with self._lock:
+            self._count += 1
+            self.idle.clear()
+
+    def leave(self) -> None:
+        with self._lock:
+            self._count -= 1
+            if self._count <= 0:
+                self.idle.set()
+
+
+PEOPLE = People()
+PAUSE = 0.04
+# Rows a transaction claims while people are in (it ends after a turn, with one or two units done): on
+# PostgreSQL each claimed row is locked (FOR UPDATE SKIP LOCKED writes the lock into the row), and 50
+# locked for one or two done is work for nothing (a GROUPED unit takes up to 4 rows).
+BUSY_CLAIM = 4
 # Kinds whose consecutive rows about one thing make one unit of work (the budget and the turn are
 # looked at between units): kind -> (at most this many rows, the payload's key of the thing). Such
 # rows write to the same pages, so together several cost little more than one, and apart each
@@ -233,7 +273,7 @@ def _run_later(session: Session, conn: Any) -> None:
         conn.execute(statement, many)
 
 
-def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
+def deliver(sessions: sessionmaker[Session], batch: int = BATCH, pauses: list[float] | None = None) -> int:
     """Deliver up to `batch` local rows, oldest first, a few per transaction; the number done.
 
     The rows of a transaction are done one after the other without savepoints (a savepoint and its
@@ -242,7 +282,10 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
     alone and its failure is counted on it in the same transaction (tried again later, parked after
     `Policy.max_attempts`), while the rows beside it are done. On SQLite a transaction also ends
     early, after `TURN` seconds of work, when a request of this process waits for the write lock: a
-    request's write waits for a few milliseconds, not for a batch.
+    request's write waits for a few milliseconds, not for a batch. On both engines it ends after
+    `TURN` while people's requests are in the database (`PEOPLE`); with `pauses` (the server's lane),
+    each transaction first waits up to `PAUSE` seconds for them to finish, and the time so spent is
+    appended to `pauses`.
 
     Fewer than `batch` means none was left (at the time of the last transaction): a transaction that
     took fewer rows than it asked for, and whose work queued no new one, found the outbox empty,
@@ -251,11 +294,16 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
     done = 0
     lock = write_lock(sessions.kw["bind"]) if "bind" in sessions.kw else None
     while done < batch:
+        if pauses is not None and PEOPLE.busy:
+            paused = time.monotonic()
+            PEOPLE.idle.wait(PAUSE)
+            pauses.append(time.monotonic() - paused)
         session = sessions()
         try:
             conn = session.connection()
             sqlite = conn.dialect.name == "sqlite"
-            limit = min(PER_TRANSACTION, batch - done)
+            # while people are in, the transaction ends after a turn: claim (lock, on PostgreSQL) a turn's rows
+            limit = min(BUSY_CLAIM if PEOPLE.busy else PER_TRANSACTION, batch - done)
             rows = conn.execute(_NEXT[sqlite], {"now": utcnow(), "limit": limit}).all()
             if not rows:
                 session.rollback()
@@ -292,9 +340,9 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH) -> int:
 
 def _work(session: Session, conn: Any, rows: Any, sqlite: bool, lock: SQLiteWriteLock | None,
           careful: bool) -> tuple[int, list[int]]:
-    """Do the rows' work in the session's transaction, until the budget is spent (or, on SQLite, a
-    request waits for the write lock and the lane has had its turn); (rows handled, ids of those
-    done). Not `careful`: a failure raises (the caller rolls back and does the rows again carefully);
+    """Do the rows' work in the session's transaction, until the budget is spent (or the lane has had
+    its turn and people's requests are in the database, or, on SQLite, a request waits for the write
+    lock); (rows handled, ids of those done). Not `careful`: a failure raises (the caller rolls back and does the rows again carefully);
     `careful`: each row in a savepoint, a failure counted on its row."""
     started = time.monotonic()
     deadline = started + BUDGET[sqlite]
@@ -312,7 +360,7 @@ def _work(session: Session, conn: Any, rows: Any, sqlite: bool, lock: SQLiteWrit
         else:
             if handled:
                 now = time.monotonic()
-                if now > deadline or (lock is not None and lock.waiting and now > turn):
+                if now > deadline or (now > turn and (PEOPLE.busy or (lock is not None and lock.waiting))):
                     break  # the rows left are free again at the commit
             unit, run = about, 1
         handled += 1
@@ -554,13 +602,15 @@ class OutboxThread(threading.Thread):
         took more than SLOW_ROW each)."""
         if self.read_sessions is None:
             started, rows = time.monotonic(), 0
+            pauses: list[float] = []  # the time it gave to people (PEOPLE), not spent on rows
             while True:
-                done = deliver(self.sessions)
+                done = deliver(self.sessions, pauses=pauses)
                 rows += done
                 if done < BATCH or self.stopping.is_set():  # fewer: the outbox was empty
                     break
             lock = write_lock(self.sessions.kw["bind"]) if "bind" in self.sessions.kw else None
-            return lock is not None and rows > 0 and (time.monotonic() - started) / rows > SLOW_ROW
+            worked = time.monotonic() - started - sum(pauses)
+            return lock is not None and rows > 0 and worked / rows > SLOW_ROW
         while not self.stopping.is_set():
             done, failed = deliver_external(self.sessions, self.read_sessions)
             if failed or not done:  # a failure: wait for the next tick rather than hammer a server that is down
@@ -580,6 +630,6 @@ def start_threads(write_sessions: sessionmaker[Session], read_sessions: sessionm
     return threads
 
 
-__all__ = ["EXTERNAL", "EXTERNAL_KINDS", "HANDLERS", "OutboxRow", "OutboxThread", "Permanent", "Policy", "WAKE",
-           "WAKE_EXTERNAL", "batch_cache", "counts", "deliver", "deliver_external", "delivered", "enqueue", "enqueue_many",
+__all__ = ["EXTERNAL", "EXTERNAL_KINDS", "HANDLERS", "PEOPLE", "OutboxRow", "OutboxThread", "People", "Permanent",
+           "Policy", "WAKE", "WAKE_EXTERNAL", "batch_cache", "counts", "deliver", "deliver_external", "delivered", "enqueue", "enqueue_many",
            "later", "listing", "retry", "start_threads", "wake"]

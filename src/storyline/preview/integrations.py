@@ -3,13 +3,12 @@ GitLab, and the changes linked to a story or a task (docs/integrations.md)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from storyline.api.admission import machine
 from storyline.api.common import JSON, Responses, json_response
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
@@ -65,30 +64,12 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-async def _hook_turn(request: Request) -> AsyncIterator[None]:
-    """Deliveries wait their turn here, before the database's own admission (api/deps.py): a burst
-    of thousands of events then holds at most a few places in the queue of writers, and people's
-    writes meanwhile wait for those few, not for the whole burst. One at a time on SQLite (its writes
-    are one at a time anyway), a quarter of the pool on PostgreSQL."""
-    state = request.app.state
-    key = asyncio.get_running_loop()
-    gates: dict[Any, asyncio.Semaphore] = state.__dict__.setdefault("hook_gates", {})
-    gate = gates.get(key)
-    if gate is None:
-        size = 1 if state.engine.dialect.name == "sqlite" else max(1, state.settings.db_pool_size // 4)
-        gate = gates[key] = asyncio.Semaphore(size)
-    async with gate:
-        yield
-
-
-HookTurn = Depends(_hook_turn, scope="function")
-
-
 @router.post("/hooks/gerrit/{source}/{secret}", responses=HOOK, openapi_extra=EVENT_BODY,
              summary="Receive a Gerrit event from the webhooks plugin (preview)",
              description=PREVIEW + " The URL `storyline integrations add-gerrit` printed (the secret is its last "
              "segment); `X-Origin-Url` must be the source's Gerrit." + ANSWER)
-def gerrit_hook(source: str, secret: str, request: Request, body: bytes = Depends(raw_body), _turn: None = HookTurn,
+@machine  # answered after people's requests (api/admission.py)
+def gerrit_hook(source: str, secret: str, request: Request, body: bytes = Depends(raw_body),
                 session: Session = SessionDep) -> JSON:
     src = authenticate(session, "gerrit", source, secret=secret, origin=request.headers.get("x-origin-url"))
     event, key = events.gerrit(events.loads(body), body)
@@ -99,7 +80,8 @@ def gerrit_hook(source: str, secret: str, request: Request, body: bytes = Depend
              summary="Receive a GitHub webhook delivery (preview)",
              description=PREVIEW + " Verified by `X-Hub-Signature-256` (HMAC-SHA256 of the body with the source's "
              "secret); deduplicated on `X-GitHub-Delivery`." + ANSWER)
-def github_hook(source: str, request: Request, body: bytes = Depends(raw_body), _turn: None = HookTurn,
+@machine  # answered after people's requests (api/admission.py)
+def github_hook(source: str, request: Request, body: bytes = Depends(raw_body),
                 session: Session = SessionDep) -> JSON:
     h = request.headers
     src = authenticate(session, "github", source, body=body, signature=h.get("x-hub-signature-256"))
@@ -111,7 +93,8 @@ def github_hook(source: str, request: Request, body: bytes = Depends(raw_body), 
              summary="Receive a GitLab webhook delivery (preview)",
              description=PREVIEW + " Verified by `X-Gitlab-Token`; deduplicated on `Idempotency-Key` (or "
              "`X-Gitlab-Event-UUID`, or the body)." + ANSWER)
-def gitlab_hook(source: str, request: Request, body: bytes = Depends(raw_body), _turn: None = HookTurn,
+@machine  # answered after people's requests (api/admission.py)
+def gitlab_hook(source: str, request: Request, body: bytes = Depends(raw_body),
                 session: Session = SessionDep) -> JSON:
     h = request.headers
     src = authenticate(session, "gitlab", source, secret=h.get("x-gitlab-token"))
