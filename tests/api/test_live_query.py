@@ -258,13 +258,23 @@ def test_one_condition_per_query_and_kind_of_reader(app, api, user, other, admin
         with session_scope(app.state.read_sessions) as session:
             found = live.matching(session, [*by_tag, *by_me, plain], events, queries)
         # Three (query, reader) groups: tag:… once for every reader, assignee:@me once per reader; in one statement.
-        assert (queries.groups, queries.statements) == (3, 1)
+        assert (queries.groups, queries.statements, queries.built) == (3, 1, 1)
         ids = {s: [n.story_id for n in found.get(s, [])] for s in [*by_tag, *by_me, plain]}
         assert ids[by_tag[0]] == [shared["id"], secret["id"]]  # the private story's own reader
         for s in by_tag[1:]:
             assert ids[s] == [shared["id"]]  # others: never the private story
         assert ids[by_me[0]] == [] and ids[by_me[1]] == [shared["id"]]
         assert ids[plain] == [shared["id"]]
+        # The statement is kept from batch to batch; a query group added rebuilds only its chunk's statement.
+        with session_scope(app.state.read_sessions) as session:
+            live.matching(session, [*by_tag, *by_me, plain], events, queries)
+            assert (queries.statements, queries.built) == (2, 1)
+            many = [stream(other, f"tag:{label} OR #{n}") for n in range(1, 2 * live.CHUNK - 2)]  # 32 groups in all
+            found = live.matching(session, [*by_tag, *by_me, *many], events, queries)
+            assert queries.built == 3 and queries.statements == 4  # chunk 0 again, and chunk 1
+            assert all([n.story_id for n in found[s]] == [shared["id"]] for s in many)
+            found = live.matching(session, [*by_tag, *by_me, *many, stream(other, "#1")], events, queries)
+            assert queries.built == 4 and queries.statements == 7  # only chunk 2 is new
     finally:
         loop.close()
 

@@ -88,6 +88,9 @@ LOOKBACK = 200
 # its last batch took (at most MAX_REST seconds) before it reads the next: a burst of events is taken in
 # fewer, larger batches, and matching takes at most about 1 / (1 + REST_FACTOR) of the hub thread's time.
 CONDITION_TTL = 30.0
+RECOMPILE = 8  # expired conditions compiled again per batch (the others are used a little longer)
+CHUNK = 16  # query groups per statement
+FORGET_AFTER = 60.0  # seconds a group no stream asks about keeps its slot and condition
 REST_FACTOR = 3.0
 MAX_REST = 0.25
 
@@ -194,33 +197,43 @@ class QueryConditions:
     """The compiled conditions of the open streams' queries, and which stories of a batch match each.
 
     Streams are grouped by (query, reader) when the query's meaning depends on the reader (`@me`,
-    `subscriber:`), else by query alone: one statement per group and batch, whatever the number of
-    streams and events (`stories.id IN (the batch's stories) AND <query written per story>`,
-    search.matching). The visibility rule is applied after, per reader, with every other notice's."""
+    `subscriber:`), else by query alone: one condition per group (`stories.id IN (the batch's stories)
+    AND <query written per story>`, search.matching), compiled once and kept CONDITION_TTL seconds (at
+    most RECOMPILE expired ones are compiled again per batch, so they do not all fall due at once). Each
+    group keeps a slot while it is in use; the slots are tested CHUNK at a time, one UNION ALL statement
+    per CHUNK slots, built once while its groups stay the same: a stream opened or closed with another
+    query rebuilds (and SQLAlchemy compiles) one small statement, not all of them. The visibility rule
+    is applied after, per reader, with every other notice's."""
 
     def __init__(self) -> None:
-        self._parsed: dict[str, Any] = {}
-        self._conditions: dict[tuple[str, int | None], tuple[Any, float]] = {}
+        self._parsed: dict[str, tuple[Any, bool]] = {}  # query -> (parsed, personal)
+        self._conditions: dict[tuple[str, int | None], tuple[Any, float]] = {}  # key -> (condition, compiled at)
+        self._slots: dict[tuple[str, int | None], int] = {}
+        self._last_used: dict[tuple[str, int | None], float] = {}
+        # chunk -> (its (slot, condition id) pairs, its conditions (kept: their ids stay theirs), its statement)
+        self._chunks: dict[int, tuple[tuple[tuple[int, int], ...], list[Any], Any]] = {}
         self.statements = 0  # statements run (for tests and measurements)
         self.groups = 0  # (query, reader) groups matched, batch after batch
+        self.built = 0  # chunk statements built
         self.seconds = 0.0  # time spent matching (compiling included)
         self._lock = threading.Lock()  # the hub's thread, and a resume's worker thread
-        # (ids of the conditions, the conditions (kept: their ids stay theirs), the statements)
-        self._statements: tuple[tuple[int, ...], list[Any], list[Any]] | None = None
 
     def key(self, stream: Stream) -> tuple[str, int | None]:
         text = stream.interest.query or ""
-        return (text, stream.viewer.user_id if matching_stories.personal(self.parsed(text)) else None)
+        return (text, stream.viewer.user_id if self._parse(text)[1] else None)
 
     def parsed(self, text: str) -> Any:
+        return self._parse(text)[0]
+
+    def _parse(self, text: str) -> tuple[Any, bool]:
         found = self._parsed.get(text)
         if found is None:
-            found = self._parsed[text] = search_query.parse(text)  # (checked when the stream opened)
+            parsed = search_query.parse(text)  # (checked when the stream opened)
+            found = self._parsed[text] = (parsed, matching_stories.personal(parsed))
         return found
 
     def match(self, session: Session, streams: list[Stream], story_ids: list[int]) -> dict[Stream, set[int]]:
-        """For each of `streams` (with a query), the stories of `story_ids` matching its query: one
-        statement per (query, reader) group."""
+        """For each of `streams` (with a query), the stories of `story_ids` matching its query."""
         with self._lock:
             keys = {stream: self.key(stream) for stream in streams}
             by_key = self._match(session, keys, story_ids)
@@ -233,27 +246,45 @@ class QueryConditions:
         for stream, key in keys.items():
             groups.setdefault(key, stream.viewer)
         now = time.monotonic()
-        conditions = []
+        recompiled = 0
         for key, viewer in groups.items():
             cached = self._conditions.get(key)
-            if cached is None or now - cached[1] > CONDITION_TTL:
+            due = cached is not None and now - cached[1] > CONDITION_TTL and recompiled < RECOMPILE
+            if cached is None or due:
+                recompiled += due
                 reader = viewer if key[1] is not None else Viewer(user_id=None)
-                cached = self._conditions[key] = (
+                self._conditions[key] = (
                     matching_stories.story_condition_per_story(session, reader, self.parsed(key[0])), now)
-            conditions.append(cached[0])
-        # The statements, kept while the conditions are the same ones (the same streams' queries).
-        shape = tuple(id(c) for c in conditions)
-        if self._statements is None or self._statements[0] != shape:
-            self._statements = (shape, conditions, matching_stories.matching_statements(conditions))
-        found = matching_stories.story_ids_matching_each(session, conditions, story_ids, self._statements[2])
-        self.statements += -(-len(conditions) // matching_stories.PER_STATEMENT) if story_ids else 0
-        self.groups += len(conditions)
-        result = dict(zip(groups, found, strict=True))
-        # Forget the queries no stream asks about any more.
-        if len(self._conditions) > 2 * len(groups) + 16:
-            for key in [k for k in self._conditions if k not in groups]:
-                del self._conditions[key]
-            for text in [t for t in self._parsed if t not in {k[0] for k in groups}]:
+            if key not in self._slots:
+                used = set(self._slots.values())
+                self._slots[key] = next(i for i in itertools.count() if i not in used)
+            self._last_used[key] = now
+        # The chunks holding the groups, each with every group of its slots (kept from batch to batch).
+        members: dict[int, list[tuple[int, tuple[str, int | None]]]] = {}
+        for key, slot in self._slots.items():
+            members.setdefault(slot // CHUNK, []).append((slot, key))
+        statements = []
+        for chunk in sorted({self._slots[key] // CHUNK for key in groups}):
+            pairs = sorted(members[chunk])
+            signature = tuple((slot, id(self._conditions[key][0])) for slot, key in pairs)
+            kept = self._chunks.get(chunk)
+            if kept is None or kept[0] != signature:
+                conditions = [(slot, self._conditions[key][0]) for slot, key in pairs]
+                kept = self._chunks[chunk] = (signature, [c for _, c in conditions],
+                                              matching_stories.matching_statement(conditions))
+                self.built += 1
+            statements.append(kept[2])
+        found = matching_stories.run_matching(session, statements, story_ids) if story_ids else {}
+        self.statements += len(statements) if story_ids else 0
+        self.groups += len(groups)
+        result = {key: found.get(self._slots[key], set()) for key in groups}
+        # Forget the groups no stream has asked about for a while (their slots are taken again).
+        for key in [k for k, at in self._last_used.items() if now - at > FORGET_AFTER]:
+            for table in (self._last_used, self._slots, self._conditions):
+                table.pop(key, None)
+        if len(self._parsed) > 2 * len(self._slots) + 16:
+            texts = {k[0] for k in self._slots}
+            for text in [t for t in self._parsed if t not in texts]:
                 del self._parsed[text]
         self.seconds += time.perf_counter() - started
         return result

@@ -72,36 +72,36 @@ def story_ids_matching(session: Session, condition: ColumnElement[bool], story_i
     return set(session.execute(stmt, {"story_ids": ids}).scalars())
 
 
-# Conditions per statement in story_ids_matching_each (SQLite allows 500 SELECTs in a compound one).
-PER_STATEMENT = 100
+def matching_statement(conditions: list[tuple[int, ColumnElement[bool]]]) -> Any:
+    """One statement testing numbered conditions on the stories `story_ids` (an expanding parameter): a
+    UNION ALL of `SELECT <number>, stories.id WHERE stories.id IN (...) AND <condition>`. Made once for a
+    set of conditions (building and compiling it costs more than running it), run batch after batch."""
+    parts: list[Any] = []
+    for number, condition in conditions:
+        parts.append(select(literal_column(str(int(number))).label("n"), Story.id).where(Story.id.in_(_IDS), condition))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
-def matching_statements(conditions: list[ColumnElement[bool]]) -> list[Any]:
-    """The statements of story_ids_matching_each: a UNION ALL of up to PER_STATEMENT parts, each tagged
-    with its condition's number, the story ids one expanding parameter (`story_ids`). Made once for a set
-    of conditions (building them costs more than running them), run for batch after batch."""
-    statements: list[Any] = []
-    for start in range(0, len(conditions), PER_STATEMENT):
-        parts: list[Any] = []
-        for i, condition in enumerate(conditions[start:start + PER_STATEMENT]):
-            parts.append(select(literal_column(str(start + i)).label("n"), Story.id).where(Story.id.in_(_IDS), condition))
-        statements.append(parts[0] if len(parts) == 1 else union_all(*parts))
-    return statements
-
-
-def story_ids_matching_each(session: Session, conditions: list[ColumnElement[bool]], story_ids: Iterable[int],
-                            statements: list[Any] | None = None) -> list[set[int]]:
-    """For each condition, those of `story_ids` that meet it: one statement for up to PER_STATEMENT
-    conditions (`statements`: matching_statements(conditions), when kept from an earlier batch)."""
+def run_matching(session: Session, statements: Iterable[Any], story_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Run statements of matching_statement over `story_ids`: for each condition's number, its stories."""
     ids = sorted(set(story_ids))
-    found: list[set[int]] = [set() for _ in conditions]
-    if not ids or not conditions:
+    found: dict[int, set[int]] = {}
+    if not ids:
         return found
-    for stmt in statements if statements is not None else matching_statements(conditions):
+    for stmt in statements:
         for n, sid in session.execute(stmt, {"story_ids": ids}):
-            found[int(n)].add(sid)
+            found.setdefault(int(n), set()).add(sid)
     return found
 
 
-__all__ = ["OneStoryCompiler", "PER_STATEMENT", "matching_statements", "personal", "story_condition_per_story", "story_ids_matching",
-           "story_ids_matching_each"]
+def story_ids_matching_each(session: Session, conditions: list[ColumnElement[bool]],
+                            story_ids: Iterable[int]) -> list[set[int]]:
+    """For each condition, those of `story_ids` that meet it (one statement)."""
+    if not conditions:
+        return []
+    found = run_matching(session, [matching_statement(list(enumerate(conditions)))], story_ids)
+    return [found.get(i, set()) for i in range(len(conditions))]
+
+
+__all__ = ["OneStoryCompiler", "matching_statement", "personal", "run_matching", "story_condition_per_story",
+           "story_ids_matching", "story_ids_matching_each"]
