@@ -1,7 +1,7 @@
 import { useIsMutating, useMutation, useQueryClient } from "@tanstack/react-query";
 import { PlanningCrumbs } from "./PlanningCrumbs";
 import { type DragEvent, type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
-import { useParams } from "react-router-dom";
+import { Link, useParams } from "react-router-dom";
 import { api, ApiError } from "../../api/client";
 import { useSelf } from "../../api/queries";
 import { anyOf, boundOfAll, filterBound, filtersQuery, useLiveList } from "../../lib/liveLists";
@@ -26,6 +26,8 @@ import { SubscribeButton } from "../notifications/SubscribeButton";
 import { Card } from "./Card";
 import { AddItemForm } from "./AddItemForm";
 import { directionFor, findCard, keyboardTarget, moveCard, type Place } from "./moves";
+import { AddLaneForm, LaneTools, RemovedLanes } from "./LaneControls";
+import { shownLanes } from "./lanes";
 
 interface LaneView {
   listId: number;
@@ -34,8 +36,9 @@ interface LaneView {
   cards: (Item & { id: number })[];
 }
 
+/** The lanes shown: those whose worklist is not archived (a removed lane; lanes.ts). */
 function lanesOf(board: Board): LaneView[] {
-  return board.lanes.map((lane) => ({
+  return shownLanes(board.lanes).map((lane) => ({
     listId: lane.list_id,
     title: lane.worklist.title,
     automatic: lane.worklist.automatic,
@@ -48,13 +51,17 @@ function withMove(board: Board, cardId: number, to: Place): Board {
   const moved = moveCard(lanesOf(board), cardId, to);
   return {
     ...board,
-    lanes: board.lanes.map((lane, n) => ({
-      ...lane,
-      worklist: {
-        ...lane.worklist,
-        items: (moved[n]?.cards ?? []).map((c, position) => ({ ...c, list_id: lane.list_id, list_position: position })),
-      },
-    })),
+    lanes: board.lanes.map((lane) => {
+      const after = moved.find((l) => l.listId === lane.list_id);
+      if (!after) return lane;
+      return {
+        ...lane,
+        worklist: {
+          ...lane.worklist,
+          items: after.cards.map((c, position) => ({ ...c, list_id: lane.list_id, list_position: position })),
+        },
+      };
+    }),
   };
 }
 
@@ -75,7 +82,7 @@ export function BoardPage() {
   const moving = useIsMutating({ mutationKey: ["planning", "move", "board", boardId] }) > 0;
   // Its automatic lanes also hear where their items can come from (their criteria's projects, groups or
   // stories, else every project), and every card's story is named.
-  const lanesData = board.data?.lanes ?? [];
+  const lanesData = shownLanes(board.data?.lanes ?? []);
   useLiveList(
     {
       boards: [boardId],
@@ -202,7 +209,9 @@ export function BoardPage() {
   return (
     <article className="board-page">
       <PlanningCrumbs projectId={board.data.project_id} title={board.data.title} />
-      <h1>{board.data.title}</h1>
+      <h1 id="board-title" tabIndex={-1}>
+        {board.data.title}
+      </h1>
       <SubscribeButton targetType="board" targetId={board.data.id} />
       {board.data.description && <p>{board.data.description}</p>}
       <p id="board-help" className="muted">
@@ -220,13 +229,27 @@ export function BoardPage() {
           {moveError}
         </p>
       )}
+      {lanes.length === 0 && (
+        <p className="muted">{canEdit ? "This board has no lanes yet: add one below." : "This board has no lanes."}</p>
+      )}
       <div className="lanes">
         {lanes.map((lane, laneIndex) => (
           <section key={lane.listId} className="lane" aria-labelledby={`lane-${lane.listId}`}>
-            <h2 id={`lane-${lane.listId}`}>
+            <h2 id={`lane-${lane.listId}`} tabIndex={-1}>
               {lane.title} <span className="muted">({lane.cards.length})</span>
             </h2>
-            {lane.automatic && <p className="muted">Automatic: computed from its criteria.</p>}
+            {canEdit && (
+              <LaneTools board={board.data} listId={lane.listId} title={lane.title} cardCount={lane.cards.length} onAnnounce={setAnnounce} />
+            )}
+            {lane.automatic && (
+              <p className="muted">
+                Automatic: computed from{" "}
+                <Link to={`/worklist/${lane.listId}`}>
+                  its criteria<span className="visually-hidden"> of {lane.title}</span>
+                </Link>
+                .
+              </p>
+            )}
             <ol
               className={`lane-cards${dropLane === laneIndex ? " drop-target" : ""}`}
               aria-label={`Cards of ${lane.title}`}
@@ -302,6 +325,8 @@ export function BoardPage() {
           </section>
         ))}
       </div>
+      {canEdit && <AddLaneForm board={board.data} onAnnounce={setAnnounce} />}
+      <RemovedLanes board={board.data} canEdit={canEdit} onAnnounce={setAnnounce} />
       <DueDates board={board.data} canAttach={canEdit} />
     </article>
   );

@@ -94,3 +94,19 @@ export function dateInputToIso(value: string): string {
 export function isoToDateInput(value: string | null | undefined): string {
   return value ? value.slice(0, 10) : "";
 }
+
+/** A new last lane of a board, in one request (preview): an empty manual lane named `title`, or an automatic
+ * lane from a saved view (its query copied; titled with the view's name unless `title` is given). */
+export function addLane(boardId: number, body: { title: string } | { view_id: number; title?: string }) {
+  return api<Board>("POST", `/preview/boards/${boardId}/lanes`, undefined, body);
+}
+
+/** Move a lane: `position` among every lane of the board (removed ones too; see lanes.ts lanePosition). */
+export function placeLane(boardId: number, listId: number, position: number) {
+  return api<Board>("PUT", `/boards/${boardId}`, undefined, { lanes: [{ list_id: listId, position }] });
+}
+
+/** Rename a lane (its worklist), remove it (archive its worklist, as StoryBoard does) or put it back. */
+export function changeLane(listId: number, body: { title: string } | { archived: boolean }) {
+  return api<Worklist>("PUT", `/worklists/${listId}`, undefined, body);
+}
