@@ -126,3 +126,33 @@ def test_a_reader_without_edit_rights_gets_no_lane_controls(bob_page: Page, worl
     expect(page.get_by_role("region", name="Add a lane")).to_have_count(0)
     expect(page.get_by_role("button", name="Rename the lane Only lane")).to_have_count(0)
     assert_accessible(page)
+
+
+def test_a_saved_view_is_added_to_a_board_from_the_stories_page(admin_page: Page, world: World) -> None:
+    page = admin_page
+    a = world.api()
+    story = a.post("/stories", {"title": "Story for the chip lane"})
+    a.call("PUT", f"/stories/{story['id']}/tags", params={"tags": "chip-lane"})
+    first = a.post("/worklists", {"title": "Chip lane first"})
+    board = a.post("/boards", {"title": "Chip target board", "lanes": [{"list_id": first["id"]}]})
+    # A board Ada may only move cards on is not offered.
+    bob = world.api(world.bob_token)
+    other_list = bob.post("/worklists", {"title": "Bob's lane"})
+    bob.post("/boards", {"title": "Bob's board Ada only moves on", "users": [world.admin["id"]],
+                         "lanes": [{"list_id": other_list["id"]}]})
+    world.api().call("POST", f"{world.base}/preview/views", json={"name": "Chip lane view", "query": "tag:chip-lane"})
+
+    page.goto("/stories")
+    page.get_by_role("list", name="Saved views").get_by_role("button", name="Add the view Chip lane view to a board as a lane").click()
+    panel = page.get_by_role("region", name="Add the view Chip lane view to a board")
+    select = panel.get_by_label("Board for the lane “Chip lane view”")
+    expect(select.locator("option", has_text="Chip target board")).to_have_count(1)
+    expect(select.locator("option", has_text="Bob's board Ada only moves on")).to_have_count(0)
+    select.select_option(label="Chip target board")
+    panel.get_by_role("button", name="Add as a lane").click()
+    expect(panel.get_by_role("status")).to_contain_text("“Chip lane view” is now the last lane of Chip target board")
+    assert_accessible(page)
+    lanes = a.get(f"/boards/{board['id']}")["lanes"]
+    assert [lane["worklist"]["title"] for lane in lanes] == ["Chip lane first", "Chip lane view"]
+    panel.get_by_role("link", name="Chip target board").click()
+    expect(page.get_by_role("list", name="Cards of Chip lane view").get_by_role("listitem", name="Story for the chip lane")).to_be_visible()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lanePosition, laneTitleProblem, laneViews, removedLanes, shownLanes, viewLaneProblem } from "./lanes";
+import { editableBoards, lanePosition, laneTitleProblem, laneViews, removedLanes, shownLanes, viewLaneProblem } from "./lanes";
 
 const lane = (list_id: number, archived = false) => ({ list_id, worklist: { archived } });
 
@@ -62,5 +62,15 @@ describe("laneTitleProblem and viewLaneProblem", () => {
       { name: "c", mine: true },
     ];
     expect(laneViews(views).map((v) => v.name)).toEqual(["c", "z", "a", "b"]);
+  });
+});
+
+describe("editableBoards", () => {
+  it("keeps active boards whose edit permission the reader holds, directly or through a team", () => {
+    const board = (id: number, owners: number[], team_owners: number[], archived = false) => ({ id, owners, team_owners, archived });
+    const boards = [board(1, [7], []), board(2, [8], [3]), board(3, [8], [4]), board(4, [7], [], true), board(5, [], [])];
+    expect(editableBoards(boards, 7, [3]).map((b) => b.id)).toEqual([1, 2]);
+    expect(editableBoards(boards, 8, []).map((b) => b.id)).toEqual([2, 3]);
+    expect(editableBoards(boards, 9, []).map((b) => b.id)).toEqual([]);
   });
 });

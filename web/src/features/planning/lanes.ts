@@ -56,3 +56,13 @@ export function viewLaneProblem(view: Pick<SavedView, "query">): string | null {
 export function laneViews<V extends Pick<SavedView, "name" | "mine">>(views: V[]): V[] {
   return [...views].sort((a, b) => Number(b.mine) - Number(a.mine) || a.name.localeCompare(b.name));
 }
+
+/** The boards a reader may add lanes to: those whose edit_board they hold, directly (`owners`) or through a team
+ * they are a member of (`team_owners`). The server checks it again. */
+export function editableBoards<B extends { owners: number[]; team_owners: number[]; archived: boolean }>(
+  boards: B[],
+  userId: number,
+  teamIds: number[],
+): B[] {
+  return boards.filter((b) => !b.archived && (b.owners.includes(userId) || b.team_owners.some((t) => teamIds.includes(t))));
+}

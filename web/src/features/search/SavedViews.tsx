@@ -5,6 +5,7 @@ import { errorFor, FieldError } from "../../components/FieldError";
 import { ProjectName } from "../../components/ProjectName";
 import { type SavedView, useShareTeams, useViewChange, useViews, type ViewFields, viewProblem, viewQuery } from "./savedViews";
 import { ViewPins } from "./ViewEdits";
+import { ViewToBoard } from "../planning/ViewToBoard";
 
 /** The reader's saved views and those shared with their teams (open; one's own: pin to the home page or a
  * project, share, delete), and a
@@ -42,6 +43,8 @@ export function SavedViews({
   const [pinning, setPinning] = useState<number | null>(null);
   const pinsId = useId();
   const pinned = views.find((v) => v.id === pinning && v.mine);
+  const [laning, setLaning] = useState<number | null>(null);
+  const laned = views.find((v) => v.id === laning);
   const teamName = (id: number | null) => teams.data?.find((t) => t.id === id)?.name ?? (id === null ? "" : `team ${id}`);
   return (
     <section aria-labelledby="saved-views-title" className="saved-views">
@@ -62,6 +65,16 @@ export function SavedViews({
                   · on <ProjectName id={v.project_id} link={false} />
                 </span>
               )}
+              <button
+                type="button"
+                aria-expanded={laning === v.id}
+                aria-controls={laning === v.id ? `${pinsId}-lane` : undefined}
+                aria-label={`Add the view ${v.name} to a board as a lane`}
+                title="Add to a board as a lane"
+                onClick={() => setLaning(laning === v.id ? null : v.id)}
+              >
+                Lane…
+              </button>
               {v.mine && (
                 <>
                   <button
@@ -109,6 +122,7 @@ export function SavedViews({
         </ul>
       )}
       {pinned && <ViewPins view={pinned} id={pinsId} edit={edit} />}
+      {laned && <ViewToBoard view={laned} id={`${pinsId}-lane`} />}
       <FieldError id={`${pinsId}-err`} message={changeProblem} />
       <form
         className="inline save-view"
