@@ -158,8 +158,9 @@ class Settings(BaseSettings):
     live_heartbeat: float = Field(default=15.0, ge=1, le=300)
     live_max_streams: int = Field(default=1000, ge=1, le=100000)
     live_max_streams_per_user: int = Field(default=20, ge=1, le=1000)
-    # Streams naming a list's query (`query=`) one process serves: each costs a query per batch of events.
-    live_max_query_streams: int = Field(default=200, ge=0, le=100000)
+    # Distinct list queries (`query=`; per reader when they name @me) one process matches: each costs a
+    # condition tested per batch of events; more streams of a query already matched cost next to nothing.
+    live_max_queries: int = Field(default=200, ge=0, le=100000)
     live_ticket_ttl: int = Field(default=60, ge=5, le=600)
     sql_echo: bool = False
 

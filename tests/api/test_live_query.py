@@ -26,9 +26,9 @@ from storyline.stories.models import Event
 
 @pytest.fixture(scope="module")
 def instances(database_url: str) -> Iterator[tuple[Served, Served]]:
-    """Two more app instances on the test database; the second serves at most 2 query streams."""
+    """Two more app instances on the test database; the second matches at most 2 distinct queries."""
     a = Served(database_url, live_heartbeat=1.0)
-    b = Served(database_url, live_heartbeat=1.0, live_max_query_streams=2)
+    b = Served(database_url, live_heartbeat=1.0, live_max_queries=2)
     try:
         yield a, b
     finally:
@@ -180,24 +180,30 @@ def test_refusals_name_the_field_and_position(instances, api, user, other):
         nameless.close()
 
 
-def test_query_streams_are_bounded_per_process(instances, api, user, other):
-    _, b = instances  # 2 query streams there
+def test_distinct_queries_are_bounded_per_process(instances, api, user, other):
+    _, b = instances  # 2 distinct queries there
     story = api.story(user)
     deadline = time.monotonic() + 10  # the earlier tests' streams there are gone (the server saw them go)
-    while any(s.interest.query is not None for s in list(b.app.state.live_hub.streams)):
+    hub = getattr(b.app.state, "live_hub", None)  # (made at the first stream there)
+    while hub is not None and any(s.interest.query is not None for s in list(hub.streams)):
         assert time.monotonic() < deadline
         time.sleep(0.05)
+    # `is:open` read by two people is one group (its condition is shared), `assignee:@me` one per reader.
     streams = [SSE(b.base, {"query": "is:open"}, who.headers) for who in (user, other)]
+    streams.append(SSE(b.base, {"query": "assignee:@me"}, user.headers))
     try:
         for s in streams:
             ready(s)
-        third = SSE(b.base, {"query": "is:open"}, user.headers)
-        assert third.status == 429 and "with a query" in third.body, third.body
-        plain = SSE(b.base, {"story": story["id"]}, user.headers)  # streams without a query are not counted
-        try:
-            ready(plain)
-        finally:
-            plain.close()
+        for who, query in ((user, "tag:another"), (other, "assignee:@me")):
+            third = SSE(b.base, {"query": query}, who.headers)
+            assert third.status == 429 and "distinct queries" in third.body, (query, third.body)
+        more = [SSE(b.base, {"query": "is:open"}), SSE(b.base, {"query": "assignee:@me"}, user.headers),
+                SSE(b.base, {"story": story["id"]}, user.headers)]  # groups already matched, no query
+        streams += more
+        for s in more:
+            ready(s)
+        # Query streams count against their reader's own limit, as any stream.
+        assert b.app.state.live_hub.count(f"user:{user.id}") == 4
     finally:
         for s in streams:
             s.close()

@@ -24,7 +24,7 @@ may see:
 A stream may also name a list's query (the search language): it is then told of the changes of any
 story that matches the query for its reader once changed (QueryConditions: one condition per query, or
 per query and reader when it names `@me`, all tested in one statement per batch; at most
-`max_query_streams` such streams; while one is open the hub rests in proportion to its batches' time,
+`max_queries` distinct groups; while one is open the hub rests in proportion to its batches' time,
 so a burst is read in fewer, larger batches).
 
 For each batch of new events the thread matches them against the streams' interests and then asks
@@ -190,7 +190,7 @@ class Limits:
     heartbeat: float = 15.0
     max_streams: int = 1000
     max_streams_per_user: int = 20
-    max_query_streams: int = 200
+    max_queries: int = 200  # distinct (query, reader) groups
 
 
 class QueryConditions:
@@ -217,20 +217,25 @@ class QueryConditions:
         self.built = 0  # chunk statements built
         self.seconds = 0.0  # time spent matching (compiling included)
         self._lock = threading.Lock()  # the hub's thread, and a resume's worker thread
+        self._parse_lock = threading.RLock()  # the parse cache, also read by open() on the event loop
 
     def key(self, stream: Stream) -> tuple[str, int | None]:
-        text = stream.interest.query or ""
-        return (text, stream.viewer.user_id if self._parse(text)[1] else None)
+        return self.key_of(stream.interest.query or "", stream.viewer.user_id)
+
+    def key_of(self, text: str, user_id: int | None) -> tuple[str, int | None]:
+        """The group of a query read by that user: (query, user) when it names @me, else (query, None)."""
+        return (text, user_id if self._parse(text)[1] else None)
 
     def parsed(self, text: str) -> Any:
         return self._parse(text)[0]
 
     def _parse(self, text: str) -> tuple[Any, bool]:
-        found = self._parsed.get(text)
-        if found is None:
-            parsed = search_query.parse(text)  # (checked when the stream opened)
-            found = self._parsed[text] = (parsed, matching_stories.personal(parsed))
-        return found
+        with self._parse_lock:
+            found = self._parsed.get(text)
+            if found is None:
+                parsed = search_query.parse(text)  # (checked when the stream opened)
+                found = self._parsed[text] = (parsed, matching_stories.personal(parsed))
+            return found
 
     def match(self, session: Session, streams: list[Stream], story_ids: list[int]) -> dict[Stream, set[int]]:
         """For each of `streams` (with a query), the stories of `story_ids` matching its query."""
@@ -282,10 +287,11 @@ class QueryConditions:
         for key in [k for k, at in self._last_used.items() if now - at > FORGET_AFTER]:
             for table in (self._last_used, self._slots, self._conditions):
                 table.pop(key, None)
-        if len(self._parsed) > 2 * len(self._slots) + 16:
-            texts = {k[0] for k in self._slots}
-            for text in [t for t in self._parsed if t not in texts]:
-                del self._parsed[text]
+        with self._parse_lock:
+            if len(self._parsed) > 2 * len(self._slots) + 16:
+                texts = {k[0] for k in self._slots}
+                for text in [t for t in self._parsed if t not in texts]:
+                    del self._parsed[text]
         self.seconds += time.perf_counter() - started
         return result
 
@@ -494,9 +500,14 @@ class LiveHub:
                 raise TooMany("process")
             if sum(1 for s in self.streams if s.key == key) >= self.limits.max_streams_per_user:
                 raise TooMany("user")
-            if interest.query is not None and sum(
-                    1 for s in self.streams if s.interest.query is not None) >= self.limits.max_query_streams:
-                raise TooMany("process")
+            if interest.query is not None:
+                # The bound is on distinct (query, reader) groups: a stream of a query already matched
+                # (every home page names the same one) only shares its condition.
+                group = self.queries.key_of(interest.query, viewer.user_id)
+                groups = {self.queries.key_of(s.interest.query, s.viewer.user_id)
+                          for s in self.streams if s.interest.query is not None}
+                if group not in groups and len(groups) >= self.limits.max_queries:
+                    raise TooMany("process")
             stream = Stream(viewer=viewer, interest=interest, key=key, loop=asyncio.get_running_loop(),
                             start=self.cursor, start_seq=self.seq)
             self.streams.add(stream)
@@ -736,7 +747,7 @@ def hub_for(state: Any) -> LiveHub:
             limits = Limits(poll_interval=settings.live_poll_interval, heartbeat=settings.live_heartbeat,
                             max_streams=settings.live_max_streams,
                             max_streams_per_user=settings.live_max_streams_per_user,
-                            max_query_streams=settings.live_max_query_streams)
+                            max_queries=settings.live_max_queries)
             hub = state.live_hub = LiveHub(state.engine, state.read_sessions, limits)
             hub.watch_commits(state.write_sessions)
         return hub

@@ -223,7 +223,7 @@ async def live(
         stream = hub.open(viewer, interest, key)
     except TooMany as exc:
         raise TooManyStreams(f"Too many open live streams for this {exc.scope}"
-                             f"{' (with a query)' if query is not None and exc.scope == 'process' else ''}; "
+                             f"{' (or distinct queries)' if query is not None and exc.scope == 'process' else ''}; "
                              "close one or retry later",
                              retry_after=30) from None
     except Closed:
