@@ -103,6 +103,18 @@ def test_a_saved_view_becomes_a_lane_and_lanes_are_renamed_moved_and_removed(adm
     expect(page.get_by_role("list", name="Cards of Open in lanes-project").get_by_role("listitem")).to_have_count(1)
     expect(page.get_by_role("list", name="Cards of Open in lanes-project")).to_contain_text("Open story for the lane")
 
+    # The lane's query changes on its worklist page, linked from the lane.
+    page.get_by_role("link", name="its criteria of Open in lanes-project").click()
+    expect(page.get_by_role("region", name="Criteria")).to_contain_text("Stories matching “project:lanes-project is:open”")
+    page.get_by_label("Query (stories matching it)").fill("project:lanes-project")
+    page.get_by_role("button", name="Save query").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved")
+    assert_accessible(page)
+    page.go_back()
+    cards = page.get_by_role("list", name="Cards of Open in lanes-project")
+    expect(cards.get_by_role("listitem")).to_have_count(2)
+    expect(cards).to_contain_text("Merged story kept out of the lane")
+
     # On a phone: lanes stack, their tools fit, nothing overflows the page.
     page.set_viewport_size({"width": 390, "height": 844})
     tools = page.get_by_role("group", name="Lane Open in lanes-project")

@@ -23,11 +23,15 @@ import {
 import { AddItemForm } from "./AddItemForm";
 import { Card } from "./Card";
 import { moveCard } from "./moves";
+import { queryOf, QueryFilterEdit } from "./QueryFilterEdit";
 
 /** The criteria of an automatic worklist, in words: "TaskStatus is review and Project is 3". */
 export function describeFilter(filter: Filter): string {
-  const parts = filter.filter_criteria.map((c) => `${c.field} ${c.negative ? "is not" : "is"} ${c.value}`);
-  return `${filter.type === "Task" ? "Tasks" : "Stories"} where ${parts.join(" and ") || "anything"}`;
+  const kind = filter.type === "Task" ? "Tasks" : "Stories";
+  const queries = filter.filter_criteria.filter((c) => c.field === "Query").map((c) => `${c.negative ? "not " : ""}matching “${c.value}”`);
+  const parts = filter.filter_criteria.filter((c) => c.field !== "Query").map((c) => `${c.field} ${c.negative ? "is not" : "is"} ${c.value}`);
+  if (queries.length > 0) return [`${kind} ${queries.join(" and ")}`, ...(parts.length > 0 ? [`where ${parts.join(" and ")}`] : [])].join(" and ");
+  return `${kind} where ${parts.join(" and ") || "anything"}`;
 }
 
 export function WorklistPage() {
@@ -88,6 +92,10 @@ export function WorklistPage() {
                 <li key={f.id}>{describeFilter(f)}</li>
               ))}
             </ul>
+            {canEdit &&
+              wl.filters
+                .filter((f) => queryOf(f) !== null)
+                .map((f) => <QueryFilterEdit key={f.id} listId={wl.id} filter={f} />)}
           </section>
           <section aria-labelledby="items-title">
             <h2 id="items-title">Items ({wl.items.length})</h2>

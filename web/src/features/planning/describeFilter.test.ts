@@ -11,5 +11,11 @@ describe("describeFilter", () => {
       filter_criteria: [criterion("TaskStatus", "review"), criterion("Team", "4", true)] };
     expect(describeFilter(filter)).toBe("Tasks where TaskStatus is review and Team is not 4");
     expect(describeFilter({ ...filter, type: "Story", filter_criteria: [] })).toBe("Stories where anything");
+    expect(describeFilter({ ...filter, type: "Story", filter_criteria: [criterion("Query", "tag:ui is:open")] })).toBe(
+      "Stories matching “tag:ui is:open”",
+    );
+    expect(
+      describeFilter({ ...filter, filter_criteria: [criterion("Query", "tag:ui"), criterion("TaskStatus", "review")] }),
+    ).toBe("Tasks matching “tag:ui” and where TaskStatus is review");
   });
 });
