@@ -44,6 +44,7 @@ def test_a_saved_view_becomes_a_lane_and_lanes_are_renamed_moved_and_removed(adm
     adding.get_by_label("Saved view", exact=True).select_option(label="Open in lanes-project")
     expect(adding).to_contain_text("project:lanes-project is:open")
     expect(adding).to_contain_text("changing the view later does not change the lane")
+    assert_accessible(page)
     adding.get_by_role("button", name="Add lane").click()
     cards = page.get_by_role("list", name="Cards of Open in lanes-project")
     expect(cards.get_by_role("listitem", name="Open story for the lane")).to_be_visible()
