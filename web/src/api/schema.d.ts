@@ -4,6 +4,28 @@
  */
 
 export interface paths {
+    "/preview/boards/{board_id}/lanes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Lane
+         * @description Preview: a new lane at the end of the board, in one transaction: a manual worklist named `title`, or an
+         *     automatic one from the saved view `view_id` (criterion `Query`, type Story). Needs edit_board; the board
+         *     answers as `GET /v1/boards/{id}` does.
+         */
+        post: operations["add_lane_preview_boards__board_id__lanes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/preview/bulk": {
         parameters: {
             query?: never;
@@ -93,7 +115,7 @@ export interface paths {
         };
         /**
          * Live updates of stories, worklists, boards, projects (server-sent events; preview)
-         * @description Preview: not yet stable; may change without notice. A stream of notices: each timeline event of the named stories, worklists, boards (their lanes and cards included), projects or project groups (stories with a task in them) that the caller may see, within a second of its commit, on any API process. Read what changed through the API. Resume with `Last-Event-ID` (or `last_event_id`): the events missed since are sent first (or `reset` when more than 500). Authenticate with the Authorization header or `ticket` (POST /preview/live/tickets); neither: public changes only.
+         * @description Preview: not yet stable; may change without notice. A stream of notices: each timeline event of the named stories, worklists, boards (their lanes and cards included), projects or project groups (stories with a task in them), or of a story matching `query` once changed, that the caller may see, within a second of its commit, on any API process. Read what changed through the API. Resume with `Last-Event-ID` (or `last_event_id`): the events missed since are sent first (or `reset` when more than 500). Authenticate with the Authorization header or `ticket` (POST /preview/live/tickets); neither: public changes only.
          */
         get: operations["live_preview_live_get"];
         put?: never;
@@ -3090,6 +3112,19 @@ export interface components {
             /** Position */
             position?: number | null;
         };
+        /** LaneNewIn */
+        LaneNewIn: {
+            /**
+             * Title
+             * @description The lane's name; for a view's lane, the view's name by default
+             */
+            title?: string | null;
+            /**
+             * View Id
+             * @description One of the caller's saved views (own or shared with them): the lane is automatic, its criterion that view's query (stories), copied now
+             */
+            view_id?: number | null;
+        };
         /** LaneOut */
         LaneOut: {
             /** Board Id */
@@ -4381,6 +4416,48 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    add_lane_preview_boards__board_id__lanes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LaneNewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardOut"];
+                };
+            };
+            /** @description Validation error (names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: number;
+                        description?: string;
+                        faultstring?: string;
+                        field: string;
+                        message: string;
+                        title?: string;
+                    };
+                };
+            };
+        };
+    };
     bulk_change_preview_bulk_post: {
         parameters: {
             query?: never;
@@ -4588,6 +4665,8 @@ export interface operations {
                 project?: number[];
                 /** @description Project group ids */
                 project_group?: number[];
+                /** @description At most 1000 characters. A list's query (the search language, docs/search.md; empty: every story): the changes of any story that matches it for the caller once changed, besides the ids named (name the stories shown too: a story that stops matching is heard through them) */
+                query?: string | null;
                 /** @description A stream ticket (POST /preview/live/tickets) */
                 ticket?: string | null;
                 /** @description Resume after this event (as the Last-Event-ID header) */
