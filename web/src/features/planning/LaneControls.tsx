@@ -2,8 +2,9 @@
 // or automatic from a saved view), rename, move left or right, remove (its worklist is archived and kept) and put
 // back. Each change answers with the board (or is followed by a read of it).
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, useId, useRef, useState } from "react";
 import { Link } from "react-router-dom";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { errorFor, FieldError } from "../../components/FieldError";
 import { useViews } from "../search/savedViews";
 import { addLane, type Board, boardKey, changeLane, placeLane } from "./api";
@@ -46,7 +47,6 @@ export function LaneTools({
   const [renaming, setRenaming] = useState(false);
   const [name, setName] = useState(title);
   const [asking, setAsking] = useState(false);
-  const dialog = useRef<HTMLDialogElement>(null);
   const removeButton = useRef<HTMLButtonElement>(null);
   const left = lanePosition(board.lanes, listId, "left");
   const right = lanePosition(board.lanes, listId, "right");
@@ -86,12 +86,6 @@ export function LaneTools({
     },
   });
 
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (asking && !d.open) d.showModal?.();
-    if (!asking && d.open) d.close();
-  }, [asking]);
 
   const inputId = `lane-${listId}-name`;
   const renameError = errorFor(rename.error, "title") ?? errorFor(rename.error, "*", ["title"]);
@@ -99,7 +93,6 @@ export function LaneTools({
     e.preventDefault();
     rename.mutate();
   };
-  const titleId = `remove-lane-${listId}-title`;
   return (
     <div className="lane-tools">
       {renaming ? (
@@ -176,32 +169,19 @@ export function LaneTools({
       )}
       <FieldError id={`lane-${listId}-move-err`} message={errorFor(move.error, "*")} />
       {asking && (
-        <dialog
-          ref={dialog}
-          className="dialog confirm-dialog"
-          role="alertdialog"
-          aria-labelledby={titleId}
-          aria-describedby={`${titleId}-what`}
-          onClose={() => {
-            setAsking(false);
-            removeButton.current?.focus();
-          }}
+        <ConfirmDialog
+          id={`remove-lane-${listId}`}
+          question={<>Remove the lane “{title}” from this board?</>}
+          error={errorFor(remove.error, "*")}
+          action="Remove lane"
+          pending={remove.isPending}
+          onConfirm={() => remove.mutate()}
+          onCancel={() => setAsking(false)}
+          opener={removeButton}
         >
-          <h2 id={titleId}>Remove the lane “{title}” from this board?</h2>
-          <p id={`${titleId}-what`}>
-            Its worklist is not deleted: it is archived and kept with its {cardCount === 1 ? "card" : `${cardCount} cards`}, and
-            the lane can be put back from “Removed lanes” on this page.
-          </p>
-          <FieldError id={`${titleId}-err`} message={errorFor(remove.error, "*")} />
-          <div className="actions">
-            <button type="button" className="danger" disabled={remove.isPending} onClick={() => remove.mutate()}>
-              Remove lane
-            </button>
-            <button type="button" autoFocus onClick={() => setAsking(false)}>
-              Cancel
-            </button>
-          </div>
-        </dialog>
+          Its worklist is not deleted: it is archived and kept with its {cardCount === 1 ? "card" : `${cardCount} cards`}, and
+          the lane can be put back from “Removed lanes” on this page.
+        </ConfirmDialog>
       )}
     </div>
   );
