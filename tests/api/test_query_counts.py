@@ -5,14 +5,56 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from typing import Any
 
-from builders import uniq
+import pytest
+from builders import Api, Persona, make_persona, make_settings, uniq
+from fastapi.testclient import TestClient
+from migrated import like
 from sqlalchemy import event
 
+from storyline.app import create_app
 from storyline.db import session_scope
 from storyline.projects.queries import master_branch_id
 from storyline.stories.models import Comment, Event, StoryTag, Tag, Task
 from storyline.stories.service import refresh_status
+
+
+# A database of this module's own: what a write costs depends on who follows and which webhooks exist,
+# and the session's database holds what other tests left there (a hook for every story writes an
+# outbox row for each event).
+@pytest.fixture(scope="module")
+def app(database_url: str, pg: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    application = create_app(make_settings(like(database_url, pg, tmp_path_factory.mktemp("counts"),
+                                                "storyline_query_counts")))
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def admin(app: Any) -> Persona:
+    return make_persona(app, superuser=True, name="Admin Person")
+
+
+@pytest.fixture()
+def api(client: TestClient, admin: Persona) -> Api:
+    return Api(client, admin)
+
+
+@pytest.fixture()
+def user(app: Any) -> Persona:
+    return make_persona(app)
+
+
+@pytest.fixture()
+def other(app: Any) -> Persona:
+    return make_persona(app)
 
 
 @contextlib.contextmanager
