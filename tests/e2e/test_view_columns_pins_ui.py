@@ -248,3 +248,25 @@ def test_only_the_owner_pins_a_shared_view(browser: Browser, world: World) -> No
     finally:
         context.close()
     assert preview(world, "DELETE", f"/views/{view['id']}", world.admin_token).status_code == 204
+
+
+def test_a_projects_story_list_has_the_column_picker(admin_page: Page, world: World) -> None:
+    """The project page's story list takes the same picker: a column shown at once, kept in the URL, and
+    reloading keeps it, "Default columns" drops it; axe-core over the unfolded picker."""
+    page = admin_page
+    project = stories_in(world, "columns-on-project", 2)
+    page.goto(f"/project/{project['id']}?sort=id&dir=asc")
+    expect(page.locator("table.stories tbody tr")).to_have_count(2)
+    assert "Creator" not in headings(page)
+    picker = open_picker(page)
+    picker.get_by_role("checkbox", name="Creator").check()
+    expect(page.locator("table.stories thead th").last).to_have_text("Creator")
+    assert "columns=" in page.url and "creator" in page.url
+    expect(page.locator("table.stories tbody tr").first.locator("td").last).to_contain_text(world.admin["full_name"])
+    assert_accessible(page)
+    screenshot(page, "project-columns-picker")
+    page.reload()  # the choice is the address's
+    expect(page.locator("table.stories thead th").last).to_have_text("Creator")
+    open_picker(page).get_by_role("button", name="Default columns").click()
+    expect(page.locator("table.stories thead th", has_text="Creator")).to_have_count(0)
+    assert "columns=" not in page.url

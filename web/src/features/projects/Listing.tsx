@@ -14,6 +14,7 @@ import { Pager } from "../browse/Pager";
 import { FilterForm } from "./ListFilters";
 import { BulkTable, SelectableRow, TaskBulkBar, useBulkList } from "./bulk";
 import { StoryTable } from "./StoryTable";
+import { ColumnPicker, useColumnsParam } from "../search/ColumnPicker";
 
 /** The URL's filters for a listing and a setter that writes changes back to the URL. */
 export function useListParams(defaultSize = 25): [ListFilters, (changes: ParamChanges) => void] {
@@ -52,6 +53,7 @@ export function Listing({
 }) {
   const { path, query } = listQuery(scope, f);
   const loggedIn = !!useSelf().data;
+  const [columns, setColumns] = useColumnsParam();
   const list = useQuery({
     queryKey: ["listing", path, query],
     queryFn: () => apiPage<Story | Task>(path, query),
@@ -80,7 +82,10 @@ export function Listing({
       {f.view === "tasks" ? (
         <TaskTable tasks={(list.data?.items ?? []) as Task[]} busy={list.isFetching} showProject={"project_group_id" in scope} selectable={loggedIn} />
       ) : (
-        <StoryTable stories={(list.data?.items ?? []) as Story[]} busy={list.isFetching} selectable={loggedIn} />
+        <>
+          <ColumnPicker columns={columns} onChange={setColumns} />
+          <StoryTable stories={(list.data?.items ?? []) as Story[]} busy={list.isFetching} selectable={loggedIn} columns={columns} />
+        </>
       )}
       <Pager page={f.page} pages={pages} onPage={(page) => set({ page: String(page) })} />
     </>

@@ -1,6 +1,25 @@
 import { useId, useState } from "react";
-import { COLUMN_NAMES, moveColumn, pickerRows, sameColumns, toggleColumn } from "./columns";
-import type { ViewColumn } from "./savedViews";
+import { useSearchParams } from "react-router-dom";
+import { COLUMN_NAMES, columnsParam, moveColumn, pickerRows, sameColumns, toggleColumn } from "./columns";
+import { readColumns, type ViewColumn } from "./savedViews";
+
+/** A story list's columns in the URL (`columns=`; null: the default ones) and their setter: the column
+ * picker's choice applies at once and stays with the page's address (flushSync: its controlled checkboxes
+ * show their new state at once, not after a transition). */
+export function useColumnsParam(): [ViewColumn[] | null, (columns: ViewColumn[] | null) => void] {
+  const [params, setParams] = useSearchParams();
+  const set = (value: ViewColumn[] | null) =>
+    setParams(
+      (p) => {
+        const param = columnsParam(value);
+        if (param === null) p.delete("columns");
+        else p.set("columns", param);
+        return p;
+      },
+      { replace: true, flushSync: true },
+    );
+  return [readColumns(params.get("columns")), set];
+}
 
 /** Choose the story list's columns: show or hide each (the title always shows) and move the shown ones up or
  * down; each change applies at once (`onChange`; null: the default columns). Folded under "Columns" until
@@ -80,9 +99,9 @@ export function ColumnPicker({ columns, onChange }: { columns: ViewColumn[] | nu
         >
           Default columns
         </button>
-        <p className="visually-hidden" aria-live="polite">
+        <div className="visually-hidden" aria-live="polite">
           {said}
-        </p>
+        </div>
       </fieldset>
     </details>
   );

@@ -14,10 +14,9 @@ import { pageCount } from "../projects/filters";
 import { StoryTable } from "../projects/StoryTable";
 import { ProjectName } from "../../components/ProjectName";
 import { SavedViews } from "./SavedViews";
-import { ColumnPicker } from "./ColumnPicker";
-import { columnsParam } from "./columns";
+import { ColumnPicker, useColumnsParam } from "./ColumnPicker";
 import { SaveColumns } from "./ViewEdits";
-import { readColumns, useViews, type ViewColumn, viewLink, viewQuery } from "./savedViews";
+import { useViews, type ViewColumn, viewLink, viewQuery } from "./savedViews";
 
 const SIZE = 25;
 
@@ -44,7 +43,7 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
     document.title = `${q ? `${q} · ` : ""}${title} · Storyline`;
   }, [q, title]);
   // A saved view opens with its columns (`columns=`) and its id (`view=`, named above the results).
-  const columns = readColumns(params.get("columns"));
+  const [columns, setColumns] = useColumnsParam();
   const viewId = Number(params.get("view")) || null;
   const pinProject = Number(params.get("pin_project")) || null;
   const setQuery = (value: string) =>
@@ -54,18 +53,6 @@ function StorySearch({ title, defaultQuery }: { title: string; defaultQuery: str
       p.delete("view");
       return p;
     });
-  // The column picker's choice applies at once (the URL's columns=, kept with the view it was opened from;
-  // flushSync: its controlled checkboxes show their new state at once, not after a transition).
-  const setColumns = (value: ViewColumn[] | null) =>
-    setParams(
-      (p) => {
-        const param = columnsParam(value);
-        if (param === null) p.delete("columns");
-        else p.set("columns", param);
-        return p;
-      },
-      { replace: true, flushSync: true },
-    );
   const setPage = (value: number) =>
     setParams((p) => {
       p.set("page", String(value));
