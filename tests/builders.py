@@ -3,8 +3,10 @@ the first superuser and tokens are made as the CLI makes them (service functions
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,25 @@ def make_settings(url: str, **overrides: Any) -> Settings:
     overrides.setdefault("worker_in_process", False)
     overrides.setdefault("vmt_team", "vmt")
     return Settings(database_url=url, **overrides)
+
+
+@contextlib.contextmanager
+def app_on(url: str, **overrides: Any) -> Iterator[Any]:
+    """The app on the database at `url` (test settings, `overrides`), its engine disposed afterwards."""
+    from storyline.app import create_app
+
+    application = create_app(make_settings(url, **overrides))
+    try:
+        yield application
+    finally:
+        application.state.engine.dispose()
+
+
+@contextlib.contextmanager
+def client_of(app: Any) -> Iterator[TestClient]:
+    """A test client of `app`, its lifespan (the outbox lane, the live hub) running while it is open."""
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
 
 
 def uniq(prefix: str = "x") -> str:

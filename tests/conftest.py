@@ -15,11 +15,9 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from builders import BACKENDS, Api, Persona, make_persona, make_settings  # noqa: E402
+from builders import BACKENDS, Api, Persona, app_on, client_of, make_persona  # noqa: E402
 from migrated import migrated_database  # noqa: E402
 from pgserver import PostgresServer  # noqa: E402
-
-from storyline.app import create_app  # noqa: E402
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -81,15 +79,14 @@ def database_url(request: pytest.FixtureRequest, pg: PostgresServer | None,
 
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Any:
-    application = create_app(make_settings(database_url, cors_allowed_origins=[
-        "https://storyboard.example.org", "^https://.*\\.review\\.example\\.org"]))
-    yield application
-    application.state.engine.dispose()
+    with app_on(database_url, cors_allowed_origins=[
+            "https://storyboard.example.org", "^https://.*\\.review\\.example\\.org"]) as application:
+        yield application
 
 
 @pytest.fixture(scope="session")
 def client(app: Any) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with client_of(app) as c:
         yield c
 
 

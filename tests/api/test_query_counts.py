@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from builders import Api, Persona, make_persona, make_settings, uniq
+from builders import Api, Persona, app_on, client_of, make_persona, uniq
 from fastapi.testclient import TestClient
 from migrated import like
 from sqlalchemy import event
 
-from storyline.app import create_app
 from storyline.db import session_scope
 from storyline.projects.queries import master_branch_id
 from storyline.stories.models import Comment, Event, StoryTag, Tag, Task
@@ -25,15 +24,13 @@ from storyline.stories.service import refresh_status
 # outbox row for each event).
 @pytest.fixture(scope="module")
 def app(database_url: str, pg: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    application = create_app(make_settings(like(database_url, pg, tmp_path_factory.mktemp("counts"),
-                                                "storyline_query_counts")))
-    yield application
-    application.state.engine.dispose()
+    with app_on(like(database_url, pg, tmp_path_factory.mktemp("counts"), "storyline_query_counts")) as application:
+        yield application
 
 
 @pytest.fixture(scope="module")
 def client(app: Any) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with client_of(app) as c:
         yield c
 
 
