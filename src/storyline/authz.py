@@ -68,6 +68,37 @@ def _visible_to_user(story: StoryEntity, uid: int | IdColumn) -> ColumnElement[b
     return or_(s.private == false(), on_list, via_team)
 
 
+# story_visible_listed: a viewer on more private stories' lists than this gets the plain rule.
+LISTED_MAX = 1000
+
+
+def story_visible_listed(session: Session, viewer: Viewer, story: StoryEntity = Story) -> ColumnElement[bool]:
+    """story_visible with the viewer's list read first: `NOT private OR id IN (<the private stories on
+    whose list the viewer is, directly or through a team>)`, for statements that scan many stories.
+
+    The same rule, in the same two parts. The plain form's EXISTS subqueries are correlated to each
+    story, which PostgreSQL will not run in parallel workers: a count over 90,000 stories for a
+    signed-in reader ran in one process (134 ms) where an anonymous reader's ran in three (58 ms).
+    Read first, the list is a constant of the statement, which the planner hashes and runs anywhere.
+    A viewer on more than LISTED_MAX private stories' lists gets the plain form (the statement would
+    grow with the list). Read in the caller's transaction, just before the statement that uses it."""
+    if viewer.user_id is None:
+        return story_visible(viewer, story)
+    uid = viewer.user_id
+    direct = (select(StoryUser.story_id).join(Story, Story.id == StoryUser.story_id)
+              .where(StoryUser.user_id == uid, Story.private == true()))
+    via_team = (select(StoryTeam.story_id).join(Story, Story.id == StoryTeam.story_id)
+                .join(TeamMember, TeamMember.team_id == StoryTeam.team_id)
+                .where(TeamMember.user_id == uid, Story.private == true()))
+    listed = direct.union(via_team).subquery()
+    ids = list(session.execute(select(listed.c.story_id).limit(LISTED_MAX + 1)).scalars())
+    if len(ids) > LISTED_MAX:
+        return story_visible(viewer, story)
+    if not ids:
+        return story.private == false()
+    return or_(story.private == false(), story.id.in_(ids))
+
+
 def story_visible_to_user_column(story: StoryEntity, user_id: IdColumn) -> ColumnElement[bool]:
     """The same rule for the user in a column (e.g. every subscriber of a story at once)."""
     return _visible_to_user(story, user_id)
@@ -174,8 +205,8 @@ def can_see_email(viewer: Viewer, user_id: int) -> bool:
 
 
 __all__ = [
-    "ANONYMOUS", "Viewer", "can_see_email", "check_subscriber_filter", "can_see_story", "get_story", "require_self_or_superuser",
+    "ANONYMOUS", "LISTED_MAX", "Viewer", "can_see_email", "check_subscriber_filter", "can_see_story", "get_story", "require_self_or_superuser",
     "require_superuser", "require_user", "story_id_visible", "story_visible", "story_visible_bound",
-    "story_visible_to_user_column",
+    "story_visible_listed", "story_visible_to_user_column",
     "tag_visible", "users_who_can_see_story", "viewer_values",
 ]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -214,6 +215,15 @@ def sqlite_path(url: str) -> str:
     return url.split("///", 1)[1] if "///" in url else ""
 
 
+class _SQLiteCompiler(SQLiteCompiler):
+    """SQLite's statement compiler, writing a table's hint (`Select.with_hint(table, text, "sqlite")`)
+    after its name: `FROM stories INDEXED BY ix_stories_updated_at`, or `NOT INDEXED`. SQLAlchemy's own
+    SQLite compiler drops table hints without a word (search/paging.py's were never sent before this)."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
+
+
 def make_engine(url: str, echo: bool = False, pool_size: int = 20, pool_timeout: float = 30.0,
                 connect_timeout: int = 10) -> Engine:
     if is_sqlite(url):
@@ -227,6 +237,7 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 20, pool_timeout:
             url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
             **({} if in_memory else {"pool_size": 10, "max_overflow": 40, "pool_timeout": pool_timeout}),
         )
+        engine.dialect.statement_compiler = _SQLiteCompiler
         lock = SQLiteWriteLock(path) if path and path != ":memory:" else None
         if lock is not None:
             _WRITE_LOCKS[engine.dialect] = lock

@@ -305,7 +305,7 @@ def test_updated_order_walks_an_index(client, app, api, user, monkeypatch):
                 if engine.dialect.name == "sqlite":
                     plan = " | ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
                                                                                parameters))
-                    assert "ix_stories_updated_at" in plan and "TEMP B-TREE" not in plan, (q, plan)
+                    assert "ix_stories_updated_at" in plan and "TEMP B-TREE" not in plan, (q, plan, statement)
                 else:
                     conn.exec_driver_sql("SET LOCAL enable_sort = off")
                     plan = " | ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))

@@ -206,6 +206,11 @@ def machine(env: Env) -> type[RuleBasedStateMachine]:
                 assert listed.status_code == 200, listed.text
                 assert [s["id"] for s in listed.json()] == ([self.sid] if sees else []), (who, m)
                 assert listed.headers["X-Total"] == str(int(sees)), (who, m)
+                # The query language's count and page (the rule with the viewer's list read first).
+                found = call("GET", "/preview/search", who, params={"q": f'"{self.title}"'})
+                assert found.status_code == 200, found.text
+                assert [s["id"] for s in found.json()] == ([self.sid] if sees else []), (who, m)
+                assert found.headers["X-Total"] == str(int(sees)), (who, m)
                 if sees:
                     story = one.json()
                     assert story["private"] is m.private, (who, story, m)

@@ -1,5 +1,5 @@
 """The story query language (docs/search.md): a parser that points at its errors and a compiler to a
-SQLAlchemy condition on `stories`, always under the one visibility rule (authz.story_visible).
+SQLAlchemy condition on `stories`, always under the one visibility rule (authz.story_visible_listed).
 
 The grammar is the web client's too (web/src/lib/query.ts); both are checked against the same table of
 cases (tests/search_query_cases.json), compared through `canonical()`.
@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from storyline.authz import Viewer, story_visible
+from storyline.authz import Viewer, story_visible_listed
 from storyline.errors import BadRequest
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
 from storyline.search.index import words as text_words
@@ -431,8 +431,10 @@ class Compiler:
         return self.term(e)
 
     def select_ids(self, parsed: Parsed) -> Any:
-        """SELECT stories.id of the visible stories matching the query."""
-        return select(Story.id).where(story_visible(self.viewer), self.condition(parsed.tree))
+        """SELECT stories.id of the visible stories matching the query (the rule with the viewer's list
+        read first: a query may count most stories; authz.story_visible_listed)."""
+        visible = story_visible_listed(self.session, self.viewer)
+        return select(Story.id).where(visible, self.condition(parsed.tree))
 
     def term(self, t: Term) -> ColumnElement[bool]:
         k, values = t.kind, t.values
