@@ -1,8 +1,11 @@
 """A burst of code review events against a real `storyline serve` (issue 14): 10,000 Gerrit events
 (the webhooks plugin's POSTs, 3.x shapes) sent as fast as N clients can, 5% of them delivered twice,
 while one client keeps writing (a comment every 50 ms) and 8 more write as fast as they can (the
-writes issue's "8 clients": each in turn a comment on a story of its own and a status change of its
-task, in the burst's projects) to see what the burst does to the latency of ordinary writes.
+writes issue's "8 clients": each in turn a comment on one of its 50 stories and a status change of that
+story's task, in the burst's projects, round its stories) to see what the burst does to the latency of
+ordinary writes. (With one story each, as before 2026-12-08, each writer's story grew by thousands of
+comments during a run, and on SQLite a comment's cost grows with its story's comments: the writers slowed
+down as much from that as from the burst. `--writer-stories 1` does that again.)
 
     .venv/bin/python -m benchmarks.integrations_burst                    # SQLite, 10,000 events, 8 clients
     .venv/bin/python -m benchmarks.integrations_burst --db postgresql    # a throwaway PostgreSQL
@@ -13,7 +16,8 @@ Reports: errors (any answer but 200, or a delivery whose work failed), deliverie
 deduplicated, acceptance throughput (answers per second) and latency, the time until every accepted
 event's work was done (the outbox drained: end-to-end events per second), and the probe's write
 latency before and during the burst, the 8 writers' latency (p50, p99, max; the writes issue's target
-is p99 under 50 ms and nothing over 250 ms) alone for 10 s before the burst and during it, and the CPU
+is p99 under 50 ms and nothing over 250 ms) alone for 10 s before the burst, during it, and alone again for
+10 s once every event's work is done (their stories have grown meanwhile: a comment every second write), and the CPU
 time the server (and PostgreSQL) used for the burst, per event, with the share of the machine other
 programs took meanwhile (a shared machine's load changes the times, not the CPU an event costs). With
 writers, the server's CPU per event leaves out their writes, at the CPU per write measured while they
@@ -159,9 +163,10 @@ STATUSES = ("inprogress", "review", "todo")
 
 class Writers:
     """N clients writing in a closed loop (the next request when the last one answered): client c
-    writes a comment on its story, then changes the status of its task, and so on."""
+    writes a comment on one of its stories, then changes the status of that story's task, then the
+    same on its next story, and so on round its stories."""
 
-    def __init__(self, target: Target, mine: list[tuple[int, int]]) -> None:
+    def __init__(self, target: Target, mine: list[list[tuple[int, int]]]) -> None:
         self.target, self.mine = target, mine
         self.stopping = threading.Event()
         # kind -> [(when it was sent, seconds to the answer)]
@@ -171,13 +176,13 @@ class Writers:
         self.lock = threading.Lock()
 
     def _run(self, c: int) -> None:
-        story_id, task_id = self.mine[c]
         conn = Conn(self.target, timeout=120)
         mine: dict[str, list[tuple[float, float]]] = {"comment": [], "task_status": []}
         errors: list[str] = []
         i = 0
         while not self.stopping.is_set():
             i += 1
+            story_id, task_id = self.mine[c][(i // 2) % len(self.mine[c])]
             if i % 2:
                 kind, method, path, body = "comment", "POST", f"/v1/stories/{story_id}/comments", {
                     "content": f"Writer {c} comment {i}"}
@@ -223,18 +228,43 @@ class Writers:
                 "all": ms(every), **{k: ms(within(v)) for k, v in self.latencies.items()}}
 
 
-def writer_stories(target: Target, projects: list[int], n: int) -> list[tuple[int, int]]:
-    """A story with one task for each writer, the tasks in the burst's projects: [(story, task)]."""
+def writers_by_themselves(target: Target, mine: list[list[tuple[int, int]]], server_roots: set[int], db_roots: set[int],
+                          tick: int) -> tuple[dict[str, Any], tuple[float, float]]:
+    """The writers alone for 10 s: their latency summary with the CPU a write cost (server, PostgreSQL),
+    and that CPU in seconds per write."""
+    alone = Writers(target, mine)
+    procs = _processes()
+    cpu0 = (_ours(procs, server_roots), _ours(procs, db_roots))
+    meter = CpuMeter(server_roots | db_roots)
+    meter.start()
+    t0 = time.perf_counter()
+    alone.start()
+    time.sleep(10)
+    alone.stop()
+    seconds = time.perf_counter() - t0
+    others = meter.stop()
+    procs = _processes()
+    n = max(1, alone.count())
+    per_write = ((_ours(procs, server_roots) - cpu0[0]) / tick / n, (_ours(procs, db_roots) - cpu0[1]) / tick / n)
+    return dict(alone.summary(t0, t0 + seconds), server_cpu_ms_per_write=round(per_write[0] * 1000, 2),
+                postgresql_cpu_ms_per_write=round(per_write[1] * 1000, 2), others_share_percent=others), per_write
+
+
+def writer_stories(target: Target, projects: list[int], n: int, each: int) -> list[list[tuple[int, int]]]:
+    """`each` stories with one task for each of `n` writers, the tasks in the burst's projects:
+    [[(story, task)] of a writer]."""
     conn = Conn(target)
-    out = []
+    out: list[list[tuple[int, int]]] = []
     for c in range(n):
-        status, body = conn.request("POST", "/v1/stories", {"title": f"Writer {c} story"})
-        assert status == 200, body
-        story_id = json.loads(body)["id"]
-        status, body = conn.request("POST", "/v1/tasks", {"title": f"Writer {c} task", "story_id": story_id,
-                                                          "project_id": projects[c % len(projects)]})
-        assert status == 200, body
-        out.append((story_id, json.loads(body)["id"]))
+        out.append([])
+        for k in range(each):
+            status, body = conn.request("POST", "/v1/stories", {"title": f"Writer {c} story {k}"})
+            assert status == 200, body
+            story_id = json.loads(body)["id"]
+            status, body = conn.request("POST", "/v1/tasks", {"title": f"Writer {c} task {k}", "story_id": story_id,
+                                                              "project_id": projects[(c + k) % len(projects)]})
+            assert status == 200, body
+            out[c].append((story_id, json.loads(body)["id"]))
     conn.close()
     return out
 
@@ -285,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stories", type=int, default=200)
     parser.add_argument("--writers", type=int, default=8,
                         help="clients writing as fast as they can (comments, task status) before and during the burst")
+    parser.add_argument("--writer-stories", type=int, default=50,
+                        help="stories each writer goes round (one: a story that grows by a comment every second "
+                        "write, thousands in a run, whose comments then cost more: a story's growth, not the burst)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
@@ -292,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     target = server.start()
     try:
         tasks, project_ids = setup(target, projects=10, stories=args.stories)
-        mine = writer_stories(target, project_ids, args.writers)
+        mine = writer_stories(target, project_ids, args.writers, args.writer_stories)
         url = server._run_cli("integrations", "add-gerrit", "bench", "--origin", ORIGIN, "--base-url", target.base_url)
         path = url.splitlines()[0][len(target.base_url):]
         stream = events(tasks, args.events)
@@ -315,24 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         writers_alone: dict[str, Any] = {}
         cpu_per_write = (0.0, 0.0)
         if args.writers:
-            alone = Writers(target, mine)
-            procs = _processes()
-            cpu0 = (_ours(procs, server_roots), _ours(procs, db_roots))
-            alone_meter = CpuMeter(server_roots | db_roots)
-            alone_meter.start()
-            t0 = time.perf_counter()
-            alone.start()
-            time.sleep(10)
-            alone.stop()
-            alone_seconds = time.perf_counter() - t0
-            alone_others = alone_meter.stop()
-            procs = _processes()
-            n = max(1, alone.count())
-            cpu_per_write = ((_ours(procs, server_roots) - cpu0[0]) / tick / n,
-                             (_ours(procs, db_roots) - cpu0[1]) / tick / n)
-            writers_alone = dict(alone.summary(t0, t0 + alone_seconds), server_cpu_ms_per_write=round(cpu_per_write[0] * 1000, 2),
-                                 postgresql_cpu_ms_per_write=round(cpu_per_write[1] * 1000, 2),
-                                 others_share_percent=alone_others)
+            writers_alone, cpu_per_write = writers_by_themselves(target, mine, server_roots, db_roots, tick)
             time.sleep(1)
 
         probe = Probe(target, probe_story)
@@ -372,6 +388,10 @@ def main(argv: list[str] | None = None) -> int:
         server_cpu -= writes * cpu_per_write[0]
         db_cpu -= writes * cpu_per_write[1]
 
+        # The writers alone again, their stories now as long as the run made them (each writer's story
+        # has a comment for every second write): what the burst did, apart from what the growth did.
+        writers_after = writers_by_themselves(target, mine, server_roots, db_roots, tick)[0] if args.writers else {}
+
         statuses: dict[str, int] = {}
         for s in senders:
             for k, v in s.statuses.items():
@@ -401,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
             "writers_during_burst": writers.summary(started, started + answered) if args.writers else {},
             "writers_while_draining": (writers.summary(started + answered, started + drained)
                                        if args.writers and drained > answered + 1 else {}),
+            "writers_after": writers_after,
         }
     finally:
         server.stop()
