@@ -269,6 +269,42 @@ def writer_stories(target: Target, projects: list[int], n: int, each: int) -> li
     return out
 
 
+class Waits(threading.Thread):
+    """PostgreSQL only: what the database's active sessions wait on, sampled every 20 ms between
+    start() and stop() (pg_stat_activity): where the writers' time goes during the burst, lock waits
+    (a row another transaction holds) apart from CPU and I/O. Counts per (wait, statement's start)."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__(daemon=True)
+        from sqlalchemy import create_engine
+
+        self.engine = create_engine(database_url)
+        self.counts: dict[tuple[str, str], int] = {}
+        self.samples = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        from sqlalchemy import text
+
+        query = text("SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'), left(regexp_replace(query, "
+                     "'\\s+', ' ', 'g'), 90) || ' ... ' || right(regexp_replace(query, '\\s+', ' ', 'g'), 60) FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() "
+                     "AND backend_type = 'client backend'")
+        with self.engine.connect() as conn:
+            while not self._done.wait(0.02):
+                self.samples += 1
+                for wait, statement in conn.execute(query):
+                    self.counts[(wait, statement)] = self.counts.get((wait, statement), 0) + 1
+                conn.rollback()
+
+    def stop(self) -> list[dict[str, Any]]:
+        self._done.set()
+        self.join()
+        self.engine.dispose()
+        top = sorted(self.counts.items(), key=lambda kv: -kv[1])[:15]
+        return [{"wait": w, "statement": q, "sessions_per_sample": round(n / max(1, self.samples), 3)}
+                for (w, q), n in top]
+
+
 def ms(values: list[float]) -> dict[str, float]:
     s = sorted(values)
     if not s:
@@ -318,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writer-stories", type=int, default=50,
                         help="stories each writer goes round (one: a story that grows by a comment every second "
                         "write, thousands in a run, whose comments then cost more: a story's growth, not the burst)")
+    parser.add_argument("--waits", action="store_true",
+                        help="PostgreSQL: sample what its sessions wait on during the burst (pg_stat_activity)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
@@ -357,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
         meter = CpuMeter(server_roots | db_roots)
         procs = _processes()
         cpu_before = (_ours(procs, server_roots), _ours(procs, db_roots))
+        waits = Waits(server.database_url) if args.waits and args.db == "postgresql" else None
+        if waits is not None:
+            waits.start()
         meter.start()
         load_before = os.getloadavg()[0]
         probe.start()
@@ -368,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         for s in senders:
             s.join()
         answered = time.perf_counter() - started
+        burst_waits = waits.stop() if waits is not None else None
         while True:
             queued, failed_rows, failed_errors = outbox_state(server.database_url)
             if queued == failed_rows or time.perf_counter() - started > 1800:
@@ -423,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
                                        if args.writers and drained > answered + 1 else {}),
             "writers_after": writers_after,
         }
+        if burst_waits is not None:
+            result["postgresql_waits_during_burst"] = burst_waits
     finally:
         server.stop()
     text = json.dumps(result, indent=2)

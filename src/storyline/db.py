@@ -296,6 +296,21 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 20, pool_timeout:
                          connect_args={"connect_timeout": connect_timeout, "options": "-c jit=off"})
 
 
+def end_read(session: Session) -> None:
+    """End a transaction that wrote nothing, as a COMMIT (the same, for it, as a ROLLBACK).
+
+    On PostgreSQL, psycopg forgets every statement it has prepared on a connection at each ROLLBACK
+    (in case the transaction created objects they use). Each statement is then parsed and planned
+    again on every run until it has run 5 times more on that connection, back in the pool. The
+    outbox's threads, polling an empty outbox and rolling back, did this several times a second to
+    every connection: half the statements of a burst of code review events were planned again, and
+    planning the fan-out check of a story event (0.4 ms) took more of PostgreSQL's CPU than any
+    statement's execution (docs/integrations.md). A transaction that wrote nothing and may be
+    rolled back by its error path still is; this is for its ordinary end.
+    """
+    session.commit()
+
+
 def make_sessionmaker(engine: Engine, write: bool = True, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
     """Sessions for writes take SQLite's write lock when they begin; read sessions do not. `info`: what
     every session's `info` starts with."""

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from storyline import outbox, signing
 from storyline.authz import users_who_can_see_story
 from storyline.config import Settings
+from storyline.db import end_read
 from storyline.markup import render_markdown
 from storyline.notifications.preferences import choices
 from storyline.notifications.sentences import event_sentence, planning_sentence
@@ -465,7 +466,7 @@ def send_email(session: Session, payload: dict[str, Any]) -> None:
         raise RuntimeError("e-mail is not configured in this process (smtp_host)")
     assert settings is not None
     message = build(session, settings, payload)
-    session.rollback()  # the read is over before the SMTP conversation starts
+    end_read(session)  # the read is over before the SMTP conversation starts
     if message is None:
         return
     MAILER.send(settings, message)

@@ -57,7 +57,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from storyline.db import DATABASE_UNAVAILABLE, Base, SQLiteWriteLock, utcnow, write_lock
+from storyline.db import DATABASE_UNAVAILABLE, Base, SQLiteWriteLock, end_read, utcnow, write_lock
 from storyline.sqltools import table_of
 
 log = logging.getLogger("storyline.outbox")
@@ -306,7 +306,7 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH, pauses: list[fl
             limit = min(BUSY_CLAIM if PEOPLE.busy else PER_TRANSACTION, batch - done)
             rows = conn.execute(_NEXT[sqlite], {"now": utcnow(), "limit": limit}).all()
             if not rows:
-                session.rollback()
+                end_read(session)
                 break
             session.info[_LATER] = []
             try:
@@ -415,7 +415,7 @@ def deliver_external(write_sessions: sessionmaker[Session], read_sessions: sessi
     session = read_sessions()
     try:
         rows = session.execute(_CLAIMED, {"ids": ids}).all()
-        session.rollback()
+        end_read(session)
         for row_id, kind, payload in rows:
             try:
                 EXTERNAL[kind](session, json.loads(payload))
@@ -427,7 +427,7 @@ def deliver_external(write_sessions: sessionmaker[Session], read_sessions: sessi
                 failed += 1
                 continue
             finally:
-                session.rollback()  # no read transaction stays open between two effects
+                end_read(session)  # no read transaction stays open between two effects
             _finish(write_sessions, row_id)
             done += 1
     finally:
@@ -447,7 +447,7 @@ def _claim(sessions: sessionmaker[Session], batch: int) -> list[int]:
             conn.execute(_CLAIM, {"ids": ids, "until": now + dt.timedelta(seconds=Policy.lease)})
             session.commit()
         else:
-            session.rollback()
+            end_read(session)
         return ids
     finally:
         session.close()

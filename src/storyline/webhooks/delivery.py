@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storyline import __version__, outbox
 from storyline.authz import users_who_can_see_story
 from storyline.config import Settings
-from storyline.db import make_sessionmaker, session_scope, utcnow
+from storyline.db import end_read, make_sessionmaker, session_scope, utcnow
 from storyline.notifications.mail import MAILER, UNDELIVERABLE_DOMAINS, domain_of, from_address, mail_enabled, story_url
 from storyline.projects.models import Project, ProjectGroupMember
 from storyline.sqltools import ts
@@ -221,18 +221,18 @@ def send_webhook(session: Session, payload: dict[str, Any]) -> None:
         return  # the hook was deleted meanwhile
     row_id, hook_id = row.id, hook.id
     if not hook.active:
-        session.rollback()
+        end_read(session)
         with session_scope(writer) as w:
             w.execute(update(WebhookDelivery).where(WebhookDelivery.id == row_id, WebhookDelivery.status == "pending")
                       .values(status="cancelled", error="the hook is disabled"))
         return
     if row.story_id is not None and not users_who_can_see_story(session, row.story_id, {hook.owner_id}):
-        session.rollback()  # its owner may no longer see the story: nothing is sent, nor logged
+        end_read(session)  # its owner may no longer see the story: nothing is sent, nor logged
         with session_scope(writer) as w:
             w.execute(delete(WebhookDelivery).where(WebhookDelivery.id == row_id))
         return
     request = (hook.url, hook.secret, row.guid, row.event_type, row.request_body, hook_id)
-    session.rollback()  # no read transaction stays open during the request
+    end_read(session)  # no read transaction stays open during the request
     outcome = post(*request, timeout=settings.webhook_timeout if settings is not None else 5.0)
     disabled = _record(writer, row_id, hook_id, outcome, settings)
     if outcome.error is not None and not disabled:
@@ -293,7 +293,7 @@ def _send_notice(session: Session, settings: Settings | None, payload: dict[str,
     assert settings is not None
     hook = session.get(Webhook, payload["hook_id"])
     owner = session.get(User, payload["user_id"])
-    session.rollback()
+    end_read(session)
     if hook is None or owner is None or not owner.email or owner.email.endswith(UNDELIVERABLE_DOMAINS):
         return
     domain = domain_of(settings)
