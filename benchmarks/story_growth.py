@@ -2,9 +2,11 @@
 each, on a fresh story and again once it has 500, 2,000 and 5,000 comments, through the HTTP API in
 process; prints the wall time per write and the database statements that took longest per write.
 
-On SQLite a story's full-text document (title, description, tags, comments) is one FTS5 row, so a new
-comment rewrites it (search/index.append_to_story): its cost grows with the story's comments. On
-PostgreSQL the comment's words are appended to the document (`document || to_tsvector(...)`).
+On SQLite a story's full-text document (title, description, tags, comments) is in FTS5 rows of at
+most 8,000 characters, and a new comment rewrites only the last one (search/index.append_to_story);
+until 2026-12-09 it was one row, which each comment rewrote whole, so the comment's cost grew with the
+story's comments. On PostgreSQL the comment's words are appended to the document
+(`document || to_tsvector(...)`).
 
     .venv/bin/python -m benchmarks.story_growth                 # a fresh SQLite file
     .venv/bin/python -m benchmarks.story_growth --url postgresql+psycopg://…/empty_database

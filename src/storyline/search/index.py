@@ -3,6 +3,15 @@
 Each searchable kind has one document per row, written by the service that changes the row, in the
 same transaction. SQLite keeps FTS5 tables `<kind>_fts` (rowid = the row's id); PostgreSQL keeps
 tables `<kind>_search(id, document tsvector)` with a GIN index. Both are created by the migrations.
+
+A story's document on SQLite is in parts, rows of story_fts with rowids `(story id << PART_BITS) +
+part`: the title, description, tag names and comments in order, cut between lines into parts of at
+most PART_CHARS characters (a longer line is a part of its own). An FTS5 row cannot grow: changing it
+deletes it (reading and tokenizing its whole text again) and inserts it anew, so with one row per story
+a comment on a story of 5,000 comments cost three times one on a new story. A new comment now rewrites
+only the last part, or starts the next one. A story matches a query when every word (or phrase) is in
+one of its parts: each is looked up on its own and the stories' ids intersected (`story_ids_matching`).
+PostgreSQL appends a comment's words to the story's tsvector, whose cost does not grow this way.
 """
 
 from __future__ import annotations
@@ -10,13 +19,30 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    intersect,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from storyline.sqltools import Prepared
 
 KINDS = ("story", "task", "project", "user")
 _WORD = re.compile(r"\w+", re.UNICODE)
+PART_BITS = 16  # parts of a story's document (SQLite): 65,536 at most; the last one grows past PART_CHARS
+PART_CHARS = 8000
+_LAST_PART = (1 << PART_BITS) - 1
 
 
 def _sqlite(session: Session) -> bool:
@@ -50,7 +76,11 @@ def put_many(session: Session, kind: str, rows: list[tuple[int, str, str]]) -> N
         return
     session.flush()
     values = [{"id": i, "title": title, "body": body} for i, title, body in rows]
-    if _sqlite(session):
+    if _sqlite(session) and kind == "story":
+        session.execute(_REMOVE_STORY, [{"lo": i << PART_BITS, "hi": (i << PART_BITS) + _LAST_PART} for i, _, _ in rows])
+        session.execute(_INSERT_PART, [{"rowid": (i << PART_BITS) + n, "title": t, "body": b}
+                                       for i, title, body in rows for n, (t, b) in enumerate(story_parts(title, body))])
+    elif _sqlite(session):
         session.execute(text(f"DELETE FROM {kind}_fts WHERE rowid = :id"), [{"id": i} for i, _, _ in rows])
         session.execute(text(f"INSERT INTO {kind}_fts (rowid, title, body) VALUES (:id, :title, :body)"), values)
     else:
@@ -67,7 +97,43 @@ def put_many(session: Session, kind: str, rows: list[tuple[int, str, str]]) -> N
 def remove(session: Session, kind: str, row_id: int) -> None:
     session.flush()
     conn = session.connection()
+    if kind == "story" and conn.dialect.name == "sqlite":
+        conn.execute(_REMOVE_STORY, {"lo": row_id << PART_BITS, "hi": (row_id << PART_BITS) + _LAST_PART})
+        return
     conn.execute(_REMOVE[kind][conn.dialect.name == "sqlite"], {"id": row_id})
+
+
+# A story's parts (SQLite).
+_REMOVE_STORY = text("DELETE FROM story_fts WHERE rowid BETWEEN :lo AND :hi")
+_INSERT_PART = text("INSERT INTO story_fts (rowid, title, body) VALUES (:rowid, :title, :body)")
+_DELETE_PART = text("DELETE FROM story_fts WHERE rowid = :rowid")
+_LAST_PART_OF = text("SELECT rowid, title, body FROM story_fts WHERE rowid BETWEEN :lo AND :hi "
+                     "ORDER BY rowid DESC LIMIT 1")
+
+
+def story_parts(title: str, body: str) -> list[tuple[str, str]]:
+    """A story's document as its parts' (title, body): the title in the first; the body cut between
+    lines, each part at most PART_CHARS characters unless one line is longer."""
+    parts: list[list[str]] = [[]]
+    size = 0
+    for line in body.split("\n"):
+        if parts[-1] and size + 1 + len(line) > PART_CHARS:
+            parts.append([])
+            size = 0
+        size += len(line) + (1 if len(parts[-1]) else 0)
+        parts[-1].append(line)
+    return [(title if n == 0 else "", "\n".join(lines)) for n, lines in enumerate(parts)]
+
+
+def _put_story(session: Session, story_id: int, title: str, body: str) -> None:
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        _put(session, "story", story_id, title, body)
+        return
+    base = story_id << PART_BITS
+    conn.execute(_REMOVE_STORY, {"lo": base, "hi": base + _LAST_PART})
+    conn.execute(_INSERT_PART, [{"rowid": base + n, "title": t, "body": b}
+                                for n, (t, b) in enumerate(story_parts(title, body))])
 
 
 def index_project(session: Session, project: Any) -> None:
@@ -116,31 +182,36 @@ def index_story(session: Session, story_id: int) -> None:
         return
     body = "\n".join([row.description or "", " ".join(conn.execute(tags, key).scalars()),
                       *conn.execute(comments, key).scalars()])
-    _put(session, "story", story_id, row.title, body)
+    _put_story(session, story_id, row.title, body)
 
 
-_STORY_DOCUMENT = text("SELECT title, body FROM story_fts WHERE rowid = :id")
 _APPEND_TO_STORY = text("UPDATE story_search SET document = document || to_tsvector('simple', :body) WHERE id = :id")
 
 
 def index_new_story(session: Session, story_id: int, title: str, description: str | None) -> None:
     """The document of a story just created, without tags or comments: what index_story writes for
     it, without reading the story back."""
-    _put(session, "story", story_id, title, "\n".join([description or "", ""]))
+    _put_story(session, story_id, title, "\n".join([description or "", ""]))
 
 
 def append_to_story(session: Session, story_id: int, text_: str) -> None:
     """Add a new comment's text to the story's document without reading the story's other comments
     (the cost of a comment does not grow with the story's history). Same document as index_story
-    builds: the comments in order after the description and tags."""
+    builds: the comments in order after the description and tags (on SQLite, in its last part, or
+    in a new one when the last is full)."""
     session.flush()
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        row = conn.execute(_STORY_DOCUMENT, {"id": story_id}).first()
+        base = story_id << PART_BITS
+        row = conn.execute(_LAST_PART_OF, {"lo": base, "hi": base + _LAST_PART}).first()
         if row is None:
             index_story(session, story_id)
             return
-        _put(session, "story", story_id, row.title, f"{row.body}\n{text_}")
+        if len(row.body) + 1 + len(text_) <= PART_CHARS or row.rowid == base + _LAST_PART:
+            conn.execute(_DELETE_PART, {"rowid": row.rowid})
+            conn.execute(_INSERT_PART, {"rowid": row.rowid, "title": row.title, "body": f"{row.body}\n{text_}"})
+        else:  # the comment starts the next part (a long one is a part of its own)
+            conn.execute(_INSERT_PART, {"rowid": row.rowid + 1, "title": "", "body": text_})
     else:
         done = conn.execute(_APPEND_TO_STORY, {"id": story_id, "body": text_})
         if not done.rowcount:
@@ -151,26 +222,53 @@ def words(q: str) -> list[str]:
     return _WORD.findall(q or "")
 
 
-def match_text(session: Session, kind: str, q: str) -> str | None:
-    """The database's full-text query for `q`: every word, the last one as a prefix (FTS5 MATCH
-    expression on SQLite, tsquery on PostgreSQL). None when `q` has no words (nothing matches)."""
+def match_text(session: Session, kind: str, q: str) -> list[str] | None:
+    """The database's full-text queries for `q`, all of which a document must match: every word, the
+    last one as a prefix. On SQLite, FTS5 MATCH expressions: one per word for stories (a story's
+    document is in parts, a word may be in any), one of all the words otherwise; on PostgreSQL one
+    tsquery. None when `q` has no words (nothing matches)."""
     terms = words(q)
     if not terms:
         return None
     if _sqlite(session):
-        expr = " ".join(f'"{t}"' for t in terms[:-1]) + f' "{terms[-1]}"*'
-        return expr.strip()
+        pieces = [f'"{t}"' for t in terms[:-1]] + [f'"{terms[-1]}"*']
+        return pieces if kind == "story" else [" ".join(pieces)]
     tsq = " & ".join(t.replace("'", "") for t in terms[:-1])
     last = terms[-1].replace("'", "") + ":*"
-    return f"{tsq} & {last}" if tsq else last
+    return [f"{tsq} & {last}" if tsq else last]
 
 
-def ids_matching(sqlite: bool, kind: str) -> Any:
-    """A selectable of the ids whose document matches the bound parameter `q_<kind>` (a match_text)."""
+def _story_parts_matching(expression: Any) -> Any:
+    return (select(literal_column(f"rowid >> {PART_BITS}", Integer)).select_from(table("story_fts"))
+            .where(literal_column("story_fts").op("MATCH")(expression)))
+
+
+def story_ids_matching(sqlite: bool, expressions: list[Any]) -> Any:
+    """A selectable of the ids of the stories whose document matches every one of `expressions`
+    (FTS5 MATCH expressions, each matched by one of a story's parts; tsqueries, all in the one
+    document): strings (bound as anonymous parameters) or bound parameters."""
+    values = [e if isinstance(e, BindParameter) else bindparam(None, e, type_=String) for e in expressions]
     if sqlite:
-        return select(text("rowid")).select_from(text(f"{kind}_fts")).where(text(f"{kind}_fts MATCH :q_{kind}"))
+        selects = [_story_parts_matching(v) for v in values]
+        return selects[0] if len(selects) == 1 else intersect(*selects)
+    condition = and_(*(literal_column("document").op("@@")(func.to_tsquery("simple", v)) for v in values))
+    return select(literal_column("id", Integer)).select_from(table("story_search")).where(condition)
+
+
+def ids_matching(sqlite: bool, kind: str, count: int = 1) -> Any:
+    """A selectable of the ids whose document matches the bound parameters `q_<kind>_<n>`, n from 0 to
+    `count` - 1 (what match_text returns)."""
+    if kind == "story":
+        return story_ids_matching(sqlite, [bindparam(f"q_story_{n}", type_=String) for n in range(count)])
+    assert count == 1
+    if sqlite:
+        return select(text("rowid")).select_from(text(f"{kind}_fts")).where(text(f"{kind}_fts MATCH :q_{kind}_0"))
     return (select(text("id")).select_from(text(f"{kind}_search"))
-            .where(text(f"document @@ to_tsquery('simple', :q_{kind})")))
+            .where(text(f"document @@ to_tsquery('simple', :q_{kind}_0)")))
+
+
+def _values(kind: str, expressions: list[str]) -> dict[str, str]:
+    return {f"q_{kind}_{n}": e for n, e in enumerate(expressions)}
 
 
 def matching_ids(session: Session, kind: str, q: str) -> Any | None:
@@ -178,18 +276,35 @@ def matching_ids(session: Session, kind: str, q: str) -> Any | None:
 
     None when `q` has no words (the caller then returns nothing).
     """
-    query = match_text(session, kind, q)
-    if query is None:
+    expressions = match_text(session, kind, q)
+    if expressions is None:
         return None
-    return ids_matching(_sqlite(session), kind).params({f"q_{kind}": query})
+    return ids_matching(_sqlite(session), kind, len(expressions)).params(_values(kind, expressions))
 
 
 def only_matching(prepared: Prepared, session: Session, kind: str, id_column: Any, q: str) -> Prepared:
     """A prepared list (api/common.py) narrowed to the rows matching `q`; no words: no rows."""
-    query = match_text(session, kind, q)
-    if query is None:
+    expressions = match_text(session, kind, q)
+    if expressions is None:
         return prepared.narrowed("no match", lambda stmt: stmt.where(id_column.is_(None)))
     sqlite = _sqlite(session)
-    return prepared.narrowed(("matching", sqlite),
-                             lambda stmt: stmt.where(id_column.in_(ids_matching(sqlite, kind))),
-                             {f"q_{kind}": query})
+    count = len(expressions)
+    return prepared.narrowed(("matching", sqlite, count),
+                             lambda stmt: stmt.where(id_column.in_(ids_matching(sqlite, kind, count))),
+                             _values(kind, expressions))
+
+
+
+def story_matches(sqlite: bool, expressions: list[str], story_id: Any) -> ColumnElement[bool]:
+    """Whether the story `story_id` (a column: a correlated condition) matches every one of
+    `expressions` (as story_ids_matching): per expression one lookup of that story's parts (SQLite:
+    their rowid range) or of its document (PostgreSQL), whatever the matches elsewhere."""
+    values = [bindparam(None, e, type_=String) for e in expressions]
+    if sqlite:
+        rowid = literal_column("story_fts.rowid", Integer)
+        low = story_id.op("<<")(PART_BITS)
+        return and_(*(exists().select_from(table("story_fts")).where(
+            literal_column("story_fts").op("MATCH")(v), rowid >= low, rowid <= low + _LAST_PART) for v in values))
+    return exists().select_from(table("story_search")).where(
+        literal_column("story_search.id", Integer) == story_id,
+        *(literal_column("document").op("@@")(func.to_tsquery("simple", v)) for v in values))

@@ -4,8 +4,8 @@ this list?"), without reading every match of the query.
 The search page's compiler (query.Compiler) writes each term as `stories.id IN (the term's story ids)`,
 which suits reading a page of matches out of many stories. Here the stories are a handful (those an event
 batch changed), so each term is written per story instead: `EXISTS (the term's story ids AND that id is
-this story)`: a full-text term is one lookup of the story's document (FTS5's rowid, the search table's
-key), a project or tag term one index lookup, whatever the number of stories matching the term elsewhere.
+this story)`: a full-text term is one lookup of the story's document (FTS5's rowids of the story's
+parts, the search table's key: search.index.story_matches), a project or tag term one index lookup, whatever the number of stories matching the term elsewhere.
 
 The visibility rule is not part of the condition (`story_ids_matching` takes it from the caller's side:
 the live hub checks each event against the reader's visibility at send time, as for every notice).
@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, bindparam, exists, false, literal_column, 
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer
+from storyline.search.index import story_matches
 from storyline.search.query import Compiler, Node, Parsed, QueryError, Term
 from storyline.stories.models import Story
 
@@ -35,6 +36,9 @@ class OneStoryCompiler(Compiler):
 
     def story_in(self, ids: Any) -> ColumnElement[bool]:
         return exists(ids.where(ids.selected_columns[0] == Story.id))
+
+    def text_match(self, expressions: list[str]) -> ColumnElement[bool]:
+        return story_matches(self.sqlite, expressions, Story.id)
 
 
 def personal(parsed: Parsed) -> bool:

@@ -23,9 +23,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    String,
     and_,
-    bindparam,
     exists,
     false,
     func,
@@ -33,7 +31,6 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    table,
     true,
 )
 from sqlalchemy.orm import Session
@@ -41,6 +38,7 @@ from sqlalchemy.orm import Session
 from storyline.authz import Viewer, story_visible_listed
 from storyline.errors import BadRequest
 from storyline.projects.models import Branch, Milestone, Project, ProjectGroup, ProjectGroupMember
+from storyline.search.index import story_ids_matching
 from storyline.search.index import words as text_words
 from storyline.stories.models import Story, StoryTag, Tag, Task
 from storyline.subscriptions.models import Subscription
@@ -368,16 +366,6 @@ DEFAULT_SORT = ("updated", "desc")
 LARGE_TERM = 2000  # stories, at least: a term matching more is tested per story (Compiler.story_in)
 
 
-def _fts_match(sqlite: bool, expression: str) -> Any:
-    """The ids of the stories whose document matches (an FTS5 expression / a tsquery), bound anonymously."""
-    value = bindparam(None, expression, type_=String)
-    if sqlite:
-        return select(literal_column("rowid")).select_from(table("story_fts")).where(
-            literal_column("story_fts").op("MATCH")(value))
-    return select(literal_column("id")).select_from(table("story_search")).where(
-        literal_column("document").op("@@")(func.to_tsquery("simple", value)))
-
-
 def _day(text: str) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
 
@@ -495,7 +483,12 @@ class Compiler:
                 pieces.extend(f'"{w}"*' if self.sqlite else w.replace("'", "") + ":*" for w in found)
         if not pieces:
             return true()
-        return self.story_in(_fts_match(self.sqlite, (" " if self.sqlite else " & ").join(pieces)))
+        # SQLite: each word or phrase on its own (a story's document is in parts: search/index.py)
+        return self.text_match(pieces if self.sqlite else [" & ".join(pieces)])
+
+    def text_match(self, expressions: list[str]) -> ColumnElement[bool]:
+        """Stories whose document matches every one of the full-text expressions."""
+        return self.story_in(story_ids_matching(self.sqlite, expressions))
 
     @staticmethod
     def dates(col: Any, values: list[str]) -> ColumnElement[bool]:
