@@ -367,9 +367,9 @@ class WriteFloor:
         cur.execute(f"INSERT INTO events (event_type, story_id, author_id, comment_id, created_at) "
                     f"VALUES ('user_comment', {p}, {p}, {p}, {p})", (story_id, self.author_id, comment_id, now))
         cur.execute(f"UPDATE stories SET updated_at = {p} WHERE id = {p}", (now, story_id))
-        if self.sqlite:  # the story document's first part (search/index.py), rewritten
-            cur.execute("DELETE FROM story_fts WHERE rowid = ?", (story_id << 16,))
-            cur.execute("INSERT INTO story_fts (rowid, title, body) VALUES (?, 'title', ?)", (story_id << 16, text))
+        if self.sqlite:
+            cur.execute("DELETE FROM story_fts WHERE rowid = ?", (story_id,))
+            cur.execute("INSERT INTO story_fts (rowid, title, body) VALUES (?, 'title', ?)", (story_id, text))
         cur.execute("COMMIT")
 
     def measure(self, story_id: int, requests: int) -> dict[str, Any]:

@@ -30,11 +30,14 @@ def found(client: Any, q: str) -> set[int]:
 
 
 def parts(app: Any, story_id: int) -> list[tuple[int, str, str]]:
-    bits = search_index.PART_BITS
+    """A story's rows of story_fts (SQLite): (part, title, body), in order."""
+    rowids = {search_index.part_rowid(story_id, n): n for n in range(64)}
     with app.state.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(
-            "SELECT rowid - (:s << :bits), title, body FROM story_fts WHERE rowid BETWEEN (:s << :bits) "
-            "AND (:s << :bits) + 65535 ORDER BY rowid"), {"s": story_id, "bits": bits})]
+        rows = conn.execute(text("SELECT rowid, title, body FROM story_fts WHERE rowid = :first "
+                                 "OR rowid BETWEEN :lo AND :hi ORDER BY rowid"),
+                            {"first": story_id, "lo": search_index.part_rowid(story_id, 1),
+                             "hi": search_index.part_rowid(story_id, 65535)}).all()
+    return [(rowids[r[0]], r[1], r[2]) for r in rows]
 
 
 def test_story_parts_cut_between_lines() -> None:

@@ -4,14 +4,17 @@ Each searchable kind has one document per row, written by the service that chang
 same transaction. SQLite keeps FTS5 tables `<kind>_fts` (rowid = the row's id); PostgreSQL keeps
 tables `<kind>_search(id, document tsvector)` with a GIN index. Both are created by the migrations.
 
-A story's document on SQLite is in parts, rows of story_fts with rowids `(story id << PART_BITS) +
-part`: the title, description, tag names and comments in order, cut between lines into parts of at
-most PART_CHARS characters (a longer line is a part of its own). An FTS5 row cannot grow: changing it
-deletes it (reading and tokenizing its whole text again) and inserts it anew, so with one row per story
-a comment on a story of 5,000 comments cost three times one on a new story. A new comment now rewrites
-only the last part, or starts the next one. A story matches a query when every word (or phrase) is in
-one of its parts: each is looked up on its own and the stories' ids intersected (`story_ids_matching`).
-PostgreSQL appends a comment's words to the story's tsvector, whose cost does not grow this way.
+A story's document on SQLite is in parts: the title, description, tag names and comments in order,
+cut between lines into parts of at most PART_CHARS characters (a longer line is a part of its own).
+The first part is the story's row of story_fts (rowid = the story's id, as for every other kind); the
+next ones, on the few stories that long, are rows above OVERFLOW (`part_rowid`). An FTS5 row cannot
+grow: changing it deletes it (reading and tokenizing its whole text again) and inserts it anew, so
+with one row per story a comment on a story of 5,000 comments cost three times one on a new story; a
+new comment now rewrites only the last part, or starts the next one. A story matches a query when
+every word (or phrase) is in one of its parts (`story_ids_matching`): all of them in its first part,
+one FTS5 lookup as before; or, for the stories with more parts (found by a lookup above OVERFLOW, which
+FTS5 seeks to: next to nothing while no story is that long), each word in one of its parts. PostgreSQL
+appends a comment's words to the story's tsvector, whose cost does not grow this way.
 """
 
 from __future__ import annotations
@@ -25,16 +28,17 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     exists,
     func,
-    intersect,
     literal_column,
+    or_,
     select,
     table,
     text,
+    union_all,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import BindParameter
 
 from storyline.sqltools import Prepared
 
@@ -42,7 +46,18 @@ KINDS = ("story", "task", "project", "user")
 _WORD = re.compile(r"\w+", re.UNICODE)
 PART_BITS = 16  # parts of a story's document (SQLite): 65,536 at most; the last one grows past PART_CHARS
 PART_CHARS = 8000
+OVERFLOW = 1 << 40  # story_fts rowids of the parts after the first (story ids stay below)
 _LAST_PART = (1 << PART_BITS) - 1
+
+
+def part_rowid(story_id: int, part: int) -> int:
+    """The story_fts rowid of part `part` of a story's document (SQLite)."""
+    return story_id if part == 0 else OVERFLOW + (story_id << PART_BITS) + part
+
+
+def _parts_of(story_id: int) -> dict[str, int]:
+    """The rowids of a story's parts: the first, and the range of the next ones."""
+    return {"first": story_id, "lo": part_rowid(story_id, 1), "hi": part_rowid(story_id, _LAST_PART)}
 
 
 def _sqlite(session: Session) -> bool:
@@ -77,8 +92,8 @@ def put_many(session: Session, kind: str, rows: list[tuple[int, str, str]]) -> N
     session.flush()
     values = [{"id": i, "title": title, "body": body} for i, title, body in rows]
     if _sqlite(session) and kind == "story":
-        session.execute(_REMOVE_STORY, [{"lo": i << PART_BITS, "hi": (i << PART_BITS) + _LAST_PART} for i, _, _ in rows])
-        session.execute(_INSERT_PART, [{"rowid": (i << PART_BITS) + n, "title": t, "body": b}
+        session.execute(_DELETE_STORY, [_parts_of(i) for i, _, _ in rows])
+        session.execute(_INSERT_PART, [{"rowid": part_rowid(i, n), "title": t, "body": b}
                                        for i, title, body in rows for n, (t, b) in enumerate(story_parts(title, body))])
     elif _sqlite(session):
         session.execute(text(f"DELETE FROM {kind}_fts WHERE rowid = :id"), [{"id": i} for i, _, _ in rows])
@@ -98,17 +113,17 @@ def remove(session: Session, kind: str, row_id: int) -> None:
     session.flush()
     conn = session.connection()
     if kind == "story" and conn.dialect.name == "sqlite":
-        conn.execute(_REMOVE_STORY, {"lo": row_id << PART_BITS, "hi": (row_id << PART_BITS) + _LAST_PART})
+        conn.execute(_DELETE_STORY, _parts_of(row_id))
         return
     conn.execute(_REMOVE[kind][conn.dialect.name == "sqlite"], {"id": row_id})
 
 
 # A story's parts (SQLite).
-_REMOVE_STORY = text("DELETE FROM story_fts WHERE rowid BETWEEN :lo AND :hi")
+_DELETE_STORY = text("DELETE FROM story_fts WHERE rowid = :first OR rowid BETWEEN :lo AND :hi")
 _INSERT_PART = text("INSERT INTO story_fts (rowid, title, body) VALUES (:rowid, :title, :body)")
 _DELETE_PART = text("DELETE FROM story_fts WHERE rowid = :rowid")
-_LAST_PART_OF = text("SELECT rowid, title, body FROM story_fts WHERE rowid BETWEEN :lo AND :hi "
-                     "ORDER BY rowid DESC LIMIT 1")
+_LAST_PART_OF = text("SELECT rowid, title, body FROM story_fts WHERE rowid = :first UNION ALL "
+                     "SELECT rowid, title, body FROM story_fts WHERE rowid BETWEEN :lo AND :hi ORDER BY 1 DESC LIMIT 1")
 
 
 def story_parts(title: str, body: str) -> list[tuple[str, str]]:
@@ -130,9 +145,8 @@ def _put_story(session: Session, story_id: int, title: str, body: str) -> None:
     if conn.dialect.name != "sqlite":
         _put(session, "story", story_id, title, body)
         return
-    base = story_id << PART_BITS
-    conn.execute(_REMOVE_STORY, {"lo": base, "hi": base + _LAST_PART})
-    conn.execute(_INSERT_PART, [{"rowid": base + n, "title": t, "body": b}
+    conn.execute(_DELETE_STORY, _parts_of(story_id))
+    conn.execute(_INSERT_PART, [{"rowid": part_rowid(story_id, n), "title": t, "body": b}
                                 for n, (t, b) in enumerate(story_parts(title, body))])
 
 
@@ -202,16 +216,16 @@ def append_to_story(session: Session, story_id: int, text_: str) -> None:
     session.flush()
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        base = story_id << PART_BITS
-        row = conn.execute(_LAST_PART_OF, {"lo": base, "hi": base + _LAST_PART}).first()
+        row = conn.execute(_LAST_PART_OF, _parts_of(story_id)).first()
         if row is None:
             index_story(session, story_id)
             return
-        if len(row.body) + 1 + len(text_) <= PART_CHARS or row.rowid == base + _LAST_PART:
+        if len(row.body) + 1 + len(text_) <= PART_CHARS or row.rowid == part_rowid(story_id, _LAST_PART):
             conn.execute(_DELETE_PART, {"rowid": row.rowid})
             conn.execute(_INSERT_PART, {"rowid": row.rowid, "title": row.title, "body": f"{row.body}\n{text_}"})
         else:  # the comment starts the next part (a long one is a part of its own)
-            conn.execute(_INSERT_PART, {"rowid": row.rowid + 1, "title": "", "body": text_})
+            following = part_rowid(story_id, 1) if row.rowid == story_id else row.rowid + 1
+            conn.execute(_INSERT_PART, {"rowid": following, "title": "", "body": text_})
     else:
         done = conn.execute(_APPEND_TO_STORY, {"id": story_id, "body": text_})
         if not done.rowcount:
@@ -238,28 +252,62 @@ def match_text(session: Session, kind: str, q: str) -> list[str] | None:
     return [f"{tsq} & {last}" if tsq else last]
 
 
-def _story_parts_matching(expression: Any) -> Any:
-    return (select(literal_column(f"rowid >> {PART_BITS}", Integer)).select_from(table("story_fts"))
-            .where(literal_column("story_fts").op("MATCH")(expression)))
+_ROWID = literal_column("story_fts.rowid", Integer)
+_DOCUMENT: Any = literal_column("story_fts")
+_STORY_OF_PART = case((_ROWID < OVERFLOW, _ROWID), else_=(_ROWID - OVERFLOW).op(">>")(PART_BITS))
 
 
-def story_ids_matching(sqlite: bool, expressions: list[Any]) -> Any:
-    """A selectable of the ids of the stories whose document matches every one of `expressions`
-    (FTS5 MATCH expressions, each matched by one of a story's parts; tsqueries, all in the one
-    document): strings (bound as anonymous parameters) or bound parameters."""
-    values = [e if isinstance(e, BindParameter) else bindparam(None, e, type_=String) for e in expressions]
-    if sqlite:
-        selects = [_story_parts_matching(v) for v in values]
-        return selects[0] if len(selects) == 1 else intersect(*selects)
-    condition = and_(*(literal_column("document").op("@@")(func.to_tsquery("simple", v)) for v in values))
-    return select(literal_column("id", Integer)).select_from(table("story_search")).where(condition)
+def _story_values(expressions: list[str]) -> dict[str, str]:
+    """The values of the parameters of _story_ids's statement: each expression (`q_story_<n>`), and
+    with several, all of them (`q_story_all`: in one part) and any of them (`q_story_any`)."""
+    values = {f"q_story_{n}": e for n, e in enumerate(expressions)}
+    if len(expressions) > 1:
+        values["q_story_all"] = " AND ".join(f"({e})" for e in expressions)
+        values["q_story_any"] = " OR ".join(f"({e})" for e in expressions)
+    return values
+
+
+def _story_has(expression: Any, story_id: Any) -> ColumnElement[bool]:
+    """SQLite: the story `story_id` has `expression` in one of its parts (two rowid lookups)."""
+    first = story_id
+    after = literal_column(str(OVERFLOW), Integer) + story_id.op("<<")(PART_BITS)
+    return or_(exists().select_from(table("story_fts")).where(_DOCUMENT.op("MATCH")(expression), _ROWID == first),
+               exists().select_from(table("story_fts")).where(_DOCUMENT.op("MATCH")(expression),
+                                                                _ROWID >= after + 1, _ROWID <= after + _LAST_PART))
+
+
+def _story_ids(sqlite: bool, count: int, params: dict[str, Any]) -> Any:
+    """The ids of the stories matching `count` expressions, bound as `params` (_story_values's keys)."""
+    each = [params[f"q_story_{n}"] for n in range(count)]
+    if not sqlite:
+        condition = and_(*(literal_column("document").op("@@")(func.to_tsquery("simple", v)) for v in each))
+        return select(literal_column("id", Integer)).select_from(table("story_search")).where(condition)
+    if count == 1:  # in any part
+        return select(_STORY_OF_PART).select_from(table("story_fts")).where(_DOCUMENT.op("MATCH")(each[0]))
+    # every one in the first part; or, for the stories with more parts where any is after the first,
+    # each in one of its parts
+    first = (select(_ROWID).select_from(table("story_fts"))
+             .where(_DOCUMENT.op("MATCH")(params["q_story_all"]), _ROWID < OVERFLOW))
+    longer = (select(_STORY_OF_PART.label("story_id")).select_from(table("story_fts"))
+              .where(_DOCUMENT.op("MATCH")(params["q_story_any"]), _ROWID >= OVERFLOW).distinct().subquery("longer"))
+    spread = select(longer.c.story_id).where(*(_story_has(v, longer.c.story_id) for v in each))
+    return union_all(first, spread)
+
+
+def story_ids_matching(sqlite: bool, expressions: list[str]) -> Any:
+    """A selectable of the ids of the stories whose document matches every one of `expressions` (FTS5
+    MATCH expressions, each in one of a story's parts; tsqueries, all in the one document), bound as
+    unique parameters holding their values."""
+    params = {k: bindparam(k, v, type_=String, unique=True) for k, v in _story_values(expressions).items()}
+    return _story_ids(sqlite, len(expressions), params)
 
 
 def ids_matching(sqlite: bool, kind: str, count: int = 1) -> Any:
     """A selectable of the ids whose document matches the bound parameters `q_<kind>_<n>`, n from 0 to
     `count` - 1 (what match_text returns)."""
     if kind == "story":
-        return story_ids_matching(sqlite, [bindparam(f"q_story_{n}", type_=String) for n in range(count)])
+        keys = _story_values(["-"] * count)  # the names only: the values are given when it runs
+        return _story_ids(sqlite, count, {k: bindparam(k, type_=String) for k in keys})
     assert count == 1
     if sqlite:
         return select(text("rowid")).select_from(text(f"{kind}_fts")).where(text(f"{kind}_fts MATCH :q_{kind}_0"))
@@ -268,6 +316,8 @@ def ids_matching(sqlite: bool, kind: str, count: int = 1) -> Any:
 
 
 def _values(kind: str, expressions: list[str]) -> dict[str, str]:
+    if kind == "story":
+        return _story_values(expressions)
     return {f"q_{kind}_{n}": e for n, e in enumerate(expressions)}
 
 
@@ -297,14 +347,11 @@ def only_matching(prepared: Prepared, session: Session, kind: str, id_column: An
 
 def story_matches(sqlite: bool, expressions: list[str], story_id: Any) -> ColumnElement[bool]:
     """Whether the story `story_id` (a column: a correlated condition) matches every one of
-    `expressions` (as story_ids_matching): per expression one lookup of that story's parts (SQLite:
-    their rowid range) or of its document (PostgreSQL), whatever the matches elsewhere."""
+    `expressions` (as story_ids_matching): per expression, lookups of that story's parts by rowid
+    (SQLite) or of its document (PostgreSQL), whatever the matches elsewhere."""
     values = [bindparam(None, e, type_=String) for e in expressions]
     if sqlite:
-        rowid = literal_column("story_fts.rowid", Integer)
-        low = story_id.op("<<")(PART_BITS)
-        return and_(*(exists().select_from(table("story_fts")).where(
-            literal_column("story_fts").op("MATCH")(v), rowid >= low, rowid <= low + _LAST_PART) for v in values))
+        return and_(*(_story_has(v, story_id) for v in values))
     return exists().select_from(table("story_search")).where(
         literal_column("story_search.id", Integer) == story_id,
         *(literal_column("document").op("@@")(func.to_tsquery("simple", v)) for v in values))
