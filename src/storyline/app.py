@@ -25,7 +25,7 @@ from storyline import __version__, bodycheck, db
 from storyline.api.common import JSON, dumps
 from storyline.bodycheck import body_problem
 from storyline.config import Settings, load_settings
-from storyline.db import WalCheckpointer, is_sqlite, make_engine, make_sessionmaker, sqlite_path
+from storyline.db import WalCheckpointer, is_sqlite, make_engine, make_sessionmaker, people_file, sqlite_path
 from storyline.errors import FrameworkError, StorylineError, Unavailable, validation_body
 from storyline.health import DatabaseHealth, is_connection_error
 from storyline.precompressed import ApiGZip, file_response
@@ -469,10 +469,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.start()
         if checkpointer is not None:
             checkpointer.start()
-        from storyline.outbox import OutboxThread, Policy
+        from storyline.outbox import PEOPLE, OutboxThread, Policy
 
         Policy.configure(max_attempts=settings.outbox_max_attempts, retry_base=settings.outbox_retry_base,
                          lease=settings.outbox_lease)
+        # Every lane of this machine gives way to people's requests in any of its processes.
+        people = people_file(settings.database_url)
+        if people is not None:
+            PEOPLE.share(people)
 
         # The local lane in every API process (readers of the inbox wait for it); the external lane
         # (e-mail, webhooks) where the worker runs: here in the embedded mode, else `storyline worker`.
@@ -497,6 +501,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 worker.stop()
             for deliverer in deliverers:
                 deliverer.stop()
+            if people is not None:
+                PEOPLE.unshare(people)
             health.stop()
             if checkpointer is not None:
                 checkpointer.stop()

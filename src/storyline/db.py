@@ -6,7 +6,9 @@ import collections
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import os
+import tempfile
 import threading
 import time
 import weakref
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -213,6 +215,18 @@ def write_lock(bind: Any) -> SQLiteWriteLock | None:
 
 def sqlite_path(url: str) -> str:
     return url.split("///", 1)[1] if "///" in url else ""
+
+
+def people_file(url: str) -> str | None:
+    """The file through which the processes of this machine serving the database at `url` tell one
+    another that people's requests are in (outbox.People.share): beside an SQLite database, in the
+    temporary directory for PostgreSQL (one per server and database); None for an in-memory database."""
+    if is_sqlite(url):
+        path = sqlite_path(url)
+        return None if not path or path == ":memory:" else f"{path}-people"
+    where = make_url(url)
+    key = hashlib.sha256(f"{where.host}:{where.port}/{where.database}".encode()).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), f"storyline-people-{key}")
 
 
 class _SQLiteCompiler(SQLiteCompiler):

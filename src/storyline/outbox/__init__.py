@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fcntl
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -186,35 +188,89 @@ TURN = 0.01
 
 
 class People:
-    """People's requests of this process now in the database: admitted by api/admission.Gate (an
-    interactive request, not a machine delivery) and not yet finished. While any is, the local lane
+    """People's requests now in the database: admitted by api/admission.Gate (an interactive request,
+    not a machine delivery) and not yet finished, in this process and (`share`) in every process of
+    this machine serving the same database (`storyline serve --workers N`, `storyline worker`). While
+    any is, the local lane
     ends its transaction once it has worked `TURN` seconds (after the unit in hand), on both engines,
     and the server's lane (`OutboxThread`) pauses before each transaction until none is, for at most
     `PAUSE` seconds: with people writing, the lane's work (a burst of code review events) takes about
     TURN / (TURN + PAUSE) of the time, its row locks (PostgreSQL) or the write lock (SQLite) are held
     for a turn, and the process's CPU (one interpreter lock for the event loop, the requests' threads
-    and the lane) goes to the people first; with nobody writing, the lane works at full speed."""
+    and the lane) goes to the people first; with nobody writing, the lane works at full speed.
+
+    Across processes: a process holds a shared `flock` on the database's people file (db.people_file)
+    while any of its people's requests is in; a lane asks whether anyone holds one by trying, without
+    waiting, for an exclusive lock on a second descriptor of that file (the lock is per descriptor, so
+    its own process's shared lock counts too), and gives it back at once."""
 
     def __init__(self) -> None:
         self._count = 0
         self._lock = threading.Lock()
         self.idle = threading.Event()
         self.idle.set()
+        self._files: dict[str, tuple[int, int]] = {}  # path: (the descriptor we lock shared, the probe's)
+        self._shares: dict[str, int] = {}  # path: apps of this process sharing it
+
+    def share(self, path: str) -> None:
+        """Tell the other processes of this machine serving the same database about this one's
+        people, and hear of theirs, through the file at `path` (created if missing); `unshare` ends it."""
+        with self._lock:
+            self._shares[path] = self._shares.get(path, 0) + 1
+            if path in self._files:
+                return
+            ours = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._files[path] = (ours, os.open(path, os.O_RDWR | os.O_CLOEXEC))
+            if self._count > 0:
+                fcntl.flock(ours, fcntl.LOCK_SH)
+
+    def unshare(self, path: str) -> None:
+        with self._lock:
+            self._shares[path] = self._shares.get(path, 1) - 1
+            if self._shares[path] > 0:
+                return
+            del self._shares[path]
+            files = self._files.pop(path, None)
+            if files is not None:
+                for fd in files:
+                    os.close(fd)
 
     @property
     def busy(self) -> bool:
-        return self._count > 0
+        if self._count > 0:
+            return True
+        for _, probe in list(self._files.values()):
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True  # another process has people in
+            except OSError:
+                continue  # closed meanwhile (unshare)
+            fcntl.flock(probe, fcntl.LOCK_UN)
+        return False
+
+    def wait_idle(self, timeout: float) -> None:
+        """Until nobody's people are in (this process's, then the others'), at most `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        self.idle.wait(timeout)
+        while self._files and time.monotonic() < deadline and self.busy:
+            time.sleep(0.002)
 
     def enter(self) -> None:
         with self._lock:
             self._count += 1
             self.idle.clear()
+            if self._count == 1:
+                for ours, _ in self._files.values():
+                    fcntl.flock(ours, fcntl.LOCK_SH)
 
     def leave(self) -> None:
         with self._lock:
             self._count -= 1
             if self._count <= 0:
                 self.idle.set()
+                for ours, _ in self._files.values():
+                    fcntl.flock(ours, fcntl.LOCK_UN)
 
 
 PEOPLE = People()
@@ -296,7 +352,7 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH, pauses: list[fl
     while done < batch:
         if pauses is not None and PEOPLE.busy:
             paused = time.monotonic()
-            PEOPLE.idle.wait(PAUSE)
+            PEOPLE.wait_idle(PAUSE)
             pauses.append(time.monotonic() - paused)
         session = sessions()
         try:
