@@ -354,12 +354,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writer-stories", type=int, default=50,
                         help="stories each writer goes round (one: a story that grows by a comment every second "
                         "write, thousands in a run, whose comments then cost more: a story's growth, not the burst)")
+    parser.add_argument("--workers", type=int, default=1, help="API processes of `storyline serve` (--workers)")
     parser.add_argument("--waits", action="store_true",
                         help="PostgreSQL: sample what its sessions wait on during the burst (pg_stat_activity)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    server = OurServer(db=args.db)
+    server = OurServer(db=args.db, workers=args.workers)
     target = server.start()
     try:
         tasks, project_ids = setup(target, projects=10, stories=args.stories)
