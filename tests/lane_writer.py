@@ -3,15 +3,30 @@ request-like write which then waits for the write lock the lane holds."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import app_on
+from migrated import migrated_sqlite
 
 from storyline import outbox
 from storyline.db import session_scope, write_lock
+
+
+@contextlib.contextmanager
+def lane_app(database_url: str, directory: Path) -> Iterator[Any]:
+    """An app of its own on a new SQLite database (skipped on PostgreSQL), its lifespan not started: no
+    other lane takes the rows, and no other test holds its pool's connections (a writer that waited for a
+    connection rather than for the write lock would not be seen waiting by the lane)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only: the lane gives way to writers waiting for SQLite's database-wide write lock; PostgreSQL has none (it locks rows)")
+    with app_on(migrated_sqlite(directory / "lane.db")) as application:
+        yield application
 
 
 class LaneAndWriter:
@@ -40,6 +55,7 @@ class LaneAndWriter:
                 deadline = time.monotonic() + 5
                 while not self.lock.waiting and time.monotonic() < deadline:
                     time.sleep(0.001)
+                assert self.lock.waiting, f"the write never queued for the lock ({self.app.state.engine.pool.status()})"
             time.sleep(outbox.TURN * 1.5)  # every row takes longer than the lane's turn
             self.order.append(label(payload))
         return slow

@@ -7,6 +7,7 @@ with its outcome, and queues nothing."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import payloads as p
@@ -14,7 +15,7 @@ import pytest
 from builders import Api, uniq
 from conftest import drain, outcomes, post_gerrit
 from fastapi.testclient import TestClient
-from lane_writer import LaneAndWriter
+from lane_writer import LaneAndWriter, lane_app
 from sqlalchemy import delete, select
 
 from storyline import outbox
@@ -140,17 +141,18 @@ def test_a_failing_event_amid_others_leaves_their_work_done_once(client: TestCli
             session.execute(delete(OutboxRow).where(OutboxRow.id == ids[1]))
 
 
-def test_the_local_lane_gives_way_to_a_write_waiting_for_the_sqlite_lock(app: Any,
+def test_the_local_lane_gives_way_to_a_write_waiting_for_the_sqlite_lock(database_url: str, tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """A request's write that waits for SQLite's one write lock waits for the lane's turn (a row here:
     each takes longer than `outbox.TURN`), not for the rest of its batch (the time budget is made long
     here, so that only the waiting write can end the lane's transaction)."""
-    lane = LaneAndWriter(app)
-    order = lane.order
-    monkeypatch.setitem(outbox.HANDLERS, "test-slow", lane.handler(lambda payload: f"row {payload['n']}"))
-    monkeypatch.setitem(outbox.BUDGET, True, 60.0)
-    with session_scope(app.state.write_sessions) as session:
-        outbox.enqueue_many(session, "test-slow", [{"n": i} for i in range(20)])
-    lane.deliver_all(20)
+    with lane_app(database_url, tmp_path) as app:
+        lane = LaneAndWriter(app)
+        order = lane.order
+        monkeypatch.setitem(outbox.HANDLERS, "test-slow", lane.handler(lambda payload: f"row {payload['n']}"))
+        monkeypatch.setitem(outbox.BUDGET, True, 60.0)
+        with session_scope(app.state.write_sessions) as session:
+            outbox.enqueue_many(session, "test-slow", [{"n": i} for i in range(20)])
+        lane.deliver_all(20)
     assert "write" in order and order.index("write") <= 2, order
     assert sorted(o for o in order if o.startswith("row")) == sorted(f"row {i}" for i in range(20))

@@ -239,15 +239,16 @@ class People:
     def busy(self) -> bool:
         if self._count > 0:
             return True
-        for _, probe in list(self._files.values()):
-            try:
-                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True  # another process has people in
-            except OSError:
-                continue  # closed meanwhile (unshare)
-            fcntl.flock(probe, fcntl.LOCK_UN)
-        return False
+        if not self._files:
+            return False
+        with self._lock:  # no descriptor closed by `unshare` (and its number reused) while probed
+            for _, probe in self._files.values():
+                try:
+                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True  # another process has people in
+                fcntl.flock(probe, fcntl.LOCK_UN)
+        return self._count > 0
 
     def wait_idle(self, timeout: float) -> None:
         """Until nobody's people are in (this process's, then the others'), at most `timeout` seconds."""
