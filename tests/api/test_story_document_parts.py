@@ -95,7 +95,7 @@ def test_words_from_different_parts_match_one_story(app: Any, client: Any, api: 
 def test_a_comment_rewrites_only_the_last_part(app: Any, api: Any, user: Any,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     if app.state.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's parts")
+        pytest.skip("SQLite only: PostgreSQL keeps one tsvector per story and appends a comment to it (no parts)")
     monkeypatch.setattr(search_index, "PART_CHARS", 100)
     sid = api.story(user, title="Growing")["id"]
     for n in range(6):

@@ -41,7 +41,7 @@ def test_polling_an_empty_outbox_keeps_the_connections_prepared_statements(reque
                                                                            poll: Any) -> None:
     pg = request.getfixturevalue("pg")
     if pg is None:
-        pytest.skip("PostgreSQL only (psycopg's prepared statements)")
+        pytest.skip("PostgreSQL is not among STORYLINE_TEST_DATABASES (the prepared statements are psycopg's)")
     url = pg.migrated_database(f"storyline_prepared_{next(_n)}")
     engine = make_engine(url, pool_size=1)
     try:

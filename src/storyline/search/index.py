@@ -93,8 +93,7 @@ def put_many(session: Session, kind: str, rows: list[tuple[int, str, str]]) -> N
     values = [{"id": i, "title": title, "body": body} for i, title, body in rows]
     if _sqlite(session) and kind == "story":
         session.execute(_DELETE_STORY, [_parts_of(i) for i, _, _ in rows])
-        session.execute(_INSERT_PART, [{"rowid": part_rowid(i, n), "title": t, "body": b}
-                                       for i, title, body in rows for n, (t, b) in enumerate(story_parts(title, body))])
+        session.execute(_INSERT_PART, [part for i, title, body in rows for part in _part_rows(i, title, body)])
     elif _sqlite(session):
         session.execute(text(f"DELETE FROM {kind}_fts WHERE rowid = :id"), [{"id": i} for i, _, _ in rows])
         session.execute(text(f"INSERT INTO {kind}_fts (rowid, title, body) VALUES (:id, :title, :body)"), values)
@@ -140,14 +139,19 @@ def story_parts(title: str, body: str) -> list[tuple[str, str]]:
     return [(title if n == 0 else "", "\n".join(lines)) for n, lines in enumerate(parts)]
 
 
+def _part_rows(story_id: int, title: str, body: str) -> list[dict[str, Any]]:
+    """_INSERT_PART's parameters for a story's document."""
+    return [{"rowid": part_rowid(story_id, n), "title": t, "body": b}
+            for n, (t, b) in enumerate(story_parts(title, body))]
+
+
 def _put_story(session: Session, story_id: int, title: str, body: str) -> None:
     conn = session.connection()
     if conn.dialect.name != "sqlite":
         _put(session, "story", story_id, title, body)
         return
     conn.execute(_DELETE_STORY, _parts_of(story_id))
-    conn.execute(_INSERT_PART, [{"rowid": part_rowid(story_id, n), "title": t, "body": b}
-                                for n, (t, b) in enumerate(story_parts(title, body))])
+    conn.execute(_INSERT_PART, _part_rows(story_id, title, body))
 
 
 def index_project(session: Session, project: Any) -> None:
@@ -257,14 +261,16 @@ _DOCUMENT: Any = literal_column("story_fts")
 _STORY_OF_PART = case((_ROWID < OVERFLOW, _ROWID), else_=(_ROWID - OVERFLOW).op(">>")(PART_BITS))
 
 
-def _story_values(expressions: list[str]) -> dict[str, str]:
-    """The values of the parameters of _story_ids's statement: each expression (`q_story_<n>`), and
+def _story_keys(count: int) -> list[str]:
+    """The parameters of _story_ids's statement for `count` expressions: each one (`q_story_<n>`), and
     with several, all of them (`q_story_all`: in one part) and any of them (`q_story_any`)."""
-    values = {f"q_story_{n}": e for n, e in enumerate(expressions)}
-    if len(expressions) > 1:
-        values["q_story_all"] = " AND ".join(f"({e})" for e in expressions)
-        values["q_story_any"] = " OR ".join(f"({e})" for e in expressions)
-    return values
+    return [f"q_story_{n}" for n in range(count)] + (["q_story_all", "q_story_any"] if count > 1 else [])
+
+
+def _story_values(expressions: list[str]) -> dict[str, str]:
+    """The values of _story_keys's parameters."""
+    values = [*expressions, " AND ".join(f"({e})" for e in expressions), " OR ".join(f"({e})" for e in expressions)]
+    return dict(zip(_story_keys(len(expressions)), values, strict=False))
 
 
 def _story_has(expression: Any, story_id: Any) -> ColumnElement[bool]:
@@ -306,8 +312,7 @@ def ids_matching(sqlite: bool, kind: str, count: int = 1) -> Any:
     """A selectable of the ids whose document matches the bound parameters `q_<kind>_<n>`, n from 0 to
     `count` - 1 (what match_text returns)."""
     if kind == "story":
-        keys = _story_values(["-"] * count)  # the names only: the values are given when it runs
-        return _story_ids(sqlite, count, {k: bindparam(k, type_=String) for k in keys})
+        return _story_ids(sqlite, count, {k: bindparam(k, type_=String) for k in _story_keys(count)})
     assert count == 1
     if sqlite:
         return select(text("rowid")).select_from(text(f"{kind}_fts")).where(text(f"{kind}_fts MATCH :q_{kind}_0"))
