@@ -14,17 +14,23 @@ from concurrent.futures import ThreadPoolExecutor
 
 import oidc_provider_mock
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from webworld import (
     BUILT,
     CHROMIUM,
     CHROMIUM_ARGS,
+    TRAIL,
     World,
     new_context,
     seed,
     seed_huge,
     serve,
+    screenshot,
 )
+
+# An expectation waits as long as an action does (new_context: 10 s): on a loaded machine (the suite runs
+# beside the load tests) a write and the page's answer to it can take more than Playwright's 5 s.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="session")
@@ -81,3 +87,23 @@ def bob_page(browser: Browser, world: World) -> Iterator[Page]:
     context = new_context(browser, world, world.bob_token)
     yield context.new_page()
     context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """A failing test's report carries what its browser contexts asked the server and logged (the last
+    80 lines each), and a screenshot of each of its pages in tests/e2e/artifacts/failed-*.png."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        for n, lines in enumerate(v for v in TRAIL.values() if v):
+            report.sections.append((f"browser context {n}: requests and console", "\n".join(lines[-80:])))
+        for name, value in getattr(item, "funcargs", {}).items():
+            if isinstance(value, Page) and not value.is_closed():
+                try:
+                    screenshot(value, f"failed-{item.name}-{name}")
+                except Exception as e:  # a page that cannot be drawn any more says so in the report
+                    report.sections.append((f"screenshot of {name}", f"not taken: {e}"))
+    if report.when == "teardown":
+        TRAIL.clear()
+

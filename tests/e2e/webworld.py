@@ -161,9 +161,37 @@ def seed_huge(world: World) -> dict[str, Any]:
     return a.get(f"/stories/{huge['id']}")
 
 
+TRAIL: dict[int, list[str]] = {}
+"""Per browser context (by id): what its pages asked the server and what they logged, for a failing
+test's report (conftest.py, `pytest_runtest_makereport`)."""
+
+
+def _record(context: BrowserContext) -> None:
+    trail = TRAIL.setdefault(id(context), [])
+
+    def answered(response: Any) -> None:
+        request = response.request
+        if request.resource_type not in ("fetch", "xhr", "eventsource"):
+            return
+        line = f"{time.monotonic():.3f} {request.method} {response.url} -> {response.status}"
+        if response.status >= 400:
+            try:
+                line += f" {response.text()[:300]}"
+            except Exception as e:  # the body may be gone with the page
+                line += f" (body unreadable: {e})"
+        trail.append(line)
+
+    context.on("response", answered)
+    context.on("requestfailed", lambda r: trail.append(
+        f"{time.monotonic():.3f} {r.method} {r.url} failed: {r.failure}"))
+    context.on("console", lambda m: trail.append(f"{time.monotonic():.3f} console {m.type}: {m.text}")
+               if m.type in ("error", "warning") else None)
+
+
 def new_context(browser: Browser, world: World, token: str | None, width: int = 1280) -> BrowserContext:
     context = browser.new_context(base_url=world.base, viewport={"width": width, "height": 900})
     context.set_default_timeout(10_000)
+    _record(context)
     if token:
         context.add_init_script(f"localStorage.getItem('storyline.token') === null && "
                                 f"localStorage.setItem('storyline.token', {token!r})")
