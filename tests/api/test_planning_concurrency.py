@@ -1,5 +1,6 @@
 """Concurrent card moves: positions stay 0..n-1 with no duplicates and no lost cards (reference §2.14),
-on SQLite (serialised write transactions) and PostgreSQL (the list rows are locked)."""
+on SQLite (serialised write transactions) and PostgreSQL (the list rows are locked): no two active
+cards of a list share a stored position either (two writers that took the same gap would)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 from builders import uniq
+from sqlalchemy import text
 
 THREADS = 6
 
@@ -21,6 +23,10 @@ def _cards(client, who, wl_id, archived=False):
 def _assert_packed(client, who, wl_id):
     cards = _cards(client, who, wl_id)
     assert sorted(c["list_position"] for c in cards) == list(range(len(cards))), cards
+    with client.app.state.engine.connect() as conn:
+        stored = conn.execute(text("SELECT list_position FROM worklist_items WHERE list_id = :l AND archived = :f"),
+                              {"l": wl_id, "f": False}).scalars().all()
+    assert len(stored) == len(cards) and len(set(stored)) == len(stored), stored
     return cards
 
 

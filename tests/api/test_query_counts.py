@@ -126,8 +126,8 @@ def test_query_count_does_not_grow_with_tasks(client, api, user, app):
 
 
 def test_adding_and_moving_a_card_cost_the_same_on_a_long_list(client, api, user, app):
-    """A card put at the top of a list shifts the others with one statement, not one row (or one
-    parameter set of an executemany) per card."""
+    """A card put at the top of a list, then moved to its end, writes that card only: the same
+    statements (an executemany's parameter sets counted one by one) on a list of 2 cards or 40."""
     sent: list[int] = []
 
     def _rows(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
@@ -138,9 +138,8 @@ def test_adding_and_moving_a_card_cost_the_same_on_a_long_list(client, api, user
     counts = []
     for size in (2, 40):
         wl = api.ok("POST", "/v1/worklists", user, json={"title": uniq("Cards "), "automatic": False})
-        for sid in stories[:size]:
-            api.ok("POST", f"/v1/worklists/{wl['id']}/items", user,
-                   json={"item_id": sid, "item_type": "story", "list_position": 0})
+        for sid in stories[:size]:  # appended: the list has room at the top (see test_worklist_positions)
+            api.ok("POST", f"/v1/worklists/{wl['id']}/items", user, json={"item_id": sid, "item_type": "story"})
         sent.clear()
         event.listen(app.state.engine, "before_cursor_execute", _rows)
         try:

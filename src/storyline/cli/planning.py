@@ -178,6 +178,7 @@ def add_to_worklist(
 
 def _add(worklist_id: int, as_user: str, story: int | None, task: int | None, position: int | None) -> None:
     from storyline.planning import access
+    from storyline.planning.serialize import visible_rank
     from storyline.planning.worklist_service import do_add_item
 
     item_type, item_id = _item(story, task)
@@ -186,7 +187,8 @@ def _add(worklist_id: int, as_user: str, story: int | None, task: int | None, po
         wl = access.get_worklist(session, viewer, worklist_id)
         card = do_add_item(session, viewer, wl, {"item_type": item_type, "item_id": item_id,
                                                  "list_position": position})
-        message = f"{item_type.capitalize()} {item_id} is card {card.id} of worklist {wl.id}, position {card.list_position}."
+        message = (f"{item_type.capitalize()} {item_id} is card {card.id} of worklist {wl.id}, "
+                   f"position {visible_rank(session, viewer, card)}.")
     typer.echo(message)
 
 

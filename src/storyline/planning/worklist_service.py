@@ -1,9 +1,11 @@
 """Writes on worklists and their cards. Services flush; the request commits.
 
-Card positions: the active (non-archived) cards of a list always hold positions 0..n-1. Every insert,
-move and archive re-packs the list while holding the list's row lock (PostgreSQL `FOR UPDATE`;
-SQLite's write transactions are serialised by BEGIN IMMEDIATE), so concurrent moves never leave
-gaps, duplicates or lost cards.
+Card positions: only their order counts (list_position, then id); readers number the cards they may
+see. A card placed takes the middle of the gap before its neighbour (`place`), so an insert or a move
+writes that one card whatever the list's length; a list is respaced when a gap runs out. Placing
+holds the list's row lock (PostgreSQL `FOR UPDATE`; SQLite's write transactions are serialised by
+BEGIN IMMEDIATE), so concurrent moves never leave duplicates or lost cards; archiving a card writes
+only that card.
 """
 
 from __future__ import annotations
@@ -106,9 +108,17 @@ def _position(args: dict[str, Any]) -> int | None:
     return pos
 
 
-def _raw_position_statements(authenticated: bool) -> tuple[Any, Any, Any]:
-    """raw_position's statements, built once per kind of viewer (bound: list_id, card_id (-1 for none),
-    rank, target_position, target_id, viewer_id)."""
+# Stored positions are sparse: GAP apart after a respace, so a card placed between two others takes
+# the middle of their gap and no other card is written. Only the order (list_position, id) means
+# anything; readers number the cards they may see (serialize.list_items, visible_rank).
+GAP = 1024
+MAX_POSITION = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
+
+
+def _placement_statements(authenticated: bool) -> tuple[Any, Any, Any]:
+    """place's statements, built once per kind of viewer (bound: list_id, card_id (-1 for none), rank,
+    target_position, target_id, viewer_id): the card the viewer sees at a visible rank, the card just
+    before it among all the others, the last position."""
     pos = WorklistItem.list_position
     others = (WorklistItem.list_id == bindparam("list_id"), WorklistItem.archived == false(),
               WorklistItem.id != bindparam("card_id"))
@@ -116,90 +126,69 @@ def _raw_position_statements(authenticated: bool) -> tuple[Any, Any, Any]:
               .order_by(pos, WorklistItem.id).offset(bindparam("rank")).limit(1))
     at: BindParameter[Any] = bindparam("target_position")
     at_id: BindParameter[Any] = bindparam("target_id")
-    count_all = select(func.count()).where(*others)
-    count_before = count_all.where(or_(pos < at, and_(pos == at, WorklistItem.id < at_id)))
-    return target, count_all, count_before
+    before = (select(pos).where(*others, or_(pos < at, and_(pos == at, WorklistItem.id < at_id)))
+              .order_by(pos.desc(), WorklistItem.id.desc()).limit(1))
+    last = select(func.max(pos)).where(*others)
+    return target, before, last
 
 
-_RAW_POSITION = {auth: _raw_position_statements(auth) for auth in (False, True)}
-
-
-def raw_position(session: Session, viewer: Viewer, list_id: int, moving: WorklistItem | None,
-                 rank: int | None) -> int | None:
-    """The place among the list's other active cards (what `repack` takes) of visible rank `rank`.
-
-    Clients count only the cards they can see: rank r means "just before the r-th card I see", or the
-    end of the list when they see fewer. None stays None (the end)."""
-    if rank is None:
-        return None
-    target_stmt, count_all, count_before = _RAW_POSITION[viewer.authenticated]
-    values: dict[str, Any] = {"list_id": list_id, "card_id": -1 if moving is None else moving.id}
-    target = session.execute(target_stmt, {**values, "rank": rank, **viewer_values(viewer)}).first()
-    if target is None:
-        return int(session.execute(count_all, values).scalar_one())
-    values.update(target_position=target[0], target_id=target[1])
-    return int(session.execute(count_before, values).scalar_one())
-
-
+_PLACEMENT = {auth: _placement_statements(auth) for auth in (False, True)}
+_IN_ORDER = (select(WorklistItem.id, WorklistItem.list_position)
+             .where(WorklistItem.list_id == bindparam("list_id"), WorklistItem.archived == false(),
+                    WorklistItem.id != bindparam("card_id"))
+             .order_by(WorklistItem.list_position, WorklistItem.id))
 # (Bound names differ from column names: an UPDATE reserves those for its SET clause.)
-_OTHERS = and_(WorklistItem.list_id == bindparam("in_list"), WorklistItem.archived == false(),
-               WorklistItem.id != bindparam("card_id"))
-_SHIFT = (update(WorklistItem).where(_OTHERS, WorklistItem.list_position >= bindparam("from_position"))
-          .values(list_position=WorklistItem.list_position + bindparam("delta")))
-_PACKING = select(func.count(), func.count(func.distinct(WorklistItem.list_position)),
-                  func.min(WorklistItem.list_position), func.max(WorklistItem.list_position)).where(_OTHERS)
+_SET_POSITION = (update(WorklistItem).where(WorklistItem.id == bindparam("card"))
+                 .values(list_position=bindparam("position")))
 
 
-def repack(session: Session, list_id: int, moving: WorklistItem | None = None, position: int | None = None,
-           old_position: int | None = None) -> None:
-    """Positions 0..n-1 for the list's active cards, with `moving` placed at `position` (end if None).
+def place(session: Session, viewer: Viewer, list_id: int, card_id: int, rank: int | None) -> int:
+    """The stored position for card `card_id` (-1 for a new one) placed in `list_id`: just before the
+    card the viewer sees at visible rank `rank` (clients count only the cards they can see), or at
+    the end when `rank` is None or past the cards they see.
 
-    `old_position`: where `moving` stood among this list's active cards before (None when it was not
-    one of them: new, un-archived or come from another list); with `moving` None, the place of a card
-    that has just left the list. Cards already at 0..n-1 are shifted with one UPDATE each way (a write
-    costs the same on a list of 10 cards or 1,000); a list whose positions are not dense is renumbered
-    card by card. The caller holds the list's lock (lock_worklists), so the reads see every committed
-    card. The statements are prebuilt Core; the session's other cards of the list have their
-    position expired after a shift, as the ORM's own UPDATE would have synchronised them.
+    The card takes the middle of the gap before that card: two reads, and no other card written.
+    When there is no gap left (about ten cards placed at one spot since the last respace, or a list
+    of dense positions from before, or an import), the list is respaced first. The caller holds the
+    list's lock (lock_worklists), so the reads see every committed card; it sets the position before
+    the card's other changes are flushed, so the card is written once.
     """
-    session.flush()
-    values = {"in_list": list_id, "card_id": -1 if moving is None else moving.id}
-
-    def shift(from_position: int, delta: int) -> None:
-        session.connection().execute(_SHIFT, {**values, "from_position": from_position, "delta": delta})
-        for obj in list(session.identity_map.values()):
-            if isinstance(obj, WorklistItem) and obj is not moving and obj.list_id == list_id:
-                session.expire(obj, ["list_position"])
-
-    if old_position is not None:
-        shift(old_position + 1, -1)  # close the gap it leaves
-    n, distinct, low, high = session.execute(_PACKING, values).one()
-    if n and (distinct != n or low != 0 or high != n - 1):
-        _renumber(session, list_id, moving, position)
-        return
-    if moving is not None and not moving.archived and moving.list_id == list_id:
-        at = n if position is None else min(position, n)
-        shift(at, +1)
-        moving.list_position = at
-    session.flush()
+    position = _free_position(session, viewer, list_id, card_id, rank)
+    if position is None:
+        _respace(session, list_id, card_id)
+        position = _free_position(session, viewer, list_id, card_id, rank)
+        assert position is not None  # a respaced list has a gap before every card and after the last
+    return position
 
 
-def _renumber(session: Session, list_id: int, moving: WorklistItem | None, position: int | None) -> None:
-    """repack for a list whose positions have gaps or repeats: every card renumbered in order."""
-    cards = list(session.execute(
-        select(WorklistItem).where(WorklistItem.list_id == list_id, WorklistItem.archived == false())
-        .order_by(WorklistItem.list_position, WorklistItem.id)
-        .execution_options(populate_existing=True)
-    ).scalars())
-    if moving is not None:
-        cards = [c for c in cards if c.id != moving.id]
-        if not moving.archived and moving.list_id == list_id:
-            at = len(cards) if position is None else min(position, len(cards))
-            cards.insert(at, moving)
-    for n, card in enumerate(cards):
-        if card.list_position != n:
-            card.list_position = n
-    session.flush()
+def _free_position(session: Session, viewer: Viewer, list_id: int, card_id: int, rank: int | None) -> int | None:
+    target_stmt, before_stmt, last_stmt = _PLACEMENT[viewer.authenticated]
+    values: dict[str, Any] = {"list_id": list_id, "card_id": card_id}
+    target = None
+    if rank is not None:
+        target = session.execute(target_stmt, {**values, "rank": rank, **viewer_values(viewer)}).first()
+    if target is None:
+        last = session.execute(last_stmt, values).scalar()
+        position = GAP if last is None else last + GAP
+        return position if position <= MAX_POSITION else None
+    prev = session.execute(before_stmt, {**values, "target_position": target[0], "target_id": target[1]}).scalar()
+    low = -1 if prev is None else prev  # positions are not negative: the first gap is 0..target-1
+    return (low + target[0]) // 2 if target[0] - low >= 2 else None
+
+
+def _respace(session: Session, list_id: int, card_id: int) -> None:
+    """Positions GAP, 2*GAP, ... for the list's active cards but `card_id`, in their order: one
+    UPDATE per card that moves (executemany), and the session's copies of them expired."""
+    cards = session.execute(_IN_ORDER, {"list_id": list_id, "card_id": card_id}).all()
+    gap = min(GAP, MAX_POSITION // (len(cards) + 2))
+    if gap < 2:
+        raise BadRequest("This worklist has too many cards to place one more", field="list_position")
+    moved = [{"card": cid, "position": (n + 1) * gap} for n, (cid, pos) in enumerate(cards) if pos != (n + 1) * gap]
+    if moved:
+        session.connection().execute(_SET_POSITION, moved)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, WorklistItem) and obj.id != card_id and obj.list_id == list_id:
+            session.expire(obj, ["list_position"])
 
 
 _ITEM_VISIBLE = {auth: select(item_visible_bound(auth, bindparam("item_type"), bindparam("item_id")))
@@ -251,22 +240,23 @@ def do_add_item(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, 
     card = session.execute(select(WorklistItem).where(
         WorklistItem.list_id == wl.id, WorklistItem.item_type == item_type, WorklistItem.item_id == item_id)
         .order_by(WorklistItem.archived, WorklistItem.id).limit(1)).scalar_one_or_none()
-    position = raw_position(session, viewer, wl.id, card, position)
     if card is not None and not card.archived:
         title = item_title(session, card.item_type, card.item_id)
         old = item_entry(session, card, title[0])
-        repack(session, wl.id, card, position, old_position=card.list_position)
+        card.list_position = place(session, viewer, wl.id, card.id, position)
         card.updated_at = utcnow()
+        session.flush()
         _emit_contents(session, [wl.id], uid, updated=[(old, card)], title=title)
         return card
     if card is None:
-        card = WorklistItem(list_id=wl.id, item_id=item_id, item_type=item_type, list_position=0)
+        card = WorklistItem(list_id=wl.id, item_id=item_id, item_type=item_type,
+                            list_position=place(session, viewer, wl.id, -1, position))
         session.add(card)
-        session.flush()
     else:
+        card.list_position = place(session, viewer, wl.id, card.id, position)
         card.archived = False
         card.updated_at = utcnow()
-    repack(session, wl.id, card, position)
+    session.flush()
     _emit_contents(session, [wl.id], uid, added=[card])
     return card
 
@@ -308,18 +298,12 @@ def do_update_item(session: Session, viewer: Viewer, wl: Worklist, card: Worklis
             raise NotFound(f"Worklist item {card.id} not found")
     title = item_title(session, card.item_type, card.item_id)
     old = item_entry(session, card, title[0])
-    position = raw_position(session, viewer, target.id, card, position)
+    if target.id != wl.id or position is not None:
+        card.list_position = place(session, viewer, target.id, card.id, position)
+    card.list_id = target.id
     if due is not None:
         card.display_due_date = None if due == -1 else due
     card.updated_at = utcnow()
-    if target.id != wl.id:
-        left_at = card.list_position
-        card.list_id = target.id
-        session.flush()
-        repack(session, wl.id, old_position=left_at)
-        repack(session, target.id, card, position)
-    elif position is not None:
-        repack(session, wl.id, card, position, old_position=card.list_position)
     session.flush()
     _emit_contents(session, list(dict.fromkeys((wl.id, target.id))), uid, updated=[(old, card)], title=title)
     return card
@@ -334,7 +318,7 @@ def do_remove_item(session: Session, viewer: Viewer, wl: Worklist, card: Worklis
             raise NotFound(f"Worklist item {card.id} not found")
     card.archived = True
     card.updated_at = utcnow()
-    repack(session, wl.id, card, old_position=card.list_position)
+    session.flush()
     _emit_contents(session, [wl.id], uid, removed=[card])
 
 
