@@ -111,7 +111,7 @@ def _position(args: dict[str, Any]) -> int | None:
 # Stored positions are sparse: GAP apart after a respace, so a card placed between two others takes
 # the middle of their gap and no other card is written. Only the order (list_position, id) means
 # anything; readers number the cards they may see (serialize.list_items, visible_rank).
-GAP = 1024
+GAP = 2**16
 MAX_POSITION = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 
 
@@ -133,13 +133,16 @@ def _placement_statements(authenticated: bool) -> tuple[Any, Any, Any]:
 
 
 _PLACEMENT = {auth: _placement_statements(auth) for auth in (False, True)}
-_IN_ORDER = (select(WorklistItem.id, WorklistItem.list_position)
-             .where(WorklistItem.list_id == bindparam("list_id"), WorklistItem.archived == false(),
-                    WorklistItem.id != bindparam("card_id"))
-             .order_by(WorklistItem.list_position, WorklistItem.id))
-# (Bound names differ from column names: an UPDATE reserves those for its SET clause.)
-_SET_POSITION = (update(WorklistItem).where(WorklistItem.id == bindparam("card"))
-                 .values(list_position=bindparam("position")))
+_OTHER_CARDS = (WorklistItem.list_id == bindparam("in_list"), WorklistItem.archived == false(),
+                WorklistItem.id != bindparam("but_card"))
+_COUNT_OTHERS = select(func.count()).where(*_OTHER_CARDS)
+_RANKED = select(WorklistItem.id.label("card"), func.row_number().over(
+    order_by=(WorklistItem.list_position, WorklistItem.id)).label("rank")).where(*_OTHER_CARDS).subquery()
+# One statement on both engines (UPDATE ... FROM: PostgreSQL; SQLite since 3.33). (Bound names
+# differ from column names: an UPDATE reserves those for its SET clause.)
+_RESPACE = (update(WorklistItem)
+            .where(WorklistItem.id == _RANKED.c.card, WorklistItem.list_position != _RANKED.c.rank * bindparam("gap"))
+            .values(list_position=_RANKED.c.rank * bindparam("gap")))
 
 
 def place(session: Session, viewer: Viewer, list_id: int, card_id: int, rank: int | None) -> int:
@@ -148,7 +151,7 @@ def place(session: Session, viewer: Viewer, list_id: int, card_id: int, rank: in
     the end when `rank` is None or past the cards they see.
 
     The card takes the middle of the gap before that card: two reads, and no other card written.
-    When there is no gap left (about ten cards placed at one spot since the last respace, or a list
+    When there is no gap left (sixteen cards placed at one spot since the last respace, or a list
     of dense positions from before, or an import), the list is respaced first. The caller holds the
     list's lock (lock_worklists), so the reads see every committed card; it sets the position before
     the card's other changes are flushed, so the card is written once.
@@ -177,15 +180,13 @@ def _free_position(session: Session, viewer: Viewer, list_id: int, card_id: int,
 
 
 def _respace(session: Session, list_id: int, card_id: int) -> None:
-    """Positions GAP, 2*GAP, ... for the list's active cards but `card_id`, in their order: one
-    UPDATE per card that moves (executemany), and the session's copies of them expired."""
-    cards = session.execute(_IN_ORDER, {"list_id": list_id, "card_id": card_id}).all()
-    gap = min(GAP, MAX_POSITION // (len(cards) + 2))
+    """Positions GAP, 2*GAP, ... (closer on a list too long for that) for the list's active cards but
+    `card_id`, in their order, in one UPDATE; the session's copies of them expired."""
+    values = {"in_list": list_id, "but_card": card_id}
+    gap = min(GAP, MAX_POSITION // (int(session.execute(_COUNT_OTHERS, values).scalar_one()) + 2))
     if gap < 2:
         raise BadRequest("This worklist has too many cards to place one more", field="list_position")
-    moved = [{"card": cid, "position": (n + 1) * gap} for n, (cid, pos) in enumerate(cards) if pos != (n + 1) * gap]
-    if moved:
-        session.connection().execute(_SET_POSITION, moved)
+    session.connection().execute(_RESPACE, {**values, "gap": gap})
     for obj in list(session.identity_map.values()):
         if isinstance(obj, WorklistItem) and obj.id != card_id and obj.list_id == list_id:
             session.expire(obj, ["list_position"])
