@@ -1,6 +1,7 @@
 """Concurrent card moves: positions stay 0..n-1 with no duplicates and no lost cards (reference §2.14),
 on SQLite (serialised write transactions) and PostgreSQL (the list rows are locked): no two active
-cards of a list share a stored position either (two writers that took the same gap would)."""
+cards of a list share a stored position either (two writers that took the same gap would). Each
+client's own cards keep the order its writes asked for, while the list is respaced under them."""
 
 from __future__ import annotations
 
@@ -122,3 +123,33 @@ def test_concurrent_lane_additions(client, api, user):
     lanes = client.get(f"/v1/boards/{board['id']}").json()["lanes"]
     assert sorted(lane["position"] for lane in lanes) == list(range(len(lists)))
     assert sorted(lane["list_id"] for lane in lanes) == sorted(lists)
+
+
+def test_each_client_s_cards_keep_their_order_while_the_list_is_respaced(client, api, user):
+    """Six clients each put 24 cards alternately at the top and at the end of one list. A client's
+    card put at the top comes before all its earlier cards, one put at the end after them: its cards
+    read as a deque built in its order, whatever the others did. Cards put at the top run out of gap
+    every sixteen, so the list is respaced many times while the others place cards."""
+    wl = api.ok("POST", "/v1/worklists", user, json={"title": uniq("Deque ")})
+    per = 24
+    stories = [api.story(user)["id"] for _ in range(THREADS * per)]
+
+    def client_writes(n):
+        mine: list[int] = []
+        for i in range(per):
+            body = {"item_id": stories[n * per + i], "item_type": "story"}
+            if i % 2 == 0:
+                body["list_position"] = 0
+            r = client.post(f"/v1/worklists/{wl['id']}/items", json=body, headers=user.headers)
+            assert r.status_code == 200, r.text
+            card = r.json()["id"]
+            mine = [card, *mine] if i % 2 == 0 else [*mine, card]
+        return mine
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        expected = list(pool.map(client_writes, range(THREADS)))
+    shown = [c["id"] for c in _assert_packed(client, user, wl["id"])]
+    assert len(shown) == THREADS * per
+    for mine in expected:
+        assert [c for c in shown if c in set(mine)] == mine
+

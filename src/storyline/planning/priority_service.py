@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, literal, select
+from sqlalchemy import Select, and_, false, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from storyline.authz import Viewer, get_story, require_user
@@ -87,7 +87,8 @@ def story_priorities(session: Session, viewer: Viewer, story_id: int) -> list[di
     before = aliased(WorklistItem)
     rank = (select(func.count()).select_from(before)
             .where(before.list_id == WorklistItem.list_id, before.archived == false(),
-                   before.list_position < WorklistItem.list_position,
+                   or_(before.list_position < WorklistItem.list_position,
+                       and_(before.list_position == WorklistItem.list_position, before.id < WorklistItem.id)),
                    item_visible(viewer, before.item_type, before.item_id))
             .correlate(WorklistItem).scalar_subquery())
     rows = session.execute(

@@ -237,12 +237,12 @@ def do_add_item(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, 
     _check_item(session, viewer, str(item_type), item_id)
     if wl.automatic:
         raise BadRequest("Items of an automatic worklist are computed from its filters", field="item_id")
+    title = item_title(session, str(item_type), item_id)  # before the lock: it is held until the commit
     lock_worklists(session, [wl.id])
     card = session.execute(select(WorklistItem).where(
         WorklistItem.list_id == wl.id, WorklistItem.item_type == item_type, WorklistItem.item_id == item_id)
         .order_by(WorklistItem.archived, WorklistItem.id).limit(1)).scalar_one_or_none()
     if card is not None and not card.archived:
-        title = item_title(session, card.item_type, card.item_id)
         old = item_entry(session, card, title[0])
         card.list_position = place(session, viewer, wl.id, card.id, position)
         card.updated_at = utcnow()
@@ -258,7 +258,7 @@ def do_add_item(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, 
         card.archived = False
         card.updated_at = utcnow()
     session.flush()
-    _emit_contents(session, [wl.id], uid, added=[card])
+    _emit_contents(session, [wl.id], uid, added=[card], title=title)
     return card
 
 
@@ -293,11 +293,11 @@ def do_update_item(session: Session, viewer: Viewer, wl: Worklist, card: Worklis
         if session.execute(select(DueDate.id).where(DueDate.id == due, access.due_date_visible(viewer))
                            ).first() is None:
             raise ValidationFailed("display_due_date", f"Due date {due} not found")
+    title = item_title(session, card.item_type, card.item_id)  # before the lock: it is held until the commit
     if lock_worklists(session, [wl.id, target.id]):
         session.refresh(card)
         if card.archived or card.list_id != wl.id:  # archived or moved away meanwhile
             raise NotFound(f"Worklist item {card.id} not found")
-    title = item_title(session, card.item_type, card.item_id)
     old = item_entry(session, card, title[0])
     if target.id != wl.id or position is not None:
         card.list_position = place(session, viewer, target.id, card.id, position)
