@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import oidc_provider_mock
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from webworld import (
     BUILT,
     CHROMIUM,
@@ -22,10 +23,10 @@ from webworld import (
     TRAIL,
     World,
     new_context,
+    screenshot,
     seed,
     seed_huge,
     serve,
-    screenshot,
 )
 
 # An expectation waits as long as an action does (new_context: 10 s): on a loaded machine (the suite runs
@@ -102,7 +103,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
             if isinstance(value, Page) and not value.is_closed():
                 try:
                     screenshot(value, f"failed-{item.name}-{name}")
-                except Exception as e:  # a page that cannot be drawn any more says so in the report
+                except PlaywrightError as e:  # a page that cannot be drawn any more says so in the report
                     report.sections.append((f"screenshot of {name}", f"not taken: {e}"))
     if report.when == "teardown":
         TRAIL.clear()

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -177,7 +178,7 @@ def _record(context: BrowserContext) -> None:
         if response.status >= 400:
             try:
                 line += f" {response.text()[:300]}"
-            except Exception as e:  # the body may be gone with the page
+            except PlaywrightError as e:  # the body may be gone with the page
                 line += f" (body unreadable: {e})"
         trail.append(line)
 
