@@ -104,7 +104,7 @@ def test_cards_positions_and_archiving(client, api, user):
     assert r.status_code == 200 and r.json()["list_position"] == 1
     order = [first, stories[-1], *stories[:-1]]
     assert positions(client, wl["id"], user) == [(s, n) for n, s in enumerate(order)]
-    # Archive one: the list is re-packed.
+    # Archive one: the others' positions close up.
     r = client.delete(f"/v1/worklists/{wl['id']}/items/{cards[stories[0]]}", headers=user.headers)
     assert r.status_code == 204
     order.remove(stories[0])
@@ -164,7 +164,7 @@ def test_cards_belong_to_the_list_in_the_url(client, api, user, other):
                    headers=user.headers)
     assert r.status_code == 403
     assert positions(client, theirs["id"], other) == [(story, 0)]
-    # With move rights on both, the card moves and both lists are re-packed.
+    # With move rights on both, the card moves and both lists' positions close up.
     api.ok("PUT", f"/v1/worklists/{theirs['id']}/permissions", other,
            json={"codename": "move_items", "users": [user.id]})
     r = client.put(f"/v1/worklists/{mine['id']}/items/{my_card['id']}",

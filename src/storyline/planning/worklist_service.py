@@ -311,7 +311,7 @@ def do_update_item(session: Session, viewer: Viewer, wl: Worklist, card: Worklis
 
 
 def do_remove_item(session: Session, viewer: Viewer, wl: Worklist, card: WorklistItem) -> None:
-    """Archive a card (its list re-packed)."""
+    """Archive a card: only that card is written (the others keep their places and their ranks close up)."""
     uid = access.require_worklist_move(session, viewer, wl)
     if lock_worklists(session, [wl.id]):
         session.refresh(card)
