@@ -159,6 +159,51 @@ def test_deliveries_hold_their_places_and_one_while_people_are_in() -> None:
     run(scenario)
 
 
+def test_deliveries_take_their_share_of_the_time_while_people_are_in() -> None:
+    """While a person's request is in, a delivery that was in for t seconds is followed by a rest of
+    t * (1 / share - 1) before the next delivery is admitted, though places are free; when no person is
+    in any more, the next one goes in at once."""
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        gate = Gate(4, machine_size=2, machine_share=0.5)
+        await gate.acquire()  # a person, in throughout
+        await asyncio.wait_for(gate.acquire(True), 1)  # the first delivery: at once
+        await asyncio.sleep(0.1)
+        gate.release(True)  # in for 0.1 s: the next rests 0.1 s
+        released = loop.time()
+        nxt = asyncio.create_task(gate.acquire(True))
+        await asyncio.sleep(0.05)
+        assert not nxt.done() and gate.machines_in == 0  # resting, though three places are free
+        await asyncio.wait_for(nxt, 1)  # the rest's end admits it: no place freed meanwhile
+        assert loop.time() - released >= 0.095
+        await asyncio.sleep(0.1)
+        gate.release(True)
+        third = asyncio.create_task(gate.acquire(True))
+        await asyncio.sleep(0.02)
+        assert not third.done()
+        gate.release()  # the person is done: the rest no longer holds the delivery back
+        await asyncio.wait_for(third, 0.05)
+        gate.release(True)
+        assert gate.busy == 0
+
+    run(scenario)
+
+
+def test_deliveries_alone_do_not_rest() -> None:
+    """With no person's request in, deliveries follow one another at once, up to their cap."""
+
+    async def scenario() -> None:
+        gate = Gate(4, machine_size=2, machine_share=0.1)
+        for _ in range(5):
+            await asyncio.wait_for(gate.acquire(True), 0.05)
+            await asyncio.sleep(0.02)
+            gate.release(True)
+        assert gate.busy == 0
+
+    run(scenario)
+
+
 def test_a_delivery_that_gives_up_waiting_leaves_its_place_to_the_next() -> None:
     async def scenario() -> None:
         gate = Gate(1, machine_size=1)
