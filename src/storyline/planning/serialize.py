@@ -319,6 +319,20 @@ def item_title(session: Session, item_type: str, item_id: int) -> tuple[str | No
     return (row[0], row[1], row[2]) if row else (None, None, False)
 
 
+# item_title's statements for the stories (and tasks of stories) a viewer may see, per kind of viewer.
+_VISIBLE_TITLE = {(item_type, auth): stmt.where(story_visible_bound(auth))
+                  for item_type, stmt in (("story", _STORY_TITLE), ("task", _TASK_TITLE)) for auth in (False, True)}
+
+
+def visible_item_title(session: Session, viewer: Viewer, item_type: str,
+                       item_id: int) -> tuple[str, int, bool] | None:
+    """item_title of a story or task (`item_type` 'story' or 'task') the viewer may see; None when there
+    is none or the viewer may not see it (one statement: the check and the title together)."""
+    row = session.execute(_VISIBLE_TITLE[item_type, viewer.authenticated],
+                          {"item_id": item_id, **viewer_values(viewer)}).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
 def _cards_before_statement(authenticated: bool) -> Any:
     """How many active cards the viewer may see stand before a card in its list (its visible rank);
     built once per kind of viewer (bound: list_id, card_id, position, viewer_id)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, and_, bindparam, false, func, or_, select, update
+from sqlalchemy import and_, bindparam, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storyline.authz import Viewer, require_user, viewer_values
@@ -25,7 +25,7 @@ from storyline.planning.event_service import check_project, emit_worklist
 from storyline.planning.filter_service import add_filter
 from storyline.planning.models import CODENAMES, ITEM_TYPES, DueDate, Worklist, WorklistItem
 from storyline.planning.permission_service import create_permission, initial_members, named
-from storyline.planning.serialize import item_entry, item_title
+from storyline.planning.serialize import item_entry, item_title, visible_item_title
 
 DETAIL_FIELDS = ("title", "private", "automatic", "archived")
 
@@ -115,21 +115,20 @@ GAP = 2**16
 MAX_POSITION = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 
 
-def _placement_statements(authenticated: bool) -> tuple[Any, Any, Any]:
+def _placement_statements(authenticated: bool) -> tuple[Any, Any]:
     """place's statements, built once per kind of viewer (bound: list_id, card_id (-1 for none), rank,
-    target_position, target_id, viewer_id): the card the viewer sees at a visible rank, the card just
-    before it among all the others, the last position."""
+    viewer_id): the card the viewer sees at a visible rank with the position of the card just before
+    it among all the others (one statement), and the last position."""
     pos = WorklistItem.list_position
     others = (WorklistItem.list_id == bindparam("list_id"), WorklistItem.archived == false(),
               WorklistItem.id != bindparam("card_id"))
     target = (select(pos, WorklistItem.id).where(*others, item_visible_bound(authenticated))
-              .order_by(pos, WorklistItem.id).offset(bindparam("rank")).limit(1))
-    at: BindParameter[Any] = bindparam("target_position")
-    at_id: BindParameter[Any] = bindparam("target_id")
+              .order_by(pos, WorklistItem.id).offset(bindparam("rank")).limit(1)).subquery()
+    at, at_id = target.c.list_position, target.c.id
     before = (select(pos).where(*others, or_(pos < at, and_(pos == at, WorklistItem.id < at_id)))
-              .order_by(pos.desc(), WorklistItem.id.desc()).limit(1))
+              .order_by(pos.desc(), WorklistItem.id.desc()).limit(1).scalar_subquery())
     last = select(func.max(pos)).where(*others)
-    return target, before, last
+    return select(at, at_id, before), last
 
 
 _PLACEMENT = {auth: _placement_statements(auth) for auth in (False, True)}
@@ -150,7 +149,7 @@ def place(session: Session, viewer: Viewer, list_id: int, card_id: int, rank: in
     card the viewer sees at visible rank `rank` (clients count only the cards they can see), or at
     the end when `rank` is None or past the cards they see.
 
-    The card takes the middle of the gap before that card: two reads, and no other card written.
+    The card takes the middle of the gap before that card: one read, and no other card written.
     When there is no gap left (sixteen cards placed at one spot since the last respace, or a list
     of dense positions from before, or an import), the list is respaced first. The caller holds the
     list's lock (lock_worklists), so the reads see every committed card; it sets the position before
@@ -165,7 +164,7 @@ def place(session: Session, viewer: Viewer, list_id: int, card_id: int, rank: in
 
 
 def _free_position(session: Session, viewer: Viewer, list_id: int, card_id: int, rank: int | None) -> int | None:
-    target_stmt, before_stmt, last_stmt = _PLACEMENT[viewer.authenticated]
+    target_stmt, last_stmt = _PLACEMENT[viewer.authenticated]
     values: dict[str, Any] = {"list_id": list_id, "card_id": card_id}
     target = None
     if rank is not None:
@@ -174,7 +173,7 @@ def _free_position(session: Session, viewer: Viewer, list_id: int, card_id: int,
         last = session.execute(last_stmt, values).scalar()
         position = GAP if last is None else last + GAP
         return position if position <= MAX_POSITION else None
-    prev = session.execute(before_stmt, {**values, "target_position": target[0], "target_id": target[1]}).scalar()
+    prev = target[2]
     low = -1 if prev is None else prev  # positions are not negative: the first gap is 0..target-1
     return (low + target[0]) // 2 if target[0] - low >= 2 else None
 
@@ -192,16 +191,14 @@ def _respace(session: Session, list_id: int, card_id: int) -> None:
             session.expire(obj, ["list_position"])
 
 
-_ITEM_VISIBLE = {auth: select(item_visible_bound(auth, bindparam("item_type"), bindparam("item_id")))
-                 for auth in (False, True)}
-
-
-def _check_item(session: Session, viewer: Viewer, item_type: str, item_id: int) -> None:
+def _visible_item(session: Session, viewer: Viewer, item_type: str, item_id: int) -> tuple[str | None, int | None, bool]:
+    """item_title of the story or task a card is to point at, which the viewer must see (404)."""
     if item_type not in ITEM_TYPES:
         raise ValidationFailed("item_type", "must be 'story' or 'task'")
-    values = {"item_type": item_type, "item_id": item_id, **viewer_values(viewer)}
-    if not session.execute(_ITEM_VISIBLE[viewer.authenticated], values).scalar():
+    title = visible_item_title(session, viewer, item_type, item_id)
+    if title is None:
         raise NotFound(f"{item_type.capitalize()} {item_id} not found")
+    return title
 
 
 def _emit_contents(session: Session, wl_ids: Sequence[int], uid: int, *, added: Sequence[WorklistItem] = (),
@@ -234,10 +231,9 @@ def do_add_item(session: Session, viewer: Viewer, wl: Worklist, args: dict[str, 
         raise ValidationFailed("item_type", "is required")
     position = _position(args)
     assert item_id is not None
-    _check_item(session, viewer, str(item_type), item_id)
+    title = _visible_item(session, viewer, str(item_type), item_id)  # before the lock: held until the commit
     if wl.automatic:
         raise BadRequest("Items of an automatic worklist are computed from its filters", field="item_id")
-    title = item_title(session, str(item_type), item_id)  # before the lock: it is held until the commit
     lock_worklists(session, [wl.id])
     card = session.execute(select(WorklistItem).where(
         WorklistItem.list_id == wl.id, WorklistItem.item_type == item_type, WorklistItem.item_id == item_id)

@@ -90,18 +90,19 @@ def emit(
 
 
 _LANE_OF = select(BoardLane.board_id).where(BoardLane.list_id == bindparam("worklist_id"))
-# (A NULL board_id matches no row.)
-_WORKLIST_FOLLOWERS = select(Subscription.user_id).where(or_(
+# The followers of a worklist and of the board it is a lane of (a list is the lane of one board at
+# most), each with that board's id; a NULL board_id matches no row.
+_WORKLIST_FOLLOWERS = select(Subscription.user_id, _LANE_OF.scalar_subquery()).where(or_(
     and_(Subscription.target_type == "worklist", Subscription.target_id == bindparam("worklist_id")),
-    and_(Subscription.target_type == "board", Subscription.target_id == bindparam("board_id"))))
+    and_(Subscription.target_type == "board", Subscription.target_id == _LANE_OF.scalar_subquery())))
 
 
 def _notify_worklist(session: Session, event: Event, worklist_id: int, story_id: int | None) -> None:
     """Subscribers of the worklist, and of the board it is a lane of, who may see it (and the story of
     the item concerned, if any)."""
-    board_id, *_ = session.execute(_LANE_OF, {"worklist_id": worklist_id}).first() or (None,)
-    subscribers = set(session.execute(_WORKLIST_FOLLOWERS, {"worklist_id": worklist_id, "board_id": board_id}
-                                      ).scalars())
+    rows = session.execute(_WORKLIST_FOLLOWERS, {"worklist_id": worklist_id}).all()
+    subscribers = {row[0] for row in rows}  # (with none, no one is told and the board's id is not needed)
+    board_id = rows[0][1] if rows else None
     if event.author_id is not None:
         subscribers.discard(event.author_id)
     recipients = users_who_can_see_worklist(session, worklist_id, subscribers)
