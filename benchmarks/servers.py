@@ -194,7 +194,9 @@ class Peer:
         self.started = False
 
     def _env(self, **extra: str) -> dict[str, str]:
-        env = dict(os.environ)
+        # Not PBR_VERSION (the python-storyboardclient tests set it): every pbr package start.sh builds
+        # from source (WSME) would take that version, and pip then refuses the peer's requirements.
+        env = {k: v for k, v in os.environ.items() if k != "PBR_VERSION"}
         env.update(STORYBOARD_PEER_HOME=str(self.home), STORYBOARD_PEER_SERVER="gunicorn",
                    STORYBOARD_PEER_WORKERS=str(self.workers), STORYBOARD_PEER_ACCESS_LOG="0", **extra)
         return env
