@@ -301,7 +301,7 @@ def test_serve_prints_the_url_and_the_token_recipe_and_serves(migrated, tmp_path
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/project_groups") as resp:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/project_groups", timeout=10) as resp:
                     assert resp.status == 200 and resp.headers["X-Total"] == "0"
                     break
             except (urllib.error.URLError, ConnectionError):
@@ -310,7 +310,7 @@ def test_serve_prints_the_url_and_the_token_recipe_and_serves(migrated, tmp_path
                 time.sleep(0.2)
         me = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/users/self",
                                     headers={"Authorization": f"Bearer {token}"})
-        with urllib.request.urlopen(me) as resp:
+        with urllib.request.urlopen(me, timeout=30) as resp:
             ada = json.loads(resp.read())
             assert ada["full_name"] == "Ada Admin" and ada["is_superuser"] is True
     finally:
@@ -339,7 +339,7 @@ def test_serve_with_several_workers_runs_that_many_processes_on_one_database(mig
         assert len(started) == 2
         # Many connections: each may land on either process; all see the same database.
         for _ in range(10):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/projects") as resp:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/projects", timeout=30) as resp:
                 assert resp.status == 200 and resp.headers["X-Total"] == "0"
         assert " /v1/projects " not in log_path.read_text()  # access log switched off by the setting
     finally:
