@@ -97,6 +97,26 @@ def test_an_event_with_nothing_to_do_is_recorded_handled_and_queues_nothing(clie
     assert outcomes(app, gerrit) == ["no references", "ignored: nothing to do on project-created"]
 
 
+def test_a_delivery_wakes_the_local_lane_and_not_the_external_one(client: TestClient, app: Any, gerrit: Any,
+                                                                   repo: dict[str, Any]) -> None:
+    """Only the lanes that got rows are woken: an external lane woken by every integration delivery
+    looked for e-mails and webhook calls in a write transaction of its own, each time for nothing."""
+    outbox.WAKE_EXTERNAL.clear()
+    event = p.gerrit_event("patchset-created", p.gerrit_change(7102, repo["name"], "Fix it\n\nTask: 999999999\n"))
+    assert post_gerrit(client, gerrit, event).json()["status"] == "accepted"
+    assert not outbox.WAKE_EXTERNAL.is_set()
+    drain(app)
+    session = app.state.write_sessions()
+    try:
+        outbox.enqueue(session, receive.KIND, {"n": 1})
+        assert session.info[outbox.QUEUED] == {"local"}
+        outbox.enqueue_many(session, "email", [{"n": 2}])
+        assert session.info[outbox.QUEUED] == {"local", "external"}
+    finally:
+        session.rollback()
+        session.close()
+
+
 def test_a_failing_event_amid_others_leaves_their_work_done_once(client: TestClient, app: Any, api: Api,
                                                                 gerrit: Any, repo: dict[str, Any]) -> None:
     """Three abandons queued in one transaction, the middle one failing after its task moved: the

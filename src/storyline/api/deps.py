@@ -147,8 +147,9 @@ async def _session(request: Request) -> AsyncIterator[Session]:
 def _commit_and_close(session: Session) -> None:
     try:
         session.commit()
-        if session.info.pop("storyline_outbox", False):
-            outbox.wake()  # the outbox threads deliver what this write queued, now
+        queued = session.info.pop(outbox.QUEUED, None)
+        if queued:
+            outbox.wake(queued)  # the outbox threads deliver what this write queued, now
     finally:
         session.close()
 

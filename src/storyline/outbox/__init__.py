@@ -40,7 +40,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -116,9 +116,12 @@ HANDLERS: dict[str, Callable[[Session, dict[str, Any]], None]] = {}
 EXTERNAL: dict[str, Callable[[Session, dict[str, Any]], None]] = {}
 # The kinds of the external lane, known before their handlers are imported (statements are built once).
 EXTERNAL_KINDS = ("email", "webhook")
-# Set when this process committed outbox rows (api/deps.py); the threads wake at once.
+# Set when this process committed outbox rows (api/deps.py); the thread of their lane wakes at once.
 WAKE = threading.Event()
 WAKE_EXTERNAL = threading.Event()
+# session.info key: the lanes ("local", "external") of the rows the session's transaction queued.
+QUEUED = "storyline_outbox"
+LANES = ("local", "external")
 
 
 _local = OutboxRow.kind.notin_(EXTERNAL_KINDS)
@@ -149,16 +152,22 @@ _CLAIMED = (select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload)
             .where(OutboxRow.id.in_(bindparam("ids", expanding=True))).order_by(OutboxRow.id))
 
 
-def wake() -> None:
-    """Tell this process's outbox threads that rows were committed."""
-    WAKE.set()
-    WAKE_EXTERNAL.set()
+def wake(lanes: Iterable[str] = LANES) -> None:
+    """Tell this process's outbox threads of `lanes` (both by default) that rows were committed. Only
+    the lanes that got rows are woken: during a burst of code review events (local rows) an external
+    lane woken by each commit looked for work it never had, in a write transaction of its own."""
+    for lane in lanes:
+        (WAKE_EXTERNAL if lane == "external" else WAKE).set()
+
+
+def _queued(session: Session, kind: str) -> None:
+    session.info.setdefault(QUEUED, set()).add("external" if kind in EXTERNAL_KINDS else "local")
 
 
 def enqueue(session: Session, kind: str, payload: dict[str, Any]) -> None:
     session.connection().execute(_ENQUEUE, {"kind": kind, "payload": json.dumps(payload, default=str),
                                             "created_at": utcnow()})
-    session.info["storyline_outbox"] = True
+    _queued(session, kind)
 
 
 def enqueue_many(session: Session, kind: str, payloads: list[dict[str, Any]]) -> None:
@@ -168,7 +177,7 @@ def enqueue_many(session: Session, kind: str, payloads: list[dict[str, Any]]) ->
     now = utcnow()
     session.connection().execute(_ENQUEUE, [
         {"kind": kind, "payload": json.dumps(p, default=str), "created_at": now} for p in payloads])
-    session.info["storyline_outbox"] = True
+    _queued(session, kind)
 
 
 BATCH = 100
@@ -373,7 +382,7 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH, pauses: list[fl
             except Exception:  # noqa: BLE001 - done again row by row, each in a savepoint, below
                 session.rollback()
                 session.info.pop(_CACHE, None)
-                session.info.pop("storyline_outbox", None)
+                session.info.pop(QUEUED, None)
                 session.info[_LATER] = []
                 conn = session.connection()
                 rows = conn.execute(_NEXT[sqlite], {"now": utcnow(), "limit": limit}).all()
@@ -381,13 +390,13 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH, pauses: list[fl
             _run_later(session, conn)
             if finished:
                 conn.execute(_DONE_MANY, {"ids": finished})
-            queued = session.info.pop("storyline_outbox", False)
+            queued = session.info.pop(QUEUED, set())
             session.info.pop(_CACHE, None)
             session.commit()
             if queued:
-                wake()  # the delivery queued more work (an event's e-mails, a task change's inbox rows)
+                wake(queued)  # the delivery queued more work (an event's e-mails, a task change's inbox rows)
             done += handled
-            if handled == len(rows) and len(rows) < limit and not queued:
+            if handled == len(rows) and len(rows) < limit and "local" not in queued:
                 break
         finally:
             session.info.pop(_LATER, None)
@@ -584,7 +593,7 @@ def retry(session: Session, ids: list[int] | None = None) -> int:
         statement = statement.where(OutboxRow.id.in_(ids))
     count = session.execute(statement).rowcount  # type: ignore[attr-defined]
     if count:
-        session.info["storyline_outbox"] = True
+        session.info.setdefault(QUEUED, set()).update(LANES)
         WAKE_EXTERNAL.set()
     return int(count)
 
@@ -687,6 +696,6 @@ def start_threads(write_sessions: sessionmaker[Session], read_sessions: sessionm
     return threads
 
 
-__all__ = ["EXTERNAL", "EXTERNAL_KINDS", "HANDLERS", "PEOPLE", "OutboxRow", "OutboxThread", "People", "Permanent",
+__all__ = ["EXTERNAL", "EXTERNAL_KINDS", "HANDLERS", "LANES", "PEOPLE", "QUEUED", "OutboxRow", "OutboxThread", "People", "Permanent",
            "Policy", "WAKE", "WAKE_EXTERNAL", "batch_cache", "counts", "deliver", "deliver_external", "delivered", "enqueue", "enqueue_many",
            "later", "listing", "retry", "start_threads", "wake"]

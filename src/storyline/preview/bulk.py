@@ -20,6 +20,7 @@ from pydantic import Field
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from storyline import outbox
 from storyline.api.common import JSON, json_response
 from storyline.api.deps import SessionDep, ViewerDep
 from storyline.api.routing import Router
@@ -196,7 +197,7 @@ def do_bulk(session: Session, viewer: Viewer, body: BulkIn, max_items: int) -> t
             reached += len(tasks)
             if len(ids) + reached > max_items:
                 outer.rollback()
-                session.info.pop("storyline_outbox", None)
+                session.info.pop(outbox.QUEUED, None)
                 raise BadRequest(f"At most {max_items} items at once: these stories have more tasks than that",
                                  field="stories")
             for task in tasks:
@@ -206,7 +207,7 @@ def do_bulk(session: Session, viewer: Viewer, body: BulkIn, max_items: int) -> t
     if any(item.error is not None for item in items):
         outer.rollback()
         session.expire_all()
-        session.info.pop("storyline_outbox", None)  # nothing was queued after all
+        session.info.pop(outbox.QUEUED, None)  # nothing was queued after all
         return False, items
     outer.commit()
     return True, items
