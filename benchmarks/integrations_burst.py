@@ -1,5 +1,6 @@
 """A burst of code review events against a real `storyline serve` (issue 14): 10,000 Gerrit events
-(the webhooks plugin's POSTs, 3.x shapes) sent as fast as N clients can, 5% of them delivered twice,
+(the webhooks plugin's POSTs, 3.x shapes) sent as fast as N clients can (threads of a process of their
+own, as Gerrit sends from another machine), 5% of them delivered twice,
 while one client keeps writing (a comment every 50 ms) and 8 more write as fast as they can (the
 writes issue's "8 clients": each in turn a comment on one of its 50 stories and a status change of that
 story's task, in the burst's projects, round its stories) to see what the burst does to the latency of
@@ -7,7 +8,8 @@ ordinary writes. (With one story each, as before 2026-12-08, each writer's story
 comments during a run, and on SQLite a comment's cost grows with its story's comments: the writers slowed
 down as much from that as from the burst. `--writer-stories 1` does that again.)
 
-    .venv/bin/python -m benchmarks.integrations_burst                    # SQLite, 10,000 events, 8 clients
+    .venv/bin/python -m benchmarks.integrations_burst                    # SQLite, 10,000 events, 8 clients,
+                                                                         # one API process per core (--workers)
     .venv/bin/python -m benchmarks.integrations_burst --db postgresql    # a throwaway PostgreSQL
     .venv/bin/python -m benchmarks.integrations_burst --events 2000      # a quick look
     .venv/bin/python -m benchmarks.integrations_burst --writers 0        # the burst and the probe alone
@@ -129,6 +131,49 @@ class Sender(threading.Thread):
             status = json.loads(payload)["status"]
             self.statuses[status] = self.statuses.get(status, 0) + 1
         conn.close()
+
+
+def _senders_main(target: Target, path: str, shares: list[list[bytes]], ready: Any, go: Any, results: Any) -> None:
+    """The burst's clients (one Sender thread each), in the process `Senders` starts."""
+    senders = [Sender(target, path, share) for share in shares]
+    ready.set()
+    go.wait()
+    for s in senders:
+        s.start()
+    for s in senders:
+        s.join()
+    results.put(([x for s in senders for x in s.latencies], [s.statuses for s in senders],
+                 [e for s in senders for e in s.errors]))
+
+
+class Senders:
+    """The burst's `clients` clients in a process of their own, as Gerrit sends from another machine:
+    threads beside the writers' in this process held their interpreter lock, and the writers'
+    latencies then counted the time they waited for it to read an answer that had arrived."""
+
+    def __init__(self, target: Target, path: str, bodies: list[bytes], clients: int) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        ready, self.go, self.results = ctx.Event(), ctx.Event(), ctx.Queue()
+        self.proc = ctx.Process(target=_senders_main, daemon=True, args=(
+            target, path, [bodies[i::clients] for i in range(clients)], ready, self.go, self.results))
+        self.proc.start()
+        if not ready.wait(120):
+            raise RuntimeError("the senders' process did not start")
+        self.latencies: list[float] = []
+        self.statuses: dict[str, int] = {}
+        self.errors: list[str] = []
+
+    def start(self) -> None:
+        self.go.set()
+
+    def join(self) -> None:
+        self.latencies, statuses, self.errors = self.results.get()
+        self.proc.join()
+        for each in statuses:
+            for k, v in each.items():
+                self.statuses[k] = self.statuses.get(k, 0) + v
 
 
 class Probe(threading.Thread):
@@ -354,7 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writer-stories", type=int, default=50,
                         help="stories each writer goes round (one: a story that grows by a comment every second "
                         "write, thousands in a run, whose comments then cost more: a story's growth, not the burst)")
-    parser.add_argument("--workers", type=int, default=1, help="API processes of `storyline serve` (--workers)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="API processes of `storyline serve` (--workers; default one per CPU core, as make bench "
+                             "runs it and docs/deploy.md advises)")
     parser.add_argument("--waits", action="store_true",
                         help="PostgreSQL: sample what its sessions wait on during the burst (pg_stat_activity)")
     parser.add_argument("--out", type=Path, default=None)
@@ -392,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
 
         probe = Probe(target, probe_story)
         writers = Writers(target, mine)
-        senders = [Sender(target, path, bodies[i::args.clients]) for i in range(args.clients)]
+        senders = Senders(target, path, bodies, args.clients)
         meter = CpuMeter(server_roots | db_roots)
         procs = _processes()
         cpu_before = (_ours(procs, server_roots), _ours(procs, db_roots))
@@ -405,10 +452,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.writers:
             writers.start()
         started = time.perf_counter()
-        for s in senders:
-            s.start()
-        for s in senders:
-            s.join()
+        senders.start()
+        senders.join()
         answered = time.perf_counter() - started
         burst_waits = waits.stop() if waits is not None else None
         while True:
@@ -435,11 +480,8 @@ def main(argv: list[str] | None = None) -> int:
         # has a comment for every second write): what the burst did, apart from what the growth did.
         writers_after = writers_by_themselves(target, mine, server_roots, db_roots, tick)[0] if args.writers else {}
 
-        statuses: dict[str, int] = {}
-        for s in senders:
-            for k, v in s.statuses.items():
-                statuses[k] = statuses.get(k, 0) + v
-        errors = [e for s in senders for e in s.errors] + writers.errors
+        statuses = senders.statuses
+        errors = senders.errors + writers.errors
         counts = delivery_counts(server.database_url)
         result = {
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -447,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
             "events": len(stream), "requests": len(bodies), "answers": statuses,
             "errors": len(errors) + failed_rows + probe.errors + baseline.errors, "error_samples": (errors + failed_errors)[:5],
             "answer_seconds": round(answered, 2), "answers_per_second": round(len(bodies) / answered, 1),
-            "answer_latency": ms([x for s in senders for x in s.latencies]),
+            "answer_latency": ms(senders.latencies),
             "all_done_seconds": round(drained, 2), "events_per_second_end_to_end": round(len(stream) / drained, 1),
             "database": counts,
             "cpu": {"server_seconds": round(server_cpu, 1), "postgresql_seconds": round(db_cpu, 1),
