@@ -24,11 +24,6 @@ for line in sys.stdin:
         people.enter()
     elif line.strip() == "leave":
         people.leave()
-    elif line.strip() == "turn":
-        print("turn" if people.take_turn(0.5) else "no turn", flush=True)
-        continue
-    elif line.strip() == "end turn":
-        people.end_turn()
     print("ok", flush=True)
 """
 
@@ -45,12 +40,6 @@ class Child:
         self.proc.stdin.write(what + "\n")
         self.proc.stdin.flush()
         assert self.proc.stdout.readline().strip() == "ok"
-
-    def ask(self, what: str) -> str:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(what + "\n")
-        self.proc.stdin.flush()
-        return self.proc.stdout.readline().strip()
 
     def close(self) -> None:
         assert self.proc.stdin is not None
@@ -126,34 +115,3 @@ def test_the_server_shares_its_databases_people_file(client: Any, database_url: 
         assert not outbox.PEOPLE.busy or outbox.PEOPLE._count > 0
     finally:
         child.close()
-
-
-def test_the_lanes_of_two_processes_take_turns_while_people_are_in(tmp_path: Path) -> None:
-    """One lane of the machine works at a time while people are in (People.take_turn): with two API
-    processes, two lanes working at once took twice the burst's share of the machine."""
-    path = str(tmp_path / "storyline.db-people")
-    here = outbox.People()
-    here.share(path)
-    child = Child(path)
-    try:
-        assert not here.take_turn(0.5)        # nobody's people in: no turn needed, none taken
-        here.enter()
-        assert here.take_turn(0.5)            # people in: this lane has the turn...
-        assert child.ask("turn") == "no turn"  # ...and the other process's lane waits for it (0.5 s here)
-        here.end_turn()
-        assert child.ask("turn") == "turn"    # given back: the other lane has it
-        started = time.monotonic()
-        assert not here.take_turn(0.2)        # this one waits, at most its timeout
-        assert 0.15 < time.monotonic() - started < 2.0
-        threading.Timer(0.1, here.leave).start()
-        started = time.monotonic()
-        assert not here.take_turn(5.0)        # until nobody's people are in: the lanes work at full speed
-        assert time.monotonic() - started < 2.0
-        child.say("end turn")
-        here.enter()
-        assert here.take_turn(0.5)
-        here.end_turn()
-        here.leave()
-    finally:
-        child.close()
-        here.unshare(path)

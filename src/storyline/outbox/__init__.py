@@ -211,13 +211,7 @@ class People:
     Across processes: a process holds a shared `flock` on the database's people file (db.people_file)
     while any of its people's requests is in; a lane asks whether anyone holds one by trying, without
     waiting, for an exclusive lock on a second descriptor of that file (the lock is per descriptor, so
-    its own process's shared lock counts too), and gives it back at once.
-
-    The lanes of those processes also take turns while people are in (`take_turn`, an exclusive
-    `flock` on `<people file>.turn`, held through the lane's turn and the pause after it): one lane of
-    the machine works at a time, so the burst's share stays TURN / (TURN + PAUSE) of the time however
-    many processes serve (`--workers 2` on PostgreSQL, where nothing else serialises them, had two
-    lanes working at once, each taking its share)."""
+    its own process's shared lock counts too), and gives it back at once."""
 
     def __init__(self) -> None:
         self._count = 0
@@ -226,8 +220,6 @@ class People:
         self.idle.set()
         self._files: dict[str, tuple[int, int]] = {}  # path: (the descriptor we lock shared, the probe's)
         self._shares: dict[str, int] = {}  # path: apps of this process sharing it
-        self._turns: dict[str, int] = {}  # path: the descriptor of its turn file
-        self._turn_lock = threading.Lock()  # one lane of this process takes the machine's turn at a time
 
     def share(self, path: str) -> None:
         """Tell the other processes of this machine serving the same database about this one's
@@ -238,7 +230,6 @@ class People:
                 return
             ours = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             self._files[path] = (ours, os.open(path, os.O_RDWR | os.O_CLOEXEC))
-            self._turns[path] = os.open(f"{path}.turn", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             if self._count > 0:
                 fcntl.flock(ours, fcntl.LOCK_SH)
 
@@ -252,9 +243,6 @@ class People:
             if files is not None:
                 for fd in files:
                     os.close(fd)
-            turn = self._turns.pop(path, None)
-            if turn is not None:
-                os.close(turn)  # (a turn held on it ends with it)
 
     @property
     def busy(self) -> bool:
@@ -278,41 +266,6 @@ class People:
         while self._files and time.monotonic() < deadline and self.busy:
             time.sleep(0.002)
 
-    def take_turn(self, timeout: float) -> bool:
-        """Wait until this lane has the machine's turn (no other lane of the processes sharing the
-        people file has it), until nobody's people are in, or at most `timeout` seconds; whether it has
-        the turn (give it back with `end_turn`). Without a shared file there is no other lane to wait for."""
-        if not self._turns or not self.busy:
-            return False
-        deadline = time.monotonic() + timeout
-        if not self._turn_lock.acquire(timeout=timeout):
-            return False
-        try:
-            while True:
-                with self._lock:
-                    taken: list[int] = []
-                    try:
-                        for fd in self._turns.values():
-                            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                            taken.append(fd)
-                        return True
-                    except BlockingIOError:
-                        for fd in taken:
-                            fcntl.flock(fd, fcntl.LOCK_UN)
-                if time.monotonic() >= deadline or not self.busy:
-                    self._turn_lock.release()
-                    return False
-                time.sleep(0.005)
-        except BaseException:
-            self._turn_lock.release()
-            raise
-
-    def end_turn(self) -> None:
-        with self._lock:
-            for fd in self._turns.values():
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        self._turn_lock.release()
-
     def enter(self) -> None:
         with self._lock:
             self._count += 1
@@ -332,9 +285,6 @@ class People:
 
 PEOPLE = People()
 PAUSE = 0.04
-# The longest a lane waits for the machine's turn while people are in (People.take_turn) before it
-# works a turn anyway: another lane may keep the turn for a long burst (it takes it again at once).
-TURN_WAIT = 1.0
 # Rows a transaction claims while people are in (it ends after a turn, with one or two units done): on
 # PostgreSQL each claimed row is locked (FOR UPDATE SKIP LOCKED writes the lock into the row), and 50
 # locked for one or two done is work for nothing (a GROUPED unit takes up to 4 rows).
@@ -409,66 +359,49 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH, pauses: list[fl
     """
     done = 0
     lock = write_lock(sessions.kw["bind"]) if "bind" in sessions.kw else None
-    turn = False  # this lane has the machine's turn (People.take_turn), kept through its pause
-    try:
-        while done < batch:
-            if pauses is not None and PEOPLE.busy:
-                paused = time.monotonic()
-                PEOPLE.wait_idle(PAUSE)
-                if turn:
-                    PEOPLE.end_turn()
-                    turn = False
-                if PEOPLE.busy:
-                    turn = PEOPLE.take_turn(TURN_WAIT)
-                pauses.append(time.monotonic() - paused)
-            done, finished_all = _deliver_one(sessions, lock, batch, done)
-            if finished_all:
-                break
-    finally:
-        if turn:
-            PEOPLE.end_turn()
-    return done
-
-
-def _deliver_one(sessions: sessionmaker[Session], lock: SQLiteWriteLock | None, batch: int,
-                 done: int) -> tuple[int, bool]:
-    """One transaction of `deliver`: (rows done so far, whether it found the outbox empty)."""
-    session = sessions()
-    try:
-        conn = session.connection()
-        sqlite = conn.dialect.name == "sqlite"
-        # while people are in, the transaction ends after a turn: claim (lock, on PostgreSQL) a turn's rows
-        limit = min(BUSY_CLAIM if PEOPLE.busy else PER_TRANSACTION, batch - done)
-        rows = conn.execute(_NEXT[sqlite], {"now": utcnow(), "limit": limit}).all()
-        if not rows:
-            end_read(session)
-            return done, True
-        session.info[_LATER] = []
+    while done < batch:
+        if pauses is not None and PEOPLE.busy:
+            paused = time.monotonic()
+            PEOPLE.wait_idle(PAUSE)
+            pauses.append(time.monotonic() - paused)
+        session = sessions()
         try:
-            handled, finished = _work(session, conn, rows, sqlite, lock, careful=False)
-        except DATABASE_UNAVAILABLE:
-            raise  # not a row's fault: the batch stays, without an attempt counted
-        except Exception:  # noqa: BLE001 - done again row by row, each in a savepoint, below
-            session.rollback()
-            session.info.pop(_CACHE, None)
-            session.info.pop(QUEUED, None)
-            session.info[_LATER] = []
             conn = session.connection()
+            sqlite = conn.dialect.name == "sqlite"
+            # while people are in, the transaction ends after a turn: claim (lock, on PostgreSQL) a turn's rows
+            limit = min(BUSY_CLAIM if PEOPLE.busy else PER_TRANSACTION, batch - done)
             rows = conn.execute(_NEXT[sqlite], {"now": utcnow(), "limit": limit}).all()
-            handled, finished = _work(session, conn, rows, sqlite, lock, careful=True)
-        _run_later(session, conn)
-        if finished:
-            conn.execute(_DONE_MANY, {"ids": finished})
-        queued = session.info.pop(QUEUED, set())
-        session.info.pop(_CACHE, None)
-        session.commit()
-        if queued:
-            wake(queued)  # the delivery queued more work (an event's e-mails, a task change's inbox rows)
-        # fewer rows than asked for, all done, and none queued: the outbox was empty
-        return done + handled, handled == len(rows) and len(rows) < limit and "local" not in queued
-    finally:
-        session.info.pop(_LATER, None)
-        session.close()
+            if not rows:
+                end_read(session)
+                break
+            session.info[_LATER] = []
+            try:
+                handled, finished = _work(session, conn, rows, sqlite, lock, careful=False)
+            except DATABASE_UNAVAILABLE:
+                raise  # not a row's fault: the batch stays, without an attempt counted
+            except Exception:  # noqa: BLE001 - done again row by row, each in a savepoint, below
+                session.rollback()
+                session.info.pop(_CACHE, None)
+                session.info.pop(QUEUED, None)
+                session.info[_LATER] = []
+                conn = session.connection()
+                rows = conn.execute(_NEXT[sqlite], {"now": utcnow(), "limit": limit}).all()
+                handled, finished = _work(session, conn, rows, sqlite, lock, careful=True)
+            _run_later(session, conn)
+            if finished:
+                conn.execute(_DONE_MANY, {"ids": finished})
+            queued = session.info.pop(QUEUED, set())
+            session.info.pop(_CACHE, None)
+            session.commit()
+            if queued:
+                wake(queued)  # the delivery queued more work (an event's e-mails, a task change's inbox rows)
+            done += handled
+            if handled == len(rows) and len(rows) < limit and "local" not in queued:
+                break
+        finally:
+            session.info.pop(_LATER, None)
+            session.close()
+    return done
 
 
 def _work(session: Session, conn: Any, rows: Any, sqlite: bool, lock: SQLiteWriteLock | None,
