@@ -1,5 +1,9 @@
 """The visibility rule on every story read path (the full persona matrix lives with the security work)."""
 
+import datetime as dt
+import threading
+
+import pytest
 from builders import uniq
 
 
@@ -162,3 +166,52 @@ def test_a_private_tag_does_not_go_public_when_it_leaves_its_story(client, api, 
     p = api.story(user, tags=[free])
     api.ok("DELETE", f"/v1/stories/{p['id']}/tags", user, params={"tags": free})
     assert [x["name"] for x in client.get("/v1/tags", params={"name": free}).json()] == [free]
+
+
+def _age_project(app, project_id):
+    from sqlalchemy import update
+
+    from storyline.db import session_scope
+    from storyline.projects.models import Project
+
+    with session_scope(app.state.write_sessions) as session:
+        session.execute(update(Project).where(Project.id == project_id).values(updated_at=dt.datetime(2020, 1, 1)))
+
+
+def test_a_public_storys_task_write_moves_its_projects_updated_at(client, api, user, app):
+    proj = api.project()
+    task = api.task(api.story(user)["id"], proj["id"], user)
+    _age_project(app, proj["id"])
+    api.ok("PUT", f"/v1/tasks/{task['id']}", user, json={"status": "inprogress"})
+    assert client.get(f"/v1/projects/{proj['id']}").json()["updated_at"][:4] != "2020"
+
+
+def test_a_task_write_does_not_wait_for_a_transaction_holding_its_project(client, api, user, app, database_url):
+    """PostgreSQL: a project's row held by another transaction (a code review event's, in the
+    background lane's process at a low CPU priority) is left to it; the task write answers at once
+    instead of waiting for that transaction's commit. (SQLite: one writer at a time, nothing to test.)"""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("row locks: PostgreSQL")
+    from sqlalchemy import text
+
+    proj = api.project()
+    task = api.task(api.story(user)["id"], proj["id"], user)
+    _age_project(app, proj["id"])
+    holder = app.state.engine.connect()
+    holder.begin()
+    holder.execute(text("UPDATE projects SET description = 'held' WHERE id = :id"), {"id": proj["id"]})
+    answered = threading.Event()
+
+    def write():
+        api.ok("PUT", f"/v1/tasks/{task['id']}", user, json={"status": "inprogress"})
+        answered.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert answered.wait(10), "the task write waited for the transaction holding its project"
+    finally:
+        holder.rollback()
+        holder.close()
+        writer.join(10)
+    assert api.ok("GET", f"/v1/tasks/{task['id']}")["status"] == "inprogress"

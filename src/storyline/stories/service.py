@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from storyline.authz import Viewer, can_see_story, get_story, require_superuser,
 from storyline.db import insert_missing, utcnow
 from storyline.errors import BadRequest, Forbidden, NotFound
 from storyline.notifications.follow import follow_mentioned
-from storyline.projects.models import Branch, Project
+from storyline.projects.models import Branch, Project, touch_projects
 from storyline.schemas import id_refs
 from storyline.search import index as search_index
 from storyline.security import service as security
@@ -133,7 +133,8 @@ def do_update_story(session: Session, viewer: Viewer, story: Story, changes: dic
         story.updated_at = now
         if not story.private:  # a private story's changes must not show on its projects
             session.flush()
-            session.connection().execute(_TOUCH_STORY_PROJECTS, {"story_id": story.id, "now": now})
+            conn = session.connection()
+            conn.execute(_TOUCH_STORY_PROJECTS[conn.dialect.name == "sqlite"], {"story_id": story.id, "now": now})
         mentioned = follow_mentioned(session, story.id, new_description, uid)
         info["story_title"] = story.title
         emit(session, "story_details_changed", author_id=uid, story_id=story.id, info=info, mentioned=mentioned)
@@ -228,12 +229,7 @@ def _duplicate_change(session: Session, viewer: Viewer, story: Story,
     return (target,)
 
 
-_TOUCH_STORY_PROJECTS = (
-    update(table_of(Project))
-    .where(Project.id.in_(story_projects(bindparam("story_id"))),
-           or_(Project.updated_at.is_(None), Project.updated_at < bindparam("now")))
-    .values(updated_at=bindparam("now"))
-)
+_TOUCH_STORY_PROJECTS = touch_projects(Project.id.in_(story_projects(bindparam("story_id"))))
 
 
 def _check_type_change(session: Session, story: Story, type_id: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -13,7 +13,7 @@ from storyline.authz import Viewer, get_story, require_user
 from storyline.db import utcnow
 from storyline.errors import BadRequest, NotFound
 from storyline.notifications.follow import follow_assignee
-from storyline.projects.models import Branch, Milestone, Project
+from storyline.projects.models import Branch, Milestone, Project, touch_projects
 from storyline.projects.queries import master_branch_id
 from storyline.search import index as search_index
 from storyline.security import service as security
@@ -66,14 +66,9 @@ def _check_assignee(session: Session, assignee_id: int | None) -> None:
 
 
 # A project's updated_at tells everyone something changed on it: not for a private story's tasks.
-# Once per second at most: every task write of a project would otherwise queue on its row.
-_TOUCH_PROJECTS = (
-    update(table_of(Project))
-    .where(Project.id.in_(bindparam("project_ids", expanding=True)),
-           or_(Project.updated_at.is_(None), Project.updated_at < bindparam("now")),
-           exists().where(Story.id.in_(bindparam("story_ids", expanding=True)), Story.private.is_(False)))
-    .values(updated_at=bindparam("now"))
-)
+_TOUCH_PROJECTS = touch_projects(
+    Project.id.in_(bindparam("project_ids", expanding=True)),
+    exists().where(Story.id.in_(bindparam("story_ids", expanding=True)), Story.private.is_(False)))
 
 
 _TOUCH_STORIES = (update(table_of(Story)).where(Story.id.in_(bindparam("story_ids", expanding=True)))
@@ -99,7 +94,7 @@ def _touch(session: Session, story_ids: set[int], project_ids: set[int]) -> None
             story = session.identity_map.get(identity_key(Story, sid))
             if story is not None:
                 set_committed_value(story, "updated_at", now)
-    conn.execute(_TOUCH_PROJECTS, {"project_ids": sorted(project_ids), "story_ids": ids, "now": now})
+    conn.execute(_TOUCH_PROJECTS[conn.dialect.name == "sqlite"], {"project_ids": sorted(project_ids), "story_ids": ids, "now": now})
 
 
 def do_create_task(session: Session, viewer: Viewer, data: dict[str, Any]) -> Task:
