@@ -414,10 +414,12 @@ def main(argv: list[str] | None = None) -> int:
                              "runs it and docs/deploy.md advises)")
     parser.add_argument("--waits", action="store_true",
                         help="PostgreSQL: sample what its sessions wait on during the burst (pg_stat_activity)")
+    parser.add_argument("--background-lane", choices=("process", "thread"), default="process",
+                        help="where the code review events' work is done (setting background_lane)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    server = OurServer(db=args.db, workers=args.workers)
+    server = OurServer(db=args.db, workers=args.workers, env={"STORYLINE_BACKGROUND_LANE": args.background_lane})
     target = server.start()
     try:
         tasks, project_ids = setup(target, projects=10, stories=args.stories)
@@ -496,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         counts = delivery_counts(server.database_url)
         result = {
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "db": args.db, "mode": server.mode, "clients": args.clients,
+            "db": args.db, "mode": server.mode, "background_lane": args.background_lane, "clients": args.clients,
             "events": len(stream), "requests": len(bodies), "answers": statuses,
             "errors": len(errors) + failed_rows + probe.errors + baseline.errors, "error_samples": (errors + failed_errors)[:5],
             "answer_seconds": round(answered, 2), "answers_per_second": round(len(bodies) / answered, 1),

@@ -480,9 +480,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         # The local lane in every API process (readers of the inbox wait for it); the external lane
         # (e-mail, webhooks) where the worker runs: here in the embedded mode, else `storyline worker`.
+        # The background lane (code review events' work) in a process of its own, started by
+        # `storyline serve` or `storyline worker` (outbox/background.py), or here in a thread.
         deliverers = [OutboxThread(app.state.write_sessions)]
         if settings.worker_in_process:
             deliverers.append(OutboxThread(app.state.write_sessions, read_sessions=app.state.read_sessions))
+        if settings.background_lane == "thread":
+            deliverers.append(OutboxThread(app.state.write_sessions, lane="background"))
         for deliverer in deliverers:
             deliverer.start()
         worker = None

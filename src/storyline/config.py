@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     # mode) and how often, in seconds. With several API processes, run `storyline worker` instead.
     worker_in_process: bool = True
     worker_interval: int = 60
+    # The outbox's background lane (code review events' work, outbox/background.py): "process", a
+    # process of its own at a low CPU priority, started by whichever of `storyline serve` (with
+    # worker_in_process) and `storyline worker` runs the worker; "thread", a thread of every API process.
+    background_lane: Literal["process", "thread"] = "process"
     # Notifications by e-mail (docs/notifications.md). No SMTP host: no e-mail (the inbox still fills).
     # A plain relay on loopback needs only the host (and port); `smtp_security` "auto" uses STARTTLS
     # when the server offers it, except on loopback.

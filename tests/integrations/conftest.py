@@ -41,11 +41,12 @@ def make_source(app: Any, kind: str, origin: str | None = None) -> Hook:
 
 
 def drain(app: Any, timeout: float = 20.0) -> None:
-    """Deliver the queued integration work (the server's outbox thread does the same); fail on a
+    """Deliver the queued integration work (the background lane's process does the same); fail on a
     delivery that failed (its error is on the row)."""
     deadline = time.monotonic() + timeout
     while True:
-        outbox.deliver(app.state.write_sessions)
+        for lane in ("background", "local"):  # the background lane's work queues local rows (inbox)
+            outbox.deliver(app.state.write_sessions, lane=lane)
         with session_scope(app.state.read_sessions) as session:
             rows = session.execute(select(OutboxRow.id, OutboxRow.attempts, OutboxRow.last_error)
                                    .where(OutboxRow.kind == receive.KIND)).all()

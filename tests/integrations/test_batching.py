@@ -58,7 +58,7 @@ def test_a_failing_event_is_rolled_back_alone_and_counted(client: TestClient, ap
 
         deadline = time.monotonic() + 20
         while True:
-            outbox.deliver(app.state.write_sessions)
+            outbox.deliver(app.state.write_sessions, lane="background")
             with session_scope(app.state.read_sessions) as session:
                 left = session.execute(select(OutboxRow.id, OutboxRow.attempts, OutboxRow.last_error)
                                        .where(OutboxRow.kind == receive.KIND)).all()
@@ -97,21 +97,27 @@ def test_an_event_with_nothing_to_do_is_recorded_handled_and_queues_nothing(clie
     assert outcomes(app, gerrit) == ["no references", "ignored: nothing to do on project-created"]
 
 
-def test_a_delivery_wakes_the_local_lane_and_not_the_external_one(client: TestClient, app: Any, gerrit: Any,
-                                                                   repo: dict[str, Any]) -> None:
+def test_a_delivery_queues_background_work_and_wakes_no_lane_of_the_api(client: TestClient, app: Any, gerrit: Any,
+                                                                         repo: dict[str, Any]) -> None:
     """Only the lanes that got rows are woken: an external lane woken by every integration delivery
-    looked for e-mails and webhook calls in a write transaction of its own, each time for nothing."""
+    looked for e-mails and webhook calls in a write transaction of its own, each time for nothing. A
+    delivery's work is the background lane's (its own process): the API process's local and external
+    lanes are not woken for it."""
     outbox.WAKE_EXTERNAL.clear()
+    outbox.WAKE.clear()
     event = p.gerrit_event("patchset-created", p.gerrit_change(7102, repo["name"], "Fix it\n\nTask: 999999999\n"))
     assert post_gerrit(client, gerrit, event).json()["status"] == "accepted"
-    assert not outbox.WAKE_EXTERNAL.is_set()
+    assert not outbox.WAKE_EXTERNAL.is_set() and not outbox.WAKE.is_set()
+    assert outbox.WAKE_BACKGROUND.is_set()
     drain(app)
     session = app.state.write_sessions()
     try:
         outbox.enqueue(session, receive.KIND, {"n": 1})
-        assert session.info[outbox.QUEUED] == {"local"}
+        assert session.info[outbox.QUEUED] == {"background"}
         outbox.enqueue_many(session, "email", [{"n": 2}])
-        assert session.info[outbox.QUEUED] == {"local", "external"}
+        assert session.info[outbox.QUEUED] == {"background", "external"}
+        outbox.enqueue(session, "inbox", {"n": 3})
+        assert session.info[outbox.QUEUED] == {"background", "external", "local"}
     finally:
         session.rollback()
         session.close()
@@ -145,7 +151,7 @@ def test_a_failing_event_amid_others_leaves_their_work_done_once(client: TestCli
     try:
         deadline = time.monotonic() + 20
         while True:
-            outbox.deliver(app.state.write_sessions)
+            outbox.deliver(app.state.write_sessions, lane="background")
             with session_scope(app.state.read_sessions) as session:
                 left = session.execute(select(OutboxRow.id, OutboxRow.attempts).where(OutboxRow.id.in_(ids))).all()
             if [r.id for r in left] == [ids[1]] and left[0].attempts:

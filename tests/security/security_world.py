@@ -284,7 +284,7 @@ class World:
         assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
         deadline = time.monotonic() + 20
         while self.call("GET", f"/preview/tasks/{s.task_id}/changes", self.owner).json() == []:
-            outbox.deliver(self.app.state.write_sessions)
+            outbox.deliver(self.app.state.write_sessions, lane="background")
             assert time.monotonic() < deadline, "the change was not linked"
             time.sleep(0.02)
 

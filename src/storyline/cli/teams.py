@@ -141,8 +141,9 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Run one pass and exit")] = False,
 ) -> None:
     """Run the background worker: scheduled disclosures, embargo expiry, digests, and the outbox's
-    deliveries (e-mail, webhooks). With several API processes, run it here (one or more: they share
-    the work) and set worker_in_process = false for `serve`."""
+    deliveries (e-mail, webhooks; code review events' work in a low-priority process of its own). With
+    several API processes, run it here (one or more: they share the work) and set worker_in_process =
+    false for `serve`."""
     import logging
     import threading
 
@@ -163,8 +164,9 @@ def worker(
         try:
             result = run_pass(sessions, config)
             typer.echo("worker pass: " + (", ".join(f"{v} {k}" for k, v in result.items() if v) or "nothing to do"))
-            while outbox.deliver(sessions) >= outbox.BATCH:
-                pass
+            for lane in ("background", "local"):  # the background lane's work may queue local rows
+                while outbox.deliver(sessions, lane=lane) >= outbox.BATCH:
+                    pass
             while outbox.deliver_external(sessions, reads)[0]:
                 pass
         finally:
@@ -176,6 +178,12 @@ def worker(
 
     threads: list[threading.Thread] = [*outbox.start_threads(sessions, reads), WorkerThread(sessions, config)]
     threads[-1].start()
+    background = None
+    if config.background_lane == "process":  # else every API process does it in a thread
+        from storyline.outbox.background import BackgroundProcess
+
+        background = BackgroundProcess(config)
+        background.start()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -184,6 +192,8 @@ def worker(
     try:
         stop.wait()
     finally:
+        if background is not None:
+            background.stop()
         for thread in reversed(threads):
             thread.stop()  # type: ignore[attr-defined]
         engine.dispose()

@@ -116,15 +116,26 @@ HANDLERS: dict[str, Callable[[Session, dict[str, Any]], None]] = {}
 EXTERNAL: dict[str, Callable[[Session, dict[str, Any]], None]] = {}
 # The kinds of the external lane, known before their handlers are imported (statements are built once).
 EXTERNAL_KINDS = ("email", "webhook")
+# The kinds of the background lane: local work nobody waits for at once, which comes in bursts (a code
+# review event's work: thousands when a project is rebased). Done by a process of its own at a low CPU
+# priority (outbox/background.py), so that it takes the CPU people's requests leave.
+BACKGROUND_KINDS = ("integration",)
+LANES = ("local", "external", "background")
 # Set when this process committed outbox rows (api/deps.py); the thread of their lane wakes at once.
 WAKE = threading.Event()
 WAKE_EXTERNAL = threading.Event()
-# session.info key: the lanes ("local", "external") of the rows the session's transaction queued.
+WAKE_BACKGROUND = threading.Event()
+_WAKES = {"local": WAKE, "external": WAKE_EXTERNAL, "background": WAKE_BACKGROUND}
+# session.info key: the lanes (LANES) of the rows the session's transaction queued.
 QUEUED = "storyline_outbox"
-LANES = ("local", "external")
 
 
-_local = OutboxRow.kind.notin_(EXTERNAL_KINDS)
+def lane_of(kind: str) -> str:
+    return "external" if kind in EXTERNAL_KINDS else "background" if kind in BACKGROUND_KINDS else "local"
+
+
+_local = OutboxRow.kind.notin_(EXTERNAL_KINDS + BACKGROUND_KINDS)
+_background = OutboxRow.kind.in_(BACKGROUND_KINDS)
 _external = OutboxRow.kind.in_(EXTERNAL_KINDS)
 _due = and_(OutboxRow.parked_at.is_(None),
             or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= bindparam("now")))
@@ -133,10 +144,15 @@ _due = and_(OutboxRow.parked_at.is_(None),
 # ORM's unit of work costs several times what these statements do).
 _ENQUEUE = insert(table_of(OutboxRow)).values(
     kind=bindparam("kind"), payload=bindparam("payload"), created_at=bindparam("created_at"), attempts=0)
-_OLDEST = (select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload, OutboxRow.attempts).where(_local, _due)
-           .order_by(OutboxRow.id).limit(bindparam("limit")))
-# by "is the dialect SQLite": PostgreSQL claims the rows (several processes share the work)
-_NEXT = {True: _OLDEST, False: _OLDEST.with_for_update(skip_locked=True)}
+_OLDEST = {lane: select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload, OutboxRow.attempts).where(of, _due)
+           .order_by(OutboxRow.id).limit(bindparam("limit")) for lane, of in (("local", _local),
+                                                                               ("background", _background))}
+# by lane and "is the dialect SQLite": PostgreSQL claims the rows (several processes share the work)
+_NEXT = {(lane, sqlite): oldest if sqlite else oldest.with_for_update(skip_locked=True)
+         for lane, oldest in _OLDEST.items() for sqlite in (True, False)}
+# Whether a lane has rows due, asked without a write transaction (on SQLite one takes the write lock).
+_ANY_DUE = {lane: select(OutboxRow.id).where(of, _due).limit(1) for lane, of in (("local", _local),
+                                                                                 ("background", _background))}
 _DONE = delete(table_of(OutboxRow)).where(OutboxRow.id == bindparam("row_id"))
 _DONE_MANY = delete(table_of(OutboxRow)).where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
 _FAILED = (update(table_of(OutboxRow)).where(OutboxRow.id == bindparam("row_id"))
@@ -157,11 +173,11 @@ def wake(lanes: Iterable[str] = LANES) -> None:
     the lanes that got rows are woken: during a burst of code review events (local rows) an external
     lane woken by each commit looked for work it never had, in a write transaction of its own."""
     for lane in lanes:
-        (WAKE_EXTERNAL if lane == "external" else WAKE).set()
+        _WAKES[lane].set()
 
 
 def _queued(session: Session, kind: str) -> None:
-    session.info.setdefault(QUEUED, set()).add("external" if kind in EXTERNAL_KINDS else "local")
+    session.info.setdefault(QUEUED, set()).add(lane_of(kind))
 
 
 def enqueue(session: Session, kind: str, payload: dict[str, Any]) -> None:
@@ -339,8 +355,10 @@ def _run_later(session: Session, conn: Any) -> None:
         conn.execute(statement, many)
 
 
-def deliver(sessions: sessionmaker[Session], batch: int = BATCH, pauses: list[float] | None = None) -> int:
-    """Deliver up to `batch` local rows, oldest first, a few per transaction; the number done.
+def deliver(sessions: sessionmaker[Session], batch: int = BATCH, pauses: list[float] | None = None,
+            lane: str = "local") -> int:
+    """Deliver up to `batch` rows of `lane` (local or background), oldest first, a few per
+    transaction; the number done.
 
     The rows of a transaction are done one after the other without savepoints (a savepoint and its
     release cost as much as a short row's own statements). When one fails, the transaction is
@@ -370,7 +388,7 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH, pauses: list[fl
             sqlite = conn.dialect.name == "sqlite"
             # while people are in, the transaction ends after a turn: claim (lock, on PostgreSQL) a turn's rows
             limit = min(BUSY_CLAIM if PEOPLE.busy else PER_TRANSACTION, batch - done)
-            rows = conn.execute(_NEXT[sqlite], {"now": utcnow(), "limit": limit}).all()
+            rows = conn.execute(_NEXT[lane, sqlite], {"now": utcnow(), "limit": limit}).all()
             if not rows:
                 end_read(session)
                 break
@@ -385,7 +403,7 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH, pauses: list[fl
                 session.info.pop(QUEUED, None)
                 session.info[_LATER] = []
                 conn = session.connection()
-                rows = conn.execute(_NEXT[sqlite], {"now": utcnow(), "limit": limit}).all()
+                rows = conn.execute(_NEXT[lane, sqlite], {"now": utcnow(), "limit": limit}).all()
                 handled, finished = _work(session, conn, rows, sqlite, lock, careful=True)
             _run_later(session, conn)
             if finished:
@@ -396,7 +414,7 @@ def deliver(sessions: sessionmaker[Session], batch: int = BATCH, pauses: list[fl
             if queued:
                 wake(queued)  # the delivery queued more work (an event's e-mails, a task change's inbox rows)
             done += handled
-            if handled == len(rows) and len(rows) < limit and "local" not in queued:
+            if handled == len(rows) and len(rows) < limit and lane not in queued:
                 break
         finally:
             session.info.pop(_LATER, None)
@@ -635,16 +653,20 @@ async def delivered(write_sessions: sessionmaker[Session], read_sessions: sessio
 
 
 class OutboxThread(threading.Thread):
-    """Delivers one lane: local (`read_sessions` None) or external."""
+    """Delivers one lane: local (the default), external (with `read_sessions`: its effects read
+    through them) or background (`lane`; with `read_sessions`, it first asks through them whether any
+    row is due, so that an idle lane polling often takes no write transaction, which on SQLite holds
+    the write lock)."""
 
     def __init__(self, write_sessions: sessionmaker[Session], interval: float = 1.0,
-                 read_sessions: sessionmaker[Session] | None = None) -> None:
-        external = read_sessions is not None
-        super().__init__(name="storyline-outbox-external" if external else "storyline-outbox", daemon=True)
+                 read_sessions: sessionmaker[Session] | None = None, lane: str | None = None) -> None:
+        self.lane = lane or ("external" if read_sessions is not None else "local")
+        super().__init__(name="storyline-outbox" if self.lane == "local" else f"storyline-outbox-{self.lane}",
+                         daemon=True)
         self.sessions = write_sessions
         self.read_sessions = read_sessions
         self.interval = interval
-        self.wake = WAKE_EXTERNAL if external else WAKE
+        self.wake = _WAKES[self.lane]
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -663,25 +685,37 @@ class OutboxThread(threading.Thread):
                 log.exception("outbox delivery failed")
                 self.stopping.wait(self.interval)
 
+    def due(self) -> bool:
+        """Whether the lane has rows due (asked through the read sessions: no write transaction)."""
+        if self.read_sessions is None:
+            return True
+        session = self.read_sessions()
+        try:
+            return session.execute(_ANY_DUE[self.lane], {"now": utcnow()}).first() is not None
+        finally:
+            session.close()
+
     def drain(self) -> bool:
         """Deliver until the lane is empty; whether its rows were slow (SQLite's local lane: rows that
         took more than SLOW_ROW each)."""
-        if self.read_sessions is None:
-            started, rows = time.monotonic(), 0
-            pauses: list[float] = []  # the time it gave to people (PEOPLE), not spent on rows
-            while True:
-                done = deliver(self.sessions, pauses=pauses)
-                rows += done
-                if done < BATCH or self.stopping.is_set():  # fewer: the outbox was empty
-                    break
-            lock = write_lock(self.sessions.kw["bind"]) if "bind" in self.sessions.kw else None
-            worked = time.monotonic() - started - sum(pauses)
-            return lock is not None and rows > 0 and worked / rows > SLOW_ROW
-        while not self.stopping.is_set():
-            done, failed = deliver_external(self.sessions, self.read_sessions)
-            if failed or not done:  # a failure: wait for the next tick rather than hammer a server that is down
-                return False
-        return False
+        if self.lane == "external":
+            while not self.stopping.is_set():
+                done, failed = deliver_external(self.sessions, self.read_sessions or self.sessions)
+                if failed or not done:  # a failure: wait for the next tick rather than hammer a server that is down
+                    return False
+            return False
+        if not self.due():
+            return False
+        started, rows = time.monotonic(), 0
+        pauses: list[float] = []  # the time it gave to people (PEOPLE), not spent on rows
+        while True:
+            done = deliver(self.sessions, pauses=pauses, lane=self.lane)
+            rows += done
+            if done < BATCH or self.stopping.is_set():  # fewer: the outbox was empty
+                break
+        lock = write_lock(self.sessions.kw["bind"]) if "bind" in self.sessions.kw else None
+        worked = time.monotonic() - started - sum(pauses)
+        return self.lane == "local" and lock is not None and rows > 0 and worked / rows > SLOW_ROW
 
     def stop(self) -> None:
         self.stopping.set()
@@ -696,6 +730,6 @@ def start_threads(write_sessions: sessionmaker[Session], read_sessions: sessionm
     return threads
 
 
-__all__ = ["EXTERNAL", "EXTERNAL_KINDS", "HANDLERS", "LANES", "PEOPLE", "QUEUED", "OutboxRow", "OutboxThread", "People", "Permanent",
-           "Policy", "WAKE", "WAKE_EXTERNAL", "batch_cache", "counts", "deliver", "deliver_external", "delivered", "enqueue", "enqueue_many",
+__all__ = ["BACKGROUND_KINDS", "EXTERNAL", "EXTERNAL_KINDS", "HANDLERS", "LANES", "PEOPLE", "QUEUED", "OutboxRow", "OutboxThread", "People", "Permanent",
+           "Policy", "WAKE", "WAKE_BACKGROUND", "WAKE_EXTERNAL", "batch_cache", "counts", "deliver", "deliver_external", "delivered", "enqueue", "enqueue_many",
            "later", "listing", "retry", "start_threads", "wake"]

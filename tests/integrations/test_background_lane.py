@@ -1,0 +1,153 @@
+"""The outbox's background lane (code review events' work): apart from the local lane in the API
+process, and done by a process of its own at nice 19 that `storyline serve` starts, watches and ends
+with itself (outbox/background.py), on both engines."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import payloads as p
+from builders import Api, uniq
+from conftest import ORIGIN, drain, make_source
+
+from storyline import outbox
+from storyline.db import session_scope
+from storyline.integrations import receive
+
+STORYLINE = str(Path(sys.executable).parent / "storyline")
+
+
+def _children(pid: int) -> dict[int, int]:
+    """The live child processes of `pid`: {pid: nice value}."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found[int(entry)] = int(fields[16])
+    return found
+
+
+def _niced_child(pid: int, timeout: float = 30.0, other_than: int | None = None) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        niced = [c for c, nice in _children(pid).items() if nice == 19 and c != other_than]
+        if niced:
+            assert len(niced) == 1, niced
+            return niced[0]
+        assert time.monotonic() < deadline, f"no process at nice 19 under {pid}: {_children(pid)}"
+        time.sleep(0.1)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_the_lanes_take_only_their_own_rows(app: Any) -> None:
+    """deliver(lane=...) claims its lane's kinds only; the background lane's idle check is a read."""
+    seen: list[str] = []
+    outbox.HANDLERS["test-local-row"] = lambda session, payload: seen.append("local")
+    reads = app.state.read_sessions
+    lane = outbox.OutboxThread(app.state.write_sessions, read_sessions=reads, lane="background")
+    assert lane.name == "storyline-outbox-background" and lane.wake is outbox.WAKE_BACKGROUND
+    with session_scope(app.state.write_sessions) as session:
+        outbox.enqueue(session, receive.KIND, {"source_id": -1, "delivery_id": -1, "event": {}, "received": 0})
+        outbox.enqueue(session, "test-local-row", {})
+    try:
+        assert lane.due()
+        with session_scope(reads) as session:
+            kinds = {k for (k,) in session.execute(outbox.select(outbox.OutboxRow.kind))}
+        assert {receive.KIND, "test-local-row"} <= kinds
+        deadline = time.monotonic() + 10
+        while seen != ["local"]:  # the API process's local lane (or this call) takes the local row...
+            outbox.deliver(app.state.write_sessions)
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        with session_scope(reads) as session:  # ...and never the background one
+            left = session.execute(outbox.select(outbox.OutboxRow.kind)).scalars().all()
+        assert receive.KIND in left and "test-local-row" not in left
+        assert outbox.deliver(app.state.write_sessions, lane="background") >= 1
+        assert not lane.due()
+    finally:
+        del outbox.HANDLERS["test-local-row"]
+
+
+def test_serve_does_code_review_work_in_a_niced_process_it_restarts_and_takes_down(
+        app: Any, api: Api, database_url: str, tmp_path: Path) -> None:
+    """`storyline serve`: a Gerrit event posted to it moves the task, done by the background lane's
+    process (nice 19, a child of serve); that process killed is started again and does the next
+    event; serve killed with SIGKILL, the background process ends by itself."""
+    gerrit = make_source(app, "gerrit", origin=ORIGIN)
+    repo = api.project(uniq("acme/widget"))
+    tasks = [api.task(api.story(title=uniq("Background "))["id"], repo["id"]) for _ in range(2)]
+    drain(app)  # nothing of this test's server's work left to the test's own app
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "STORYLINE_DATABASE_URL": database_url, "STORYLINE_WORKER_IN_PROCESS": "true",
+           "STORYLINE_WORKER_INTERVAL": "3600", "STORYLINE_ACCESS_LOG": "false"}
+    env.pop("STORYLINE_CONFIG", None)
+    env.pop("STORYLINE_BACKGROUND_LANE", None)
+    log = open(tmp_path / "serve.log", "w")
+    server = subprocess.Popen([STORYLINE, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def post_and_wait(task: dict[str, Any], number: int) -> None:
+        change = p.gerrit_change(number, repo["name"], f"Fix\n\nTask: {task['id']}\n")
+        r = httpx.post(base + gerrit.path, content=json.dumps(p.gerrit_event("patchset-created", change)),
+                       headers={"Content-Type": "application/json", "X-Origin-Url": ORIGIN}, timeout=10)
+        assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+        deadline = time.monotonic() + 30
+        while api.ok("GET", f"/v1/tasks/{task['id']}")["status"] != "review":
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.05)
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.1)
+        background = _niced_child(server.pid)
+        assert _children(server.pid).get(background) == 19
+        post_and_wait(tasks[0], 8101)
+
+        os.kill(background, signal.SIGKILL)
+        again = _niced_child(server.pid, other_than=background)
+        assert "background lane's process" in (tmp_path / "serve.log").read_text()
+        post_and_wait(tasks[1], 8102)
+
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(10)
+        deadline = time.monotonic() + 10
+        while not _gone(again):
+            assert time.monotonic() < deadline, "the background process outlived serve"
+            time.sleep(0.1)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(10)
+        log.close()
