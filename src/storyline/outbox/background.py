@@ -37,10 +37,7 @@ POLL = 0.2
 def _main(settings: Settings, parent: int, ready: Any) -> None:
     os.setpriority(os.PRIO_PROCESS, 0, NICE)  # this thread, before it starts others (they inherit it)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # every module an API process imports (handlers, hooks), and the integrations' handler
-    import storyline.api.v1  # noqa: F401
-    import storyline.integrations.receive  # noqa: F401
-    import storyline.preview  # noqa: F401
+    import storyline.worker  # noqa: F401 - the handlers, as in `storyline worker` ("integration" among them)
     from storyline import outbox
     from storyline.db import make_engine, make_sessionmaker, people_file
 
