@@ -151,3 +151,28 @@ def test_serve_does_code_review_work_in_a_niced_process_it_restarts_and_takes_do
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(10)
         log.close()
+
+
+def test_the_background_process_ends_when_its_parent_is_killed_before_it_is_ready(database_url: str) -> None:
+    """A parent killed while the background process starts (before it said it was ready, as when
+    `storyline serve` is killed at once) leaves no process behind: it used to wait forever to tell a
+    parent that was gone."""
+    script = f"""
+import multiprocessing.context, os, threading
+from storyline.config import Settings
+from storyline.outbox.background import BackgroundProcess
+start = multiprocessing.context.SpawnProcess.start
+def started(self):
+    start(self)
+    print(self.pid, flush=True)
+    threading.Timer(0.3, os.kill, (os.getpid(), 9)).start()  # while it waits for the process to be ready
+multiprocessing.context.SpawnProcess.start = started
+BackgroundProcess(Settings(database_url={database_url!r})).start()
+"""
+    parent = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert parent.returncode == -signal.SIGKILL, parent.stderr
+    child = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while not _gone(child):
+        assert time.monotonic() < deadline, "the background process outlived its killed parent"
+        time.sleep(0.1)

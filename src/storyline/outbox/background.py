@@ -35,6 +35,7 @@ POLL = 0.2
 
 
 def _main(settings: Settings, parent: int, ready: Any) -> None:
+    """The process's life: `ready` (the write end of a pipe) told once the lane runs."""
     os.setpriority(os.PRIO_PROCESS, 0, NICE)  # this thread, before it starts others (they inherit it)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     import storyline.worker  # noqa: F401 - the handlers, as in `storyline worker` ("integration" among them)
@@ -55,7 +56,11 @@ def _main(settings: Settings, parent: int, ready: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops us
     lane = outbox.OutboxThread(writes, interval=POLL, read_sessions=reads, lane="background")
     lane.start()
-    ready.set()
+    try:  # a pipe, not a multiprocessing.Event: its set() waits for a waiter that a killed parent never is
+        ready.send(True)
+        ready.close()
+    except OSError:
+        pass  # the parent is gone: the loop below sees it
     try:
         while not stop.wait(0.5):
             if os.getppid() != parent:  # the process that started us is gone (killed): so are we
@@ -88,13 +93,19 @@ class BackgroundProcess:
 
     def _spawn(self, timeout: float) -> None:
         context = multiprocessing.get_context("spawn")
-        ready = context.Event()
-        self.process = context.Process(target=_main, args=(self.settings, os.getpid(), ready),
+        ready, told = context.Pipe(duplex=False)
+        self.process = context.Process(target=_main, args=(self.settings, os.getpid(), told),
                                        name="storyline-background", daemon=True)
         self.process.start()
+        told.close()
         self.starts += 1
-        if not ready.wait(timeout):
-            log.warning("the background lane's process did not start within %.0f s", timeout)
+        try:
+            if not ready.poll(timeout):
+                log.warning("the background lane's process did not start within %.0f s", timeout)
+        except EOFError:  # it ended before it was ready; the watcher starts it again
+            pass
+        finally:
+            ready.close()
 
     def _watch(self) -> None:
         while not self._stopping.wait(self.WATCH):
