@@ -414,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
                              "runs it and docs/deploy.md advises)")
     parser.add_argument("--waits", action="store_true",
                         help="PostgreSQL: sample what its sessions wait on during the burst (pg_stat_activity)")
-    parser.add_argument("--background-lane", choices=("process", "thread"), default="process",
+    parser.add_argument("--background-lane", choices=("auto", "process", "thread"), default="auto",
                         help="where the code review events' work is done (setting background_lane)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)

@@ -485,7 +485,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deliverers = [OutboxThread(app.state.write_sessions)]
         if settings.worker_in_process:
             deliverers.append(OutboxThread(app.state.write_sessions, read_sessions=app.state.read_sessions))
-        if settings.background_lane == "thread":
+        if not settings.background_process:
             deliverers.append(OutboxThread(app.state.write_sessions, lane="background"))
         for deliverer in deliverers:
             deliverer.start()

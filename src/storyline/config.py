@@ -123,8 +123,17 @@ class Settings(BaseSettings):
     worker_interval: int = 60
     # The outbox's background lane (code review events' work, outbox/background.py): "process", a
     # process of its own at a low CPU priority, started by whichever of `storyline serve` (with
-    # worker_in_process) and `storyline worker` runs the worker; "thread", a thread of every API process.
-    background_lane: Literal["process", "thread"] = "process"
+    # worker_in_process) and `storyline worker` runs the worker; "thread", a thread of every API process;
+    # "auto": a process on PostgreSQL, threads on SQLite (whose one write lock, held by a process at a
+    # low priority waiting for the CPU, held up every write: a write of 1.1 s in a burst).
+    background_lane: Literal["auto", "process", "thread"] = "auto"
+
+    @property
+    def background_process(self) -> bool:
+        """Whether the background lane runs in a process of its own (`background_lane`)."""
+        if self.background_lane == "auto":
+            return not self.database_url.startswith("sqlite")
+        return self.background_lane == "process"
     # Notifications by e-mail (docs/notifications.md). No SMTP host: no e-mail (the inbox still fills).
     # A plain relay on loopback needs only the host (and port); `smtp_security` "auto" uses STARTTLS
     # when the server offers it, except on loopback.

@@ -1,6 +1,6 @@
 """The outbox's background lane (code review events' work): apart from the local lane in the API
 process, and done by a process of its own at nice 19 that `storyline serve` starts, watches and ends
-with itself (outbox/background.py), on both engines."""
+with itself (outbox/background.py; the default on PostgreSQL, chosen on SQLite), on both engines."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from builders import Api, uniq
 from conftest import ORIGIN, drain, make_source
 
 from storyline import outbox
+from storyline.config import Settings
 from storyline.db import session_scope
 from storyline.integrations import receive
 
@@ -59,6 +60,13 @@ def _gone(pid: int) -> bool:
     except OSError:
         return True
     return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_auto_is_a_process_on_postgresql_and_threads_on_sqlite() -> None:
+    assert Settings(database_url="postgresql+psycopg://u@h/db").background_process
+    assert not Settings(database_url="sqlite:////tmp/x.db").background_process
+    assert Settings(database_url="sqlite:////tmp/x.db", background_lane="process").background_process
+    assert not Settings(database_url="postgresql+psycopg://u@h/db", background_lane="thread").background_process
 
 
 def test_the_lanes_take_only_their_own_rows(app: Any) -> None:
@@ -105,7 +113,7 @@ def test_serve_does_code_review_work_in_a_niced_process_it_restarts_and_takes_do
     env = {**os.environ, "STORYLINE_DATABASE_URL": database_url, "STORYLINE_WORKER_IN_PROCESS": "true",
            "STORYLINE_WORKER_INTERVAL": "3600", "STORYLINE_ACCESS_LOG": "false"}
     env.pop("STORYLINE_CONFIG", None)
-    env.pop("STORYLINE_BACKGROUND_LANE", None)
+    env["STORYLINE_BACKGROUND_LANE"] = "process"  # on SQLite too ("auto" is a thread there)
     log = open(tmp_path / "serve.log", "w")
     server = subprocess.Popen([STORYLINE, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)

@@ -66,7 +66,7 @@ def serve(
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": config.access_log,
                                    "timeout_keep_alive": config.keep_alive_seconds}
     background = None
-    if config.worker_in_process and config.background_lane == "process":
+    if config.worker_in_process and config.background_process:
         from storyline.outbox.background import BackgroundProcess
 
         background = BackgroundProcess(config)

@@ -179,7 +179,7 @@ def worker(
     threads: list[threading.Thread] = [*outbox.start_threads(sessions, reads), WorkerThread(sessions, config)]
     threads[-1].start()
     background = None
-    if config.background_lane == "process":  # else every API process does it in a thread
+    if config.background_process:  # else every API process does it in a thread
         from storyline.outbox.background import BackgroundProcess
 
         background = BackgroundProcess(config)

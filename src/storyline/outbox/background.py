@@ -11,10 +11,13 @@ through the people file every process of the machine shares), since a transactio
 waits for the CPU holds its locks as long.
 
 `storyline serve` starts it (embedded mode, `worker_in_process`), else `storyline worker` does
-(setting `background_lane = "process"`, the default); it ends with the process that started it, even
+(setting `background_lane`: "process", or "auto" on PostgreSQL); it ends with the process that started it, even
 when that one is killed (`os.getppid` changes). It looks for due rows every `POLL` seconds with a
 read, so an idle lane takes no write transaction (on SQLite one holds the write lock). With
-`background_lane = "thread"` every API process does the lane in a thread instead, like the local lane.
+`background_lane = "thread"` (and "auto" on SQLite) every API process does the lane in a thread instead,
+like the local lane: on SQLite a transaction of this process holds the one write lock, and while it
+waits for the CPU at nice 19 every write waits with it (a 10,000-event burst with 8 people writing:
+a write of 1.1 s, and the writers' p99 no better than with threads).
 """
 
 from __future__ import annotations
