@@ -118,7 +118,8 @@ EXTERNAL: dict[str, Callable[[Session, dict[str, Any]], None]] = {}
 EXTERNAL_KINDS = ("email", "webhook")
 # The kinds of the background lane: local work nobody waits for at once, which comes in bursts (a code
 # review event's work: thousands when a project is rebased). Done by a process of its own at a low CPU
-# priority (outbox/background.py), so that it takes the CPU people's requests leave.
+# priority on PostgreSQL (outbox/background.py), so that it takes the CPU people's requests leave; by
+# a thread of each API process on SQLite (setting background_lane).
 BACKGROUND_KINDS = ("integration",)
 LANES = ("local", "external", "background")
 # Set when this process committed outbox rows (api/deps.py); the thread of their lane wakes at once.

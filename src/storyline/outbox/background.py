@@ -8,7 +8,8 @@ their p99 went from 40 to 74 ms, however small the lane's turns were made. In a 
 at nice 19 (`NICE`), the kernel gives it the CPU people's requests leave, preempting it as soon as a
 request's thread wakes; its transactions stay short while people's requests are in (`outbox.PEOPLE`,
 through the people file every process of the machine shares), since a transaction it holds while it
-waits for the CPU holds its locks as long.
+waits for the CPU holds its locks as long. (The same burst, threads and this process back to back:
+the writers' p99 during it 107 and 85 ms, 65% and 84% of their throughput kept: benchmarks/README.md.)
 
 `storyline serve` starts it (embedded mode, `worker_in_process`), else `storyline worker` does
 (setting `background_lane`: "process", or "auto" on PostgreSQL); it ends with the process that started it, even
