@@ -61,8 +61,9 @@ def summary(times_ms: list[float], target_ms: float | None = None) -> dict[str, 
 
 def _webworld() -> Any:
     """The e2e harness module (Chromium path and flags, the logged-in browser context)."""
-    if str(E2E) not in sys.path:
-        sys.path.insert(0, str(E2E))
+    for path in (E2E.parent, E2E):  # tests/ too: webworld imports its served.py
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
     import webworld  # type: ignore[import-not-found]
 
     return webworld

@@ -23,6 +23,7 @@ import httpx
 import pytest
 import uvicorn
 from builders import make_settings, uniq
+from served import wait_until_serving
 
 from storyline import live, signing
 from storyline.app import create_app
@@ -462,16 +463,7 @@ def test_serve_with_two_workers_ends_streams_on_sigterm(database_url, api, user,
     base = f"http://127.0.0.1:{port}"
     streams: list[SSE] = []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            time.sleep(0.1)
+        wait_until_serving(base, server, tmp_path / "serve.log")
         story = api.story(user)
         streams = [SSE(base, {"story": story["id"]}, user.headers) for _ in range(4)]  # both processes, likely
         for s in streams:

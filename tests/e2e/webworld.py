@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
+from served import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -102,16 +103,7 @@ def serve(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[World]
                                   stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 90  # a loaded 2-core machine takes over 30 s to import and start
-            while True:
-                try:
-                    if httpx.get(f"{base}/v1/systeminfo", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "storyline serve did not answer within 90 s"
-                time.sleep(0.1)
+            wait_until_serving(base, server, log_path, timeout=90, path="/v1/systeminfo")
             admin = Client(base, admin_token).get("/users/self")
             bob = Client(base, bob_token).get("/users/self")
             yield World(base=base, admin_token=admin_token, bob_token=bob_token, admin=admin, bob=bob, env=env)

@@ -18,6 +18,7 @@ import httpx
 import payloads as p
 from builders import Api, uniq
 from conftest import ORIGIN, drain, make_source
+from served import wait_until_serving
 
 from storyline import outbox
 from storyline.config import Settings
@@ -130,15 +131,7 @@ def test_serve_does_code_review_work_in_a_niced_process_it_restarts_and_takes_do
             time.sleep(0.05)
 
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            time.sleep(0.1)
+        wait_until_serving(base, server, tmp_path / "serve.log")
         background = _niced_child(server.pid)
         assert _children(server.pid).get(background) == 19
         post_and_wait(tasks[0], 8101)
