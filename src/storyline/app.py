@@ -480,13 +480,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         # The local lane in every API process (readers of the inbox wait for it); the external lane
         # (e-mail, webhooks) where the worker runs: here in the embedded mode, else `storyline worker`.
-        # The background lane (code review events' work) in a process of its own, started by
-        # `storyline serve` or `storyline worker` (outbox/background.py), or here in a thread.
+        # The background lane (code review events' work): a process of its own where the worker runs
+        # (outbox/background.py), or a thread here (`background_lane`).
         deliverers = [OutboxThread(app.state.write_sessions)]
         if settings.worker_in_process:
             deliverers.append(OutboxThread(app.state.write_sessions, read_sessions=app.state.read_sessions))
+        background = None
         if not settings.background_process:
             deliverers.append(OutboxThread(app.state.write_sessions, lane="background"))
+        elif settings.worker_in_process:
+            from storyline.outbox.background import BackgroundProcess
+
+            background = BackgroundProcess(settings)
+            background.start()
         for deliverer in deliverers:
             deliverer.start()
         worker = None
@@ -503,6 +509,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             live.stop(app.state)  # the open live streams end (storyline.live)
             if worker is not None:
                 worker.stop()
+            if background is not None:
+                background.stop()
             for deliverer in deliverers:
                 deliverer.stop()
             if people is not None:

@@ -122,8 +122,8 @@ class Settings(BaseSettings):
     worker_in_process: bool = True
     worker_interval: int = 60
     # The outbox's background lane (code review events' work, outbox/background.py): "process", a
-    # process of its own at a low CPU priority, started by whichever of `storyline serve` (with
-    # worker_in_process) and `storyline worker` runs the worker; "thread", a thread of every API process;
+    # process of its own at a low CPU priority, started by every API process with worker_in_process
+    # (`storyline serve`), else by `storyline worker`; "thread", a thread of every API process;
     # "auto": a process on PostgreSQL, threads on SQLite (whose one write lock, held by a process at a
     # low priority waiting for the CPU, held up every write: a write of 1.1 s in a burst).
     background_lane: Literal["auto", "process", "thread"] = "auto"

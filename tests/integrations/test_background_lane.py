@@ -154,10 +154,10 @@ def test_serve_does_code_review_work_in_a_niced_process_it_restarts_and_takes_do
         log.close()
 
 
-def test_the_background_process_ends_when_its_parent_is_killed_before_it_is_ready(database_url: str) -> None:
-    """A parent killed while the background process starts (before it said it was ready, as when
-    `storyline serve` is killed at once) leaves no process behind: it used to wait forever to tell a
-    parent that was gone."""
+def test_the_background_process_ends_when_its_parent_is_killed_while_it_starts(database_url: str) -> None:
+    """A parent killed while the background process starts (as when `storyline serve` is killed at
+    once) leaves no process behind: it used to wait forever to tell a parent that was gone that it
+    was ready."""
     script = f"""
 import multiprocessing.context, os, threading
 from storyline.config import Settings

@@ -65,21 +65,11 @@ def serve(
                    "(docs/security.md).", err=True)
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": config.access_log,
                                    "timeout_keep_alive": config.keep_alive_seconds}
-    background = None
-    if config.worker_in_process and config.background_process:
-        from storyline.outbox.background import BackgroundProcess
-
-        background = BackgroundProcess(config)
-        background.start()
-    try:
-        if workers == 1:
-            uvicorn.run(create_app(config), **options)
-        else:
-            # Each process builds its own app (and database engine) from the same STORYLINE_* settings.
-            uvicorn.run("storyline.app:create_app", factory=True, workers=workers, **options)
-    finally:
-        if background is not None:
-            background.stop()
+    if workers == 1:
+        uvicorn.run(create_app(config), **options)
+    else:
+        # Each process builds its own app (and database engine) from the same STORYLINE_* settings.
+        uvicorn.run("storyline.app:create_app", factory=True, workers=workers, **options)
 
 
 @db_app.command("upgrade")

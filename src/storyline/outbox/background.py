@@ -11,9 +11,10 @@ through the people file every process of the machine shares), since a transactio
 waits for the CPU holds its locks as long. (The same burst, threads and this process back to back:
 the writers' p99 during it 107 and 85 ms, 65% and 84% of their throughput kept: benchmarks/README.md.)
 
-`storyline serve` starts it (embedded mode, `worker_in_process`), else `storyline worker` does
-(setting `background_lane`: "process", or "auto" on PostgreSQL); it ends with the process that started it, even
-when that one is killed (`os.getppid` changes). It looks for due rows every `POLL` seconds with a
+Every API process with `worker_in_process` (`storyline serve`, the embedded mode) starts one, else
+`storyline worker` does (setting `background_lane`: "process", or "auto" on PostgreSQL); on
+PostgreSQL several share the rows (FOR UPDATE SKIP LOCKED). It ends with the process that started it,
+even when that one is killed (`os.getppid` changes). It looks for due rows every `POLL` seconds with a
 read, so an idle lane takes no write transaction (on SQLite one holds the write lock). With
 `background_lane = "thread"` (and "auto" on SQLite) every API process does the lane in a thread instead,
 like the local lane: on SQLite a transaction of this process holds the one write lock, and while it
@@ -38,8 +39,7 @@ NICE = 19
 POLL = 0.2
 
 
-def _main(settings: Settings, parent: int, ready: Any) -> None:
-    """The process's life: `ready` (the write end of a pipe) told once the lane runs."""
+def _main(settings: Settings, parent: int) -> None:
     os.setpriority(os.PRIO_PROCESS, 0, NICE)  # this thread, before it starts others (they inherit it)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     import storyline.worker  # noqa: F401 - the handlers, as in `storyline worker` ("integration" among them)
@@ -60,11 +60,6 @@ def _main(settings: Settings, parent: int, ready: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops us
     lane = outbox.OutboxThread(writes, interval=POLL, read_sessions=reads, lane="background")
     lane.start()
-    try:  # a pipe, not a multiprocessing.Event: its set() waits for a waiter that a killed parent never is
-        ready.send(True)
-        ready.close()
-    except OSError:
-        pass  # the parent is gone: the loop below sees it
     try:
         while not stop.wait(0.5):
             if os.getppid() != parent:  # the process that started us is gone (killed): so are we
@@ -77,8 +72,8 @@ def _main(settings: Settings, parent: int, ready: Any) -> None:
 
 
 class BackgroundProcess:
-    """The background lane's process, started and stopped by `storyline serve` or `storyline worker`,
-    and started again when it dies (watched every `WATCH` seconds by a thread of the process that
+    """The background lane's process, started and stopped by an API process (app.py) or `storyline
+    worker`, and started again when it dies (watched every `WATCH` seconds by a thread of the process that
     started it)."""
 
     WATCH = 1.0
@@ -90,26 +85,18 @@ class BackgroundProcess:
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
 
-    def start(self, timeout: float = 60.0) -> None:
-        self._spawn(timeout)
+    def start(self) -> None:
+        """Start the process (without waiting for it: it imports for a few seconds) and its watcher."""
+        self._spawn()
         self._watcher = threading.Thread(target=self._watch, name="storyline-background-watch", daemon=True)
         self._watcher.start()
 
-    def _spawn(self, timeout: float) -> None:
+    def _spawn(self) -> None:
         context = multiprocessing.get_context("spawn")
-        ready, told = context.Pipe(duplex=False)
-        self.process = context.Process(target=_main, args=(self.settings, os.getpid(), told),
+        self.process = context.Process(target=_main, args=(self.settings, os.getpid()),
                                        name="storyline-background", daemon=True)
         self.process.start()
-        told.close()
         self.starts += 1
-        try:
-            if not ready.poll(timeout):
-                log.warning("the background lane's process did not start within %.0f s", timeout)
-        except EOFError:  # it ended before it was ready; the watcher starts it again
-            pass
-        finally:
-            ready.close()
 
     def _watch(self) -> None:
         while not self._stopping.wait(self.WATCH):
@@ -118,7 +105,7 @@ class BackgroundProcess:
             log.error("the background lane's process (pid %s) ended with code %s: starting it again",
                       self.process.pid, self.process.exitcode)
             try:
-                self._spawn(60.0)
+                self._spawn()
             except Exception:  # tried again at the next watch
                 log.exception("the background lane's process could not be started")
 
