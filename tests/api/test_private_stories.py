@@ -189,9 +189,9 @@ def test_a_public_storys_task_write_moves_its_projects_updated_at(client, api, u
 def test_a_task_write_does_not_wait_for_a_transaction_holding_its_project(client, api, user, app, database_url):
     """PostgreSQL: a project's row held by another transaction (a code review event's, in the
     background lane's process at a low CPU priority) is left to it; the task write answers at once
-    instead of waiting for that transaction's commit. (SQLite: one writer at a time, nothing to test.)"""
+    instead of waiting for that transaction's commit."""
     if not database_url.startswith("postgresql"):
-        pytest.skip("row locks: PostgreSQL")
+        pytest.skip("PostgreSQL only: SQLite has one writer at a time and no row lock for a write to skip")
     from sqlalchemy import text
 
     proj = api.project()
