@@ -132,7 +132,9 @@ class Settings(BaseSettings):
     def background_process(self) -> bool:
         """Whether the background lane runs in a process of its own (`background_lane`)."""
         if self.background_lane == "auto":
-            return not self.database_url.startswith("sqlite")
+            from storyline.db import is_sqlite
+
+            return not is_sqlite(self.database_url)
         return self.background_lane == "process"
     # Notifications by e-mail (docs/notifications.md). No SMTP host: no e-mail (the inbox still fills).
     # A plain relay on loopback needs only the host (and port); `smtp_security` "auto" uses STARTTLS

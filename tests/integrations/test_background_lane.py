@@ -19,11 +19,13 @@ import payloads as p
 from builders import Api, uniq
 from conftest import ORIGIN, drain, make_source
 from served import wait_until_serving
+from sqlalchemy import select
 
 from storyline import outbox
 from storyline.config import Settings
 from storyline.db import session_scope
 from storyline.integrations import receive
+from storyline.outbox import OutboxRow
 
 STORYLINE = str(Path(sys.executable).parent / "storyline")
 
@@ -83,7 +85,7 @@ def test_the_lanes_take_only_their_own_rows(app: Any) -> None:
     try:
         assert lane.due()
         with session_scope(reads) as session:
-            kinds = {k for (k,) in session.execute(outbox.select(outbox.OutboxRow.kind))}
+            kinds = {k for (k,) in session.execute(select(OutboxRow.kind))}
         assert {receive.KIND, "test-local-row"} <= kinds
         deadline = time.monotonic() + 10
         while seen != ["local"]:  # the API process's local lane (or this call) takes the local row...
@@ -91,7 +93,7 @@ def test_the_lanes_take_only_their_own_rows(app: Any) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.02)
         with session_scope(reads) as session:  # ...and never the background one
-            left = session.execute(outbox.select(outbox.OutboxRow.kind)).scalars().all()
+            left = session.execute(select(OutboxRow.kind)).scalars().all()
         assert receive.KIND in left and "test-local-row" not in left
         assert outbox.deliver(app.state.write_sessions, lane="background") >= 1
         assert not lane.due()

@@ -145,15 +145,15 @@ _due = and_(OutboxRow.parked_at.is_(None),
 # ORM's unit of work costs several times what these statements do).
 _ENQUEUE = insert(table_of(OutboxRow)).values(
     kind=bindparam("kind"), payload=bindparam("payload"), created_at=bindparam("created_at"), attempts=0)
+# The lanes whose rows are done in a delivering transaction (deliver), by the rows they take.
+_IN_TRANSACTION = {"local": _local, "background": _background}
 _OLDEST = {lane: select(OutboxRow.id, OutboxRow.kind, OutboxRow.payload, OutboxRow.attempts).where(of, _due)
-           .order_by(OutboxRow.id).limit(bindparam("limit")) for lane, of in (("local", _local),
-                                                                               ("background", _background))}
+           .order_by(OutboxRow.id).limit(bindparam("limit")) for lane, of in _IN_TRANSACTION.items()}
 # by lane and "is the dialect SQLite": PostgreSQL claims the rows (several processes share the work)
 _NEXT = {(lane, sqlite): oldest if sqlite else oldest.with_for_update(skip_locked=True)
          for lane, oldest in _OLDEST.items() for sqlite in (True, False)}
 # Whether a lane has rows due, asked without a write transaction (on SQLite one takes the write lock).
-_ANY_DUE = {lane: select(OutboxRow.id).where(of, _due).limit(1) for lane, of in (("local", _local),
-                                                                                 ("background", _background))}
+_ANY_DUE = {lane: select(OutboxRow.id).where(of, _due).limit(1) for lane, of in _IN_TRANSACTION.items()}
 _DONE = delete(table_of(OutboxRow)).where(OutboxRow.id == bindparam("row_id"))
 _DONE_MANY = delete(table_of(OutboxRow)).where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
 _FAILED = (update(table_of(OutboxRow)).where(OutboxRow.id == bindparam("row_id"))

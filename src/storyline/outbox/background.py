@@ -81,7 +81,6 @@ class BackgroundProcess:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.process: Any = None
-        self.starts = 0
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
 
@@ -96,7 +95,6 @@ class BackgroundProcess:
         self.process = context.Process(target=_main, args=(self.settings, os.getpid()),
                                        name="storyline-background", daemon=True)
         self.process.start()
-        self.starts += 1
 
     def _watch(self) -> None:
         while not self._stopping.wait(self.WATCH):
