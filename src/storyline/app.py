@@ -487,7 +487,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             deliverers.append(OutboxThread(app.state.write_sessions, read_sessions=app.state.read_sessions))
         background = None
         if not settings.background_process:
-            deliverers.append(OutboxThread(app.state.write_sessions, lane="background"))
+            # (its idle check a read: on SQLite a write transaction takes the write lock)
+            deliverers.append(OutboxThread(app.state.write_sessions, read_sessions=app.state.read_sessions,
+                                           lane="background"))
         elif settings.worker_in_process:
             from storyline.outbox.background import BackgroundProcess
 
