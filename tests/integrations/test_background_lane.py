@@ -84,9 +84,6 @@ def test_the_lanes_take_only_their_own_rows(app: Any) -> None:
         outbox.enqueue(session, "test-local-row", {})
     try:
         assert lane.due()
-        with session_scope(reads) as session:
-            kinds = {k for (k,) in session.execute(select(OutboxRow.kind))}
-        assert {receive.KIND, "test-local-row"} <= kinds
         deadline = time.monotonic() + 10
         while seen != ["local"]:  # the API process's local lane (or this call) takes the local row...
             outbox.deliver(app.state.write_sessions)
