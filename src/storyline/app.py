@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from storyline import __version__, bodycheck, db
+from storyline import __version__, bodycheck, db, heap
 from storyline.api.common import JSON, dumps
 from storyline.bodycheck import body_problem
 from storyline.config import Settings, load_settings
@@ -503,9 +503,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             worker = WorkerThread(app.state.write_sessions, settings)
             worker.start()
+        heap.freeze()  # the process as started, out of the collector's walks (storyline.heap)
         try:
             yield
         finally:
+            heap.thaw()
             from storyline import live
 
             live.stop(app.state)  # the open live streams end (storyline.live)

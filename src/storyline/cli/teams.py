@@ -147,7 +147,7 @@ def worker(
     import logging
     import threading
 
-    from storyline import outbox
+    from storyline import heap, outbox
     from storyline.cli.common import require_migrated
     from storyline.db import make_engine, make_sessionmaker
     from storyline.worker import run_pass
@@ -187,6 +187,7 @@ def worker(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    heap.freeze()  # its startup out of the collector's walks (storyline.heap)
     typer.echo("storyline worker: running (outbox lanes and passes every "
                f"{config.worker_interval} s); SIGTERM or Ctrl-C stops it")
     try:

@@ -43,7 +43,7 @@ def _main(settings: Settings, parent: int) -> None:
     os.setpriority(os.PRIO_PROCESS, 0, NICE)  # this thread, before it starts others (they inherit it)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     import storyline.worker  # noqa: F401 - the handlers, as in `storyline worker` ("integration" among them)
-    from storyline import outbox
+    from storyline import heap, outbox
     from storyline.db import make_engine, make_sessionmaker, people_file
 
     engine = make_engine(settings.database_url, pool_size=2, pool_timeout=settings.db_wait_timeout,
@@ -60,6 +60,7 @@ def _main(settings: Settings, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops us
     lane = outbox.OutboxThread(writes, interval=POLL, read_sessions=reads, lane="background")
     lane.start()
+    heap.freeze()  # its startup out of the collector's walks: no long pause with a transaction open
     try:
         while not stop.wait(0.5):
             if os.getppid() != parent:  # the process that started us is gone (killed): so are we
