@@ -466,6 +466,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The process as built, out of the collector's walks (storyline.heap); before any thread
+        # starts, so that this one long collection pauses no transaction.
+        heap.freeze()
         health.start()
         if checkpointer is not None:
             checkpointer.start()
@@ -503,7 +506,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             worker = WorkerThread(app.state.write_sessions, settings)
             worker.start()
-        heap.freeze()  # the process as started, out of the collector's walks (storyline.heap)
         try:
             yield
         finally:

@@ -176,6 +176,7 @@ def worker(
 
     from storyline.worker import WorkerThread
 
+    heap.freeze()  # its startup out of the collector's walks (storyline.heap), before its threads start
     threads: list[threading.Thread] = [*outbox.start_threads(sessions, reads), WorkerThread(sessions, config)]
     threads[-1].start()
     background = None
@@ -187,7 +188,6 @@ def worker(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    heap.freeze()  # its startup out of the collector's walks (storyline.heap)
     typer.echo("storyline worker: running (outbox lanes and passes every "
                f"{config.worker_interval} s); SIGTERM or Ctrl-C stops it")
     try:

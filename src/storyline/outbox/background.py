@@ -59,8 +59,8 @@ def _main(settings: Settings, parent: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops us
     lane = outbox.OutboxThread(writes, interval=POLL, read_sessions=reads, lane="background")
+    heap.freeze()  # its startup out of the collector's walks, before the lane's first transaction
     lane.start()
-    heap.freeze()  # its startup out of the collector's walks: no long pause with a transaction open
     try:
         while not stop.wait(0.5):
             if os.getppid() != parent:  # the process that started us is gone (killed): so are we
