@@ -81,7 +81,7 @@ def drain(app: Any, counter: Counter) -> tuple[float, int]:
     passes = 0
     while True:
         passes += 1
-        for lane in ("background", "local"):  # the code review work is the background lane's
+        for lane in outbox.DRAIN_ORDER:  # the code review work is the background lane's
             outbox.deliver(app.state.write_sessions, lane=lane)
         phase, counter.phase = counter.phase, "check"
         with app.state.read_sessions() as session:
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             path = hook_path("gerrit", "bench", secret)
         from storyline import outbox
 
-        for lane in ("background", "local"):  # the setup's own outbox rows
+        for lane in outbox.DRAIN_ORDER:  # the setup's own outbox rows
             outbox.deliver(app.state.write_sessions, batch=10_000, lane=lane)
 
         stream = events(tasks, args.events)

@@ -45,7 +45,7 @@ def drain(app: Any, timeout: float = 20.0) -> None:
     delivery that failed (its error is on the row)."""
     deadline = time.monotonic() + timeout
     while True:
-        for lane in ("background", "local"):  # the background lane's work queues local rows (inbox)
+        for lane in outbox.DRAIN_ORDER:
             outbox.deliver(app.state.write_sessions, lane=lane)
         with session_scope(app.state.read_sessions) as session:
             rows = session.execute(select(OutboxRow.id, OutboxRow.attempts, OutboxRow.last_error)

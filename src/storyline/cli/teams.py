@@ -164,7 +164,7 @@ def worker(
         try:
             result = run_pass(sessions, config)
             typer.echo("worker pass: " + (", ".join(f"{v} {k}" for k, v in result.items() if v) or "nothing to do"))
-            for lane in ("background", "local"):  # the background lane's work may queue local rows
+            for lane in outbox.DRAIN_ORDER:
                 while outbox.deliver(sessions, lane=lane) >= outbox.BATCH:
                     pass
             while outbox.deliver_external(sessions, reads)[0]:

@@ -122,6 +122,9 @@ EXTERNAL_KINDS = ("email", "webhook")
 # a thread of each API process on SQLite (setting background_lane).
 BACKGROUND_KINDS = ("integration",)
 LANES = ("local", "external", "background")
+# The lanes done in a delivering transaction, in the order a full drain takes them (`storyline worker
+# --once`, tests): the background lane's work may queue local rows (inbox, notifications).
+DRAIN_ORDER = ("background", "local")
 # Set when this process committed outbox rows (api/deps.py); the thread of their lane wakes at once.
 WAKE = threading.Event()
 WAKE_EXTERNAL = threading.Event()
@@ -731,6 +734,6 @@ def start_threads(write_sessions: sessionmaker[Session], read_sessions: sessionm
     return threads
 
 
-__all__ = ["BACKGROUND_KINDS", "EXTERNAL", "EXTERNAL_KINDS", "HANDLERS", "LANES", "PEOPLE", "QUEUED", "OutboxRow", "OutboxThread", "People", "Permanent",
+__all__ = ["BACKGROUND_KINDS", "DRAIN_ORDER", "EXTERNAL", "EXTERNAL_KINDS", "HANDLERS", "LANES", "PEOPLE", "QUEUED", "OutboxRow", "OutboxThread", "People", "Permanent",
            "Policy", "WAKE", "WAKE_BACKGROUND", "WAKE_EXTERNAL", "batch_cache", "counts", "deliver", "deliver_external", "delivered", "enqueue", "enqueue_many",
            "later", "listing", "retry", "start_threads", "wake"]
