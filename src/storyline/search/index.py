@@ -26,9 +26,11 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     String,
+    Text,
     and_,
     bindparam,
     case,
+    column,
     exists,
     func,
     literal_column,
@@ -37,7 +39,9 @@ from sqlalchemy import (
     table,
     text,
     union_all,
+    update,
 )
+from sqlalchemy.dialects.postgresql.ext import to_tsvector
 from sqlalchemy.orm import Session
 
 from storyline.sqltools import Prepared
@@ -203,7 +207,18 @@ def index_story(session: Session, story_id: int) -> None:
     _put_story(session, story_id, row.title, body)
 
 
-_APPEND_TO_STORY = text("UPDATE story_search SET document = document || to_tsvector('simple', :body) WHERE id = :id")
+_STORY_SEARCH = table("story_search", column("id", Integer), column("document"))
+
+
+def appended_to_story(story_id: Any, body: Any) -> Any:
+    """PostgreSQL: the UPDATE adding a text's words to a story's document (a writer may put it in the
+    WITH of its own statement; it updates no row when the story has no document yet)."""
+    return (update(_STORY_SEARCH).where(_STORY_SEARCH.c.id == story_id)
+            .values(document=_STORY_SEARCH.c.document.op("||")(
+                to_tsvector(literal_column("'simple'"), body))))  # type: ignore[no-untyped-call]
+
+
+_APPEND_TO_STORY = appended_to_story(bindparam("id", type_=Integer), bindparam("body", type_=Text))
 
 
 def index_new_story(session: Session, story_id: int, title: str, description: str | None) -> None:

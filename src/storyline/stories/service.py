@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Integer, bindparam, case, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -272,42 +272,47 @@ def do_delete_story(session: Session, story: Story) -> None:
     _drop_private_orphans(session, story, tag_ids)
 
 
-# refresh_status's statements, built once and run on the session's connection (building an ORM
+# refresh_status's statement, built once and run on the session's connection (building an ORM
 # statement and its cache key, and the ORM's update of the session's objects, cost several times
-# what running them does).
-_TASK_COUNTS = select(Task.status, func.count()).where(Task.story_id == bindparam("sid")).group_by(Task.status)
-_STATUS_VALUES: dict[str, Any] = {"status": bindparam("status"), **{f"count_{k}": bindparam(f"count_{k}") for k in TASK_STATUSES}}
-_SET_STATUS = update(table_of(Story)).where(Story.id == bindparam("sid")).values(_STATUS_VALUES)
-_SET_STATUS_TOUCHED = update(table_of(Story)).where(Story.id == bindparam("sid")).values(
-    {**_STATUS_VALUES, "updated_at": bindparam("updated_at")})
+# what running it does): the story's tasks counted by status and the story's row set from the counts,
+# in one UPDATE ... FROM, which returns what it set. The counts are read by this statement's snapshot:
+# on PostgreSQL the caller has locked the story's row by then (task_service._touch), so that a task
+# write committed before the lock is counted.
+_COUNTS = select(bindparam("sid", type_=Integer).label("story_id"),
+                 *(func.count().filter(Task.status == k).label(k) for k in TASK_STATUSES)).where(
+    Task.story_id == bindparam("sid")).subquery("task_counts")
+_DERIVED_STATUS = case(
+    (_COUNTS.c.todo + _COUNTS.c.inprogress + _COUNTS.c.review > 0, "active"),
+    (_COUNTS.c.merged > 0, "merged"),
+    else_="invalid")
+_STATUS_VALUES: dict[str, Any] = {"status": _DERIVED_STATUS, **{f"count_{k}": _COUNTS.c[k] for k in TASK_STATUSES}}
+_STATUS_RETURNED = [table_of(Story).c[key] for key in _STATUS_VALUES]
+_SET_STATUS = (update(table_of(Story)).where(Story.id == _COUNTS.c.story_id).values(_STATUS_VALUES)
+               .returning(*_STATUS_RETURNED))
+_SET_STATUS_TOUCHED = (update(table_of(Story)).where(Story.id == _COUNTS.c.story_id)
+                       .values({**_STATUS_VALUES, "updated_at": bindparam("updated_at")})
+                       .returning(*_STATUS_RETURNED))
 
 
 def refresh_status(session: Session, story_ids: set[int] | list[int], now: Any = None) -> None:
     """Recompute the stored status and per-status task counts of the given stories (and, given `now`,
-    set their updated_at to it in the same statement)."""
+    set their updated_at to it in the same statement): one statement per story."""
     session.flush()
     conn = session.connection()
-    for sid in set(story_ids):
-        counts = dict.fromkeys(TASK_STATUSES, 0)
-        for status, n in conn.execute(_TASK_COUNTS, {"sid": sid}):
-            counts[status] = n
-        if counts["todo"] or counts["inprogress"] or counts["review"]:
-            status = "active"
-        elif counts["merged"]:
-            status = "merged"
-        else:
-            status = "invalid"
-        values = {"status": status, **{f"count_{k}": v for k, v in counts.items()}}
+    for sid in sorted(set(story_ids)):
         if now is None:
-            conn.execute(_SET_STATUS, {"sid": sid, **values})
+            row = conn.execute(_SET_STATUS, {"sid": sid}).first()
         else:
-            values["updated_at"] = now
-            conn.execute(_SET_STATUS_TOUCHED, {"sid": sid, **values})
+            row = conn.execute(_SET_STATUS_TOUCHED, {"sid": sid, "updated_at": now}).first()
+        if row is None:
+            continue  # no such story (deleted in this transaction)
         # A Story object of this session shows the new values, as the ORM's UPDATE would have made it.
         story = session.identity_map.get(identity_key(Story, sid))
         if story is not None:
-            for key, value in values.items():
+            for key, value in zip(_STATUS_VALUES, row, strict=True):
                 set_committed_value(story, key, value)
+            if now is not None:
+                set_committed_value(story, "updated_at", now)
 
 
 def _get_or_create_tags(session: Session, names: list[str]) -> list[Tag]:

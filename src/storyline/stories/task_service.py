@@ -73,6 +73,8 @@ _TOUCH_PROJECTS = touch_projects(
 
 _TOUCH_STORIES = (update(table_of(Story)).where(Story.id.in_(bindparam("story_ids", expanding=True)))
                   .values(updated_at=bindparam("now")))
+# PostgreSQL: the stories' rows locked (their updated_at) and the projects' updated_at, one statement.
+_TOUCH_STORIES_AND_PROJECTS = _TOUCH_STORIES.add_cte(_TOUCH_PROJECTS[False].cte("touched_projects"))
 
 
 def _touch(session: Session, story_ids: set[int], project_ids: set[int]) -> None:
@@ -85,16 +87,16 @@ def _touch(session: Session, story_ids: set[int], project_ids: set[int]) -> None
         # One writer at a time: the counts read next cannot change before this transaction ends, so
         # updated_at goes with them in one UPDATE per story.
         refresh_status(session, ids, now=now)
-    else:
-        # The stories' rows are locked before their tasks are counted: two task writes on one story
-        # count one after the other (the second sees the first's task once it is committed).
-        conn.execute(_TOUCH_STORIES, {"story_ids": ids, "now": now})
-        refresh_status(session, ids)
-        for sid in ids:
-            story = session.identity_map.get(identity_key(Story, sid))
-            if story is not None:
-                set_committed_value(story, "updated_at", now)
-    conn.execute(_TOUCH_PROJECTS[conn.dialect.name == "sqlite"], {"project_ids": sorted(project_ids), "story_ids": ids, "now": now})
+        conn.execute(_TOUCH_PROJECTS[True], {"project_ids": sorted(project_ids), "story_ids": ids, "now": now})
+        return
+    # The stories' rows are locked before their tasks are counted: two task writes on one story
+    # count one after the other (the second sees the first's task once it is committed).
+    conn.execute(_TOUCH_STORIES_AND_PROJECTS, {"story_ids": ids, "project_ids": sorted(project_ids), "now": now})
+    for sid in ids:
+        story = session.identity_map.get(identity_key(Story, sid))
+        if story is not None:
+            set_committed_value(story, "updated_at", now)
+    refresh_status(session, ids)
 
 
 def do_create_task(session: Session, viewer: Viewer, data: dict[str, Any]) -> Task:
@@ -201,7 +203,8 @@ def do_update_task(session: Session, viewer: Viewer, task: Task, changes: dict[s
             emitted = True
     if not emitted:
         emit(session, "task_details_changed", author_id=uid, story_id=story_id, task_id=task.id, info=base)
-    search_index.index_task(session, task)
+    if task.title != old["title"]:  # a task's document is its title (search.index.index_task)
+        search_index.index_task(session, task)
     return task
 
 

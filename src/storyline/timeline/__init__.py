@@ -61,8 +61,11 @@ def emit(
     visible only with that story, and it goes to the worklist's subscribers, not the story's.
     `mentioned`: the people the event's text mentions (they were made followers; their e-mail says why).
     """
-    if session.new:
-        session.flush()  # the rows the event refers to (a new story or comment) first
+    story_event = story_id is not None and worklist_id is None and board_id is None
+    if session.new or story_event:
+        # The rows the event refers to (a new story or comment) first; for a story event, what
+        # _notify asks at the event (its followers, the story's projects) too.
+        session.flush()
     values = {
         "event_type": event_type,
         "event_info": json.dumps(info) if info is not None else None,
@@ -77,7 +80,17 @@ def emit(
     # A prebuilt INSERT rather than the ORM's flush (a third of the cost); the event is then put in the
     # session as the persistent object of that row, so a caller may still change it (an import's
     # created_at) and the change is flushed.
-    event = Event(id=session.connection().execute(_INSERT_EVENT, values).scalar_one(), **values)
+    conn = session.connection()
+    at_event: tuple[Any, ...] | None = None
+    if story_event and story_id is not None and conn.dialect.name != "sqlite":
+        # PostgreSQL: the event's row and what _notify asks at the event in one statement (one round
+        # trip fewer for every story event; SQLite has no INSERT in a WITH, nor round trips).
+        row = conn.execute(_INSERT_EVENT_AT[task_id is not None],
+                           dict(values, **_at_event_keys(story_id, author_id, task_id))).one()
+        event_id, at_event = row[0], tuple(row[1:])
+    else:
+        event_id = conn.execute(_INSERT_EVENT, values).scalar_one()
+    event = Event(id=event_id, **values)
     make_transient_to_detached(event)
     session.add(event)
     if worklist_id is not None:
@@ -85,7 +98,7 @@ def emit(
     elif board_id is not None and story_id is None:
         _notify_board(session, event, board_id)
     elif story_id is not None and board_id is None:
-        _notify(session, event, story_id, task_id, comment, story, mentioned)
+        _notify(session, event, story_id, task_id, comment, story, mentioned, at_event)
     return event
 
 
@@ -204,21 +217,37 @@ def _followed(with_task: bool) -> Any:
 # At the event: the newest subscription (the followers are those up to it), whether the event has
 # any follower at all, and whether an active webhook covers the story. Without either there is nothing
 # to deliver and no outbox row is written.
-_AT_EVENT = {with_task: select(select(func.max(Subscription.id)).scalar_subquery(), _followed(with_task), hooked())
-             for with_task in (False, True)}
+def _at_event(with_task: bool) -> list[Any]:
+    return [select(func.max(Subscription.id)).scalar_subquery(), _followed(with_task), hooked()]
+
+
+_AT_EVENT = {with_task: select(*_at_event(with_task)) for with_task in (False, True)}
+# The same with the event's INSERT (PostgreSQL: an INSERT in a WITH): (event id, *_AT_EVENT's columns).
+_NEW_EVENT = _INSERT_EVENT.cte("new_event")
+_INSERT_EVENT_AT = {with_task: select(_NEW_EVENT.c.id, *_at_event(with_task)).select_from(_NEW_EVENT)
+                    for with_task in (False, True)}
+
+
+def _at_event_keys(story_id: int, author_id: int | None, task_id: int | None) -> dict[str, Any]:
+    keys: dict[str, Any] = {"story_id": story_id, "author_id": author_id}
+    if task_id is not None:
+        keys["task_id"] = task_id
+    return keys
 
 
 def _notify(session: Session, event: Event, story_id: int, task_id: int | None,
-            comment: Comment | None, story: Story | None = None, mentioned: list[int] | None = None) -> None:
+            comment: Comment | None, story: Story | None = None, mentioned: list[int] | None = None,
+            at_event: tuple[Any, ...] | None = None) -> None:
     """The inbox rows of the event's recipients, written after the commit (outbox kind "inbox"): the
-    write costs one row however many people follow the story, and none when nobody follows it."""
+    write costs one row however many people follow the story, and none when nobody follows it.
+    `at_event`: _AT_EVENT's answer when emit had it with the event's INSERT."""
     # The followers at the time of the event: someone who subscribes before the delivery runs is not
     # told about what happened before they followed.
-    session.flush()
-    keys: dict[str, Any] = {"story_id": story_id, "author_id": event.author_id}
-    if task_id is not None:
-        keys["task_id"] = task_id
-    last, followed, hooks = session.connection().execute(_AT_EVENT[task_id is not None], keys).one()
+    keys = _at_event_keys(story_id, event.author_id, task_id)
+    if at_event is None:
+        session.flush()
+        at_event = tuple(session.connection().execute(_AT_EVENT[task_id is not None], keys).one())
+    last, followed, hooks = at_event
     if not followed and not hooks:
         return
     if comment is not None:
