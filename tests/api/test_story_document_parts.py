@@ -108,3 +108,23 @@ def test_a_comment_rewrites_only_the_last_part(app: Any, api: Any, user: Any,
     assert after[-1][0] == before[-1][0] and after[-1][2] == before[-1][2] + "\nshort"
     api.ok("POST", f"/v1/stories/{sid}/comments", user, json={"content": "y" * 150})  # does not fit: a part of its own
     assert parts(app, sid)[-1] == (after[-1][0] + 1, "", "y" * 150)
+
+
+def test_a_comment_on_a_story_without_a_document_writes_it_whole(app: Any, client: Any, api: Any,
+                                                                user: Any) -> None:
+    """A story whose search document is missing (a row lost to a hand-made repair, say) gets it back,
+    whole, with its next comment: on PostgreSQL the comment's statement appends to no row, and
+    append_to_story then builds the document from the story (search.index.index_story)."""
+    in_description, in_comment, in_new_comment = word(), word(), word()
+    sid = api.story(user, title="Lost its document", description=f"About {in_description}")["id"]
+    api.ok("POST", f"/v1/stories/{sid}/comments", user, json={"content": f"First {in_comment}"})
+    assert found(client, in_comment) == {sid}
+    with app.state.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("DELETE FROM story_fts WHERE rowid = :id"), {"id": sid})
+        else:
+            conn.execute(text("DELETE FROM story_search WHERE id = :id"), {"id": sid})
+    assert found(client, in_description) == set()
+    api.ok("POST", f"/v1/stories/{sid}/comments", user, json={"content": f"Second {in_new_comment}"})
+    for w in (in_description, in_comment, in_new_comment, f"{in_comment} {in_new_comment}"):
+        assert found(client, w) == {sid}, w

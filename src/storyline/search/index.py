@@ -218,7 +218,7 @@ def appended_to_story(story_id: Any, body: Any) -> Any:
                 to_tsvector(literal_column("'simple'"), body))))  # type: ignore[no-untyped-call]
 
 
-_APPEND_TO_STORY = appended_to_story(bindparam("id", type_=Integer), bindparam("body", type_=Text))
+_APPEND_TO_STORY = appended_to_story(bindparam("story_id", type_=Integer), bindparam("body", type_=Text))
 
 
 def index_new_story(session: Session, story_id: int, title: str, description: str | None) -> None:
@@ -246,7 +246,7 @@ def append_to_story(session: Session, story_id: int, text_: str) -> None:
             following = part_rowid(story_id, 1) if row.rowid == story_id else row.rowid + 1
             conn.execute(_INSERT_PART, {"rowid": following, "title": "", "body": text_})
     else:
-        done = conn.execute(_APPEND_TO_STORY, {"id": story_id, "body": text_})
+        done = conn.execute(_APPEND_TO_STORY, {"story_id": story_id, "body": text_})
         if not done.rowcount:
             index_story(session, story_id)
 
