@@ -14,7 +14,9 @@ new comment now rewrites only the last part, or starts the next one. A story mat
 every word (or phrase) is in one of its parts (`story_ids_matching`): all of them in its first part,
 one FTS5 lookup as before; or, for the stories with more parts (found by a lookup above OVERFLOW, which
 FTS5 seeks to: next to nothing while no story is that long), each word in one of its parts. PostgreSQL
-appends a comment's words to the story's tsvector, whose cost does not grow this way.
+appends a comment's words to the story's tsvector (in the comment's own statement), which grows less: the
+new row version's words go into the GIN index's pending list again (the append 0.3 ms on a new story,
+2.2 ms at 5,000 comments; docs/search.md).
 """
 
 from __future__ import annotations
