@@ -331,3 +331,29 @@ def test_what_someone_else_follows_is_not_listed(client, api, user, other, admin
         assert client.get(path, params={"subscriber_id": other.id}, headers=admin.headers).status_code == 200
     mine = client.get("/v1/projects", params={"subscriber_id": other.id}, headers=other.headers).json()
     assert [p["id"] for p in mine] == [proj["id"]]
+
+
+def test_a_commenter_follows_the_story_once_and_again_after_unsubscribing(client, api, user, other):
+    """Commenting makes the commenter follow the story (on PostgreSQL inside the comment's own statement):
+    one subscription however many comments, none added for someone who follows already, and a new one at
+    the next comment after they unsubscribed."""
+    story = api.story(user)["id"]
+
+    def follows(who):
+        return api.ok("GET", f"/v1/subscriptions?target_type=story&target_id={story}", who)
+
+    assert follows(other) == []
+    for n in range(3):
+        api.ok("POST", f"/v1/stories/{story}/comments", other, json={"content": f"me too {n}"})
+    [sub] = follows(other)
+    assert (sub["user_id"], sub["target_type"], sub["target_id"]) == (other.id, "story", story)
+    [own] = follows(user)  # the creator followed already: commenting adds nothing
+    api.ok("POST", f"/v1/stories/{story}/comments", user, json={"content": "thanks"})
+    assert [s["id"] for s in follows(user)] == [own["id"]]
+
+    r = client.delete(f"/v1/subscriptions/{sub['id']}", headers=other.headers)
+    assert r.status_code in (200, 204), r.text
+    assert follows(other) == []
+    api.ok("POST", f"/v1/stories/{story}/comments", other, json={"content": "still here"})
+    [again] = follows(other)
+    assert (again["user_id"], again["target_id"]) == (other.id, story)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import DateTime, Integer, bindparam, exists, func, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from storyline.authz import users_who_can_see_story
 from storyline.db import insert_missing, utcnow
@@ -90,6 +92,19 @@ def follow_as_participant(session: Session, story_id: int, user_id: int) -> None
         follow_story(session, story_id, [user_id])
 
 
+def participant_follows(user_id: str, story_id: str, now: str) -> Insert:
+    """PostgreSQL: follow_as_participant as an INSERT to put in another statement's WITH (a comment's:
+    stories/comments.py), its values the bound parameters named here. It writes a row only when the
+    user does not follow the story yet, and skips one another transaction wrote meanwhile."""
+    user, story = bindparam(user_id, type_=Integer), bindparam(story_id, type_=Integer)
+    follows = exists().where(Subscription.user_id == user, Subscription.target_type == "story",
+                             Subscription.target_id == story)
+    return (pg_insert(Subscription.__table__)
+            .from_select(["user_id", "target_type", "target_id", "created_at"],
+                         select(user, literal("story"), story, bindparam(now, type_=DateTime)).where(~follows))
+            .on_conflict_do_nothing(index_elements=["user_id", "target_type", "target_id"]))
+
+
 def follow_assignee(session: Session, story_id: int, user_id: int) -> None:
     """Someone assigned a task follows its story, if they may see it."""
     session.flush()
@@ -97,4 +112,5 @@ def follow_assignee(session: Session, story_id: int, user_id: int) -> None:
         follow_as_participant(session, story_id, user_id)
 
 
-__all__ = ["follow_assignee", "follow_as_participant", "follow_mentioned", "follow_story", "mentioned_users", "mentions"]
+__all__ = ["follow_assignee", "follow_as_participant", "follow_mentioned", "follow_story", "mentioned_users", "mentions",
+           "participant_follows"]

@@ -9,7 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from storyline.authz import Viewer, get_story, require_superuser, require_user
 from storyline.db import utcnow
 from storyline.errors import BadRequest, Forbidden, NotFound
-from storyline.notifications.follow import follow_as_participant, follow_mentioned
+from storyline.notifications.follow import follow_as_participant, follow_mentioned, participant_follows
 from storyline.search import index as search_index
 from storyline.sqltools import table_of
 from storyline.stories.models import Comment, CommentHistory, Event, Story
@@ -29,8 +29,9 @@ def get_comment(session: Session, story: Story, comment_id: int) -> Comment:
 _COMMENT_COLUMNS = ("content", "is_active", "in_reply_to", "story_id", "author_id", "created_at", "updated_at")
 _INSERT_COMMENT = insert(table_of(Comment)).values({c: bindparam(c) for c in _COMMENT_COLUMNS}).returning(Comment.id)
 _TOUCH_STORY = update(table_of(Story)).where(Story.id == bindparam("story_id")).values(updated_at=bindparam("now"))
-# PostgreSQL: the comment's row, the story's updated_at and the comment's words in the story's document,
-# one statement (INSERT and UPDATEs in a WITH): (the comment's id, 1 when the document had a row). Its
+# PostgreSQL: the comment's row, the story's updated_at, the comment's words in the story's document and
+# its author following the story, one statement (INSERTs and UPDATEs in a WITH): (the comment's id, 1
+# when the document had a row). Its
 # parameters are named new_<column>: SQLAlchemy makes an UPDATE set every column its parameters name.
 # The story's row is locked before its document's, as every other writer of both does (a story's edit,
 # its tags): the document's UPDATE names its row through the story's UPDATE, so the database runs that
@@ -42,7 +43,8 @@ _TOUCHED = (update(table_of(Story)).where(Story.id == bindparam("new_story_id"))
 _INDEXED = search_index.appended_to_story(select(_TOUCHED.c.id).scalar_subquery(), bindparam("new_content")).returning(
     literal_column("id")).cte("indexed")
 _POST_COMMENT = (select(_NEW_COMMENT.c.id, select(func.count()).select_from(_INDEXED).scalar_subquery())
-                 .select_from(_NEW_COMMENT))
+                 .select_from(_NEW_COMMENT)
+                 .add_cte(participant_follows("new_author_id", "new_story_id", "new_created_at").cte("followed")))
 
 
 def do_post_comment(session: Session, viewer: Viewer, story: Story, content: str,
@@ -77,7 +79,8 @@ def post_comment(session: Session, viewer: Viewer, story: Story, content: str,
     make_transient_to_detached(comment)
     session.add(comment)
     set_committed_value(story, "updated_at", now)
-    follow_as_participant(session, story.id, uid)
+    if conn.dialect.name == "sqlite":
+        follow_as_participant(session, story.id, uid)
     mentioned = follow_mentioned(session, story.id, content, uid)
     event = emit(session, "user_comment", author_id=uid, story_id=story.id, comment=comment, story=story,
                  mentioned=mentioned)
