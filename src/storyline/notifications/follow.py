@@ -19,6 +19,7 @@ from sqlalchemy.sql.dml import Insert
 
 from storyline.authz import users_who_can_see_story
 from storyline.db import insert_missing, utcnow
+from storyline.sqltools import table_of
 from storyline.subscriptions.models import Subscription
 from storyline.users.models import User
 
@@ -99,7 +100,7 @@ def participant_follows(user_id: str, story_id: str, now: str) -> Insert:
     user, story = bindparam(user_id, type_=Integer), bindparam(story_id, type_=Integer)
     follows = exists().where(Subscription.user_id == user, Subscription.target_type == "story",
                              Subscription.target_id == story)
-    return (pg_insert(Subscription.__table__)
+    return (pg_insert(table_of(Subscription))
             .from_select(["user_id", "target_type", "target_id", "created_at"],
                          select(user, literal("story"), story, bindparam(now, type_=DateTime)).where(~follows))
             .on_conflict_do_nothing(index_elements=["user_id", "target_type", "target_id"]))
