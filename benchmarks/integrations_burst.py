@@ -13,6 +13,7 @@ down as much from that as from the burst. `--writer-stories 1` does that again.)
     .venv/bin/python -m benchmarks.integrations_burst --db postgresql    # a throwaway PostgreSQL
     .venv/bin/python -m benchmarks.integrations_burst --events 2000      # a quick look
     .venv/bin/python -m benchmarks.integrations_burst --writers 0        # the burst and the probe alone
+    .venv/bin/python -m benchmarks.integrations_burst --answers-only     # the answers alone, work left queued
 
 Reports: errors (any answer but 200, or a delivery whose work failed), deliveries accepted and
 deduplicated, acceptance throughput (answers per second) and latency, the time until every accepted
@@ -416,10 +417,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="PostgreSQL: sample what its sessions wait on during the burst (pg_stat_activity)")
     parser.add_argument("--background-lane", choices=("auto", "process", "thread"), default="auto",
                         help="where the code review events' work is done (setting background_lane)")
+    parser.add_argument("--answers-only", action="store_true",
+                        help="answer and queue the deliveries but leave their work undone (no lane takes it): "
+                             "what answering a burst, the least a server must do for it, costs the writers")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    server = OurServer(db=args.db, workers=args.workers, env={"STORYLINE_BACKGROUND_LANE": args.background_lane})
+    env = {"STORYLINE_BACKGROUND_LANE": args.background_lane}
+    if args.answers_only:  # the background lane in a process of its own, and none started
+        env.update(STORYLINE_BACKGROUND_LANE="process", STORYLINE_WORKER_IN_PROCESS="false")
+    server = OurServer(db=args.db, workers=args.workers, env=env)
     target = server.start()
     try:
         tasks, project_ids = setup(target, projects=10, stories=args.stories)
@@ -471,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         burst_waits = waits.stop() if waits is not None else None
         while True:
             queued, failed_rows, failed_errors, left = outbox_state(server.database_url)
-            if queued == failed_rows or time.perf_counter() - started > 1800:
+            if queued == failed_rows or args.answers_only or time.perf_counter() - started > 1800:
                 break
             time.sleep(0.2)
         drained = time.perf_counter() - started
@@ -499,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
         result = {
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "db": args.db, "mode": server.mode, "background_lane": args.background_lane, "clients": args.clients,
+            # --answers-only: the work queued, not done ("all done" is then when the answers were)
+            "answers_only": args.answers_only,
             "events": len(stream), "requests": len(bodies), "answers": statuses,
             "errors": len(errors) + failed_rows + probe.errors + baseline.errors, "error_samples": (errors + failed_errors)[:5],
             "answer_seconds": round(answered, 2), "answers_per_second": round(len(bodies) / answered, 1),
