@@ -31,8 +31,8 @@ _INSERT_COMMENT = insert(table_of(Comment)).values({c: bindparam(c) for c in _CO
 _TOUCH_STORY = update(table_of(Story)).where(Story.id == bindparam("story_id")).values(updated_at=bindparam("now"))
 # PostgreSQL: the comment's row, the story's updated_at, the comment's words in the story's document and
 # its author following the story, one statement (INSERTs and UPDATEs in a WITH): (the comment's id, 1
-# when the document had a row). Its
-# parameters are named new_<column>: SQLAlchemy makes an UPDATE set every column its parameters name.
+# when the document had a row). Its parameters are named new_<column>: SQLAlchemy makes an UPDATE set
+# every column its parameters name.
 # The story's row is locked before its document's, as every other writer of both does (a story's edit,
 # its tags): the document's UPDATE names its row through the story's UPDATE, so the database runs that
 # one first (the parts of a WITH otherwise run in no set order, and two orders deadlock).
