@@ -73,14 +73,13 @@ def post_comment(session: Session, viewer: Viewer, story: Story, content: str,
     if conn.dialect.name == "sqlite":
         comment_id, indexed = conn.execute(_INSERT_COMMENT, values).scalar_one(), False
         conn.execute(_TOUCH_STORY, {"story_id": story.id, "now": now})
+        follow_as_participant(session, story.id, uid)
     else:
         comment_id, indexed = conn.execute(_POST_COMMENT, {f"new_{k}": v for k, v in values.items()}).one()
     comment = Comment(id=comment_id, **values)
     make_transient_to_detached(comment)
     session.add(comment)
     set_committed_value(story, "updated_at", now)
-    if conn.dialect.name == "sqlite":
-        follow_as_participant(session, story.id, uid)
     mentioned = follow_mentioned(session, story.id, content, uid)
     event = emit(session, "user_comment", author_id=uid, story_id=story.id, comment=comment, story=story,
                  mentioned=mentioned)
